@@ -1,0 +1,1 @@
+"""The Qt-free core: settings, secrets, the Tool Router session, the agent and its typed events."""
