@@ -44,9 +44,7 @@ def default_paths() -> AppPaths:
         root = Path(home)
         return AppPaths(root / "config", root / "data", root / "logs")
     dirs = PlatformDirs(APP_NAME, appauthor=False)
-    return AppPaths(
-        Path(dirs.user_config_dir), Path(dirs.user_data_dir), Path(dirs.user_log_dir)
-    )
+    return AppPaths(Path(dirs.user_config_dir), Path(dirs.user_data_dir), Path(dirs.user_log_dir))
 
 
 def resources_dir() -> Path:

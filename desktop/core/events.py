@@ -80,6 +80,8 @@ class Usage:
 class TurnFinished:
     text: str
     usage: Usage
+    # The turn's new Pydantic AI messages (ModelMessagesTypeAdapter JSON), for the store.
+    messages_json: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class TurnCancelled:
     """The user stopped the turn; `partial_text` is what arrived and is kept in history."""
 
     partial_text: str
+    messages_json: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -95,4 +98,6 @@ class TurnFailed:
     message: str  # one actionable sentence, never a traceback, never a key
 
 
-TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | TurnFinished | TurnCancelled | TurnFailed
+TurnEvent = (
+    TextDelta | ToolCallStarted | ToolCallFinished | TurnFinished | TurnCancelled | TurnFailed
+)

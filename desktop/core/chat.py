@@ -1,0 +1,375 @@
+"""One conversation with the agent: connects lazily, runs turns as streams of typed events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from desktop.core.agent import Endpoints, build_agent, build_model
+from desktop.core.errors import UserFacingError, describe_model_error, missing, unexpected
+from desktop.core.events import (
+    ErrorKind,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnCancelled,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+    Usage,
+)
+from desktop.core.secrets import Credentials
+from desktop.core.settings import Settings
+from desktop.core.tool_calls import actions_of, connect_links_of, result_text
+from desktop.core.tool_router import (
+    ConnectionInfo,
+    RouterConnection,
+    Timeouts,
+    open_router_session,
+)
+
+if TYPE_CHECKING:
+    from pydantic_ai import Agent
+    from pydantic_ai.agent import AgentRunEvents
+    from pydantic_ai.messages import ModelMessage
+
+log = logging.getLogger(__name__)
+
+MAX_PROMPT_CHARS = 100_000
+# After Stop, a run gets this long to wind down on its own before its task is cancelled.
+CANCEL_GRACE_SECONDS = 1.0
+_TERMINAL = (TurnFinished, TurnCancelled, TurnFailed)
+
+
+def validate_prompt(prompt: str) -> str | None:
+    """Why a prompt cannot be sent, or None when it can."""
+    if not prompt.strip():
+        return "Type a message first."
+    if len(prompt) > MAX_PROMPT_CHARS:
+        return (
+            f"The message is {len(prompt):,} characters long; the limit is "
+            f"{MAX_PROMPT_CHARS:,}. Shorten it or send it in parts."
+        )
+    return None
+
+
+def _usage_of(run_usage: Any) -> Usage:
+    cost = getattr(run_usage, "cost", None)
+    return Usage(
+        input_tokens=int(getattr(run_usage, "input_tokens", 0) or 0),
+        output_tokens=int(getattr(run_usage, "output_tokens", 0) or 0),
+        requests=int(getattr(run_usage, "requests", 0) or 0),
+        tool_calls=int(getattr(run_usage, "tool_calls", 0) or 0),
+        cost=cost if isinstance(cost, Decimal) else None,
+    )
+
+
+def _dump(messages: Sequence[ModelMessage]) -> bytes:
+    from pydantic_ai.messages import ModelMessagesTypeAdapter
+
+    return ModelMessagesTypeAdapter.dump_json(list(messages))
+
+
+class ChatSession:
+    """The agent, its Tool Router connection and the conversation's history."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: Credentials,
+        endpoints: Endpoints | None = None,
+        timeouts: Timeouts | None = None,
+        *,
+        router_session_id: str | None = None,
+        history: Sequence[ModelMessage] = (),
+    ) -> None:
+        self.settings = settings
+        self._credentials = credentials
+        self.endpoints = endpoints or Endpoints()
+        self.timeouts = timeouts or Timeouts()
+        self._resume_id = router_session_id
+        self._history: list[ModelMessage] = list(history)
+        self._connection: RouterConnection | None = None
+        self._agent: Agent[None, str] | None = None
+        self._connect_lock = asyncio.Lock()
+
+    @property
+    def history(self) -> tuple[ModelMessage, ...]:
+        return tuple(self._history)
+
+    @property
+    def router_session_id(self) -> str | None:
+        if self._connection is not None:
+            return self._connection.session.session_id
+        return self._resume_id
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._credentials.secret_values()
+
+    def new_conversation(self) -> None:
+        self._history = []
+
+    def load_history(self, messages: Sequence[ModelMessage]) -> None:
+        self._history = list(messages)
+
+    def _check_credentials(self) -> tuple[str, str, str]:
+        creds = self._credentials
+        if not creds.composio_api_key:
+            raise missing("Composio API key", "COMPOSIO_API_KEY")
+        if not creds.user_id:
+            raise UserFacingError(
+                ErrorKind.MISSING_KEY,
+                "No Composio user id is set: enter it in Settings (or set USER_ID).",
+            )
+        if not creds.openai_api_key:
+            raise missing("OpenAI API key", "OPENAI_API_KEY")
+        return creds.openai_api_key, creds.composio_api_key, creds.user_id
+
+    async def connect(self) -> ConnectionInfo:
+        """Create the Tool Router session and the MCP connection (once); user-facing errors."""
+        async with self._connect_lock:
+            openai_key, composio_key, user_id = self._check_credentials()
+            if self._connection is None:
+                router = await open_router_session(
+                    api_key=composio_key,
+                    user_id=user_id,
+                    toolkits=self.settings.toolkits,
+                    base_url=self.endpoints.composio_base_url,
+                    timeouts=self.timeouts,
+                    resume_id=self._resume_id,
+                )
+                self._connection = RouterConnection(router, self.timeouts)
+                self._agent = None
+            info = await self._connection.open()
+            if self._agent is None:
+                model = build_model(self.settings.model, openai_key, self.endpoints, self.timeouts)
+                self._agent = build_agent(
+                    model, self._connection.toolset, self.settings.instructions
+                )
+            return info
+
+    def run_turn(self, prompt: str) -> TurnStream:
+        return TurnStream(self, prompt)
+
+    async def _after_failure(self, exc: BaseException) -> None:
+        """A failure outside the model (the MCP transport) leaves the connection unusable."""
+        from pydantic_ai.exceptions import ModelAPIError
+
+        if self._connection is not None and not isinstance(exc, ModelAPIError | UserFacingError):
+            await self._connection.reset()
+
+    async def aclose(self) -> None:
+        connection, self._connection = self._connection, None
+        self._agent = None
+        if connection is not None:
+            await connection.aclose()
+
+
+class TurnStream:
+    """One turn as an async iterator of events, ending with TurnFinished/Cancelled/Failed.
+
+    `cancel()` stops the turn promptly; what arrived stays in the history and is reported in
+    TurnCancelled. Iterating never raises (other than the consumer's own cancellation).
+    """
+
+    def __init__(self, session: ChatSession, prompt: str) -> None:
+        self._session = session
+        self._prompt = prompt
+        self._queue: asyncio.Queue[TurnEvent] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._handle: AgentRunEvents[str] | None = None
+        self._cancel_requested = False
+        self._done = False
+        self._text: list[str] = []
+
+    def __aiter__(self) -> TurnStream:
+        return self
+
+    async def __anext__(self) -> TurnEvent:
+        if self._done:
+            raise StopAsyncIteration
+        if self._task is None:
+            if self._cancel_requested:
+                self._done = True
+                return TurnCancelled("")
+            self._task = asyncio.ensure_future(self._produce())
+        event = await self._queue.get()
+        if isinstance(event, _TERMINAL):
+            self._done = True
+        return event
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text)
+
+    def cancel(self) -> None:
+        if self._done or self._cancel_requested:
+            return
+        self._cancel_requested = True
+        if self._task is None:
+            return
+        if self._handle is not None:
+            self._handle.cancel()
+            # A run stuck in a tool call or a silent socket is cut off after a short grace.
+            asyncio.get_running_loop().call_later(CANCEL_GRACE_SECONDS, self._hard_cancel)
+        else:
+            self._hard_cancel()
+
+    def _hard_cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def aclose(self) -> None:
+        """Stop the producer if the consumer goes away early (e.g. on shutdown)."""
+        self.cancel()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._done = True
+
+    def _emit(self, event: TurnEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._text.append(event.text)
+        self._queue.put_nowait(event)
+
+    async def _produce(self) -> None:
+        from pydantic_ai.exceptions import RunCancelled
+
+        session = self._session
+        before = list(session._history)
+        problem = validate_prompt(self._prompt)
+        if problem:
+            self._emit(TurnFailed(ErrorKind.BAD_INPUT, problem))
+            return
+        try:
+            await session.connect()
+            agent = session._agent
+            assert agent is not None
+            if self._cancel_requested:
+                raise asyncio.CancelledError
+            async with agent.run_stream_events(self._prompt, message_history=before) as handle:
+                self._handle = handle
+                async for event in handle:
+                    self._translate(event)
+        except RunCancelled as exc:
+            self._finish_cancelled(exc.all_messages(), before)
+        except asyncio.CancelledError as exc:
+            recovered = RunCancelled.from_cancellation(exc)
+            self._finish_cancelled(recovered.all_messages() if recovered else None, before)
+            if not self._cancel_requested:
+                raise  # cancelled from outside (shutdown): let it propagate
+        except UserFacingError as exc:
+            self._emit(TurnFailed(exc.kind, exc.message))
+        except Exception as exc:
+            log.warning("turn failed", exc_info=True)
+            await session._after_failure(exc)
+            error = describe_model_error(
+                exc,
+                base_url=session.endpoints.openai_base_url,
+                read_timeout=session.timeouts.model_read,
+                secrets=session.secrets,
+            )
+            self._emit(TurnFailed(error.kind, error.message))
+        except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
+            self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
+            raise
+        finally:
+            self._handle = None
+
+    def _finish_cancelled(
+        self, messages: list[ModelMessage] | None, before: list[ModelMessage]
+    ) -> None:
+        new: list[ModelMessage] = []
+        if messages is not None and len(messages) >= len(before):
+            self._session._history = list(messages)
+            new = list(messages[len(before) :])
+        self._emit(TurnCancelled(self.text, _dump(new) if new else b""))
+
+    def _translate(self, event: object) -> None:
+        from pydantic_ai import AgentRunResultEvent
+        from pydantic_ai.messages import (
+            FunctionToolCallEvent,
+            FunctionToolResultEvent,
+            PartDeltaEvent,
+            PartStartEvent,
+            TextPart,
+            TextPartDelta,
+        )
+
+        if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+            # The first piece of a text part arrives here, not as a delta.
+            if event.part.content:
+                self._emit(TextDelta(event.part.content))
+        elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+            if event.delta.content_delta:
+                self._emit(TextDelta(event.delta.content_delta))
+        elif isinstance(event, FunctionToolCallEvent):
+            part = event.part
+            try:
+                args = part.args_as_dict()
+            except ValueError:
+                args = {"raw": str(part.args)}
+            self._emit(
+                ToolCallStarted(
+                    call_id=part.tool_call_id,
+                    tool_name=part.tool_name,
+                    arguments=args,
+                    actions=actions_of(part.tool_name, args),
+                )
+            )
+        elif isinstance(event, FunctionToolResultEvent):
+            returned = event.part
+            self._emit(
+                ToolCallFinished(
+                    call_id=returned.tool_call_id,
+                    tool_name=returned.tool_name,
+                    outcome=returned.outcome,
+                    result_text=result_text(returned.content),
+                    connect_links=connect_links_of(returned.content),
+                )
+            )
+        elif isinstance(event, AgentRunResultEvent):
+            result = event.result
+            self._session._history = list(result.all_messages())
+            self._emit(
+                TurnFinished(
+                    text=str(result.output),
+                    usage=_usage_of(result.usage),
+                    messages_json=_dump(result.new_messages()),
+                )
+            )
+
+
+async def test_connection(
+    settings: Settings,
+    credentials: Credentials,
+    endpoints: Endpoints | None = None,
+    timeouts: Timeouts | None = None,
+) -> ConnectionInfo:
+    """Create a Tool Router session and list its tools without calling the model."""
+    if not credentials.composio_api_key:
+        raise missing("Composio API key", "COMPOSIO_API_KEY")
+    if not credentials.user_id:
+        raise UserFacingError(
+            ErrorKind.MISSING_KEY, "No Composio user id is set: enter it in Settings."
+        )
+    timeouts = timeouts or Timeouts()
+    endpoints = endpoints or Endpoints()
+    router = await open_router_session(
+        api_key=credentials.composio_api_key,
+        user_id=credentials.user_id,
+        toolkits=settings.toolkits,
+        base_url=endpoints.composio_base_url,
+        timeouts=timeouts,
+    )
+    connection = RouterConnection(router, timeouts)
+    try:
+        return await connection.open()
+    finally:
+        await connection.aclose()

@@ -1,0 +1,224 @@
+"""API keys: kept in the OS keyring only; the environment and a `.env` file may override them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "e2b-agent"
+
+
+class SecretName(StrEnum):
+    OPENAI_API_KEY = "openai_api_key"
+    COMPOSIO_API_KEY = "composio_api_key"
+
+
+# The guide's environment variables, which override stored values.
+ENV_VARS: Mapping[SecretName, str] = {
+    SecretName.OPENAI_API_KEY: "OPENAI_API_KEY",
+    SecretName.COMPOSIO_API_KEY: "COMPOSIO_API_KEY",
+}
+USER_ID_ENV = "USER_ID"
+
+
+class SecretStoreError(Exception):
+    """The secret store refused to read or write; the message is safe to show."""
+
+
+class SecretStore(Protocol):
+    """Where keys are kept. `is_secure` is False when they only live in memory for this run."""
+
+    @property
+    def backend_name(self) -> str: ...
+
+    @property
+    def is_secure(self) -> bool: ...
+
+    def get(self, name: SecretName) -> str | None: ...
+
+    def set(self, name: SecretName, value: str) -> None: ...
+
+    def delete(self, name: SecretName) -> None: ...
+
+
+class MemorySecretStore:
+    """Keys for this run only: used when the platform has no secure keyring, and in tests."""
+
+    def __init__(self, backend_name: str = "memory (this session only)") -> None:
+        self._values: dict[SecretName, str] = {}
+        self._backend_name = backend_name
+
+    @property
+    def backend_name(self) -> str:
+        return self._backend_name
+
+    @property
+    def is_secure(self) -> bool:
+        return False
+
+    def get(self, name: SecretName) -> str | None:
+        return self._values.get(name)
+
+    def set(self, name: SecretName, value: str) -> None:
+        self._values[name] = value
+
+    def delete(self, name: SecretName) -> None:
+        self._values.pop(name, None)
+
+
+class KeyringSecretStore:
+    """The OS keyring (Keychain, Credential Manager, Secret Service) through `keyring`."""
+
+    def __init__(self, service: str = KEYRING_SERVICE) -> None:
+        import keyring
+
+        self._service = service
+        self._backend = keyring.get_keyring()
+
+    @property
+    def backend_name(self) -> str:
+        backend = self._backend
+        name = getattr(backend, "name", None)
+        return str(name) if name else f"{type(backend).__module__}.{type(backend).__name__}"
+
+    @property
+    def is_secure(self) -> bool:
+        return True
+
+    def get(self, name: SecretName) -> str | None:
+        from keyring.errors import KeyringError
+
+        try:
+            value = self._backend.get_password(self._service, name.value)
+        except KeyringError as exc:
+            raise SecretStoreError(f"The keyring could not be read: {type(exc).__name__}.") from exc
+        return str(value) if value else None
+
+    def set(self, name: SecretName, value: str) -> None:
+        from keyring.errors import KeyringError
+
+        try:
+            self._backend.set_password(self._service, name.value, value)
+        except KeyringError as exc:
+            raise SecretStoreError(
+                f"The keyring refused to store the key ({type(exc).__name__}); "
+                "unlock your keyring and try again."
+            ) from exc
+
+    def delete(self, name: SecretName) -> None:
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        try:
+            self._backend.delete_password(self._service, name.value)
+        except PasswordDeleteError:
+            return
+        except KeyringError as exc:
+            raise SecretStoreError(f"The keyring could not delete the key: {exc}.") from exc
+
+
+def keyring_is_usable() -> bool:
+    """False for keyring's `fail` and `null` backends and for plaintext stand-ins."""
+    import keyring
+    from keyring.backends import fail, null
+
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return False
+    # keyrings.alt's file backends are not secret stores; never use them silently.
+    return not type(backend).__module__.startswith("keyrings.alt")
+
+
+def open_secret_store() -> SecretStore:
+    """The OS keyring when there is a usable one, else memory for this run (never a plain file)."""
+    try:
+        if keyring_is_usable():
+            return KeyringSecretStore()
+    except Exception:  # a broken keyring configuration must not stop the app
+        log.exception("keyring backend could not be initialised")
+    log.warning("no secure keyring available: keys are kept in memory for this session only")
+    return MemorySecretStore()
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a session needs. `sources` says where each value came from (never the value)."""
+
+    openai_api_key: str | None
+    composio_api_key: str | None
+    user_id: str | None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never print keys, not even in a debugger or a log line
+        return (
+            f"Credentials(openai_api_key={'set' if self.openai_api_key else None}, "
+            f"composio_api_key={'set' if self.composio_api_key else None}, "
+            f"user_id={self.user_id!r}, sources={dict(self.sources)!r})"
+        )
+
+    __str__ = __repr__
+
+    def secret_values(self) -> tuple[str, ...]:
+        return tuple(v for v in (self.openai_api_key, self.composio_api_key) if v)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Values of a `.env` file without touching `os.environ`; a missing file gives nothing."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v}
+
+
+def overrides_from_environment(
+    environ: Mapping[str, str], dotenv: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """Keys and user id found in the environment or `.env`: {name: (value, source)}."""
+    found: dict[str, tuple[str, str]] = {}
+    for name, var in (*((n.value, v) for n, v in ENV_VARS.items()), ("user_id", USER_ID_ENV)):
+        if environ.get(var, "").strip():
+            found[name] = (environ[var].strip(), "environment")
+        elif dotenv.get(var, "").strip():
+            found[name] = (dotenv[var].strip(), ".env")
+    return found
+
+
+def resolve_credentials(
+    store: SecretStore,
+    stored_user_id: str,
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str],
+) -> Credentials:
+    """Environment beats `.env`, which beats the keyring (keys) and the settings (user id)."""
+    overrides = overrides_from_environment(environ, dotenv)
+    values: dict[str, str | None] = {}
+    sources: dict[str, str] = {}
+    for name in SecretName:
+        if name.value in overrides:
+            values[name.value], sources[name.value] = overrides[name.value]
+            continue
+        try:
+            values[name.value] = store.get(name)
+        except SecretStoreError:
+            log.warning("could not read %s from the keyring", name.value)
+            values[name.value] = None
+        if values[name.value]:
+            sources[name.value] = store.backend_name
+    if "user_id" in overrides:
+        values["user_id"], sources["user_id"] = overrides["user_id"]
+    else:
+        values["user_id"] = stored_user_id or None
+        if stored_user_id:
+            sources["user_id"] = "settings"
+    return Credentials(
+        openai_api_key=values[SecretName.OPENAI_API_KEY.value],
+        composio_api_key=values[SecretName.COMPOSIO_API_KEY.value],
+        user_id=values["user_id"],
+        sources=sources,
+    )

@@ -1,0 +1,112 @@
+"""The user's settings: a frozen pydantic model saved as JSON with an atomic replace."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+DEFAULT_INSTRUCTIONS = (
+    "You are an E2B assistant. Use the E2B tools to help the user manage their E2B sandboxes, "
+    "templates and webhooks. Before creating, pausing or deleting anything, say what you are "
+    "about to do and to which sandbox. Ask clarifying questions when a request is ambiguous. "
+    "When a connection is needed, give the user the Connect Link."
+)
+
+
+class Settings(BaseModel):
+    """Everything the user configures except secrets (those live in the OS keyring)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = Field(
+        default=SCHEMA_VERSION, description="Version of this settings file's layout."
+    )
+    model: str = Field(
+        default="openai:gpt-5",
+        description=(
+            "The model, as provider:name. 'openai:' uses the Responses API, "
+            "'openai-chat:' uses Chat Completions."
+        ),
+        min_length=1,
+    )
+    user_id: str = Field(
+        default="",
+        description="Your Composio user id: the account whose E2B connection the agent uses.",
+    )
+    toolkits: tuple[str, ...] = Field(
+        default=("e2b",),
+        description="Composio toolkits the agent may use, e.g. e2b.",
+        min_length=1,
+    )
+    instructions: str = Field(
+        default=DEFAULT_INSTRUCTIONS,
+        description="The agent's standing instructions (its system prompt).",
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _model_has_provider(cls, value: str) -> str:
+        value = value.strip()
+        provider, sep, name = value.partition(":")
+        if not sep or not provider or not name:
+            raise ValueError("the model must look like 'openai:gpt-5' (provider:name)")
+        return value
+
+    @field_validator("toolkits")
+    @classmethod
+    def _clean_toolkits(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(t.strip().lower() for t in value if t.strip()))
+        if not cleaned:
+            raise ValueError("at least one toolkit is needed, e.g. e2b")
+        return cleaned
+
+    @field_validator("user_id")
+    @classmethod
+    def _strip_user_id(cls, value: str) -> str:
+        return value.strip()
+
+
+def load_settings(path: Path) -> Settings:
+    """Read settings; a missing file gives defaults, a damaged one is kept aside, not lost."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    try:
+        data = json.loads(raw)
+        if isinstance(data, dict):
+            data.pop("schema_version", None)
+        return Settings.model_validate(data)
+    except (json.JSONDecodeError, ValidationError) as exc:
+        backup = path.with_name(path.name + ".invalid")
+        with contextlib.suppress(OSError):
+            os.replace(path, backup)
+        log.warning("invalid settings file %s (%s): moved to %s", path, type(exc).__name__, backup)
+        return Settings()
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write atomically: a crash mid-write leaves the previous file intact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = settings.model_dump_json(indent=2) + "\n"
+    fd, tmp_name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
