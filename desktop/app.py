@@ -1,0 +1,55 @@
+"""Composition root: arguments, logging, the secret store, then the window or the terminal mode."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+PROCESS_START = time.perf_counter()
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    from desktop import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="e2b-agent",
+        description="Chat with an AI agent that manages your E2B sandboxes.",
+    )
+    parser.add_argument("--cli", action="store_true", help="chat in the terminal instead")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the window, wait for the first paint, quit and print the start-up time",
+    )
+    parser.add_argument("--debug", action="store_true", help="log at debug level")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    import logging
+
+    from desktop.log_setup import KnownSecrets, configure_logging
+    from desktop.paths import default_paths
+
+    paths = default_paths()
+    paths.ensure()
+    known_secrets = KnownSecrets()
+    configure_logging(
+        paths.log_file,
+        known_secrets,
+        level=logging.DEBUG if args.debug else logging.INFO,
+    )
+    if args.cli:
+        from desktop.cli import run_cli
+        from desktop.core.secrets import open_secret_store
+        from desktop.core.settings import load_settings
+
+        return run_cli(
+            load_settings(paths.settings_file), open_secret_store(), known_secrets=known_secrets.add
+        )
+    from desktop.gui import run_gui
+
+    return run_gui(paths, known_secrets, smoke_test=args.smoke_test, process_start=PROCESS_START)

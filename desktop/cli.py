@@ -1,0 +1,190 @@
+"""Terminal chat over the same core: the guide's REPL, grown up."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from desktop.core.agent import Endpoints
+from desktop.core.chat import ChatSession, validate_prompt
+from desktop.core.errors import UserFacingError
+from desktop.core.events import (
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnCancelled,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+)
+from desktop.core.secrets import SecretStore, read_dotenv, resolve_credentials
+from desktop.core.settings import Settings
+from desktop.core.tool_router import Timeouts
+
+EXIT_WORDS = frozenset({"exit", "quit", "bye"})
+MAX_ARGS_SHOWN = 160
+
+
+def _compact(arguments: Mapping[str, object]) -> str:
+    import json
+
+    text = json.dumps(dict(arguments), ensure_ascii=False, separators=(", ", ": "), default=str)
+    return text if len(text) <= MAX_ARGS_SHOWN else text[: MAX_ARGS_SHOWN - 1] + "…"
+
+
+class Terminal:
+    """Writes the conversation; ANSI styling only on a terminal and without NO_COLOR."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, color: bool) -> None:
+        self.out = out
+        self.err = err
+        self.color = color
+
+    def _style(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.color else text
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def line(self, text: str = "") -> None:
+        self.write(text + "\n")
+
+    def dim(self, text: str) -> None:
+        self.line(self._style("2", text))
+
+    def error(self, text: str) -> None:
+        self.err.write(self._style("31", f"Error: {text}") + "\n")
+        self.err.flush()
+
+
+class ChatRepl:
+    """Reads prompts and streams replies; Ctrl-C stops the reply in flight, back to the prompt."""
+
+    def __init__(self, session: ChatSession, term: Terminal) -> None:
+        self.session = session
+        self.term = term
+        self._at_line_start = True
+
+    def _end_line(self) -> None:
+        if not self._at_line_start:
+            self.term.line()
+        self._at_line_start = True
+
+    def _render(self, event: TurnEvent) -> None:
+        if isinstance(event, TextDelta):
+            self.term.write(event.text)
+            self._at_line_start = event.text.endswith("\n")
+        elif isinstance(event, ToolCallStarted):
+            self._end_line()
+            for action in event.actions:
+                self.term.dim(f"  -> {action.slug} {_compact(action.arguments)}")
+        elif isinstance(event, ToolCallFinished):
+            lines = event.result_text.strip().splitlines()
+            failed = event.outcome != "success" and lines
+            self.term.dim(f"  <- {event.outcome}" + (f": {lines[0][:120]}" if failed else ""))
+            for link in event.connect_links:
+                self.term.line(f"  Open this link to connect {link.toolkit}: {link.url}")
+        elif isinstance(event, TurnFinished):
+            self._end_line()
+            self.term.line()
+        elif isinstance(event, TurnCancelled):
+            self._end_line()
+            self.term.dim("[stopped]")
+            self.term.line()
+        elif isinstance(event, TurnFailed):
+            self._end_line()
+            self.term.error(event.message)
+            self.term.line()
+
+    async def connect(self) -> None:
+        self.term.dim("Connecting to Composio's Tool Router…")
+        try:
+            info = await self.session.connect()
+        except UserFacingError as exc:
+            self.term.error(exc.message)
+            return
+        self.term.dim(f"Ready: {len(info.tool_names)} tools (session {info.session_id}).")
+
+    async def run_turn(self, prompt: str) -> None:
+        turn = self.session.run_turn(prompt)
+        loop = asyncio.get_running_loop()
+        handler_installed = False
+        try:
+            loop.add_signal_handler(signal.SIGINT, turn.cancel)
+            handler_installed = True
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C ends the process instead
+            pass
+        self.term.write("Agent: ")
+        self._at_line_start = False
+        try:
+            async for event in turn:
+                self._render(event)
+        finally:
+            if handler_installed:
+                loop.remove_signal_handler(signal.SIGINT)
+
+
+def _read_prompt(term: Terminal, stdin: TextIO) -> str | None:
+    """One line from the user; None at end of input."""
+    term.write("You: ")
+    line = stdin.readline()
+    if not line:
+        return None
+    return line.rstrip("\n")
+
+
+def run_cli(
+    settings: Settings,
+    store: SecretStore,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    known_secrets: Callable[..., object] | None = None,
+) -> int:
+    env = dict(os.environ if environ is None else environ)
+    stdin = stdin or sys.stdin
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    color = out.isatty() and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+    term = Terminal(out, err, color=color)
+    credentials = resolve_credentials(
+        store, settings.user_id, env, read_dotenv((cwd or Path.cwd()) / ".env")
+    )
+    if known_secrets is not None:
+        known_secrets(*credentials.secret_values())
+    session = ChatSession(settings, credentials, Endpoints.from_environ(env), Timeouts())
+    repl = ChatRepl(session, term)
+    term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
+    with asyncio.Runner() as runner:
+        try:
+            runner.run(repl.connect())
+            while True:
+                try:
+                    prompt = _read_prompt(term, stdin)
+                except KeyboardInterrupt:
+                    term.line()
+                    term.dim("(type exit or press Ctrl-D to leave)")
+                    continue
+                if prompt is None or prompt.strip().lower() in EXIT_WORDS:
+                    if prompt is None:
+                        term.line()
+                    term.line("Goodbye!")
+                    return 0
+                if not prompt.strip():
+                    continue
+                problem = validate_prompt(prompt)
+                if problem:
+                    term.error(problem)
+                    continue
+                runner.run(repl.run_turn(prompt))
+        finally:
+            runner.run(session.aclose())

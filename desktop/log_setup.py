@@ -1,0 +1,63 @@
+"""Logging to a rotating file in the per-user log dir, with keys redacted from every record."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from desktop.core.errors import redact
+
+
+class KnownSecrets:
+    """The key values in use, so that log lines can be scrubbed of them."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+
+    def add(self, *values: str | None) -> None:
+        self._values.update(v for v in values if v)
+
+    def __call__(self) -> Iterable[str]:
+        return tuple(self._values)
+
+
+class RedactingFilter(logging.Filter):
+    """Formats each record once and removes key values and key-shaped strings from it."""
+
+    def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = redact(message, tuple(self._secrets()))
+        record.args = None
+        return True
+
+
+def configure_logging(
+    log_file: Path, secrets: Callable[[], Iterable[str]], *, level: int = logging.INFO
+) -> logging.Handler:
+    """Install the file handler on the root logger before any SDK import can add its own."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Chatty libraries: their debug lines carry request bodies.
+    for noisy in ("httpx", "httpx2", "httpcore", "mcp", "fastmcp", "openai", "composio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    return handler
