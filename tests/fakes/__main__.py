@@ -1,0 +1,85 @@
+"""`python -m tests.fakes`: run the fake OpenAI and Composio/E2B services until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+from types import FrameType
+
+from tests.fakes.harness import FakeServices
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes",
+        description="Serve the loopback fakes so the app can be tried by hand.",
+    )
+    parser.add_argument(
+        "--port-openai",
+        type=int,
+        default=0,
+        help="port of the fake OpenAI server (default: a free port)",
+    )
+    parser.add_argument(
+        "--port-composio",
+        type=int,
+        default=0,
+        help="port of the fake Composio backend (default: a free port)",
+    )
+    parser.add_argument(
+        "--e2b-disconnected",
+        action="store_true",
+        help="start with E2B not connected (the agent must hand out a Connect "
+        "Link; open it in a browser to connect)",
+    )
+    parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="start with no sandboxes instead of one running and one paused",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    services = FakeServices(
+        e2b_connected=not args.e2b_disconnected,
+        seed=not args.no_seed,
+        openai_port=args.port_openai,
+        composio_port=args.port_composio,
+    )
+    try:
+        services.start()
+    except OSError as exc:
+        print(f"could not start the fakes: {exc}", file=sys.stderr)
+        return 1
+    print("# Fakes running. Point the app at them with:")
+    print("export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in services.env().items()))
+    state = "NOT connected (ask the agent to connect e2b)" if args.e2b_disconnected else "connected"
+    print(f"# E2B is {state}. Press Ctrl-C to stop.", flush=True)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stop.wait(0.5):
+            pass
+        print("\n# stopping ...", file=sys.stderr)
+    finally:
+        services.stop()
+        print(
+            f"# {len(services.openai.requests)} model requests, "
+            f"{len(services.composio.tool_calls)} tool calls served.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
