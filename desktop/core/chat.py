@@ -28,6 +28,7 @@ from desktop.core.tool_calls import actions_of, connect_links_of, result_text
 from desktop.core.tool_router import (
     ConnectionInfo,
     RouterConnection,
+    SessionExpiredError,
     Timeouts,
     open_router_session,
 )
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from pydantic_ai import Agent
     from pydantic_ai.agent import AgentRunEvents
     from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.models import Model
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ class ChatSession:
         self._history: list[ModelMessage] = list(history)
         self._connection: RouterConnection | None = None
         self._agent: Agent[None, str] | None = None
+        self._model: Model | None = None
         self._connect_lock = asyncio.Lock()
 
     @property
@@ -145,11 +148,29 @@ class ChatSession:
                 )
                 self._connection = RouterConnection(router, self.timeouts)
                 self._agent = None
-            info = await self._connection.open()
+            try:
+                info = await self._connection.open()
+            except SessionExpiredError:
+                # A resumed or long-idle session the backend forgot: make a new one, silently.
+                log.info("tool router session expired; creating a new one")
+                await self._connection.aclose()
+                self._connection, self._resume_id, self._agent = None, None, None
+                router = await open_router_session(
+                    api_key=composio_key,
+                    user_id=user_id,
+                    toolkits=self.settings.toolkits,
+                    base_url=self.endpoints.composio_base_url,
+                    timeouts=self.timeouts,
+                )
+                self._connection = RouterConnection(router, self.timeouts)
+                info = await self._connection.open()
             if self._agent is None:
-                model = build_model(self.settings.model, openai_key, self.endpoints, self.timeouts)
+                if self._model is None:
+                    self._model = build_model(
+                        self.settings.model, openai_key, self.endpoints, self.timeouts
+                    )
                 self._agent = build_agent(
-                    model, self._connection.toolset, self.settings.instructions
+                    self._model, self._connection.toolset, self.settings.instructions
                 )
             return info
 
@@ -165,9 +186,14 @@ class ChatSession:
 
     async def aclose(self) -> None:
         connection, self._connection = self._connection, None
+        model, self._model = self._model, None
         self._agent = None
         if connection is not None:
             await connection.aclose()
+        client = getattr(model, "client", None)
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()
 
 
 class TurnStream:
@@ -346,7 +372,7 @@ class TurnStream:
             )
 
 
-async def test_connection(
+async def check_connection(
     settings: Settings,
     credentials: Credentials,
     endpoints: Endpoints | None = None,

@@ -100,26 +100,30 @@ def _open_session_sync(
     resume_id: str | None,
 ) -> RouterSession:
     # Imported here: `import composio` costs seconds and must not delay the first paint.
+    import httpx
     from composio import Composio
     from composio_client import NotFoundError
 
-    # allow_tracking lives in a context variable of this thread: construct and call in the same
-    # worker (asyncio.to_thread copies the context) so no telemetry leaves the machine.
-    client = Composio(
-        api_key=api_key,
-        base_url=base_url or COMPOSIO_DEFAULT_BASE_URL,
-        timeout=max(1, round(timeout)),
-        max_retries=0,
-        allow_tracking=False,
-    )
-    session: Any = None
-    if resume_id:
-        try:
-            session = client.use(resume_id)
-        except NotFoundError:
-            log.info("tool router session %s is gone; creating a new one", resume_id)
-    if session is None:
-        session = client.create(user_id=user_id, toolkits=list(toolkits))
+    # Our own HTTP client, closed when done: the SDK's would leak its connection pool.
+    with httpx.Client(timeout=timeout) as http_client:
+        # allow_tracking lives in a context variable of this thread: construct and call in the
+        # same worker (asyncio.to_thread copies the context) so no telemetry leaves the machine.
+        client = Composio(
+            api_key=api_key,
+            base_url=base_url or COMPOSIO_DEFAULT_BASE_URL,
+            timeout=max(1, round(timeout)),
+            max_retries=0,
+            allow_tracking=False,
+            http_client=http_client,
+        )
+        session: Any = None
+        if resume_id:
+            try:
+                session = client.use(resume_id, mcp=True)
+            except NotFoundError:
+                log.info("tool router session %s is gone; creating a new one", resume_id)
+        if session is None:
+            session = client.create(user_id=user_id, toolkits=list(toolkits), mcp=True)
     mcp = session.mcp
     url = getattr(mcp, "url", None)
     if not url:
@@ -201,6 +205,42 @@ def _mentions_timeout(exc: BaseException) -> bool:
     return False
 
 
+class SessionExpiredError(UserFacingError):
+    """The Tool Router no longer knows the session (404): a new one must be created."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ErrorKind.SERVER_ERROR,
+            "The Tool Router session has expired: start a new chat to create a fresh one.",
+        )
+
+
+async def probe_mcp_status(url: str, headers: Mapping[str, str], timeout: float) -> int | None:
+    """The HTTP status of an MCP `initialize`: the MCP client reports 401 and 404 alike."""
+    import httpx
+
+    body = {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "e2b-agent-probe", "version": "0"},
+        },
+    }
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.post(
+                url,
+                json=body,
+                headers={**headers, "accept": "application/json, text/event-stream"},
+            )
+            return response.status_code
+    except httpx.HTTPError:
+        return None
+
+
 class RouterConnection:
     """One MCP connection to the Tool Router, kept across turns, reopened after a failure."""
 
@@ -241,7 +281,12 @@ class RouterConnection:
             await self.reset()
             secrets = list(self.session.headers.values())
             log.warning("MCP connection failed: %s", redact(repr(exc), secrets))
-            if _mentions_unauthorized(exc):
+            status = await probe_mcp_status(
+                self.session.mcp_url, self.session.headers, self._timeouts.mcp_init
+            )
+            if status == 404:
+                raise SessionExpiredError() from exc
+            if status in (401, 403) or _mentions_unauthorized(exc):
                 raise UserFacingError(
                     ErrorKind.MCP_KEY_REJECTED,
                     "The Tool Router refused the Composio key: check the Composio key in "

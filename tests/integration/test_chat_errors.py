@@ -1,0 +1,190 @@
+"""Every failure a user can meet becomes one actionable sentence, quickly, with no key in it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from desktop.core.chat import ChatSession, check_connection
+from desktop.core.errors import UserFacingError
+from desktop.core.events import ErrorKind, TurnEvent, TurnFailed, TurnFinished
+from desktop.core.settings import Settings
+from tests.fakes.harness import FakeServices
+from tests.fakes.openai_script import Reply
+from tests.fakes.serving import DeadServer
+from tests.integration.chat_helpers import (
+    FAST_TIMEOUTS,
+    collect,
+    credentials_for,
+    run,
+    session_for,
+)
+
+
+def _one_turn(session: ChatSession, prompt: str = "list my sandboxes") -> list[TurnEvent]:
+    async def scenario() -> list[TurnEvent]:
+        try:
+            return await collect(session, prompt)
+        finally:
+            await session.aclose()
+
+    return run(scenario())
+
+
+def _failure(events: list[TurnEvent]) -> TurnFailed:
+    assert len(events) >= 1
+    last = events[-1]
+    assert isinstance(last, TurnFailed), events
+    assert "Traceback" not in last.message
+    assert "\n" not in last.message
+    return last
+
+
+@pytest.mark.parametrize(
+    ("missing", "words"),
+    [
+        ("openai_api_key", ["OpenAI API key", "Settings", "OPENAI_API_KEY"]),
+        ("composio_api_key", ["Composio API key", "Settings", "COMPOSIO_API_KEY"]),
+        ("user_id", ["user id", "Settings", "USER_ID"]),
+    ],
+)
+def test_missing_key_says_which_and_where(
+    fake_services: FakeServices, missing: str, words: list[str]
+) -> None:
+    creds = credentials_for(fake_services, **{missing: None})
+    failure = _failure(_one_turn(session_for(fake_services, credentials=creds)))
+    assert failure.kind is ErrorKind.MISSING_KEY
+    for word in words:
+        assert word in failure.message
+    assert fake_services.openai.requests == []
+
+
+def test_composio_key_rejected(fake_services: FakeServices) -> None:
+    creds = credentials_for(fake_services, composio_api_key="test-wrong-composio-key-123")
+    failure = _failure(_one_turn(session_for(fake_services, credentials=creds)))
+    assert failure.kind is ErrorKind.COMPOSIO_KEY_REJECTED
+    assert "Composio" in failure.message and "Settings" in failure.message
+    assert "test-wrong-composio-key-123" not in failure.message
+
+
+def test_openai_key_rejected(fake_services: FakeServices) -> None:
+    creds = credentials_for(fake_services, openai_api_key="sk-wrong-key-0000000000000000")
+    failure = _failure(_one_turn(session_for(fake_services, credentials=creds)))
+    assert failure.kind is ErrorKind.OPENAI_KEY_REJECTED
+    assert "OpenAI" in failure.message and "Settings" in failure.message
+    assert "sk-wrong" not in failure.message
+
+
+def test_mcp_endpoint_refusing_the_key(fake_services: FakeServices) -> None:
+    fake_services.composio.behaviour.mcp_rejects_all_keys = True
+    failure = _failure(_one_turn(session_for(fake_services)))
+    assert failure.kind is ErrorKind.MCP_KEY_REJECTED
+    assert "Tool Router" in failure.message
+
+
+def test_rate_limit_is_reported_at_once_without_silent_retries(
+    fake_services: FakeServices,
+) -> None:
+    fake_services.openai.script.push(Reply.error(429, retry_after=20), times=3)
+    failure = _failure(_one_turn(session_for(fake_services), "hello"))
+    assert failure.kind is ErrorKind.RATE_LIMITED
+    assert "20 s" in failure.message
+    # One request: the SDK's retries (which would honour Retry-After and stall) are off.
+    assert len(fake_services.openai.requests) == 1
+
+
+def test_model_server_error(fake_services: FakeServices) -> None:
+    fake_services.openai.script.push(Reply.error(500), times=3)
+    failure = _failure(_one_turn(session_for(fake_services), "hello"))
+    assert failure.kind is ErrorKind.SERVER_ERROR
+
+
+def test_openai_unreachable(fake_services: FakeServices, unreachable_url: str) -> None:
+    session = session_for(fake_services, openai_base_url=unreachable_url + "/v1")
+    failure = _failure(_one_turn(session, "hello"))
+    assert failure.kind is ErrorKind.UNREACHABLE
+    assert "127.0.0.1" in failure.message
+
+
+def test_composio_unreachable(fake_services: FakeServices, unreachable_url: str) -> None:
+    session = session_for(fake_services, composio_base_url=unreachable_url)
+    failure = _failure(_one_turn(session))
+    assert failure.kind is ErrorKind.UNREACHABLE
+    assert "Composio" in failure.message
+
+
+def test_composio_that_never_answers_times_out(
+    fake_services: FakeServices, dead_server: DeadServer
+) -> None:
+    session = session_for(fake_services, composio_base_url=dead_server.base_url)
+    started = time.monotonic()
+    failure = _failure(_one_turn(session))
+    assert failure.kind is ErrorKind.TIMEOUT
+    # Bounded by the configured timeout, not forever (generous margin: not a timing test).
+    assert time.monotonic() - started < FAST_TIMEOUTS.composio_request + 30
+
+
+def test_model_that_never_answers_times_out(fake_services: FakeServices) -> None:
+    fake_services.openai.script.push(Reply.hang())
+    failure = _failure(_one_turn(session_for(fake_services), "hello"))
+    assert failure.kind is ErrorKind.TIMEOUT
+    assert "did not answer" in failure.message
+
+
+def test_session_recovers_after_a_failed_turn(fake_services: FakeServices) -> None:
+    fake_services.openai.script.push(Reply.error(500))
+
+    async def scenario() -> list[TurnEvent]:
+        session = session_for(fake_services)
+        try:
+            return await collect(session, "hello") + await collect(session, "hello again")
+        finally:
+            await session.aclose()
+
+    events = run(scenario())
+    assert any(isinstance(e, TurnFailed) for e in events)
+    assert isinstance(events[-1], TurnFinished)
+
+
+def test_connection_recovers_after_the_mcp_endpoint_failed(fake_services: FakeServices) -> None:
+    async def scenario() -> list[TurnEvent]:
+        session = session_for(fake_services)
+        try:
+            fake_services.composio.behaviour.mcp_rejects_all_keys = True
+            failed = await collect(session, "list my sandboxes")
+            fake_services.composio.behaviour.mcp_rejects_all_keys = False
+            return failed + await collect(session, "list my sandboxes")
+        finally:
+            await session.aclose()
+
+    events = run(scenario())
+    assert isinstance(events[0], TurnFailed)
+    assert isinstance(events[-1], TurnFinished)
+
+
+def test_test_connection_lists_tools_without_the_model(fake_services: FakeServices) -> None:
+    info = run(
+        check_connection(
+            Settings(user_id="test-user"),
+            credentials_for(fake_services, openai_api_key=None),
+            session_for(fake_services).endpoints,
+            FAST_TIMEOUTS,
+        )
+    )
+    assert "COMPOSIO_MULTI_EXECUTE_TOOL" in info.tool_names
+    assert info.session_id.startswith("trs_")
+    assert fake_services.openai.requests == []
+
+
+def test_test_connection_reports_a_bad_key(fake_services: FakeServices) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        run(
+            check_connection(
+                Settings(user_id="test-user"),
+                credentials_for(fake_services, composio_api_key="test-nope"),
+                session_for(fake_services).endpoints,
+                FAST_TIMEOUTS,
+            )
+        )
+    assert caught.value.kind is ErrorKind.COMPOSIO_KEY_REJECTED
