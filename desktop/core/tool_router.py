@@ -215,7 +215,9 @@ class SessionExpiredError(UserFacingError):
         )
 
 
-async def probe_mcp_status(url: str, headers: Mapping[str, str], timeout: float) -> int | None:
+async def probe_mcp_status(
+    url: str, headers: Mapping[str, str], seconds: float
+) -> int | None:
     """The HTTP status of an MCP `initialize`: the MCP client reports 401 and 404 alike."""
     import httpx
 
@@ -230,7 +232,7 @@ async def probe_mcp_status(url: str, headers: Mapping[str, str], timeout: float)
         },
     }
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=seconds) as client:
             response = await client.post(
                 url,
                 json=body,

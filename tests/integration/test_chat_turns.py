@@ -120,7 +120,7 @@ def test_stop_keeps_the_partial_reply_and_the_session_usable(
         finally:
             await session.aclose()
 
-    first, second, session = run(scenario())
+    first, second, _session = run(scenario())
     cancelled = first[-1]
     assert isinstance(cancelled, TurnCancelled)
     assert cancelled.partial_text.startswith("one")
