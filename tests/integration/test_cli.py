@@ -1,0 +1,159 @@
+"""The terminal mode as a user runs it: a subprocess with piped stdin, against the fakes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.e2b_emulator import SEED_RUNNING_ID
+from tests.fakes.harness import FakeServices
+from tests.fakes.openai_script import Reply
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env(services: FakeServices | None, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COMPOSIO_"))}
+    env.pop("USER_ID", None)
+    env.update(services.env() if services else {})
+    env["E2B_AGENT_HOME"] = str(tmp_path / "home")
+    # Never touch the developer's real keyring from a test.
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    env["PYTHONPATH"] = str(REPO)
+    env.update(extra)
+    return env
+
+
+def _run(env: dict[str, str], stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--cli"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=90,
+        check=False,
+    )
+
+
+def test_lists_sandboxes_remembers_and_exits(fake_services: FakeServices, tmp_path: Path) -> None:
+    result = _run(
+        _env(fake_services, tmp_path),
+        "list my sandboxes\nwhat did I just ask?\nexit\n",
+        tmp_path,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Ready:" in out
+    assert "You: " in out and "Agent: " in out
+    assert "-> E2B_LIST_ALL_SANDBOXES {}" in out
+    assert "<- success" in out
+    assert SEED_RUNNING_ID in out
+    # The second answer quotes the first prompt: history reached the model.
+    second = out.split("what did I just ask?", 1)[-1] if "what did I" in out else out
+    assert "list my sandboxes" in out.split("Agent: ")[-1] or "list my sandboxes" in second
+    assert out.rstrip().endswith("Goodbye!")
+    assert "\x1b[" not in out + result.stderr, "no ANSI codes when stdout is not a terminal"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("word", ["quit", "bye", "EXIT"])
+def test_exit_words(fake_services: FakeServices, tmp_path: Path, word: str) -> None:
+    result = _run(_env(fake_services, tmp_path), f"{word}\n", tmp_path)
+    assert result.returncode == 0
+    assert "Goodbye!" in result.stdout
+
+
+def test_end_of_input_exits_cleanly(fake_services: FakeServices, tmp_path: Path) -> None:
+    result = _run(_env(fake_services, tmp_path), "hello", tmp_path)  # no newline, then EOF
+    assert result.returncode == 0
+    assert result.stdout.count("Agent: ") == 1
+    assert "Goodbye!" in result.stdout
+
+
+def test_missing_key_is_explained(fake_services: FakeServices, tmp_path: Path) -> None:
+    env = _env(fake_services, tmp_path)
+    del env["OPENAI_API_KEY"]
+    result = _run(env, "hello\nexit\n", tmp_path)
+    assert result.returncode == 0
+    assert "No OpenAI API key is set" in result.stderr
+    assert "OPENAI_API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dotenv_in_working_directory_is_used(fake_services: FakeServices, tmp_path: Path) -> None:
+    env = _env(fake_services, tmp_path)
+    key = env.pop("OPENAI_API_KEY")
+    (tmp_path / ".env").write_text(f"OPENAI_API_KEY={key}\n")
+    result = _run(env, "hello\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+class _Reader(threading.Thread):
+    def __init__(self, stream: int) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.data = b""
+
+    def run(self) -> None:
+        while chunk := os.read(self.stream, 4096):
+            self.data += chunk
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.data:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared in {self.data!r}")
+            time.sleep(0.05)
+
+
+def test_ctrl_c_stops_the_reply_and_returns_to_the_prompt(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    fake_services.openai.script.push(
+        Reply.slow_text("alpha beta gamma delta epsilon zeta eta theta", delay_per_chunk=0.4)
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "--cli"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(fake_services, tmp_path),
+        cwd=tmp_path,
+    )
+    assert process.stdin and process.stdout
+    reader = _Reader(process.stdout.fileno())
+    reader.start()
+    try:
+        process.stdin.write(b"count slowly\n")
+        process.stdin.flush()
+        reader.wait_for("Agent: alpha")
+        process.send_signal(signal.SIGINT)
+        reader.wait_for("[stopped]")
+        process.stdin.write(b"what did I just ask?\n")
+        process.stdin.flush()
+        reader.wait_for("count slowly", timeout=30)
+        process.stdin.write(b"exit\n")
+        process.stdin.flush()
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream:
+                stream.close()
+    out = reader.data.decode()
+    stopped_reply = out.split("Agent: ", 2)[1]
+    assert "theta" not in stopped_reply
+    assert "Goodbye!" in out
