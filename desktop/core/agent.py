@@ -63,6 +63,10 @@ def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeou
 
 
 def build_agent(model: Model, toolset: MCPToolset[None], instructions: str) -> Agent[None, str]:
+    import pydantic_ai
     from pydantic_ai import Agent
+
+    # The app owns its output: no first-run banner in the terminal mode or the log.
+    pydantic_ai.BANNER_ENABLED = False
 
     return Agent(model, toolsets=[toolset], instructions=instructions, output_type=str)
