@@ -1,0 +1,116 @@
+"""Typed stand-ins for the chat core: a scripted TurnStream and a backend that hands them out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from desktop.core.events import (
+    TextDelta,
+    TurnCancelled,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+    Usage,
+)
+
+TERMINAL = (TurnFinished, TurnCancelled, TurnFailed)
+
+
+@dataclass(frozen=True)
+class FakeConnectionInfo:
+    session_id: str
+    tool_names: tuple[str, ...]
+
+
+class _Cancel:
+    """Queued by cancel(): the stream answers with TurnCancelled(partial text)."""
+
+
+class _Explode:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class ScriptedStream:
+    """A TurnStream the test drives: `push` events (or give them up front), `cancel` like the
+    real one (TurnCancelled with what arrived, promptly), `explode` to break the contract."""
+
+    def __init__(self, prompt: str, events: Iterable[TurnEvent] = ()) -> None:
+        self.prompt = prompt
+        self.cancel_calls = 0
+        self.ignore_cancel = False
+        self._queue: asyncio.Queue[TurnEvent | _Cancel | _Explode] = asyncio.Queue()
+        self._text: list[str] = []
+        for event in events:
+            self.push(event)
+
+    def push(self, *events: TurnEvent) -> None:
+        for event in events:
+            self._queue.put_nowait(event)
+
+    def finish(self, text: str | None = None) -> None:
+        self.push(TurnFinished(text if text is not None else "".join(self._text), Usage()))
+
+    def explode(self, error: Exception) -> None:
+        self._queue.put_nowait(_Explode(error))
+
+    def cancel(self) -> None:
+        self.cancel_calls += 1
+        if not self.ignore_cancel:
+            self._queue.put_nowait(_Cancel())
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[TurnEvent]:
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, _Cancel):
+                yield TurnCancelled("".join(self._text))
+                return
+            if isinstance(item, _Explode):
+                raise item.error
+            if isinstance(item, TextDelta):
+                self._text.append(item.text)
+            yield item
+            if isinstance(item, TERMINAL):
+                return
+
+
+class FakeBackend:
+    """A ChatBackend whose turns are ScriptedStreams; records what the controller asked."""
+
+    def __init__(self) -> None:
+        self.streams: list[ScriptedStream] = []
+        self.scripts: list[list[TurnEvent]] = []  # consumed one per turn, if given
+        self.connect_error: Exception | None = None
+        self.connect_gate: asyncio.Event | None = None
+        self.connects = 0
+        self.new_conversations = 0
+        self.closed = False
+        self.tool_names = ("COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL")
+
+    async def connect(self) -> FakeConnectionInfo:
+        self.connects += 1
+        if self.connect_gate is not None:
+            await self.connect_gate.wait()
+        if self.connect_error is not None:
+            raise self.connect_error
+        return FakeConnectionInfo("trs_test", self.tool_names)
+
+    def run_turn(self, prompt: str) -> ScriptedStream:
+        stream = ScriptedStream(prompt, self.scripts.pop(0) if self.scripts else ())
+        self.streams.append(stream)
+        return stream
+
+    @property
+    def stream(self) -> ScriptedStream:
+        return self.streams[-1]
+
+    def new_conversation(self) -> None:
+        self.new_conversations += 1
+
+    async def aclose(self) -> None:
+        self.closed = True

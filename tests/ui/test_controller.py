@@ -1,0 +1,337 @@
+"""The controller over a scripted backend: signals, coalescing, stop, failures, connection."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import qasync
+from pytestqt.qtbot import QtBot
+
+from desktop.core.errors import UserFacingError
+from desktop.core.events import (
+    ErrorKind,
+    TextDelta,
+    ToolAction,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnCancelled,
+    TurnFailed,
+    TurnFinished,
+    Usage,
+)
+from desktop.ui.controller import (
+    CONFIGURE_FIRST,
+    UNEXPECTED_MESSAGE,
+    WAIT_FOR_REPLY,
+    ChatBackend,
+    ChatController,
+    ConnectionState,
+    ConnectionStatus,
+)
+from tests.ui.fakes import FakeBackend
+
+
+class Recorder:
+    """Every signal of a controller, in order, as (name, argument) pairs."""
+
+    def __init__(self, controller: ChatController) -> None:
+        self.events: list[tuple[str, object]] = []
+        for name in (
+            "turn_started",
+            "send_refused",
+            "text_received",
+            "tool_call_started",
+            "tool_call_finished",
+            "turn_finished",
+            "turn_failed",
+            "turn_cancelled",
+            "busy_changed",
+            "connection_state_changed",
+        ):
+            getattr(controller, name).connect(lambda arg, n=name: self.events.append((n, arg)))
+        controller.conversation_cleared.connect(lambda: self.events.append(("cleared", None)))
+
+    def named(self, name: str) -> list[object]:
+        return [arg for n, arg in self.events if n == name]
+
+    def names(self) -> list[str]:
+        return [n for n, _ in self.events if n != "text_received"]
+
+    @property
+    def text(self) -> str:
+        return "".join(str(t) for t in self.named("text_received"))
+
+
+def test_connect_reports_connecting_then_ready(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    recorder = Recorder(controller)
+    gate = fake_backend.connect_gate = asyncio.Event()
+    controller.connect_backend()
+    assert controller.connection_status.state is ConnectionState.CONNECTING
+    gate.set()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    states = [s.state for s in recorder.named("connection_state_changed")]  # type: ignore[union-attr]
+    assert states == [ConnectionState.CONNECTING, ConnectionState.READY]
+    assert controller.connection_status.tool_names == fake_backend.tool_names
+
+
+def test_connect_failure_shows_the_reason(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    fake_backend.connect_error = UserFacingError(
+        ErrorKind.COMPOSIO_KEY_REJECTED, "Composio rejected the API key: check it in Settings."
+    )
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.ERROR)
+    assert controller.connection_status.detail == (
+        "Composio rejected the API key: check it in Settings."
+    )
+
+
+def test_missing_keys_mean_not_configured(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    fake_backend.connect_error = UserFacingError(ErrorKind.MISSING_KEY, "No OpenAI API key is set.")
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.NOT_CONFIGURED)
+    assert controller.connection_status.detail == "No OpenAI API key is set."
+
+
+def test_unexpected_connect_errors_become_one_sentence(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    fake_backend.connect_error = KeyError("session_id")
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.ERROR)
+    assert controller.connection_status.detail == UNEXPECTED_MESSAGE
+    assert "Traceback" not in controller.connection_status.detail
+
+
+def test_without_a_factory_sending_is_refused(qtbot: QtBot, qasync_loop: qasync.QEventLoop) -> None:
+    controller = ChatController(None)
+    recorder = Recorder(controller)
+    controller.connect_backend()
+    assert controller.connection_status == ConnectionStatus(
+        ConnectionState.NOT_CONFIGURED, CONFIGURE_FIRST
+    )
+    assert controller.send("hi") is False
+    assert recorder.named("send_refused") == [CONFIGURE_FIRST]
+    assert not controller.busy
+
+
+def test_a_turn_streams_coalesced_text_and_tool_calls_in_order(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    recorder = Recorder(controller)
+    call = ToolCallStarted(
+        "c1", "E2B_LIST_ALL_SANDBOXES", {}, (ToolAction("E2B_LIST_ALL_SANDBOXES"),)
+    )
+    words = [f"word{n} " for n in range(300)]
+    fake_backend.scripts.append(
+        [
+            TextDelta("Looking…"),
+            call,
+            ToolCallFinished("c1", "E2B_LIST_ALL_SANDBOXES", "success", "[]"),
+            *[TextDelta(w) for w in words],
+            TurnFinished("Looking…" + "".join(words), Usage()),
+        ]
+    )
+    with qtbot.waitSignal(controller.turn_finished, timeout=5000):
+        assert controller.send("list sandboxes")
+    assert recorder.names()[:3] == ["busy_changed", "turn_started", "tool_call_started"]
+    assert recorder.named("turn_started") == ["list sandboxes"]
+    assert recorder.text == "Looking…" + "".join(words)
+    # The text before the tool call is flushed before the card: order is preserved.
+    first_text_index = next(i for i, (n, _) in enumerate(recorder.events) if n == "text_received")
+    card_index = next(i for i, (n, _) in enumerate(recorder.events) if n == "tool_call_started")
+    assert first_text_index < card_index
+    # 301 deltas arrived at once: far fewer repaints.
+    assert len(recorder.named("text_received")) < 20
+    qtbot.waitUntil(lambda: not controller.busy)
+    assert recorder.named("busy_changed") == [True, False]
+    assert fake_backend.stream.prompt == "list sandboxes"
+
+
+def test_text_is_flushed_on_a_timer_while_the_stream_waits(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    recorder = Recorder(controller)
+    controller.send("hi")
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    fake_backend.stream.push(TextDelta("Hel"), TextDelta("lo"))
+    qtbot.waitUntil(lambda: recorder.text == "Hello")
+    assert controller.busy
+    fake_backend.stream.push(TextDelta(" world"))
+    qtbot.waitUntil(lambda: recorder.text == "Hello world")
+    fake_backend.stream.finish()
+    qtbot.waitUntil(lambda: not controller.busy)
+
+
+def test_stop_keeps_what_arrived(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    recorder = Recorder(controller)
+    controller.send("write a poem")
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    fake_backend.stream.push(TextDelta("Roses are "))
+    qtbot.waitUntil(lambda: recorder.text == "Roses are ")
+    with qtbot.waitSignal(controller.turn_cancelled) as blocker:
+        controller.stop()
+    assert blocker.args == [TurnCancelled("Roses are ")]
+    assert fake_backend.stream.cancel_calls == 1
+    qtbot.waitUntil(lambda: not controller.busy)
+    assert recorder.text == "Roses are "
+
+
+def test_a_stream_that_ignores_cancel_is_cut_off(
+    qtbot: QtBot, qasync_loop: qasync.QEventLoop, fake_backend: FakeBackend
+) -> None:
+    controller = ChatController(lambda: fake_backend, stop_grace_ms=50)
+    controller.send("hang")
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    fake_backend.stream.ignore_cancel = True
+    fake_backend.stream.push(TextDelta("partial"))
+    with qtbot.waitSignal(controller.turn_cancelled, timeout=3000) as blocker:
+        controller.stop()
+    assert blocker.args == [TurnCancelled("partial")]
+    qtbot.waitUntil(lambda: not controller.busy)
+
+
+def test_sending_while_busy_is_refused(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    recorder = Recorder(controller)
+    assert controller.send("first")
+    assert controller.send("second") is False
+    assert recorder.named("send_refused") == [WAIT_FOR_REPLY]
+    assert controller.send("   ") is False
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    fake_backend.stream.finish()
+    qtbot.waitUntil(lambda: not controller.busy)
+    assert [s.prompt for s in fake_backend.streams] == ["first"]
+
+
+def test_failures_arrive_as_turn_failed(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    recorder = Recorder(controller)
+    failure = TurnFailed(ErrorKind.RATE_LIMITED, "OpenAI is rate limiting this key: wait 20 s.")
+    fake_backend.scripts.append([TextDelta("Partial"), failure])
+    with qtbot.waitSignal(controller.turn_failed) as blocker:
+        controller.send("go")
+    assert blocker.args == [failure]
+    assert recorder.text == "Partial"
+    qtbot.waitUntil(lambda: not controller.busy)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("boom at /home/user/secret"), UserFacingError(ErrorKind.TIMEOUT, "Too slow.")],
+)
+def test_exceptions_from_a_stream_become_one_message(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend, error: Exception
+) -> None:
+    controller.send("go")
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    with qtbot.waitSignal(controller.turn_failed) as blocker:
+        fake_backend.stream.explode(error)
+    failed = blocker.args[0]
+    assert isinstance(failed, TurnFailed)
+    if isinstance(error, UserFacingError):
+        assert failed == TurnFailed(ErrorKind.TIMEOUT, "Too slow.")
+    else:
+        assert failed == TurnFailed(ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
+    qtbot.waitUntil(lambda: not controller.busy)
+
+
+def test_a_connection_failure_during_a_turn_updates_the_status(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    fake_backend.scripts.append(
+        [TurnFailed(ErrorKind.UNREACHABLE, "Could not reach Composio at backend.composio.dev.")]
+    )
+    with qtbot.waitSignal(controller.turn_failed):
+        controller.send("go")
+    assert controller.connection_status.state is ConnectionState.ERROR
+    assert "Could not reach Composio" in controller.connection_status.detail
+
+
+def test_new_conversation_clears_the_backend(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    with qtbot.waitSignal(controller.conversation_cleared):
+        controller.new_conversation()
+    assert fake_backend.new_conversations == 1
+
+
+def test_new_conversation_while_busy_drops_the_rest_of_the_turn(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    recorder = Recorder(controller)
+    controller.send("long task")
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    fake_backend.stream.push(TextDelta("old text"))
+    qtbot.waitUntil(lambda: recorder.text == "old text")
+    controller.new_conversation()
+    assert ("cleared", None) in recorder.events
+    qtbot.waitUntil(lambda: not controller.busy)
+    after_clear = recorder.events[recorder.events.index(("cleared", None)) :]
+    assert [n for n, _ in after_clear] == ["cleared", "busy_changed"]  # no stale events
+    assert fake_backend.new_conversations == 1  # cleared once the turn had ended
+
+
+def test_an_async_factory_is_awaited(qtbot: QtBot, qasync_loop: qasync.QEventLoop) -> None:
+    backend = FakeBackend()
+
+    async def make() -> ChatBackend:
+        await asyncio.sleep(0)
+        return backend
+
+    controller = ChatController(make)
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    assert controller.backend is backend
+
+
+def test_a_turn_sent_while_connecting_waits_for_the_connection(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    gate = fake_backend.connect_gate = asyncio.Event()
+    controller.connect_backend()
+    controller.send("early")
+    qtbot.wait(50)
+    assert fake_backend.streams == []
+    gate.set()
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    fake_backend.stream.finish("done")
+    qtbot.waitUntil(lambda: not controller.busy)
+
+
+def test_reconfigure_closes_the_old_backend_and_connects_the_new(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    replacement = FakeBackend()
+    controller.reconfigure(lambda: replacement)
+    qtbot.waitUntil(lambda: replacement.connects == 1)
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    assert fake_backend.closed and controller.backend is replacement
+
+
+def test_aclose_stops_the_turn_and_closes_the_backend(
+    qtbot: QtBot,
+    controller: ChatController,
+    fake_backend: FakeBackend,
+    qasync_loop: qasync.QEventLoop,
+) -> None:
+    controller.send("go")
+    qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    task = asyncio.ensure_future(controller.aclose())
+    qtbot.waitUntil(task.done)
+    assert task.exception() is None
+    assert fake_backend.closed
