@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.log_setup import KnownSecrets, configure_logging
     from desktop.paths import default_paths
 
+    from desktop.frozen import use_certifi_if_no_system_certificates
+
+    use_certifi_if_no_system_certificates()
     paths = default_paths()
     paths.ensure()
     known_secrets = KnownSecrets()
