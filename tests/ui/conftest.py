@@ -30,6 +30,9 @@ def styled_app(qapp: QApplication) -> QApplication:
     return qapp
 
 
+_CLOSED_LOOPS: list[qasync.QEventLoop] = []
+
+
 @pytest.fixture
 def qasync_loop(styled_app: QApplication) -> Iterator[qasync.QEventLoop]:
     """A qasync loop made current while Qt's loop is driven by qtbot (waitSignal/waitUntil).
@@ -52,6 +55,9 @@ def qasync_loop(styled_app: QApplication) -> Iterator[qasync.QEventLoop]:
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
+        # A closed loop must not be garbage collected: Qt may still deliver a timer event to
+        # qasync's timer object, and a deleted receiver crashes the process (segfault).
+        _CLOSED_LOOPS.append(loop)
 
 
 class RecordingOpener:

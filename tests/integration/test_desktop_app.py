@@ -1,0 +1,285 @@
+"""The whole app, offscreen: keys, settings, connection and turns typed into the real window."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from desktop.core.events import ErrorKind
+from desktop.core.secrets import KeyringSecretStore, MemorySecretStore, SecretName, SecretStore
+from desktop.gui import DesktopApp
+from desktop.log_setup import KnownSecrets
+from desktop.paths import AppPaths
+from desktop.ui.message_widget import AssistantMessageWidget, ErrorWidget
+from desktop.ui.tool_card import ToolCardWidget
+from tests.fakes.e2b_emulator import SEED_RUNNING_ID
+from tests.fakes.harness import FakeServices
+from tests.fakes.openai_conversation import parse_conversation
+from tests.fakes.openai_script import Reply
+from tests.integration.chat_helpers import FAST_TIMEOUTS
+from tests.unit.test_secrets import InMemoryKeyring
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    app_paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
+    app_paths.ensure()
+    return app_paths
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[InMemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+class Harness:
+    """Builds DesktopApps on the fakes and shuts each one down at the end of the test."""
+
+    def __init__(self, qtbot: QtBot, paths: AppPaths, tmp_path: Path) -> None:
+        self.qtbot = qtbot
+        self.paths = paths
+        self.cwd = tmp_path
+        self.apps: list[DesktopApp] = []
+
+    def start(self, environ: dict[str, str], store: SecretStore | None = None) -> DesktopApp:
+        app = DesktopApp(
+            self.paths,
+            KnownSecrets(),
+            environ=environ,
+            cwd=self.cwd,
+            secret_store=store or MemorySecretStore(),
+            timeouts=FAST_TIMEOUTS,
+        )
+        # Not qtbot.addWidget: pytest-qt would close the window before this harness shuts the
+        # app down, leaving its tasks to touch deleted widgets.
+        self.apps.append(app)
+        app.window.show()
+        self.qtbot.waitExposed(app.window)
+        asyncio.ensure_future(app.start())
+        self.qtbot.waitUntil(app.ready.is_set, timeout=WAIT_MS)
+        return app
+
+    def close(self, app: DesktopApp) -> None:
+        task = asyncio.ensure_future(app.shutdown())
+        self.qtbot.waitUntil(task.done, timeout=WAIT_MS)
+        task.result()
+        self.apps.remove(app)
+        app.window.deleteLater()
+
+    def close_all(self) -> None:
+        for app in list(self.apps):
+            self.close(app)
+
+
+@pytest.fixture
+def harness(
+    qtbot: QtBot, qasync_loop: qasync.QEventLoop, paths: AppPaths, tmp_path: Path
+) -> Iterator[Harness]:
+    made = Harness(qtbot, paths, tmp_path)
+    yield made
+    made.close_all()
+
+
+def endpoints_only(services: FakeServices) -> dict[str, str]:
+    env = services.env()
+    return {k: env[k] for k in ("OPENAI_BASE_URL", "COMPOSIO_BASE_URL")}
+
+
+def wait_ready(qtbot: QtBot, app: DesktopApp) -> None:
+    qtbot.waitUntil(
+        lambda: app.controller.connection_status.state.value in ("ready", "error"),
+        timeout=WAIT_MS,
+    )
+
+
+def send(qtbot: QtBot, app: DesktopApp, text: str) -> None:
+    field = app.window.message_input
+    field.setFocus()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.window.busy, timeout=WAIT_MS)
+
+
+def wait_idle(qtbot: QtBot, app: DesktopApp) -> None:
+    qtbot.waitUntil(lambda: not app.window.busy, timeout=WAIT_MS)
+
+
+def replies(app: DesktopApp) -> list[str]:
+    return [
+        e.plain_text()
+        for e in app.window.chat_view.entries()
+        if isinstance(e, AssistantMessageWidget)
+    ]
+
+
+def test_a_turn_typed_into_the_window_streams_text_and_shows_the_e2b_action(
+    qtbot: QtBot, harness: Harness, fake_services: FakeServices
+) -> None:
+    app = harness.start(fake_services.env())
+    wait_ready(qtbot, app)
+    assert app.controller.connection_status.state.value == "ready"
+    assert app.window.findChild(QLabel, "statusConnectionLabel").text().startswith("Composio")
+
+    send(qtbot, app, "list my sandboxes")
+    qtbot.waitUntil(lambda: app.window.chat_view.findChild(ToolCardWidget) is not None)
+    wait_idle(qtbot, app)
+    card = app.window.chat_view.findChild(ToolCardWidget)
+    assert card is not None and card.outcome == "success"
+    card_text = " ".join(label.text() for label in card.findChildren(QLabel))
+    assert "E2B_LIST_ALL_SANDBOXES" in card_text
+    assert SEED_RUNNING_ID in replies(app)[-1]
+
+    # A second turn remembers the first: the history reached the fake model.
+    send(qtbot, app, "what did I just ask?")
+    wait_idle(qtbot, app)
+    assert "list my sandboxes" in replies(app)[-1]
+    users = [t.text for t in parse_conversation(fake_services.openai.requests[-1].json)]
+    assert "list my sandboxes" in users
+
+
+def test_stop_mid_stream_keeps_what_arrived(
+    qtbot: QtBot, harness: Harness, fake_services: FakeServices
+) -> None:
+    fake_services.openai.script.push(
+        Reply.slow_text("first second third fourth fifth sixth seventh", delay_per_chunk=0.3)
+    )
+    app = harness.start(fake_services.env())
+    wait_ready(qtbot, app)
+    send(qtbot, app, "talk slowly")
+    qtbot.waitUntil(lambda: bool(replies(app) and replies(app)[-1]), timeout=WAIT_MS)
+    qtbot.mouseClick(app.window.stop_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, app)
+    kept = replies(app)[-1]
+    assert kept.startswith("firs")
+    assert "seventh" not in kept
+    # The window is usable again and the partial reply is part of the conversation.
+    send(qtbot, app, "what did I just ask?")
+    wait_idle(qtbot, app)
+    assert "talk slowly" in replies(app)[-1]
+
+
+def test_first_run_asks_for_keys_which_survive_a_restart(
+    qtbot: QtBot,
+    harness: Harness,
+    fake_services: FakeServices,
+    memory_keyring: InMemoryKeyring,
+    paths: AppPaths,
+) -> None:
+    env = fake_services.env()
+    app = harness.start(endpoints_only(fake_services), KeyringSecretStore())
+    qtbot.waitUntil(lambda: app.dialog is not None and app.dialog.isVisible(), timeout=WAIT_MS)
+    dialog = app.dialog
+    assert dialog is not None and dialog.objectName() == "settingsDialog"
+    assert dialog.first_run_label.isVisible()
+    assert app.controller.connection_status.state.value == "not_configured"
+
+    qtbot.keyClicks(dialog.openai_key.edit, env["OPENAI_API_KEY"])
+    qtbot.keyClicks(dialog.composio_key.edit, env["COMPOSIO_API_KEY"])
+    qtbot.keyClicks(dialog.user_id_field, env["USER_ID"])
+    qtbot.waitUntil(dialog.save_button.isEnabled)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    wait_ready(qtbot, app)
+    assert app.controller.connection_status.state.value == "ready"
+
+    # Keys went to the keyring, only the rest to the settings file.
+    stored = memory_keyring.passwords
+    assert stored[("e2b-agent", SecretName.OPENAI_API_KEY.value)] == env["OPENAI_API_KEY"]
+    assert stored[("e2b-agent", SecretName.COMPOSIO_API_KEY.value)] == env["COMPOSIO_API_KEY"]
+    settings_text = paths.settings_file.read_text()
+    assert json.loads(settings_text)["user_id"] == env["USER_ID"]
+    assert env["OPENAI_API_KEY"] not in settings_text
+    assert env["COMPOSIO_API_KEY"] not in settings_text
+    harness.close(app)
+
+    # A new start finds everything: no dialog, straight to ready, and chatting works.
+    again = harness.start(endpoints_only(fake_services), KeyringSecretStore())
+    wait_ready(qtbot, again)
+    assert again.dialog is None
+    assert again.controller.connection_status.state.value == "ready"
+    send(qtbot, again, "hello")
+    wait_idle(qtbot, again)
+    assert replies(again)
+
+
+def test_no_secure_keyring_is_said_plainly(
+    qtbot: QtBot, harness: Harness, fake_services: FakeServices
+) -> None:
+    app = harness.start(endpoints_only(fake_services), MemorySecretStore())
+    qtbot.waitUntil(lambda: app.dialog is not None and app.dialog.isVisible(), timeout=WAIT_MS)
+    texts = " ".join(label.text() for label in app.dialog.findChildren(QLabel))  # type: ignore[union-attr]
+    assert "No secure keyring" in texts
+    assert "memory" in texts
+
+
+@pytest.mark.parametrize(
+    ("arrange", "kind"),
+    [
+        (lambda s: setattr(s.openai, "api_keys", {"sk-test-other"}), "openai"),
+        (lambda s: s.openai.script.push(Reply.error(429, retry_after=7), times=2), "rate"),
+        (lambda s: s.openai.script.push(Reply.error(500), times=2), "server"),
+        (lambda s: s.openai.script.push(Reply.hang()), "timeout"),
+    ],
+)
+def test_turn_errors_appear_inline(
+    qtbot: QtBot, harness: Harness, fake_services: FakeServices, arrange: object, kind: str
+) -> None:
+    app = harness.start(fake_services.env())
+    wait_ready(qtbot, app)
+    arrange(fake_services)  # type: ignore[operator]
+    send(qtbot, app, "hello")
+    wait_idle(qtbot, app)
+    errors = [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
+    assert len(errors) == 1
+    text = errors[0].label.text()
+    expected = {
+        "openai": "OpenAI rejected the API key",
+        "rate": "wait 7 s",
+        "server": "server error",
+        "timeout": "did not answer",
+    }[kind]
+    assert expected in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("arrange", "kind"),
+    [
+        (
+            lambda s: setattr(s.composio.behaviour, "mcp_rejects_all_keys", True),
+            ErrorKind.MCP_KEY_REJECTED,
+        ),
+        (
+            lambda s: setattr(s.composio, "api_keys", {"test-composio-other"}),
+            ErrorKind.COMPOSIO_KEY_REJECTED,
+        ),
+    ],
+)
+def test_connection_errors_show_in_the_status_bar_and_inline(
+    qtbot: QtBot, harness: Harness, fake_services: FakeServices, arrange: object, kind: ErrorKind
+) -> None:
+    arrange(fake_services)  # type: ignore[operator]
+    app = harness.start(fake_services.env())
+    wait_ready(qtbot, app)
+    status = app.controller.connection_status
+    assert status.state.value == "error"
+    label = app.window.findChild(QLabel, "statusConnectionLabel").text()
+    assert ("Tool Router" in label) or ("Composio" in label)
+    send(qtbot, app, "hello")
+    wait_idle(qtbot, app)
+    errors = [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
+    assert errors and ("Composio" in errors[-1].label.text())
