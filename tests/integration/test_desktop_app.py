@@ -70,8 +70,10 @@ class Harness:
         self.apps.append(app)
         app.window.show()
         self.qtbot.waitExposed(app.window)
-        asyncio.ensure_future(app.start())
-        self.qtbot.waitUntil(app.ready.is_set, timeout=WAIT_MS)
+        started = asyncio.ensure_future(app.start())
+        self.qtbot.waitUntil(started.done, timeout=WAIT_MS)
+        started.result()
+        assert app.ready.is_set()
         return app
 
     def close(self, app: DesktopApp) -> None:
