@@ -31,10 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     import logging
 
+    from desktop.frozen import use_certifi_if_no_system_certificates
     from desktop.log_setup import KnownSecrets, configure_logging
     from desktop.paths import default_paths
-
-    from desktop.frozen import use_certifi_if_no_system_certificates
 
     use_certifi_if_no_system_certificates()
     paths = default_paths()

@@ -215,9 +215,7 @@ class SessionExpiredError(UserFacingError):
         )
 
 
-async def probe_mcp_status(
-    url: str, headers: Mapping[str, str], seconds: float
-) -> int | None:
+async def probe_mcp_status(url: str, headers: Mapping[str, str], seconds: float) -> int | None:
     """The HTTP status of an MCP `initialize`: the MCP client reports 401 and 404 alike."""
     import httpx
 
