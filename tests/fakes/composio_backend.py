@@ -7,8 +7,7 @@ import secrets
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import mcp.types as mcp_types
 from mcp.server.context import ServerRequestContext
@@ -26,7 +25,7 @@ from tests.fakes.composio_rest import SessionApi, composio_error
 from tests.fakes.e2b_emulator import E2BEmulator
 from tests.fakes.gate import Gate
 from tests.fakes.openai_script import RecordedRequest
-from tests.fakes.serving import ServerThread
+from tests.fakes.serving import ServedFake, ServerThread
 
 TEST_COMPOSIO_KEY = "test-composio-key"
 HTML_PAYLOAD = (
@@ -88,9 +87,10 @@ class _McpGate:
         await response(scope, receive, send)
 
 
-class ComposioFake:
+class ComposioFake(ServedFake):
     """Composio's backend on one loopback origin, with an `E2BEmulator` behind the tools.
 
+    `base_url` is `http://127.0.0.1:PORT` (what `COMPOSIO_BASE_URL` should be).
     Accepted keys: `api_keys` if given, else any key starting with `test-composio`.
     """
 
@@ -117,28 +117,6 @@ class ComposioFake:
         )
 
     # ------------------------------------------------------------------ lifecycle
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
-    def base_url(self) -> str:
-        """`http://127.0.0.1:PORT` (what `COMPOSIO_BASE_URL` should be)."""
-        return self._server.base_url
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def request_stop(self) -> None:
-        self._server.request_stop()
-
-    def join(self) -> None:
-        self._server.join()
-
-    def stop(self) -> None:
-        self._server.stop()
-
     def reset(self) -> None:
         """Fresh state: no sessions or records, default behaviour, emulator reset."""
         self.gate.release_all()
@@ -149,17 +127,6 @@ class ComposioFake:
             self._tool_calls.clear()
         self.behaviour = ComposioBehaviour()
         self.emulator.reset()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ state
     def key_ok(self, key: str) -> bool:

@@ -130,6 +130,10 @@ def _fail(error: str, data: dict[str, Any] | None = None) -> ToolResult:
     return {"data": data or {}, "error": error, "successful": False}, False
 
 
+def _missing(field: str) -> ToolResult:
+    return _fail(f"Invalid request data provided - Following fields are missing: {{'{field}'}}")
+
+
 class MetaTools:
     """Runs meta tools (and direct E2B tools) for one fake backend."""
 
@@ -181,9 +185,7 @@ class MetaTools:
     async def _search(self, session: ToolRouterSession, args: dict[str, Any]) -> ToolResult:
         queries = args.get("queries")
         if not isinstance(queries, list) or not queries:
-            return _fail(
-                "Invalid request data provided - Following fields are missing: {'queries'}"
-            )
+            return _missing("queries")
         results: list[dict[str, Any]] = []
         schemas: dict[str, Any] = {}
         for index, query in enumerate(queries):
@@ -238,9 +240,7 @@ class MetaTools:
     async def _schemas(self, session: ToolRouterSession, args: dict[str, Any]) -> ToolResult:
         slugs = args.get("tool_slugs")
         if not isinstance(slugs, list) or not slugs:
-            return _fail(
-                "Invalid request data provided - Following fields are missing: {'tool_slugs'}"
-            )
+            return _missing("tool_slugs")
         found = {
             s: e2b_catalog.TOOLS_BY_SLUG[s].schema_entry()
             for s in slugs
@@ -289,9 +289,7 @@ class MetaTools:
     async def _manage(self, session: ToolRouterSession, args: dict[str, Any]) -> ToolResult:
         toolkits = args.get("toolkits")
         if not isinstance(toolkits, list) or not toolkits:
-            return _fail(
-                "Invalid request data provided - Following fields are missing: {'toolkits'}"
-            )
+            return _missing("toolkits")
         reinitiate = bool(args.get("reinitiate_all"))
         results = {
             str(t).lower(): self._toolkit_result(session, str(t).lower(), reinitiate)
@@ -317,7 +315,7 @@ class MetaTools:
     async def _multi(self, session: ToolRouterSession, args: dict[str, Any]) -> ToolResult:
         tools = args.get("tools")
         if not isinstance(tools, list) or not tools:
-            return _fail("Invalid request data provided - Following fields are missing: {'tools'}")
+            return _missing("tools")
         if len(tools) > 50:
             return _fail("At most 50 tools can be executed at once.")
         results: list[dict[str, Any]] = []
@@ -358,9 +356,7 @@ class MetaTools:
     async def _workbench(self, session: ToolRouterSession, args: dict[str, Any]) -> ToolResult:
         code = args.get("code_to_execute")
         if not isinstance(code, str):
-            return _fail(
-                "Invalid request data provided - Following fields are missing: {'code_to_execute'}"
-            )
+            return _missing("code_to_execute")
         printed = re.findall(r"print\(\s*[rfb]?['\"](.*?)['\"]\s*\)", code)
         stdout = (
             "\n".join(printed)
@@ -372,9 +368,7 @@ class MetaTools:
     async def _bash(self, session: ToolRouterSession, args: dict[str, Any]) -> ToolResult:
         command = args.get("command")
         if not isinstance(command, str):
-            return _fail(
-                "Invalid request data provided - Following fields are missing: {'command'}"
-            )
+            return _missing("command")
         if command.strip().startswith("echo "):
             stdout = command.strip()[5:].strip("'\"") + "\n"
         elif command.strip() in ("ls", "ls -la", "ls -l"):

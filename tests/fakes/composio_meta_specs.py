@@ -4,6 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+
+def _typed(kind: str, title: str) -> dict[str, Any]:
+    return {"type": kind, "title": title}
+
+
+def _session_id() -> dict[str, Any]:
+    """The optional `session_id` property most meta tools end with."""
+    return {"session_id": _typed("string", "Session ID")}
+
+
+def _progress() -> dict[str, Any]:
+    """The step-tracking properties of the execute / workbench tools, then `session_id`."""
+    return {
+        "current_step": _typed("string", "Current Step"),
+        "current_step_metric": _typed("string", "Current Step Metric"),
+        **_session_id(),
+    }
+
+
 META_TOOLS: dict[str, dict[str, Any]] = {
     "COMPOSIO_SEARCH_TOOLS": {
         "annotations": ["important", "openWorldHint", "readOnlyHint"],
@@ -51,14 +70,8 @@ META_TOOLS: dict[str, dict[str, Any]] = {
                         "Use {generate_id: true} for new workflows or {id: 'EXISTING_ID'}."
                     ),
                     "properties": {
-                        "id": {
-                            "type": "string",
-                            "title": "Session ID",
-                        },
-                        "generate_id": {
-                            "type": "boolean",
-                            "title": "Generate ID",
-                        },
+                        "id": _typed("string", "Session ID"),
+                        "generate_id": _typed("boolean", "Generate ID"),
                     },
                 },
                 "model": {
@@ -103,10 +116,7 @@ META_TOOLS: dict[str, dict[str, Any]] = {
                     },
                     "default": ["input_schema"],
                 },
-                "session_id": {
-                    "type": "string",
-                    "title": "Session ID",
-                },
+                **_session_id(),
             },
         },
         "responseDataRequired": ["success", "tool_schemas"],
@@ -137,10 +147,7 @@ META_TOOLS: dict[str, dict[str, Any]] = {
                     "default": False,
                     "title": "Reinitiate All",
                 },
-                "session_id": {
-                    "type": "string",
-                    "title": "Session ID",
-                },
+                **_session_id(),
             },
         },
         "responseDataRequired": ["message", "results"],
@@ -189,10 +196,7 @@ META_TOOLS: dict[str, dict[str, Any]] = {
                     "default": "any",
                     "title": "Mode",
                 },
-                "session_id": {
-                    "type": "string",
-                    "title": "Session ID",
-                },
+                **_session_id(),
             },
         },
         "responseDataRequired": ["message", "results"],
@@ -233,26 +237,9 @@ META_TOOLS: dict[str, dict[str, Any]] = {
                         },
                     },
                 },
-                "thought": {
-                    "type": "string",
-                    "title": "Thought",
-                },
-                "sync_response_to_workbench": {
-                    "type": "boolean",
-                    "title": "Sync Response To Workbench",
-                },
-                "current_step": {
-                    "type": "string",
-                    "title": "Current Step",
-                },
-                "current_step_metric": {
-                    "type": "string",
-                    "title": "Current Step Metric",
-                },
-                "session_id": {
-                    "type": "string",
-                    "title": "Session ID",
-                },
+                "thought": _typed("string", "Thought"),
+                "sync_response_to_workbench": _typed("boolean", "Sync Response To Workbench"),
+                **_progress(),
             },
         },
         "responseDataRequired": ["results", "total_count", "success_count", "error_count"],
@@ -272,26 +259,9 @@ META_TOOLS: dict[str, dict[str, Any]] = {
             "title": "RemoteWorkbenchRequest",
             "required": ["code_to_execute"],
             "properties": {
-                "code_to_execute": {
-                    "type": "string",
-                    "title": "Code To Execute",
-                },
-                "thought": {
-                    "type": "string",
-                    "title": "Thought",
-                },
-                "current_step": {
-                    "type": "string",
-                    "title": "Current Step",
-                },
-                "current_step_metric": {
-                    "type": "string",
-                    "title": "Current Step Metric",
-                },
-                "session_id": {
-                    "type": "string",
-                    "title": "Session ID",
-                },
+                "code_to_execute": _typed("string", "Code To Execute"),
+                "thought": _typed("string", "Thought"),
+                **_progress(),
             },
         },
         "responseDataRequired": ["results", "stdout", "stderr"],
@@ -307,14 +277,8 @@ META_TOOLS: dict[str, dict[str, Any]] = {
             "title": "RemoteBashToolInput",
             "required": ["command"],
             "properties": {
-                "command": {
-                    "type": "string",
-                    "title": "Command",
-                },
-                "session_id": {
-                    "type": "string",
-                    "title": "Session ID",
-                },
+                "command": _typed("string", "Command"),
+                **_session_id(),
             },
         },
         "responseDataRequired": ["stdout", "stdoutLines", "stderr", "stderrLines"],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -44,6 +46,39 @@ def _toolkit_lists(body: dict[str, Any]) -> tuple[list[str], list[str]]:
         disable = raw.get("disable") or raw.get("disabled") or []
         return [str(t).lower() for t in enable], [str(t).lower() for t in disable]
     return [], []
+
+
+def _executed(data: Any, error: Any, successful: bool) -> JSONResponse:
+    """The answer of an `execute` / `execute_meta` call."""
+    return JSONResponse(
+        {
+            "data": data,
+            "error": error,
+            "log_id": f"log_{uuid.uuid4().hex[:12]}",
+            "result_type": "completed" if successful else "failed",
+        }
+    )
+
+
+_SessionHandler = Callable[["SessionApi", dict[str, Any], ToolRouterSession], Awaitable[Response]]
+
+
+def _session_route(
+    handler: _SessionHandler,
+) -> Callable[[SessionApi, Request], Awaitable[Response]]:
+    """An endpoint that checks the key, parses the body and finds the session before `handler`."""
+
+    @functools.wraps(handler)
+    async def endpoint(self: SessionApi, request: Request) -> Response:
+        body, error = await self._begin(request)
+        if error is not None:
+            return error
+        found = self._find(request)
+        if isinstance(found, Response):
+            return found
+        return await handler(self, body, found)
+
+    return endpoint
 
 
 class SessionApi:
@@ -150,32 +185,17 @@ class SessionApi:
         session = self.backend.add_session(user_id, enable, body)
         return JSONResponse(self._session_body(session, created=True), status_code=201)
 
-    async def retrieve(self, request: Request) -> Response:
-        _, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
+    @_session_route
+    async def retrieve(self, body: dict[str, Any], found: ToolRouterSession) -> Response:
         return JSONResponse(self._session_body(found, created=False))
 
-    async def delete(self, request: Request) -> Response:
-        _, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
+    @_session_route
+    async def delete(self, body: dict[str, Any], found: ToolRouterSession) -> Response:
         self.backend.remove_session(found.session_id)
         return JSONResponse({"session_id": found.session_id, "deleted": True})
 
-    async def link(self, request: Request) -> Response:
-        body, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
+    @_session_route
+    async def link(self, body: dict[str, Any], found: ToolRouterSession) -> Response:
         toolkit = str(body.get("toolkit", "")).lower()
         if toolkit != "e2b" or not found.e2b_enabled():
             return composio_error(
@@ -193,13 +213,8 @@ class SessionApi:
             status_code=201,
         )
 
-    async def toolkits(self, request: Request) -> Response:
-        _, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
+    @_session_route
+    async def toolkits(self, body: dict[str, Any], found: ToolRouterSession) -> Response:
         emulator = self.backend.emulator
         account = (
             {
@@ -244,43 +259,19 @@ class SessionApi:
             }
         )
 
-    async def execute(self, request: Request) -> Response:
-        body, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
+    @_session_route
+    async def execute(self, body: dict[str, Any], found: ToolRouterSession) -> Response:
         slug = str(body.get("tool_slug", ""))
         raw_args = body.get("arguments")
         arguments: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
         if not slug.startswith("E2B_") or not found.e2b_enabled():
             return composio_error(404, f"Tool {slug} not found", "Tool_ToolNotFound")
         outcome = self.backend.emulator.execute(slug, arguments)
-        return JSONResponse(
-            {
-                "data": outcome.data or {},
-                "error": outcome.error,
-                "log_id": f"log_{uuid.uuid4().hex[:12]}",
-                "result_type": "completed" if outcome.successful else "failed",
-            }
-        )
+        return _executed(outcome.data or {}, outcome.error, outcome.successful)
 
-    async def execute_meta(self, request: Request) -> Response:
-        body, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
+    @_session_route
+    async def execute_meta(self, body: dict[str, Any], found: ToolRouterSession) -> Response:
         raw_args = body.get("arguments")
         arguments: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
         payload, _ = await self.backend.meta.call(found, str(body.get("slug", "")), arguments)
-        return JSONResponse(
-            {
-                "data": payload["data"],
-                "error": payload["error"],
-                "log_id": f"log_{uuid.uuid4().hex[:12]}",
-                "result_type": "completed" if payload["successful"] else "failed",
-            }
-        )
+        return _executed(payload["data"], payload["error"], payload["successful"])

@@ -100,31 +100,28 @@ class Template:
 
 
 def default_templates(now: float) -> dict[str, Template]:
-    base = Template(
-        BASE_TEMPLATE_ID,
-        ["base"],
-        str(uuid.uuid4()),
-        2,
-        512,
-        now - 90 * 86400,
-        now - 30 * 86400,
-        public=True,
-        spawn_count=42,
-        build_count=7,
-    )
-    code = Template(
-        CODE_TEMPLATE_ID,
-        ["code-interpreter-v1"],
-        str(uuid.uuid4()),
-        2,
-        1024,
-        now - 60 * 86400,
-        now - 10 * 86400,
-        public=True,
-        spawn_count=17,
-        build_count=3,
-    )
-    return {t.template_id: t for t in (base, code)}
+    day = 86400
+    # template id, alias, memory MB, created / updated (days ago), spawn count, build count
+    rows = [
+        (BASE_TEMPLATE_ID, "base", 512, 90, 30, 42, 7),
+        (CODE_TEMPLATE_ID, "code-interpreter-v1", 1024, 60, 10, 17, 3),
+    ]
+    templates = [
+        Template(
+            template_id,
+            [alias],
+            str(uuid.uuid4()),
+            2,
+            memory_mb,
+            now - created * day,
+            now - updated * day,
+            public=True,
+            spawn_count=spawns,
+            build_count=builds,
+        )
+        for template_id, alias, memory_mb, created, updated, spawns, builds in rows
+    ]
+    return {t.template_id: t for t in templates}
 
 
 @dataclass

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any, Self
 
 from tests.fakes.composio_backend import TEST_COMPOSIO_KEY, ComposioFake
 from tests.fakes.e2b_emulator import E2BEmulator
 from tests.fakes.openai_server import TEST_OPENAI_KEY, OpenAIFake
-from tests.fakes.serving import LOOPBACK, DeadServer, ServerThread, closed_port, closed_url
+from tests.fakes.serving import (
+    LOOPBACK,
+    DeadServer,
+    Lifecycle,
+    ServerThread,
+    closed_port,
+    closed_url,
+)
 
 TEST_USER_ID = "test-user"
 
@@ -26,7 +32,7 @@ __all__ = [
 ]
 
 
-class FakeServices:
+class FakeServices(Lifecycle):
     """Both fakes on loopback. Use as a context manager or call `start()` / `stop()`.
 
     `e2b_connected=False` starts with E2B not connected (Connect Link flow);
@@ -91,14 +97,3 @@ class FakeServices:
         """Fresh state without restarting: scripts, records, sessions, behaviour, emulator."""
         self.openai.reset()
         self.composio.reset()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

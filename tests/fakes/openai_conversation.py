@@ -45,6 +45,14 @@ def _role(value: Any) -> TurnRole:
     return "user"
 
 
+def _call(name: Any, arguments: Any, call_id: Any) -> Turn:
+    return Turn("tool_call", name=str(name), arguments=str(arguments), call_id=str(call_id))
+
+
+def _result(output: Any, call_id: Any) -> Turn:
+    return Turn("tool_result", text=_content_text(output), call_id=str(call_id))
+
+
 def _from_responses(body: dict[str, Any]) -> list[Turn]:
     turns: list[Turn] = []
     instructions = body.get("instructions")
@@ -59,21 +67,10 @@ def _from_responses(body: dict[str, Any]) -> list[Turn]:
         kind = item.get("type")
         if kind == "function_call":
             turns.append(
-                Turn(
-                    "tool_call",
-                    name=str(item.get("name", "")),
-                    arguments=str(item.get("arguments", "")),
-                    call_id=str(item.get("call_id", "")),
-                )
+                _call(item.get("name", ""), item.get("arguments", ""), item.get("call_id", ""))
             )
         elif kind == "function_call_output":
-            turns.append(
-                Turn(
-                    "tool_result",
-                    text=_content_text(item.get("output")),
-                    call_id=str(item.get("call_id", "")),
-                )
-            )
+            turns.append(_result(item.get("output"), item.get("call_id", "")))
         elif kind in (None, "message") and "role" in item:
             turns.append(Turn(_role(item.get("role")), _content_text(item.get("content"))))
     return turns
@@ -86,13 +83,7 @@ def _from_chat(body: dict[str, Any]) -> list[Turn]:
             continue
         role = message.get("role")
         if role == "tool":
-            turns.append(
-                Turn(
-                    "tool_result",
-                    text=_content_text(message.get("content")),
-                    call_id=str(message.get("tool_call_id", "")),
-                )
-            )
+            turns.append(_result(message.get("content"), message.get("tool_call_id", "")))
             continue
         text = _content_text(message.get("content"))
         if role == "assistant" and text:
@@ -102,12 +93,7 @@ def _from_chat(body: dict[str, Any]) -> list[Turn]:
         for call in message.get("tool_calls") or []:
             function = call.get("function") or {}
             turns.append(
-                Turn(
-                    "tool_call",
-                    name=str(function.get("name", "")),
-                    arguments=str(function.get("arguments", "")),
-                    call_id=str(call.get("id", "")),
-                )
+                _call(function.get("name", ""), function.get("arguments", ""), call.get("id", ""))
             )
     return turns
 

@@ -7,7 +7,6 @@ import logging
 import threading
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterator
-from types import TracebackType
 from typing import Any, Self
 
 from starlette.applications import Starlette
@@ -20,7 +19,7 @@ from tests.fakes.openai_brain import default_reply
 from tests.fakes.openai_chat_events import ChatBuilder
 from tests.fakes.openai_events import Drop, Pause, ResponsesBuilder, Step
 from tests.fakes.openai_script import RecordedRequest, Reply, Responder, Script
-from tests.fakes.serving import ServerThread
+from tests.fakes.serving import ServedFake, ServerThread
 
 TEST_OPENAI_KEY = "sk-test-local-key"
 MODELS = ("gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4o-mini")
@@ -97,7 +96,7 @@ def _mask(key: str) -> str:
     return f"{key[:5]}{'*' * 6}{key[-4:]}" if len(key) > 9 else "*" * len(key)
 
 
-class OpenAIFake:
+class OpenAIFake(ServedFake):
     """The fake OpenAI server: `script` for scripted replies, `requests` for what it received.
 
     Accepted keys: `api_keys` if given, else any key starting with `sk-test`.
@@ -122,27 +121,13 @@ class OpenAIFake:
 
     # ------------------------------------------------------------------ lifecycle
     @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT/v1` (what `OPENAI_BASE_URL` should be)."""
         return f"{self._server.base_url}/v1"
 
     def start(self) -> Self:
         logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPS)
-        self._server.start()
-        return self
-
-    def request_stop(self) -> None:
-        self._server.request_stop()
-
-    def join(self) -> None:
-        self._server.join()
-
-    def stop(self) -> None:
-        self._server.stop()
+        return super().start()
 
     def reset(self) -> None:
         """Forget scripted replies and recorded requests; release hanging requests."""
@@ -151,17 +136,6 @@ class OpenAIFake:
         with self._lock:
             self._requests.clear()
         self.brain = default_reply
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ inspection
     @property

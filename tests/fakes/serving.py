@@ -29,7 +29,29 @@ def _bind(port: int = 0) -> socket.socket:
     return sock
 
 
-class ServerThread:
+class Lifecycle:
+    """`with` support for anything with `start()` and `stop()`: enter starts, exit stops."""
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ServerThread(Lifecycle):
     """One uvicorn server on a pre-bound loopback socket, served from a daemon thread.
 
     `app_factory` is called on every `start()` so that apps whose lifespan can only run
@@ -127,20 +149,8 @@ class ServerThread:
         self._thread = None
         self._server = None
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class DeadServer:
+class DeadServer(Lifecycle):
     """A loopback port that accepts TCP connections and never answers (for timeout tests)."""
 
     def __init__(self) -> None:
@@ -190,17 +200,32 @@ class DeadServer:
             self._listener.close()
             self._listener = None
 
-    def __enter__(self) -> Self:
-        self.start()
+
+class ServedFake(Lifecycle):
+    """A fake served by one `ServerThread` in `self._server`: port, URL and lifecycle."""
+
+    _server: ServerThread
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    def start(self) -> Self:
+        self._server.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def request_stop(self) -> None:
+        self._server.request_stop()
+
+    def join(self) -> None:
+        self._server.join()
+
+    def stop(self) -> None:
+        self._server.stop()
 
 
 def closed_port() -> int:
