@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -54,4 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     from desktop.gui import run_gui
 
-    return run_gui(paths, known_secrets, smoke_test=args.smoke_test, process_start=PROCESS_START)
+    status = run_gui(paths, known_secrets, smoke_test=args.smoke_test, process_start=PROCESS_START)
+    # Everything is saved and closed by now. The interpreter's own teardown of the agent stack
+    # takes over a second and does nothing the user needs, so the window's process ends here.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
