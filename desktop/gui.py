@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.core.agent import Endpoints
 from desktop.core.chat import ChatSession
+from desktop.core.conversation import PersistentChat
 from desktop.core.secrets import (
     Credentials,
     MemorySecretStore,
@@ -29,22 +30,30 @@ from desktop.core.secrets import (
     resolve_credentials,
 )
 from desktop.core.settings import Settings, load_settings, save_settings
+from desktop.core.store_records import StoreError
 from desktop.core.tool_router import Timeouts
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
+from desktop.ui.backend import ChatBackend
 from desktop.ui.connection_tester import ConnectionTester
 from desktop.ui.controller import ChatController
+from desktop.ui.conversation_list_controller import ConversationListController
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_dialog import SettingsDialog
+from desktop.ui.sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
-from desktop.ui.wiring import connect_window
+from desktop.ui.wiring import connect_sidebar, connect_window
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.store import AsyncConversationStore
+
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
+SIDEBAR_WIDTH = 270
+IMPORT_WAIT_SECONDS = 60.0  # for the store's modules; a broken install fails on import anyway
 AGENT_STACK = (
     "pydantic_ai",
     "pydantic_ai.mcp",
@@ -74,11 +83,23 @@ class FirstPaintWatcher(QObject):
         return False
 
 
-def _warm_up_agent_stack() -> None:
-    """Import the agent's libraries in the background so the first chat does not wait."""
+def _warm_up_agent_stack(store_imported: threading.Event | None = None) -> None:
+    """Import the agent's libraries in the background so the first chat does not wait.
+
+    The conversation store comes first (it needs pydantic-ai's message types) and
+    `store_imported` is set once it is importable. One thread does all the heavy imports: two
+    threads importing pydantic-ai at once can see its modules half-initialised.
+    """
     import importlib
 
     started = time.perf_counter()
+    try:
+        importlib.import_module("desktop.core.store")
+    except Exception:  # reported properly when the store is opened
+        log.warning("could not import the conversation store", exc_info=True)
+    finally:
+        if store_imported is not None:
+            store_imported.set()
     for name in AGENT_STACK:
         try:
             importlib.import_module(name)
@@ -88,7 +109,13 @@ def _warm_up_agent_stack() -> None:
 
 
 class DesktopApp:
-    """Builds the window once, loads keys after the first paint, and owns shutdown."""
+    """Builds the window once, loads keys after the first paint, and owns shutdown.
+
+    Conversations live in the SQLite store (`database_file`, by default in the data dir), opened
+    in `start()`. On start the most recent conversation is reopened, as a desktop app restores
+    where you left off; "New chat" (Ctrl+N) is one key away. Without a usable database the app
+    still chats, without keeping anything, and says so.
+    """
 
     def __init__(
         self,
@@ -99,8 +126,12 @@ class DesktopApp:
         cwd: Path | None = None,
         secret_store: SecretStore | None = None,
         timeouts: Timeouts | None = None,
+        database_file: Path | None = None,
+        reopen_last: bool = True,
     ) -> None:
         self.paths = paths
+        self.database_file = database_file or paths.database_file
+        self.reopen_last = reopen_last
         self.known_secrets = known_secrets
         self.environ = dict(os.environ if environ is None else environ)
         self.cwd = cwd or Path.cwd()
@@ -111,7 +142,12 @@ class DesktopApp:
         self.credentials: Credentials | None = None
         self.window = MainWindow()
         self.controller = ChatController(None, self.window)
+        self.sidebar = ConversationSidebar()
+        self.conversations = ConversationListController(None, self.window)
         connect_window(self.window, self.controller)
+        connect_sidebar(self.window, self.sidebar, self.conversations, self.controller)
+        self.window.set_sidebar(self.sidebar, SIDEBAR_WIDTH)
+        self.conversation_store: AsyncConversationStore | None = None
         self.window.set_model_name(self.settings.model)
         self.window.settings_requested.connect(self.open_settings)
         self.window.quit_requested.connect(self.request_quit)
@@ -124,13 +160,23 @@ class DesktopApp:
 
     # -- start-up ----------------------------------------------------------------------------
     async def start(self) -> None:
-        """After the first paint: keys from the keyring, then connect (or ask for keys)."""
-        warm = threading.Thread(target=_warm_up_agent_stack, name="warm-up", daemon=True)
+        """After the first paint: the conversations, keys from the keyring, then connect (or
+        ask for keys)."""
+        store_imported = threading.Event()
+        warm = threading.Thread(
+            target=_warm_up_agent_stack, args=(store_imported,), name="warm-up", daemon=True
+        )
         warm.start()
+        opening: asyncio.Future[SecretStore] | None = None
         if self.store is None:
             from desktop.core.secrets import open_secret_store
 
-            self.store = await asyncio.to_thread(open_secret_store)
+            # The keyring may sit behind D-Bus: opened off the UI thread, meanwhile.
+            opening = asyncio.ensure_future(asyncio.to_thread(open_secret_store))
+        await asyncio.to_thread(store_imported.wait, IMPORT_WAIT_SECONDS)
+        await self._open_conversations()
+        if opening is not None:
+            self.store = await opening
         await self._reload_credentials()
         if self._complete(self.credentials):
             self.controller.reconfigure(self._factory)
@@ -138,6 +184,39 @@ class DesktopApp:
             self.controller.connect_backend()  # shows "not configured" with the reason
             self.open_settings(first_run=True)
         self.ready.set()
+
+    async def _open_conversations(self) -> None:
+        # Imported after the first paint, by the warm-up thread (see _warm_up_agent_stack):
+        # the store brings pydantic-ai's message types.
+        from desktop.core.store import AsyncConversationStore
+
+        try:
+            await asyncio.to_thread(self.database_file.parent.mkdir, parents=True, exist_ok=True)
+            store = await AsyncConversationStore.open(self.database_file)
+        except (StoreError, OSError, ImportError) as exc:
+            log.error("conversation store unavailable", exc_info=True)
+            if isinstance(exc, OSError):
+                reason = f"{exc.strerror or exc}."
+            else:
+                reason = str(exc.args[0]) if exc.args else type(exc).__name__
+            self._warn(
+                "Conversations are not being saved",
+                f"The conversation database ({self.database_file}) could not be opened: "
+                f"{reason} This session's chat is kept in memory only.",
+            )
+            return
+        self.conversation_store = store
+        self.controller.set_repository(store)
+        self.conversations.set_repository(store)
+        self.sidebar.start()
+        if self.reopen_last:
+            try:
+                recent = await store.list_conversations(limit=1)
+            except StoreError:
+                log.warning("could not read the most recent conversation", exc_info=True)
+                recent = []
+            if recent and self.controller.conversation_id is None and not self.controller.busy:
+                self.controller.open_conversation(recent[0].id)
 
     def _dotenv(self) -> dict[str, str]:
         return read_dotenv(self.cwd / ".env")
@@ -153,11 +232,31 @@ class DesktopApp:
     def _complete(creds: Credentials | None) -> bool:
         return bool(creds and creds.openai_api_key and creds.composio_api_key and creds.user_id)
 
-    def _factory(self) -> ChatSession:
+    def _factory(self) -> ChatBackend:
+        """The chat backend for the current settings and keys: stored turns if possible."""
         assert self.credentials is not None
-        history, self._carried_history = self._carried_history, ()
+        if self.conversation_store is None:
+            history, self._carried_history = self._carried_history, ()
+            return ChatSession(
+                self.settings, self.credentials, self.endpoints, self.timeouts, history=history
+            )
+        # The controller opens the conversation on screen on it (its history comes from the
+        # store, its Tool Router session is resumed).
+        return PersistentChat(
+            self.conversation_store, self._session_factory, model=self.settings.model
+        )
+
+    def _session_factory(
+        self, router_session_id: str | None, history: Sequence[ModelMessage]
+    ) -> ChatSession:
+        assert self.credentials is not None
         return ChatSession(
-            self.settings, self.credentials, self.endpoints, self.timeouts, history=history
+            self.settings,
+            self.credentials,
+            self.endpoints,
+            self.timeouts,
+            router_session_id=router_session_id,
+            history=history,
         )
 
     # -- settings ----------------------------------------------------------------------------
@@ -271,6 +370,16 @@ class DesktopApp:
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=0.5)
+        await self.conversations.aclose()
+        store, self.conversation_store = self.conversation_store, None
+        if store is not None:
+            # After the turn above was stopped: its reply is stored before the database closes.
+            self.controller.set_repository(None)
+            self.conversations.set_repository(None)
+            try:
+                await store.aclose()
+            except StoreError:
+                log.warning("closing the conversation store failed", exc_info=True)
         self.window.close_for_good()
 
 

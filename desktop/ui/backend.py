@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from desktop.core.errors import UserFacingError
 from desktop.core.events import ErrorKind, TurnEvent
@@ -44,6 +44,29 @@ class ChatBackend(Protocol):
     def new_conversation(self) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+class StoredChange(Protocol):
+    """What a conversation backend reports after storing a turn
+    (`desktop.core.conversation.ConversationChange`)."""
+
+    @property
+    def conversation_id(self) -> str: ...
+
+    @property
+    def created(self) -> bool: ...
+
+
+@runtime_checkable
+class ConversationBackend(Protocol):
+    """A backend that stores its turns (`desktop.core.conversation.PersistentChat`)."""
+
+    @property
+    def conversation_id(self) -> str | None: ...
+
+    def open_conversation(self, conversation_id: str | None) -> None: ...
+
+    def watch(self, listener: Callable[[StoredChange], None]) -> None: ...
 
 
 BackendFactory = Callable[[], "ChatBackend | Awaitable[ChatBackend]"]

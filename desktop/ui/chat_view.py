@@ -92,6 +92,8 @@ class ChatView(QScrollArea):
     """
 
     suggestion_chosen = Signal(str)
+    regenerate_requested = Signal()
+    edit_last_requested = Signal()
 
     def __init__(
         self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
@@ -111,6 +113,7 @@ class ChatView(QScrollArea):
         self._follow = True
         self._older: list[HistoryItem] = []
         self._anchor_from_bottom: int | None = None
+        self._turn_actions_wanted = False
 
         canvas = self._canvas = QWidget(self)
         canvas.setObjectName("chatCanvas")
@@ -130,6 +133,8 @@ class ChatView(QScrollArea):
         self._empty = _EmptyState(self._column)
         self._empty.suggestion_chosen.connect(self.suggestion_chosen)
         self._layout.addWidget(self._empty)
+        self._turn_actions = self._build_turn_actions()
+        self._layout.addWidget(self._turn_actions)
         self._layout.addStretch(1)
         row = QHBoxLayout(canvas)
         row.setContentsMargins(0, 0, 0, 0)
@@ -142,6 +147,53 @@ class ChatView(QScrollArea):
         bar.rangeChanged.connect(self._on_scrollbar_range_changed)
         bar.valueChanged.connect(self._on_scrollbar_value_changed)
         bar.actionTriggered.connect(self._on_scrollbar_action_triggered)
+
+    def _build_turn_actions(self) -> QWidget:
+        """Under the last reply: ask it again, or edit the message that asked it."""
+        row = QWidget(self._column)
+        row.setObjectName("turnActions")
+        self.regenerate_button = QPushButton("Regenerate", row)
+        self.regenerate_button.setObjectName("regenerateButton")
+        self.regenerate_button.setAccessibleName("Regenerate the last reply")
+        self.regenerate_button.setToolTip("Ask your last message again (Ctrl+R)")
+        self.regenerate_button.clicked.connect(self.regenerate_requested)
+        self.edit_last_button = QPushButton("Edit message", row)
+        self.edit_last_button.setObjectName("editLastButton")
+        self.edit_last_button.setAccessibleName("Edit your last message")
+        self.edit_last_button.setToolTip(
+            "Change your last message and send it again (Up in an empty message box)"
+        )
+        self.edit_last_button.clicked.connect(self.edit_last_requested)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.regenerate_button)
+        layout.addWidget(self.edit_last_button)
+        layout.addStretch(1)
+        row.hide()
+        return row
+
+    def set_turn_actions_visible(self, visible: bool) -> None:
+        """Offer Regenerate / Edit under the last turn (when there is one and nothing runs)."""
+        self._turn_actions_wanted = visible
+        self._update_turn_actions()
+
+    def _update_turn_actions(self) -> None:
+        self._turn_actions.setVisible(self._turn_actions_wanted and bool(self._entries))
+
+    @property
+    def turn_actions_shown(self) -> bool:
+        return not self._turn_actions.isHidden()
+
+    def last_prompt(self) -> str | None:
+        """The text of the newest user message on screen (or not built yet)."""
+        for entry in reversed(self._entries):
+            if isinstance(entry, UserMessageWidget):
+                return entry.text
+        for record in reversed(self._older):
+            if isinstance(record, UserItem):
+                return record.text
+        return None
 
     # -- reading -----------------------------------------------------------------------------
     def entries(self) -> list[EntryWidget]:
@@ -230,6 +282,7 @@ class ChatView(QScrollArea):
         self._older = []
         self._anchor_from_bottom = None
         self._update_earlier_button()
+        self._update_turn_actions()
         self._empty.show()
         self._follow = True
 
@@ -257,15 +310,14 @@ class ChatView(QScrollArea):
         bar = self.verticalScrollBar()
         self._anchor_from_bottom = bar.maximum() - bar.value()
         self._follow = False
-        index = (
-            self._layout.indexOf(self._entries[0]) if self._entries else self._layout.count() - 1
-        )
+        index = self._layout.indexOf(self._entries[0] if self._entries else self._turn_actions)
         widgets = [self._make_widget(record) for record in page]
         for offset, widget in enumerate(widgets):
             self._layout.insertWidget(index + offset, widget)
         self._entries[0:0] = widgets
         self._empty.hide()
         self._update_earlier_button()
+        self._update_turn_actions()
         return len(widgets)
 
     def _update_earlier_button(self) -> None:
@@ -300,7 +352,10 @@ class ChatView(QScrollArea):
     def _add(self, widget: EntryWidget) -> None:
         self._empty.hide()
         self._entries.append(widget)
-        self._layout.insertWidget(self._layout.count() - 1, widget)
+        # Before the turn actions and the stretch.
+        self._layout.insertWidget(self._layout.indexOf(self._turn_actions), widget)
+        if self._turn_actions_wanted and self._turn_actions.isHidden():
+            self._update_turn_actions()
 
     def _end_stretch(self) -> None:
         if self._streaming is not None:

@@ -8,6 +8,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -22,6 +23,9 @@ from desktop.core.events import (
     TurnFailed,
     TurnFinished,
 )
+
+# store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
+from desktop.core.store_records import StoreError
 from desktop.ui.backend import (
     UNEXPECTED_MESSAGE,
     BackendFactory,
@@ -29,9 +33,15 @@ from desktop.ui.backend import (
     ConnectionDetails,
     ConnectionState,
     ConnectionStatus,
+    ConversationBackend,
+    StoredChange,
     TurnEvents,
     user_message,
 )
+from desktop.ui.history import items_from_turns
+
+if TYPE_CHECKING:
+    from desktop.core.store import ConversationRepository
 
 __all__ = [
     "UNEXPECTED_MESSAGE",
@@ -41,6 +51,7 @@ __all__ = [
     "ConnectionDetails",
     "ConnectionState",
     "ConnectionStatus",
+    "ConversationBackend",
     "TurnEvents",
     "user_message",
 ]
@@ -52,6 +63,7 @@ STOP_GRACE_MS = 5_000  # a stream that ignores cancel() is cut off after this
 YIELD_EVERY_S = 0.008
 CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
 WAIT_FOR_REPLY = "The agent is still answering: wait for it or press Stop (Esc)."
+NOTHING_TO_REDO = "There is no message in this conversation to ask again yet."
 # Failures that say the connection itself is unusable, not just this one turn.
 CONNECTION_KINDS = frozenset(
     {
@@ -70,6 +82,11 @@ class ChatController(QObject):
     mid-run), coalesces text deltas on a timer so a fast stream repaints a few dozen times a
     second, and turns every failure into one user-facing sentence. Widgets never await: they
     call `send`, `stop`, `new_conversation` and listen to the signals.
+
+    With a conversation repository it also knows which stored conversation is on screen:
+    `open_conversation` shows one and continues it, `regenerate` and `resend_edited` delete the
+    last turn and ask again. Which conversation a new chat became is learnt from the backend
+    (a `ConversationBackend`) once its first prompt is stored.
     """
 
     turn_started = Signal(str)  # the prompt, accepted: the window shows it and clears the input
@@ -83,6 +100,11 @@ class ChatController(QObject):
     busy_changed = Signal(bool)
     connection_state_changed = Signal(object)  # ConnectionStatus
     conversation_cleared = Signal()
+    conversation_changed = Signal(object)  # the id on screen, or None for a new chat
+    conversation_stored = Signal(str)  # a prompt or reply of this conversation was stored
+    history_loaded = Signal(object)  # list[HistoryItem]: what the chat view shows, replaced
+    history_failed = Signal(str)  # the conversation could not be read
+    rewind_available_changed = Signal(bool)  # regenerate / edit the last prompt possible
 
     def __init__(
         self,
@@ -91,9 +113,15 @@ class ChatController(QObject):
         *,
         flush_interval_ms: int = FLUSH_INTERVAL_MS,
         stop_grace_ms: int = STOP_GRACE_MS,
+        repository: ConversationRepository | None = None,
     ) -> None:
         super().__init__(parent)
         self._factory = backend_factory
+        self._repository = repository
+        self._conversation_id: str | None = None
+        self._switch_after_turn: tuple[str | None] | None = None
+        self._load_generation = 0
+        self._rewind_available = False
         self._backend: ChatBackend | None = None
         self._status = ConnectionStatus(ConnectionState.NOT_CONFIGURED)
         self._busy = False
@@ -103,7 +131,6 @@ class ChatController(QObject):
         self._stream: TurnEvents | None = None
         self._stop_requested = False
         self._abandoned = False  # the turn's remaining events belong to a cleared chat
-        self._clear_after_turn = False
         self._pending: list[str] = []
         self._turn_text: list[str] = []
         self._flush_timer = QTimer(self)
@@ -128,10 +155,37 @@ class ChatController(QObject):
     def backend(self) -> ChatBackend | None:
         return self._backend
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The stored conversation on screen; None for a new chat not stored yet."""
+        return self._conversation_id
+
+    @property
+    def repository(self) -> ConversationRepository | None:
+        return self._repository
+
+    @property
+    def rewind_available(self) -> bool:
+        return self._rewind_available
+
+    def set_repository(self, repository: ConversationRepository | None) -> None:
+        """The store to show conversations from (it may open after the window)."""
+        self._repository = repository
+        self._update_rewind()
+
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)
+        self._update_rewind()
+
+    def _update_rewind(self) -> None:
+        available = (
+            self._repository is not None and self._conversation_id is not None and not self._busy
+        )
+        if available != self._rewind_available:
+            self._rewind_available = available
+            self.rewind_available_changed.emit(available)
 
     def _set_status(self, status: ConnectionStatus) -> None:
         if status != self._status:
@@ -200,8 +254,28 @@ class ChatController(QObject):
             if self._factory is None:
                 raise UserFacingError(ErrorKind.MISSING_KEY, CONFIGURE_FIRST)
             made = self._factory()
-            self._backend = await made if inspect.isawaitable(made) else made
+            backend = await made if inspect.isawaitable(made) else made
+            if self._backend is not None:  # another task made one meanwhile
+                return self._backend
+            if isinstance(backend, ConversationBackend):
+                backend.watch(self._on_backend_stored)
+                if backend.conversation_id != self._conversation_id:
+                    backend.open_conversation(self._conversation_id)
+            self._backend = backend
         return self._backend
+
+    def _on_backend_stored(self, change: StoredChange) -> None:
+        # A new chat's first prompt created its conversation: that is what is on screen now.
+        if (
+            change.created
+            and self._busy
+            and not self._abandoned
+            and self._conversation_id is None
+            and self._switch_after_turn is None
+        ):
+            self._conversation_id = change.conversation_id
+            self.conversation_changed.emit(change.conversation_id)
+        self.conversation_stored.emit(change.conversation_id)
 
     # -- turns -------------------------------------------------------------------------------
     def send(self, prompt: str) -> bool:
@@ -214,13 +288,72 @@ class ChatController(QObject):
         if self._factory is None and self._backend is None:
             self.send_refused.emit(CONFIGURE_FIRST)
             return False
+        self._begin_busy()
+        self.turn_started.emit(prompt)
+        self._turn_task = self._start(self._run_turn(prompt))
+        return True
+
+    def _begin_busy(self) -> None:
         self._stop_requested = False
         self._abandoned = False
         self._turn_text = []
         self._set_busy(True)
-        self.turn_started.emit(prompt)
-        self._turn_task = self._start(self._run_turn(prompt))
+
+    def regenerate(self) -> bool:
+        """Delete the last turn of the conversation and ask its prompt again."""
+        return self._rewind(None)
+
+    def resend_edited(self, prompt: str) -> bool:
+        """Replace the last turn: delete it, then send `prompt` in its place."""
+        if not prompt.strip():
+            return False
+        return self._rewind(prompt)
+
+    def _rewind(self, prompt: str | None) -> bool:
+        if self._busy:
+            self.send_refused.emit(WAIT_FOR_REPLY)
+            return False
+        conversation_id = self._conversation_id
+        if self._repository is None or conversation_id is None:
+            self.send_refused.emit(NOTHING_TO_REDO)
+            return False
+        if self._factory is None and self._backend is None:
+            self.send_refused.emit(CONFIGURE_FIRST)
+            return False
+        self._begin_busy()
+        self._turn_task = self._start(
+            self._rewind_and_run(self._repository, conversation_id, prompt)
+        )
         return True
+
+    async def _rewind_and_run(
+        self, repository: ConversationRepository, conversation_id: str, prompt: str | None
+    ) -> None:
+        try:
+            removed = await repository.delete_last_turn(conversation_id)
+            turns = await repository.turns(conversation_id) if removed is not None else []
+        except StoreError as exc:
+            self.send_refused.emit(str(exc))
+            self._end_turn()
+            return
+        except BaseException:
+            self._end_turn()
+            raise
+        if removed is None or self._stop_requested or self._abandoned:
+            # Nothing to ask, or stopped / switched away before anything was asked.
+            if removed is None:
+                self.send_refused.emit(NOTHING_TO_REDO)
+            self._end_turn()
+            return
+        text = prompt if prompt is not None else removed.prompt
+        if isinstance(self._backend, ConversationBackend):
+            # Its history is rebuilt from the store before the turn runs.
+            self._backend.open_conversation(conversation_id)
+        self._load_generation += 1
+        self.history_loaded.emit(items_from_turns(turns))
+        self.conversation_stored.emit(conversation_id)
+        self.turn_started.emit(text)
+        await self._run_turn(text)
 
     async def _run_turn(self, prompt: str) -> None:
         try:
@@ -304,10 +437,11 @@ class ChatController(QObject):
         self._stop_timer.stop()
         self._stream = None
         self._turn_task = None
-        if self._clear_after_turn:
-            self._clear_after_turn = False
+        if self._switch_after_turn is not None:
+            (target,) = self._switch_after_turn
+            self._switch_after_turn = None
             if self._backend is not None:
-                self._backend.new_conversation()
+                self._apply_switch(self._backend, target)
         self._abandoned = False
         self._set_busy(False)
 
@@ -334,12 +468,55 @@ class ChatController(QObject):
 
     def new_conversation(self) -> None:
         """Start over. A running turn is stopped and its remaining events are dropped."""
+        self._load_generation += 1  # a conversation still loading is not shown any more
+        self._switch_to(None)
+        self.conversation_cleared.emit()
+
+    def open_conversation(self, conversation_id: str) -> None:
+        """Show a stored conversation and continue it with its history (and router session)."""
+        if conversation_id == self._conversation_id:
+            return
+        self._switch_to(conversation_id)
+        self._load_generation += 1
+        if self._repository is not None:
+            self._start(self._load(self._repository, conversation_id, self._load_generation))
+
+    def reload_conversation(self) -> None:
+        """Show the current conversation again as stored (e.g. after it was imported)."""
+        if self._repository is not None and self._conversation_id is not None:
+            self._load_generation += 1
+            self._start(self._load(self._repository, self._conversation_id, self._load_generation))
+
+    def _switch_to(self, conversation_id: str | None) -> None:
         if self._busy:
             self._abandon_turn()
-            self._clear_after_turn = True
+            self._switch_after_turn = (conversation_id,)
         elif self._backend is not None:
-            self._backend.new_conversation()
-        self.conversation_cleared.emit()
+            self._apply_switch(self._backend, conversation_id)
+        changed = conversation_id != self._conversation_id
+        self._conversation_id = conversation_id
+        if changed:
+            self.conversation_changed.emit(conversation_id)
+        self._update_rewind()
+
+    @staticmethod
+    def _apply_switch(backend: ChatBackend, conversation_id: str | None) -> None:
+        if isinstance(backend, ConversationBackend):
+            backend.open_conversation(conversation_id)
+        else:
+            backend.new_conversation()  # it cannot load a stored one: at least start afresh
+
+    async def _load(
+        self, repository: ConversationRepository, conversation_id: str, generation: int
+    ) -> None:
+        try:
+            turns = await repository.turns(conversation_id)
+        except StoreError as exc:
+            if generation == self._load_generation:
+                self.history_failed.emit(str(exc))
+            return
+        if generation == self._load_generation:
+            self.history_loaded.emit(items_from_turns(turns))
 
     # -- shutdown ----------------------------------------------------------------------------
     async def aclose(self) -> None:

@@ -25,12 +25,17 @@ from desktop.core.events import (
     TurnFinished,
 )
 from desktop.ui.backend import ConnectionStatus
+from desktop.ui.chat_model import HistoryItem
 from desktop.ui.chat_view import COLUMN_MAX_WIDTH, ChatView
+from desktop.ui.history import STOPPED_NOTICE
 from desktop.ui.links import UrlOpener
 from desktop.ui.message_input import MessageInput
 from desktop.ui.status_bar import ConnectionStatusWidget
 
-STOPPED_NOTICE = "Stopped. What arrived is kept."
+EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
+STATUS_MESSAGE_MS = 6_000
+
+__all__ = ["EDIT_HINT", "STOPPED_NOTICE", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -47,6 +52,11 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     quit_requested = Signal()
     close_requested = Signal()
+    find_requested = Signal()
+    regenerate_requested = Signal()
+    edit_resend_requested = Signal(str)  # the edited last message, to replace the last turn
+    export_requested = Signal(str)  # "markdown" | "json": the conversation on screen
+    import_requested = Signal()
 
     def __init__(
         self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
@@ -55,17 +65,23 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("E2B Agent")
         self.setAccessibleName("E2B Agent")
-        self.resize(1040, 760)
+        self.resize(1180, 780)
         self._allow_close = False
         self._busy = False
         self._turn_has_text = False
+        self._editing = False
+        self._rewind_available = False
 
         self._build_actions()
         self.chat_view = ChatView(url_opener=url_opener)
         self.chat_view.suggestion_chosen.connect(self._on_chat_view_suggestion_chosen)
+        self.chat_view.regenerate_requested.connect(self.regenerate_action.trigger)
+        self.chat_view.edit_last_requested.connect(self.edit_last_action.trigger)
         self.message_input = MessageInput()
         self.message_input.submitted.connect(self._on_message_input_submitted)
         self.message_input.textChanged.connect(self._on_message_input_text_changed)
+        self.message_input.edit_last_requested.connect(self._on_message_input_edit_last_requested)
+        self.message_input.escape_pressed.connect(self._on_message_input_escape_pressed)
 
         chat_panel = QWidget()
         chat_panel.setObjectName("chatPanel")
@@ -101,14 +117,17 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.settings_button, self.menu_button)
         self.setTabOrder(self.menu_button, self.chat_view)
         self.set_busy(False)
+        self.set_rewind_available(False)
+        self.set_has_conversation(False)
         self.message_input.setFocus()
 
     # -- construction ------------------------------------------------------------------------
-    def _action(self, text: str, name: str, shortcut: QKeySequence | str) -> QAction:
+    def _action(self, text: str, name: str, shortcut: QKeySequence | str | None) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.addAction(action)
         return action
 
@@ -121,13 +140,31 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.quit_requested)
         self.stop_action = self._action("Stop", "stopAction", "Esc")
         self.stop_action.triggered.connect(self._on_stop_action_triggered)
+        self.find_action = self._action("Search conversations", "findAction", "Ctrl+F")
+        self.find_action.triggered.connect(self.find_requested)
+        self.regenerate_action = self._action("Regenerate reply", "regenerateAction", "Ctrl+R")
+        self.regenerate_action.triggered.connect(self.regenerate_requested)
+        # Up in the empty message box does this too (a window-wide Up would steal the arrows).
+        self.edit_last_action = self._action("Edit last message", "editLastAction", None)
+        self.edit_last_action.triggered.connect(self.start_editing_last)
+        self.export_markdown_action = self._action(
+            "Export as Markdown…", "exportMarkdownAction", None
+        )
+        self.export_markdown_action.triggered.connect(
+            lambda: self.export_requested.emit("markdown")
+        )
+        self.export_json_action = self._action("Export as JSON…", "exportJsonAction", None)
+        self.export_json_action.triggered.connect(lambda: self.export_requested.emit("json"))
+        self.import_action = self._action("Import conversation…", "importAction", "Ctrl+O")
+        self.import_action.triggered.connect(self.import_requested)
 
     def _build_header(self) -> QWidget:
         header = QFrame()
         header.setObjectName("chatHeader")
-        title = QLabel("E2B Agent")
+        title = self.title_label = QLabel("E2B Agent")
         title.setObjectName("chatTitle")
         title.setTextFormat(Qt.TextFormat.PlainText)
+        title.setMinimumWidth(80)
         subtitle = QLabel("Your E2B sandboxes, by conversation")
         subtitle.setObjectName("chatSubtitle")
         subtitle.setTextFormat(Qt.TextFormat.PlainText)
@@ -150,8 +187,16 @@ class MainWindow(QMainWindow):
         menu = QMenu(self.menu_button)
         menu.setObjectName("mainMenu")
         menu.addAction(self.new_chat_action)
-        menu.addAction(self.settings_action)
+        menu.addAction(self.find_action)
         menu.addSeparator()
+        menu.addAction(self.regenerate_action)
+        menu.addAction(self.edit_last_action)
+        menu.addSeparator()
+        menu.addAction(self.export_markdown_action)
+        menu.addAction(self.export_json_action)
+        menu.addAction(self.import_action)
+        menu.addSeparator()
+        menu.addAction(self.settings_action)
         menu.addAction(self.quit_action)
         self.menu_button.setMenu(menu)
         titles = QVBoxLayout()
@@ -200,8 +245,15 @@ class MainWindow(QMainWindow):
         self.composer_hint.setTextFormat(Qt.TextFormat.PlainText)
         self.composer_hint.setWordWrap(True)
         self.composer_hint.hide()
+        self.edit_hint = QLabel(area)
+        self.edit_hint.setObjectName("editHint")
+        self.edit_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.edit_hint.setText(EDIT_HINT)
+        self.edit_hint.setWordWrap(True)
+        self.edit_hint.hide()
         column = QVBoxLayout()
         column.setSpacing(4)
+        column.addWidget(self.edit_hint)
         column.addWidget(composer)
         column.addWidget(self.composer_hint)
         outer = QHBoxLayout(area)
@@ -212,16 +264,52 @@ class MainWindow(QMainWindow):
         return area
 
     def set_sidebar(self, widget: QWidget, width: int = 260) -> None:
-        """Put a panel (the conversation list, later) left of the chat."""
+        """Put a panel (the conversation list) left of the chat."""
         self.splitter.insertWidget(0, widget)
+        self.splitter.setHandleWidth(1)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([width, max(self.width() - width, 400)])
 
     # -- intents -----------------------------------------------------------------------------
     def _on_message_input_submitted(self, text: str) -> None:
-        if text.strip():
+        if not text.strip():
+            return
+        if self._editing:
+            self.edit_resend_requested.emit(text)
+        else:
             self.send_requested.emit(text)
+
+    def _on_message_input_edit_last_requested(self) -> None:
+        self.start_editing_last()
+
+    def _on_message_input_escape_pressed(self) -> None:
+        self.cancel_editing()
+
+    @property
+    def editing(self) -> bool:
+        return self._editing
+
+    def start_editing_last(self) -> bool:
+        """Put the last message back in the box; sending it replaces the last turn."""
+        prompt = self.chat_view.last_prompt()
+        if not self._rewind_available or prompt is None:
+            return False
+        self._editing = True
+        self.message_input.setPlainText(prompt)
+        self.message_input.setFocus()
+        self.message_input.moveCursor(self.message_input.textCursor().MoveOperation.End)
+        self.composer_hint.hide()
+        self.edit_hint.show()
+        return True
+
+    def cancel_editing(self, *, clear: bool = True) -> None:
+        if not self._editing:
+            return
+        self._editing = False
+        self.edit_hint.hide()
+        if clear:
+            self.message_input.clear()
 
     def _on_send_button_clicked(self) -> None:
         self._on_message_input_submitted(self.message_input.toPlainText())
@@ -266,6 +354,7 @@ class MainWindow(QMainWindow):
 
     def show_turn_started(self, prompt: str) -> None:
         """The prompt was accepted: move it from the input into the conversation."""
+        self.cancel_editing(clear=False)
         if self.message_input.toPlainText() == prompt:
             self.message_input.clear()
         self.composer_hint.hide()
@@ -301,9 +390,48 @@ class MainWindow(QMainWindow):
         self.chat_view.add_error(event.message, event.kind)
 
     def clear_conversation(self) -> None:
+        self.cancel_editing()
         self.chat_view.clear()
         self.composer_hint.hide()
         self.message_input.setFocus()
+
+    def show_history(self, items: list[HistoryItem]) -> None:
+        """A stored conversation (or the current one, rebuilt): replaces what is shown."""
+        self.cancel_editing()
+        self.composer_hint.hide()
+        self.chat_view.load_history(items)
+
+    def show_history_failed(self, message: str) -> None:
+        self.chat_view.clear()
+        self.chat_view.add_error(message)
+
+    def show_message(self, text: str) -> None:
+        """A passing note in the status bar (e.g. where an export was written)."""
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def set_rewind_available(self, available: bool) -> None:
+        """Whether the last turn can be asked again or edited (stored, and nothing runs)."""
+        self._rewind_available = available
+        self.regenerate_action.setEnabled(available)
+        self.edit_last_action.setEnabled(available)
+        self.chat_view.set_turn_actions_visible(available)
+        if not available and self._editing and not self._busy:
+            self.cancel_editing()
+
+    def set_conversation_title(self, title: str | None) -> None:
+        """The open conversation's title in the header and the window title."""
+        shown = title or "E2B Agent"
+        metrics = self.title_label.fontMetrics()
+        self.title_label.setText(
+            metrics.elidedText(shown, Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
+        )
+        self.title_label.setToolTip(shown if title else "")
+        self.setWindowTitle(f"{title} — E2B Agent" if title else "E2B Agent")
+
+    def set_has_conversation(self, present: bool) -> None:
+        """Export applies to a stored conversation only."""
+        self.export_markdown_action.setEnabled(present)
+        self.export_json_action.setEnabled(present)
 
     def set_connection_status(self, status: ConnectionStatus) -> None:
         self.connection_status.set_status(status)

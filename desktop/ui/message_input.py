@@ -18,12 +18,17 @@ class MessageInput(QPlainTextEdit):
     """
 
     submitted = Signal(str)
+    edit_last_requested = Signal()  # Up in an empty box: bring back the last message
+    escape_pressed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageInput")
         self.setAccessibleName("Message")
-        self.setAccessibleDescription("Enter sends the message; Shift+Enter starts a new line.")
+        self.setAccessibleDescription(
+            "Enter sends the message; Shift+Enter starts a new line; "
+            "Up in an empty box edits your last message."
+        )
         self.setPlaceholderText("Ask about your E2B sandboxes…  (Shift+Enter for a new line)")
         self.setTabChangesFocus(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -38,6 +43,16 @@ class MessageInput(QPlainTextEdit):
         return self.toPlainText()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() == Qt.Key.Key_Up
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and not self.toPlainText()
+        ):
+            event.accept()
+            self.edit_last_requested.emit()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             modifiers = event.modifiers()
             if modifiers & Qt.KeyboardModifier.ShiftModifier:

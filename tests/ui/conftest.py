@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 # Before any QApplication exists: no display is needed or used.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,10 +17,13 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop.paths import AppPaths
 from desktop.ui.controller import ChatController
 from desktop.ui.main_window import MainWindow
 from desktop.ui.theme import apply_theme
 from desktop.ui.wiring import connect_window
+from tests.fakes.harness import FakeServices
+from tests.ui.app_support import AppHarness
 from tests.ui.fakes import FakeBackend
 
 
@@ -111,3 +115,20 @@ def app_window(
     controller.connect_backend()
     qtbot.waitUntil(lambda: controller.connection_status.state.value == "ready")
     yield window
+
+
+@pytest.fixture
+def app_paths(tmp_path: Path) -> AppPaths:
+    paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
+    paths.ensure()
+    return paths
+
+
+@pytest.fixture
+def app_harness(
+    qtbot: QtBot, qasync_loop: qasync.QEventLoop, app_paths: AppPaths, fake_services: FakeServices
+) -> Iterator[AppHarness]:
+    """Whole DesktopApps on the fakes and a database in tmp_path, shut down after the test."""
+    made = AppHarness(qtbot, app_paths, fake_services)
+    yield made
+    made.close_all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from desktop.core.events import (
@@ -114,3 +114,37 @@ class FakeBackend:
 
     async def aclose(self) -> None:
         self.closed = True
+
+
+@dataclass(frozen=True)
+class FakeChange:
+    conversation_id: str
+    created: bool = False
+
+
+class FakeConversationBackend(FakeBackend):
+    """A FakeBackend that, like PersistentChat, knows its conversation and reports stored
+    turns to its listeners (the test calls `stored`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conversation_id: str | None = None
+        self.opened: list[str | None] = []
+        self.listeners: list[Callable[[FakeChange], None]] = []
+
+    def open_conversation(self, conversation_id: str | None) -> None:
+        self.opened.append(conversation_id)
+        self.conversation_id = conversation_id
+
+    def new_conversation(self) -> None:
+        super().new_conversation()
+        self.conversation_id = None
+
+    def watch(self, listener: Callable[[FakeChange], None]) -> None:
+        self.listeners.append(listener)
+
+    def stored(self, conversation_id: str, *, created: bool = False) -> None:
+        if created:
+            self.conversation_id = conversation_id
+        for listener in self.listeners:
+            listener(FakeChange(conversation_id, created))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import qasync
@@ -20,8 +22,11 @@ from desktop.core.events import (
     TurnFinished,
     Usage,
 )
+from desktop.core.store import AsyncConversationStore, ConversationStore
+from desktop.ui.chat_model import AssistantItem, ErrorItem, UserItem
 from desktop.ui.controller import (
     CONFIGURE_FIRST,
+    NOTHING_TO_REDO,
     UNEXPECTED_MESSAGE,
     WAIT_FOR_REPLY,
     ChatBackend,
@@ -29,7 +34,7 @@ from desktop.ui.controller import (
     ConnectionState,
     ConnectionStatus,
 )
-from tests.ui.fakes import FakeBackend
+from tests.ui.fakes import FakeBackend, FakeConversationBackend
 
 
 class Recorder:
@@ -335,3 +340,159 @@ def test_aclose_stops_the_turn_and_closes_the_backend(
     qtbot.waitUntil(task.done)
     assert task.exception() is None
     assert fake_backend.closed
+
+
+# -- conversations --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def conversation_backend() -> FakeConversationBackend:
+    return FakeConversationBackend()
+
+
+@pytest.fixture
+def stored(tmp_path: Path, qtbot: QtBot, qasync_loop: qasync.QEventLoop) -> Iterator[StoreFixture]:
+    db = tmp_path / "c.sqlite3"
+    with ConversationStore(db) as sync:
+        first = sync.create_conversation("m", "First")
+        turn = sync.begin_turn(first, "first prompt")
+        sync.complete_turn(turn, None, "first reply")
+        second = sync.create_conversation("m", "Second")
+        turn = sync.begin_turn(second, "second prompt")
+        sync.complete_turn(turn, None, "second reply", status="failed", error="It broke.")
+    task = asyncio.ensure_future(AsyncConversationStore.open(db))
+    qtbot.waitUntil(task.done)
+    store = task.result()
+    yield StoreFixture(store, first, second)
+    closing = asyncio.ensure_future(store.aclose())
+    qtbot.waitUntil(closing.done)
+
+
+class StoreFixture:
+    def __init__(self, store: AsyncConversationStore, first: str, second: str) -> None:
+        self.store, self.first, self.second = store, first, second
+
+
+def test_opening_a_conversation_shows_its_turns_and_switches_the_backend(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    changed: list[object] = []
+    controller.conversation_changed.connect(changed.append)
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    with qtbot.waitSignal(controller.history_loaded) as loaded:
+        controller.open_conversation(stored.second)
+    assert loaded.args[0] == [
+        UserItem("second prompt"),
+        AssistantItem("second reply"),
+        ErrorItem("It broke."),
+    ]
+    assert conversation_backend.opened == [stored.second]
+    assert controller.conversation_id == stored.second and changed == [stored.second]
+    assert controller.rewind_available
+    # Opening it again is a no-op; a new chat forgets it.
+    controller.open_conversation(stored.second)
+    assert conversation_backend.opened == [stored.second]
+    controller.new_conversation()
+    assert conversation_backend.conversation_id is None
+    assert changed == [stored.second, None]
+    assert not controller.rewind_available
+
+
+def test_a_backend_made_later_is_opened_on_the_conversation_on_screen(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(None, repository=stored.store)
+    with qtbot.waitSignal(controller.history_loaded):
+        controller.open_conversation(stored.first)  # keys not configured yet: still shown
+    controller.reconfigure(lambda: conversation_backend)
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    assert conversation_backend.opened == [stored.first]
+
+
+def test_switching_during_a_turn_drops_its_events_and_switches_when_it_ends(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    recorder = Recorder(controller)
+    controller.send("long task")
+    qtbot.waitUntil(lambda: bool(conversation_backend.streams))
+    conversation_backend.stream.push(TextDelta("old "))
+    qtbot.waitUntil(lambda: recorder.text == "old ")
+    with qtbot.waitSignal(controller.history_loaded):
+        controller.open_conversation(stored.first)
+    assert controller.conversation_id == stored.first
+    qtbot.waitUntil(lambda: not controller.busy)
+    assert conversation_backend.stream.cancel_calls == 1
+    assert recorder.text == "old "  # nothing of the stopped turn reached the new view
+    assert conversation_backend.opened == [stored.first]  # once the turn had ended
+
+
+def test_a_new_chat_adopts_the_conversation_its_first_prompt_created(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    changed: list[object] = []
+    stored_ids: list[str] = []
+    controller.conversation_changed.connect(changed.append)
+    controller.conversation_stored.connect(stored_ids.append)
+    controller.send("hello")
+    qtbot.waitUntil(lambda: bool(conversation_backend.streams))
+    conversation_backend.stored("new-id", created=True)
+    assert controller.conversation_id == "new-id" and changed == ["new-id"]
+    conversation_backend.stream.finish("hi")
+    qtbot.waitUntil(lambda: not controller.busy)
+    conversation_backend.stored("new-id")
+    assert stored_ids == ["new-id", "new-id"]
+    assert controller.rewind_available
+
+
+def test_regenerate_needs_a_stored_conversation_and_an_idle_controller(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    with qtbot.waitSignal(controller.send_refused) as refused:
+        assert not controller.regenerate()
+    assert refused.args == [NOTHING_TO_REDO]
+    assert not controller.resend_edited("   ")
+
+    with qtbot.waitSignal(controller.history_loaded):
+        controller.open_conversation(stored.first)
+    recorder = Recorder(controller)
+    loaded: list[object] = []
+    controller.history_loaded.connect(loaded.append)
+    assert controller.regenerate()
+    qtbot.waitUntil(lambda: bool(conversation_backend.streams))
+    assert conversation_backend.stream.prompt == "first prompt"
+    assert loaded == [[]]  # the view without the turn being asked again
+    assert recorder.named("turn_started") == ["first prompt"]
+    with qtbot.waitSignal(controller.send_refused) as refused:
+        assert not controller.regenerate()
+    assert refused.args == [WAIT_FOR_REPLY]
+    conversation_backend.stream.finish("again")
+    qtbot.waitUntil(lambda: not controller.busy)
+    # The backend re-reads the conversation (its history is rebuilt from the store).
+    assert conversation_backend.opened == [stored.first, stored.first]
+
+
+def test_resend_edited_replaces_the_last_turn(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    with qtbot.waitSignal(controller.history_loaded):
+        controller.open_conversation(stored.second)
+    assert controller.resend_edited("second prompt, edited")
+    qtbot.waitUntil(lambda: bool(conversation_backend.streams))
+    assert conversation_backend.stream.prompt == "second prompt, edited"
+    conversation_backend.stream.finish("ok")
+    qtbot.waitUntil(lambda: not controller.busy)
+
+    async def prompts() -> list[str]:
+        return [t.prompt for t in await stored.store.turns(stored.second)]
+
+    task = asyncio.ensure_future(prompts())
+    qtbot.waitUntil(task.done)
+    assert task.result() == []  # deleted; the fake backend stores nothing itself

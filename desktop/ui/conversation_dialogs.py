@@ -1,0 +1,108 @@
+"""The small dialogs around conversations: confirm a delete, pick export and import files.
+
+Each is opened with `open()` (never `exec()`, which would nest an event loop inside qasync's) and
+reports the answer through a callback; it deletes itself when closed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+ExportFormat = Literal["markdown", "json"]
+SUFFIXES: dict[ExportFormat, str] = {"markdown": "md", "json": "json"}
+FILTERS: dict[ExportFormat, str] = {
+    "markdown": "Markdown (*.md);;All files (*)",
+    "json": "JSON (*.json);;All files (*)",
+}
+FORMAT_NAMES: dict[ExportFormat, str] = {"markdown": "Markdown", "json": "JSON"}
+_UNSAFE = re.compile(r"[^\w\- ]+")
+
+
+def default_directory() -> str:
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    if documents and Path(documents).is_dir():
+        return documents
+    return str(Path.home())
+
+
+def file_name_for(title: str, fmt: ExportFormat) -> str:
+    """A file name from a conversation title: no path separators or odd characters."""
+    stem = " ".join(_UNSAFE.sub(" ", title).split())[:80].strip() or "conversation"
+    return f"{stem}.{SUFFIXES[fmt]}"
+
+
+def confirm_delete(parent: QWidget, title: str, on_confirmed: Callable[[], None]) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setObjectName("deleteConversationBox")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Delete conversation")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # a title is text, never markup
+    box.setText(f"Delete “{title}”?")
+    box.setInformativeText("Its messages are removed from this computer. This cannot be undone.")
+    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+    delete.setObjectName("confirmDeleteButton")
+    delete.setAccessibleName("Delete the conversation")
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    cancel.setObjectName("cancelDeleteButton")
+    cancel.setAccessibleName("Keep the conversation")
+    box.setDefaultButton(cancel)  # Enter must not delete by accident
+    box.setEscapeButton(cancel)
+
+    def _on_box_finished(_result: int) -> None:
+        if box.clickedButton() is delete:
+            on_confirmed()
+        box.deleteLater()
+
+    box.finished.connect(_on_box_finished)
+    box.open()
+    return box
+
+
+def choose_export_path(
+    parent: QWidget,
+    title: str,
+    fmt: ExportFormat,
+    on_chosen: Callable[[str], None],
+    *,
+    directory: str | None = None,
+) -> QFileDialog:
+    start = Path(directory or default_directory()) / file_name_for(title, fmt)
+    dialog = QFileDialog(parent, f"Export conversation as {FORMAT_NAMES[fmt]}", str(start))
+    dialog.setObjectName("exportDialog")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setNameFilter(FILTERS[fmt])
+    dialog.setDefaultSuffix(SUFFIXES[fmt])
+    dialog.fileSelected.connect(on_chosen)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog
+
+
+def choose_import_path(
+    parent: QWidget, on_chosen: Callable[[str], None], *, directory: str | None = None
+) -> QFileDialog:
+    dialog = QFileDialog(parent, "Import a conversation", directory or default_directory())
+    dialog.setObjectName("importDialog")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setNameFilter("Conversation exports (*.json);;All files (*)")
+    dialog.fileSelected.connect(on_chosen)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog
+
+
+def show_problem(parent: QWidget, title: str, text: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    box.setObjectName("conversationProblemBox")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.finished.connect(box.deleteLater)
+    box.open()
+    return box

@@ -1,0 +1,67 @@
+"""Helpers for stored-conversation tests: a PersistentChat over the fakes and a real store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic_ai.messages import ModelMessage
+
+from desktop.core.chat import ChatSession
+from desktop.core.conversation import ChangeListener, PersistentChat
+from desktop.core.events import TurnEvent
+from desktop.core.settings import Settings
+from desktop.core.store import AsyncConversationStore
+from tests.fakes.harness import FakeServices
+from tests.integration.chat_helpers import session_for
+
+MODEL = "openai:gpt-5"
+
+
+def chat_for(
+    services: FakeServices,
+    store: AsyncConversationStore,
+    *,
+    conversation_id: str | None = None,
+    on_change: ChangeListener | None = None,
+    settings: Settings | None = None,
+) -> PersistentChat:
+    template = session_for(services, settings=settings)
+
+    def make_session(router_session_id: str | None, history: Sequence[ModelMessage]) -> ChatSession:
+        return ChatSession(
+            template.settings,
+            template._credentials,
+            template.endpoints,
+            template.timeouts,
+            router_session_id=router_session_id,
+            history=history,
+        )
+
+    return PersistentChat(
+        store, make_session, model=MODEL, conversation_id=conversation_id, on_change=on_change
+    )
+
+
+async def collect_turn(chat: PersistentChat, prompt: str) -> list[TurnEvent]:
+    return [event async for event in chat.run_turn(prompt)]
+
+
+async def open_store(path: Path) -> AsyncConversationStore:
+    return await AsyncConversationStore.open(path)
+
+
+def sessions_created(services: FakeServices) -> int:
+    return sum(
+        1
+        for r in services.composio.requests
+        if r.method == "POST" and r.path.endswith("/tool_router/session")
+    )
+
+
+def sessions_resumed(services: FakeServices, session_id: str) -> int:
+    return sum(
+        1
+        for r in services.composio.requests
+        if r.method == "GET" and r.path.endswith(f"/tool_router/session/{session_id}")
+    )

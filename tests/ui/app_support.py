@@ -1,0 +1,131 @@
+"""The whole window on a real conversation database and the loopback fakes, for sidebar tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic_ai.messages import (
+    ModelMessagesTypeAdapter,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    UserPromptPart,
+)
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.core.secrets import MemorySecretStore
+from desktop.core.store import ConversationStore
+from desktop.gui import DesktopApp
+from desktop.log_setup import KnownSecrets
+from desktop.paths import AppPaths
+from desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
+from tests.fakes.harness import FakeServices
+from tests.integration.chat_helpers import FAST_TIMEOUTS
+
+T = TypeVar("T")
+WAIT_MS = 20_000
+MODEL = "openai:gpt-5"
+
+
+def wait_for(qtbot: QtBot, coroutine: Coroutine[Any, Any, T], timeout: int = WAIT_MS) -> T:
+    """Run a coroutine on the qasync loop while Qt spins; its result."""
+    task = asyncio.ensure_future(coroutine)
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
+
+
+class AppHarness:
+    """Starts DesktopApps on the fakes and one database; shuts each down at the end."""
+
+    def __init__(self, qtbot: QtBot, paths: AppPaths, services: FakeServices) -> None:
+        self.qtbot = qtbot
+        self.paths = paths
+        self.services = services
+        self.apps: list[DesktopApp] = []
+
+    def start(self, **kwargs: Any) -> DesktopApp:
+        app = DesktopApp(
+            self.paths,
+            KnownSecrets(),
+            environ=self.services.env(),
+            cwd=self.paths.config_dir.parent,
+            secret_store=MemorySecretStore(),
+            timeouts=FAST_TIMEOUTS,
+            **kwargs,
+        )
+        self.apps.append(app)
+        app.window.show()
+        self.qtbot.waitExposed(app.window)
+        wait_for(self.qtbot, app.start())
+        return app
+
+    def close(self, app: DesktopApp) -> None:
+        wait_for(self.qtbot, app.shutdown())
+        self.apps.remove(app)
+        app.window.deleteLater()
+
+    def close_all(self) -> None:
+        for app in list(self.apps):
+            self.close(app)
+
+
+def seed(
+    db: Path, conversations: Sequence[tuple[str, Sequence[tuple[str, str]]]], *, start: float = 0
+) -> list[str]:
+    """Store conversations (oldest first) of (prompt, reply) turns, a minute apart; their ids."""
+    clock = [start or datetime(2025, 1, 6, 9, 0, tzinfo=UTC).timestamp()]
+
+    def tick() -> float:
+        clock[0] += 60
+        return clock[0]
+
+    ids = []
+    with ConversationStore(db, clock=tick) as store:
+        for title, turns in conversations:
+            cid = store.create_conversation(MODEL, title)
+            for prompt, reply in turns:
+                turn = store.begin_turn(cid, prompt)
+                messages = ModelMessagesTypeAdapter.dump_json(
+                    [
+                        ModelRequest(parts=[UserPromptPart(prompt)]),
+                        ModelResponse(parts=[TextPart(reply)]),
+                    ]
+                )
+                store.complete_turn(turn, messages, reply)
+            ids.append(cid)
+    return ids
+
+
+def send(qtbot: QtBot, app: DesktopApp, text: str) -> None:
+    """Type a message and press Enter; waits until the reply has finished."""
+    field = app.window.message_input
+    field.setFocus()
+    qtbot.keyClicks(field, text)
+    with qtbot.waitSignal(app.controller.busy_changed, timeout=WAIT_MS):
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    wait_idle(qtbot, app)
+
+
+def wait_idle(qtbot: QtBot, app: DesktopApp) -> None:
+    qtbot.waitUntil(lambda: not app.controller.busy, timeout=WAIT_MS)
+
+
+def shown_prompts(app: DesktopApp) -> list[str]:
+    return [e.text for e in app.window.chat_view.entries() if isinstance(e, UserMessageWidget)]
+
+
+def shown_replies(app: DesktopApp) -> list[str]:
+    return [
+        e.plain_text()
+        for e in app.window.chat_view.entries()
+        if isinstance(e, AssistantMessageWidget)
+    ]
+
+
+def sidebar_titles(app: DesktopApp) -> list[str]:
+    return [s.title for s in app.sidebar.model.summaries()]
