@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -63,5 +64,41 @@ def test_close_mid_reply_exits_promptly_without_warnings(
     # the bound has a wide margin on a loaded CI machine while a hang (60 s) still fails.
     print(f"close -> process exit: {exited - closing:.2f} s")
     assert exited - closing < 2.0
+    for sign in BAD_SIGNS:
+        assert sign not in stderr, stderr
+
+
+def test_sigterm_shuts_the_window_down_cleanly(fake_services: FakeServices, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COMPOSIO_"))}
+    env.update(fake_services.env())
+    home = tmp_path / "home"
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        E2B_AGENT_HOME=str(home),
+        PYTHONPATH=str(REPO),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
+    log_file = home / "logs" / "e2b-agent.log"
+    with subprocess.Popen(
+        [sys.executable, "-m", "desktop"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            deadline = time.monotonic() + 60
+            while "agent stack imported" not in (log_file.read_text() if log_file.exists() else ""):
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "the app never finished starting"
+                time.sleep(0.1)
+            process.send_signal(signal.SIGTERM)
+            returncode = process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        _stdout, stderr = process.communicate()
+    assert returncode == 0, stderr
     for sign in BAD_SIGNS:
         assert sign not in stderr, stderr
