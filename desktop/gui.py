@@ -100,6 +100,9 @@ def _warm_up_agent_stack(store_imported: threading.Event | None = None) -> None:
     try:
         _import_stack(store_imported)
     finally:
+        # The modules live as long as the app: keep later full collections (which run on the
+        # UI thread) from walking them again.
+        gc.freeze()
         gc.enable()
     log.info("agent stack imported in %.2f s", time.perf_counter() - started)
 
