@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
-import logging
-import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from desktop.core.errors import UserFacingError
 from desktop.core.events import (
-    ErrorKind,
-    TextDelta,
     ToolCallFinished,
     ToolCallStarted,
     TurnCancelled,
@@ -38,13 +31,25 @@ from desktop.ui.backend import (
     TurnEvents,
     user_message,
 )
+from desktop.ui.backend_connection import (
+    CONFIGURE_FIRST,
+    CONNECTION_KINDS,
+    BackendConnection,
+    failure_status,
+)
 from desktop.ui.history import items_from_turns
+from desktop.ui.turn_stream import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnStream
 
 if TYPE_CHECKING:
     from desktop.core.store import ConversationRepository
 
 __all__ = [
+    "CONFIGURE_FIRST",
+    "FLUSH_INTERVAL_MS",
+    "NOTHING_TO_REDO",
+    "STOP_GRACE_MS",
     "UNEXPECTED_MESSAGE",
+    "WAIT_FOR_REPLY",
     "BackendFactory",
     "ChatBackend",
     "ChatController",
@@ -56,23 +61,8 @@ __all__ = [
     "user_message",
 ]
 
-log = logging.getLogger(__name__)
-
-FLUSH_INTERVAL_MS = 33  # coalesced text reaches the view about 30 times a second
-STOP_GRACE_MS = 5_000  # a stream that ignores cancel() is cut off after this
-YIELD_EVERY_S = 0.008
-CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
 WAIT_FOR_REPLY = "The agent is still answering: wait for it or press Stop (Esc)."
 NOTHING_TO_REDO = "There is no message in this conversation to ask again yet."
-# Failures that say the connection itself is unusable, not just this one turn.
-CONNECTION_KINDS = frozenset(
-    {
-        ErrorKind.MISSING_KEY,
-        ErrorKind.COMPOSIO_KEY_REJECTED,
-        ErrorKind.MCP_KEY_REJECTED,
-        ErrorKind.UNREACHABLE,
-    }
-)
 
 
 class ChatController(QObject):
@@ -87,6 +77,9 @@ class ChatController(QObject):
     `open_conversation` shows one and continues it, `regenerate` and `resend_edited` delete the
     last turn and ask again. Which conversation a new chat became is learnt from the backend
     (a `ConversationBackend`) once its first prompt is stored.
+
+    Two helpers do the detail: a `BackendConnection` makes and connects the backend and keeps
+    the status, a `TurnStream` coalesces the running turn's text and stops or abandons it.
     """
 
     turn_started = Signal(str)  # the prompt, accepted: the window shows it and clears the input
@@ -116,31 +109,26 @@ class ChatController(QObject):
         repository: ConversationRepository | None = None,
     ) -> None:
         super().__init__(parent)
-        self._factory = backend_factory
         self._repository = repository
         self._conversation_id: str | None = None
         self._switch_after_turn: tuple[str | None] | None = None
         self._load_generation = 0
         self._rewind_available = False
-        self._backend: ChatBackend | None = None
-        self._status = ConnectionStatus(ConnectionState.NOT_CONFIGURED)
         self._busy = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._connect_task: asyncio.Task[None] | None = None
-        self._turn_task: asyncio.Task[None] | None = None
-        self._stream: TurnEvents | None = None
-        self._stop_requested = False
-        self._abandoned = False  # the turn's remaining events belong to a cleared chat
-        self._pending: list[str] = []
-        self._turn_text: list[str] = []
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(flush_interval_ms)
-        self._flush_timer.timeout.connect(self._flush)
-        self._stop_timer = QTimer(self)
-        self._stop_timer.setSingleShot(True)
-        self._stop_timer.setInterval(stop_grace_ms)
-        self._stop_timer.timeout.connect(self._on_stop_timer_timeout)
+        self._connection = BackendConnection(
+            backend_factory,
+            start=self._start,
+            on_status=self.connection_state_changed.emit,
+            on_made=self._on_backend_made,
+        )
+        self._turn = TurnStream(
+            self.text_received.emit,
+            self._on_turn_event,
+            self,
+            flush_interval_ms=flush_interval_ms,
+            stop_grace_ms=stop_grace_ms,
+        )
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -149,11 +137,11 @@ class ChatController(QObject):
 
     @property
     def connection_status(self) -> ConnectionStatus:
-        return self._status
+        return self._connection.status
 
     @property
     def backend(self) -> ChatBackend | None:
-        return self._backend
+        return self._connection.backend
 
     @property
     def conversation_id(self) -> str | None:
@@ -187,11 +175,6 @@ class ChatController(QObject):
             self._rewind_available = available
             self.rewind_available_changed.emit(available)
 
-    def _set_status(self, status: ConnectionStatus) -> None:
-        if status != self._status:
-            self._status = status
-            self.connection_state_changed.emit(status)
-
     def _start(self, coroutine: Awaitable[None]) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
@@ -201,75 +184,26 @@ class ChatController(QObject):
     # -- connection --------------------------------------------------------------------------
     def connect_backend(self) -> None:
         """Create the backend (if needed) and connect it; progress shows in the status."""
-        if self._connect_task is not None and not self._connect_task.done():
-            return
-        if self._factory is None:
-            self._set_status(ConnectionStatus(ConnectionState.NOT_CONFIGURED, CONFIGURE_FIRST))
-            return
-        self._set_status(ConnectionStatus(ConnectionState.CONNECTING))
-        self._connect_task = self._start(self._connect())
+        self._connection.connect()
 
     def reconfigure(self, backend_factory: BackendFactory | None) -> None:
         """New settings or keys: drop the current backend and connect with the new one."""
-        self._factory = backend_factory
         if self._busy:
-            self._abandon_turn()
-        old, self._backend = self._backend, None
-        if self._connect_task is not None:
-            self._connect_task.cancel()
-            self._connect_task = None
-        self._start(self._reconnect(old))
+            self._turn.abandon()
+        self._connection.reconfigure(backend_factory)
 
-    async def _reconnect(self, old: ChatBackend | None) -> None:
-        if old is not None:
-            await self._close_quietly(old)
-        self.connect_backend()
-
-    async def _connect(self) -> None:
-        try:
-            backend = await self._ensure_backend()
-            info = await backend.connect()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            kind, message = user_message(exc)
-            state = (
-                ConnectionState.NOT_CONFIGURED
-                if kind is ErrorKind.MISSING_KEY
-                else ConnectionState.ERROR
-            )
-            self._set_status(ConnectionStatus(state, message))
-            return
-        count = len(info.tool_names)
-        self._set_status(
-            ConnectionStatus(
-                ConnectionState.READY,
-                f"{count} tool{'s' if count != 1 else ''}",
-                tuple(info.tool_names),
-            )
-        )
-
-    async def _ensure_backend(self) -> ChatBackend:
-        if self._backend is None:
-            if self._factory is None:
-                raise UserFacingError(ErrorKind.MISSING_KEY, CONFIGURE_FIRST)
-            made = self._factory()
-            backend = await made if inspect.isawaitable(made) else made
-            if self._backend is not None:  # another task made one meanwhile
-                return self._backend
-            if isinstance(backend, ConversationBackend):
-                backend.watch(self._on_backend_stored)
-                if backend.conversation_id != self._conversation_id:
-                    backend.open_conversation(self._conversation_id)
-            self._backend = backend
-        return self._backend
+    def _on_backend_made(self, backend: ChatBackend) -> None:
+        if isinstance(backend, ConversationBackend):
+            backend.watch(self._on_backend_stored)
+            if backend.conversation_id != self._conversation_id:
+                backend.open_conversation(self._conversation_id)
 
     def _on_backend_stored(self, change: StoredChange) -> None:
         # A new chat's first prompt created its conversation: that is what is on screen now.
         if (
             change.created
             and self._busy
-            and not self._abandoned
+            and not self._turn.abandoned
             and self._conversation_id is None
             and self._switch_after_turn is None
         ):
@@ -285,18 +219,16 @@ class ChatController(QObject):
         if self._busy:
             self.send_refused.emit(WAIT_FOR_REPLY)
             return False
-        if self._factory is None and self._backend is None:
+        if not self._connection.configured:
             self.send_refused.emit(CONFIGURE_FIRST)
             return False
         self._begin_busy()
         self.turn_started.emit(prompt)
-        self._turn_task = self._start(self._run_turn(prompt))
+        self._turn.task = self._start(self._run_turn(prompt))
         return True
 
     def _begin_busy(self) -> None:
-        self._stop_requested = False
-        self._abandoned = False
-        self._turn_text = []
+        self._turn.begin()
         self._set_busy(True)
 
     def regenerate(self) -> bool:
@@ -317,11 +249,11 @@ class ChatController(QObject):
         if self._repository is None or conversation_id is None:
             self.send_refused.emit(NOTHING_TO_REDO)
             return False
-        if self._factory is None and self._backend is None:
+        if not self._connection.configured:
             self.send_refused.emit(CONFIGURE_FIRST)
             return False
         self._begin_busy()
-        self._turn_task = self._start(
+        self._turn.task = self._start(
             self._rewind_and_run(self._repository, conversation_id, prompt)
         )
         return True
@@ -339,16 +271,17 @@ class ChatController(QObject):
         except BaseException:
             self._end_turn()
             raise
-        if removed is None or self._stop_requested or self._abandoned:
+        if removed is None or self._turn.stop_requested or self._turn.abandoned:
             # Nothing to ask, or stopped / switched away before anything was asked.
             if removed is None:
                 self.send_refused.emit(NOTHING_TO_REDO)
             self._end_turn()
             return
         text = prompt if prompt is not None else removed.prompt
-        if isinstance(self._backend, ConversationBackend):
+        backend = self._connection.backend
+        if isinstance(backend, ConversationBackend):
             # Its history is rebuilt from the store before the turn runs.
-            self._backend.open_conversation(conversation_id)
+            backend.open_conversation(conversation_id)
         self._load_generation += 1
         self.history_loaded.emit(items_from_turns(turns))
         self.conversation_stored.emit(conversation_id)
@@ -356,116 +289,57 @@ class ChatController(QObject):
         await self._run_turn(text)
 
     async def _run_turn(self, prompt: str) -> None:
+        turn = self._turn
         try:
-            if self._connect_task is not None and not self._connect_task.done():
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(self._connect_task)
-            if self._stop_requested:
-                self._dispatch(TurnCancelled(""))
+            await self._connection.wait_connecting()
+            if turn.stop_requested:
+                turn.dispatch(TurnCancelled(""))
                 return
-            backend = await self._ensure_backend()
-            stream = self._stream = backend.run_turn(prompt)
-            if self._stop_requested:
-                stream.cancel()
-            ended = False
-            last_yield = time.perf_counter()
-            async for event in stream:
-                self._dispatch(event)
-                if time.perf_counter() - last_yield > YIELD_EVERY_S:
-                    # A stream that never waits (everything already buffered) must not hold
-                    # the UI thread: let Qt paint and handle input between batches.
-                    await asyncio.sleep(0)
-                    last_yield = time.perf_counter()
-                if isinstance(event, TurnFinished | TurnCancelled | TurnFailed):
-                    ended = True
-                    break
-            if not ended:
-                self._dispatch(
-                    TurnFailed(ErrorKind.UNEXPECTED, "The reply ended unexpectedly; try again.")
-                )
+            backend = await self._connection.ensure()
+            await turn.pump(backend.run_turn(prompt))
         except asyncio.CancelledError:
-            if not self._stop_requested:
+            if not turn.stop_requested:
                 raise  # shutdown
-            self._dispatch(TurnCancelled("".join(self._turn_text)))
+            turn.dispatch(TurnCancelled(turn.text))
         except Exception as exc:
             kind, message = user_message(exc)
-            self._dispatch(TurnFailed(kind, message))
+            turn.dispatch(TurnFailed(kind, message))
         finally:
             self._end_turn()
 
-    def _dispatch(self, event: TurnEvent) -> None:
-        if isinstance(event, TextDelta):
-            self._turn_text.append(event.text)
-            if self._abandoned:
-                return
-            self._pending.append(event.text)
-            if not self._flush_timer.isActive():
-                self._flush_timer.start()
-            return
-        self._flush()
-        if self._abandoned:
-            return
+    def _on_turn_event(self, event: TurnEvent) -> None:
+        # Text has gone to text_received already (coalesced); this is every other event.
         if isinstance(event, ToolCallStarted):
             self.tool_call_started.emit(event)
         elif isinstance(event, ToolCallFinished):
             self.tool_call_finished.emit(event)
         elif isinstance(event, TurnFinished):
-            if self._status.state is not ConnectionState.READY:
-                self._set_status(ConnectionStatus(ConnectionState.READY))
+            if self._connection.status.state is not ConnectionState.READY:
+                self._connection.set_status(ConnectionStatus(ConnectionState.READY))
             self.turn_finished.emit(event)
         elif isinstance(event, TurnCancelled):
             self.turn_cancelled.emit(event)
-        else:
+        elif isinstance(event, TurnFailed):
             if event.kind in CONNECTION_KINDS:
-                state = (
-                    ConnectionState.NOT_CONFIGURED
-                    if event.kind is ErrorKind.MISSING_KEY
-                    else ConnectionState.ERROR
-                )
-                self._set_status(ConnectionStatus(state, event.message))
+                self._connection.set_status(failure_status(event.kind, event.message))
             self.turn_failed.emit(event)
 
-    def _flush(self) -> None:
-        self._flush_timer.stop()
-        if self._pending:
-            text, self._pending = "".join(self._pending), []
-            if not self._abandoned:
-                self.text_received.emit(text)
-
     def _end_turn(self) -> None:
-        self._flush()
-        self._stop_timer.stop()
-        self._stream = None
-        self._turn_task = None
+        self._turn.finish()
         if self._switch_after_turn is not None:
             (target,) = self._switch_after_turn
             self._switch_after_turn = None
-            if self._backend is not None:
-                self._apply_switch(self._backend, target)
-        self._abandoned = False
+            if self._connection.backend is not None:
+                self._apply_switch(self._connection.backend, target)
+        self._turn.forget_abandoned()
         self._set_busy(False)
 
     def stop(self) -> None:
         """Stop the running turn; what arrived stays. The stream ends with TurnCancelled."""
-        if not self._busy or self._stop_requested:
-            return
-        self._stop_requested = True
-        if self._stream is not None:
-            self._stream.cancel()
-        self._stop_timer.start()
+        if self._busy:
+            self._turn.stop()
 
-    def _on_stop_timer_timeout(self) -> None:
-        # The stream did not honour cancel() in time: cut the task itself.
-        if self._turn_task is not None and not self._turn_task.done():
-            log.warning("turn did not stop within the grace period; cancelling its task")
-            self._turn_task.cancel()
-
-    def _abandon_turn(self) -> None:
-        self._flush()
-        self._pending = []
-        self._abandoned = True
-        self.stop()
-
+    # -- conversations -----------------------------------------------------------------------
     def new_conversation(self) -> None:
         """Start over. A running turn is stopped and its remaining events are dropped."""
         self._load_generation += 1  # a conversation still loading is not shown any more
@@ -489,10 +363,10 @@ class ChatController(QObject):
 
     def _switch_to(self, conversation_id: str | None) -> None:
         if self._busy:
-            self._abandon_turn()
+            self._turn.abandon()
             self._switch_after_turn = (conversation_id,)
-        elif self._backend is not None:
-            self._apply_switch(self._backend, conversation_id)
+        elif self._connection.backend is not None:
+            self._apply_switch(self._connection.backend, conversation_id)
         changed = conversation_id != self._conversation_id
         self._conversation_id = conversation_id
         if changed:
@@ -521,22 +395,10 @@ class ChatController(QObject):
     # -- shutdown ----------------------------------------------------------------------------
     async def aclose(self) -> None:
         """Stop everything and close the backend; for the composition root at exit."""
-        self._flush_timer.stop()
-        self._stop_timer.stop()
-        if self._stream is not None:
-            self._stream.cancel()
+        self._turn.close()
         tasks = [task for task in self._tasks if not task.done()]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        backend, self._backend = self._backend, None
-        if backend is not None:
-            await self._close_quietly(backend)
-
-    @staticmethod
-    async def _close_quietly(backend: ChatBackend) -> None:
-        try:
-            await backend.aclose()
-        except Exception:
-            log.warning("closing the chat backend failed", exc_info=True)
+        await self._connection.aclose()
