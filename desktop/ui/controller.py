@@ -38,7 +38,7 @@ from desktop.ui.backend_connection import (
     failure_status,
 )
 from desktop.ui.history import items_from_turns
-from desktop.ui.turn_stream import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnStream
+from desktop.ui.turn_runner import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnRunner
 
 if TYPE_CHECKING:
     from desktop.core.store import ConversationRepository
@@ -79,7 +79,7 @@ class ChatController(QObject):
     (a `ConversationBackend`) once its first prompt is stored.
 
     Two helpers do the detail: a `BackendConnection` makes and connects the backend and keeps
-    the status, a `TurnStream` coalesces the running turn's text and stops or abandons it.
+    the status, a `TurnRunner` coalesces the running turn's text and stops or abandons it.
     """
 
     turn_started = Signal(str)  # the prompt, accepted: the window shows it and clears the input
@@ -122,7 +122,7 @@ class ChatController(QObject):
             on_status=self.connection_state_changed.emit,
             on_made=self._on_backend_made,
         )
-        self._turn = TurnStream(
+        self._turn = TurnRunner(
             self.text_received.emit,
             self._on_turn_event,
             self,

@@ -27,7 +27,7 @@ YIELD_EVERY_S = 0.008
 ENDED_UNEXPECTEDLY = "The reply ended unexpectedly; try again."
 
 
-class TurnStream(QObject):
+class TurnRunner(QObject):
     """Passes the running turn's events on as the window should see them.
 
     Text deltas are coalesced on a short timer so that a fast stream repaints a few dozen times
