@@ -301,12 +301,33 @@ class TurnStream:
                 read_timeout=session.timeouts.model_read,
                 secrets=session.secrets,
             )
-            self._emit(TurnFailed(error.kind, error.message))
+            self._emit(TurnFailed(error.kind, error.message, self._keep_actions_taken(before)))
         except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             raise
         finally:
             self._handle = None
+
+    def _keep_actions_taken(self, before: list[ModelMessage]) -> bytes:
+        """After a failure, keep the turn in history if tools ran: the agent must not forget
+        a sandbox it created just because the model failed afterwards."""
+        from pydantic_ai.messages import ToolReturnPart, repair_messages
+
+        handle = self._handle
+        if handle is None:
+            return b""
+        try:
+            messages = handle.all_messages()
+        except Exception:  # the run never started: nothing happened
+            return b""
+        new = messages[len(before) :]
+        ran_tools = any(
+            isinstance(part, ToolReturnPart) for message in new for part in message.parts
+        )
+        if len(messages) < len(before) or not ran_tools:
+            return b""
+        self._session._history = repair_messages(messages)
+        return _dump(new)
 
     def _finish_cancelled(
         self, messages: list[ModelMessage] | None, before: list[ModelMessage]

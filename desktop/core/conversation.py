@@ -296,7 +296,7 @@ class PersistentChat:
             elif isinstance(event, TurnFailed):
                 await self._repository.complete_turn(
                     turn_id,
-                    None,
+                    event.messages_json or None,
                     recorder.text(),
                     recorder.cards(),
                     None,

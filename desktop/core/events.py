@@ -96,6 +96,8 @@ class TurnCancelled:
 class TurnFailed:
     kind: ErrorKind
     message: str  # one actionable sentence, never a traceback, never a key
+    # Tool calls that ran before the failure (a sandbox created, say) stay in the history.
+    messages_json: bytes = b""
 
 
 TurnEvent = (

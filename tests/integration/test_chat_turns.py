@@ -269,3 +269,54 @@ def test_resuming_a_known_router_session_reuses_it(fake_services: FakeServices) 
     assert known == reused
     creates = [r for r in fake_services.composio.requests if r.path.endswith("/session")]
     assert len(creates) == 1
+
+
+def test_actions_taken_before_a_model_failure_stay_in_history(
+    fake_services: FakeServices,
+) -> None:
+    fake_services.openai.script.push(
+        Reply.tool_call(
+            "COMPOSIO_MULTI_EXECUTE_TOOL",
+            {
+                "tools": [{"tool_slug": "E2B_CREATE_SANDBOX", "arguments": {"templateID": "base"}}],
+                "sync_response_to_workbench": False,
+            },
+        ),
+        Reply.error(500),
+    )
+
+    async def scenario() -> tuple[list[TurnEvent], list[TurnEvent]]:
+        session = session_for(fake_services)
+        try:
+            failed = await collect(session, "create a sandbox")
+            return failed, await collect(session, "what did I just ask?")
+        finally:
+            await session.aclose()
+
+    failed, after = run(scenario())
+    failure = failed[-1]
+    assert isinstance(failure, TurnFailed)
+    assert failure.messages_json, "the tool call that ran is kept"
+    assert isinstance(after[-1], TurnFinished)
+    # The model is told about the sandbox it created, though the turn failed afterwards.
+    turns = parse_conversation(fake_services.openai.requests[-1].json)
+    results = [t for t in turns if t.role == "tool_result"]
+    assert results and "sandboxID" in (results[0].text or "")
+
+
+def test_a_failure_before_any_tool_ran_leaves_history_unchanged(
+    fake_services: FakeServices,
+) -> None:
+    fake_services.openai.script.push(Reply.error(500))
+
+    async def scenario() -> tuple[TurnEvent, int]:
+        session = session_for(fake_services)
+        try:
+            events = await collect(session, "hello")
+            return events[-1], len(session.history)
+        finally:
+            await session.aclose()
+
+    failure, history_length = run(scenario())
+    assert isinstance(failure, TurnFailed) and failure.messages_json == b""
+    assert history_length == 0

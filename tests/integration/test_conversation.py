@@ -329,3 +329,46 @@ def test_tool_cards_and_text_are_recorded_in_order(
     final = events[-1]
     assert isinstance(final, TurnFinished)
     assert turn.text == final.text.strip()
+
+
+def test_a_sandbox_created_before_a_failure_is_remembered_after_a_restart(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    fake_services.openai.script.push(
+        Reply.tool_call(
+            "COMPOSIO_MULTI_EXECUTE_TOOL",
+            {
+                "tools": [{"tool_slug": "E2B_CREATE_SANDBOX", "arguments": {"templateID": "base"}}],
+                "sync_response_to_workbench": False,
+            },
+        ),
+        Reply.error(500),
+    )
+    database = tmp_path / "c.sqlite3"
+
+    async def scenario() -> str:
+        store = await open_store(database)
+        chat = chat_for(fake_services, store)
+        try:
+            events = await collect_turn(chat, "create a sandbox")
+            assert isinstance(events[-1], TurnFailed)
+            assert chat.conversation_id is not None
+            return chat.conversation_id
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    async def after_restart(conversation_id: str) -> None:
+        store = await open_store(database)
+        chat = chat_for(fake_services, store, conversation_id=conversation_id)
+        try:
+            await collect_turn(chat, "which sandbox did you create?")
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    conversation_id = run(scenario())
+    run(after_restart(conversation_id))
+    turns = parse_conversation(fake_services.openai.requests[-1].json)
+    results = [t for t in turns if t.role == "tool_result"]
+    assert results and "sandboxID" in (results[0].text or "")
