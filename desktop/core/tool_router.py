@@ -249,6 +249,7 @@ class RouterConnection:
         self._timeouts = timeouts
         self._toolset: MCPToolset[None] | None = None
         self._entered = False
+        self._info: ConnectionInfo | None = None  # set once connected; cleared by reset()
 
     @property
     def toolset(self) -> MCPToolset[None]:
@@ -265,7 +266,9 @@ class RouterConnection:
         return self._toolset
 
     async def open(self) -> ConnectionInfo:
-        """Connect (if not yet connected) and list the tools; errors are user-facing."""
+        """Connect and list the tools, once per connection; errors are user-facing."""
+        if self._info is not None:
+            return self._info
         where = host_of(self.session.mcp_url, "the Tool Router")
         toolset = self.toolset
         try:
@@ -273,7 +276,8 @@ class RouterConnection:
                 if not self._entered:
                     await toolset.__aenter__()
                     self._entered = True
-                tools = await toolset.client.list_tools()
+                # The toolset caches this list: the agent reuses it instead of asking again.
+                tools = await toolset.list_tools()
         except TimeoutError as exc:
             await self.reset()
             raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
@@ -295,12 +299,14 @@ class RouterConnection:
             if _mentions_timeout(exc):
                 raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
             raise unreachable("the Tool Router", where) from exc
-        return ConnectionInfo(self.session.session_id, tuple(t.name for t in tools))
+        self._info = ConnectionInfo(self.session.session_id, tuple(t.name for t in tools))
+        return self._info
 
     async def reset(self) -> None:
         """Drop a broken connection; the next `open()` makes a fresh one."""
         toolset, self._toolset = self._toolset, None
         was_entered, self._entered = self._entered, False
+        self._info = None
         if toolset is not None and was_entered:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(toolset.__aexit__(None, None, None), timeout=5)

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from tests.fakes.composio_meta import AUTH_CONFIG_ID, MetaTools, ToolRouterSession, mcp_tool
 from tests.fakes.composio_rest import SessionApi, composio_error
@@ -71,9 +71,24 @@ class _McpGate:
         self._inner = inner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope)
+        request = Request(scope, receive)
         backend = self._backend
-        backend.record(request, {})
+        body = await request.body()
+        try:
+            message = json.loads(body) if body else {}
+        except ValueError:
+            message = {}
+        # The JSON-RPC message (e.g. {"method": "initialize", ...}) is recorded for assertions.
+        backend.record(request, message if isinstance(message, dict) else {"batch": message})
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
         key = request.headers.get("x-api-key", "")
         if backend.behaviour.mcp_rejects_all_keys or not backend.key_ok(key):
             response: Response = composio_error(401, "Invalid API key", "Auth_InvalidApiKey")
@@ -82,7 +97,7 @@ class _McpGate:
                 404, "Tool router session not found", "ToolRouter_SessionNotFound"
             )
         else:
-            await self._inner(scope, receive, send)
+            await self._inner(scope, replay, send)
             return
         await response(scope, receive, send)
 
@@ -171,7 +186,7 @@ class ComposioFake(ServedFake):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """HTTP requests received (REST with JSON bodies; MCP with empty bodies)."""
+        """HTTP requests received, with their JSON bodies (MCP: the JSON-RPC message)."""
         with self._lock:
             return list(self._requests)
 
