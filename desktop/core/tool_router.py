@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -172,7 +172,8 @@ async def open_router_session(
         raise _map_composio_error(exc, base_url, timeouts.composio_request, api_key) from exc
 
 
-def _mentions_unauthorized(exc: BaseException) -> bool:
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, and the members of exception groups, once each."""
     seen: set[int] = set()
     pending: list[BaseException] = [exc]
     while pending:
@@ -180,29 +181,29 @@ def _mentions_unauthorized(exc: BaseException) -> bool:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        text = f"{type(current).__name__} {current}".lower()
-        if "401" in text or "unauthorized" in text or "403" in text or "forbidden" in text:
-            return True
-        status = getattr(getattr(current, "response", None), "status_code", None)
-        if status in (401, 403):
-            return True
+        yield current
         if isinstance(current, BaseExceptionGroup):
             pending.extend(current.exceptions)
-        for nxt in (current.__cause__, current.__context__):
-            if nxt is not None:
-                pending.append(nxt)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _mentions_unauthorized(exc: BaseException) -> bool:
+    for current in _causes(exc):
+        text = f"{type(current).__name__} {current}".lower()
+        if any(word in text for word in ("401", "unauthorized", "403", "forbidden")):
+            return True
+        if getattr(getattr(current, "response", None), "status_code", None) in (401, 403):
+            return True
     return False
 
 
 def _mentions_timeout(exc: BaseException) -> bool:
-    current: BaseException | None = exc
-    while current is not None:
-        if isinstance(current, TimeoutError) or "timeout" in type(current).__name__.lower():
-            return True
-        if "timed out" in str(current).lower():
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    return any(
+        isinstance(current, TimeoutError)
+        or "timeout" in type(current).__name__.lower()
+        or "timed out" in str(current).lower()
+        for current in _causes(exc)
+    )
 
 
 class SessionExpiredError(UserFacingError):
