@@ -279,9 +279,14 @@ def test_connection_errors_show_in_the_status_bar_and_inline(
     wait_ready(qtbot, app)
     status = app.controller.connection_status
     assert status.state.value == "error"
+    expected = {
+        ErrorKind.MCP_KEY_REJECTED: "The Tool Router refused the Composio key",
+        ErrorKind.COMPOSIO_KEY_REJECTED: "Composio rejected the API key",
+    }[kind]
     label = app.window.findChild(QLabel, "statusConnectionLabel").text()
-    assert ("Tool Router" in label) or ("Composio" in label)
+    assert expected in label
     send(qtbot, app, "hello")
     wait_idle(qtbot, app)
     errors = [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
-    assert errors and ("Composio" in errors[-1].label.text())
+    assert len(errors) == 1
+    assert expected in errors[0].label.text()
