@@ -85,9 +85,9 @@ class ChatRepl:
             for action in event.actions:
                 self.term.dim(f"  -> {action.slug} {_compact(action.arguments)}")
         elif isinstance(event, ToolCallFinished):
-            lines = event.result_text.strip().splitlines()
+            lines = [*event.errors, *event.result_text.strip().splitlines()]
             failed = event.outcome != "success" and lines
-            self.term.dim(f"  <- {event.outcome}" + (f": {lines[0][:120]}" if failed else ""))
+            self.term.dim(f"  <- {event.outcome}" + (f": {lines[0][:160]}" if failed else ""))
             for link in event.connect_links:
                 self.term.line(f"  Open this link to connect {link.toolkit}: {link.url}")
         elif isinstance(event, TurnFinished):

@@ -24,7 +24,7 @@ from desktop.core.events import (
 )
 from desktop.core.secrets import Credentials
 from desktop.core.settings import Settings
-from desktop.core.tool_calls import actions_of, connect_links_of, result_text
+from desktop.core.tool_calls import action_errors, actions_of, connect_links_of, result_text
 from desktop.core.tool_router import (
     ConnectionInfo,
     RouterConnection,
@@ -372,13 +372,18 @@ class TurnStream:
             )
         elif isinstance(event, FunctionToolResultEvent):
             returned = event.part
+            errors = action_errors(returned.content)
             self._emit(
                 ToolCallFinished(
                     call_id=returned.tool_call_id,
                     tool_name=returned.tool_name,
-                    outcome=returned.outcome,
+                    # A router call whose E2B action failed is a failure to the user.
+                    outcome="failed"
+                    if errors and returned.outcome == "success"
+                    else returned.outcome,
                     result_text=result_text(returned.content),
                     connect_links=connect_links_of(returned.content),
+                    errors=errors,
                 )
             )
         elif isinstance(event, AgentRunResultEvent):

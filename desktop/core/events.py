@@ -65,6 +65,8 @@ class ToolCallFinished:
     outcome: ToolOutcome
     result_text: str
     connect_links: tuple[ConnectLink, ...] = ()
+    # Errors of the E2B actions inside a router call that itself succeeded ("SLUG: message").
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

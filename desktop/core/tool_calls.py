@@ -49,6 +49,33 @@ def result_text(content: object) -> str:
     return text
 
 
+def _parsed(content: object) -> object:
+    if isinstance(content, str):
+        try:
+            return json.loads(content)
+        except ValueError:
+            return None
+    return content
+
+
+def action_errors(content: object) -> tuple[str, ...]:
+    """Failures reported inside a meta tool's result (`{"successful": false, "error": ...}` or a
+    multi-execute `data.results[].error`), which the MCP layer itself counts as a success."""
+    data = _parsed(content)
+    if not isinstance(data, Mapping):
+        return ()
+    errors: list[str] = []
+    inner = data.get("data")
+    results = inner.get("results") if isinstance(inner, Mapping) else None
+    if isinstance(results, list):
+        for item in results:
+            if isinstance(item, Mapping) and item.get("error"):
+                errors.append(f"{item.get('tool_slug', 'action')}: {item['error']}")
+    if not errors and data.get("successful") is False and data.get("error"):
+        errors.append(str(data["error"]))
+    return tuple(errors)
+
+
 def _walk(value: Any, toolkit: str | None = None) -> Iterator[tuple[str | None, Any, Any]]:
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -62,12 +89,7 @@ def _walk(value: Any, toolkit: str | None = None) -> Iterator[tuple[str | None, 
 
 def connect_links_of(content: object) -> tuple[ConnectLink, ...]:
     """Connect Links (`redirect_url`) in a COMPOSIO_MANAGE_CONNECTIONS-style result."""
-    data: object = content
-    if isinstance(content, str):
-        try:
-            data = json.loads(content)
-        except ValueError:
-            return ()
+    data = _parsed(content)
     links: dict[str, ConnectLink] = {}
     for toolkit, key, item in _walk(data):
         if (

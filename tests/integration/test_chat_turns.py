@@ -175,6 +175,10 @@ def test_connect_link_flow_when_e2b_is_not_connected(fake_services_factory) -> N
     events = run(scenario())
     results = [e for e in events if isinstance(e, ToolCallFinished)]
     assert "no active connection" in results[0].result_text.lower()
+    # The router call went through, but its E2B action did not: the user sees a failure.
+    assert results[0].outcome == "failed"
+    assert results[0].errors and results[0].errors[0].startswith("E2B_LIST_ALL_SANDBOXES: ")
+    assert results[1].outcome == "success" and results[1].errors == ()
     links = [link for e in results for link in e.connect_links]
     assert links and links[0].url.startswith(services.composio_base_url)
     assert links[0].toolkit == "e2b"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 from desktop.core.events import ConnectLink, ToolAction
-from desktop.core.tool_calls import MAX_RESULT_CHARS, actions_of, connect_links_of, result_text
+from desktop.core.tool_calls import (
+    MAX_RESULT_CHARS,
+    action_errors,
+    actions_of,
+    connect_links_of,
+    result_text,
+)
 
 
 def test_multi_execute_shows_inner_e2b_actions() -> None:
@@ -65,3 +71,23 @@ def test_connect_links_found_in_manage_connections_result() -> None:
 def test_connect_links_ignore_non_http_urls() -> None:
     assert connect_links_of({"redirect_url": "javascript:alert(1)"}) == ()
     assert connect_links_of("not json") == ()
+
+
+def test_inner_action_failures_are_found() -> None:
+    result = {
+        "data": {
+            "results": [
+                {"tool_slug": "E2B_LIST_ALL_SANDBOXES", "index": 0, "response": {}, "error": None},
+                {"tool_slug": "E2B_PAUSE_SANDBOX", "index": 1, "response": None, "error": "404"},
+            ],
+            "total_count": 2,
+            "success_count": 1,
+            "error_count": 1,
+        },
+        "error": None,
+        "successful": True,
+    }
+    assert action_errors(json.dumps(result)) == ("E2B_PAUSE_SANDBOX: 404",)
+    assert action_errors({"data": {}, "error": "bad input", "successful": False}) == ("bad input",)
+    assert action_errors({"data": {"results": []}, "error": None, "successful": True}) == ()
+    assert action_errors("not json") == ()
