@@ -20,11 +20,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol, TypeVar
-
-from pydantic_ai.messages import ModelMessage
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from desktop.core.events import Usage
+from desktop.core.lazy_imports import MESSAGE_TYPES, import_off_loop
 from desktop.core.store_export import EXPORT_FORMAT, EXPORT_VERSION
 from desktop.core.store_records import (
     DEFAULT_TITLE,
@@ -46,6 +45,9 @@ from desktop.core.store_records import (
 )
 from desktop.core.store_schema import SCHEMA_VERSION
 from desktop.core.store_sync import ConversationStore
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
 
 __all__ = [
     "DEFAULT_TITLE",
@@ -181,6 +183,8 @@ class AsyncConversationStore:
         *,
         error: str | None = None,
     ) -> None:
+        if messages_json:
+            await import_off_loop(MESSAGE_TYPES)  # the messages are checked before storing
         await self._call(
             functools.partial(
                 self._store.complete_turn,
@@ -202,6 +206,7 @@ class AsyncConversationStore:
         )
 
     async def history(self, conversation_id: str) -> list[ModelMessage]:
+        await import_off_loop(MESSAGE_TYPES)
         return await self._call(functools.partial(self._store.history, conversation_id))
 
     async def delete_last_turn(self, conversation_id: str) -> TurnRecord | None:
@@ -222,6 +227,7 @@ class AsyncConversationStore:
         return await self._call(functools.partial(self._store.export_json, conversation_id))
 
     async def import_json(self, text: str | bytes) -> str:
+        await import_off_loop(MESSAGE_TYPES)
         return await self._call(functools.partial(self._store.import_json, text))
 
     async def aclose(self) -> None:

@@ -18,7 +18,6 @@ from pydantic import (
     NonNegativeInt,
     ValidationError,
 )
-from pydantic_ai.messages import ModelMessagesTypeAdapter
 
 from desktop.core.events import ConnectLink, ToolAction, ToolOutcome
 from desktop.core.store_records import (
@@ -199,6 +198,8 @@ def parse_export(text: str | bytes) -> ImportedConversation:
 def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:
     messages_json = None
     if turn.messages is not None:
+        from pydantic_ai.messages import ModelMessagesTypeAdapter  # heavy: see store_sync
+
         try:
             messages = ModelMessagesTypeAdapter.validate_json(json.dumps(turn.messages))
         except ValidationError as exc:

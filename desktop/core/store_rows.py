@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_ai.messages import ModelMessagesTypeAdapter
 
 from desktop.core.events import Usage
 from desktop.core.store_export import ImportedConversation
@@ -180,6 +179,8 @@ def checked_messages(messages_json: bytes | str | None) -> str | None:
     """
     if not messages_json:
         return None
+    from pydantic_ai.messages import ModelMessagesTypeAdapter  # heavy: see store_sync.history
+
     try:
         ModelMessagesTypeAdapter.validate_json(messages_json)
     except ValidationError as exc:

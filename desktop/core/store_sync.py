@@ -9,15 +9,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import ValidationError
-from pydantic_ai.messages import (
-    ModelMessage,
-    ModelMessagesTypeAdapter,
-    ModelResponse,
-    repair_messages,
-)
 
 from desktop.core.events import Usage
 from desktop.core.store_export import (
@@ -58,6 +52,9 @@ from desktop.core.store_rows import (
     usage_columns,
     usage_totals,
 )
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
 from desktop.core.store_schema import connect, migrate
 
 
@@ -255,6 +252,10 @@ class ConversationStore:
         never got a response (failed before the model answered, stopped at once) are shown to
         the user but left out: the model does not see a question nobody answered.
         """
+        # pydantic-ai's message types weigh ~50 MB: loaded when a conversation is continued,
+        # not when the store opens (see desktop.core.lazy_imports).
+        from pydantic_ai.messages import ModelMessagesTypeAdapter, ModelResponse, repair_messages
+
         with self._read() as conn:
             pk, _ = self._conversation_key(conn, conversation_id)
             rows = conn.execute(

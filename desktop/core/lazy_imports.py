@@ -1,0 +1,114 @@
+"""Heavy libraries, imported when first needed, off the event loop, one group at a time.
+
+The window paints and the app sits idle without the agent's libraries: pydantic-ai's message
+types alone weigh ~50 MB and the whole agent stack (pydantic-ai, its MCP client, openai) ~110 MB
+and over a second of import on a 2-core laptop. They are imported when a conversation is first
+continued or a prompt first typed, on a background thread so the UI keeps painting.
+
+All heavy imports go through one lock: two threads importing pydantic-ai at once can see its
+modules half-initialised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import importlib
+import logging
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+# httpx loads its transport (httpcore) on first use, on the event loop otherwise (~80 ms).
+HTTP_CLIENT: tuple[str, ...] = ("httpx", "httpcore", "certifi")
+MESSAGE_TYPES: tuple[str, ...] = ("pydantic_ai.messages",)
+AGENT_STACK: tuple[str, ...] = (
+    *HTTP_CLIENT,
+    "pydantic_ai",
+    "pydantic_ai.messages",
+    "pydantic_ai.mcp",
+    "pydantic_ai.models.openai",
+    "pydantic_ai.providers.openai",
+    "openai",
+    # What the model and its first run import on demand, on the event loop otherwise (~150 ms):
+    # the SDK's resources for either API, its stream helpers, and the price tables.
+    "openai.resources.responses.responses",
+    "openai.resources.chat.chat",
+    "openai.resources.chat.completions.completions",
+    "openai.lib._response_resources",
+    "openai.lib._chat_completion_resources",
+    "openai.lib.streaming.responses",
+    "openai.lib.streaming.chat",
+    "genai_prices.data",
+    "genai_prices.decompose",
+    "genai_prices.validation",
+)
+
+_import_lock = threading.Lock()  # held by the one thread importing
+_registry_lock = threading.Lock()
+_pending: dict[tuple[str, ...], concurrent.futures.Future[None]] = {}
+
+
+def imported(modules: Sequence[str]) -> bool:
+    """True when every module of the group is already loaded."""
+    return all(name in sys.modules for name in modules)
+
+
+def _import_group(modules: tuple[str, ...]) -> None:
+    started = time.perf_counter()
+    with _import_lock:
+        # The stack creates hundreds of thousands of objects that all live on: collecting while
+        # importing them is wasted work (about a third of the import time).
+        gc.disable()
+        try:
+            for name in modules:
+                importlib.import_module(name)
+        finally:
+            # The modules live as long as the app: keep later full collections (which may run
+            # on the UI thread) from walking them again.
+            gc.freeze()
+            gc.enable()
+    log.info("imported %s in %.2f s", ", ".join(modules), time.perf_counter() - started)
+
+
+def _run(modules: tuple[str, ...], future: concurrent.futures.Future[None]) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        _import_group(modules)
+    except BaseException as exc:  # an ImportError of a broken install, reported to the caller
+        future.set_exception(exc)
+    else:
+        future.set_result(None)
+
+
+def start_import(modules: Sequence[str]) -> concurrent.futures.Future[None]:
+    """Start importing `modules` on a background thread (once); a future of the import.
+
+    A failed import is tried again by the next call.
+    """
+    key = tuple(modules)
+    with _registry_lock:
+        future = _pending.get(key)
+        if future is not None and not (future.done() and future.exception() is not None):
+            return future
+        future = concurrent.futures.Future()
+        _pending[key] = future
+        if imported(key):
+            future.set_running_or_notify_cancel()
+            future.set_result(None)
+            return future
+    # A daemon thread: an import still running at exit must not hold the process up.
+    threading.Thread(target=_run, args=(key, future), name="imports", daemon=True).start()
+    return future
+
+
+async def import_off_loop(modules: Sequence[str]) -> None:
+    """Import `modules` without blocking the event loop; returns at once when they are loaded."""
+    if imported(modules):
+        return
+    await asyncio.wrap_future(start_import(modules))
