@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
@@ -54,15 +53,6 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
 SIDEBAR_WIDTH = 270
-IMPORT_WAIT_SECONDS = 60.0  # for the store's modules; a broken install fails on import anyway
-AGENT_STACK = (
-    "pydantic_ai",
-    "pydantic_ai.mcp",
-    "pydantic_ai.models.openai",
-    "pydantic_ai.providers.openai",
-    "composio",
-    "openai",
-)
 
 
 class FirstPaintWatcher(QObject):
@@ -82,46 +72,6 @@ class FirstPaintWatcher(QObject):
             # Emitted after this paint has finished, not in the middle of it.
             QTimer.singleShot(0, self.painted.emit)
         return False
-
-
-def _warm_up_agent_stack(store_imported: threading.Event | None = None) -> None:
-    """Import the agent's libraries in the background so the first chat does not wait.
-
-    The conversation store comes first (it needs pydantic-ai's message types) and
-    `store_imported` is set once it is importable. One thread does all the heavy imports: two
-    threads importing pydantic-ai at once can see its modules half-initialised.
-    """
-    import gc
-
-    started = time.perf_counter()
-    # The stack creates hundreds of thousands of objects that all live on: collecting while
-    # importing them is wasted work (about a third of the import time).
-    gc.disable()
-    try:
-        _import_stack(store_imported)
-    finally:
-        # The modules live as long as the app: keep later full collections (which run on the
-        # UI thread) from walking them again.
-        gc.freeze()
-        gc.enable()
-    log.info("agent stack imported in %.2f s", time.perf_counter() - started)
-
-
-def _import_stack(store_imported: threading.Event | None) -> None:
-    import importlib
-
-    try:
-        importlib.import_module("desktop.core.store")
-    except Exception:  # reported properly when the store is opened
-        log.warning("could not import the conversation store", exc_info=True)
-    finally:
-        if store_imported is not None:
-            store_imported.set()
-    for name in AGENT_STACK:
-        try:
-            importlib.import_module(name)
-        except Exception:  # reported properly when the session is created
-            log.warning("could not import %s", name, exc_info=True)
 
 
 class DesktopApp:
@@ -172,47 +122,34 @@ class DesktopApp:
         self._quit = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._carried_history: tuple[ModelMessage, ...] = ()
-        self._warm_up: threading.Thread | None = None
         self.ready = asyncio.Event()  # keys loaded and the connection started (for tests)
 
     # -- start-up ----------------------------------------------------------------------------
     async def start(self) -> None:
         """After the first paint: the conversations, keys from the keyring, then connect (or
         ask for keys)."""
-        store_imported = threading.Event()
-        warm = threading.Thread(
-            target=_warm_up_agent_stack, args=(store_imported,), name="warm-up", daemon=True
-        )
-        warm.start()
-        self._warm_up = warm
         opening: asyncio.Future[SecretStore] | None = None
         if self.store is None:
             from desktop.core.secrets import open_secret_store
 
             # The keyring may sit behind D-Bus: opened off the UI thread, meanwhile.
             opening = asyncio.ensure_future(asyncio.to_thread(open_secret_store))
-        await asyncio.to_thread(store_imported.wait, IMPORT_WAIT_SECONDS)
         await self._open_conversations()
         if opening is not None:
             self.store = await opening
         await self._reload_credentials()
         if self._complete(self.credentials):
-            await self._agent_stack_loaded()
+            # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
+            # MCP client, openai: ~110 MB) loads when a prompt is first typed, so an idle
+            # window stays light (desktop.core.lazy_imports).
             self.controller.reconfigure(self._factory)
         else:
             self.controller.connect_backend()  # shows "not configured" with the reason
             self.open_settings(first_run=True)
         self.ready.set()
 
-    async def _agent_stack_loaded(self) -> None:
-        """Connecting imports the same modules: never race the warm-up thread for them."""
-        warm = self._warm_up
-        if warm is not None and warm.is_alive():
-            await asyncio.to_thread(warm.join, IMPORT_WAIT_SECONDS)
-
     async def _open_conversations(self) -> None:
-        # Imported after the first paint, by the warm-up thread (see _warm_up_agent_stack):
-        # the store brings pydantic-ai's message types.
+        # After the first paint: sqlite and the store's modules are not needed to paint.
         from desktop.core.store import AsyncConversationStore
 
         try:
@@ -353,7 +290,6 @@ class DesktopApp:
         if isinstance(previous, ChatSession):
             self._carried_history = previous.history
         await self._reload_credentials()
-        await self._agent_stack_loaded()
         self.controller.reconfigure(self._factory if self._complete(self.credentials) else None)
 
     async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:

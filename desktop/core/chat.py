@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.agent import Endpoints, build_agent, build_model
+from desktop.core.composio_session import open_router_session
 from desktop.core.errors import UserFacingError, describe_model_error, missing, unexpected
 from desktop.core.events import (
     ErrorKind,
@@ -22,15 +23,17 @@ from desktop.core.events import (
     TurnFinished,
     Usage,
 )
+from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
+from desktop.core.mcp_probe import list_router_tools
 from desktop.core.secrets import Credentials
 from desktop.core.settings import Settings
 from desktop.core.tool_calls import action_errors, actions_of, connect_links_of, result_text
 from desktop.core.tool_router import (
     ConnectionInfo,
     RouterConnection,
+    RouterSession,
     SessionExpiredError,
     Timeouts,
-    open_router_session,
 )
 
 if TYPE_CHECKING:
@@ -95,6 +98,7 @@ class ChatSession:
         self.timeouts = timeouts or Timeouts()
         self._resume_id = router_session_id
         self._history: list[ModelMessage] = list(history)
+        self._router: RouterSession | None = None
         self._connection: RouterConnection | None = None
         self._agent: Agent[None, str] | None = None
         self._model: Model | None = None
@@ -106,8 +110,8 @@ class ChatSession:
 
     @property
     def router_session_id(self) -> str | None:
-        if self._connection is not None:
-            return self._connection.session.session_id
+        if self._router is not None:
+            return self._router.session_id
         return self._resume_id
 
     @property
@@ -133,35 +137,57 @@ class ChatSession:
             raise missing("OpenAI API key", "OPENAI_API_KEY")
         return creds.openai_api_key, creds.composio_api_key, creds.user_id
 
+    async def _router_session(self, composio_key: str, user_id: str) -> RouterSession:
+        """This conversation's Tool Router session: resumed, or created once."""
+        if self._router is None:
+            self._router = await open_router_session(
+                api_key=composio_key,
+                user_id=user_id,
+                toolkits=self.settings.toolkits,
+                base_url=self.endpoints.composio_base_url,
+                timeouts=self.timeouts,
+                resume_id=self._resume_id,
+            )
+        return self._router
+
+    async def _replace_expired(self) -> None:
+        """A resumed or long-idle session the backend forgot: the next one is made afresh."""
+        log.info("tool router session expired; creating a new one")
+        if self._connection is not None:
+            await self._connection.aclose()
+        self._connection, self._router, self._resume_id, self._agent = None, None, None, None
+
+    async def check(self) -> ConnectionInfo:
+        """Make sure the Tool Router session exists and its MCP endpoint accepts the key, and
+        list its tools, without loading the agent (see `desktop.core.mcp_probe`)."""
+        async with self._connect_lock:
+            if self._connection is not None and self._connection.info is not None:
+                return self._connection.info
+            _, composio_key, user_id = self._check_credentials()
+            router = await self._router_session(composio_key, user_id)
+            try:
+                return await list_router_tools(router, self.timeouts.mcp_init)
+            except SessionExpiredError:
+                await self._replace_expired()
+                router = await self._router_session(composio_key, user_id)
+                return await list_router_tools(router, self.timeouts.mcp_init)
+
     async def connect(self) -> ConnectionInfo:
-        """Create the Tool Router session and the MCP connection (once); user-facing errors."""
+        """Load the agent, then open its MCP connection to the Tool Router session (once);
+        user-facing errors."""
+        # pydantic-ai, its MCP client and openai: imported off the event loop, when first needed.
+        await import_off_loop(AGENT_STACK)
         async with self._connect_lock:
             openai_key, composio_key, user_id = self._check_credentials()
             if self._connection is None:
-                router = await open_router_session(
-                    api_key=composio_key,
-                    user_id=user_id,
-                    toolkits=self.settings.toolkits,
-                    base_url=self.endpoints.composio_base_url,
-                    timeouts=self.timeouts,
-                    resume_id=self._resume_id,
-                )
+                router = await self._router_session(composio_key, user_id)
                 self._connection = RouterConnection(router, self.timeouts)
                 self._agent = None
             try:
                 info = await self._connection.open()
             except SessionExpiredError:
-                # A resumed or long-idle session the backend forgot: make a new one, silently.
-                log.info("tool router session expired; creating a new one")
-                await self._connection.aclose()
-                self._connection, self._resume_id, self._agent = None, None, None
-                router = await open_router_session(
-                    api_key=composio_key,
-                    user_id=user_id,
-                    toolkits=self.settings.toolkits,
-                    base_url=self.endpoints.composio_base_url,
-                    timeouts=self.timeouts,
-                )
+                await self._replace_expired()
+                router = await self._router_session(composio_key, user_id)
                 self._connection = RouterConnection(router, self.timeouts)
                 info = await self._connection.open()
             if self._agent is None:
@@ -185,6 +211,7 @@ class ChatSession:
             await self._connection.reset()
 
     async def aclose(self) -> None:
+        self._router = None
         connection, self._connection = self._connection, None
         model, self._model = self._model, None
         self._agent = None
@@ -265,14 +292,26 @@ class TurnStream:
         self._queue.put_nowait(event)
 
     async def _produce(self) -> None:
-        from pydantic_ai.exceptions import RunCancelled
-
         session = self._session
         before = list(session._history)
         problem = validate_prompt(self._prompt)
         if problem:
             self._emit(TurnFailed(ErrorKind.BAD_INPUT, problem))
             return
+        try:
+            # The first turn may have to wait for the agent's libraries (off the event loop).
+            await import_off_loop(AGENT_STACK)
+        except asyncio.CancelledError:
+            self._finish_cancelled(None, before)
+            if not self._cancel_requested:
+                raise
+            return
+        except Exception as exc:  # a broken install
+            log.error("the agent's libraries failed to import", exc_info=True)
+            self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
+            return
+        from pydantic_ai.exceptions import RunCancelled
+
         try:
             await session.connect()
             agent = session._agent
@@ -404,7 +443,8 @@ async def check_connection(
     endpoints: Endpoints | None = None,
     timeouts: Timeouts | None = None,
 ) -> ConnectionInfo:
-    """Create a Tool Router session and list its tools without calling the model."""
+    """Create a Tool Router session and list its tools without calling the model (and without
+    loading the agent)."""
     if not credentials.composio_api_key:
         raise missing("Composio API key", "COMPOSIO_API_KEY")
     if not credentials.user_id:
@@ -420,8 +460,4 @@ async def check_connection(
         base_url=endpoints.composio_base_url,
         timeouts=timeouts,
     )
-    connection = RouterConnection(router, timeouts)
-    try:
-        return await connection.open()
-    finally:
-        await connection.aclose()
+    return await list_router_tools(router, timeouts.mcp_init)

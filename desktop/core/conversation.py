@@ -68,6 +68,8 @@ class AgentSession(Protocol):
     @property
     def router_session_id(self) -> str | None: ...
 
+    async def check(self) -> ConnectionInfo: ...
+
     async def connect(self) -> ConnectionInfo: ...
 
     def run_turn(self, prompt: str) -> SessionTurn: ...
@@ -233,6 +235,26 @@ class PersistentChat:
             current.load_history(history)
 
     # -- ChatBackend -------------------------------------------------------------------------
+    async def check(self) -> ConnectionInfo:
+        """The light check (see `ChatSession.check`), on the Tool Router session of the
+        conversation on screen; its history is left for `connect` or the next turn."""
+        conversation_id = self._conversation_id
+        made_for: str | None = None
+        if self._session is None and not self._synced and conversation_id is not None:
+            try:
+                conversation = await self._repository.get_conversation(conversation_id)
+            except StoreError:
+                conversation = None  # gone or unreadable: the next turn sorts it out
+            if self._session is None and conversation is not None:
+                self._session = self._factory(conversation.router_session_id, ())
+                self._stored_router_id = conversation.router_session_id
+                made_for = conversation_id
+        info = await self.session.check()
+        if made_for is not None:
+            # A forgotten router session was replaced: the conversation resumes the new one.
+            await self._remember_router_session(made_for)
+        return info
+
     async def connect(self) -> ConnectionInfo:
         try:
             await self._prepare()

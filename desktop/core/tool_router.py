@@ -1,22 +1,23 @@
-"""Composio Tool Router: create (or resume) a session and keep one MCP connection to it."""
+"""Composio Tool Router: the session, its timeouts, and the agent's one MCP connection to it.
+
+The session itself is made by `desktop.core.composio_session`; `desktop.core.mcp_probe` checks
+its MCP endpoint without loading the agent's MCP client.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop.core.errors import (
     UserFacingError,
     host_of,
-    rate_limited,
     redact,
-    server_error,
     timed_out,
-    unexpected,
     unreachable,
 )
 from desktop.core.events import ErrorKind
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COMPOSIO_DEFAULT_BASE_URL = "https://backend.composio.dev"
 MULTI_EXECUTE_TOOL = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
 
@@ -54,122 +54,6 @@ class RouterSession:
 class ConnectionInfo:
     session_id: str
     tool_names: tuple[str, ...]
-
-
-def _map_composio_error(
-    exc: BaseException, base_url: str | None, timeout: float, api_key: str
-) -> UserFacingError:
-    import composio_client
-    from composio.exceptions import ApiKeyNotProvidedError
-
-    where = host_of(base_url, "backend.composio.dev")
-    if isinstance(exc, ApiKeyNotProvidedError):
-        return UserFacingError(
-            ErrorKind.MISSING_KEY,
-            "No Composio API key is set: enter it in Settings (or set COMPOSIO_API_KEY).",
-        )
-    if isinstance(exc, composio_client.AuthenticationError | composio_client.PermissionDeniedError):
-        return UserFacingError(
-            ErrorKind.COMPOSIO_KEY_REJECTED,
-            "Composio rejected the API key: check the Composio key in Settings "
-            "(or COMPOSIO_API_KEY).",
-        )
-    if isinstance(exc, composio_client.RateLimitError):
-        return rate_limited("Composio", None)
-    if isinstance(exc, composio_client.APITimeoutError):
-        return timed_out(f"Composio ({where})", timeout)
-    if isinstance(exc, composio_client.APIConnectionError):
-        return unreachable("Composio", where)
-    if isinstance(exc, composio_client.APIStatusError):
-        if exc.status_code >= 500:
-            return server_error("Composio", exc.status_code)
-        return UserFacingError(
-            ErrorKind.SERVER_ERROR,
-            f"Composio refused to create a session ({exc.status_code}): "
-            f"{redact(str(exc.message), [api_key])[:200]}",
-        )
-    return unexpected(exc, [api_key])
-
-
-def _open_session_sync(
-    api_key: str,
-    user_id: str,
-    toolkits: Sequence[str],
-    base_url: str | None,
-    timeout: float,
-    resume_id: str | None,
-) -> RouterSession:
-    # Imported here: `import composio` costs seconds and must not delay the first paint.
-    import httpx
-    from composio import Composio
-    from composio_client import NotFoundError
-
-    # Our own HTTP client, closed when done: the SDK's would leak its connection pool.
-    with httpx.Client(timeout=timeout) as http_client:
-        # allow_tracking lives in a context variable of this thread: construct and call in the
-        # same worker (asyncio.to_thread copies the context) so no telemetry leaves the machine.
-        client = Composio(
-            api_key=api_key,
-            base_url=base_url or COMPOSIO_DEFAULT_BASE_URL,
-            timeout=max(1, round(timeout)),
-            max_retries=0,
-            allow_tracking=False,
-            http_client=http_client,
-        )
-        session: Any = None
-        if resume_id:
-            try:
-                session = client.use(resume_id, mcp=True)
-            except NotFoundError:
-                log.info("tool router session %s is gone; creating a new one", resume_id)
-        if session is None:
-            session = client.create(user_id=user_id, toolkits=list(toolkits), mcp=True)
-    mcp = session.mcp
-    url = getattr(mcp, "url", None)
-    if not url:
-        raise UserFacingError(
-            ErrorKind.SERVER_ERROR, "Composio created a session without an MCP URL: try again."
-        )
-    headers = dict(getattr(mcp, "headers", None) or {})
-    if "x-api-key" not in {k.lower() for k in headers}:
-        # The SDK only adds the key for an MCP URL on its own origin; the endpoint needs it anyway.
-        headers["x-api-key"] = api_key
-    return RouterSession(session_id=str(session.session_id), mcp_url=str(url), headers=headers)
-
-
-async def open_router_session(
-    *,
-    api_key: str,
-    user_id: str,
-    toolkits: Sequence[str],
-    base_url: str | None,
-    timeouts: Timeouts,
-    resume_id: str | None = None,
-) -> RouterSession:
-    """Create (or resume) a Tool Router session off the event loop, with a timeout."""
-    try:
-        return await asyncio.wait_for(
-            asyncio.to_thread(
-                _open_session_sync,
-                api_key,
-                user_id,
-                toolkits,
-                base_url,
-                timeouts.composio_request,
-                resume_id,
-            ),
-            # The SDK's own timeout covers each request; this bounds the whole call.
-            timeout=timeouts.composio_request + 5,
-        )
-    except UserFacingError:
-        raise
-    except TimeoutError as exc:
-        raise timed_out(
-            f"Composio ({host_of(base_url, 'backend.composio.dev')})", timeouts.composio_request
-        ) from exc
-    except Exception as exc:
-        log.warning("tool router session failed: %s", redact(repr(exc), [api_key]))
-        raise _map_composio_error(exc, base_url, timeouts.composio_request, api_key) from exc
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -216,32 +100,6 @@ class SessionExpiredError(UserFacingError):
         )
 
 
-async def probe_mcp_status(url: str, headers: Mapping[str, str], seconds: float) -> int | None:
-    """The HTTP status of an MCP `initialize`: the MCP client reports 401 and 404 alike."""
-    import httpx
-
-    body = {
-        "jsonrpc": "2.0",
-        "id": 0,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "e2b-agent-probe", "version": "0"},
-        },
-    }
-    try:
-        async with httpx.AsyncClient(timeout=seconds) as client:
-            response = await client.post(
-                url,
-                json=body,
-                headers={**headers, "accept": "application/json, text/event-stream"},
-            )
-            return response.status_code
-    except httpx.HTTPError:
-        return None
-
-
 class RouterConnection:
     """One MCP connection to the Tool Router, kept across turns, reopened after a failure."""
 
@@ -266,6 +124,11 @@ class RouterConnection:
             )
         return self._toolset
 
+    @property
+    def info(self) -> ConnectionInfo | None:
+        """What the open connection listed; None until `open()` succeeded."""
+        return self._info
+
     async def open(self) -> ConnectionInfo:
         """Connect and list the tools, once per connection; errors are user-facing."""
         if self._info is not None:
@@ -286,17 +149,16 @@ class RouterConnection:
             await self.reset()
             secrets = list(self.session.headers.values())
             log.warning("MCP connection failed: %s", redact(repr(exc), secrets))
+            from desktop.core.mcp_probe import mcp_key_rejected, probe_mcp_status
+
+            # The MCP client reports a 401 and a 404 alike: ask the endpoint plainly.
             status = await probe_mcp_status(
                 self.session.mcp_url, self.session.headers, self._timeouts.mcp_init
             )
             if status == 404:
                 raise SessionExpiredError() from exc
             if status in (401, 403) or _mentions_unauthorized(exc):
-                raise UserFacingError(
-                    ErrorKind.MCP_KEY_REJECTED,
-                    "The Tool Router refused the Composio key: check the Composio key in "
-                    "Settings, then reconnect.",
-                ) from exc
+                raise mcp_key_rejected() from exc
             if _mentions_timeout(exc):
                 raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
             raise unreachable("the Tool Router", where) from exc

@@ -35,7 +35,14 @@ class TurnEvents(Protocol):
 
 
 class ChatBackend(Protocol):
-    """What the controller needs of a conversation (`desktop.core.chat.ChatSession`)."""
+    """What the controller needs of a conversation (`desktop.core.chat.ChatSession`).
+
+    `check` is light (the Tool Router session and its MCP endpoint, no agent loaded): the app is
+    ready to send after it. `connect` loads the agent and opens its connection; a turn does it
+    too, so calling it early only saves the first reply the wait.
+    """
+
+    async def check(self) -> ConnectionDetails: ...
 
     async def connect(self) -> ConnectionDetails: ...
 

@@ -62,6 +62,8 @@ class BackendConnection:
         self._backend: ChatBackend | None = None
         self._status = ConnectionStatus(ConnectionState.NOT_CONFIGURED)
         self._connect_task: asyncio.Task[None] | None = None
+        self._warm_task: asyncio.Task[None] | None = None
+        self._warmed = False  # the agent is loaded and connected (for the current backend)
 
     @property
     def backend(self) -> ChatBackend | None:
@@ -72,12 +74,18 @@ class BackendConnection:
         return self._status
 
     @property
+    def warmed(self) -> bool:
+        """The agent is loaded and connected, ahead of (or by) the first turn."""
+        return self._warmed
+
+    @property
     def configured(self) -> bool:
         """A backend exists or can be made."""
         return self._factory is not None or self._backend is not None
 
     def set_status(self, status: ConnectionStatus) -> None:
         if status != self._status:
+            log.info("connection: %s %s", status.state.value, status.detail)
             self._status = status
             self._on_status(status)
 
@@ -95,9 +103,11 @@ class BackendConnection:
         """Drop the current backend and connect with one made by `factory`."""
         self._factory = factory
         old, self._backend = self._backend, None
-        if self._connect_task is not None:
-            self._connect_task.cancel()
-            self._connect_task = None
+        for task in (self._connect_task, self._warm_task):
+            if task is not None:
+                task.cancel()
+        self._connect_task = self._warm_task = None
+        self._warmed = False
         self._start(self._reconnect(old))
 
     async def _reconnect(self, old: ChatBackend | None) -> None:
@@ -108,7 +118,7 @@ class BackendConnection:
     async def _connect(self) -> None:
         try:
             backend = await self.ensure()
-            info = await backend.connect()
+            info = await backend.check()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -122,6 +132,30 @@ class BackendConnection:
                 tuple(info.tool_names),
             )
         )
+
+    def warm(self) -> None:
+        """Load the agent and open its connection ahead of the first turn (once; again after
+        a failure). Failures that make the connection unusable show in the status."""
+        if not self.configured or self._warmed:
+            return
+        if self._warm_task is not None and not self._warm_task.done():
+            return
+        self._warm_task = self._start(self._warm())
+
+    async def _warm(self) -> None:
+        await self.wait_connecting()
+        try:
+            backend = await self.ensure()
+            await backend.connect()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the next warm() (or the turn) tries again
+            kind, message = user_message(exc)
+            log.info("loading the agent ahead of the first turn failed: %s", message)
+            if kind in CONNECTION_KINDS:
+                self.set_status(failure_status(kind, message))
+            return
+        self._warmed = True
 
     async def wait_connecting(self) -> None:
         """Let a connection under way finish first, however it ends."""

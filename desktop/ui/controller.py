@@ -140,6 +140,11 @@ class ChatController(QObject):
         return self._connection.status
 
     @property
+    def agent_ready(self) -> bool:
+        """The agent is loaded and connected (`prepare_agent` has finished)."""
+        return self._connection.warmed
+
+    @property
     def backend(self) -> ChatBackend | None:
         return self._connection.backend
 
@@ -185,6 +190,11 @@ class ChatController(QObject):
     def connect_backend(self) -> None:
         """Create the backend (if needed) and connect it; progress shows in the status."""
         self._connection.connect()
+
+    def prepare_agent(self) -> None:
+        """A prompt is being typed: load the agent and connect it now, so the reply does not
+        wait for that. Idempotent; does nothing before keys are set."""
+        self._connection.warm()
 
     def reconfigure(self, backend_factory: BackendFactory | None) -> None:
         """New settings or keys: drop the current backend and connect with the new one."""

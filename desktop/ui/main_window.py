@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
     edit_resend_requested = Signal(str)  # the edited last message, to replace the last turn
     export_requested = Signal(str)  # "markdown" | "json": the conversation on screen
     import_requested = Signal()
+    composing_started = Signal()  # the message box got text: a prompt is on its way
 
     def __init__(
         self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
@@ -326,6 +327,8 @@ class MainWindow(QMainWindow):
 
     def _on_message_input_text_changed(self) -> None:
         self.composer_hint.hide()
+        if self.message_input.document().characterCount() > 1:  # 1: the empty block's end
+            self.composing_started.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._allow_close:

@@ -58,6 +58,9 @@ class ComposioBehaviour:
     """Tool name (or `*`) -> raw text returned instead of JSON (e.g. `HTML_PAYLOAD`)."""
     tool_errors: dict[str, str] = field(default_factory=dict)
     """Tool name (or `*`) -> message returned as an MCP error result (`isError: true`)."""
+    session_status: int | None = None
+    """The session REST endpoints answer every request with this error status (429 comes with
+    `Retry-After: 7`)."""
 
     def matching(self, table: Collection[str], names: list[str]) -> str | None:
         return next((n for n in [*names, "*"] if n in table), None)

@@ -105,6 +105,12 @@ class SessionApi:
         except ValueError:
             body = None
         self.backend.record(request, body if isinstance(body, dict) else {})
+        forced = self.backend.behaviour.session_status
+        if forced is not None:
+            response = composio_error(forced, f"Scripted failure {forced}", "Test_Scripted")
+            if forced == 429:
+                response.headers["retry-after"] = "7"
+            return {}, response
         if not self.backend.key_ok(request.headers.get("x-api-key", "")):
             return {}, composio_error(401, "Invalid API key", "Auth_InvalidApiKey")
         if not isinstance(body, dict):

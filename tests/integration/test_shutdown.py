@@ -89,7 +89,7 @@ def test_sigterm_shuts_the_window_down_cleanly(fake_services: FakeServices, tmp_
     ) as process:
         try:
             deadline = time.monotonic() + 60
-            while "agent stack imported" not in (log_file.read_text() if log_file.exists() else ""):
+            while "connection: ready" not in (log_file.read_text() if log_file.exists() else ""):
                 assert process.poll() is None, process.communicate()
                 assert time.monotonic() < deadline, "the app never finished starting"
                 time.sleep(0.1)

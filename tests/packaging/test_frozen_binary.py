@@ -59,6 +59,9 @@ LEFT_OUT = (
     "libgtk-3*",
     "mypy",
     "tiktoken",
+    # The app speaks to Composio's REST API itself; the SDK is a test dependency only.
+    "composio",
+    "composio_client",
     "tkinter",
     "*.dist-info/RECORD",
 )

@@ -87,13 +87,21 @@ class FakeBackend:
         self.scripts: list[list[TurnEvent]] = []  # consumed one per turn, if given
         self.connect_error: Exception | None = None
         self.connect_gate: asyncio.Event | None = None
-        self.connects = 0
+        self.checks = 0  # the light check that makes the app ready to send
+        self.connects = 0  # the agent loaded and connected (ahead of the first turn)
         self.new_conversations = 0
         self.closed = False
         self.tool_names = ("COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL")
 
+    async def check(self) -> FakeConnectionInfo:
+        self.checks += 1
+        return await self._connected()
+
     async def connect(self) -> FakeConnectionInfo:
         self.connects += 1
+        return await self._connected()
+
+    async def _connected(self) -> FakeConnectionInfo:
         if self.connect_gate is not None:
             await self.connect_gate.wait()
         if self.connect_error is not None:

@@ -95,6 +95,49 @@ def test_connect_failure_shows_the_reason(
     )
 
 
+def test_ready_needs_only_the_light_check_and_typing_loads_the_agent_once(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    assert (fake_backend.checks, fake_backend.connects) == (1, 0)
+    assert not controller.agent_ready
+
+    controller.prepare_agent()
+    controller.prepare_agent()  # more keystrokes: still one load
+    qtbot.waitUntil(lambda: controller.agent_ready)
+    controller.prepare_agent()
+    qtbot.wait(20)
+    assert (fake_backend.checks, fake_backend.connects) == (1, 1)
+
+
+def test_loading_the_agent_can_fail_and_is_tried_again(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    fake_backend.connect_error = UserFacingError(
+        ErrorKind.MCP_KEY_REJECTED, "The Tool Router refused the Composio key."
+    )
+    controller.prepare_agent()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.ERROR)
+    assert controller.connection_status.detail == "The Tool Router refused the Composio key."
+    assert not controller.agent_ready
+
+    fake_backend.connect_error = None
+    controller.prepare_agent()
+    qtbot.waitUntil(lambda: controller.agent_ready)
+    assert fake_backend.connects == 2
+
+
+def test_preparing_without_keys_does_nothing(qtbot: QtBot, qasync_loop: qasync.QEventLoop) -> None:
+    controller = ChatController(None)
+    controller.prepare_agent()
+    qtbot.wait(20)
+    assert not controller.agent_ready
+    assert controller.connection_status.state is ConnectionState.NOT_CONFIGURED
+
+
 def test_missing_keys_mean_not_configured(
     qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
 ) -> None:
@@ -323,7 +366,7 @@ def test_reconfigure_closes_the_old_backend_and_connects_the_new(
     qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
     replacement = FakeBackend()
     controller.reconfigure(lambda: replacement)
-    qtbot.waitUntil(lambda: replacement.connects == 1)
+    qtbot.waitUntil(lambda: replacement.checks == 1)
     qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
     assert fake_backend.closed and controller.backend is replacement
 

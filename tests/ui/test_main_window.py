@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -107,6 +108,20 @@ def test_a_whole_turn(qtbot: QtBot, app_window: MainWindow, fake_backend: FakeBa
     assert isinstance(reply, AssistantMessageWidget)
     assert reply.plain_text() == "You have no sandboxes."
     assert window.send_button.isEnabled() and not window.stop_button.isEnabled()
+
+
+def test_typing_a_prompt_loads_the_agent_before_it_is_sent(
+    qtbot: QtBot, app_window: MainWindow, fake_backend: FakeBackend
+) -> None:
+    window = app_window
+    started: list[None] = []
+    window.composing_started.connect(lambda: started.append(None))
+    window.message_input.clear()
+    assert started == []  # an empty box is not a prompt
+    QTest.keyClicks(window.message_input, "li")
+    assert len(started) == 2  # every keystroke says so; the controller loads once
+    qtbot.waitUntil(lambda: fake_backend.connects == 1)
+    assert fake_backend.streams == []  # nothing sent yet
 
 
 def test_stop_mid_stream_keeps_the_partial_reply(

@@ -1,0 +1,230 @@
+"""The app's own Tool Router calls (REST session, light MCP check) against the fakes, checked
+against what the real Composio SDK and MCP client do."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from composio import Composio
+
+from desktop.core.composio_session import open_router_session
+from desktop.core.errors import UserFacingError
+from desktop.core.events import ErrorKind
+from desktop.core.mcp_probe import list_router_tools
+from desktop.core.tool_router import RouterConnection, RouterSession, SessionExpiredError
+from tests.fakes.harness import FakeServices
+from tests.integration.chat_helpers import FAST_TIMEOUTS, run, session_for
+
+REPO = Path(__file__).resolve().parents[2]
+SESSION_PATH = "/api/v3.1/tool_router/session"
+
+
+@contextmanager
+def _sdk(fs: FakeServices) -> Iterator[Composio[Any, Any]]:
+    with httpx.Client(timeout=10) as http:
+        yield Composio(
+            api_key=fs.composio_api_key,
+            base_url=fs.composio_base_url,
+            timeout=10,
+            max_retries=0,
+            allow_tracking=False,
+            http_client=http,
+        )
+
+
+def _open(fs: FakeServices, *, resume_id: str | None = None, key: str | None = None) -> Any:
+    return run(
+        open_router_session(
+            api_key=key or fs.composio_api_key,
+            user_id=fs.user_id,
+            toolkits=["e2b"],
+            base_url=fs.composio_base_url,
+            timeouts=FAST_TIMEOUTS,
+            resume_id=resume_id,
+        )
+    )
+
+
+def _rest_requests(fs: FakeServices) -> list[Any]:
+    return [r for r in fs.composio.requests if r.path.startswith(SESSION_PATH)]
+
+
+def test_creating_a_session_sends_what_the_sdk_sends(fake_services: FakeServices) -> None:
+    with _sdk(fake_services) as composio:
+        composio.create(user_id=fake_services.user_id, toolkits=["e2b"], mcp=True)
+    ours = _open(fake_services)
+
+    sdk_request, our_request = _rest_requests(fake_services)
+    assert (our_request.method, our_request.path) == (sdk_request.method, sdk_request.path)
+    assert our_request.json == sdk_request.json
+    assert our_request.headers["x-api-key"] == sdk_request.headers["x-api-key"]
+    assert ours.session_id in fake_services.composio.sessions
+    assert ours.mcp_url == fake_services.composio.mcp_url(ours.session_id)
+    assert ours.headers == {"x-api-key": fake_services.composio_api_key}
+
+
+def test_resuming_a_session_asks_what_the_sdk_asks(fake_services: FakeServices) -> None:
+    first = _open(fake_services)
+    with _sdk(fake_services) as composio:
+        composio.use(first.session_id, mcp=True)
+    resumed = _open(fake_services, resume_id=first.session_id)
+
+    sdk_request, our_request = _rest_requests(fake_services)[1:]
+    assert (our_request.method, our_request.path) == (sdk_request.method, sdk_request.path)
+    assert resumed == first
+    assert len(fake_services.composio.sessions) == 1  # resumed, nothing new created
+
+
+def test_a_forgotten_session_is_replaced_by_a_new_one(fake_services: FakeServices) -> None:
+    resumed = _open(fake_services, resume_id="trs_forgotten")
+    assert resumed.session_id != "trs_forgotten"
+    assert [(r.method, r.path) for r in _rest_requests(fake_services)] == [
+        ("GET", f"{SESSION_PATH}/trs_forgotten"),
+        ("POST", SESSION_PATH),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "words"),
+    [
+        (401, ErrorKind.COMPOSIO_KEY_REJECTED, "Composio rejected the API key"),
+        (403, ErrorKind.COMPOSIO_KEY_REJECTED, "Composio rejected the API key"),
+        (429, ErrorKind.RATE_LIMITED, "wait 7 s"),
+        (500, ErrorKind.SERVER_ERROR, "server error (500)"),
+        (400, ErrorKind.SERVER_ERROR, "Scripted failure 400"),
+    ],
+)
+def test_composio_errors_are_one_sentence_each(
+    fake_services: FakeServices, status: int, kind: ErrorKind, words: str
+) -> None:
+    fake_services.composio.behaviour.session_status = status
+    with pytest.raises(UserFacingError) as caught:
+        _open(fake_services)
+    assert caught.value.kind is kind
+    assert words in caught.value.message
+    assert fake_services.composio_api_key not in caught.value.message
+
+
+def test_the_key_never_goes_over_plain_http_to_another_machine() -> None:
+    with pytest.raises(UserFacingError) as caught:
+        run(
+            open_router_session(
+                api_key="test-composio-key",
+                user_id="u",
+                toolkits=["e2b"],
+                base_url="http://composio.example.com",
+                timeouts=FAST_TIMEOUTS,
+            )
+        )
+    assert caught.value.kind is ErrorKind.BAD_INPUT
+    assert "https://" in caught.value.message
+
+
+def test_the_light_check_lists_what_the_mcp_client_lists(fake_services: FakeServices) -> None:
+    router = _open(fake_services)
+
+    async def both() -> tuple[tuple[str, ...], tuple[str, ...]]:
+        light = await list_router_tools(router, FAST_TIMEOUTS.mcp_init)
+        connection = RouterConnection(router, FAST_TIMEOUTS)
+        try:
+            full = await connection.open()
+        finally:
+            await connection.aclose()
+        return light.tool_names, full.tool_names
+
+    light, full = run(both())
+    assert light == full
+    assert "COMPOSIO_MULTI_EXECUTE_TOOL" in light
+    mcp_path = f"/tool_router/{router.session_id}/mcp"
+    probe = [r for r in fake_services.composio.requests if r.path == mcp_path][:4]
+    # A handshake, the listing, and the session ended: nothing left open on the server.
+    assert [(r.method, r.json.get("method")) for r in probe] == [
+        ("POST", "initialize"),
+        ("POST", "notifications/initialized"),
+        ("POST", "tools/list"),
+        ("DELETE", None),
+    ]
+
+
+def test_the_light_check_tells_a_refused_key_from_an_expired_session(
+    fake_services: FakeServices,
+) -> None:
+    router = _open(fake_services)
+    fake_services.composio.behaviour.mcp_rejects_all_keys = True
+    with pytest.raises(UserFacingError) as refused:
+        run(list_router_tools(router, FAST_TIMEOUTS.mcp_init))
+    assert refused.value.kind is ErrorKind.MCP_KEY_REJECTED
+
+    fake_services.composio.behaviour.mcp_rejects_all_keys = False
+    fake_services.composio.remove_session(router.session_id)
+    with pytest.raises(SessionExpiredError):
+        run(list_router_tools(router, FAST_TIMEOUTS.mcp_init))
+
+
+def test_the_light_check_of_a_dead_endpoint_is_unreachable(unreachable_url: str) -> None:
+    router = RouterSession("trs_x", f"{unreachable_url}/mcp", {"x-api-key": "test-composio"})
+    with pytest.raises(UserFacingError) as caught:
+        run(list_router_tools(router, FAST_TIMEOUTS.mcp_init))
+    assert caught.value.kind is ErrorKind.UNREACHABLE
+
+
+def test_check_replaces_a_session_the_backend_forgot(fake_services: FakeServices) -> None:
+    first = _open(fake_services)
+    fake_services.composio.remove_session(first.session_id)
+    session = session_for(fake_services)
+    session._resume_id = first.session_id  # as a stored conversation would resume it
+
+    async def scenario() -> str | None:
+        try:
+            info = await session.check()
+            assert "COMPOSIO_SEARCH_TOOLS" in info.tool_names
+            return session.router_session_id
+        finally:
+            await session.aclose()
+
+    replaced = run(scenario())
+    assert replaced is not None and replaced != first.session_id
+    assert replaced in fake_services.composio.sessions
+
+
+CHECK_WITHOUT_THE_AGENT = """
+import asyncio, json, sys
+from desktop.core.agent import Endpoints
+from desktop.core.chat import ChatSession
+from desktop.core.secrets import Credentials
+from desktop.core.settings import Settings
+
+env = json.loads(sys.argv[1])
+session = ChatSession(
+    Settings(user_id=env["USER_ID"]),
+    Credentials(env["OPENAI_API_KEY"], env["COMPOSIO_API_KEY"], env["USER_ID"]),
+    Endpoints(env["OPENAI_BASE_URL"], env["COMPOSIO_BASE_URL"]),
+)
+info = asyncio.run(session.check())
+heavy = ("pydantic_ai", "openai", "mcp", "composio", "httpx")
+print(json.dumps({"tools": len(info.tool_names), "loaded": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_the_check_loads_none_of_the_agent_stack(fake_services: FakeServices) -> None:
+    """What keeps an idle window light: ready to send without pydantic-ai, openai, mcp, httpx."""
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK_WITHOUT_THE_AGENT, json.dumps(fake_services.env())],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.splitlines()[-1])
+    assert figures["tools"] >= 5
+    assert figures["loaded"] == []
