@@ -48,8 +48,8 @@ package: system-deps $(VENV)/.installed-test
 fakes: $(VENV)/.installed-test
 	$(PY) -m tests.fakes
 
-bench: $(VENV)/.installed-test
-	$(PY) tests/benchmarks/run_all.py
+bench: system-deps $(VENV)/.installed-test
+	bash .ci/pytest-session.sh $(PY) tests/benchmarks/run_all.py  # with a real Secret Service
 
 clean:
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache

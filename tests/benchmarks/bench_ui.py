@@ -4,8 +4,12 @@
 
 Each figure comes from a fresh process (offscreen Qt, loopback fakes):
 - first paint: `python -m desktop --smoke-test`, the time from process start to the first paint;
-- ready to send: process start until the Tool Router session and the MCP connection are up;
-- memory before the first chat (RSS once ready);
+- ready to send: process start until the Tool Router session exists and its MCP endpoint has
+  answered the handshake and listed its tools (the agent itself is not loaded yet);
+- memory before the first chat (RSS once ready, the window idle);
+- typing the first prompt loads the agent (pydantic-ai, MCP client, openai) and opens its
+  connection: how long that takes and the UI thread's longest stall meanwhile;
+- the first reply sent at once, without time to type (a paste and Enter): send to first text;
 - a 20,000-token reply streamed as fast as the fake can: the UI thread's longest stall (a 5 ms
   Qt timer records the largest gap between its ticks) and whether the whole reply rendered;
 - a conversation of 500 messages with 100 tool cards: time to show it and the memory after.
@@ -24,6 +28,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.fakes.harness import FakeServices
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -70,10 +78,20 @@ async def _until(predicate: object, seconds: float = 60) -> None:
         await asyncio.sleep(0.01)
 
 
+def keys_in_the_keyring() -> dict[str, Any]:
+    """The keys moved from the environment into the OS keyring, where a user keeps them, so
+    that the figures include reading them (`make bench` runs with a real Secret Service)."""
+    from desktop.core.secrets import ENV_VARS, open_secret_store
+
+    store = open_secret_store()
+    for name, variable in ENV_VARS.items():
+        store.set(name, os.environ.pop(variable))
+    return {"secret_store": store, "environ": dict(os.environ)}
+
+
 async def scenario_app(start: float, tokens: int) -> dict[str, float]:
     """Runs inside a child process: ready time, memory, the huge stream, the long history."""
     from desktop.core.events import ToolAction, ToolCallFinished, ToolCallStarted
-    from desktop.core.secrets import MemorySecretStore
     from desktop.gui import DesktopApp
     from desktop.log_setup import KnownSecrets
     from desktop.paths import default_paths
@@ -82,14 +100,28 @@ async def scenario_app(start: float, tokens: int) -> dict[str, float]:
 
     paths = default_paths()
     paths.ensure()
-    shell = DesktopApp(paths, KnownSecrets(), secret_store=MemorySecretStore())
+    shell = DesktopApp(paths, KnownSecrets(), **keys_in_the_keyring())
     shell.window.show()
     await shell.start()
     await _until(lambda: shell.controller.connection_status.state.value == "ready")
-    figures = {"ready_s": time.perf_counter() - start, "rss_ready_mb": rss_mb()}
+    ready_at = time.perf_counter()
+    await asyncio.sleep(0.5)  # idle: nothing more should load
+    figures = {"ready_s": ready_at - start, "rss_ready_mb": rss_mb()}
+    assert shell.store is not None
+    secure = shell.store.is_secure
+    print(f"keyring: {shell.store.backend_name} ({'secure' if secure else 'memory only'})")
 
     meter = StallMeter()
-    shell.window.send_requested.emit("stream a huge reply")
+    began = time.perf_counter()
+    shell.window.message_input.setPlainText("stream a huge reply")  # as typed: composing starts
+    await _until(lambda: shell.controller.agent_ready)
+    figures["agent_load_s"] = time.perf_counter() - began
+    meter.stop()
+    figures["agent_load_longest_stall_ms"] = meter.longest * 1000
+    figures["rss_agent_mb"] = rss_mb()
+
+    meter = StallMeter()
+    shell.window.send_button.click()
     await _until(lambda: shell.window.busy)
     await _until(lambda: not shell.window.busy, seconds=300)
     await asyncio.sleep(0.2)
@@ -133,7 +165,30 @@ async def scenario_app(start: float, tokens: int) -> dict[str, float]:
     return figures
 
 
-def child(tokens: int) -> None:
+async def scenario_cold_send(start: float) -> dict[str, float]:
+    """Runs inside a child process: a prompt sent the moment the app is ready, untyped."""
+    from desktop.gui import DesktopApp
+    from desktop.log_setup import KnownSecrets
+    from desktop.paths import default_paths
+
+    paths = default_paths()
+    paths.ensure()
+    shell = DesktopApp(paths, KnownSecrets(), **keys_in_the_keyring())
+    shell.window.show()
+    await shell.start()
+    await _until(lambda: shell.controller.connection_status.state.value == "ready")
+    texts: list[str] = []
+    shell.controller.text_received.connect(texts.append)
+    began = time.perf_counter()
+    shell.window.send_requested.emit("hello")
+    await _until(lambda: bool(texts))
+    figures = {"cold_first_text_s": time.perf_counter() - began}
+    await _until(lambda: not shell.window.busy)
+    await shell.shutdown()
+    return figures
+
+
+def child(tokens: int, cold: bool = False) -> None:
     start = time.perf_counter()
     import qasync
     from PySide6.QtWidgets import QApplication
@@ -146,7 +201,8 @@ def child(tokens: int) -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        figures = loop.run_until_complete(scenario_app(start, tokens))
+        scenario = scenario_cold_send(start) if cold else scenario_app(start, tokens)
+        figures = loop.run_until_complete(scenario)
     print(json.dumps(figures))
 
 
@@ -172,14 +228,45 @@ def first_paint_runs(runs: int) -> list[float]:
     return times
 
 
+KEYRINGS_SEEN: list[str] = []
+
+
+def run_child(services: FakeServices, *flags: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as home:
+        env = {
+            **os.environ,
+            **services.env(),
+            "QT_QPA_PLATFORM": "offscreen",
+            "E2B_AGENT_HOME": home,
+            "PYTHONPATH": str(REPO),
+        }
+        run = subprocess.run(
+            [sys.executable, __file__, "--child", *flags],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+    if run.returncode != 0:
+        sys.exit(f"the measuring process failed:\n{run.stderr[-3000:]}")
+    lines = run.stdout.strip().splitlines()
+    figures: dict[str, float] = json.loads(lines[-1])
+    for line in lines[:-1]:
+        if line.startswith("keyring:") and line not in KEYRINGS_SEEN:
+            KEYRINGS_SEEN.append(line)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=20_000)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.tokens)
+        child(args.tokens, args.cold)
         return
 
     paints = first_paint_runs(args.runs)
@@ -196,31 +283,24 @@ def main() -> None:
         for _ in range(args.runs):
             services.reset()
             services.openai.script.push(Reply.huge(args.tokens, chunk_size=1))
-            with tempfile.TemporaryDirectory() as home:
-                env = {
-                    **os.environ,
-                    **services.env(),
-                    "QT_QPA_PLATFORM": "offscreen",
-                    "E2B_AGENT_HOME": home,
-                    "PYTHONPATH": str(REPO),
-                }
-                run = subprocess.run(
-                    [sys.executable, __file__, "--child", "--tokens", str(args.tokens)],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                    timeout=600,
-                )
-            if run.returncode != 0:
-                sys.exit(f"the measuring process failed:\n{run.stderr[-3000:]}")
-            results.append(json.loads(run.stdout.strip().splitlines()[-1]))
+            figures = run_child(services, "--tokens", str(args.tokens))
+            services.reset()
+            figures |= run_child(services, "--cold")
+            results.append(figures)
 
     def med(key: str) -> float:
         return statistics.median(r[key] for r in results)
 
-    print(f"ready to send (session + MCP up, fakes): median {med('ready_s'):.2f} s")
+    for line in KEYRINGS_SEEN:
+        print(line)
+    print(f"ready to send (session + MCP handshake, fakes): median {med('ready_s'):.2f} s")
     print(f"memory before the first chat: median {med('rss_ready_mb'):.0f} MB")
+    print(
+        f"typing the first prompt loads the agent in median {med('agent_load_s'):.2f} s, "
+        f"longest UI stall {med('agent_load_longest_stall_ms'):.0f} ms; "
+        f"memory then {med('rss_agent_mb'):.0f} MB"
+    )
+    print(f"first reply sent at once, untyped: first text after {med('cold_first_text_s'):.2f} s")
     worst = max(r["stream_longest_stall_ms"] for r in results)
     print(
         f"{args.tokens:,}-token reply: longest UI stall median "
