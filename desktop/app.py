@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_cli(
             load_settings(paths.settings_file), open_secret_store(), known_secrets=known_secrets.add
         )
+    from desktop.ui import pyside_imports
+
+    # Before the window's modules are imported, so that none of their sources is kept.
+    pyside_imports.install()
     from desktop.gui import run_gui
 
     status = run_gui(paths, known_secrets, smoke_test=args.smoke_test, process_start=PROCESS_START)

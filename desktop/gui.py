@@ -34,6 +34,7 @@ from desktop.core.store_records import StoreError
 from desktop.core.tool_router import Timeouts
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
+from desktop.ui import pyside_imports
 from desktop.ui.backend import ChatBackend
 from desktop.ui.connection_tester import ConnectionTester
 from desktop.ui.controller import ChatController
@@ -95,6 +96,8 @@ class DesktopApp:
         database_file: Path | None = None,
         reopen_last: bool = True,
     ) -> None:
+        # Usually done by app.py already; idempotent. The agent's libraries import later.
+        pyside_imports.install()
         self.paths = paths
         self.database_file = database_file or paths.database_file
         self.reopen_last = reopen_last

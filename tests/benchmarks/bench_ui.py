@@ -193,6 +193,9 @@ def child(tokens: int, cold: bool = False) -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from desktop.ui import pyside_imports
+
+    pyside_imports.install()  # as app.py does, before the window's modules
     from desktop.ui.theme import apply_theme
 
     app = QApplication(sys.argv[:1])

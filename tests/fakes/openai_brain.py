@@ -82,6 +82,9 @@ def _answer_user(message: str, users: list[str], tools: list[str]) -> Reply:
         return _call_e2b(tools, "E2B_LIST_ALL_SANDBOXES", {})
     if "health" in low:
         return _call_e2b(tools, "E2B_CHECK_API_HEALTH", {})
+    if re.search(r"\b(story|slowly)\b", low):
+        # A slow reply, to try Stop (or Esc) by hand.
+        return Reply.slow_text(SLOW_STORY, delay_per_chunk=0.08, chunk_size=3)
     if re.search(r"\b(search|tools?)\b", low):
         return _call_meta(
             tools,
@@ -95,6 +98,12 @@ def _answer_user(message: str, users: list[str], tools: list[str]) -> Reply:
         "Hi! I'm a fake model for testing. Ask me to list, create, pause or delete your E2B "
         "sandboxes, to search tools, or to connect E2B."
     )
+
+
+SLOW_STORY = " ".join(
+    f"Sandbox number {n} woke up, ran its tests, wrote a log line and went back to sleep."
+    for n in range(1, 41)
+)
 
 
 def _loads(text: str) -> Any:
