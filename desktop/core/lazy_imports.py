@@ -72,7 +72,8 @@ def _import_group(modules: tuple[str, ...]) -> None:
             # on the UI thread) from walking them again.
             gc.freeze()
             gc.enable()
-    log.info("imported %s in %.2f s", ", ".join(modules), time.perf_counter() - started)
+    more = f" and {len(modules) - 1} more modules" if len(modules) > 1 else ""
+    log.info("imported %s%s in %.2f s", modules[0], more, time.perf_counter() - started)
 
 
 def _run(modules: tuple[str, ...], future: concurrent.futures.Future[None]) -> None:
