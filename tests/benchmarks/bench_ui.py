@@ -209,19 +209,24 @@ def child(tokens: int, cold: bool = False) -> None:
     print(json.dumps(figures))
 
 
+def _child_env(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A measured process's environment: offscreen Qt, a throwaway app home, this checkout."""
+    return {
+        **os.environ,
+        **(extra or {}),
+        "QT_QPA_PLATFORM": "offscreen",
+        "E2B_AGENT_HOME": home,
+        "PYTHONPATH": str(REPO),
+    }
+
+
 def first_paint_runs(runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as home:
-            env = {
-                **os.environ,
-                "QT_QPA_PLATFORM": "offscreen",
-                "E2B_AGENT_HOME": home,
-                "PYTHONPATH": str(REPO),
-            }
             out = subprocess.run(
                 [sys.executable, "-m", "desktop", "--smoke-test"],
-                env=env,
+                env=_child_env(home),
                 capture_output=True,
                 text=True,
                 check=True,
@@ -236,16 +241,9 @@ KEYRINGS_SEEN: list[str] = []
 
 def run_child(services: FakeServices, *flags: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as home:
-        env = {
-            **os.environ,
-            **services.env(),
-            "QT_QPA_PLATFORM": "offscreen",
-            "E2B_AGENT_HOME": home,
-            "PYTHONPATH": str(REPO),
-        }
         run = subprocess.run(
             [sys.executable, __file__, "--child", *flags],
-            env=env,
+            env=_child_env(home, services.env()),
             capture_output=True,
             text=True,
             check=False,
