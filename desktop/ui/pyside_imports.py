@@ -50,5 +50,6 @@ def install() -> bool:
         return False
     if not getattr(current, _MARK, False):
         feature._mod_uses_pyside = _bytes_check(current)
+        log.debug("shiboken's PySide6 check now reads module files as bytes")
     linecache.clearcache()  # the sources read before now; tracebacks read them again on demand
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from pydantic_ai.messages import ModelMessagesTypeAdapter
 
 from desktop.core.chat import ChatSession
@@ -290,7 +291,7 @@ def test_actions_taken_before_a_model_failure_stay_in_history(
         Reply.error(500),
     )
 
-    async def scenario() -> tuple[list[TurnEvent], list[TurnEvent]]:
+    async def scenario() -> tuple[list[TurnEvent], int, list[TurnEvent]]:
         session = session_for(fake_services)
         try:
             failed = await collect(session, "create a sandbox")
@@ -325,3 +326,45 @@ def test_a_failure_before_any_tool_ran_leaves_history_unchanged(
     failure, history_length = run(scenario())
     assert isinstance(failure, TurnFailed) and failure.messages_json == b""
     assert history_length == 0
+
+
+def test_stop_while_the_agent_is_still_loading(
+    fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first turn can be stopped while the agent's libraries import; the next one runs."""
+    import desktop.core.chat as chat
+
+    loading = asyncio.Event()
+    loaded = asyncio.Event()
+
+    async def slow_import(modules: object) -> None:  # the import thread, still busy
+        loading.set()
+        await loaded.wait()
+
+    monkeypatch.setattr(chat, "import_off_loop", slow_import)
+
+    async def scenario() -> tuple[list[TurnEvent], int, list[TurnEvent]]:
+        session = session_for(fake_services)
+        try:
+            turn = session.run_turn("list my sandboxes")
+            events: list[TurnEvent] = []
+
+            async def consume() -> None:
+                events.extend([event async for event in turn])
+
+            task = asyncio.ensure_future(consume())
+            await loading.wait()
+            turn.cancel()
+            await asyncio.wait_for(task, 5)  # at once: nothing to wind down yet
+            asked = len(fake_services.openai.requests)
+            loaded.set()
+            return events, asked, await collect(session, "list my sandboxes")
+        finally:
+            await session.aclose()
+
+    stopped, asked, after = run(scenario())
+    assert len(stopped) == 1 and isinstance(stopped[0], TurnCancelled)
+    assert stopped[0].partial_text == "" and not stopped[0].messages_json
+    assert asked == 0  # the model was never asked
+    assert isinstance(after[-1], TurnFinished)
+    assert SEED_RUNNING_ID in after[-1].text
