@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -101,20 +102,26 @@ ChangeListener = Callable[[ConversationChange], None]
 class TurnRecorder:
     """Collects what a turn showed, for the store: the reply's text and its tool cards."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._stretches: list[list[str]] = [[]]
         self._started: dict[str, ToolCallStarted] = {}
         self._finished: dict[str, ToolCallFinished] = {}
+        self._began: dict[str, float] = {}
+        self._seconds: dict[str, float] = {}
 
     def add(self, event: TurnEvent) -> None:
         if isinstance(event, TextDelta):
             self._stretches[-1].append(event.text)
         elif isinstance(event, ToolCallStarted):
             self._started.setdefault(event.call_id, event)
+            self._began.setdefault(event.call_id, self._clock())
             if self._stretches[-1]:
                 self._stretches.append([])  # a tool call ends a stretch of text
         elif isinstance(event, ToolCallFinished):
             self._finished[event.call_id] = event
+            if event.call_id in self._began:
+                self._seconds[event.call_id] = max(0.0, self._clock() - self._began[event.call_id])
             if event.call_id not in self._started:  # a result without a start: keep it
                 self._started[event.call_id] = ToolCallStarted(
                     event.call_id, event.tool_name, {}, ()
@@ -128,7 +135,7 @@ class TurnRecorder:
 
     def cards(self) -> list[ToolCardRecord]:
         return [
-            tool_card_from_events(started, self._finished.get(call_id))
+            tool_card_from_events(started, self._finished.get(call_id), self._seconds.get(call_id))
             for call_id, started in self._started.items()
         ]
 

@@ -69,6 +69,8 @@ class ToolCardV1(_Model):
     outcome: ToolOutcome
     result_text: str = ""
     connect_links: list[ConnectLinkV1] = []
+    errors: list[str] = []
+    seconds: float | None = Field(default=None, ge=0)
 
 
 class TurnV1(_Model):
@@ -221,6 +223,8 @@ def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:
                 outcome=c.outcome,
                 result_text=truncate_result(c.result_text),
                 connect_links=tuple(ConnectLink(x.toolkit, x.url) for x in c.connect_links),
+                errors=tuple(c.errors),
+                seconds=c.seconds,
             )
             for c in turn.tool_cards
         ),
@@ -254,6 +258,8 @@ def _turn_v1(turn: ExportedTurn) -> TurnV1:
                 connect_links=[
                     ConnectLinkV1(toolkit=x.toolkit, url=x.url) for x in c.connect_links
                 ],
+                errors=list(c.errors),
+                seconds=c.seconds,
             )
             for c in r.tool_cards
         ],
@@ -315,6 +321,7 @@ def _card_lines(card: ToolCardRecord) -> list[str]:
         f"- {a.slug} {json.dumps(dict(a.arguments), ensure_ascii=False)} → {card.outcome}"
         for a in actions
     ]
+    lines += [f"  - error: {error}" for error in card.errors]
     lines += [f"- Connect {link.toolkit}: <{link.url}>" for link in card.connect_links]
     return lines
 

@@ -82,6 +82,8 @@ class ToolCardRecord:
     outcome: ToolOutcome
     result_text: str = ""
     connect_links: tuple[ConnectLink, ...] = ()
+    errors: tuple[str, ...] = ()  # failed E2B actions inside the call ("SLUG: message")
+    seconds: float | None = None  # how long the call ran; None when not known
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,10 @@ class SearchHit:
 
 
 def tool_card_from_events(
-    started: ToolCallStarted, finished: ToolCallFinished | None
+    started: ToolCallStarted, finished: ToolCallFinished | None, seconds: float | None = None
 ) -> ToolCardRecord:
-    """The card of a call; a call that never finished (stopped turn) is recorded as interrupted."""
+    """The card of a call; a call that never finished (stopped turn) is recorded as interrupted.
+    `seconds` is how long it ran, when that was measured."""
     if finished is not None and finished.call_id != started.call_id:
         raise ValueError(f"tool call ids differ: {started.call_id!r} != {finished.call_id!r}")
     return ToolCardRecord(
@@ -143,6 +146,8 @@ def tool_card_from_events(
         outcome=finished.outcome if finished is not None else "interrupted",
         result_text=truncate_result(finished.result_text) if finished is not None else "",
         connect_links=finished.connect_links if finished is not None else (),
+        errors=finished.errors if finished is not None else (),
+        seconds=seconds if finished is not None else None,
     )
 
 
@@ -206,6 +211,8 @@ def tool_card_to_dict(card: ToolCardRecord) -> dict[str, object]:
         "outcome": card.outcome,
         "result_text": card.result_text,
         "connect_links": [{"toolkit": c.toolkit, "url": c.url} for c in card.connect_links],
+        "errors": list(card.errors),
+        "seconds": card.seconds,
     }
 
 
@@ -245,7 +252,20 @@ def tool_card_from_dict(raw: object) -> ToolCardRecord:
         outcome=outcome,
         result_text=_str(card.get("result_text", ""), "tool card result_text"),
         connect_links=tuple(links),
+        # Both came later: cards stored before have neither.
+        errors=tuple(
+            _str(item, "tool card error") for item in _list(card.get("errors", []), "errors")
+        ),
+        seconds=_seconds(card.get("seconds")),
     )
+
+
+def _seconds(raw: object) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < 1e7:
+        raise StoreError(f"Invalid tool call duration {raw!r}.")
+    return float(raw)
 
 
 def _is_outcome(value: str) -> TypeGuard[ToolOutcome]:

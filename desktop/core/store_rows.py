@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sqlite3
 from collections.abc import Sequence
@@ -216,14 +217,7 @@ def bounded_card(card: ToolCardRecord) -> ToolCardRecord:
     text = truncate_result(card.result_text)
     if text is card.result_text:
         return card
-    return ToolCardRecord(
-        call_id=card.call_id,
-        tool_name=card.tool_name,
-        actions=card.actions,
-        outcome=card.outcome,
-        result_text=text,
-        connect_links=card.connect_links,
-    )
+    return dataclasses.replace(card, result_text=text)
 
 
 def conversation_from_row(row: Sequence[Any]) -> Conversation:

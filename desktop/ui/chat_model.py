@@ -29,6 +29,7 @@ class AssistantItem:
 class ToolCallItem:
     started: ToolCallStarted
     finished: ToolCallFinished | None = None
+    elapsed: float | None = None  # seconds it ran, when known (calls loaded from history)
 
 
 @dataclass(frozen=True)

@@ -341,7 +341,7 @@ class ChatView(QScrollArea):
                 or ToolCallFinished(
                     item.started.call_id, item.started.tool_name, "interrupted", ""
                 ),
-                elapsed=0,
+                elapsed=item.elapsed if item.elapsed is not None else 0,
             )
             self._cards[item.started.call_id] = card
             return card

@@ -32,8 +32,9 @@ def tool_call_item(card: ToolCardRecord) -> ToolCallItem:
         outcome=card.outcome,
         result_text=card.result_text,
         connect_links=card.connect_links,
+        errors=card.errors,
     )
-    return ToolCallItem(started, finished)
+    return ToolCallItem(started, finished, card.seconds)
 
 
 def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:

@@ -97,6 +97,12 @@ class ToolCardWidget(QFrame):
         self.arguments_label.setMinimumWidth(20)
         self.elapsed_label = plain_label(format_elapsed(0), "toolElapsed", self)
         self.outcome_label = plain_label("Running", "toolOutcome", self)
+        # Why E2B actions inside the call failed: said on the card, not only in the raw result.
+        self.errors_label = plain_label("", "toolErrors", self)
+        self.errors_label.setWordWrap(True)
+        self.errors_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.errors_label.hide()
+        self._seconds: float | None = None
         self.outcome_label.setProperty("outcome", "running")
         self.toggle_button = QToolButton(self)
         self.toggle_button.setObjectName("toggleResultButton")
@@ -123,6 +129,7 @@ class ToolCardWidget(QFrame):
         self._layout.setContentsMargins(12, 8, 12, 8)
         self._layout.setSpacing(4)
         self._layout.addLayout(header)
+        self._layout.addWidget(self.errors_label)
         self._layout.addLayout(self._actions_row)
         self.setAccessibleName(f"Tool call {self.title_label.text()}")
 
@@ -147,7 +154,7 @@ class ToolCardWidget(QFrame):
         return self.toggle_button.isChecked()
 
     def record(self) -> ToolCallItem:
-        return ToolCallItem(self.started, self.finished)
+        return ToolCallItem(self.started, self.finished, self._seconds)
 
     def _on_timer_timeout(self) -> None:
         self.spinner.advance()
@@ -158,7 +165,11 @@ class ToolCardWidget(QFrame):
         self.finished = finished
         self._timer.stop()
         seconds = self._clock.elapsed() / 1000 if elapsed is None else elapsed
+        self._seconds = seconds if seconds > 0 else None
         self.elapsed_label.setText(format_elapsed(seconds, precise=True))
+        self.errors_label.setText("\n".join(finished.errors))
+        self.errors_label.setVisible(bool(finished.errors))
+        self.errors_label.setAccessibleName("Failed actions: " + "; ".join(finished.errors))
         self.elapsed_label.setVisible(elapsed is None or elapsed > 0)
         style = OUTCOMES.get(finished.outcome, OUTCOMES["failed"])
         self.spinner.hide()

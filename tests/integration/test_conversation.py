@@ -372,3 +372,28 @@ def test_a_sandbox_created_before_a_failure_is_remembered_after_a_restart(
     turns = parse_conversation(fake_services.openai.requests[-1].json)
     results = [t for t in turns if t.role == "tool_result"]
     assert results and "sandboxID" in (results[0].text or "")
+
+
+def test_a_failed_e2b_action_is_stored_with_its_reason_and_duration(
+    fake_services_factory,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    services: FakeServices = fake_services_factory(e2b_connected=False)
+
+    async def scenario() -> list[TurnRecord]:
+        store = await open_store(tmp_path / "c.sqlite3")
+        chat = chat_for(services, store)
+        try:
+            await collect_turn(chat, "list my sandboxes")
+            assert chat.conversation_id is not None
+            return await store.turns(chat.conversation_id)
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    [turn] = run(scenario())
+    [card] = turn.tool_cards
+    assert card.outcome == "failed"
+    assert card.errors and card.errors[0].startswith("E2B_LIST_ALL_SANDBOXES: ")
+    assert "connection" in card.errors[0].lower()
+    assert card.seconds is not None and card.seconds >= 0

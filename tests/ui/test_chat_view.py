@@ -250,6 +250,22 @@ def test_load_history_renders_a_whole_conversation(qtbot: QtBot, styled_app: obj
     assert view.items() == [UserItem("another")]
 
 
+def test_cards_from_history_say_why_actions_failed_and_how_long_they_ran(
+    qtbot: QtBot, styled_app: object
+) -> None:
+    view = make_view(qtbot)
+    error = "E2B_LIST_ALL_SANDBOXES: No active connection for toolkit e2b"
+    failed = ToolCallFinished("call-1", ROUTER, "failed", "{}", errors=(error,))
+    view.load_history([ToolCallItem(started(), failed, 2.5), ToolCallItem(started("call-2"))])
+    first, second = (e for e in view.entries() if isinstance(e, ToolCardWidget))
+
+    assert first.errors_label.isVisibleTo(first) and first.errors_label.text() == error
+    assert first.elapsed_label.isVisibleTo(first) and first.elapsed_label.text() == "2.5 s"
+    assert not second.errors_label.isVisibleTo(second)
+    assert not second.elapsed_label.isVisibleTo(second)  # not measured: no "0.0 s"
+    assert view.items()[0] == ToolCallItem(started(), failed, 2.5)  # what would be redrawn
+
+
 def test_a_long_history_opens_at_its_newest_entries(qtbot: QtBot, styled_app: object) -> None:
     view = make_view(qtbot)
     items: list[HistoryItem] = []

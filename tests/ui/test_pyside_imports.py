@@ -46,7 +46,7 @@ def test_imports_after_qt_keep_no_source_and_get_the_same_answer(module_dir: Pat
 
 
 def test_the_desktop_app_installs_it(
-    qtbot: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qasync_loop: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from desktop.core.secrets import MemorySecretStore
     from desktop.gui import DesktopApp

@@ -1,0 +1,84 @@
+"""Tool cards keep why their E2B actions failed and how long they ran, across store and export."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.core.conversation import TurnRecorder
+from desktop.core.events import ToolAction, ToolCallFinished, ToolCallStarted
+from desktop.core.store import ConversationStore, StoreError
+from desktop.core.store_records import tool_card_from_dict
+from tests.unit.test_store_messages import MODEL, FakeClock, answered, card, dump
+
+FAILED = dataclasses.replace(
+    card("c2", "failed"),
+    errors=("E2B_LIST_ALL_SANDBOXES: No active connection for toolkit e2b",),
+    seconds=2.5,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ConversationStore]:
+    with ConversationStore(tmp_path / "c.sqlite3", clock=FakeClock()) as s:
+        yield s
+
+
+def test_errors_and_duration_are_stored(store: ConversationStore) -> None:
+    cid = store.create_conversation(MODEL)
+    turn = store.begin_turn(cid, "list my sandboxes")
+    store.complete_turn(turn, dump(answered("list my sandboxes", "no")), "no", [card(), FAILED])
+
+    stored = store.turns(cid)[0].tool_cards
+    assert stored == (card(), FAILED)
+    assert stored[0].errors == () and stored[0].seconds is None
+
+
+def test_cards_stored_before_have_neither() -> None:
+    old = {
+        "call_id": "c1",
+        "tool_name": "COMPOSIO_MULTI_EXECUTE_TOOL",
+        "actions": [{"slug": "E2B_LIST_ALL_SANDBOXES", "arguments": {}}],
+        "outcome": "failed",
+        "result_text": "{}",
+        "connect_links": [],
+    }
+    loaded = tool_card_from_dict(old)
+    assert (loaded.errors, loaded.seconds) == ((), None)
+    for bad in (-1, "2", True):
+        with pytest.raises(StoreError):
+            tool_card_from_dict({**old, "seconds": bad})
+    with pytest.raises(StoreError):
+        tool_card_from_dict({**old, "errors": [3]})
+
+
+def test_export_and_import_keep_them(store: ConversationStore) -> None:
+    cid = store.create_conversation(MODEL)
+    turn = store.begin_turn(cid, "list my sandboxes")
+    store.complete_turn(turn, dump(answered("list my sandboxes", "no")), "no", [FAILED])
+
+    exported = store.export_json(cid)
+    assert json.loads(exported)["turns"][0]["tool_cards"][0]["seconds"] == 2.5
+    copy = store.import_json(exported)
+    assert store.turns(copy)[0].tool_cards == (FAILED,)
+    assert "error: E2B_LIST_ALL_SANDBOXES: No active connection" in store.export_markdown(cid)
+
+
+def test_the_recorder_measures_each_call() -> None:
+    now = [100.0]
+    recorder = TurnRecorder(clock=lambda: now[0])
+    action = (ToolAction("E2B_CREATE_SANDBOX", {"templateID": "base"}),)
+    recorder.add(ToolCallStarted("c1", "COMPOSIO_MULTI_EXECUTE_TOOL", {}, action))
+    recorder.add(ToolCallStarted("c2", "COMPOSIO_MULTI_EXECUTE_TOOL", {}, action))
+    now[0] = 101.25
+    recorder.add(
+        ToolCallFinished("c1", "COMPOSIO_MULTI_EXECUTE_TOOL", "failed", "{}", errors=("X: no",))
+    )
+
+    first, unfinished = recorder.cards()
+    assert (first.seconds, first.errors, first.outcome) == (1.25, ("X: no",), "failed")
+    assert (unfinished.seconds, unfinished.outcome) == (None, "interrupted")
