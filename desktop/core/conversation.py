@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -109,6 +110,7 @@ class TurnRecorder:
         self._finished: dict[str, ToolCallFinished] = {}
         self._began: dict[str, float] = {}
         self._seconds: dict[str, float] = {}
+        self._stretches_before: dict[str, int] = {}  # how many stretches of text came first
 
     def add(self, event: TurnEvent) -> None:
         if isinstance(event, TextDelta):
@@ -118,6 +120,7 @@ class TurnRecorder:
             self._began.setdefault(event.call_id, self._clock())
             if self._stretches[-1]:
                 self._stretches.append([])  # a tool call ends a stretch of text
+            self._stretches_before.setdefault(event.call_id, len(self._stretches) - 1)
         elif isinstance(event, ToolCallFinished):
             self._finished[event.call_id] = event
             if event.call_id in self._began:
@@ -126,6 +129,9 @@ class TurnRecorder:
                 self._started[event.call_id] = ToolCallStarted(
                     event.call_id, event.tool_name, {}, ()
                 )
+                if self._stretches[-1]:
+                    self._stretches.append([])
+                self._stretches_before[event.call_id] = len(self._stretches) - 1
 
     def text(self, final: str = "") -> str:
         """The streamed stretches, a blank line between them; the final output if none."""
@@ -134,10 +140,17 @@ class TurnRecorder:
         return streamed or final.strip()
 
     def cards(self) -> list[ToolCardRecord]:
-        return [
-            tool_card_from_events(started, self._finished.get(call_id), self._seconds.get(call_id))
-            for call_id, started in self._started.items()
-        ]
+        """The cards, each with where in `text()` it came (so history shows them in place)."""
+        stretches = ["".join(parts).strip() for parts in self._stretches]
+        cards = []
+        for call_id, started in self._started.items():
+            card = tool_card_from_events(
+                started, self._finished.get(call_id), self._seconds.get(call_id)
+            )
+            before = stretches[: self._stretches_before.get(call_id, len(stretches))]
+            offset = len("\n\n".join(s for s in before if s))
+            cards.append(dataclasses.replace(card, text_offset=offset))
+        return cards
 
 
 class PersistentChat:

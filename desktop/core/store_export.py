@@ -71,6 +71,7 @@ class ToolCardV1(_Model):
     connect_links: list[ConnectLinkV1] = []
     errors: list[str] = []
     seconds: float | None = Field(default=None, ge=0)
+    text_offset: NonNegativeInt | None = None
 
 
 class TurnV1(_Model):
@@ -225,6 +226,7 @@ def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:
                 connect_links=tuple(ConnectLink(x.toolkit, x.url) for x in c.connect_links),
                 errors=tuple(c.errors),
                 seconds=c.seconds,
+                text_offset=c.text_offset,
             )
             for c in turn.tool_cards
         ),
@@ -260,6 +262,7 @@ def _turn_v1(turn: ExportedTurn) -> TurnV1:
                 ],
                 errors=list(c.errors),
                 seconds=c.seconds,
+                text_offset=c.text_offset,
             )
             for c in r.tool_cards
         ],

@@ -84,6 +84,9 @@ class ToolCardRecord:
     connect_links: tuple[ConnectLink, ...] = ()
     errors: tuple[str, ...] = ()  # failed E2B actions inside the call ("SLUG: message")
     seconds: float | None = None  # how long the call ran; None when not known
+    # Where in the turn's reply text the call came (characters before it); None: not known, as
+    # for cards stored before this was kept, which are shown ahead of the text.
+    text_offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,7 @@ def tool_card_to_dict(card: ToolCardRecord) -> dict[str, object]:
         "connect_links": [{"toolkit": c.toolkit, "url": c.url} for c in card.connect_links],
         "errors": list(card.errors),
         "seconds": card.seconds,
+        "text_offset": card.text_offset,
     }
 
 
@@ -257,7 +261,16 @@ def tool_card_from_dict(raw: object) -> ToolCardRecord:
             _str(item, "tool card error") for item in _list(card.get("errors", []), "errors")
         ),
         seconds=_seconds(card.get("seconds")),
+        text_offset=_offset(card.get("text_offset")),
     )
+
+
+def _offset(raw: object) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise StoreError(f"Invalid tool card position {raw!r}.")
+    return raw
 
 
 def _seconds(raw: object) -> float | None:

@@ -37,13 +37,30 @@ def tool_call_item(card: ToolCardRecord) -> ToolCallItem:
     return ToolCallItem(started, finished, card.seconds)
 
 
+def _reply_items(text: str, cards: tuple[ToolCardRecord, ...]) -> list[HistoryItem]:
+    """The reply's text and its tool cards in the order they came. Cards stored before their
+    place was kept come first, then the whole text."""
+    if any(card.text_offset is None for card in cards):
+        items: list[HistoryItem] = [tool_call_item(card) for card in cards]
+        return [*items, AssistantItem(text)] if text.strip() else items
+    items = []
+    start = 0
+    for card in cards:
+        end = min(max(card.text_offset or 0, start), len(text))
+        if text[start:end].strip():
+            items.append(AssistantItem(text[start:end].strip()))
+        items.append(tool_call_item(card))
+        start = end
+    if text[start:].strip():
+        items.append(AssistantItem(text[start:].strip()))
+    return items
+
+
 def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
-    """One turn: the prompt, its tool cards, the reply, then an error or notice if it did not
-    finish. (The store keeps the reply's text whole, so its stretches follow the cards.)"""
+    """One turn: the prompt, the reply's text and tool cards as they came, then an error or
+    notice if it did not finish."""
     items: list[HistoryItem] = [UserItem(turn.prompt)]
-    items.extend(tool_call_item(card) for card in turn.tool_cards)
-    if turn.text.strip():
-        items.append(AssistantItem(turn.text))
+    items.extend(_reply_items(turn.text, turn.tool_cards))
     if turn.status == "failed":
         items.append(ErrorItem(turn.error or "The reply failed."))
     elif turn.status == "cancelled":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ FAILED = dataclasses.replace(
     card("c2", "failed"),
     errors=("E2B_LIST_ALL_SANDBOXES: No active connection for toolkit e2b",),
     seconds=2.5,
+    text_offset=0,
 )
 
 
@@ -82,3 +84,58 @@ def test_the_recorder_measures_each_call() -> None:
     first, unfinished = recorder.cards()
     assert (first.seconds, first.errors, first.outcome) == (1.25, ("X: no",), "failed")
     assert (unfinished.seconds, unfinished.outcome) == (None, "interrupted")
+
+
+def test_cards_keep_their_place_in_the_reply() -> None:
+    from desktop.core.events import TextDelta
+    from desktop.core.store_records import TurnRecord, UsageTotals
+    from desktop.ui.history import items_from_turn
+
+    recorder = TurnRecorder()
+    list_action = (ToolAction("E2B_LIST_ALL_SANDBOXES", {}),)
+    for event in (
+        TextDelta("Let me "),
+        TextDelta("check. "),
+        ToolCallStarted("c1", "COMPOSIO_MULTI_EXECUTE_TOOL", {}, list_action),
+        ToolCallFinished("c1", "COMPOSIO_MULTI_EXECUTE_TOOL", "success", "[]"),
+        TextDelta("You have none; creating one."),
+        ToolCallStarted("c2", "COMPOSIO_MULTI_EXECUTE_TOOL", {}, list_action),
+        ToolCallFinished("c2", "COMPOSIO_MULTI_EXECUTE_TOOL", "success", "{}"),
+        ToolCallStarted("c3", "COMPOSIO_MULTI_EXECUTE_TOOL", {}, list_action),
+        ToolCallFinished("c3", "COMPOSIO_MULTI_EXECUTE_TOOL", "success", "{}"),
+        TextDelta("Done."),
+    ):
+        recorder.add(event)
+    text, cards = recorder.text(), tuple(recorder.cards())
+    assert text == "Let me check.\n\nYou have none; creating one.\n\nDone."
+    assert [c.text_offset for c in cards] == [13, 43, 43]
+
+    def shown(cards: tuple[object, ...]) -> list[str]:
+        turn = TurnRecord(
+            id=1,
+            conversation_id="c",
+            prompt="p",
+            status="complete",
+            text=text,
+            tool_cards=cards,  # type: ignore[arg-type]
+            error=None,
+            usage=UsageTotals(),
+            created_at=datetime.now(UTC),
+            completed_at=None,
+        )
+        return [
+            getattr(item, "text", None) or item.started.call_id  # type: ignore[attr-defined]
+            for item in items_from_turn(turn)[1:]
+        ]
+
+    assert shown(cards) == [
+        "Let me check.",
+        "c1",
+        "You have none; creating one.",
+        "c2",
+        "c3",
+        "Done.",
+    ]
+    # Cards stored before their place was kept: ahead of the whole text, as before.
+    old = tuple(dataclasses.replace(c, text_offset=None) for c in cards)
+    assert shown(old) == ["c1", "c2", "c3", text]
