@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -37,6 +37,7 @@ COLUMN_MAX_WIDTH = 860
 # A past conversation shows its newest entries; earlier ones are built when scrolled to (or
 # asked for), so a long history opens fast and costs memory only for what was looked at.
 HISTORY_PAGE = 40
+REVEAL_MARGIN_PX = 12  # space above an entry brought to the top
 LOAD_EARLIER_THRESHOLD_PX = 48
 FOLLOW_THRESHOLD_PX = 24
 SUGGESTIONS = (
@@ -113,6 +114,7 @@ class ChatView(QScrollArea):
         self._follow = True
         self._older: list[HistoryItem] = []
         self._anchor_from_bottom: int | None = None
+        self._revealed: QWidget | None = None  # kept at the top until the user scrolls
         self._turn_actions_wanted = False
 
         canvas = self._canvas = QWidget(self)
@@ -281,6 +283,7 @@ class ChatView(QScrollArea):
         self._entries.clear()
         self._older = []
         self._anchor_from_bottom = None
+        self._revealed = None
         self._update_earlier_button()
         self._update_turn_actions()
         self._empty.show()
@@ -319,6 +322,26 @@ class ChatView(QScrollArea):
         self._update_earlier_button()
         self._update_turn_actions()
         return len(widgets)
+
+    def reveal(self, index: int) -> bool:
+        """Bring entry `index` of the history shown last (counting earlier entries not built
+        yet) to the top of the view, e.g. the turn a search found; False if there is none."""
+        if index < len(self._older):
+            self.show_earlier(len(self._older) - index)
+        position = index - len(self._older)
+        if not 0 <= position < len(self._entries):
+            return False
+        self._revealed = self._entries[position]
+        self._anchor_from_bottom = None
+        self._follow = False
+        self._scroll_to_revealed()
+        return True
+
+    def _scroll_to_revealed(self) -> None:
+        target = self._revealed
+        if target is not None:
+            top = target.mapTo(self._canvas, QPoint(0, 0)).y()
+            self.verticalScrollBar().setValue(max(0, top - REVEAL_MARGIN_PX))
 
     def _update_earlier_button(self) -> None:
         self._earlier_button.setText(f"Show earlier messages ({len(self._older)})")
@@ -366,11 +389,14 @@ class ChatView(QScrollArea):
     def scroll_to_bottom(self) -> None:
         self._follow = True
         self._anchor_from_bottom = None
+        self._revealed = None
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
     def _on_scrollbar_range_changed(self, _minimum: int, maximum: int) -> None:
-        if self._anchor_from_bottom is not None:  # entries were added above: keep the view
+        if self._revealed is not None:  # entries are still being laid out: keep it in place
+            self._scroll_to_revealed()
+        elif self._anchor_from_bottom is not None:  # entries were added above: keep the view
             self.verticalScrollBar().setValue(maximum - self._anchor_from_bottom)
         elif self._follow:
             self.verticalScrollBar().setValue(maximum)
@@ -378,6 +404,7 @@ class ChatView(QScrollArea):
     def _on_scrollbar_action_triggered(self, _action: int) -> None:
         # The user scrolls: stop holding the view, and build earlier entries near the top.
         self._anchor_from_bottom = None
+        self._revealed = None
         bar = self.verticalScrollBar()
         if self._older and bar.sliderPosition() <= LOAD_EARLIER_THRESHOLD_PX:
             QTimer.singleShot(0, self, self.show_earlier)

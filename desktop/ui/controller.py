@@ -37,7 +37,7 @@ from desktop.ui.backend_connection import (
     BackendConnection,
     failure_status,
 )
-from desktop.ui.history import items_from_turns
+from desktop.ui.history import items_and_position, items_from_turns
 from desktop.ui.turn_runner import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnRunner
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class ChatController(QObject):
     conversation_stored = Signal(str)  # a prompt or reply of this conversation was stored
     history_loaded = Signal(object)  # list[HistoryItem]: what the chat view shows, replaced
     history_failed = Signal(str)  # the conversation could not be read
+    history_reveal = Signal(int)  # after history_loaded: the item to bring into view
     rewind_available_changed = Signal(bool)  # regenerate / edit the last prompt possible
 
     def __init__(
@@ -365,6 +366,19 @@ class ChatController(QObject):
         if self._repository is not None:
             self._start(self._load(self._repository, conversation_id, self._load_generation))
 
+    def open_conversation_at(self, conversation_id: str, turn_id: int) -> None:
+        """Show a stored conversation at one of its turns (a search hit), even if it is the one
+        on screen. While a reply streams into that conversation, it is left alone."""
+        if conversation_id == self._conversation_id and self._busy:
+            return
+        if conversation_id != self._conversation_id:
+            self._switch_to(conversation_id)
+        self._load_generation += 1
+        if self._repository is not None:
+            self._start(
+                self._load(self._repository, conversation_id, self._load_generation, turn_id)
+            )
+
     def reload_conversation(self) -> None:
         """Show the current conversation again as stored (e.g. after it was imported)."""
         if self._repository is not None and self._conversation_id is not None:
@@ -391,7 +405,11 @@ class ChatController(QObject):
             backend.new_conversation()  # it cannot load a stored one: at least start afresh
 
     async def _load(
-        self, repository: ConversationRepository, conversation_id: str, generation: int
+        self,
+        repository: ConversationRepository,
+        conversation_id: str,
+        generation: int,
+        reveal_turn: int | None = None,
     ) -> None:
         try:
             turns = await repository.turns(conversation_id)
@@ -400,7 +418,10 @@ class ChatController(QObject):
                 self.history_failed.emit(str(exc))
             return
         if generation == self._load_generation:
-            self.history_loaded.emit(items_from_turns(turns))
+            items, position = items_and_position(turns, reveal_turn)
+            self.history_loaded.emit(items)
+            if position is not None:
+                self.history_reveal.emit(position)
 
     # -- shutdown ----------------------------------------------------------------------------
     async def aclose(self) -> None:

@@ -298,6 +298,10 @@ class SearchResultsModel(QAbstractListModel):
     def conversation_id(self, row: int) -> str | None:
         return self._hits[row].conversation_id if 0 <= row < len(self._hits) else None
 
+    def turn_id(self, row: int) -> int | None:
+        """The turn that matched; None when the title did."""
+        return self._hits[row].turn_id if 0 <= row < len(self._hits) else None
+
     def row_of(self, conversation_id: str) -> int:
         for row, hit in enumerate(self._hits):
             if hit.conversation_id == conversation_id:

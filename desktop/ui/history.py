@@ -71,7 +71,17 @@ def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
 
 
 def items_from_turns(turns: Iterable[TurnRecord]) -> list[HistoryItem]:
+    return items_and_position(turns, None)[0]
+
+
+def items_and_position(
+    turns: Iterable[TurnRecord], turn_id: int | None
+) -> tuple[list[HistoryItem], int | None]:
+    """The items of all turns, and where turn `turn_id`'s prompt is among them (None if absent)."""
     items: list[HistoryItem] = []
+    position = None
     for turn in turns:
+        if turn.id == turn_id:
+            position = len(items)
         items.extend(items_from_turn(turn))
-    return items
+    return items, position

@@ -404,6 +404,10 @@ class MainWindow(QMainWindow):
         self.composer_hint.hide()
         self.chat_view.load_history(items)
 
+    def reveal_history_entry(self, index: int) -> None:
+        """Bring an entry of the history just shown (the turn a search found) into view."""
+        self.chat_view.reveal(index)
+
     def show_history_failed(self, message: str) -> None:
         self.chat_view.clear()
         self.chat_view.add_error(message)

@@ -108,6 +108,7 @@ class ConversationSidebar(QFrame):
     """
 
     conversation_activated = Signal(str)
+    search_hit_activated = Signal(str, int)  # conversation id, the turn that matched
     rename_requested = Signal(str, str)  # id, new title
     delete_requested = Signal(str)  # confirmed by the user already
     export_requested = Signal(str, str, str)  # id, "markdown" | "json", file path
@@ -371,11 +372,19 @@ class ConversationSidebar(QFrame):
         if not index.isValid():
             return
         model = index.model()
+        turn_id = None
         if model is self.results_model:
             conversation_id = self.results_model.conversation_id(index.row())
+            turn_id = self.results_model.turn_id(index.row())
         else:
             conversation_id = self.model.conversation_id(index.row())
-        if conversation_id is None or conversation_id == self._current_id:
+        if conversation_id is None:
+            return
+        if turn_id is not None:  # a match inside the conversation: show it there
+            self._current_id = conversation_id
+            self.search_hit_activated.emit(conversation_id, turn_id)
+            return
+        if conversation_id == self._current_id:
             return
         self._current_id = conversation_id
         self.conversation_activated.emit(conversation_id)

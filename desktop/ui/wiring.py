@@ -35,6 +35,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
     controller.conversation_cleared.connect(window.clear_conversation)
     controller.history_loaded.connect(window.show_history)
     controller.history_failed.connect(window.show_history_failed)
+    controller.history_reveal.connect(window.reveal_history_entry)
     controller.rewind_available_changed.connect(window.set_rewind_available)
     controller.conversation_changed.connect(
         lambda conversation_id: window.set_has_conversation(conversation_id is not None)
@@ -60,6 +61,7 @@ def connect_sidebar(
     sidebar.export_requested.connect(conversations.export)
     sidebar.import_requested.connect(conversations.import_file)
     sidebar.conversation_activated.connect(controller.open_conversation)
+    sidebar.search_hit_activated.connect(controller.open_conversation_at)
 
     conversations.page_loaded.connect(sidebar.add_page)
     conversations.page_failed.connect(lambda message: sidebar.model.page_failed())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QToolButton
 from pytestqt.qtbot import QtBot
 
@@ -299,6 +299,31 @@ def test_a_long_history_opens_at_its_newest_entries(qtbot: QtBot, styled_app: ob
         pass
     assert len(view.entries()) == 300 and earlier.isHidden()
     assert view.items() == items
+
+
+def test_reveal_builds_earlier_entries_and_keeps_the_entry_at_the_top(
+    qtbot: QtBot, styled_app: object
+) -> None:
+    view = make_view(qtbot)
+    items: list[object] = []
+    for n in range(60):
+        items += [UserItem(f"question {n}"), AssistantItem(f"answer {n}")]
+    view.load_history(items)  # type: ignore[arg-type]
+    assert len(view.entries()) == HISTORY_PAGE
+    bar = view.verticalScrollBar()
+
+    assert view.reveal(20)  # question 10, not built yet
+    target = next(e for e in view.entries() if getattr(e, "text", "") == "question 10")
+
+    def at_top() -> bool:
+        top = target.mapTo(view.widget(), QPoint(0, 0)).y()
+        return top > 0 and abs(top - bar.value()) <= 20
+
+    qtbot.waitUntil(at_top)
+    assert not view.is_following
+    assert not view.reveal(len(items))  # nothing there
+    view.scroll_to_bottom()  # e.g. the user sends: back to the newest
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
 
 
 def test_follows_the_stream_only_while_at_the_bottom(qtbot: QtBot, styled_app: object) -> None:

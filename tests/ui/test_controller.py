@@ -443,6 +443,33 @@ def test_opening_a_conversation_shows_its_turns_and_switches_the_backend(
     assert not controller.rewind_available
 
 
+def test_a_search_hit_shows_its_conversation_and_then_the_turn(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    events: list[tuple[str, object]] = []
+    controller.history_loaded.connect(lambda items: events.append(("loaded", len(items))))
+    controller.history_reveal.connect(lambda index: events.append(("reveal", index)))
+    task = asyncio.ensure_future(stored.store.turns(stored.second))
+    qtbot.waitUntil(task.done)
+    [turn] = task.result()
+
+    controller.open_conversation_at(stored.second, turn.id)
+    qtbot.waitUntil(lambda: len(events) == 2)
+    assert events == [("loaded", 3), ("reveal", 0)]  # the prompt of that turn is item 0
+    assert controller.conversation_id == stored.second
+
+    # The same conversation again (another hit in it): shown again, at the turn.
+    controller.open_conversation_at(stored.second, turn.id)
+    qtbot.waitUntil(lambda: len(events) == 4)
+    assert events[2:] == [("loaded", 3), ("reveal", 0)]
+    # A turn that is not there (deleted meanwhile): the conversation only.
+    controller.open_conversation_at(stored.second, turn.id + 1000)
+    qtbot.waitUntil(lambda: len(events) == 5)
+    qtbot.wait(20)
+    assert events[4:] == [("loaded", 3)]
+
+
 def test_a_backend_made_later_is_opened_on_the_conversation_on_screen(
     qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
 ) -> None:

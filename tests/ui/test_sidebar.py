@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QMessageBox,
+    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
@@ -213,6 +214,54 @@ def test_delete_asks_first_and_cancel_keeps_the_conversation(
     # It was on screen: the chat starts afresh.
     assert app.controller.conversation_id is None
     assert app.window.chat_view.entries() == []
+
+
+def test_a_search_hit_opens_its_conversation_at_the_turn_that_matched(
+    qtbot: QtBot, app_harness: AppHarness, app_paths: AppPaths
+) -> None:
+    turns = [(f"Question {n} about sandboxes", f"Answer {n}.") for n in range(60)]
+    turns[7] = ("Which template has the zebra image?", "The striped one.")
+    long_one, _recent = seed(
+        app_paths.database_file, [("Long", turns), ("Recent", [("List my sandboxes", "None.")])]
+    )
+    app = app_harness.start()
+    qtbot.waitUntil(lambda: shown_prompts(app) == ["List my sandboxes"])
+    activate(qtbot, app)
+    qtbot.keyClick(app.window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    field = search_field(app)
+    qtbot.waitUntil(field.hasFocus)
+    qtbot.keyClicks(field, "zebra")
+    qtbot.waitUntil(lambda: app.sidebar.results_model.rowCount() == 1)
+    qtbot.keyClick(field, Qt.Key.Key_Down)
+
+    view = app.window.chat_view
+
+    def target() -> QWidget | None:
+        return next(
+            (e for e in view.entries() if getattr(e, "text", "").startswith("Which template")),
+            None,
+        )
+
+    qtbot.waitUntil(lambda: app.controller.conversation_id == long_one and target() is not None)
+    # Turn 8 of 60 is older than the newest entries a conversation opens with: it was built,
+    # and it is at the top of the view rather than the newest messages.
+    found = target()
+    assert found is not None
+    bar = view.verticalScrollBar()
+
+    def at_top() -> bool:
+        top = found.mapTo(view.widget(), QPoint(0, 0)).y()
+        return bar.maximum() > 0 and top > 0 and abs(top - bar.value()) <= 20
+
+    qtbot.waitUntil(at_top)
+    assert bar.value() < bar.maximum()  # not at the newest messages
+
+    # Asking for the same hit again, with the conversation open, shows it again.
+    view.scroll_to_bottom()
+    app.controller.open_conversation_at(long_one, app.sidebar.results_model.turn_id(0) or -1)
+    qtbot.waitUntil(
+        lambda: view.verticalScrollBar().value() < view.verticalScrollBar().maximum() - 100
+    )
 
 
 def test_search_finds_an_old_message_shows_a_safe_snippet_and_opens_it(
