@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -41,6 +42,7 @@ SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 TIMES_REFRESH_MS = 60_000
 EMPTY_LIST = "No conversations yet.\nWhat you ask is kept here."
 NO_MATCHES = "No conversation mentions that."
+HIT_REPEAT_S = 0.6  # a second open of the same search hit within this is the same click
 
 
 class SearchField(QLineEdit):
@@ -152,6 +154,9 @@ class ConversationSidebar(QFrame):
             view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
             view.activated.connect(self._on_view_activated)
             view.menu_requested.connect(self._on_view_menu_requested)
+        # A hit already selected (the conversation on screen) still jumps to its match.
+        self.results_view.clicked.connect(self._on_results_view_clicked)
+        self._last_hit: tuple[str, int, float] | None = None  # what was opened, and when
         self.stack = QStackedWidget()
         self.stack.addWidget(self.list_view)
         self.stack.addWidget(self.results_view)
@@ -368,6 +373,16 @@ class ConversationSidebar(QFrame):
     def _on_view_activated(self, index: QModelIndex) -> None:
         self._open(index)
 
+    def _on_results_view_clicked(self, index: QModelIndex) -> None:
+        last = self._last_hit
+        hit = (
+            self.results_model.conversation_id(index.row()),
+            self.results_model.turn_id(index.row()),
+        )
+        if last and last[:2] == hit and time.monotonic() - last[2] < HIT_REPEAT_S:
+            return  # its press selected (and opened) it: the release is the same click
+        self._open(index)
+
     def _open(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
@@ -381,6 +396,7 @@ class ConversationSidebar(QFrame):
         if conversation_id is None:
             return
         if turn_id is not None:  # a match inside the conversation: show it there
+            self._last_hit = (conversation_id, turn_id, time.monotonic())
             self._current_id = conversation_id
             self.search_hit_activated.emit(conversation_id, turn_id)
             return
@@ -462,6 +478,8 @@ class ConversationSidebar(QFrame):
             view.selectionModel().select(
                 view.currentIndex(), view.selectionModel().SelectionFlag.ClearAndSelect
             )
+        elif view is self.results_view and view.currentIndex().isValid():
+            self._open(view.currentIndex())  # the open conversation's hit: go to the match
 
     def _update_placeholder(self, *_args: object) -> None:
         if self.searching:
