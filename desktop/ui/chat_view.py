@@ -335,6 +335,11 @@ class ChatView(QScrollArea):
         self._anchor_from_bottom = None
         self._follow = False
         self._scroll_to_revealed()
+        for entry in self._entries:
+            if isinstance(entry, UserMessageWidget) and entry.is_marked:
+                entry.set_marked(False)
+        if isinstance(self._revealed, UserMessageWidget):
+            self._revealed.set_marked(True)  # until the conversation is shown again
         return True
 
     def _scroll_to_revealed(self) -> None:

@@ -74,6 +74,16 @@ class UserMessageWidget(QWidget):
     def record(self) -> UserItem:
         return UserItem(self._text)
 
+    def set_marked(self, marked: bool) -> None:
+        """Outline the bubble: the message a search led to."""
+        self._bubble.setProperty("marked", marked)
+        self._bubble.style().unpolish(self._bubble)
+        self._bubble.style().polish(self._bubble)
+
+    @property
+    def is_marked(self) -> bool:
+        return bool(self._bubble.property("marked"))
+
     def _measure(self) -> int:
         metrics = QFontMetrics(self.label.font())
         lines = self._text.split("\n", 200)[:200]

@@ -321,6 +321,11 @@ def test_reveal_builds_earlier_entries_and_keeps_the_entry_at_the_top(
 
     qtbot.waitUntil(at_top)
     assert not view.is_following
+    marked = [e.text for e in view.entries() if isinstance(e, UserMessageWidget) and e.is_marked]
+    assert marked == ["question 10"]  # outlined, so the eye finds it
+    assert view.reveal(40)
+    marked = [e.text for e in view.entries() if isinstance(e, UserMessageWidget) and e.is_marked]
+    assert marked == ["question 20"]
     assert not view.reveal(len(items))  # nothing there
     view.scroll_to_bottom()  # e.g. the user sends: back to the newest
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())
