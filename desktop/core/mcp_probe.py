@@ -170,19 +170,3 @@ async def list_router_tools(session: RouterSession, seconds: float) -> Connectio
             "try again in a moment.",
         ) from exc
     return ConnectionInfo(session.session_id, names)
-
-
-async def probe_mcp_status(url: str, headers: Mapping[str, str], seconds: float) -> int | None:
-    """The HTTP status of the MCP handshake (None when unreachable or odd)."""
-    probe = _Probe(url, headers, seconds)
-    try:
-        async with asyncio.timeout(4 * seconds + 1):
-            try:
-                await probe.tool_names()
-            finally:
-                await probe.hang_up()
-    except ProbeError as exc:
-        return exc.status
-    except (TimeoutError, TransportError, RuntimeError, ValueError, KeyError, TypeError):
-        return None
-    return 200

@@ -149,15 +149,16 @@ class RouterConnection:
             await self.reset()
             secrets = list(self.session.headers.values())
             log.warning("MCP connection failed: %s", redact(repr(exc), secrets))
-            from desktop.core.mcp_probe import mcp_key_rejected, probe_mcp_status
+            from desktop.core.mcp_probe import list_router_tools, mcp_key_rejected
 
-            # The MCP client reports a 401 and a 404 alike: ask the endpoint plainly.
-            status = await probe_mcp_status(
-                self.session.mcp_url, self.session.headers, self._timeouts.mcp_init
-            )
-            if status == 404:
-                raise SessionExpiredError() from exc
-            if status in (401, 403) or _mentions_unauthorized(exc):
+            # The MCP client reports a 401 and a 404 alike: the light check tells them apart
+            # (an expired session, a refused key, a dead endpoint) and says so.
+            try:
+                await list_router_tools(self.session, self._timeouts.mcp_init)
+            except UserFacingError as verdict:
+                raise verdict from exc
+            # The endpoint answers a plain handshake, yet the client failed.
+            if _mentions_unauthorized(exc):
                 raise mcp_key_rejected() from exc
             if _mentions_timeout(exc):
                 raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
