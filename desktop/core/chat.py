@@ -101,6 +101,7 @@ class ChatSession:
         self._router: RouterSession | None = None
         self._connection: RouterConnection | None = None
         self._agent: Agent[None, str] | None = None
+        self._agent_toolset: object = None  # the toolset the agent was built on
         self._model: Model | None = None
         self._connect_lock = asyncio.Lock()
 
@@ -190,13 +191,16 @@ class ChatSession:
                 router = await self._router_session(composio_key, user_id)
                 self._connection = RouterConnection(router, self.timeouts)
                 info = await self._connection.open()
-            if self._agent is None:
+            # A connection reset after a failure has a new toolset: the agent must use it, not
+            # reopen the old one on every run.
+            if self._agent is None or self._agent_toolset is not self._connection.toolset:
                 if self._model is None:
                     self._model = build_model(
                         self.settings.model, openai_key, self.endpoints, self.timeouts
                     )
+                self._agent_toolset = self._connection.toolset
                 self._agent = build_agent(
-                    self._model, self._connection.toolset, self.settings.instructions
+                    self._model, self._agent_toolset, self.settings.instructions
                 )
             return info
 
@@ -238,6 +242,7 @@ class TurnStream:
         self._handle: AgentRunEvents[str] | None = None
         self._cancel_requested = False
         self._done = False
+        self._ended = False  # a terminal event was emitted
         self._text: list[str] = []
 
     def __aiter__(self) -> TurnStream:
@@ -289,6 +294,8 @@ class TurnStream:
     def _emit(self, event: TurnEvent) -> None:
         if isinstance(event, TextDelta):
             self._text.append(event.text)
+        elif isinstance(event, _TERMINAL):
+            self._ended = True
         self._queue.put_nowait(event)
 
     async def _produce(self) -> None:
@@ -346,6 +353,10 @@ class TurnStream:
             raise
         finally:
             self._handle = None
+            if not self._ended:
+                # Cut off before its end was reported (e.g. Stop while a failure was being
+                # cleaned up): the stream still ends, and nothing is added to the history.
+                self._emit(TurnCancelled(self.text))
 
     def _keep_actions_taken(self, before: list[ModelMessage]) -> bytes:
         """After a failure, keep the turn in history if tools ran: the agent must not forget

@@ -306,8 +306,9 @@ class PersistentChat:
             try:
                 turn_id = await self._repository.begin_turn(conversation_id, prompt)
             except NotFoundError:
-                # Deleted from under us (another window?): the prompt starts a new conversation.
-                self._conversation_id = None
+                # Deleted from under us (another window?): the prompt starts a new conversation,
+                # without the deleted one's history.
+                self.new_conversation()
                 continue
             self._notify(ConversationChange(conversation_id, created, turn_id))
             return conversation_id, turn_id, created

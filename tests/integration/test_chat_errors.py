@@ -188,3 +188,34 @@ def test_test_connection_reports_a_bad_key(fake_services: FakeServices) -> None:
             )
         )
     assert caught.value.kind is ErrorKind.COMPOSIO_KEY_REJECTED
+
+
+def test_after_recovering_one_new_connection_serves_the_next_turns(
+    fake_services: FakeServices,
+) -> None:
+    """The agent moves to the reopened connection instead of reconnecting on every turn."""
+
+    def handshakes() -> int:
+        methods = [
+            (r.json or {}).get("method")
+            for r in fake_services.composio.requests
+            if r.path.endswith("/mcp") and r.method == "POST"
+        ]
+        return methods.count("server/discover") + methods.count("initialize")
+
+    async def scenario() -> tuple[int, int]:
+        session = session_for(fake_services)
+        try:
+            await collect(session, "list my sandboxes")
+            # What a transport failure during a run leads to: the connection is dropped.
+            await session._after_failure(RuntimeError("the MCP stream dropped"))
+            await collect(session, "list my sandboxes")
+            recovered = handshakes()
+            await collect(session, "list my sandboxes")
+            await collect(session, "list my sandboxes")
+            return recovered, handshakes()
+        finally:
+            await session.aclose()
+
+    recovered, later = run(scenario())
+    assert later == recovered  # two more turns, no new handshake

@@ -368,3 +368,43 @@ def test_stop_while_the_agent_is_still_loading(
     assert asked == 0  # the model was never asked
     assert isinstance(after[-1], TurnFinished)
     assert SEED_RUNNING_ID in after[-1].text
+
+
+def test_stop_while_a_failure_is_cleaned_up_still_ends_the_turn(
+    fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A turn always ends with a terminal event, even when Stop cuts off its failure path."""
+    session = session_for(fake_services)
+
+    async def broken_connect() -> None:
+        raise RuntimeError("the transport broke")
+
+    cleaning = asyncio.Event()
+
+    async def slow_cleanup(exc: BaseException) -> None:  # closing a stuck connection
+        cleaning.set()
+        await asyncio.sleep(5)
+
+    monkeypatch.setattr(session, "connect", broken_connect)
+    monkeypatch.setattr(session, "_after_failure", slow_cleanup)
+
+    async def scenario() -> list[TurnEvent]:
+        turn = session.run_turn("list my sandboxes")
+
+        async def stop_while_cleaning() -> None:
+            await cleaning.wait()
+            turn.cancel()
+
+        stopper = asyncio.ensure_future(stop_while_cleaning())
+        try:
+            return await asyncio.wait_for(_all(turn), 4)
+        finally:
+            stopper.cancel()
+            await session.aclose()
+
+    async def _all(turn: object) -> list[TurnEvent]:
+        return [event async for event in turn]  # type: ignore[attr-defined]
+
+    events = run(scenario())
+    assert [type(e) for e in events] == [TurnCancelled]
+    assert session.history == ()

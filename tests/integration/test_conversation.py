@@ -309,6 +309,28 @@ def test_opening_a_conversation_deleted_meanwhile_starts_a_new_one(
     assert now is not None and now != gone
 
 
+def test_a_conversation_deleted_while_on_screen_is_not_sent_to_the_model(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    async def scenario() -> tuple[str | None, str | None]:
+        store = await open_store(tmp_path / "c.sqlite3")
+        chat = chat_for(fake_services, store)
+        try:
+            await collect_turn(chat, "my secret word is zebra")
+            gone = chat.conversation_id
+            assert gone is not None
+            await store.delete(gone)  # e.g. from another window
+            await collect_turn(chat, "hello again")
+            return gone, chat.conversation_id
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    gone, now = run(scenario())
+    assert now is not None and now != gone
+    assert _users_in_last_request(fake_services) == ["hello again"]
+
+
 def test_tool_cards_and_text_are_recorded_in_order(
     fake_services: FakeServices, tmp_path: Path
 ) -> None:
