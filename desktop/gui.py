@@ -21,7 +21,6 @@ from desktop.core.chat import ChatSession
 from desktop.core.conversation import PersistentChat
 from desktop.core.secrets import (
     Credentials,
-    MemorySecretStore,
     SecretName,
     SecretStore,
     SecretStoreError,
@@ -108,6 +107,7 @@ class DesktopApp:
         self.endpoints = Endpoints.from_environ(self.environ)
         self.settings = load_settings(paths.settings_file)
         self.store: SecretStore | None = secret_store
+        self._store_opening: asyncio.Future[SecretStore] | None = None
         self.credentials: Credentials | None = None
         self.window = MainWindow()
         self.controller = ChatController(None, self.window)
@@ -131,19 +131,14 @@ class DesktopApp:
     async def start(self) -> None:
         """After the first paint: the conversations, keys from the keyring, then connect (or
         ask for keys)."""
-        opening: asyncio.Future[SecretStore] | None = None
-        if self.store is None:
-            from desktop.core.secrets import open_secret_store
-
-            # The keyring may sit behind D-Bus: opened off the UI thread, meanwhile.
-            opening = asyncio.ensure_future(asyncio.to_thread(open_secret_store))
+        # The keyring may sit behind D-Bus: it opens off the UI thread, meanwhile.
+        keyring = asyncio.ensure_future(self._secret_store())
         await self._open_conversations()
-        if opening is not None:
-            self.store = await opening
+        await keyring
         await self._reload_credentials()
         if self._complete(self.credentials):
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
-            # MCP client, openai: ~110 MB) loads when a prompt is first typed, so an idle
+            # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
             # window stays light (desktop.core.lazy_imports).
             self.controller.reconfigure(self._factory)
         else:
@@ -183,13 +178,23 @@ class DesktopApp:
             if recent and self.controller.conversation_id is None and not self.controller.busy:
                 self.controller.open_conversation(recent[0].id)
 
+    async def _secret_store(self) -> SecretStore:
+        """The keyring, once open (Settings may be opened while it still opens)."""
+        if self.store is None:
+            if self._store_opening is None:
+                from desktop.core.secrets import open_secret_store
+
+                self._store_opening = asyncio.ensure_future(asyncio.to_thread(open_secret_store))
+            self.store = await asyncio.shield(self._store_opening)
+        return self.store
+
     def _dotenv(self) -> dict[str, str]:
         return read_dotenv(self.cwd / ".env")
 
     async def _reload_credentials(self) -> None:
-        assert self.store is not None
+        store = await self._secret_store()
         self.credentials = await asyncio.to_thread(
-            resolve_credentials, self.store, self.settings.user_id, self.environ, self._dotenv()
+            resolve_credentials, store, self.settings.user_id, self.environ, self._dotenv()
         )
         self.known_secrets.add(*self.credentials.secret_values())
 
@@ -243,7 +248,7 @@ class DesktopApp:
         return stored
 
     async def _open_settings(self, first_run: bool) -> None:
-        store = self.store or MemorySecretStore()
+        store = await self._secret_store()
         # The keyring may sit behind D-Bus or a system prompt: never read it on the UI thread.
         stored = await asyncio.to_thread(self._stored_keys, store)
         if self.dialog is not None:
@@ -274,10 +279,10 @@ class DesktopApp:
 
     async def save(self, settings: Settings, keys: Mapping[SecretName, str]) -> None:
         """Keys into the secret store only; the rest into the settings file; then reconnect."""
-        assert self.store is not None
+        store = await self._secret_store()
         try:
             for name, value in keys.items():
-                await asyncio.to_thread(self.store.set, name, value)
+                await asyncio.to_thread(store.set, name, value)
         except SecretStoreError as exc:
             self._warn("The keys were not saved", exc.args[0])
             return

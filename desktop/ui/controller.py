@@ -274,7 +274,14 @@ class ChatController(QObject):
     ) -> None:
         try:
             removed = await repository.delete_last_turn(conversation_id)
-            turns = await repository.turns(conversation_id) if removed is not None else []
+            if removed is not None:
+                # The store changed: the agent's history follows it before anything else, so
+                # a Stop right now cannot leave it holding the deleted turn.
+                backend = self._connection.backend
+                if isinstance(backend, ConversationBackend) and not self._turn.abandoned:
+                    backend.open_conversation(conversation_id)
+                self.conversation_stored.emit(conversation_id)
+                turns = await repository.turns(conversation_id)
         except StoreError as exc:
             self.send_refused.emit(str(exc))
             self._end_turn()
@@ -282,20 +289,17 @@ class ChatController(QObject):
         except BaseException:
             self._end_turn()
             raise
-        if removed is None or self._turn.stop_requested or self._turn.abandoned:
-            # Nothing to ask, or stopped / switched away before anything was asked.
-            if removed is None:
-                self.send_refused.emit(NOTHING_TO_REDO)
+        if removed is None:
+            self.send_refused.emit(NOTHING_TO_REDO)
             self._end_turn()
             return
+        if not self._turn.abandoned:  # still on screen: show it without the deleted turn
+            self._load_generation += 1
+            self.history_loaded.emit(items_from_turns(turns))
+        if self._turn.stop_requested or self._turn.abandoned:
+            self._end_turn()  # stopped, or switched away, before anything was asked
+            return
         text = prompt if prompt is not None else removed.prompt
-        backend = self._connection.backend
-        if isinstance(backend, ConversationBackend):
-            # Its history is rebuilt from the store before the turn runs.
-            backend.open_conversation(conversation_id)
-        self._load_generation += 1
-        self.history_loaded.emit(items_from_turns(turns))
-        self.conversation_stored.emit(conversation_id)
         self.turn_started.emit(text)
         await self._run_turn(text)
 

@@ -218,6 +218,28 @@ def test_first_run_asks_for_keys_which_survive_a_restart(
     assert replies(again)
 
 
+def test_settings_opened_before_the_keyring_is_open_wait_for_it(
+    qtbot: QtBot,
+    qasync_loop: qasync.QEventLoop,
+    memory_keyring: InMemoryKeyring,
+    paths: AppPaths,
+    tmp_path: Path,
+) -> None:
+    """Settings (Ctrl+,) works from the first paint: it shows and saves to the keyring, not
+    to a stand-in in memory, even while the keyring is still opening."""
+    app = DesktopApp(paths, KnownSecrets(), environ={}, cwd=tmp_path, timeouts=FAST_TIMEOUTS)
+    try:
+        app.open_settings()  # before start(): the keyring is not open yet
+        qtbot.waitUntil(lambda: app.dialog is not None, timeout=WAIT_MS)
+        assert app.dialog is not None
+        assert "InMemoryKeyring" in app.dialog.keyring_label.text()
+        assert app.store is not None and app.store.is_secure
+    finally:
+        if app.dialog is not None:
+            app.dialog.reject()
+        app.window.close_for_good()
+
+
 def test_no_secure_keyring_is_said_plainly(
     qtbot: QtBot, harness: Harness, fake_services: FakeServices
 ) -> None:

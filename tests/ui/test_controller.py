@@ -548,6 +548,28 @@ def test_regenerate_needs_a_stored_conversation_and_an_idle_controller(
     assert conversation_backend.opened == [stored.first, stored.first]
 
 
+def test_stop_during_regenerate_leaves_screen_and_agent_in_line_with_the_store(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    with qtbot.waitSignal(controller.history_loaded):
+        controller.open_conversation(stored.first)
+    loaded: list[object] = []
+    controller.history_loaded.connect(loaded.append)
+    assert controller.regenerate()
+    controller.stop()  # before the turn was asked again: its deletion is already under way
+    qtbot.waitUntil(lambda: not controller.busy)
+
+    task = asyncio.ensure_future(stored.store.turns(stored.first))
+    qtbot.waitUntil(task.done)
+    assert task.result() == []  # the store lost the turn...
+    assert loaded == [[]]  # ...so does the screen...
+    assert conversation_backend.opened == [stored.first, stored.first]  # ...and the agent
+    assert conversation_backend.streams == []  # nothing was asked
+
+
 def test_resend_edited_replaces_the_last_turn(
     qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
 ) -> None:
