@@ -23,7 +23,6 @@ TurnStatus = Literal["pending", "complete", "cancelled", "failed"]
 
 FinalStatus = Literal["complete", "cancelled", "failed"]
 
-TURN_STATUSES: tuple[str, ...] = get_args(TurnStatus)
 FINAL_STATUSES: tuple[str, ...] = get_args(FinalStatus)
 TOOL_OUTCOMES: tuple[str, ...] = get_args(ToolOutcome)
 

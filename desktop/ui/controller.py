@@ -155,10 +155,6 @@ class ChatController(QObject):
         return self._conversation_id
 
     @property
-    def repository(self) -> ConversationRepository | None:
-        return self._repository
-
-    @property
     def rewind_available(self) -> bool:
         return self._rewind_available
 

@@ -74,10 +74,6 @@ class ConversationListController(QObject):
         self._tasks: set[asyncio.Task[None]] = set()
         self._search_generation = 0
 
-    @property
-    def repository(self) -> ConversationRepository | None:
-        return self._repository
-
     def set_repository(self, repository: ConversationRepository | None) -> None:
         self._repository = repository
 

@@ -287,10 +287,6 @@ class MainWindow(QMainWindow):
     def _on_message_input_escape_pressed(self) -> None:
         self.cancel_editing()
 
-    @property
-    def editing(self) -> bool:
-        return self._editing
-
     def start_editing_last(self) -> bool:
         """Put the last message back in the box; sending it replaces the last turn."""
         prompt = self.chat_view.last_prompt()

@@ -314,12 +314,6 @@ class MarkdownRenderer:
                 merged.append((first, last))
         return merged
 
-    def code_text(self, first: int, last: int) -> str:
-        lines = []
-        for number in range(first, last + 1):
-            lines.append(self._doc.findBlockByNumber(number).text())
-        return "\n".join(lines)
-
     def _remove_tail(self) -> None:
         end = self._doc.characterCount() - 1
         if end > self._committed_end:

@@ -165,11 +165,6 @@ class AssistantMessageWidget(QWidget):
         self._render(budget=None)
         return self.document.toPlainText()
 
-    @property
-    def is_rendering(self) -> bool:
-        """True while received text still waits to be rendered."""
-        return self._pending
-
     def append(self, text: str) -> None:
         """Add streamed text; rendering is throttled so its cost stays a small share of time."""
         if not text:

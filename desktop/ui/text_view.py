@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -37,8 +37,6 @@ class TextView(QTextBrowser):
     http(s) and only when clicked; nothing is navigated inside the app.
     """
 
-    code_copied = Signal(str)
-
     def __init__(
         self,
         document: QTextDocument,
@@ -53,7 +51,6 @@ class TextView(QTextBrowser):
         self._url_opener = url_opener
         self._code_blocks = code_blocks
         self._copy_buttons: list[QToolButton] = []
-        self._preferred_width = 0
         # Buttons are placed once the document settled (after a render, not in the middle).
         self._buttons_timer = QTimer(self)
         self._buttons_timer.setSingleShot(True)
@@ -80,14 +77,8 @@ class TextView(QTextBrowser):
         self._fit_height()
 
     # -- size --------------------------------------------------------------------------------
-    def set_preferred_width(self, width: int) -> None:
-        """Width to ask for (0: as wide as allowed); user bubbles shrink to short texts."""
-        self._preferred_width = width
-        self.updateGeometry()
-
     def sizeHint(self) -> QSize:
-        width = self._preferred_width or super().sizeHint().width()
-        return QSize(width, self.height())
+        return QSize(super().sizeHint().width(), self.height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(48, self.height())
@@ -169,7 +160,6 @@ class TextView(QTextBrowser):
         first, last = rects[index][1]
         text = self.code_text(first, last)
         QGuiApplication.clipboard().setText(text)
-        self.code_copied.emit(text)
         button = self._copy_buttons[index]
         button.setText("Copied")
         QTimer.singleShot(1500, button, lambda: button.setText("Copy"))

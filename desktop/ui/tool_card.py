@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -67,8 +67,6 @@ def _monospace() -> QFont:
 class ToolCardWidget(QFrame):
     """A tool call: running (spinner and elapsed seconds), then its coloured outcome, a result
     that is collapsed until asked for, and a button per Connect Link. All text is plain text."""
-
-    expanded_changed = Signal(bool)
 
     def __init__(
         self,
@@ -231,7 +229,6 @@ class ToolCardWidget(QFrame):
             self._build_details()
         if self._details is not None:
             self._details.setVisible(checked)
-        self.expanded_changed.emit(checked)
 
     def set_expanded(self, expanded: bool) -> None:
         self.toggle_button.setChecked(expanded)
