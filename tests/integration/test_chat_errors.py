@@ -163,18 +163,21 @@ def test_connection_recovers_after_the_mcp_endpoint_failed(fake_services: FakeSe
     assert isinstance(events[-1], TurnFinished)
 
 
-def test_test_connection_lists_tools_without_the_model(fake_services: FakeServices) -> None:
+@pytest.mark.parametrize("openai_key", ["default", None], ids=["with-openai-key", "without"])
+def test_test_connection_lists_tools_without_the_model(
+    fake_services: FakeServices, openai_key: str | None
+) -> None:
     info = run(
         check_connection(
             Settings(user_id="test-user"),
-            credentials_for(fake_services, openai_api_key=None),
+            credentials_for(fake_services, openai_api_key=openai_key),
             session_for(fake_services).endpoints,
             FAST_TIMEOUTS,
         )
     )
     assert "COMPOSIO_MULTI_EXECUTE_TOOL" in info.tool_names
     assert info.session_id.startswith("trs_")
-    assert fake_services.openai.requests == []
+    assert fake_services.openai.requests == []  # a key there or not, the model is not asked
 
 
 def test_test_connection_reports_a_bad_key(fake_services: FakeServices) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -66,6 +67,18 @@ def test_close_mid_reply_exits_promptly_without_warnings(
     assert exited - closing < 2.0
     for sign in BAD_SIGNS:
         assert sign not in stderr, stderr
+    assert_clean_log(tmp_path / "home")
+    # The reply being streamed was stopped and kept as such, not left pending.
+    with sqlite3.connect(tmp_path / "home" / "data" / "conversations.sqlite3") as db:
+        statuses = [row[0] for row in db.execute("SELECT status FROM turns")]
+    assert statuses == ["cancelled"]
+
+
+def assert_clean_log(home: Path) -> None:
+    """The app logs to its file (warnings included): an unclean shutdown shows there."""
+    log = (home / "logs" / "e2b-agent.log").read_text()
+    for sign in (*BAD_SIGNS, "py.warnings", " ERROR ", "did not close within"):
+        assert sign not in log, log
 
 
 def test_sigterm_shuts_the_window_down_cleanly(fake_services: FakeServices, tmp_path: Path) -> None:
@@ -102,3 +115,4 @@ def test_sigterm_shuts_the_window_down_cleanly(fake_services: FakeServices, tmp_
     assert returncode == 0, stderr
     for sign in BAD_SIGNS:
         assert sign not in stderr, stderr
+    assert_clean_log(home)

@@ -51,7 +51,7 @@ def test_real_window_under_xvfb(fake_services: FakeServices, tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "platform: xcb" in result.stdout
-    assert "E2B_LIST_ALL_SANDBOXES" in result.stdout
+    assert "tool card: E2B_LIST_ALL_SANDBOXES\n" in result.stdout  # titled by the inner action
     image = QImage(str(shot))
     assert not image.isNull() and image.width() > 400 and image.height() > 300
     ARTIFACTS.mkdir(exist_ok=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication
 
 from desktop.ui.tool_card import ToolCardWidget
 from tests.integration.driver_support import run_on_qt, start_ready_app, until
@@ -29,9 +29,9 @@ async def drive(out: Path, prompt: str) -> int:
     await until(lambda: not window.busy)
     await asyncio.sleep(0.3)  # let the last repaint land before the screenshot
     card = window.chat_view.findChild(ToolCardWidget)
-    slugs = " ".join(label.text() for label in card.findChildren(QLabel)) if card else ""
+    title = card.title_label.text() if card else ""
     print(f"platform: {QApplication.platformName()}")
-    print(f"tool card: {slugs}")
+    print(f"tool card: {title}")
     print(f"saved: {window.grab().save(str(out))}")
     sys.stdout.flush()
     await shell.shutdown()

@@ -382,6 +382,7 @@ def test_aclose_stops_the_turn_and_closes_the_backend(
     task = asyncio.ensure_future(controller.aclose())
     qtbot.waitUntil(task.done)
     assert task.exception() is None
+    assert fake_backend.stream.cancel_calls == 1  # the running turn was told to stop
     assert fake_backend.closed
 
 

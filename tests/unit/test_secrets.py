@@ -80,6 +80,22 @@ def test_no_usable_keyring_falls_back_to_memory_not_a_file(tmp_path: Path) -> No
     assert not any(tmp_path.rglob("*")), "nothing may be written to disk"
 
 
+def test_a_plaintext_keyring_backend_is_never_used() -> None:
+    """keyrings.alt's file backends keep keys in a file: treated like no keyring at all."""
+
+    class PlaintextKeyring(InMemoryKeyring):
+        pass
+
+    PlaintextKeyring.__module__ = "keyrings.alt.file"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        store = open_secret_store()
+    finally:
+        keyring.set_keyring(previous)
+    assert isinstance(store, MemorySecretStore)
+
+
 def test_keyring_errors_become_actionable_messages() -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())

@@ -128,6 +128,12 @@ def test_cards_keep_their_place_in_the_reply() -> None:
             for item in items_from_turn(turn)[1:]
         ]
 
+    # What the view redraws from a stored card keeps its errors and duration.
+    from desktop.ui.history import tool_call_item
+
+    redrawn = tool_call_item(FAILED)
+    assert redrawn.finished is not None and redrawn.finished.errors == FAILED.errors
+    assert redrawn.elapsed == 2.5
     assert shown(cards) == [
         "Let me check.",
         "c1",
