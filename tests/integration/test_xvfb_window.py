@@ -54,5 +54,8 @@ def test_real_window_under_xvfb(fake_services: FakeServices, tmp_path: Path) -> 
     assert "tool card: E2B_LIST_ALL_SANDBOXES\n" in result.stdout  # titled by the inner action
     image = QImage(str(shot))
     assert not image.isNull() and image.width() > 400 and image.height() > 300
+    small = image.scaled(160, 120)
+    colours = {small.pixel(x, y) for x in range(small.width()) for y in range(small.height())}
+    assert len(colours) > 20, "the window on screen looks blank"
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(shot, ARTIFACTS / "xvfb-window.png")

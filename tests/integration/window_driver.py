@@ -32,7 +32,10 @@ async def drive(out: Path, prompt: str) -> int:
     title = card.title_label.text() if card else ""
     print(f"platform: {QApplication.platformName()}")
     print(f"tool card: {title}")
-    print(f"saved: {window.grab().save(str(out))}")
+    # What the X server shows (not Qt re-rendering the widget): a blank window would be caught.
+    screen = window.screen()
+    shot = screen.grabWindow(window.winId())
+    print(f"saved: {shot.save(str(out))}")
     sys.stdout.flush()
     await shell.shutdown()
     return 0
