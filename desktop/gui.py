@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop.core.agent import Endpoints
 from desktop.core.chat import ChatSession
@@ -37,6 +37,7 @@ from desktop.ui import pyside_imports
 from desktop.ui.backend import ChatBackend
 from desktop.ui.connection_tester import ConnectionTester
 from desktop.ui.controller import ChatController
+from desktop.ui.conversation_dialogs import show_problem
 from desktop.ui.conversation_list_controller import ConversationListController
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_dialog import SettingsDialog
@@ -312,9 +313,7 @@ class DesktopApp:
         return info.tool_names
 
     def _warn(self, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self.window)
-        box.setObjectName("warningBox")
-        box.open()
+        show_problem(self.window, title, text, object_name="warningBox")
 
     # -- lifetime ----------------------------------------------------------------------------
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:

@@ -13,6 +13,7 @@ from desktop.core.agent import Endpoints, build_agent, build_model
 from desktop.core.composio_session import open_router_session
 from desktop.core.errors import UserFacingError, describe_model_error, missing, unexpected
 from desktop.core.events import (
+    TERMINAL_EVENTS,
     ErrorKind,
     TextDelta,
     ToolCallFinished,
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 MAX_PROMPT_CHARS = 100_000
 # After Stop, a run gets this long to wind down on its own before its task is cancelled.
 CANCEL_GRACE_SECONDS = 1.0
-_TERMINAL = (TurnFinished, TurnCancelled, TurnFailed)
 
 
 def validate_prompt(prompt: str) -> str | None:
@@ -257,7 +257,7 @@ class TurnStream:
                 return TurnCancelled("")
             self._task = asyncio.ensure_future(self._produce())
         event = await self._queue.get()
-        if isinstance(event, _TERMINAL):
+        if isinstance(event, TERMINAL_EVENTS):
             self._done = True
         return event
 
@@ -294,7 +294,7 @@ class TurnStream:
     def _emit(self, event: TurnEvent) -> None:
         if isinstance(event, TextDelta):
             self._text.append(event.text)
-        elif isinstance(event, _TERMINAL):
+        elif isinstance(event, TERMINAL_EVENTS):
             self._ended = True
         self._queue.put_nowait(event)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from desktop.core.chat import validate_prompt
 from desktop.core.errors import UserFacingError
 from desktop.core.events import (
+    TERMINAL_EVENTS,
     ErrorKind,
     TextDelta,
     ToolCallFinished,
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOSE_OLD_SESSION_SECONDS = 2.0  # a replaced session's MCP connection gets this long to close
-_TERMINAL = (TurnFinished, TurnCancelled, TurnFailed)
 
 
 class SessionTurn(Protocol):
@@ -434,7 +434,7 @@ class PersistentTurn:
         try:
             async for event in inner:
                 recorder.add(event)
-                if isinstance(event, _TERMINAL):
+                if isinstance(event, TERMINAL_EVENTS):
                     await chat._complete(conversation_id, turn_id, event, recorder)
                     stored = True
                     yield event

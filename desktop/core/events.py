@@ -105,3 +105,6 @@ class TurnFailed:
 TurnEvent = (
     TextDelta | ToolCallStarted | ToolCallFinished | TurnFinished | TurnCancelled | TurnFailed
 )
+
+TERMINAL_EVENTS = (TurnFinished, TurnCancelled, TurnFailed)
+"""The events that end a turn's stream: exactly one comes last."""

@@ -99,9 +99,12 @@ def choose_import_path(
     return dialog
 
 
-def show_problem(parent: QWidget, title: str, text: str) -> QMessageBox:
+def show_problem(
+    parent: QWidget, title: str, text: str, *, object_name: str = "conversationProblemBox"
+) -> QMessageBox:
+    """A warning shown as plain text, deleted once closed."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
-    box.setObjectName("conversationProblemBox")
+    box.setObjectName(object_name)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.finished.connect(box.deleteLater)
     box.open()

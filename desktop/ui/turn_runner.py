@@ -10,12 +10,11 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 
 from desktop.core.events import (
+    TERMINAL_EVENTS,
     ErrorKind,
     TextDelta,
-    TurnCancelled,
     TurnEvent,
     TurnFailed,
-    TurnFinished,
 )
 from desktop.ui.backend import TurnEvents
 
@@ -96,7 +95,7 @@ class TurnRunner(QObject):
                 # the UI thread: let Qt paint and handle input between batches.
                 await asyncio.sleep(0)
                 last_yield = time.perf_counter()
-            if isinstance(event, TurnFinished | TurnCancelled | TurnFailed):
+            if isinstance(event, TERMINAL_EVENTS):
                 ended = True
                 break
         if not ended:

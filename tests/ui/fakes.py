@@ -7,15 +7,13 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from desktop.core.events import (
+    TERMINAL_EVENTS,
     TextDelta,
     TurnCancelled,
     TurnEvent,
-    TurnFailed,
     TurnFinished,
     Usage,
 )
-
-TERMINAL = (TurnFinished, TurnCancelled, TurnFailed)
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class ScriptedStream:
             if isinstance(item, TextDelta):
                 self._text.append(item.text)
             yield item
-            if isinstance(item, TERMINAL):
+            if isinstance(item, TERMINAL_EVENTS):
                 return
 
 

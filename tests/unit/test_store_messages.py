@@ -5,6 +5,7 @@ Also home of the small builders the other store tests share.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -157,18 +158,21 @@ def test_history_closes_out_a_stopped_turns_dangling_tool_call(store: Conversati
     synthesized = [p for m in history for p in m.parts if isinstance(p, ToolReturnPart)]
     assert [(p.tool_call_id, p.outcome) for p in synthesized] == [("c9", "interrupted")]
     # The point of the repair: a new prompt on top of this history is accepted.
-    result = Agent(TestModel(custom_output_text="done")).run_sync("go on", message_history=history)
+    # asyncio.run, not run_sync: that leaves an unclosed event loop for a later test to trip on.
+    result = asyncio.run(
+        Agent(TestModel(custom_output_text="done")).run("go on", message_history=history)
+    )
     assert result.output == "done"
 
 
 def test_history_from_the_store_continues_a_real_run(store: ConversationStore) -> None:
     agent = Agent(TestModel(custom_output_text="hello again"))
     cid = store.create_conversation(MODEL)
-    first = agent.run_sync("hi")
+    first = asyncio.run(agent.run("hi"))
     turn = store.begin_turn(cid, "hi")
     store.complete_turn(turn, dump(first.new_messages()), first.output)
 
-    second = agent.run_sync("and now?", message_history=store.history(cid))
+    second = asyncio.run(agent.run("and now?", message_history=store.history(cid)))
 
     assert second.all_messages()[: len(first.new_messages())] == first.new_messages()
     assert second.output == "hello again"
