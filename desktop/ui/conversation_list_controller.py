@@ -8,6 +8,7 @@ and reports results and failures as signals with one user-facing sentence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import tempfile
@@ -147,6 +148,10 @@ class ConversationListController(QObject):
             stored = (await repository.get_conversation(conversation_id)).title
         except StoreError as exc:
             self.operation_failed.emit("The conversation was not renamed", str(exc))
+            # The list shows the new title already: put back the one the store kept.
+            with contextlib.suppress(StoreError):
+                kept = (await repository.get_conversation(conversation_id)).title
+                self.conversation_renamed.emit(conversation_id, kept)
             return
         self.conversation_renamed.emit(conversation_id, stored)
 

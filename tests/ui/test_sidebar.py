@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from desktop.core.store import ConversationStore
+from desktop.core.store import ConversationStore, StoreError
 from desktop.gui import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.conversation_model import PAGE_SIZE, SNIPPET_ROLE, TIME_ROLE
@@ -597,6 +597,26 @@ def test_every_control_has_an_accessible_name_and_the_header_shows_the_title(
     activate(qtbot, app)
     qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert app.window.title_label.text() == "E2B Agent"
+
+
+def test_a_rename_the_store_refuses_puts_the_old_title_back(
+    qtbot: QtBot, app_harness: AppHarness, app_paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(app_paths.database_file, [("Alpha", [("a", "b")])])
+    app = app_harness.start()
+    qtbot.waitUntil(lambda: sidebar_titles(app) == ["Alpha"])
+    store = app.conversation_store
+    assert store is not None
+
+    async def refuse(conversation_id: str, title: str) -> None:
+        raise StoreError("The disk is full: the conversation could not be saved.")
+
+    monkeypatch.setattr(store, "rename", refuse)
+    model = app.sidebar.model
+    with qtbot.waitSignal(app.conversations.operation_failed, timeout=WAIT_MS):
+        assert model.setData(model.index(0), "Beta")
+    assert sidebar_titles(app) == ["Beta"]  # shown at once...
+    qtbot.waitUntil(lambda: sidebar_titles(app) == ["Alpha"])  # ...and put back
 
 
 def test_the_context_menu_offers_rename_export_and_delete(
