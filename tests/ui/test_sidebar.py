@@ -625,6 +625,7 @@ def test_the_context_menu_offers_rename_export_and_delete(
     seed(app_paths.database_file, [("Alpha", [("a", "b")]), ("Beta", [("c", "d")])])
     app = app_harness.start()
     qtbot.waitUntil(lambda: sidebar_titles(app) == ["Beta", "Alpha"])
+    qtbot.waitUntil(lambda: shown_prompts(app) == ["c"])  # the newest reopened
     view = list_view(app)
     menu = app.sidebar.context_menu(view.visualRect(view.model().index(1, 0)).center())
     assert menu is not None and menu.objectName() == "conversationMenu"
