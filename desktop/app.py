@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.cli:
         from desktop.cli import run_cli
-        from desktop.core.secrets import open_secret_store
-        from desktop.core.settings import load_settings
+        from desktop.core.config.secrets import open_secret_store
+        from desktop.core.config.settings import load_settings
 
         return run_cli(
             load_settings(paths.settings_file), open_secret_store(), known_secrets=known_secrets.add

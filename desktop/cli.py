@@ -10,10 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from desktop.core.agent import Endpoints
-from desktop.core.chat import ChatSession, validate_prompt
-from desktop.core.errors import UserFacingError
-from desktop.core.events import (
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.events import (
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -22,9 +20,11 @@ from desktop.core.events import (
     TurnFailed,
     TurnFinished,
 )
-from desktop.core.secrets import SecretStore, read_dotenv, resolve_credentials
-from desktop.core.settings import Settings
-from desktop.core.tool_router import Timeouts
+from desktop.core.agent.session import ChatSession, validate_prompt
+from desktop.core.config.secrets import SecretStore, read_dotenv, resolve_credentials
+from desktop.core.config.settings import Settings
+from desktop.core.errors import UserFacingError
+from desktop.core.router.types import Timeouts
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160

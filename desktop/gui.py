@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.agent import Endpoints
-from desktop.core.chat import ChatSession
-from desktop.core.conversation import PersistentChat
-from desktop.core.secrets import (
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.session import ChatSession
+from desktop.core.config.secrets import (
     Credentials,
     SecretName,
     SecretStore,
@@ -28,27 +27,28 @@ from desktop.core.secrets import (
     read_dotenv,
     resolve_credentials,
 )
-from desktop.core.settings import Settings, load_settings, save_settings
-from desktop.core.store_records import StoreError
-from desktop.core.tool_router import Timeouts
+from desktop.core.config.settings import Settings, load_settings, save_settings
+from desktop.core.conversations.backend import ChatBackend
+from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.router.types import Timeouts
+from desktop.core.store.records import StoreError
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
 from desktop.ui import pyside_imports
-from desktop.ui.backend import ChatBackend
-from desktop.ui.connection_tester import ConnectionTester
-from desktop.ui.controller import ChatController
-from desktop.ui.conversation_dialogs import show_problem
-from desktop.ui.conversation_list_controller import ConversationListController
-from desktop.ui.main_window import MainWindow
-from desktop.ui.settings_dialog import SettingsDialog
-from desktop.ui.sidebar import ConversationSidebar
+from desktop.ui.chat.controller import ChatController
+from desktop.ui.settings.connection_tester import ConnectionTester
+from desktop.ui.settings.settings_dialog import SettingsDialog
+from desktop.ui.sidebar.conversation_dialogs import show_problem
+from desktop.ui.sidebar.conversation_list_controller import ConversationListController
+from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
-from desktop.ui.wiring import connect_sidebar, connect_window
+from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.wiring import connect_sidebar, connect_window
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
-    from desktop.core.store import AsyncConversationStore
+    from desktop.core.store.facade import AsyncConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class DesktopApp:
 
     async def _open_conversations(self) -> None:
         # After the first paint: sqlite and the store's modules are not needed to paint.
-        from desktop.core.store import AsyncConversationStore
+        from desktop.core.store.facade import AsyncConversationStore
 
         try:
             await asyncio.to_thread(self.database_file.parent.mkdir, parents=True, exist_ok=True)
@@ -183,7 +183,7 @@ class DesktopApp:
         """The keyring, once open (Settings may be opened while it still opens)."""
         if self.store is None:
             if self._store_opening is None:
-                from desktop.core.secrets import open_secret_store
+                from desktop.core.config.secrets import open_secret_store
 
                 self._store_opening = asyncio.ensure_future(asyncio.to_thread(open_secret_store))
             self.store = await asyncio.shield(self._store_opening)
@@ -302,7 +302,7 @@ class DesktopApp:
         self.controller.reconfigure(self._factory if self._complete(self.credentials) else None)
 
     async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
-        from desktop.core.chat import check_connection
+        from desktop.core.agent.session import check_connection
 
         credentials = Credentials(
             openai_api_key=keys.get(SecretName.OPENAI_API_KEY),

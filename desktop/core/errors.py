@@ -4,9 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 from urllib.parse import urlsplit
 
-from desktop.core.events import ErrorKind
+
+class ErrorKind(StrEnum):
+    """Why a turn (or a connection) failed; each kind has its own actionable message."""
+
+    MISSING_KEY = "missing_key"
+    COMPOSIO_KEY_REJECTED = "composio_key_rejected"
+    OPENAI_KEY_REJECTED = "openai_key_rejected"
+    MCP_KEY_REJECTED = "mcp_key_rejected"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    MODEL_NOT_FOUND = "model_not_found"
+    BAD_INPUT = "bad_input"
+    MODEL_BEHAVIOUR = "model_behaviour"
+    UNEXPECTED = "unexpected"
+
 
 _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|ak_[A-Za-z0-9]{6,})")
 

@@ -35,13 +35,13 @@ import qasync
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.store import AsyncConversationStore, ConversationStore
-from desktop.ui.controller import ChatController
-from desktop.ui.conversation_list_controller import ConversationListController
-from desktop.ui.main_window import MainWindow
-from desktop.ui.sidebar import ConversationSidebar
+from desktop.core.store.facade import AsyncConversationStore, ConversationStore
+from desktop.ui.chat.controller import ChatController
+from desktop.ui.sidebar.conversation_list_controller import ConversationListController
+from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
-from desktop.ui.wiring import connect_sidebar, connect_window
+from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.wiring import connect_sidebar, connect_window
 from tests.benchmarks.bench_store import MODEL, sentence, turn_payload
 
 TICK_MS = 5

@@ -31,8 +31,8 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
-from desktop.core.events import ToolAction, Usage
-from desktop.core.store import (
+from desktop.core.agent.events import ToolAction, Usage
+from desktop.core.store.facade import (
     AsyncConversationStore,
     ConversationStore,
     ToolCardRecord,

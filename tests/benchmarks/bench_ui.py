@@ -81,7 +81,7 @@ async def _until(predicate: object, seconds: float = 60) -> None:
 def keys_in_the_keyring() -> dict[str, Any]:
     """The keys moved from the environment into the OS keyring, where a user keeps them, so
     that the figures include reading them (`make bench` runs with a real Secret Service)."""
-    from desktop.core.secrets import ENV_VARS, open_secret_store
+    from desktop.core.config.secrets import ENV_VARS, open_secret_store
 
     store = open_secret_store()
     for name, variable in ENV_VARS.items():
@@ -91,12 +91,12 @@ def keys_in_the_keyring() -> dict[str, Any]:
 
 async def scenario_app(start: float, tokens: int) -> dict[str, float]:
     """Runs inside a child process: ready time, memory, the huge stream, the long history."""
-    from desktop.core.events import ToolAction, ToolCallFinished, ToolCallStarted
+    from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
+    from desktop.core.conversations.transcript import AssistantItem, ToolCallItem, UserItem
     from desktop.gui import DesktopApp
     from desktop.log_setup import KnownSecrets
     from desktop.paths import default_paths
-    from desktop.ui.chat_model import AssistantItem, ToolCallItem, UserItem
-    from desktop.ui.message_widget import AssistantMessageWidget
+    from desktop.ui.chat.message_widget import AssistantMessageWidget
 
     paths = default_paths()
     paths.ensure()

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from desktop.core.agent import Endpoints
-from desktop.core.chat import ChatSession
-from desktop.core.events import TurnEvent
-from desktop.core.secrets import Credentials
-from desktop.core.settings import Settings
-from desktop.core.tool_router import Timeouts
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.events import TurnEvent
+from desktop.core.agent.session import ChatSession
+from desktop.core.config.secrets import Credentials
+from desktop.core.config.settings import Settings
+from desktop.core.router.types import Timeouts
 from tests.fakes.harness import FakeServices
 
 T = TypeVar("T")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from pydantic_ai.messages import ModelMessage
 
-from desktop.core.chat import ChatSession
-from desktop.core.conversation import ChangeListener, PersistentChat
-from desktop.core.events import TurnEvent
-from desktop.core.settings import Settings
-from desktop.core.store import AsyncConversationStore
+from desktop.core.agent.events import TurnEvent
+from desktop.core.agent.session import ChatSession
+from desktop.core.config.settings import Settings
+from desktop.core.conversations.persistent import ChangeListener, PersistentChat
+from desktop.core.store.facade import AsyncConversationStore
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import session_for
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.secrets import MemorySecretStore
+from desktop.core.config.secrets import MemorySecretStore
 from desktop.gui import DesktopApp
 from desktop.log_setup import KnownSecrets
 from desktop.paths import default_paths

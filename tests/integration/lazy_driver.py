@@ -13,7 +13,7 @@ import sys
 
 from PySide6.QtTest import QTest
 
-from desktop.ui.message_widget import AssistantMessageWidget
+from desktop.ui.chat.message_widget import AssistantMessageWidget
 from tests.integration.driver_support import run_on_qt, start_ready_app, until
 
 HEAVY = ("pydantic_ai", "openai", "mcp", "httpx", "composio")

@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 
 from desktop import gui
 from desktop.app import main
-from desktop.ui.message_widget import AssistantMessageWidget
+from desktop.ui.chat.message_widget import AssistantMessageWidget
 
 _original_start = gui.DesktopApp.start
 

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from desktop.core.chat import ChatSession, check_connection
-from desktop.core.errors import UserFacingError
-from desktop.core.events import ErrorKind, TurnEvent, TurnFailed, TurnFinished
-from desktop.core.settings import Settings
+from desktop.core.agent.events import TurnEvent, TurnFailed, TurnFinished
+from desktop.core.agent.session import ChatSession, check_connection
+from desktop.core.config.settings import Settings
+from desktop.core.errors import ErrorKind, UserFacingError
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
 from tests.fakes.serving import DeadServer

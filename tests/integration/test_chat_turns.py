@@ -8,9 +8,7 @@ import json
 import pytest
 from pydantic_ai.messages import ModelMessagesTypeAdapter
 
-from desktop.core.chat import ChatSession
-from desktop.core.events import (
-    ErrorKind,
+from desktop.core.agent.events import (
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -19,6 +17,8 @@ from desktop.core.events import (
     TurnFailed,
     TurnFinished,
 )
+from desktop.core.agent.session import ChatSession
+from desktop.core.errors import ErrorKind
 from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
@@ -332,7 +332,7 @@ def test_stop_while_the_agent_is_still_loading(
     fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first turn can be stopped while the agent's libraries import; the next one runs."""
-    import desktop.core.chat as chat
+    import desktop.core.agent.session as chat
 
     loading = asyncio.Event()
     loaded = asyncio.Event()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from desktop.core.conversation import ConversationChange
-from desktop.core.events import (
+from desktop.core.agent.events import (
     TextDelta,
     ToolCallStarted,
     TurnCancelled,
@@ -14,7 +13,8 @@ from desktop.core.events import (
     TurnFailed,
     TurnFinished,
 )
-from desktop.core.store import TurnRecord
+from desktop.core.conversations.persistent import ConversationChange
+from desktop.core.store.facade import TurnRecord
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages

@@ -22,13 +22,13 @@ if __name__ == "__main__":  # the driver: make the repository importable before 
 import pytest
 from pydantic_ai.messages import ModelMessage
 
-from desktop.core.agent import Endpoints
-from desktop.core.chat import ChatSession
-from desktop.core.conversation import PersistentChat
-from desktop.core.events import TextDelta, TurnFinished
-from desktop.core.secrets import Credentials
-from desktop.core.settings import Settings
-from desktop.core.store import AsyncConversationStore, ConversationStore
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.events import TextDelta, TurnFinished
+from desktop.core.agent.session import ChatSession
+from desktop.core.config.secrets import Credentials
+from desktop.core.config.settings import Settings
+from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.store.facade import AsyncConversationStore, ConversationStore
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
 from tests.fakes.openai_script import Reply

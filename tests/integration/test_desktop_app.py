@@ -15,19 +15,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop.core.events import ErrorKind
-from desktop.core.secrets import KeyringSecretStore, MemorySecretStore, SecretName, SecretStore
+from desktop.core.config.secrets import (
+    KeyringSecretStore,
+    MemorySecretStore,
+    SecretName,
+    SecretStore,
+)
+from desktop.core.errors import ErrorKind
 from desktop.gui import DesktopApp
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
-from desktop.ui.message_widget import AssistantMessageWidget, ErrorWidget
-from desktop.ui.tool_card import ToolCardWidget
+from desktop.ui.chat.message_widget import AssistantMessageWidget, ErrorWidget
+from desktop.ui.chat.tool_card import ToolCardWidget
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
 from tests.integration.chat_helpers import FAST_TIMEOUTS
-from tests.unit.test_secrets import InMemoryKeyring
+from tests.unit.config.test_secrets import InMemoryKeyring
 
 WAIT_MS = 20_000
 

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from composio import Composio
 
-from desktop.core.composio_session import open_router_session
-from desktop.core.errors import UserFacingError
-from desktop.core.events import ErrorKind
-from desktop.core.mcp_probe import list_router_tools
-from desktop.core.tool_router import RouterConnection, RouterSession, SessionExpiredError
+from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.router.connection import RouterConnection
+from desktop.core.router.probe import list_router_tools
+from desktop.core.router.rest import open_router_session
+from desktop.core.router.types import RouterSession, SessionExpiredError
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS, run, session_for
 
@@ -197,10 +197,10 @@ def test_check_replaces_a_session_the_backend_forgot(fake_services: FakeServices
 
 CHECK_WITHOUT_THE_AGENT = """
 import asyncio, json, sys
-from desktop.core.agent import Endpoints
-from desktop.core.chat import ChatSession
-from desktop.core.secrets import Credentials
-from desktop.core.settings import Settings
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.session import ChatSession
+from desktop.core.config.secrets import Credentials
+from desktop.core.config.settings import Settings
 
 env = json.loads(sys.argv[1])
 session = ChatSession(

@@ -10,7 +10,12 @@ from collections.abc import Iterator
 import keyring
 import pytest
 
-from desktop.core.secrets import KEYRING_SERVICE, KeyringSecretStore, SecretName, open_secret_store
+from desktop.core.config.secrets import (
+    KEYRING_SERVICE,
+    KeyringSecretStore,
+    SecretName,
+    open_secret_store,
+)
 
 pytestmark = pytest.mark.secret_service
 

@@ -29,8 +29,8 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
-from desktop.core.events import ConnectLink, ToolAction, Usage
-from desktop.core.store import ConversationStore, ToolCardRecord
+from desktop.core.agent.events import ConnectLink, ToolAction, Usage
+from desktop.core.store.facade import ConversationStore, ToolCardRecord
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 8

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.tool_card import ToolCardWidget
+from desktop.ui.chat.tool_card import ToolCardWidget
 from tests.integration.driver_support import run_on_qt, start_ready_app, until
 
 

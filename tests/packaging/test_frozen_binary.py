@@ -205,7 +205,7 @@ def secret_service_key(fake_services: FakeServices) -> Iterator[str]:
     """The fake OpenAI key, stored in the real Secret Service (gnome-keyring) for the test."""
     from keyring.backends import SecretService
 
-    from desktop.core.secrets import KEYRING_SERVICE, SecretName
+    from desktop.core.config.secrets import KEYRING_SERVICE, SecretName
 
     backend = SecretService.Keyring()
     try:

@@ -18,12 +18,12 @@ from pydantic_ai.messages import (
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.core.secrets import MemorySecretStore
-from desktop.core.store import ConversationStore
+from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.store.facade import ConversationStore
 from desktop.gui import DesktopApp
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
-from desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
+from desktop.ui.chat.message_widget import AssistantMessageWidget, UserMessageWidget
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS
 

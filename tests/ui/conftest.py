@@ -18,10 +18,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.paths import AppPaths
-from desktop.ui.controller import ChatController
-from desktop.ui.main_window import MainWindow
+from desktop.ui.chat.controller import ChatController
 from desktop.ui.theme import apply_theme
-from desktop.ui.wiring import connect_window
+from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.wiring import connect_window
 from tests.fakes.harness import FakeServices
 from tests.ui.app_support import AppHarness
 from tests.ui.fakes import FakeBackend

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
-from desktop.core.events import (
+from desktop.core.agent.events import (
     TERMINAL_EVENTS,
     TextDelta,
     TurnCancelled,

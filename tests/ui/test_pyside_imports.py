@@ -48,7 +48,7 @@ def test_imports_after_qt_keep_no_source_and_get_the_same_answer(module_dir: Pat
 def test_the_desktop_app_installs_it(
     qasync_loop: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop.core.secrets import MemorySecretStore
+    from desktop.core.config.secrets import MemorySecretStore
     from desktop.gui import DesktopApp
     from desktop.log_setup import KnownSecrets
     from desktop.paths import AppPaths

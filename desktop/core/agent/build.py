@@ -1,0 +1,71 @@
+"""Builds the Pydantic AI agent: the model from Settings and the Tool Router's MCP toolset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.router.types import Timeouts
+
+if TYPE_CHECKING:
+    from pydantic_ai import Agent
+    from pydantic_ai.mcp import MCPToolset
+    from pydantic_ai.models import Model
+
+SUPPORTED_PROVIDERS = ("openai", "openai-chat", "openai-responses")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the remote services live; None means the SDK's default (the real service)."""
+
+    openai_base_url: str | None = None
+    composio_base_url: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Endpoints:
+        import os
+
+        env = os.environ if environ is None else environ
+        return cls(
+            openai_base_url=env.get("OPENAI_BASE_URL") or None,
+            composio_base_url=env.get("COMPOSIO_BASE_URL") or None,
+        )
+
+
+def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeouts) -> Model:
+    """The model object, built once the key is known (never from the process environment)."""
+    import openai
+    from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    provider_name, _, model_name = model.partition(":")
+    if provider_name not in SUPPORTED_PROVIDERS or not model_name:
+        raise UserFacingError(
+            ErrorKind.BAD_INPUT,
+            f"The model '{model}' is not supported: use an OpenAI model such as "
+            "openai:gpt-5 (Responses API) or openai-chat:gpt-4.1 (Chat Completions).",
+        )
+    client = openai.AsyncOpenAI(
+        api_key=api_key,
+        base_url=endpoints.openai_base_url,
+        timeout=openai.Timeout(timeouts.model_read, connect=timeouts.model_connect),
+        # The SDK's silent retries honour Retry-After and can stall a turn for many seconds
+        # with nothing on screen; a rate limit is reported to the user at once instead.
+        max_retries=0,
+    )
+    provider = OpenAIProvider(openai_client=client)
+    if provider_name == "openai-chat":
+        return OpenAIChatModel(model_name, provider=provider)
+    return OpenAIResponsesModel(model_name, provider=provider)
+
+
+def build_agent(model: Model, toolset: MCPToolset[None], instructions: str) -> Agent[None, str]:
+    import pydantic_ai
+    from pydantic_ai import Agent
+
+    # The app owns its output: no first-run banner in the terminal mode or the log.
+    pydantic_ai.BANNER_ENABLED = False
+
+    return Agent(model, toolsets=[toolset], instructions=instructions, output_type=str)

@@ -1,0 +1,102 @@
+"""What a tool call means to the user: the E2B actions inside router calls, results, links."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from desktop.core.agent.events import ConnectLink, ToolAction
+from desktop.core.router.types import MULTI_EXECUTE_TOOL
+
+MAX_RESULT_CHARS = 200_000
+
+
+def actions_of(tool_name: str, arguments: Mapping[str, object]) -> tuple[ToolAction, ...]:
+    """The E2B slugs a call runs: the inner tools of a multi-execute call, else the call itself."""
+    if tool_name == MULTI_EXECUTE_TOOL:
+        tools = arguments.get("tools")
+        inner: list[ToolAction] = []
+        if isinstance(tools, list):
+            for item in tools:
+                if isinstance(item, Mapping) and isinstance(item.get("tool_slug"), str):
+                    args = item.get("arguments")
+                    inner.append(
+                        ToolAction(
+                            str(item["tool_slug"]),
+                            dict(args) if isinstance(args, Mapping) else {},
+                        )
+                    )
+        if inner:
+            return tuple(inner)
+    return (ToolAction(tool_name, dict(arguments)),)
+
+
+def result_text(content: object) -> str:
+    """A tool result as text for display; JSON is pretty-printed, huge results are cut."""
+    if isinstance(content, str):
+        text = content
+        with contextlib.suppress(ValueError, TypeError):
+            text = json.dumps(json.loads(content), indent=2, ensure_ascii=False)
+    else:
+        try:
+            text = json.dumps(content, indent=2, ensure_ascii=False, default=str)
+        except (ValueError, TypeError):
+            text = str(content)
+    if len(text) > MAX_RESULT_CHARS:
+        text = text[:MAX_RESULT_CHARS] + f"\n… ({len(text) - MAX_RESULT_CHARS:,} more characters)"
+    return text
+
+
+def _parsed(content: object) -> object:
+    if isinstance(content, str):
+        try:
+            return json.loads(content)
+        except ValueError:
+            return None
+    return content
+
+
+def action_errors(content: object) -> tuple[str, ...]:
+    """Failures reported inside a meta tool's result (`{"successful": false, "error": ...}` or a
+    multi-execute `data.results[].error`), which the MCP layer itself counts as a success."""
+    data = _parsed(content)
+    if not isinstance(data, Mapping):
+        return ()
+    errors: list[str] = []
+    inner = data.get("data")
+    results = inner.get("results") if isinstance(inner, Mapping) else None
+    if isinstance(results, list):
+        for item in results:
+            if isinstance(item, Mapping) and item.get("error"):
+                errors.append(f"{item.get('tool_slug', 'action')}: {item['error']}")
+    if not errors and data.get("successful") is False and data.get("error"):
+        errors.append(str(data["error"]))
+    return tuple(errors)
+
+
+def _walk(value: Any, toolkit: str | None = None) -> Iterator[tuple[str | None, Any, Any]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield toolkit, key, item
+            nested = key if isinstance(key, str) and isinstance(item, Mapping) else toolkit
+            yield from _walk(item, nested)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item, toolkit)
+
+
+def connect_links_of(content: object) -> tuple[ConnectLink, ...]:
+    """Connect Links (`redirect_url`) in a COMPOSIO_MANAGE_CONNECTIONS-style result."""
+    data = _parsed(content)
+    links: dict[str, ConnectLink] = {}
+    for toolkit, key, item in _walk(data):
+        if (
+            key == "redirect_url"
+            and isinstance(item, str)
+            and item.startswith(("https://", "http://"))
+        ):
+            name = toolkit if toolkit and toolkit not in ("results", "data") else "e2b"
+            links.setdefault(item, ConnectLink(toolkit=name, url=item))
+    return tuple(links.values())

@@ -1,0 +1,102 @@
+"""What the UI needs of the chat core, as protocols, and how connection state is reported."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from desktop.core.agent.events import TurnEvent
+from desktop.core.errors import ErrorKind, UserFacingError
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED_MESSAGE = "Something went wrong in the app; the details are in the log file."
+
+
+class ConnectionDetails(Protocol):
+    """What a successful connect reports (`desktop.core.router.connection.ConnectionInfo`)."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def tool_names(self) -> tuple[str, ...]: ...
+
+
+class TurnEvents(Protocol):
+    """One turn (`desktop.core.agent.session.TurnStream`): ends after a terminal event."""
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
+
+    def cancel(self) -> None: ...
+
+
+class ChatBackend(Protocol):
+    """What the controller needs of a conversation (`desktop.core.agent.session.ChatSession`).
+
+    `check` is light (the Tool Router session and its MCP endpoint, no agent loaded): the app is
+    ready to send after it. `connect` loads the agent and opens its connection; a turn does it
+    too, so calling it early only saves the first reply the wait.
+    """
+
+    async def check(self) -> ConnectionDetails: ...
+
+    async def connect(self) -> ConnectionDetails: ...
+
+    def run_turn(self, prompt: str) -> TurnEvents: ...
+
+    def new_conversation(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class StoredChange(Protocol):
+    """What a conversation backend reports after storing a turn
+    (`desktop.core.conversations.persistent.ConversationChange`)."""
+
+    @property
+    def conversation_id(self) -> str: ...
+
+    @property
+    def created(self) -> bool: ...
+
+
+@runtime_checkable
+class ConversationBackend(Protocol):
+    """A backend that stores its turns (`desktop.core.conversations.persistent.PersistentChat`)."""
+
+    @property
+    def conversation_id(self) -> str | None: ...
+
+    def open_conversation(self, conversation_id: str | None) -> None: ...
+
+    def watch(self, listener: Callable[[StoredChange], None]) -> None: ...
+
+
+BackendFactory = Callable[[], "ChatBackend | Awaitable[ChatBackend]"]
+"""Builds the backend; may be async, so the agent stack can be imported after first paint."""
+
+
+class ConnectionState(StrEnum):
+    NOT_CONFIGURED = "not_configured"
+    CONNECTING = "connecting"
+    READY = "ready"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    state: ConnectionState
+    detail: str = ""  # the reason for ERROR / NOT_CONFIGURED; tool count when READY
+    tool_names: tuple[str, ...] = ()
+
+
+def user_message(exc: BaseException) -> tuple[ErrorKind, str]:
+    """One sentence for the user, never a traceback; the traceback goes to the log."""
+    if isinstance(exc, UserFacingError):
+        return exc.kind, exc.message
+    log.error("unexpected error", exc_info=exc)
+    return ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE

@@ -1,0 +1,87 @@
+"""Stored turns as what the chat view shows: a user message, tool cards, the reply, how it ended."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
+from desktop.core.conversations.transcript import (
+    AssistantItem,
+    ErrorItem,
+    HistoryItem,
+    NoticeItem,
+    ToolCallItem,
+    UserItem,
+)
+from desktop.core.store.records import ToolCardRecord, TurnRecord
+
+STOPPED_NOTICE = "Stopped. What arrived is kept."
+PENDING_NOTICE = "No reply was saved: the app closed before it arrived. Regenerate to ask again."
+
+
+def tool_call_item(card: ToolCardRecord) -> ToolCallItem:
+    started = ToolCallStarted(
+        call_id=card.call_id,
+        tool_name=card.tool_name,
+        arguments=dict(card.actions[0].arguments) if len(card.actions) == 1 else {},
+        actions=card.actions,
+    )
+    finished = ToolCallFinished(
+        call_id=card.call_id,
+        tool_name=card.tool_name,
+        outcome=card.outcome,
+        result_text=card.result_text,
+        connect_links=card.connect_links,
+        errors=card.errors,
+    )
+    return ToolCallItem(started, finished, card.seconds)
+
+
+def _reply_items(text: str, cards: tuple[ToolCardRecord, ...]) -> list[HistoryItem]:
+    """The reply's text and its tool cards in the order they came. Cards stored before their
+    place was kept come first, then the whole text."""
+    if any(card.text_offset is None for card in cards):
+        items: list[HistoryItem] = [tool_call_item(card) for card in cards]
+        return [*items, AssistantItem(text)] if text.strip() else items
+    items = []
+    start = 0
+    for card in cards:
+        end = min(max(card.text_offset or 0, start), len(text))
+        if text[start:end].strip():
+            items.append(AssistantItem(text[start:end].strip()))
+        items.append(tool_call_item(card))
+        start = end
+    if text[start:].strip():
+        items.append(AssistantItem(text[start:].strip()))
+    return items
+
+
+def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
+    """One turn: the prompt, the reply's text and tool cards as they came, then an error or
+    notice if it did not finish."""
+    items: list[HistoryItem] = [UserItem(turn.prompt)]
+    items.extend(_reply_items(turn.text, turn.tool_cards))
+    if turn.status == "failed":
+        items.append(ErrorItem(turn.error or "The reply failed."))
+    elif turn.status == "cancelled":
+        items.append(NoticeItem(STOPPED_NOTICE))
+    elif turn.status == "pending":
+        items.append(NoticeItem(PENDING_NOTICE))
+    return items
+
+
+def items_from_turns(turns: Iterable[TurnRecord]) -> list[HistoryItem]:
+    return items_and_position(turns, None)[0]
+
+
+def items_and_position(
+    turns: Iterable[TurnRecord], turn_id: int | None
+) -> tuple[list[HistoryItem], int | None]:
+    """The items of all turns, and where turn `turn_id`'s prompt is among them (None if absent)."""
+    items: list[HistoryItem] = []
+    position = None
+    for turn in turns:
+        if turn.id == turn_id:
+            position = len(items)
+        items.extend(items_from_turn(turn))
+    return items, position

@@ -1,0 +1,462 @@
+"""Conversations that last: a chat session whose every turn is written to the conversation store.
+
+`PersistentChat` wraps a `ChatSession` and a `ConversationRepository` and offers what the UI
+needs of a chat backend (`connect`, `run_turn`, `new_conversation`, `aclose`), plus
+`open_conversation`. Crash safety comes from the order of writes: the prompt is committed as a
+pending turn before the agent runs, and the reply (finished, stopped with what arrived, or failed
+with its error) is committed before the turn's last event reaches the caller. A process killed
+mid-reply leaves the prompt behind as a pending turn and every earlier turn intact.
+
+A conversation is created lazily, by its first prompt (which gives it its title). Opening a stored
+conversation is cheap and lazy too: its history is read from the store, and its Tool Router
+session reused, only when the next turn (or `connect`) needs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from desktop.core.agent.events import (
+    TERMINAL_EVENTS,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnCancelled,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+)
+from desktop.core.agent.session import validate_prompt
+from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.store.records import (
+    NotFoundError,
+    StoreError,
+    ToolCardRecord,
+    tool_card_from_events,
+)
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
+
+    from desktop.core.router.types import ConnectionInfo
+    from desktop.core.store.facade import ConversationRepository
+
+log = logging.getLogger(__name__)
+
+CLOSE_OLD_SESSION_SECONDS = 2.0  # a replaced session's MCP connection gets this long to close
+
+
+class SessionTurn(Protocol):
+    """One turn of the wrapped session (`desktop.core.agent.session.TurnStream`)."""
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
+
+    def cancel(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class AgentSession(Protocol):
+    """What `PersistentChat` needs of the chat session (`agent.session.ChatSession`)."""
+
+    @property
+    def router_session_id(self) -> str | None: ...
+
+    async def check(self) -> ConnectionInfo: ...
+
+    async def connect(self) -> ConnectionInfo: ...
+
+    def run_turn(self, prompt: str) -> SessionTurn: ...
+
+    def new_conversation(self) -> None: ...
+
+    def load_history(self, messages: Sequence[ModelMessage]) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+SessionFactory = Callable[[str | None, Sequence["ModelMessage"]], AgentSession]
+"""`(router_session_id, history) -> session`: a session resuming that Tool Router session."""
+
+
+@dataclass(frozen=True)
+class ConversationChange:
+    """A turn of `conversation_id` was stored (begun or completed)."""
+
+    conversation_id: str
+    created: bool = False  # the turn's prompt created the conversation
+    turn_id: int | None = None
+    completed: bool = False  # the reply is stored (else only the prompt is)
+
+
+ChangeListener = Callable[[ConversationChange], None]
+
+
+class TurnRecorder:
+    """Collects what a turn showed, for the store: the reply's text and its tool cards."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._stretches: list[list[str]] = [[]]
+        self._started: dict[str, ToolCallStarted] = {}
+        self._finished: dict[str, ToolCallFinished] = {}
+        self._began: dict[str, float] = {}
+        self._seconds: dict[str, float] = {}
+        self._stretches_before: dict[str, int] = {}  # how many stretches of text came first
+
+    def add(self, event: TurnEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._stretches[-1].append(event.text)
+        elif isinstance(event, ToolCallStarted):
+            self._started.setdefault(event.call_id, event)
+            self._began.setdefault(event.call_id, self._clock())
+            if self._stretches[-1]:
+                self._stretches.append([])  # a tool call ends a stretch of text
+            self._stretches_before.setdefault(event.call_id, len(self._stretches) - 1)
+        elif isinstance(event, ToolCallFinished):
+            self._finished[event.call_id] = event
+            if event.call_id in self._began:
+                self._seconds[event.call_id] = max(0.0, self._clock() - self._began[event.call_id])
+            if event.call_id not in self._started:  # a result without a start: keep it
+                self._started[event.call_id] = ToolCallStarted(
+                    event.call_id, event.tool_name, {}, ()
+                )
+                if self._stretches[-1]:
+                    self._stretches.append([])
+                self._stretches_before[event.call_id] = len(self._stretches) - 1
+
+    def text(self, final: str = "") -> str:
+        """The streamed stretches, a blank line between them; the final output if none."""
+        stretches = ["".join(parts).strip() for parts in self._stretches]
+        streamed = "\n\n".join(s for s in stretches if s)
+        return streamed or final.strip()
+
+    def cards(self) -> list[ToolCardRecord]:
+        """The cards, each with where in `text()` it came (so history shows them in place)."""
+        stretches = ["".join(parts).strip() for parts in self._stretches]
+        cards = []
+        for call_id, started in self._started.items():
+            card = tool_card_from_events(
+                started, self._finished.get(call_id), self._seconds.get(call_id)
+            )
+            before = stretches[: self._stretches_before.get(call_id, len(stretches))]
+            offset = len("\n\n".join(s for s in before if s))
+            cards.append(dataclasses.replace(card, text_offset=offset))
+        return cards
+
+
+class PersistentChat:
+    """A chat backend that stores every turn of the conversation it is on.
+
+    `on_change` (or `watch`) hears about every stored prompt and reply, e.g. to move the
+    conversation to the top of a list; listeners run on the event loop and must not block.
+    """
+
+    def __init__(
+        self,
+        repository: ConversationRepository,
+        session_factory: SessionFactory,
+        *,
+        model: str,
+        conversation_id: str | None = None,
+        on_change: ChangeListener | None = None,
+    ) -> None:
+        self._repository = repository
+        self._factory = session_factory
+        self._model = model
+        self._session: AgentSession | None = None
+        self._conversation_id = conversation_id
+        # False while the session's history may differ from the stored conversation's.
+        self._synced = conversation_id is None
+        self._generation = 0  # bumped by every switch, so a slow load never applies late
+        self._stored_router_id: str | None = None
+        self._listeners: list[ChangeListener] = [on_change] if on_change else []
+        self._prepare_lock = asyncio.Lock()
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def conversation_id(self) -> str | None:
+        """The stored conversation turns go to; None until a new one gets its first prompt."""
+        return self._conversation_id
+
+    @property
+    def session(self) -> AgentSession:
+        if self._session is None:
+            self._session = self._factory(None, ())
+        return self._session
+
+    @property
+    def repository(self) -> ConversationRepository:
+        return self._repository
+
+    def watch(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    # -- switching ---------------------------------------------------------------------------
+    def open_conversation(self, conversation_id: str | None) -> None:
+        """Continue a stored conversation (None: a new one). Also re-reads the current one,
+        e.g. after its last turn was deleted to be asked again."""
+        if conversation_id is None:
+            self.new_conversation()
+            return
+        self._conversation_id = conversation_id
+        self._synced = False
+        self._generation += 1
+
+    def new_conversation(self) -> None:
+        """Start afresh; nothing is stored until the first prompt. The connection stays."""
+        self._conversation_id = None
+        self._stored_router_id = None
+        self._synced = True
+        self._generation += 1
+        if self._session is not None:
+            self._session.new_conversation()
+
+    async def _prepare(self) -> None:
+        """Bring the session in line with the conversation: its history, its router session."""
+        async with self._prepare_lock:
+            while not self._synced:
+                generation = self._generation
+                conversation_id = self._conversation_id
+                assert conversation_id is not None
+                try:
+                    conversation = await self._repository.get_conversation(conversation_id)
+                    history = await self._repository.history(conversation_id)
+                except NotFoundError:
+                    if generation == self._generation:
+                        log.info("conversation %s is gone; starting a new one", conversation_id)
+                        self.new_conversation()
+                    continue
+                if generation != self._generation:
+                    continue  # switched again meanwhile: load the newer choice
+                await self._adopt(conversation.router_session_id, history)
+                self._stored_router_id = conversation.router_session_id
+                self._synced = True
+
+    async def _adopt(self, router_session_id: str | None, history: Sequence[ModelMessage]) -> None:
+        current = self._session
+        if current is None or (
+            router_session_id is not None and router_session_id != current.router_session_id
+        ):
+            # Its own Tool Router session: resumed (or silently replaced if the backend forgot
+            # it) when the new session connects.
+            self._session = self._factory(router_session_id, history)
+            if current is not None:
+                await _close_quietly(current)
+        else:
+            current.load_history(history)
+
+    # -- ChatBackend -------------------------------------------------------------------------
+    async def check(self) -> ConnectionInfo:
+        """The light check (see `ChatSession.check`), on the Tool Router session of the
+        conversation on screen; its history is left for `connect` or the next turn."""
+        conversation_id = self._conversation_id
+        made_for: str | None = None
+        if self._session is None and not self._synced and conversation_id is not None:
+            try:
+                conversation = await self._repository.get_conversation(conversation_id)
+            except StoreError:
+                conversation = None  # gone or unreadable: the next turn sorts it out
+            if self._session is None and conversation is not None:
+                self._session = self._factory(conversation.router_session_id, ())
+                self._stored_router_id = conversation.router_session_id
+                made_for = conversation_id
+        info = await self.session.check()
+        if made_for is not None:
+            # A forgotten router session was replaced: the conversation resumes the new one.
+            await self._remember_router_session(made_for)
+        return info
+
+    async def connect(self) -> ConnectionInfo:
+        try:
+            await self._prepare()
+        except StoreError as exc:
+            raise UserFacingError(ErrorKind.UNEXPECTED, str(exc)) from exc
+        info = await self.session.connect()
+        await self._remember_router_session()
+        return info
+
+    def run_turn(self, prompt: str) -> PersistentTurn:
+        return PersistentTurn(self, prompt)
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.aclose()
+
+    # -- storing -----------------------------------------------------------------------------
+    async def _begin(self, prompt: str) -> tuple[str, int, bool]:
+        """Commit the prompt as a pending turn (creating the conversation if needed)."""
+        created = False
+        for _attempt in range(2):
+            conversation_id = self._conversation_id
+            if conversation_id is None:
+                conversation_id = await self._repository.create_conversation(self._model)
+                self._conversation_id = conversation_id
+                self._stored_router_id = None
+                created = True
+            try:
+                turn_id = await self._repository.begin_turn(conversation_id, prompt)
+            except NotFoundError:
+                # Deleted from under us (another window?): the prompt starts a new conversation,
+                # without the deleted one's history.
+                self.new_conversation()
+                continue
+            self._notify(ConversationChange(conversation_id, created, turn_id))
+            return conversation_id, turn_id, created
+        raise StoreError("The conversation could not be saved.")
+
+    async def _complete(
+        self, conversation_id: str, turn_id: int, event: TurnEvent, recorder: TurnRecorder
+    ) -> None:
+        try:
+            if isinstance(event, TurnFinished):
+                await self._repository.complete_turn(
+                    turn_id,
+                    event.messages_json,
+                    recorder.text(event.text),
+                    recorder.cards(),
+                    event.usage,
+                    "complete",
+                )
+            elif isinstance(event, TurnCancelled):
+                await self._repository.complete_turn(
+                    turn_id,
+                    event.messages_json,
+                    recorder.text(event.partial_text),
+                    recorder.cards(),
+                    None,
+                    "cancelled",
+                )
+            elif isinstance(event, TurnFailed):
+                await self._repository.complete_turn(
+                    turn_id,
+                    event.messages_json or None,
+                    recorder.text(),
+                    recorder.cards(),
+                    None,
+                    "failed",
+                    error=event.message,
+                )
+            await self._remember_router_session(conversation_id)
+        except StoreError:
+            # The reply was shown; only its copy on disk is missing. The turn stays pending.
+            log.warning("could not store the reply of turn %s", turn_id, exc_info=True)
+            return
+        self._notify(ConversationChange(conversation_id, False, turn_id, completed=True))
+
+    async def _complete_interrupted(
+        self, conversation_id: str, turn_id: int, recorder: TurnRecorder
+    ) -> None:
+        """The turn was cut off from outside (shutdown): keep what arrived, as stopped."""
+        try:
+            await self._repository.complete_turn(
+                turn_id, None, recorder.text(), recorder.cards(), None, "cancelled"
+            )
+        except StoreError:
+            log.warning("could not store the interrupted turn %s", turn_id, exc_info=True)
+            return
+        self._notify(ConversationChange(conversation_id, False, turn_id, completed=True))
+
+    async def _remember_router_session(self, conversation_id: str | None = None) -> None:
+        """Store the Tool Router session the conversation runs on, once it is known."""
+        conversation_id = conversation_id or self._conversation_id
+        session = self._session
+        if conversation_id is None or session is None or conversation_id != self._conversation_id:
+            return
+        router_id = session.router_session_id
+        if router_id is None or router_id == self._stored_router_id:
+            return
+        try:
+            await self._repository.set_router_session(conversation_id, router_id)
+        except StoreError:
+            log.warning("could not store the router session", exc_info=True)
+            return
+        self._stored_router_id = router_id
+
+    def _notify(self, change: ConversationChange) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:
+                log.exception("a conversation listener failed")
+
+
+class PersistentTurn:
+    """One turn, stored: the prompt before the agent runs, the reply before the last event.
+
+    Iterate it like `TurnStream` (it yields the session's events unchanged); `cancel()` stops
+    the turn and what arrived is stored as a stopped turn.
+    """
+
+    def __init__(self, chat: PersistentChat, prompt: str) -> None:
+        self._chat = chat
+        self._prompt = prompt
+        self._inner: SessionTurn | None = None
+        self._cancel_requested = False
+        self.conversation_id: str | None = None
+        self.turn_id: int | None = None
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]:
+        return self._events()
+
+    def cancel(self) -> None:
+        self._cancel_requested = True
+        if self._inner is not None:
+            self._inner.cancel()
+
+    async def _events(self) -> AsyncIterator[TurnEvent]:
+        chat = self._chat
+        problem = validate_prompt(self._prompt)
+        if problem:  # never stored: there is nothing to keep
+            yield TurnFailed(ErrorKind.BAD_INPUT, problem)
+            return
+        try:
+            await chat._prepare()
+            conversation_id, turn_id, _ = await chat._begin(self._prompt)
+        except StoreError as exc:
+            yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
+            return
+        self.conversation_id, self.turn_id = conversation_id, turn_id
+        inner = self._inner = chat.session.run_turn(self._prompt)
+        if self._cancel_requested:
+            inner.cancel()
+        recorder = TurnRecorder()
+        stored = False
+        try:
+            async for event in inner:
+                recorder.add(event)
+                if isinstance(event, TERMINAL_EVENTS):
+                    await chat._complete(conversation_id, turn_id, event, recorder)
+                    stored = True
+                    yield event
+                    return
+                yield event
+            # A stream that ends without a terminal event breaks its contract; keep what came.
+            await chat._complete(
+                conversation_id,
+                turn_id,
+                TurnFailed(ErrorKind.UNEXPECTED, "The reply ended unexpectedly."),
+                recorder,
+            )
+            stored = True
+        finally:
+            if not stored:
+                # Cut off from outside (the task was cancelled, or the consumer left).
+                with contextlib.suppress(Exception):
+                    await inner.aclose()
+                await chat._complete_interrupted(conversation_id, turn_id, recorder)
+
+
+async def _close_quietly(session: AgentSession) -> None:
+    try:
+        await asyncio.wait_for(session.aclose(), CLOSE_OLD_SESSION_SECONDS)
+    except Exception:  # TimeoutError included
+        log.warning("closing a replaced chat session failed", exc_info=True)

@@ -1,0 +1,139 @@
+"""The agent's one MCP connection to a Tool Router session, kept across turns.
+
+The session itself is made by `desktop.core.router.rest`; `desktop.core.router.probe` checks
+its MCP endpoint without loading the agent's MCP client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from desktop.core.errors import (
+    UserFacingError,
+    host_of,
+    redact,
+    timed_out,
+    unreachable,
+)
+from desktop.core.router.probe import list_router_tools, mcp_key_rejected
+from desktop.core.router.types import ConnectionInfo, RouterSession, Timeouts
+
+if TYPE_CHECKING:
+    from pydantic_ai.mcp import MCPToolset
+
+log = logging.getLogger(__name__)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, and the members of exception groups, once each."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _mentions_unauthorized(exc: BaseException) -> bool:
+    for current in _causes(exc):
+        text = f"{type(current).__name__} {current}".lower()
+        if any(word in text for word in ("401", "unauthorized", "403", "forbidden")):
+            return True
+        if getattr(getattr(current, "response", None), "status_code", None) in (401, 403):
+            return True
+    return False
+
+
+def _mentions_timeout(exc: BaseException) -> bool:
+    return any(
+        isinstance(current, TimeoutError)
+        or "timeout" in type(current).__name__.lower()
+        or "timed out" in str(current).lower()
+        for current in _causes(exc)
+    )
+
+
+class RouterConnection:
+    """One MCP connection to the Tool Router, kept across turns, reopened after a failure."""
+
+    def __init__(self, session: RouterSession, timeouts: Timeouts) -> None:
+        self.session = session
+        self._timeouts = timeouts
+        self._toolset: MCPToolset[None] | None = None
+        self._entered = False
+        self._info: ConnectionInfo | None = None  # set once connected; cleared by reset()
+
+    @property
+    def toolset(self) -> MCPToolset[None]:
+        if self._toolset is None:
+            from pydantic_ai.mcp import MCPToolset
+
+            self._toolset = MCPToolset(
+                self.session.mcp_url,
+                id="composio",
+                headers=dict(self.session.headers),
+                init_timeout=self._timeouts.mcp_init,
+                read_timeout=self._timeouts.mcp_read,
+            )
+        return self._toolset
+
+    @property
+    def info(self) -> ConnectionInfo | None:
+        """What the open connection listed; None until `open()` succeeded."""
+        return self._info
+
+    async def open(self) -> ConnectionInfo:
+        """Connect and list the tools, once per connection; errors are user-facing."""
+        if self._info is not None:
+            return self._info
+        where = host_of(self.session.mcp_url, "the Tool Router")
+        toolset = self.toolset
+        try:
+            async with asyncio.timeout(self._timeouts.mcp_init + 5):
+                if not self._entered:
+                    await toolset.__aenter__()
+                    self._entered = True
+                # The toolset caches this list: the agent reuses it instead of asking again.
+                tools = await toolset.list_tools()
+        except TimeoutError as exc:
+            await self.reset()
+            raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
+        except Exception as exc:
+            await self.reset()
+            secrets = list(self.session.headers.values())
+            log.warning("MCP connection failed: %s", redact(repr(exc), secrets))
+            # The MCP client reports a 401 and a 404 alike: the light check tells them apart
+            # (an expired session, a refused key, a dead endpoint) and says so.
+            try:
+                await list_router_tools(self.session, self._timeouts.mcp_init)
+            except UserFacingError as verdict:
+                raise verdict from exc
+            # The endpoint answers a plain handshake, yet the client failed.
+            if _mentions_unauthorized(exc):
+                raise mcp_key_rejected() from exc
+            if _mentions_timeout(exc):
+                raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
+            raise unreachable("the Tool Router", where) from exc
+        self._info = ConnectionInfo(self.session.session_id, tuple(t.name for t in tools))
+        return self._info
+
+    async def reset(self) -> None:
+        """Drop a broken connection; the next `open()` makes a fresh one."""
+        toolset, self._toolset = self._toolset, None
+        was_entered, self._entered = self._entered, False
+        self._info = None
+        if toolset is not None and was_entered:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(toolset.__aexit__(None, None, None), timeout=5)
+
+    async def aclose(self) -> None:
+        await self.reset()

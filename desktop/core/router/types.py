@@ -1,0 +1,46 @@
+"""What the Tool Router's parts share: a session, what a connection lists, timeouts, expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from desktop.core.errors import ErrorKind, UserFacingError
+
+MULTI_EXECUTE_TOOL = "COMPOSIO_MULTI_EXECUTE_TOOL"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Every network call has a bound. Tests shorten these to exercise dead servers quickly."""
+
+    composio_request: float = 20.0
+    mcp_init: float = 20.0
+    mcp_read: float = 180.0  # one MCP request, which includes the E2B action it runs
+    model_connect: float = 10.0
+    model_read: float = 120.0  # between two bytes of a model's stream (reasoning can be slow)
+
+
+@dataclass(frozen=True)
+class RouterSession:
+    """A Tool Router session: its id and how to reach its MCP endpoint. `headers` holds the key."""
+
+    session_id: str
+    mcp_url: str
+    headers: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    session_id: str
+    tool_names: tuple[str, ...]
+
+
+class SessionExpiredError(UserFacingError):
+    """The Tool Router no longer knows the session (404): a new one must be created."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ErrorKind.SERVER_ERROR,
+            "The Tool Router session has expired: start a new chat to create a fresh one.",
+        )

@@ -1,0 +1,242 @@
+"""The conversation store as the app uses it: an async facade running SQLite on one worker thread.
+
+`ConversationRepository` is the protocol the UI and the chat session depend on;
+`AsyncConversationStore` implements it over the synchronous `ConversationStore`, which runs only on
+the store's own thread, so no sqlite call ever blocks the event loop.
+
+Decisions (see the methods for details):
+- Timestamps are UTC epoch seconds in the database and aware UTC datetimes in the records.
+- `begin_turn` commits the prompt as a 'pending' turn before the agent runs and `complete_turn`
+  commits the reply; a crash loses at most the reply in flight, whose turn stays 'pending'.
+- `history()` is the stored pydantic-ai messages of every turn that holds a model response,
+  repaired so that a new prompt is always accepted; unanswered turns are shown, never sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from desktop.core.agent.events import Usage
+from desktop.core.lazy_imports import MESSAGE_TYPES, import_off_loop
+from desktop.core.store.export import EXPORT_FORMAT, EXPORT_VERSION
+from desktop.core.store.records import (
+    DEFAULT_TITLE,
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    RESULT_TEXT_LIMIT,
+    Conversation,
+    ConversationSummary,
+    FinalStatus,
+    NotFoundError,
+    SearchHit,
+    StoreError,
+    ToolCardRecord,
+    TurnRecord,
+    TurnStatus,
+    UsageTotals,
+    derive_title,
+    tool_card_from_events,
+)
+from desktop.core.store.schema import SCHEMA_VERSION
+from desktop.core.store.sqlite import ConversationStore
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
+
+__all__ = [
+    "DEFAULT_TITLE",
+    "EXPORT_FORMAT",
+    "EXPORT_VERSION",
+    "HIGHLIGHT_END",
+    "HIGHLIGHT_START",
+    "RESULT_TEXT_LIMIT",
+    "SCHEMA_VERSION",
+    "AsyncConversationStore",
+    "Conversation",
+    "ConversationRepository",
+    "ConversationStore",
+    "ConversationSummary",
+    "FinalStatus",
+    "NotFoundError",
+    "SearchHit",
+    "StoreError",
+    "ToolCardRecord",
+    "TurnRecord",
+    "TurnStatus",
+    "UsageTotals",
+    "derive_title",
+    "tool_card_from_events",
+]
+
+_T = TypeVar("_T")
+
+
+class ConversationRepository(Protocol):
+    """What the app needs from a conversation store; every call is safe on the event loop."""
+
+    async def create_conversation(self, model: str, title: str | None = None) -> str: ...
+    async def get_conversation(self, conversation_id: str) -> Conversation: ...
+    async def list_conversations(
+        self, limit: int = 50, offset: int = 0
+    ) -> list[ConversationSummary]: ...
+    async def rename(self, conversation_id: str, title: str) -> None: ...
+    async def delete(self, conversation_id: str) -> bool: ...
+    async def set_router_session(self, conversation_id: str, session_id: str | None) -> None: ...
+    async def begin_turn(self, conversation_id: str, prompt: str) -> int: ...
+    async def complete_turn(
+        self,
+        turn_id: int,
+        messages_json: bytes | str | None,
+        text: str,
+        tool_cards: Sequence[ToolCardRecord] = (),
+        usage: Usage | UsageTotals | None = None,
+        status: FinalStatus = "complete",
+        *,
+        error: str | None = None,
+    ) -> None: ...
+    async def turns(
+        self, conversation_id: str, limit: int | None = None, *, before: int | None = None
+    ) -> list[TurnRecord]: ...
+    async def history(self, conversation_id: str) -> list[ModelMessage]: ...
+    async def delete_last_turn(self, conversation_id: str) -> TurnRecord | None: ...
+    async def truncate_after(self, turn_id: int, *, inclusive: bool = False) -> int: ...
+    async def search(self, query: str, limit: int = 20) -> list[SearchHit]: ...
+    async def export_markdown(self, conversation_id: str) -> str: ...
+    async def export_json(self, conversation_id: str) -> str: ...
+    async def import_json(self, text: str | bytes) -> str: ...
+    async def aclose(self) -> None: ...
+
+
+class AsyncConversationStore:
+    """Runs a `ConversationStore` on one dedicated worker thread; calls are queued in order.
+
+    Cancelling an awaiting task does not undo a call the worker has already started (its write
+    still commits); a call still queued is dropped.
+    """
+
+    def __init__(self, executor: ThreadPoolExecutor, store: ConversationStore) -> None:
+        # Use `open()`: the store must be created on the executor's thread.
+        self._executor = executor
+        self._store = store
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls, path: Path | str, *, clock: Callable[[], float] = time.time
+    ) -> AsyncConversationStore:
+        """Open (creating and migrating if needed) the database on a new worker thread."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conversation-store")
+        loop = asyncio.get_running_loop()
+        try:
+            store = await loop.run_in_executor(
+                executor, functools.partial(ConversationStore, path, clock=clock)
+            )
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(executor, store)
+
+    async def _call(self, fn: Callable[[], _T]) -> _T:
+        if self._closed:
+            raise StoreError("The conversation store is closed.")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def create_conversation(self, model: str, title: str | None = None) -> str:
+        return await self._call(functools.partial(self._store.create_conversation, model, title))
+
+    async def get_conversation(self, conversation_id: str) -> Conversation:
+        return await self._call(functools.partial(self._store.get_conversation, conversation_id))
+
+    async def list_conversations(
+        self, limit: int = 50, offset: int = 0
+    ) -> list[ConversationSummary]:
+        return await self._call(functools.partial(self._store.list_conversations, limit, offset))
+
+    async def rename(self, conversation_id: str, title: str) -> None:
+        await self._call(functools.partial(self._store.rename, conversation_id, title))
+
+    async def delete(self, conversation_id: str) -> bool:
+        return await self._call(functools.partial(self._store.delete, conversation_id))
+
+    async def set_router_session(self, conversation_id: str, session_id: str | None) -> None:
+        await self._call(
+            functools.partial(self._store.set_router_session, conversation_id, session_id)
+        )
+
+    async def begin_turn(self, conversation_id: str, prompt: str) -> int:
+        return await self._call(functools.partial(self._store.begin_turn, conversation_id, prompt))
+
+    async def complete_turn(
+        self,
+        turn_id: int,
+        messages_json: bytes | str | None,
+        text: str,
+        tool_cards: Sequence[ToolCardRecord] = (),
+        usage: Usage | UsageTotals | None = None,
+        status: FinalStatus = "complete",
+        *,
+        error: str | None = None,
+    ) -> None:
+        if messages_json:
+            await import_off_loop(MESSAGE_TYPES)  # the messages are checked before storing
+        await self._call(
+            functools.partial(
+                self._store.complete_turn,
+                turn_id,
+                messages_json,
+                text,
+                tuple(tool_cards),
+                usage,
+                status,
+                error=error,
+            )
+        )
+
+    async def turns(
+        self, conversation_id: str, limit: int | None = None, *, before: int | None = None
+    ) -> list[TurnRecord]:
+        return await self._call(
+            functools.partial(self._store.turns, conversation_id, limit, before=before)
+        )
+
+    async def history(self, conversation_id: str) -> list[ModelMessage]:
+        await import_off_loop(MESSAGE_TYPES)
+        return await self._call(functools.partial(self._store.history, conversation_id))
+
+    async def delete_last_turn(self, conversation_id: str) -> TurnRecord | None:
+        return await self._call(functools.partial(self._store.delete_last_turn, conversation_id))
+
+    async def truncate_after(self, turn_id: int, *, inclusive: bool = False) -> int:
+        return await self._call(
+            functools.partial(self._store.truncate_after, turn_id, inclusive=inclusive)
+        )
+
+    async def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        return await self._call(functools.partial(self._store.search, query, limit))
+
+    async def export_markdown(self, conversation_id: str) -> str:
+        return await self._call(functools.partial(self._store.export_markdown, conversation_id))
+
+    async def export_json(self, conversation_id: str) -> str:
+        return await self._call(functools.partial(self._store.export_json, conversation_id))
+
+    async def import_json(self, text: str | bytes) -> str:
+        await import_off_loop(MESSAGE_TYPES)
+        return await self._call(functools.partial(self._store.import_json, text))
+
+    async def aclose(self) -> None:
+        """Close the database on its thread, then let the worker thread end. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._store.close)
+        finally:
+            # The queue is empty once close() has run, so the thread exits at once.
+            self._executor.shutdown(wait=False)

@@ -1,0 +1,250 @@
+"""SQL-level pieces of the conversation store: rows to records, search, bulk import, checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from desktop.core.agent.events import Usage
+from desktop.core.store.export import ImportedConversation
+from desktop.core.store.records import (
+    DEFAULT_TITLE,
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    Conversation,
+    SearchHit,
+    StoreError,
+    ToolCardRecord,
+    TurnRecord,
+    UsageTotals,
+    format_cost,
+    fts_query,
+    parse_cost,
+    to_datetime,
+    tool_cards_from_json,
+    tool_cards_to_json,
+    truncate_result,
+)
+
+CONVERSATION_COLUMNS = (
+    "id, title, model, created_at, updated_at, router_session_id, turn_count,"
+    " input_tokens, output_tokens, requests, tool_calls, cost"
+)
+TURN_COLUMNS = (
+    "id, prompt, status, reply_text, tool_cards_json, error,"
+    " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at"
+)
+SNIPPET_TOKENS = 12
+
+_TURN_HITS = """
+SELECT t.conversation_pk, t.id, hit.score FROM (
+    SELECT rowid, bm25(turns_fts) AS score FROM turns_fts
+    WHERE turns_fts MATCH ? ORDER BY score LIMIT ?
+) AS hit JOIN turns AS t ON t.id = hit.rowid
+"""
+_TITLE_HITS = """
+SELECT rowid, NULL, bm25(conversations_fts) AS score FROM conversations_fts
+WHERE conversations_fts MATCH ? ORDER BY score LIMIT ?
+"""
+
+
+def search_hits(conn: sqlite3.Connection, query: str, limit: int) -> list[SearchHit]:
+    """Best hit per conversation over titles, prompts and replies, best first (bm25).
+
+    Any input is safe: terms are quoted, the last one matches as a prefix.
+    """
+    match = fts_query(query)
+    if match is None or limit <= 0:
+        return []
+    best = _best_per_conversation(conn, match, limit)
+    if not best:
+        return []
+    found = {
+        pk: (cid, title)
+        for pk, cid, title in conn.execute(
+            f"SELECT pk, id, title FROM conversations WHERE pk IN ({','.join('?' * len(best))})",
+            [pk for pk, _ in best],
+        )
+    }
+    # Snippets only for the hits returned: computing one for every match is the slow part.
+    return [
+        SearchHit(
+            conversation_id=found[pk][0],
+            title=found[pk][1] or DEFAULT_TITLE,
+            snippet=_snippet(conn, match, pk, turn_id),
+            turn_id=turn_id,
+        )
+        for pk, turn_id in best
+    ]
+
+
+def _best_per_conversation(
+    conn: sqlite3.Connection, match: str, limit: int
+) -> list[tuple[int, int | None]]:
+    """(conversation pk, turn id or None for the title) of the best hits, best first.
+
+    Ranks only the top `depth` matches of each index (ranking every match is what costs), and
+    trusts a conversation's place only if its score is no worse than the last one fetched from
+    an index that had more matches; when that leaves too few, it looks deeper.
+    """
+    depth = max(4 * limit, 64)
+    while True:
+        turn_rows = conn.execute(_TURN_HITS, (match, depth)).fetchall()
+        title_rows = conn.execute(_TITLE_HITS, (match, depth)).fetchall()
+        cutoff = math.inf
+        for rows in (turn_rows, title_rows):
+            if len(rows) == depth:  # there may be more, all scoring no better than the last
+                cutoff = min(cutoff, rows[-1][2])
+        best: dict[int, tuple[float, int | None]] = {}
+        for pk, turn_id, score in sorted(turn_rows + title_rows, key=_hit_order):
+            if score <= cutoff:
+                best.setdefault(pk, (score, turn_id))
+        if len(best) >= limit or cutoff == math.inf:
+            return [(pk, turn_id) for pk, (_, turn_id) in list(best.items())[:limit]]
+        depth *= 4
+
+
+def _hit_order(row: Sequence[Any]) -> tuple[float, int]:
+    # Best score first (bm25 is lower for better); on a tie the title, then the earlier turn.
+    return (row[2], row[1] or 0)
+
+
+def _snippet(conn: sqlite3.Connection, match: str, pk: int, turn_id: int | None) -> str:
+    table, rowid = ("conversations_fts", pk) if turn_id is None else ("turns_fts", turn_id)
+    row = conn.execute(
+        f"SELECT snippet({table}, -1, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table}"
+        f" WHERE {table} MATCH ? AND rowid = ?",
+        (HIGHLIGHT_START, HIGHLIGHT_END, match, rowid),
+    ).fetchone()
+    return "" if row is None or row[0] is None else str(row[0])
+
+
+def insert_imported(
+    conn: sqlite3.Connection, conversation_id: str, imported: ImportedConversation, now: float
+) -> None:
+    meta = imported.conversation
+    cursor = conn.execute(
+        "INSERT INTO conversations (id, title, model, created_at, updated_at, turn_count,"
+        " input_tokens, output_tokens, requests, tool_calls, cost)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conversation_id,
+            meta.title,
+            meta.model,
+            meta.created_at,
+            now,  # an import is new activity: it shows at the top of the list
+            len(imported.turns),
+            *usage_columns(meta.usage),
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO turns (conversation_pk, prompt, status, messages_json, reply_text,"
+        " tool_cards_json, error, input_tokens, output_tokens, requests, tool_calls, cost,"
+        " created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                cursor.lastrowid,
+                t.prompt,
+                t.status,
+                t.messages_json,
+                None if t.status == "pending" else t.text,
+                tool_cards_to_json(t.tool_cards),
+                t.error,
+                *usage_columns(t.usage),
+                t.created_at,
+                t.completed_at,
+            )
+            for t in imported.turns
+        ],
+    )
+
+
+def describe_error(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "The conversation database is busy (another copy of the app?); try again."
+    if "full" in text:
+        return "The disk is full: the conversation could not be saved."
+    return f"The conversation database failed: {text}."
+
+
+def checked_messages(messages_json: bytes | str | None) -> str | None:
+    """The messages as stored text, after proving they load (so `history()` never breaks).
+
+    Empty (b"", what the chat session sends for a turn without messages) is stored as NULL.
+    """
+    if not messages_json:
+        return None
+    from pydantic_ai.messages import ModelMessagesTypeAdapter  # heavy: see store_sync.history
+
+    try:
+        ModelMessagesTypeAdapter.validate_json(messages_json)
+    except ValidationError as exc:
+        raise StoreError("The turn's messages are not valid pydantic-ai messages.") from exc
+    if isinstance(messages_json, bytes):
+        return messages_json.decode()
+    return messages_json
+
+
+def usage_totals(usage: Usage | UsageTotals | None) -> UsageTotals:
+    if usage is None:
+        return UsageTotals()
+    return UsageTotals(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        requests=usage.requests,
+        tool_calls=usage.tool_calls,
+        cost=usage.cost,
+    )
+
+
+def usage_columns(usage: UsageTotals) -> tuple[int, int, int, int, str | None]:
+    return (
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.requests,
+        usage.tool_calls,
+        format_cost(usage.cost),
+    )
+
+
+def bounded_card(card: ToolCardRecord) -> ToolCardRecord:
+    text = truncate_result(card.result_text)
+    if text is card.result_text:
+        return card
+    return dataclasses.replace(card, result_text=text)
+
+
+def conversation_from_row(row: Sequence[Any]) -> Conversation:
+    (cid, title, model, created, updated, session, count, i, o, r, t, cost) = row
+    return Conversation(
+        id=cid,
+        title=title if title is not None else DEFAULT_TITLE,
+        model=model,
+        created_at=to_datetime(created),
+        updated_at=to_datetime(updated),
+        router_session_id=session,
+        usage=UsageTotals(i, o, r, t, parse_cost(cost)),
+        turn_count=count,
+    )
+
+
+def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
+    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, completed) = row
+    return TurnRecord(
+        id=tid,
+        conversation_id=conversation_id,
+        prompt=prompt,
+        status=status,
+        text=text or "",
+        tool_cards=tool_cards_from_json(cards),
+        error=error,
+        usage=UsageTotals(i, o, r, t, parse_cost(cost)),
+        created_at=to_datetime(created),
+        completed_at=None if completed is None else to_datetime(completed),
+    )

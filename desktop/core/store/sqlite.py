@@ -1,0 +1,424 @@
+"""The synchronous conversation store: one sqlite3 connection, used on the thread that opened it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from pydantic import ValidationError
+
+from desktop.core.agent.events import Usage
+from desktop.core.store.export import (
+    ExportedTurn,
+    ImportedConversation,
+    parse_export,
+    render_json,
+    render_markdown,
+)
+from desktop.core.store.records import (
+    DEFAULT_TITLE,
+    FINAL_STATUSES,
+    Conversation,
+    ConversationSummary,
+    FinalStatus,
+    NotFoundError,
+    SearchHit,
+    StoreError,
+    ToolCardRecord,
+    TurnRecord,
+    UsageTotals,
+    clean_title,
+    derive_title,
+    parse_cost,
+    to_datetime,
+    tool_cards_to_json,
+)
+from desktop.core.store.rows import (
+    CONVERSATION_COLUMNS,
+    TURN_COLUMNS,
+    bounded_card,
+    checked_messages,
+    conversation_from_row,
+    describe_error,
+    insert_imported,
+    search_hits,
+    turn_from_row,
+    usage_columns,
+    usage_totals,
+)
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
+from desktop.core.store.schema import connect, migrate
+
+
+class ConversationStore:
+    """Conversations and their turns in one SQLite file (WAL, foreign keys, FTS5 search).
+
+    Every public method is one transaction. The connection keeps sqlite3's `check_same_thread`:
+    use the store only on the thread that created it (`AsyncConversationStore` does this for you).
+    """
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._last_time = 0.0
+        self._conn: sqlite3.Connection | None = None
+        self._thread = threading.get_ident()
+        conn = connect(path)
+        try:
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        try:
+            conn.execute("PRAGMA optimize")
+        except sqlite3.Error:
+            pass  # only a query-planner hint; closing matters more
+        finally:
+            conn.close()
+
+    # -- conversations -----------------------------------------------------------------------
+
+    def create_conversation(self, model: str, title: str | None = None) -> str:
+        conversation_id = uuid.uuid4().hex
+        with self._write() as conn:
+            now = self._now()
+            conn.execute(
+                "INSERT INTO conversations (id, title, model, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, None if title is None else clean_title(title), model, now, now),
+            )
+        return conversation_id
+
+    def get_conversation(self, conversation_id: str) -> Conversation:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?",
+                (conversation_id,),
+            ).fetchone()
+        if row is None:
+            raise NotFoundError("This conversation no longer exists.")
+        return conversation_from_row(row)
+
+    def list_conversations(self, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
+        """Newest activity first (a new or answered turn counts as activity, a rename does not)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, title, updated_at, turn_count FROM conversations"
+                " ORDER BY updated_at DESC, pk DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [
+            ConversationSummary(
+                id=r[0], title=r[1] or DEFAULT_TITLE, updated_at=to_datetime(r[2]), turn_count=r[3]
+            )
+            for r in rows
+        ]
+
+    def count_conversations(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        title = clean_title(title)
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id)
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError("This conversation no longer exists.")
+
+    def set_router_session(self, conversation_id: str, session_id: str | None) -> None:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE conversations SET router_session_id = ? WHERE id = ?",
+                (session_id, conversation_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError("This conversation no longer exists.")
+
+    def delete(self, conversation_id: str) -> bool:
+        """Delete the conversation and its turns; False if it did not exist."""
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            return cursor.rowcount > 0
+
+    # -- turns -------------------------------------------------------------------------------
+
+    def begin_turn(self, conversation_id: str, prompt: str) -> int:
+        """Commit the prompt as a pending turn before the agent runs; returns the turn id."""
+        if not prompt.strip():
+            raise StoreError("A prompt cannot be empty.")
+        with self._write() as conn:
+            pk, title = self._conversation_key(conn, conversation_id)
+            now = self._now()
+            cursor = conn.execute(
+                "INSERT INTO turns (conversation_pk, prompt, created_at) VALUES (?, ?, ?)",
+                (pk, prompt, now),
+            )
+            conn.execute(
+                "UPDATE conversations SET turn_count = turn_count + 1, updated_at = ?,"
+                " title = ? WHERE pk = ?",
+                (now, title if title is not None else derive_title(prompt), pk),
+            )
+            turn_id = cursor.lastrowid
+        assert turn_id is not None
+        return turn_id
+
+    def complete_turn(
+        self,
+        turn_id: int,
+        messages_json: bytes | str | None,
+        text: str,
+        tool_cards: Sequence[ToolCardRecord] = (),
+        usage: Usage | UsageTotals | None = None,
+        status: FinalStatus = "complete",
+        *,
+        error: str | None = None,
+    ) -> None:
+        """Store the reply of a pending turn (finished, stopped or failed) and add its usage.
+
+        `messages_json` is `ModelMessagesTypeAdapter.dump_json(result.new_messages())`; it is
+        validated here so that a bad value can never break `history()` later.
+        """
+        if status not in FINAL_STATUSES:
+            raise StoreError(f"A turn cannot be completed with status {status!r}.")
+        stored_messages = checked_messages(messages_json)
+        turn_usage = usage_totals(usage)
+        cards = [bounded_card(card) for card in tool_cards]
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT conversation_pk, status FROM turns WHERE id = ?", (turn_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError("This turn no longer exists.")
+            if row[1] != "pending":
+                raise StoreError(f"Turn {turn_id} is already {row[1]}.")
+            now = self._now()
+            conn.execute(
+                "UPDATE turns SET status = ?, messages_json = ?, reply_text = ?,"
+                " tool_cards_json = ?, error = ?, input_tokens = ?, output_tokens = ?,"
+                " requests = ?, tool_calls = ?, cost = ?, completed_at = ? WHERE id = ?",
+                (
+                    status,
+                    stored_messages,
+                    text,
+                    tool_cards_to_json(cards),
+                    error,
+                    *usage_columns(turn_usage),
+                    now,
+                    turn_id,
+                ),
+            )
+            self._add_usage(conn, row[0], turn_usage, now)
+
+    def turns(
+        self, conversation_id: str, limit: int | None = None, *, before: int | None = None
+    ) -> list[TurnRecord]:
+        """The newest `limit` turns (all if None) older than turn `before`, oldest first."""
+        with self._read() as conn:
+            pk, _ = self._conversation_key(conn, conversation_id)
+            rows = conn.execute(
+                f"SELECT {TURN_COLUMNS} FROM turns WHERE conversation_pk = ? AND id < ?"
+                " ORDER BY id DESC LIMIT ?",
+                (pk, before if before is not None else 2**63 - 1, -1 if limit is None else limit),
+            ).fetchall()
+        return [turn_from_row(conversation_id, row) for row in reversed(rows)]
+
+    def history(self, conversation_id: str) -> list[ModelMessage]:
+        """The pydantic-ai message history to continue the conversation with.
+
+        The stored messages of every turn that holds at least one model response, in order,
+        repaired by `pydantic_ai.messages.repair_messages` (a stopped turn's unanswered tool
+        calls are closed out so that a new prompt is accepted). Pending turns and turns that
+        never got a response (failed before the model answered, stopped at once) are shown to
+        the user but left out: the model does not see a question nobody answered.
+        """
+        # pydantic-ai's message types weigh ~50 MB: loaded when a conversation is continued,
+        # not when the store opens (see desktop.core.lazy_imports).
+        from pydantic_ai.messages import ModelMessagesTypeAdapter, ModelResponse, repair_messages
+
+        with self._read() as conn:
+            pk, _ = self._conversation_key(conn, conversation_id)
+            rows = conn.execute(
+                "SELECT messages_json FROM turns WHERE conversation_pk = ?"
+                " AND status != 'pending' AND messages_json IS NOT NULL ORDER BY id",
+                (pk,),
+            ).fetchall()
+        messages: list[ModelMessage] = []
+        for (stored,) in rows:
+            try:
+                turn_messages = ModelMessagesTypeAdapter.validate_json(stored)
+            except ValidationError as exc:
+                raise StoreError("A stored reply of this conversation cannot be read.") from exc
+            if any(isinstance(m, ModelResponse) for m in turn_messages):
+                messages.extend(turn_messages)
+        return repair_messages(messages)
+
+    def delete_last_turn(self, conversation_id: str) -> TurnRecord | None:
+        """Remove the newest turn (to regenerate it or edit its prompt); returns what it was."""
+        with self._write() as conn:
+            pk, _ = self._conversation_key(conn, conversation_id)
+            row = conn.execute(
+                f"SELECT {TURN_COLUMNS} FROM turns WHERE conversation_pk = ?"
+                " ORDER BY id DESC LIMIT 1",
+                (pk,),
+            ).fetchone()
+            if row is None:
+                return None
+            self._delete_turns(conn, pk, "id = ?", (row[0],))
+        return turn_from_row(conversation_id, row)
+
+    def truncate_after(self, turn_id: int, *, inclusive: bool = False) -> int:
+        """Delete the turns after `turn_id` (and it too if `inclusive`); returns how many."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT conversation_pk FROM turns WHERE id = ?", (turn_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError("This turn no longer exists.")
+            op = ">=" if inclusive else ">"
+            return self._delete_turns(conn, row[0], f"id {op} ?", (turn_id,))
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Best hit per conversation over titles, prompts and replies, best first (bm25).
+
+        Any input is safe: terms are quoted, the last one matches as a prefix.
+        """
+        with self._read() as conn:
+            return search_hits(conn, query, limit)
+
+    # -- export / import ---------------------------------------------------------------------
+
+    def export_markdown(self, conversation_id: str) -> str:
+        conversation, turns = self._export_data(conversation_id)
+        return render_markdown(conversation, [t.record for t in turns])
+
+    def export_json(self, conversation_id: str) -> str:
+        conversation, turns = self._export_data(conversation_id)
+        return render_json(conversation, turns, exported_at=to_datetime(self._clock()))
+
+    def import_json(self, text: str | bytes) -> str:
+        """Create a new conversation (new id, no router session) from `export_json` output."""
+        imported = parse_export(text)
+        return self._insert_imported(imported)
+
+    def _export_data(self, conversation_id: str) -> tuple[Conversation, list[ExportedTurn]]:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {CONVERSATION_COLUMNS}, pk FROM conversations WHERE id = ?",
+                (conversation_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError("This conversation no longer exists.")
+            turn_rows = conn.execute(
+                f"SELECT {TURN_COLUMNS}, messages_json FROM turns"
+                " WHERE conversation_pk = ? ORDER BY id",
+                (row[-1],),
+            ).fetchall()
+        return conversation_from_row(row[:-1]), [
+            ExportedTurn(record=turn_from_row(conversation_id, r[:-1]), messages_json=r[-1])
+            for r in turn_rows
+        ]
+
+    def _insert_imported(self, imported: ImportedConversation) -> str:
+        conversation_id = uuid.uuid4().hex
+        with self._write() as conn:
+            insert_imported(conn, conversation_id, imported, self._now())
+        return conversation_id
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        # Strictly increasing within this store, so "newest first" never ties or runs backwards.
+        self._last_time = max(self._clock(), self._last_time + 1e-6)
+        return self._last_time
+
+    @staticmethod
+    def _conversation_key(conn: sqlite3.Connection, conversation_id: str) -> tuple[int, str | None]:
+        row = conn.execute(
+            "SELECT pk, title FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("This conversation no longer exists.")
+        return int(row[0]), row[1]
+
+    def _add_usage(self, conn: sqlite3.Connection, pk: int, usage: UsageTotals, now: float) -> None:
+        row = conn.execute(
+            "SELECT input_tokens, output_tokens, requests, tool_calls, cost"
+            " FROM conversations WHERE pk = ?",
+            (pk,),
+        ).fetchone()
+        total = UsageTotals(row[0], row[1], row[2], row[3], parse_cost(row[4])) + usage
+        conn.execute(
+            "UPDATE conversations SET input_tokens = ?, output_tokens = ?, requests = ?,"
+            " tool_calls = ?, cost = ?, updated_at = ? WHERE pk = ?",
+            (*usage_columns(total), now, pk),
+        )
+
+    def _delete_turns(
+        self, conn: sqlite3.Connection, pk: int, condition: str, params: tuple[object, ...]
+    ) -> int:
+        # Usage totals stay: the tokens of a deleted turn were spent all the same.
+        cursor = conn.execute(
+            f"DELETE FROM turns WHERE conversation_pk = ? AND {condition}", (pk, *params)
+        )
+        conn.execute(
+            "UPDATE conversations SET turn_count = turn_count - ?, updated_at = ? WHERE pk = ?",
+            (cursor.rowcount, self._now(), pk),
+        )
+        return cursor.rowcount
+
+    def _connection(self) -> sqlite3.Connection:
+        if threading.get_ident() != self._thread:
+            # sqlite3 would refuse too, but as a database error that reads like corruption.
+            raise StoreError("The conversation store was used from another thread.")
+        if self._conn is None:
+            raise StoreError("The conversation store is closed.")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front: no deadlock upgrading a read lock later.
+        with self._transaction("BEGIN IMMEDIATE") as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        # A read transaction: multi-statement reads see one snapshot even with another writer.
+        with self._transaction("BEGIN") as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        try:
+            conn.execute(begin)
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(describe_error(exc)) from exc
+            raise

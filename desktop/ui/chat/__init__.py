@@ -1,0 +1,3 @@
+"""The chat column: the controller that bridges core events to Qt, the view, message widgets, tool
+cards, Markdown.
+"""

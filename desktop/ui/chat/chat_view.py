@@ -1,0 +1,422 @@
+"""The conversation on screen: a column of message widgets that follows the stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
+from desktop.core.conversations.transcript import (
+    AssistantItem,
+    ErrorItem,
+    HistoryItem,
+    ToolCallItem,
+    UserItem,
+)
+from desktop.core.errors import ErrorKind
+from desktop.ui.chat.message_widget import (
+    AssistantMessageWidget,
+    ErrorWidget,
+    NoticeWidget,
+    UserMessageWidget,
+    plain_label,
+)
+from desktop.ui.chat.tool_card import ToolCardWidget
+from desktop.ui.links import UrlOpener
+
+COLUMN_MAX_WIDTH = 860
+# A past conversation shows its newest entries; earlier ones are built when scrolled to (or
+# asked for), so a long history opens fast and costs memory only for what was looked at.
+HISTORY_PAGE = 40
+REVEAL_MARGIN_PX = 12  # space above an entry brought to the top
+LOAD_EARLIER_THRESHOLD_PX = 48
+FOLLOW_THRESHOLD_PX = 24
+SUGGESTIONS = (
+    "List my running sandboxes",
+    "Start a sandbox from the base template",
+    "Show the logs of my newest sandbox",
+)
+
+EntryWidget = (
+    UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
+)
+
+
+class _EmptyState(QWidget):
+    """What a new chat shows: a greeting and a few things to ask."""
+
+    suggestion_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        title = plain_label("What should we do with your sandboxes?", "emptyTitle", self)
+        subtitle = plain_label(
+            "The agent lists, starts, pauses and inspects your E2B sandboxes for you.",
+            "emptySubtitle",
+            self,
+        )
+        subtitle.setWordWrap(True)
+        for label in (title, subtitle):
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 96, 0, 24)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addSpacing(16)
+        for text in SUGGESTIONS:
+            button = QPushButton(text, self)
+            button.setObjectName("suggestionButton")
+            button.setAccessibleName(f"Suggestion: {text}")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _=False, t=text: self.suggestion_chosen.emit(t))
+            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+
+
+class ChatView(QScrollArea):
+    """User messages, replies (streamed), tool cards, errors and notices, in order.
+
+    The view only renders: it is told what happened (by the window, from the controller's
+    signals) and never talks to the agent. Streaming appends to the last reply only; the rest
+    of the column is not laid out again. It keeps to the bottom while the user is there and
+    leaves the scroll position alone once they scroll up to read.
+    """
+
+    suggestion_chosen = Signal(str)
+    regenerate_requested = Signal()
+    edit_last_requested = Signal()
+
+    def __init__(
+        self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatView")
+        self.setAccessibleName("Conversation")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Focusable so the keyboard can scroll it (Page Up/Down, Home/End).
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._url_opener = url_opener
+        self._entries: list[EntryWidget] = []
+        self._streaming: AssistantMessageWidget | None = None
+        self._cards: dict[str, ToolCardWidget] = {}
+        self._follow = True
+        self._older: list[HistoryItem] = []
+        self._anchor_from_bottom: int | None = None
+        self._revealed: QWidget | None = None  # kept at the top until the user scrolls
+        self._turn_actions_wanted = False
+
+        canvas = self._canvas = QWidget(self)
+        canvas.setObjectName("chatCanvas")
+        self._column = QWidget(canvas)
+        self._column.setObjectName("chatColumn")
+        self._column.setMaximumWidth(COLUMN_MAX_WIDTH)
+        self._column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._layout = QVBoxLayout(self._column)
+        self._layout.setContentsMargins(24, 20, 24, 20)
+        self._layout.setSpacing(14)
+        self._earlier_button = QPushButton(self._column)
+        self._earlier_button.setObjectName("showEarlierButton")
+        self._earlier_button.setAccessibleName("Show earlier messages")
+        self._earlier_button.clicked.connect(self._on_earlier_button_clicked)
+        self._earlier_button.hide()
+        self._layout.addWidget(self._earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._empty = _EmptyState(self._column)
+        self._empty.suggestion_chosen.connect(self.suggestion_chosen)
+        self._layout.addWidget(self._empty)
+        self._turn_actions = self._build_turn_actions()
+        self._layout.addWidget(self._turn_actions)
+        self._layout.addStretch(1)
+        row = QHBoxLayout(canvas)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addStretch(0)
+        row.addWidget(self._column, 1)
+        row.addStretch(0)
+        self.setWidget(canvas)
+
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_scrollbar_range_changed)
+        bar.valueChanged.connect(self._on_scrollbar_value_changed)
+        bar.actionTriggered.connect(self._on_scrollbar_action_triggered)
+
+    def _build_turn_actions(self) -> QWidget:
+        """Under the last reply: ask it again, or edit the message that asked it."""
+        row = QWidget(self._column)
+        row.setObjectName("turnActions")
+        self.regenerate_button = QPushButton("Regenerate", row)
+        self.regenerate_button.setObjectName("regenerateButton")
+        self.regenerate_button.setAccessibleName("Regenerate the last reply")
+        self.regenerate_button.setToolTip("Ask your last message again (Ctrl+R)")
+        self.regenerate_button.clicked.connect(self.regenerate_requested)
+        self.edit_last_button = QPushButton("Edit message", row)
+        self.edit_last_button.setObjectName("editLastButton")
+        self.edit_last_button.setAccessibleName("Edit your last message")
+        self.edit_last_button.setToolTip(
+            "Change your last message and send it again (Up in an empty message box)"
+        )
+        self.edit_last_button.clicked.connect(self.edit_last_requested)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.regenerate_button)
+        layout.addWidget(self.edit_last_button)
+        layout.addStretch(1)
+        row.hide()
+        return row
+
+    def set_turn_actions_visible(self, visible: bool) -> None:
+        """Offer Regenerate / Edit under the last turn (when there is one and nothing runs)."""
+        self._turn_actions_wanted = visible
+        self._update_turn_actions()
+
+    def _update_turn_actions(self) -> None:
+        self._turn_actions.setVisible(self._turn_actions_wanted and bool(self._entries))
+
+    @property
+    def turn_actions_shown(self) -> bool:
+        return not self._turn_actions.isHidden()
+
+    def last_prompt(self) -> str | None:
+        """The text of the newest user message on screen (or not built yet)."""
+        for entry in reversed(self._entries):
+            if isinstance(entry, UserMessageWidget):
+                return entry.text
+        for record in reversed(self._older):
+            if isinstance(record, UserItem):
+                return record.text
+        return None
+
+    # -- reading -----------------------------------------------------------------------------
+    def entries(self) -> list[EntryWidget]:
+        return list(self._entries)
+
+    def items(self) -> list[HistoryItem]:
+        """The conversation as records (what `load_history` takes), shown or not yet."""
+        return [*self._older, *(entry.record() for entry in self._entries)]
+
+    @property
+    def earlier_count(self) -> int:
+        """Entries of a loaded history not built yet (above the first one shown)."""
+        return len(self._older)
+
+    def tool_card(self, call_id: str) -> ToolCardWidget | None:
+        return self._cards.get(call_id)
+
+    @property
+    def streaming_message(self) -> AssistantMessageWidget | None:
+        return self._streaming
+
+    @property
+    def is_following(self) -> bool:
+        """True while the view sticks to the newest content."""
+        return self._follow
+
+    # -- writing -----------------------------------------------------------------------------
+    def add_user_message(self, text: str) -> UserMessageWidget:
+        self._end_stretch()
+        widget = UserMessageWidget(text, self._column)
+        self._add(widget)
+        self.scroll_to_bottom()  # the user just sent something: show it and what follows
+        return widget
+
+    def append_assistant_text(self, text: str) -> None:
+        """Streamed text: goes into the reply being written, started here if needed."""
+        if not text:
+            return
+        if self._streaming is None:
+            self._streaming = AssistantMessageWidget(
+                url_opener=self._url_opener, parent=self._column
+            )
+            self._add(self._streaming)
+        self._streaming.append(text)
+
+    def add_tool_call(self, started: ToolCallStarted) -> ToolCardWidget:
+        self._end_stretch()
+        card = ToolCardWidget(started, url_opener=self._url_opener, parent=self._column)
+        self._cards[started.call_id] = card
+        self._add(card)
+        return card
+
+    def finish_tool_call(self, finished: ToolCallFinished) -> None:
+        card = self._cards.get(finished.call_id)
+        if card is None:  # a result without a start: still show it
+            card = self.add_tool_call(ToolCallStarted(finished.call_id, finished.tool_name, {}, ()))
+        card.finish(finished)
+
+    def add_error(self, message: str, kind: ErrorKind | None = None) -> ErrorWidget:
+        self._end_stretch()
+        widget = ErrorWidget(message, kind, self._column)
+        self._add(widget)
+        return widget
+
+    def add_notice(self, text: str) -> NoticeWidget:
+        self._end_stretch()
+        widget = NoticeWidget(text, self._column)
+        self._add(widget)
+        return widget
+
+    def end_turn(self) -> None:
+        """The turn is over: finish the reply and mark calls that never returned."""
+        self._end_stretch()
+        for card in self._cards.values():
+            if card.is_running:
+                card.interrupt()
+
+    def clear(self) -> None:
+        self._streaming = None
+        self._cards.clear()
+        for entry in self._entries:
+            self._layout.removeWidget(entry)
+            entry.hide()
+            entry.deleteLater()
+        self._entries.clear()
+        self._older = []
+        self._anchor_from_bottom = None
+        self._revealed = None
+        self._update_earlier_button()
+        self._update_turn_actions()
+        self._empty.show()
+        self._follow = True
+
+    def load_history(self, items: Iterable[HistoryItem]) -> None:
+        """Show a past conversation, replacing what is shown; the newest entries first."""
+        self.clear()
+        records = list(items)
+        split = max(0, len(records) - HISTORY_PAGE)
+        self._older = records[:split]
+        self._canvas.setUpdatesEnabled(False)
+        try:
+            for record in records[split:]:
+                self._add(self._make_widget(record))
+        finally:
+            self._canvas.setUpdatesEnabled(True)
+        self._update_earlier_button()
+        self.scroll_to_bottom()
+
+    def show_earlier(self, count: int = HISTORY_PAGE) -> int:
+        """Build up to `count` more entries above the first one; what is on screen stays put."""
+        if not self._older:
+            return 0
+        page = self._older[-count:]
+        del self._older[-count:]
+        bar = self.verticalScrollBar()
+        self._anchor_from_bottom = bar.maximum() - bar.value()
+        self._follow = False
+        index = self._layout.indexOf(self._entries[0] if self._entries else self._turn_actions)
+        widgets = [self._make_widget(record) for record in page]
+        for offset, widget in enumerate(widgets):
+            self._layout.insertWidget(index + offset, widget)
+        self._entries[0:0] = widgets
+        self._empty.hide()
+        self._update_earlier_button()
+        self._update_turn_actions()
+        return len(widgets)
+
+    def reveal(self, index: int) -> bool:
+        """Bring entry `index` of the history shown last (counting earlier entries not built
+        yet) to the top of the view, e.g. the turn a search found; False if there is none."""
+        if index < len(self._older):
+            self.show_earlier(len(self._older) - index)
+        position = index - len(self._older)
+        if not 0 <= position < len(self._entries):
+            return False
+        self._revealed = self._entries[position]
+        self._anchor_from_bottom = None
+        self._follow = False
+        self._scroll_to_revealed()
+        for entry in self._entries:
+            if isinstance(entry, UserMessageWidget) and entry.is_marked:
+                entry.set_marked(False)
+        if isinstance(self._revealed, UserMessageWidget):
+            self._revealed.set_marked(True)  # until the conversation is shown again
+        return True
+
+    def _scroll_to_revealed(self) -> None:
+        target = self._revealed
+        if target is not None:
+            top = target.mapTo(self._canvas, QPoint(0, 0)).y()
+            self.verticalScrollBar().setValue(max(0, top - REVEAL_MARGIN_PX))
+
+    def _update_earlier_button(self) -> None:
+        self._earlier_button.setText(f"Show earlier messages ({len(self._older)})")
+        self._earlier_button.setVisible(bool(self._older))
+
+    def _on_earlier_button_clicked(self) -> None:
+        self.show_earlier()
+
+    def _make_widget(self, item: HistoryItem) -> EntryWidget:
+        if isinstance(item, UserItem):
+            return UserMessageWidget(item.text, self._column)
+        if isinstance(item, AssistantItem):
+            return AssistantMessageWidget(
+                item.text, url_opener=self._url_opener, parent=self._column
+            )
+        if isinstance(item, ToolCallItem):
+            card = ToolCardWidget(item.started, url_opener=self._url_opener, parent=self._column)
+            card.finish(
+                item.finished
+                or ToolCallFinished(
+                    item.started.call_id, item.started.tool_name, "interrupted", ""
+                ),
+                elapsed=item.elapsed if item.elapsed is not None else 0,
+            )
+            self._cards[item.started.call_id] = card
+            return card
+        if isinstance(item, ErrorItem):
+            return ErrorWidget(item.message, item.kind, self._column)
+        return NoticeWidget(item.text, self._column)
+
+    def _add(self, widget: EntryWidget) -> None:
+        self._empty.hide()
+        self._entries.append(widget)
+        # Before the turn actions and the stretch.
+        self._layout.insertWidget(self._layout.indexOf(self._turn_actions), widget)
+        if self._turn_actions_wanted and self._turn_actions.isHidden():
+            self._update_turn_actions()
+
+    def _end_stretch(self) -> None:
+        if self._streaming is not None:
+            self._streaming.finish()
+            self._streaming = None
+
+    # -- following the stream ----------------------------------------------------------------
+    def scroll_to_bottom(self) -> None:
+        self._follow = True
+        self._anchor_from_bottom = None
+        self._revealed = None
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _on_scrollbar_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._revealed is not None:  # entries are still being laid out: keep it in place
+            self._scroll_to_revealed()
+        elif self._anchor_from_bottom is not None:  # entries were added above: keep the view
+            self.verticalScrollBar().setValue(maximum - self._anchor_from_bottom)
+        elif self._follow:
+            self.verticalScrollBar().setValue(maximum)
+
+    def _on_scrollbar_action_triggered(self, _action: int) -> None:
+        # The user scrolls: stop holding the view, and build earlier entries near the top.
+        self._anchor_from_bottom = None
+        self._revealed = None
+        bar = self.verticalScrollBar()
+        if self._older and bar.sliderPosition() <= LOAD_EARLIER_THRESHOLD_PX:
+            QTimer.singleShot(0, self, self.show_earlier)
+
+    def _on_scrollbar_value_changed(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - FOLLOW_THRESHOLD_PX
+
+
+__all__ = ["ChatView", "EntryWidget"]

@@ -1,0 +1,254 @@
+"""The widgets for one entry of the conversation: the user's text, a reply, an error, a notice."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QResizeEvent, QTextOption
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.conversations.transcript import AssistantItem, ErrorItem, NoticeItem, UserItem
+from desktop.core.errors import ErrorKind
+from desktop.ui.chat.highlighter import CodeHighlighter
+from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
+from desktop.ui.chat.text_view import TextView
+from desktop.ui.links import UrlOpener
+
+BUBBLE_SHARE = 0.8  # of the chat column a user's bubble may take
+BUBBLE_PADDING_X = 14
+# A streamed reply re-renders at most this often relative to its last render's cost, so a
+# pathological tail (a huge table) slows its own updates rather than the whole UI.
+RENDER_COST_FACTOR = 3.0
+# New text parsed per render step while streaming: a reply that arrives in one burst is shown
+# over a few frames instead of freezing the window while all of it is laid out.
+RENDER_BUDGET_CHARS = 6_000
+
+
+def plain_label(text: str, object_name: str, parent: QWidget | None = None) -> QLabel:
+    """A label that shows text as text: Qt would otherwise guess and render HTML."""
+    label = QLabel(parent)
+    label.setObjectName(object_name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+class UserMessageWidget(QWidget):
+    """What the person typed, as plain text in a bubble on the right (a light QLabel)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("userMessage")
+        self._text = text
+        self._bubble = QFrame(self)
+        self._bubble.setObjectName("userBubble")
+        self.label = plain_label(text, "userText", self._bubble)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.label.setAccessibleName("Your message")
+        self.label.setAccessibleDescription(text[:500])
+        bubble_layout = QVBoxLayout(self._bubble)
+        bubble_layout.setContentsMargins(BUBBLE_PADDING_X, 9, BUBBLE_PADDING_X, 9)
+        bubble_layout.addWidget(self.label)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addStretch(1)
+        layout.addWidget(self._bubble)
+        self._natural_width = 0
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def record(self) -> UserItem:
+        return UserItem(self._text)
+
+    def set_marked(self, marked: bool) -> None:
+        """Outline the bubble: the message a search led to."""
+        self._bubble.setProperty("marked", marked)
+        self._bubble.style().unpolish(self._bubble)
+        self._bubble.style().polish(self._bubble)
+
+    @property
+    def is_marked(self) -> bool:
+        return bool(self._bubble.property("marked"))
+
+    def _measure(self) -> int:
+        metrics = QFontMetrics(self.label.font())
+        lines = self._text.split("\n", 200)[:200]
+        return max((metrics.horizontalAdvance(line) for line in lines), default=0) + 2
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        if not self._natural_width:
+            self._natural_width = self._measure()  # after the style sheet set the font
+        limit = int(event.size().width() * BUBBLE_SHARE) - 2 * BUBBLE_PADDING_X
+        width = max(40, min(self._natural_width, limit))
+        if self.label.width() != width:
+            self.label.setFixedWidth(width)
+        super().resizeEvent(event)
+
+
+class AssistantMessageWidget(QWidget):
+    """A stretch of the agent's reply, rendered as markdown while it streams in."""
+
+    def __init__(
+        self, text: str = "", *, url_opener: UrlOpener | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("assistantMessage")
+        self.document = SafeTextDocument()
+        self.document.setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignLeft))
+        self._renderer = MarkdownRenderer(self.document)
+        self._highlighter = CodeHighlighter(self.document)
+        self.view = TextView(
+            self.document,
+            url_opener=url_opener,
+            code_blocks=self._renderer.code_blocks,
+            parent=self,
+        )
+        self.view.setObjectName("assistantText")
+        self.view.setAccessibleName("Agent reply")
+        copy_message = QAction("Copy message as markdown", self.view)
+        copy_message.triggered.connect(self.copy_to_clipboard)
+        self.view.addAction(copy_message)
+
+        self.copy_button = QToolButton(self)
+        self.copy_button.setObjectName("copyMessageButton")
+        self.copy_button.setText("Copy")
+        self.copy_button.setToolTip("Copy this reply as markdown")
+        self.copy_button.setAccessibleName("Copy reply")
+        self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.copy_button.clicked.connect(self.copy_to_clipboard)
+        footer = QHBoxLayout()
+        footer.setContentsMargins(4, 0, 0, 0)
+        footer.addWidget(self.copy_button)
+        footer.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.view)
+        layout.addLayout(footer)
+
+        self._text = text
+        self._pending = False
+        self._last_render = 0.0
+        self._last_cost = 0.0
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.timeout.connect(self._on_render_timer_timeout)
+        self._finished = bool(text)
+        if text:
+            self._renderer.set_source(text)
+        self._update_copy_button()
+
+    @property
+    def text(self) -> str:
+        """The reply's markdown source, everything received so far."""
+        return self._text
+
+    def record(self) -> AssistantItem:
+        return AssistantItem(self.text)
+
+    def plain_text(self) -> str:
+        """What is on screen once everything received is rendered, as plain text."""
+        self._render(budget=None)
+        return self.document.toPlainText()
+
+    def append(self, text: str) -> None:
+        """Add streamed text; rendering is throttled so its cost stays a small share of time."""
+        if not text:
+            return
+        self._finished = False
+        self._text += text
+        self._pending = True
+        self._update_copy_button()
+        if self._render_timer.isActive():
+            return
+        wait = self._last_cost * RENDER_COST_FACTOR - (time.perf_counter() - self._last_render)
+        if wait <= 0:
+            self._render()
+        else:
+            self._render_timer.start(max(1, int(wait * 1000)))
+
+    def finish(self) -> None:
+        """The stream for this stretch ended: show the rest and offer copying."""
+        self._finished = True
+        self._render_timer.stop()
+        self._render()
+        self._update_copy_button()
+
+    def _on_render_timer_timeout(self) -> None:
+        self._render()
+
+    def _render(self, budget: int | None = RENDER_BUDGET_CHARS) -> None:
+        if not self._pending:
+            return
+        started = time.perf_counter()
+        done = self._renderer.set_source(self._text, budget=budget)
+        self._pending = not done
+        self._last_render = time.perf_counter()
+        self._last_cost = self._last_render - started
+        if self._pending:  # behind a burst: continue after the window had its turn
+            self._render_timer.start(max(1, int(self._last_cost * 1000)))
+        self._update_copy_button()
+
+    def _update_copy_button(self) -> None:
+        ready = self._finished and not self._pending and bool(self._text.strip())
+        if self.copy_button.isHidden() == ready:
+            self.copy_button.setVisible(ready)
+
+    def copy_to_clipboard(self) -> None:
+        QGuiApplication.clipboard().setText(self.text)
+
+
+class ErrorWidget(QFrame):
+    """A failure, shown under whatever part of the reply arrived; never instead of it."""
+
+    def __init__(
+        self, message: str, kind: ErrorKind | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorMessage")
+        self.kind = kind
+        self.message = message
+        icon = plain_label("!", "errorIcon", self)
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        icon.setFixedSize(20, 20)
+        self.label = plain_label(message, "errorText", self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName("Error")
+        self.setAccessibleDescription(message)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(10)
+        layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.label, 1)
+
+    def record(self) -> ErrorItem:
+        return ErrorItem(self.message, self.kind)
+
+
+class NoticeWidget(QLabel):
+    """A quiet status line in the conversation, e.g. that the user stopped the reply."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noticeMessage")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
+        self.setAccessibleName(text)
+
+    def record(self) -> NoticeItem:
+        return NoticeItem(self.text())

@@ -1,0 +1,289 @@
+"""One tool call as a card: the E2B action, its arguments, a timer while it runs, the outcome."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, ToolOutcome
+from desktop.core.conversations.transcript import (
+    OUTCOMES,
+    ToolCallItem,
+    action_title,
+    compact_arguments,
+    format_elapsed,
+    full_arguments,
+    result_preview,
+    toolkit_display_name,
+)
+from desktop.ui.chat.message_widget import plain_label
+from desktop.ui.links import UrlOpener, is_web_url, open_web_url
+
+SPINNER_INTERVAL_MS = 80
+
+
+class SpinnerWidget(QWidget):
+    """A small turning arc; it only animates while shown and running."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("toolSpinner")
+        self.setFixedSize(14, 14)
+        self._angle = 0
+
+    def sizeHint(self) -> QSize:
+        return QSize(14, 14)
+
+    def advance(self) -> None:
+        self._angle = (self._angle + 30) % 360
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(1.5, 1.5, self.width() - 3.0, self.height() - 3.0)
+        painter.setPen(QPen(QColor("#d9dde3"), 2))
+        painter.drawEllipse(rect)
+        pen = QPen(QColor("#2457d6"), 2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawArc(rect, -self._angle * 16, 100 * 16)
+        painter.end()
+
+
+def _monospace() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+class ToolCardWidget(QFrame):
+    """A tool call: running (spinner and elapsed seconds), then its coloured outcome, a result
+    that is collapsed until asked for, and a button per Connect Link. All text is plain text."""
+
+    def __init__(
+        self,
+        started: ToolCallStarted,
+        *,
+        url_opener: UrlOpener | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("toolCard")
+        self.started = started
+        self.finished: ToolCallFinished | None = None
+        self._url_opener = url_opener
+        self._details: QWidget | None = None
+        self._result_view: QPlainTextEdit | None = None
+        self._show_all: QPushButton | None = None
+        self.connect_buttons: list[QPushButton] = []
+
+        self.spinner = SpinnerWidget(self)
+        self.status_icon = plain_label("", "toolStatusIcon", self)
+        self.status_icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status_icon.setFixedSize(16, 16)
+        self.status_icon.hide()
+        self.title_label = plain_label(action_title(started), "toolTitle", self)
+        self.arguments_label = plain_label(compact_arguments(started), "toolArguments", self)
+        self.arguments_label.setMinimumWidth(20)
+        self.elapsed_label = plain_label(format_elapsed(0), "toolElapsed", self)
+        self.outcome_label = plain_label("Running", "toolOutcome", self)
+        # Why E2B actions inside the call failed: said on the card, not only in the raw result.
+        self.errors_label = plain_label("", "toolErrors", self)
+        self.errors_label.setWordWrap(True)
+        self.errors_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.errors_label.hide()
+        self._seconds: float | None = None
+        self.outcome_label.setProperty("outcome", "running")
+        self.toggle_button = QToolButton(self)
+        self.toggle_button.setObjectName("toggleResultButton")
+        self.toggle_button.setCheckable(True)
+        self.toggle_button.setText("Show details")
+        self.toggle_button.setAccessibleName(f"Show details of {self.title_label.text()}")
+        self.toggle_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle_button.toggled.connect(self._on_toggle_button_toggled)
+
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addWidget(self.spinner)
+        header.addWidget(self.status_icon)
+        header.addWidget(self.title_label)
+        header.addWidget(self.arguments_label, 1)
+        header.addWidget(self.elapsed_label)
+        header.addWidget(self.outcome_label)
+        self._actions_row = QHBoxLayout()
+        self._actions_row.setSpacing(8)
+        self._actions_row.addWidget(self.toggle_button)
+        self._actions_row.addStretch(1)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(12, 8, 12, 8)
+        self._layout.setSpacing(4)
+        self._layout.addLayout(header)
+        self._layout.addWidget(self.errors_label)
+        self._layout.addLayout(self._actions_row)
+        self.setAccessibleName(f"Tool call {self.title_label.text()}")
+
+        self._clock = QElapsedTimer()
+        self._clock.start()
+        self._timer = QTimer(self)
+        self._timer.setInterval(SPINNER_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._timer.start()
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def is_running(self) -> bool:
+        return self.finished is None
+
+    @property
+    def outcome(self) -> ToolOutcome | None:
+        return self.finished.outcome if self.finished else None
+
+    @property
+    def is_expanded(self) -> bool:
+        return self.toggle_button.isChecked()
+
+    def record(self) -> ToolCallItem:
+        return ToolCallItem(self.started, self.finished, self._seconds)
+
+    def _on_timer_timeout(self) -> None:
+        self.spinner.advance()
+        self.elapsed_label.setText(format_elapsed(self._clock.elapsed() / 1000))
+
+    def finish(self, finished: ToolCallFinished, *, elapsed: float | None = None) -> None:
+        """Show the outcome; `elapsed` is given for calls loaded from history."""
+        self.finished = finished
+        self._timer.stop()
+        seconds = self._clock.elapsed() / 1000 if elapsed is None else elapsed
+        self._seconds = seconds if seconds > 0 else None
+        self.elapsed_label.setText(format_elapsed(seconds, precise=True))
+        self.errors_label.setText("\n".join(finished.errors))
+        self.errors_label.setVisible(bool(finished.errors))
+        self.errors_label.setAccessibleName("Failed actions: " + "; ".join(finished.errors))
+        self.elapsed_label.setVisible(elapsed is None or elapsed > 0)
+        style = OUTCOMES.get(finished.outcome, OUTCOMES["failed"])
+        self.spinner.hide()
+        self.status_icon.setText(style.symbol)
+        self.status_icon.show()
+        self.outcome_label.setText(style.label)
+        for label in (self.outcome_label, self.status_icon):
+            label.setProperty("outcome", finished.outcome)
+        self.setProperty("outcome", finished.outcome)
+        self._repolish(self, self.outcome_label, self.status_icon)
+        self.toggle_button.setText("Show result")
+        self.toggle_button.setAccessibleName(f"Show result of {self.title_label.text()}")
+        for old in self.connect_buttons:  # a repeated result replaces the links
+            self._actions_row.removeWidget(old)
+            old.deleteLater()
+        self.connect_buttons = []
+        for link in finished.connect_links:
+            if not is_web_url(link.url):
+                continue
+            button = QPushButton(f"Connect {toolkit_display_name(link.toolkit)}", self)
+            button.setObjectName("connectButton")
+            button.setToolTip(f"Opens {link.url} in your browser")
+            button.setAccessibleName(button.text())
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            url = link.url
+            button.clicked.connect(lambda _=False, u=url: open_web_url(u, self._url_opener))
+            self._actions_row.insertWidget(self._actions_row.count() - 1, button)
+            self.connect_buttons.append(button)
+        if self._result_view is not None:
+            self._fill_result()
+
+    def interrupt(self) -> None:
+        """The turn ended while this call still ran (stopped, failed): say so."""
+        if self.finished is None:
+            self.finish(
+                ToolCallFinished(
+                    call_id=self.started.call_id,
+                    tool_name=self.started.tool_name,
+                    outcome="interrupted",
+                    result_text="",
+                )
+            )
+
+    @staticmethod
+    def _repolish(*widgets: QWidget) -> None:
+        for widget in widgets:
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    # -- details -----------------------------------------------------------------------------
+    def _on_toggle_button_toggled(self, checked: bool) -> None:
+        self.toggle_button.setArrowType(
+            Qt.ArrowType.DownArrow if checked else Qt.ArrowType.RightArrow
+        )
+        what = "result" if self.finished else "details"
+        verb = "Hide" if checked else "Show"
+        self.toggle_button.setText(f"{verb} {what}")
+        if checked and self._details is None:
+            self._build_details()
+        if self._details is not None:
+            self._details.setVisible(checked)
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.toggle_button.setChecked(expanded)
+
+    def _build_details(self) -> None:
+        details = QWidget(self)
+        details.setObjectName("toolDetails")
+        layout = QVBoxLayout(details)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(plain_label("Arguments", "toolSectionLabel", details))
+        arguments = plain_label(full_arguments(self.started)[:4000], "toolArgumentsFull", details)
+        arguments.setFont(_monospace())
+        arguments.setWordWrap(True)
+        arguments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(arguments)
+        layout.addWidget(plain_label("Result", "toolSectionLabel", details))
+        result = QPlainTextEdit(details)
+        result.setObjectName("toolResult")
+        result.setAccessibleName("Tool result")
+        result.setReadOnly(True)
+        result.setFont(_monospace())
+        result.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        result.setMaximumHeight(280)
+        result.setTabChangesFocus(True)
+        layout.addWidget(result)
+        show_all = QPushButton(details)
+        show_all.setObjectName("showAllButton")
+        show_all.setAccessibleName("Show the whole result")
+        show_all.clicked.connect(self._on_show_all_clicked)
+        layout.addWidget(show_all, 0, Qt.AlignmentFlag.AlignLeft)
+        self._details, self._result_view, self._show_all = details, result, show_all
+        self._layout.addWidget(details)
+        self._fill_result()
+
+    def _fill_result(self) -> None:
+        assert self._result_view is not None and self._show_all is not None
+        if self.finished is None:
+            self._result_view.setPlainText("Waiting for the result…")
+            self._show_all.hide()
+            return
+        text = self.finished.result_text or "(no result)"
+        preview, truncated = result_preview(text)
+        self._result_view.setPlainText(preview)
+        self._show_all.setText(f"Show all ({len(text):,} characters)")
+        self._show_all.setVisible(truncated)
+
+    def _on_show_all_clicked(self) -> None:
+        if self._result_view is not None and self.finished is not None:
+            self._result_view.setPlainText(self.finished.result_text)
+            self._result_view.setMaximumHeight(520)
+        if self._show_all is not None:
+            self._show_all.hide()
+
+    @property
+    def result_text_shown(self) -> str:
+        """What the result box shows now (empty while collapsed and never opened)."""
+        return self._result_view.toPlainText() if self._result_view is not None else ""

@@ -1,0 +1,161 @@
+"""The running turn's event stream for the chat controller: coalesced text, stop, abandon."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+from desktop.core.agent.events import (
+    TERMINAL_EVENTS,
+    TextDelta,
+    TurnEvent,
+    TurnFailed,
+)
+from desktop.core.conversations.backend import TurnEvents
+from desktop.core.errors import ErrorKind
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_MS = 33  # coalesced text reaches the view about 30 times a second
+STOP_GRACE_MS = 5_000  # a stream that ignores cancel() is cut off after this
+YIELD_EVERY_S = 0.008
+ENDED_UNEXPECTEDLY = "The reply ended unexpectedly; try again."
+
+
+class TurnRunner(QObject):
+    """Passes the running turn's events on as the window should see them.
+
+    Text deltas are coalesced on a short timer so that a fast stream repaints a few dozen times
+    a second, not per token; any other event first flushes the text before it. `stop` asks the
+    stream to cancel and, if it ignores that for the grace period, cancels `task` itself. Once
+    `abandon`ed (the chat the turn belongs to was left) the turn's remaining events are dropped.
+    """
+
+    def __init__(
+        self,
+        on_text: Callable[[str], None],
+        on_event: Callable[[TurnEvent], None],
+        parent: QObject | None = None,
+        *,
+        flush_interval_ms: int = FLUSH_INTERVAL_MS,
+        stop_grace_ms: int = STOP_GRACE_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._on_text = on_text
+        self._on_event = on_event
+        self.task: asyncio.Task[None] | None = None  # the turn's task, cut after the grace
+        self._stream: TurnEvents | None = None
+        self._stop_requested = False
+        self._abandoned = False  # the turn's remaining events belong to a cleared chat
+        self._pending: list[str] = []
+        self._turn_text: list[str] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(flush_interval_ms)
+        self._flush_timer.timeout.connect(self.flush)
+        self._stop_timer = QTimer(self)
+        self._stop_timer.setSingleShot(True)
+        self._stop_timer.setInterval(stop_grace_ms)
+        self._stop_timer.timeout.connect(self._on_stop_timer_timeout)
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    @property
+    def abandoned(self) -> bool:
+        return self._abandoned
+
+    @property
+    def text(self) -> str:
+        """All the text this turn has received so far, shown or not."""
+        return "".join(self._turn_text)
+
+    def begin(self) -> None:
+        """A new turn starts: not stopped, not abandoned, no text yet."""
+        self._stop_requested = False
+        self._abandoned = False
+        self._turn_text = []
+
+    async def pump(self, stream: TurnEvents) -> None:
+        """Pass on `stream`'s events until the turn ends; a stream that just stops failed."""
+        self._stream = stream
+        if self._stop_requested:
+            stream.cancel()
+        ended = False
+        last_yield = time.perf_counter()
+        async for event in stream:
+            self.dispatch(event)
+            if time.perf_counter() - last_yield > YIELD_EVERY_S:
+                # A stream that never waits (everything already buffered) must not hold
+                # the UI thread: let Qt paint and handle input between batches.
+                await asyncio.sleep(0)
+                last_yield = time.perf_counter()
+            if isinstance(event, TERMINAL_EVENTS):
+                ended = True
+                break
+        if not ended:
+            self.dispatch(TurnFailed(ErrorKind.UNEXPECTED, ENDED_UNEXPECTEDLY))
+
+    def dispatch(self, event: TurnEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._turn_text.append(event.text)
+            if self._abandoned:
+                return
+            self._pending.append(event.text)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
+            return
+        self.flush()
+        if not self._abandoned:
+            self._on_event(event)
+
+    def flush(self) -> None:
+        self._flush_timer.stop()
+        if self._pending:
+            text, self._pending = "".join(self._pending), []
+            if not self._abandoned:
+                self._on_text(text)
+
+    def finish(self) -> None:
+        """The turn is over: show the last text, forget the stream and the task."""
+        self.flush()
+        self._stop_timer.stop()
+        self._stream = None
+        self.task = None
+
+    def forget_abandoned(self) -> None:
+        self._abandoned = False
+
+    def stop(self) -> None:
+        """Ask the stream to cancel (once); it ends with TurnCancelled."""
+        if self._stop_requested:
+            return
+        self._stop_requested = True
+        if self._stream is not None:
+            self._stream.cancel()
+        self._stop_timer.start()
+
+    def _on_stop_timer_timeout(self) -> None:
+        # The stream did not honour cancel() in time: cut the task itself.
+        if self.task is not None and not self.task.done():
+            log.warning("turn did not stop within the grace period; cancelling its task")
+            self.task.cancel()
+
+    def abandon(self) -> None:
+        """Drop the turn's remaining events and stop it."""
+        self.flush()
+        self._pending = []
+        self._abandoned = True
+        self.stop()
+
+    def close(self) -> None:
+        """Shutdown: no more timers, and the stream is asked to cancel."""
+        self._flush_timer.stop()
+        self._stop_timer.stop()
+        if self._stream is not None:
+            self._stream.cancel()

@@ -1,0 +1,1 @@
+"""The Settings dialog: fields, keys and Test connection."""

@@ -1,0 +1,60 @@
+"""Runs the Settings dialog's "Test connection" off the widgets: one task, reported by signals."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.core.config.secrets import SecretName
+from desktop.core.config.settings import Settings
+from desktop.core.conversations.backend import user_message
+
+ConnectionProbe = Callable[[Settings, Mapping[SecretName, str]], Awaitable[Sequence[str]]]
+"""Creates a Tool Router session with these (unsaved) values and returns its tool names; raises
+UserFacingError when it cannot. The composition root adapts
+`desktop.core.agent.session.check_connection`."""
+
+
+class ConnectionTester(QObject):
+    """Owns the probe's task (a strong reference) so the dialog never awaits anything."""
+
+    running_changed = Signal(bool)
+    succeeded = Signal(object)  # tuple[str, ...]: the tool names
+    failed = Signal(str)  # one sentence for the user
+
+    def __init__(self, probe: ConnectionProbe, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._probe = probe
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self, settings: Settings, keys: Mapping[SecretName, str]) -> bool:
+        if self.running:
+            return False
+        self._task = asyncio.ensure_future(self._run(settings, dict(keys)))
+        self.running_changed.emit(True)
+        return True
+
+    async def _run(self, settings: Settings, keys: Mapping[SecretName, str]) -> None:
+        try:
+            names = tuple(await self._probe(settings, keys))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._task = None
+            self.failed.emit(user_message(exc)[1])
+        else:
+            self._task = None
+            self.succeeded.emit(names)
+        finally:
+            self._task = None
+            self.running_changed.emit(False)
+
+    def cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()

@@ -1,0 +1,64 @@
+"""The settings dialog's building blocks: a masked key field and small label helpers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+
+from desktop.core.config.secrets import SecretName
+from desktop.core.config.settings import Settings
+
+KEY_LABELS = {
+    SecretName.OPENAI_API_KEY: "OpenAI API key",
+    SecretName.COMPOSIO_API_KEY: "Composio API key",
+}
+KEY_TOOLTIPS = {
+    SecretName.OPENAI_API_KEY: "Your OpenAI API key (sk-...): the agent's model runs on it.",
+    SecretName.COMPOSIO_API_KEY: (
+        "Your Composio API key: it creates the Tool Router session through which the agent "
+        "reaches E2B."
+    ),
+}
+
+
+def field_description(field: str) -> str:
+    return Settings.model_fields[field].description or ""
+
+
+def wrapped_label(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+class KeyField(QWidget):
+    """A masked line edit with a Show/Hide button."""
+
+    def __init__(self, secret: SecretName, object_name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        label = KEY_LABELS[secret]
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName(object_name)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setAccessibleName(label)
+        self.edit.setToolTip(KEY_TOOLTIPS[secret])
+        self.edit.setClearButtonEnabled(True)
+        self.toggle = QToolButton(self)
+        self.toggle.setObjectName(object_name.replace("Field", "Toggle"))
+        self.toggle.setCheckable(True)
+        self.toggle.setText("Show")
+        self.toggle.setAccessibleName(f"Show {label}")
+        self.toggle.toggled.connect(self._on_toggle_toggled)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.toggle)
+
+    def _on_toggle_toggled(self, shown: bool) -> None:
+        self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.toggle.setText("Hide" if shown else "Show")
+        name = self.edit.accessibleName()
+        self.toggle.setAccessibleName(f"{'Hide' if shown else 'Show'} {name}")

@@ -1,0 +1,214 @@
+"""The sidebar's bridge to the conversation store: pages, search, rename, delete, export, import.
+
+Like `ChatController` it owns the tasks it starts (strong references), never blocks the UI
+thread (the store runs on its own thread, files are read and written with `asyncio.to_thread`)
+and reports results and failures as signals with one user-facing sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.core.store.records import ConversationSummary, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from desktop.core.store.facade import ConversationRepository
+
+log = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 50
+MAX_IMPORT_FILE_BYTES = 64 * 1024 * 1024
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write next to the target and rename: a failed export never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_import_file(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_IMPORT_FILE_BYTES:
+        raise StoreError(
+            f"The file is {size / 1024 / 1024:.0f} MB; a conversation export is much smaller."
+        )
+    return path.read_bytes()
+
+
+def _file_problem(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"{reason} ({exc.filename})." if exc.filename else f"{reason}."
+
+
+class ConversationListController(QObject):
+    page_loaded = Signal(int, object)  # offset, list[ConversationSummary]
+    page_failed = Signal(str)
+    search_finished = Signal(str, object)  # query, list[SearchHit]
+    conversation_updated = Signal(object)  # ConversationSummary with new activity
+    conversation_renamed = Signal(str, str)  # id, title as stored
+    conversation_deleted = Signal(str)
+    conversation_imported = Signal(str)  # id of the new conversation (already updated)
+    exported = Signal(str)  # the file written
+    operation_failed = Signal(str, str)  # dialog title, one sentence
+
+    def __init__(
+        self, repository: ConversationRepository | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._repository = repository
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._search_generation = 0
+
+    def set_repository(self, repository: ConversationRepository | None) -> None:
+        self._repository = repository
+
+    def _start(self, coroutine: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- reading -----------------------------------------------------------------------------
+    def load_page(self, offset: int, limit: int) -> None:
+        if self._repository is not None:
+            self._start(self._load_page(self._repository, offset, limit))
+
+    async def _load_page(self, repository: ConversationRepository, offset: int, limit: int) -> None:
+        try:
+            page = await repository.list_conversations(limit, offset)
+        except StoreError as exc:
+            self.page_failed.emit(str(exc))
+            return
+        self.page_loaded.emit(offset, page)
+
+    def refresh(self, conversation_id: str) -> None:
+        """Re-read a conversation that had activity; it moves to the top of the list."""
+        if self._repository is not None:
+            self._start(self._refresh(self._repository, conversation_id))
+
+    async def _refresh(self, repository: ConversationRepository, conversation_id: str) -> None:
+        try:
+            conversation = await repository.get_conversation(conversation_id)
+        except NotFoundError:
+            return  # deleted meanwhile
+        except StoreError:
+            log.warning("could not re-read conversation %s", conversation_id, exc_info=True)
+            return
+        self.conversation_updated.emit(
+            ConversationSummary(
+                id=conversation.id,
+                title=conversation.title,
+                updated_at=conversation.updated_at,
+                turn_count=conversation.turn_count,
+            )
+        )
+
+    def search(self, query: str) -> None:
+        """Search titles and messages; only the newest query's results are reported."""
+        self._search_generation += 1
+        if self._repository is not None and query.strip():
+            self._start(self._search(self._repository, query, self._search_generation))
+
+    async def _search(
+        self, repository: ConversationRepository, query: str, generation: int
+    ) -> None:
+        try:
+            hits = await repository.search(query, SEARCH_LIMIT)
+        except StoreError as exc:
+            self.operation_failed.emit("Search failed", str(exc))
+            return
+        if generation == self._search_generation:
+            self.search_finished.emit(query, hits)
+
+    # -- changing ----------------------------------------------------------------------------
+    def rename(self, conversation_id: str, title: str) -> None:
+        if self._repository is not None:
+            self._start(self._rename(self._repository, conversation_id, title))
+
+    async def _rename(
+        self, repository: ConversationRepository, conversation_id: str, title: str
+    ) -> None:
+        try:
+            await repository.rename(conversation_id, title)
+            stored = (await repository.get_conversation(conversation_id)).title
+        except StoreError as exc:
+            self.operation_failed.emit("The conversation was not renamed", str(exc))
+            # The list shows the new title already: put back the one the store kept.
+            with contextlib.suppress(StoreError):
+                kept = (await repository.get_conversation(conversation_id)).title
+                self.conversation_renamed.emit(conversation_id, kept)
+            return
+        self.conversation_renamed.emit(conversation_id, stored)
+
+    def delete(self, conversation_id: str) -> None:
+        if self._repository is not None:
+            self._start(self._delete(self._repository, conversation_id))
+
+    async def _delete(self, repository: ConversationRepository, conversation_id: str) -> None:
+        try:
+            await repository.delete(conversation_id)
+        except StoreError as exc:
+            self.operation_failed.emit("The conversation was not deleted", str(exc))
+            return
+        self.conversation_deleted.emit(conversation_id)
+
+    def export(self, conversation_id: str, fmt: str, path: str) -> None:
+        if self._repository is not None:
+            self._start(self._export(self._repository, conversation_id, fmt, Path(path)))
+
+    async def _export(
+        self, repository: ConversationRepository, conversation_id: str, fmt: str, path: Path
+    ) -> None:
+        try:
+            if fmt == "markdown":
+                text = await repository.export_markdown(conversation_id)
+            else:
+                text = await repository.export_json(conversation_id)
+            await asyncio.to_thread(write_text_atomically, path, text)
+        except StoreError as exc:
+            self.operation_failed.emit("The conversation was not exported", str(exc))
+            return
+        except OSError as exc:
+            self.operation_failed.emit("The conversation was not exported", _file_problem(exc))
+            return
+        self.exported.emit(str(path))
+
+    def import_file(self, path: str) -> None:
+        if self._repository is not None:
+            self._start(self._import(self._repository, Path(path)))
+
+    async def _import(self, repository: ConversationRepository, path: Path) -> None:
+        title = "This file could not be imported"
+        try:
+            data = await asyncio.to_thread(read_import_file, path)
+            conversation_id = await repository.import_json(data)
+        except StoreError as exc:
+            self.operation_failed.emit(title, f"{path.name}: {exc}")
+            return
+        except OSError as exc:
+            self.operation_failed.emit(title, _file_problem(exc))
+            return
+        await self._refresh(repository, conversation_id)
+        self.conversation_imported.emit(conversation_id)
+
+    async def aclose(self) -> None:
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,444 @@
+"""The main window: the conversation, the composer, actions and status; it never calls the core."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.agent.events import (
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnCancelled,
+    TurnFailed,
+    TurnFinished,
+)
+from desktop.core.conversations.backend import ConnectionStatus
+from desktop.core.conversations.history import STOPPED_NOTICE
+from desktop.core.conversations.transcript import HistoryItem
+from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
+from desktop.ui.chat.message_input import MessageInput
+from desktop.ui.links import UrlOpener
+from desktop.ui.window.status_bar import ConnectionStatusWidget
+
+EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
+STATUS_MESSAGE_MS = 6_000
+
+__all__ = ["EDIT_HINT", "STOPPED_NOTICE", "MainWindow"]
+
+
+class MainWindow(QMainWindow):
+    """Emits what the person wants (`*_requested`) and renders what it is told.
+
+    The composition root connects the intents to the controller and the controller's signals to
+    the `show_*` methods (see `desktop.ui.window.wiring`). Closing the window only asks: the root
+    decides, then calls `close_for_good()`.
+    """
+
+    send_requested = Signal(str)
+    stop_requested = Signal()
+    new_chat_requested = Signal()
+    settings_requested = Signal()
+    quit_requested = Signal()
+    close_requested = Signal()
+    find_requested = Signal()
+    regenerate_requested = Signal()
+    edit_resend_requested = Signal(str)  # the edited last message, to replace the last turn
+    export_requested = Signal(str)  # "markdown" | "json": the conversation on screen
+    import_requested = Signal()
+    composing_started = Signal()  # the message box got text: a prompt is on its way
+
+    def __init__(
+        self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("E2B Agent")
+        self.setAccessibleName("E2B Agent")
+        self.resize(1180, 780)
+        self._allow_close = False
+        self._busy = False
+        self._turn_has_text = False
+        self._editing = False
+        self._rewind_available = False
+
+        self._build_actions()
+        self.chat_view = ChatView(url_opener=url_opener)
+        self.chat_view.suggestion_chosen.connect(self._on_chat_view_suggestion_chosen)
+        self.chat_view.regenerate_requested.connect(self.regenerate_action.trigger)
+        self.chat_view.edit_last_requested.connect(self.edit_last_action.trigger)
+        self.message_input = MessageInput()
+        self.message_input.submitted.connect(self._on_message_input_submitted)
+        self.message_input.textChanged.connect(self._on_message_input_text_changed)
+        self.message_input.edit_last_requested.connect(self._on_message_input_edit_last_requested)
+        self.message_input.escape_pressed.connect(self._on_message_input_escape_pressed)
+
+        chat_panel = QWidget()
+        chat_panel.setObjectName("chatPanel")
+        panel_layout = QVBoxLayout(chat_panel)
+        panel_layout.setContentsMargins(0, 0, 0, 0)
+        panel_layout.setSpacing(0)
+        panel_layout.addWidget(self._build_header())
+        panel_layout.addWidget(self.chat_view, 1)
+        panel_layout.addWidget(self._build_composer())
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(chat_panel)
+        self.splitter.setStretchFactor(0, 1)
+        self.setCentralWidget(self.splitter)
+
+        self.model_label = QLabel()
+        self.model_label.setObjectName("statusModelLabel")
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.connection_status = ConnectionStatusWidget()
+        status_bar = self.statusBar()
+        status_bar.setObjectName("statusBar")
+        status_bar.setSizeGripEnabled(False)
+        status_bar.addWidget(self.connection_status)
+        status_bar.addPermanentWidget(self.model_label)
+        self.set_model_name("")
+
+        self.setTabOrder(self.message_input, self.send_button)
+        self.setTabOrder(self.send_button, self.stop_button)
+        self.setTabOrder(self.stop_button, self.new_chat_button)
+        self.setTabOrder(self.new_chat_button, self.settings_button)
+        self.setTabOrder(self.settings_button, self.menu_button)
+        self.setTabOrder(self.menu_button, self.chat_view)
+        self.set_busy(False)
+        self.set_rewind_available(False)
+        self.set_has_conversation(False)
+        self.message_input.setFocus()
+
+    # -- construction ------------------------------------------------------------------------
+    def _action(self, text: str, name: str, shortcut: QKeySequence | str | None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_chat_action = self._action("New chat", "newChatAction", "Ctrl+N")
+        self.new_chat_action.triggered.connect(self.new_chat_requested)
+        self.settings_action = self._action("Settings…", "settingsAction", "Ctrl+,")
+        self.settings_action.triggered.connect(self.settings_requested)
+        self.quit_action = self._action("Quit", "quitAction", "Ctrl+Q")
+        self.quit_action.triggered.connect(self.quit_requested)
+        self.stop_action = self._action("Stop", "stopAction", "Esc")
+        self.stop_action.triggered.connect(self._on_stop_action_triggered)
+        self.find_action = self._action("Search conversations", "findAction", "Ctrl+F")
+        self.find_action.triggered.connect(self.find_requested)
+        self.regenerate_action = self._action("Regenerate reply", "regenerateAction", "Ctrl+R")
+        self.regenerate_action.triggered.connect(self.regenerate_requested)
+        # Up in the empty message box does this too (a window-wide Up would steal the arrows).
+        self.edit_last_action = self._action("Edit last message", "editLastAction", None)
+        self.edit_last_action.triggered.connect(self.start_editing_last)
+        self.export_markdown_action = self._action(
+            "Export as Markdown…", "exportMarkdownAction", None
+        )
+        self.export_markdown_action.triggered.connect(
+            lambda: self.export_requested.emit("markdown")
+        )
+        self.export_json_action = self._action("Export as JSON…", "exportJsonAction", None)
+        self.export_json_action.triggered.connect(lambda: self.export_requested.emit("json"))
+        self.import_action = self._action("Import conversation…", "importAction", "Ctrl+O")
+        self.import_action.triggered.connect(self.import_requested)
+
+    def _build_header(self) -> QWidget:
+        header = QFrame()
+        header.setObjectName("chatHeader")
+        title = self.title_label = QLabel("E2B Agent")
+        title.setObjectName("chatTitle")
+        title.setTextFormat(Qt.TextFormat.PlainText)
+        title.setMinimumWidth(80)
+        subtitle = QLabel("Your E2B sandboxes, by conversation")
+        subtitle.setObjectName("chatSubtitle")
+        subtitle.setTextFormat(Qt.TextFormat.PlainText)
+        self.new_chat_button = QPushButton("New chat")
+        self.new_chat_button.setObjectName("newChatButton")
+        self.new_chat_button.setAccessibleName("New chat")
+        self.new_chat_button.setToolTip("Start a new conversation (Ctrl+N)")
+        self.new_chat_button.clicked.connect(self.new_chat_action.trigger)
+        self.settings_button = QPushButton("Settings")
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.setToolTip("Keys, model and instructions (Ctrl+,)")
+        self.settings_button.clicked.connect(self.settings_action.trigger)
+        self.menu_button = QToolButton()
+        self.menu_button.setObjectName("menuButton")
+        self.menu_button.setText("⋯")
+        self.menu_button.setAccessibleName("More")
+        self.menu_button.setToolTip("More")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.menu_button)
+        menu.setObjectName("mainMenu")
+        menu.addAction(self.new_chat_action)
+        menu.addAction(self.find_action)
+        menu.addSeparator()
+        menu.addAction(self.regenerate_action)
+        menu.addAction(self.edit_last_action)
+        menu.addSeparator()
+        menu.addAction(self.export_markdown_action)
+        menu.addAction(self.export_json_action)
+        menu.addAction(self.import_action)
+        menu.addSeparator()
+        menu.addAction(self.settings_action)
+        menu.addAction(self.quit_action)
+        self.menu_button.setMenu(menu)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(title)
+        titles.addWidget(subtitle)
+        layout = QHBoxLayout(header)
+        layout.setContentsMargins(20, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addLayout(titles)
+        layout.addStretch(1)
+        layout.addWidget(self.new_chat_button)
+        layout.addWidget(self.settings_button)
+        layout.addWidget(self.menu_button)
+        return header
+
+    def _build_composer(self) -> QWidget:
+        area = QWidget()
+        area.setObjectName("composerArea")
+        composer = QFrame(area)
+        composer.setObjectName("composer")
+        composer.setMaximumWidth(COLUMN_MAX_WIDTH - 32)
+        self.send_button = QPushButton("Send")
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setAccessibleName("Send message")
+        self.send_button.setToolTip("Send (Enter)")
+        self.send_button.setDefault(False)
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setAccessibleName("Stop the reply")
+        self.stop_button.setToolTip("Stop the reply (Esc)")
+        self.stop_button.clicked.connect(self._on_stop_action_triggered)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.send_button)
+        row = QHBoxLayout(composer)
+        row.setContentsMargins(12, 8, 8, 8)
+        row.setSpacing(8)
+        row.addWidget(self.message_input, 1)
+        row.addLayout(buttons)
+        row.setAlignment(buttons, Qt.AlignmentFlag.AlignBottom)
+        self.composer_hint = QLabel(area)
+        self.composer_hint.setObjectName("composerHint")
+        self.composer_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.composer_hint.setWordWrap(True)
+        self.composer_hint.hide()
+        self.edit_hint = QLabel(area)
+        self.edit_hint.setObjectName("editHint")
+        self.edit_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.edit_hint.setText(EDIT_HINT)
+        self.edit_hint.setWordWrap(True)
+        self.edit_hint.hide()
+        column = QVBoxLayout()
+        column.setSpacing(4)
+        column.addWidget(self.edit_hint)
+        column.addWidget(composer)
+        column.addWidget(self.composer_hint)
+        outer = QHBoxLayout(area)
+        outer.setContentsMargins(16, 6, 16, 12)
+        outer.addStretch(0)
+        outer.addLayout(column, 1)
+        outer.addStretch(0)
+        return area
+
+    def set_sidebar(self, widget: QWidget, width: int = 260) -> None:
+        """Put a panel (the conversation list) left of the chat."""
+        self.splitter.insertWidget(0, widget)
+        self.splitter.setHandleWidth(1)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([width, max(self.width() - width, 400)])
+
+    # -- intents -----------------------------------------------------------------------------
+    def _on_message_input_submitted(self, text: str) -> None:
+        if not text.strip():
+            return
+        if self._editing:
+            self.edit_resend_requested.emit(text)
+        else:
+            self.send_requested.emit(text)
+
+    def _on_message_input_edit_last_requested(self) -> None:
+        self.start_editing_last()
+
+    def _on_message_input_escape_pressed(self) -> None:
+        self.cancel_editing()
+
+    def start_editing_last(self) -> bool:
+        """Put the last message back in the box; sending it replaces the last turn."""
+        prompt = self.chat_view.last_prompt()
+        if not self._rewind_available or prompt is None:
+            return False
+        self._editing = True
+        self.message_input.setPlainText(prompt)
+        self.message_input.setFocus()
+        self.message_input.moveCursor(self.message_input.textCursor().MoveOperation.End)
+        self.composer_hint.hide()
+        self.edit_hint.show()
+        return True
+
+    def cancel_editing(self, *, clear: bool = True) -> None:
+        if not self._editing:
+            return
+        self._editing = False
+        self.edit_hint.hide()
+        if clear:
+            self.message_input.clear()
+
+    def _on_send_button_clicked(self) -> None:
+        self._on_message_input_submitted(self.message_input.toPlainText())
+        self.message_input.setFocus()
+
+    def _on_stop_action_triggered(self) -> None:
+        if self._busy:
+            self.stop_requested.emit()
+
+    def _on_chat_view_suggestion_chosen(self, text: str) -> None:
+        self.message_input.setPlainText(text)
+        self.message_input.setFocus()
+        self.message_input.moveCursor(self.message_input.textCursor().MoveOperation.End)
+
+    def _on_message_input_text_changed(self) -> None:
+        self.composer_hint.hide()
+        if self.message_input.document().characterCount() > 1:  # 1: the empty block's end
+            self.composing_started.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._allow_close:
+            event.accept()
+            return
+        event.ignore()
+        self.close_requested.emit()
+
+    def close_for_good(self) -> None:
+        """Close without asking again (the root calls this once it has shut down)."""
+        self._allow_close = True
+        self.close()
+
+    # -- rendering ---------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.stop_button.setEnabled(busy)
+        self.stop_action.setEnabled(busy)
+        self.send_button.setEnabled(not busy)
+        self.send_button.setVisible(not busy)
+        self.stop_button.setVisible(busy)
+
+    def show_turn_started(self, prompt: str) -> None:
+        """The prompt was accepted: move it from the input into the conversation."""
+        self.cancel_editing(clear=False)
+        if self.message_input.toPlainText() == prompt:
+            self.message_input.clear()
+        self.composer_hint.hide()
+        self._turn_has_text = False
+        self.chat_view.add_user_message(prompt)
+
+    def show_send_refused(self, reason: str) -> None:
+        self.composer_hint.setText(reason)
+        self.composer_hint.show()
+
+    def append_text(self, text: str) -> None:
+        if text:
+            self._turn_has_text = True
+            self.chat_view.append_assistant_text(text)
+
+    def show_tool_call_started(self, event: ToolCallStarted) -> None:
+        self.chat_view.add_tool_call(event)
+
+    def show_tool_call_finished(self, event: ToolCallFinished) -> None:
+        self.chat_view.finish_tool_call(event)
+
+    def show_turn_finished(self, event: TurnFinished) -> None:
+        if not self._turn_has_text and event.text.strip():
+            self.chat_view.append_assistant_text(event.text)
+        self.chat_view.end_turn()
+
+    def show_turn_cancelled(self, event: TurnCancelled) -> None:
+        self.chat_view.end_turn()
+        self.chat_view.add_notice(STOPPED_NOTICE)
+
+    def show_turn_failed(self, event: TurnFailed) -> None:
+        self.chat_view.end_turn()
+        self.chat_view.add_error(event.message, event.kind)
+
+    def clear_conversation(self) -> None:
+        self.cancel_editing()
+        self.chat_view.clear()
+        self.composer_hint.hide()
+        self.message_input.setFocus()
+
+    def show_history(self, items: list[HistoryItem]) -> None:
+        """A stored conversation (or the current one, rebuilt): replaces what is shown."""
+        self.cancel_editing()
+        self.composer_hint.hide()
+        self.chat_view.load_history(items)
+
+    def reveal_history_entry(self, index: int) -> None:
+        """Bring an entry of the history just shown (the turn a search found) into view."""
+        self.chat_view.reveal(index)
+
+    def show_history_failed(self, message: str) -> None:
+        self.chat_view.clear()
+        self.chat_view.add_error(message)
+
+    def show_message(self, text: str) -> None:
+        """A passing note in the status bar (e.g. where an export was written)."""
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def set_rewind_available(self, available: bool) -> None:
+        """Whether the last turn can be asked again or edited (stored, and nothing runs)."""
+        self._rewind_available = available
+        self.regenerate_action.setEnabled(available)
+        self.edit_last_action.setEnabled(available)
+        self.chat_view.set_turn_actions_visible(available)
+        if not available and self._editing and not self._busy:
+            self.cancel_editing()
+
+    def set_conversation_title(self, title: str | None) -> None:
+        """The open conversation's title in the header and the window title."""
+        shown = title or "E2B Agent"
+        metrics = self.title_label.fontMetrics()
+        self.title_label.setText(
+            metrics.elidedText(shown, Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
+        )
+        self.title_label.setToolTip(shown if title else "")
+        self.setWindowTitle(f"{title} — E2B Agent" if title else "E2B Agent")
+
+    def set_has_conversation(self, present: bool) -> None:
+        """Export applies to a stored conversation only."""
+        self.export_markdown_action.setEnabled(present)
+        self.export_json_action.setEnabled(present)
+
+    def set_connection_status(self, status: ConnectionStatus) -> None:
+        self.connection_status.set_status(status)
+
+    def set_model_name(self, model: str) -> None:
+        self.model_label.setText(f"Model: {model}" if model else "Model: not set")
+        self.model_label.setAccessibleName(self.model_label.text())

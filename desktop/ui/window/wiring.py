@@ -1,0 +1,103 @@
+"""Connects a MainWindow to a ChatController, and the conversation sidebar to both."""
+
+from __future__ import annotations
+
+from desktop.ui.chat.controller import ChatController
+from desktop.ui.sidebar.conversation_dialogs import show_problem
+from desktop.ui.sidebar.conversation_list_controller import ConversationListController
+from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
+from desktop.ui.window.main_window import MainWindow
+
+
+def connect_window(window: MainWindow, controller: ChatController) -> None:
+    """Wire the window's intents to the controller and the controller's facts to the window.
+
+    Settings, quitting and closing are left to the composition root, which owns dialogs and
+    shutdown.
+    """
+    window.send_requested.connect(controller.send)
+    window.stop_requested.connect(controller.stop)
+    window.new_chat_requested.connect(controller.new_conversation)
+    window.regenerate_requested.connect(controller.regenerate)
+    window.edit_resend_requested.connect(controller.resend_edited)
+    window.composing_started.connect(controller.prepare_agent)
+
+    controller.turn_started.connect(window.show_turn_started)
+    controller.send_refused.connect(window.show_send_refused)
+    controller.text_received.connect(window.append_text)
+    controller.tool_call_started.connect(window.show_tool_call_started)
+    controller.tool_call_finished.connect(window.show_tool_call_finished)
+    controller.turn_finished.connect(window.show_turn_finished)
+    controller.turn_cancelled.connect(window.show_turn_cancelled)
+    controller.turn_failed.connect(window.show_turn_failed)
+    controller.busy_changed.connect(window.set_busy)
+    controller.connection_state_changed.connect(window.set_connection_status)
+    controller.conversation_cleared.connect(window.clear_conversation)
+    controller.history_loaded.connect(window.show_history)
+    controller.history_failed.connect(window.show_history_failed)
+    controller.history_reveal.connect(window.reveal_history_entry)
+    controller.rewind_available_changed.connect(window.set_rewind_available)
+    controller.conversation_changed.connect(
+        lambda conversation_id: window.set_has_conversation(conversation_id is not None)
+    )
+
+    window.set_busy(controller.busy)
+    window.set_connection_status(controller.connection_status)
+    window.set_rewind_available(controller.rewind_available)
+    window.set_has_conversation(controller.conversation_id is not None)
+
+
+def connect_sidebar(
+    window: MainWindow,
+    sidebar: ConversationSidebar,
+    conversations: ConversationListController,
+    controller: ChatController,
+) -> None:
+    """The sidebar lists through `conversations`; opening goes through the chat controller."""
+    sidebar.page_requested.connect(conversations.load_page)
+    sidebar.search_requested.connect(conversations.search)
+    sidebar.rename_requested.connect(conversations.rename)
+    sidebar.delete_requested.connect(conversations.delete)
+    sidebar.export_requested.connect(conversations.export)
+    sidebar.import_requested.connect(conversations.import_file)
+    sidebar.conversation_activated.connect(controller.open_conversation)
+    sidebar.search_hit_activated.connect(controller.open_conversation_at)
+
+    conversations.page_loaded.connect(sidebar.add_page)
+    conversations.page_failed.connect(lambda message: sidebar.model.page_failed())
+    conversations.search_finished.connect(sidebar.show_results)
+    conversations.conversation_updated.connect(sidebar.put_first)
+    conversations.conversation_renamed.connect(sidebar.set_title)
+    conversations.conversation_imported.connect(controller.open_conversation)
+    conversations.exported.connect(lambda path: window.show_message(f"Exported to {path}"))
+    conversations.operation_failed.connect(lambda title, text: show_problem(window, title, text))
+
+    def _on_conversations_conversation_deleted(conversation_id: str) -> None:
+        sidebar.remove(conversation_id)
+        if controller.conversation_id == conversation_id:
+            controller.new_conversation()
+
+    conversations.conversation_deleted.connect(_on_conversations_conversation_deleted)
+
+    controller.conversation_changed.connect(sidebar.set_current)
+    controller.conversation_stored.connect(conversations.refresh)
+
+    def _show_title(*_args: object) -> None:
+        current = controller.conversation_id
+        window.set_conversation_title(None if current is None else sidebar.title_of(current))
+
+    controller.conversation_changed.connect(_show_title)
+    conversations.page_loaded.connect(_show_title)  # the title may arrive with a page
+    conversations.conversation_updated.connect(_show_title)
+    conversations.conversation_renamed.connect(_show_title)
+
+    window.find_requested.connect(sidebar.focus_search)
+    window.import_requested.connect(sidebar.ask_import)
+
+    def _on_window_export_requested(fmt: str) -> None:
+        if controller.conversation_id is not None and fmt in ("markdown", "json"):
+            sidebar.ask_export(
+                "markdown" if fmt == "markdown" else "json", controller.conversation_id
+            )
+
+    window.export_requested.connect(_on_window_export_requested)

@@ -1,0 +1,80 @@
+"""Settings: defaults, validation, atomic save, and a damaged file kept aside."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from desktop.core.config.settings import (
+    DEFAULT_INSTRUCTIONS,
+    Settings,
+    load_settings,
+    save_settings,
+)
+
+
+def test_defaults_follow_the_guide() -> None:
+    settings = Settings()
+    assert settings.model == "openai:gpt-5"
+    assert settings.toolkits == ("e2b",)
+    assert settings.instructions == DEFAULT_INSTRUCTIONS
+    assert "E2B" in settings.instructions
+    assert settings.user_id == ""
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "nope.json") == Settings()
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "settings.json"
+    settings = Settings(model="openai-chat:gpt-4.1", user_id=" alice ", toolkits=("E2B", "github"))
+    save_settings(path, settings)
+    loaded = load_settings(path)
+    assert loaded == settings
+    assert loaded.user_id == "alice"
+    assert loaded.toolkits == ("e2b", "github")
+    assert json.loads(path.read_text())["schema_version"] == 1
+
+
+def test_settings_are_frozen_and_strict() -> None:
+    settings = Settings()
+    with pytest.raises(ValidationError):
+        settings.model = "x"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        Settings.model_validate({"openai_api_key": "sk-should-never-be-here"})
+
+
+@pytest.mark.parametrize("model", ["gpt-5", ":gpt-5", "openai:", ""])
+def test_model_needs_a_provider(model: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(model=model)
+
+
+def test_toolkits_cannot_be_empty() -> None:
+    with pytest.raises(ValidationError):
+        Settings(toolkits=(" ",))
+
+
+def test_damaged_file_is_moved_aside_not_lost(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json")
+    assert load_settings(path) == Settings()
+    assert (tmp_path / "settings.json.invalid").read_text() == "{not json"
+
+
+def test_save_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(path, Settings(user_id="before"))
+
+    def boom(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("desktop.core.config.settings.os.replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        save_settings(path, Settings(user_id="after"))
+    assert load_settings(path).user_id == "before"
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp file left
