@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, assert_never
 
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
@@ -77,30 +77,33 @@ class ChatRepl:
         self._at_line_start = True
 
     def _render(self, event: TurnEvent) -> None:
-        if isinstance(event, TextDelta):
-            self.term.write(event.text)
-            self._at_line_start = event.text.endswith("\n")
-        elif isinstance(event, ToolCallStarted):
-            self._end_line()
-            for action in event.actions:
-                self.term.dim(f"  -> {action.slug} {_compact(action.arguments)}")
-        elif isinstance(event, ToolCallFinished):
-            lines = [*event.errors, *event.result_text.strip().splitlines()]
-            failed = event.outcome != "success" and lines
-            self.term.dim(f"  <- {event.outcome}" + (f": {lines[0][:160]}" if failed else ""))
-            for link in event.connect_links:
-                self.term.line(f"  Open this link to connect {link.toolkit}: {link.url}")
-        elif isinstance(event, TurnFinished):
-            self._end_line()
-            self.term.line()
-        elif isinstance(event, TurnCancelled):
-            self._end_line()
-            self.term.dim("[stopped]")
-            self.term.line()
-        elif isinstance(event, TurnFailed):
-            self._end_line()
-            self.term.error(event.message)
-            self.term.line()
+        match event:
+            case TextDelta():
+                self.term.write(event.text)
+                self._at_line_start = event.text.endswith("\n")
+            case ToolCallStarted():
+                self._end_line()
+                for action in event.actions:
+                    self.term.dim(f"  -> {action.slug} {_compact(action.arguments)}")
+            case ToolCallFinished():
+                lines = [*event.errors, *event.result_text.strip().splitlines()]
+                failed = event.outcome != "success" and lines
+                self.term.dim(f"  <- {event.outcome}" + (f": {lines[0][:160]}" if failed else ""))
+                for link in event.connect_links:
+                    self.term.line(f"  Open this link to connect {link.toolkit}: {link.url}")
+            case TurnFinished():
+                self._end_line()
+                self.term.line()
+            case TurnCancelled():
+                self._end_line()
+                self.term.dim("[stopped]")
+                self.term.line()
+            case TurnFailed():
+                self._end_line()
+                self.term.error(event.message)
+                self.term.line()
+            case _:
+                assert_never(event)
 
     async def connect(self) -> None:
         self.term.dim("Connecting to Composio's Tool Router…")

@@ -1,4 +1,9 @@
-"""The typed events a chat turn yields: what the UI and the terminal render, nothing more."""
+"""The typed events a chat turn yields: what the UI and the terminal render, nothing more.
+
+Each event carries an `event_kind` Literal (like pydantic-ai's own `event_kind`; `TurnFailed.kind`
+is the error's kind), and consumers dispatch with `match` on the class and `assert_never`, so
+mypy proves every event is handled.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ class ConnectLink:
 @dataclass(frozen=True)
 class TextDelta:
     text: str
+    event_kind: Literal["text_delta"] = field(default="text_delta", init=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ class ToolCallStarted:
     arguments: Mapping[str, object]
     # For COMPOSIO_MULTI_EXECUTE_TOOL: the E2B slugs inside it. Otherwise one action: the tool.
     actions: tuple[ToolAction, ...]
+    event_kind: Literal["tool_call_started"] = field(
+        default="tool_call_started", init=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,9 @@ class ToolCallFinished:
     connect_links: tuple[ConnectLink, ...] = ()
     # Errors of the E2B actions inside a router call that itself succeeded ("SLUG: message").
     errors: tuple[str, ...] = ()
+    event_kind: Literal["tool_call_finished"] = field(
+        default="tool_call_finished", init=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class TurnFinished:
     usage: Usage
     # The turn's new Pydantic AI messages (ModelMessagesTypeAdapter JSON), for the store.
     messages_json: bytes = b""
+    event_kind: Literal["turn_finished"] = field(default="turn_finished", init=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,7 @@ class TurnCancelled:
 
     partial_text: str
     messages_json: bytes = b""
+    event_kind: Literal["turn_cancelled"] = field(default="turn_cancelled", init=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -84,11 +98,24 @@ class TurnFailed:
     message: str  # one actionable sentence, never a traceback, never a key
     # Tool calls that ran before the failure (a sandbox created, say) stay in the history.
     messages_json: bytes = b""
+    event_kind: Literal["turn_failed"] = field(default="turn_failed", init=False, repr=False)
 
 
 TurnEvent = (
     TextDelta | ToolCallStarted | ToolCallFinished | TurnFinished | TurnCancelled | TurnFailed
 )
 
-TERMINAL_EVENTS = (TurnFinished, TurnCancelled, TurnFailed)
+TurnEnd = TurnFinished | TurnCancelled | TurnFailed
 """The events that end a turn's stream: exactly one comes last."""
+
+TERMINAL_EVENTS = (TurnFinished, TurnCancelled, TurnFailed)
+"""`TurnEnd`'s classes, for `isinstance`; consumers `match` each event class with `assert_never`."""
+
+EventKind = Literal[
+    "text_delta",
+    "tool_call_started",
+    "tool_call_finished",
+    "turn_finished",
+    "turn_cancelled",
+    "turn_failed",
+]

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, assert_never
 
 from desktop.core.agent.events import (
     TERMINAL_EVENTS,
@@ -29,13 +29,16 @@ from desktop.core.agent.events import (
     ToolCallFinished,
     ToolCallStarted,
     TurnCancelled,
+    TurnEnd,
     TurnEvent,
     TurnFailed,
     TurnFinished,
+    Usage,
 )
 from desktop.core.agent.session import validate_prompt
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.store.records import (
+    FinalStatus,
     NotFoundError,
     StoreError,
     ToolCardRecord,
@@ -112,25 +115,31 @@ class TurnRecorder:
         self._stretches_before: dict[str, int] = {}  # how many stretches of text came first
 
     def add(self, event: TurnEvent) -> None:
-        if isinstance(event, TextDelta):
-            self._stretches[-1].append(event.text)
-        elif isinstance(event, ToolCallStarted):
-            self._started.setdefault(event.call_id, event)
-            self._began.setdefault(event.call_id, self._clock())
-            if self._stretches[-1]:
-                self._stretches.append([])  # a tool call ends a stretch of text
-            self._stretches_before.setdefault(event.call_id, len(self._stretches) - 1)
-        elif isinstance(event, ToolCallFinished):
-            self._finished[event.call_id] = event
-            if event.call_id in self._began:
-                self._seconds[event.call_id] = max(0.0, self._clock() - self._began[event.call_id])
-            if event.call_id not in self._started:  # a result without a start: keep it
-                self._started[event.call_id] = ToolCallStarted(
-                    event.call_id, event.tool_name, {}, ()
-                )
+        match event:
+            case TextDelta():
+                self._stretches[-1].append(event.text)
+            case ToolCallStarted():
+                self._started.setdefault(event.call_id, event)
+                self._began.setdefault(event.call_id, self._clock())
                 if self._stretches[-1]:
-                    self._stretches.append([])
-                self._stretches_before[event.call_id] = len(self._stretches) - 1
+                    self._stretches.append([])  # a tool call ends a stretch of text
+                self._stretches_before.setdefault(event.call_id, len(self._stretches) - 1)
+            case ToolCallFinished():
+                self._finished[event.call_id] = event
+                if event.call_id in self._began:
+                    began = self._began[event.call_id]
+                    self._seconds[event.call_id] = max(0.0, self._clock() - began)
+                if event.call_id not in self._started:  # a result without a start: keep it
+                    self._started[event.call_id] = ToolCallStarted(
+                        event.call_id, event.tool_name, {}, ()
+                    )
+                    if self._stretches[-1]:
+                        self._stretches.append([])
+                    self._stretches_before[event.call_id] = len(self._stretches) - 1
+            case TurnFinished() | TurnCancelled() | TurnFailed():
+                pass  # the end is stored by `PersistentChat._complete`
+            case _:
+                assert_never(event)
 
     def text(self, final: str = "") -> str:
         """The streamed stretches, a blank line between them; the final output if none."""
@@ -314,37 +323,36 @@ class PersistentChat:
         raise StoreError("The conversation could not be saved.")
 
     async def _complete(
-        self, conversation_id: str, turn_id: int, event: TurnEvent, recorder: TurnRecorder
+        self, conversation_id: str, turn_id: int, event: TurnEnd, recorder: TurnRecorder
     ) -> None:
         try:
-            if isinstance(event, TurnFinished):
-                await self._repository.complete_turn(
-                    turn_id,
-                    event.messages_json,
-                    recorder.text(event.text),
-                    recorder.cards(),
-                    event.usage,
-                    "complete",
-                )
-            elif isinstance(event, TurnCancelled):
-                await self._repository.complete_turn(
-                    turn_id,
-                    event.messages_json,
-                    recorder.text(event.partial_text),
-                    recorder.cards(),
-                    None,
-                    "cancelled",
-                )
-            elif isinstance(event, TurnFailed):
-                await self._repository.complete_turn(
-                    turn_id,
-                    event.messages_json or None,
-                    recorder.text(),
-                    recorder.cards(),
-                    None,
-                    "failed",
-                    error=event.message,
-                )
+            messages: bytes | None
+            usage: Usage | None = None
+            error: str | None = None
+            status: FinalStatus
+            match event:
+                case TurnFinished():
+                    messages, text, usage = (
+                        event.messages_json,
+                        recorder.text(event.text),
+                        event.usage,
+                    )
+                    status = "complete"
+                case TurnCancelled():
+                    messages, text = event.messages_json, recorder.text(event.partial_text)
+                    status = "cancelled"
+                case TurnFailed():
+                    messages, text, error = (
+                        event.messages_json or None,
+                        recorder.text(),
+                        event.message,
+                    )
+                    status = "failed"
+                case _:
+                    assert_never(event)
+            await self._repository.complete_turn(
+                turn_id, messages, text, recorder.cards(), usage, status, error=error
+            )
             await self._remember_router_session(conversation_id)
         except StoreError:
             # The reply was shown; only its copy on disk is missing. The turn stays pending.

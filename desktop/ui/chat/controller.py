@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.agent.events import (
+    TextDelta,
     ToolCallFinished,
     ToolCallStarted,
     TurnCancelled,
@@ -320,20 +321,25 @@ class ChatController(QObject):
 
     def _on_turn_event(self, event: TurnEvent) -> None:
         # Text has gone to text_received already (coalesced); this is every other event.
-        if isinstance(event, ToolCallStarted):
-            self.tool_call_started.emit(event)
-        elif isinstance(event, ToolCallFinished):
-            self.tool_call_finished.emit(event)
-        elif isinstance(event, TurnFinished):
-            if self._connection.status.state is not ConnectionState.READY:
-                self._connection.set_status(ConnectionStatus(ConnectionState.READY))
-            self.turn_finished.emit(event)
-        elif isinstance(event, TurnCancelled):
-            self.turn_cancelled.emit(event)
-        elif isinstance(event, TurnFailed):
-            if event.kind in CONNECTION_KINDS:
-                self._connection.set_status(failure_status(event.kind, event.message))
-            self.turn_failed.emit(event)
+        match event:
+            case TextDelta():
+                pass  # never reaches here: the turn runner coalesces text into text_received
+            case ToolCallStarted():
+                self.tool_call_started.emit(event)
+            case ToolCallFinished():
+                self.tool_call_finished.emit(event)
+            case TurnFinished():
+                if self._connection.status.state is not ConnectionState.READY:
+                    self._connection.set_status(ConnectionStatus(ConnectionState.READY))
+                self.turn_finished.emit(event)
+            case TurnCancelled():
+                self.turn_cancelled.emit(event)
+            case TurnFailed():
+                if event.kind in CONNECTION_KINDS:
+                    self._connection.set_status(failure_status(event.kind, event.message))
+                self.turn_failed.emit(event)
+            case _:
+                assert_never(event)
 
     def _end_turn(self) -> None:
         self._turn.finish()
