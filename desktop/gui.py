@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.session import ChatSession
+from desktop.core.agent.worker import AgentLoop
 from desktop.core.config.secrets import (
     Credentials,
     SecretName,
@@ -30,6 +31,7 @@ from desktop.core.config.secrets import (
 from desktop.core.config.settings import Settings, load_settings, save_settings
 from desktop.core.conversations.backend import ChatBackend
 from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
 from desktop.core.router.types import Timeouts
 from desktop.core.store.records import StoreError
 from desktop.log_setup import KnownSecrets
@@ -127,6 +129,10 @@ class DesktopApp:
         self._tasks: set[asyncio.Task[None]] = set()
         self._carried_history: tuple[ModelMessage, ...] = ()
         self.ready = asyncio.Event()  # keys loaded and the connection started (for tests)
+        # The agent, its MCP connection and the SDK clients run on their own loop and thread:
+        # their CPU (the openai SDK's request transform grows with the history) never stalls
+        # the window.
+        self.agent_loop = AgentLoop()
 
     # -- start-up ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -204,7 +210,11 @@ class DesktopApp:
         return bool(creds and creds.openai_api_key and creds.composio_api_key and creds.user_id)
 
     def _factory(self) -> ChatBackend:
-        """The chat backend for the current settings and keys: stored turns if possible."""
+        """The chat backend for the current settings and keys (stored turns if possible), run
+        on the agent's loop."""
+        return on_agent_loop(self.agent_loop, self._make_backend())
+
+    def _make_backend(self) -> ChatBackend:
         assert self.credentials is not None
         if self.conversation_store is None:
             history, self._carried_history = self._carried_history, ()
@@ -296,8 +306,8 @@ class DesktopApp:
         self.window.set_model_name(settings.model)
         # New settings or keys continue the conversation on screen rather than forgetting it.
         previous = self.controller.backend
-        if isinstance(previous, ChatSession):
-            self._carried_history = previous.history
+        if isinstance(previous, ThreadedBackend) and isinstance(previous.inner, ChatSession):
+            self._carried_history = previous.inner.history
         await self._reload_credentials()
         self.controller.reconfigure(self._factory if self._complete(self.credentials) else None)
 
@@ -309,7 +319,9 @@ class DesktopApp:
             composio_api_key=keys.get(SecretName.COMPOSIO_API_KEY),
             user_id=settings.user_id,
         )
-        info = await check_connection(settings, credentials, self.endpoints, self.timeouts)
+        info = await self.agent_loop.run(
+            check_connection(settings, credentials, self.endpoints, self.timeouts)
+        )
         return info.tool_names
 
     def _warn(self, title: str, text: str) -> None:
@@ -340,6 +352,8 @@ class DesktopApp:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=0.5)
         await self.conversations.aclose()
+        # Whatever the agent still runs ends before the database closes.
+        await self.agent_loop.aclose()
         store, self.conversation_store = self.conversation_store, None
         if store is not None:
             # After the turn above was stopped: its reply is stored before the database closes.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from threading import current_thread
 
 import keyring
 import pytest
@@ -15,12 +17,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from desktop.core.agent.session import ChatSession
 from desktop.core.config.secrets import (
     KeyringSecretStore,
     MemorySecretStore,
     SecretName,
     SecretStore,
 )
+from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.conversations.threaded import ThreadedBackend
 from desktop.core.errors import ErrorKind
 from desktop.gui import DesktopApp
 from desktop.log_setup import KnownSecrets
@@ -159,6 +164,27 @@ def test_a_turn_typed_into_the_window_streams_text_and_shows_the_e2b_action(
     assert "list my sandboxes" in replies(app)[-1]
     users = [t.text for t in parse_conversation(fake_services.openai.requests[-1].json)]
     assert "list my sandboxes" in users
+
+
+def test_the_agent_runs_on_its_own_thread_not_the_windows(
+    qtbot: QtBot, harness: Harness, fake_services: FakeServices
+) -> None:
+    app = harness.start(fake_services.env())
+    wait_ready(qtbot, app)
+    backend = app.controller.backend
+    assert isinstance(backend, ThreadedBackend)
+    inner = backend.inner
+    assert isinstance(inner, PersistentChat)
+    stored_on: list[threading.Thread] = []
+    app.agent_loop.call_soon(inner.watch, lambda _change: stored_on.append(current_thread()))
+    send(qtbot, app, "list my sandboxes")
+    wait_idle(qtbot, app)
+    assert SEED_RUNNING_ID in replies(app)[-1]
+    # The persistent chat stored the turn from the agent's thread: the run, its MCP connection
+    # and the SDK clients ran there, not on the Qt thread.
+    assert stored_on and set(stored_on) == {app.agent_loop.thread}
+    assert app.agent_loop.thread is not threading.main_thread()
+    assert isinstance(inner.session, ChatSession)
 
 
 def test_stop_mid_stream_keeps_what_arrived(

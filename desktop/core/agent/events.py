@@ -14,6 +14,9 @@ from typing import Literal
 
 from desktop.core.errors import ErrorKind
 
+STOP_GRACE_SECONDS = 1.0
+"""After Stop, a turn gets this long to wind down on its own before it is cut off."""
+
 ToolOutcome = Literal["success", "failed", "denied", "interrupted", "retried"]
 
 

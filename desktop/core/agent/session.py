@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.core.agent.build import Endpoints, build_agent, build_model
 from desktop.core.agent.events import (
+    STOP_GRACE_SECONDS,
     TERMINAL_EVENTS,
     TextDelta,
     ToolCallFinished,
@@ -46,8 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_PROMPT_CHARS = 100_000
-# After Stop, a run gets this long to wind down on its own before its task is cancelled.
-CANCEL_GRACE_SECONDS = 1.0
 
 
 def validate_prompt(prompt: str) -> str | None:
@@ -274,7 +273,7 @@ class TurnStream:
         if self._handle is not None:
             self._handle.cancel()
             # A run stuck in a tool call or a silent socket is cut off after a short grace.
-            asyncio.get_running_loop().call_later(CANCEL_GRACE_SECONDS, self._hard_cancel)
+            asyncio.get_running_loop().call_later(STOP_GRACE_SECONDS, self._hard_cancel)
         else:
             self._hard_cancel()
 

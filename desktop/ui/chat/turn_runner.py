@@ -10,6 +10,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 
 from desktop.core.agent.events import (
+    STOP_GRACE_SECONDS,
     TERMINAL_EVENTS,
     TextDelta,
     TurnEvent,
@@ -21,7 +22,9 @@ from desktop.core.errors import ErrorKind
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_MS = 33  # coalesced text reaches the view about 30 times a second
-STOP_GRACE_MS = 5_000  # a stream that ignores cancel() is cut off after this
+# The core cuts a turn off after its grace; a stream that still ignores cancel() is cut off
+# from here after twice that (one rule: the core's grace).
+STOP_GRACE_MS = round(2_000 * STOP_GRACE_SECONDS)
 YIELD_EVERY_S = 0.008
 ENDED_UNEXPECTEDLY = "The reply ended unexpectedly; try again."
 

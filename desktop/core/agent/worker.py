@@ -1,0 +1,93 @@
+"""The agent's own asyncio loop on a worker thread, so its CPU never lands on the UI's loop.
+
+"Async" SDK code still burns CPU on whichever loop runs it: the openai SDK's recursive request
+transform took 0.54 s of the UI thread per request at turn 81 of a conversation. Everything the
+agent does (the Pydantic AI run, its MCP connection, the SDK clients, the app's own Tool Router
+requests) runs here; the faces reach it through `desktop.core.conversations.threaded`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+STOP_SECONDS = 2.0  # tasks still running at shutdown get this long to end after a cancel
+
+
+class AgentLoop:
+    """An event loop running forever on its own daemon thread until `aclose()`."""
+
+    def __init__(self, name: str = "agent-loop") -> None:
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._started.wait()
+        self._closed = False
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.call_soon(self._started.set)
+        try:
+            self._loop.run_forever()
+        finally:
+            with contextlib.suppress(Exception):
+                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def in_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def submit(self, coroutine: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
+        """Start `coroutine` on the agent's loop; cancelling the future cancels its task."""
+        if self._closed:
+            coroutine.close()
+            raise RuntimeError("the agent loop is closed")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    async def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        """Await `coroutine` from another loop; cancelling the caller cancels it here too."""
+        return await asyncio.wrap_future(self.submit(coroutine))
+
+    def call_soon(self, callback: Callable[..., object], *args: object) -> None:
+        """Run a plain callable on the agent's thread, after everything submitted before it."""
+        if not self._closed:
+            self._loop.call_soon_threadsafe(callback, *args)
+
+    async def aclose(self) -> None:
+        """Cancel what still runs, stop the loop and wait for its thread (bounded)."""
+        if self._closed:
+            return
+        with contextlib.suppress(Exception):
+            await self.run(_cancel_others())
+        self._closed = True
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        await asyncio.to_thread(self._thread.join, STOP_SECONDS)
+        if self._thread.is_alive():
+            log.warning("the agent's thread did not stop within %.1f s", STOP_SECONDS)
+
+
+async def _cancel_others() -> None:
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    if others:
+        await asyncio.wait(others, timeout=STOP_SECONDS)

@@ -1,0 +1,218 @@
+"""The chat backend across threads: the agent runs on its own loop, the face awaits on its own.
+
+`on_agent_loop(loop, backend)` wraps a backend (`PersistentChat` or `ChatSession`) built for the
+`AgentLoop`. Every call the face makes is carried out on the agent's thread, in the order made;
+what comes back (turn events, stored-turn notifications) crosses one ordered bridge to the
+face's loop, in batches, so a fast stream wakes the UI thread a few times per frame rather than
+per token. Cancellation and shutdown cross the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+from desktop.core.agent.events import TERMINAL_EVENTS, TurnEvent
+from desktop.core.agent.worker import STOP_SECONDS, AgentLoop
+from desktop.core.conversations.backend import (
+    ChatBackend,
+    ConnectionDetails,
+    ConversationBackend,
+    StoredChange,
+    TurnEvents,
+)
+
+_T = TypeVar("_T")
+
+
+class _Stream(Protocol):
+    def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
+
+    def cancel(self) -> None: ...
+
+
+class Bridge:
+    """Runs callables on one loop, posted from any thread, in the order they were posted."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._pending: collections.deque[tuple[Callable[..., object], tuple[Any, ...]]] = (
+            collections.deque()
+        )
+        self._scheduled = False
+
+    def post(self, callback: Callable[..., object], *args: Any) -> None:
+        with self._lock:
+            self._pending.append((callback, args))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        # RuntimeError: the face's loop is closed, nobody is listening any more.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, collections.deque()
+            self._scheduled = False
+        for callback, args in batch:
+            callback(*args)
+
+
+class ThreadedTurn:
+    """One turn running on the agent's loop, iterated on the face's loop."""
+
+    def __init__(self, agent_loop: AgentLoop, start: Callable[[], _Stream], bridge: Bridge) -> None:
+        self._agent_loop = agent_loop
+        self._start = start
+        self._bridge = bridge
+        self._queue: asyncio.Queue[TurnEvent | BaseException | None] = asyncio.Queue()
+        self._wound_down = asyncio.Event()  # the agent side has finished, however it ended
+        self._future: concurrent.futures.Future[None] | None = None
+        self._stream: _Stream | None = None  # set on the agent's thread
+        self._cancel_requested = False
+        self._done = False
+
+    def __aiter__(self) -> ThreadedTurn:
+        return self
+
+    async def __anext__(self) -> TurnEvent:
+        if self._done:
+            raise StopAsyncIteration
+        if self._future is None:
+            self._future = self._agent_loop.submit(self._pump())
+        try:
+            item = await self._queue.get()
+        except asyncio.CancelledError:
+            await self._abandon()
+            raise
+        if item is None:
+            self._done = True
+            raise StopAsyncIteration
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        if isinstance(item, TERMINAL_EVENTS):
+            self._done = True
+        return item
+
+    async def _pump(self) -> None:
+        """On the agent's loop: run the inner stream, post each event to the face."""
+        put = self._queue.put_nowait
+        end: BaseException | None = None
+        try:
+            stream = self._stream = self._start()
+            if self._cancel_requested:
+                stream.cancel()
+            async for event in stream:
+                self._bridge.post(put, event)
+        except Exception as exc:  # the face maps it to a sentence
+            end = exc
+        finally:
+            # Also when cancelled from the face: by now the inner stream has stored its turn.
+            self._bridge.post(put, end)
+            self._bridge.post(self._wound_down.set)
+
+    def cancel(self) -> None:
+        """Ask the turn to stop; it ends with TurnCancelled as before."""
+        if self._cancel_requested:
+            return
+        self._cancel_requested = True
+        self._agent_loop.call_soon(self._cancel_on_agent_loop)
+
+    def _cancel_on_agent_loop(self) -> None:
+        if self._stream is not None:
+            self._stream.cancel()
+
+    async def _abandon(self) -> None:
+        """The face stopped listening (shutdown, or a stream that ignored cancel): cut the
+        turn off on the agent's loop and let it store what arrived before returning."""
+        self._done = True
+        future = self._future
+        if future is None or self._wound_down.is_set():
+            return
+        future.cancel()  # cancels the task on the agent's loop
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wound_down.wait(), STOP_SECONDS)
+
+    async def aclose(self) -> None:
+        await self._abandon()
+
+
+class ThreadedBackend:
+    """A `ChatBackend` whose work all happens on the agent's loop."""
+
+    def __init__(self, agent_loop: AgentLoop, inner: ChatBackend) -> None:
+        self._agent_loop = agent_loop
+        self._inner = inner
+        self._bridge = Bridge(asyncio.get_running_loop())
+
+    @property
+    def inner(self) -> ChatBackend:
+        return self._inner
+
+    async def check(self) -> ConnectionDetails:
+        return await self._agent_loop.run(_call(self._inner.check))
+
+    async def connect(self) -> ConnectionDetails:
+        return await self._agent_loop.run(_call(self._inner.connect))
+
+    def run_turn(self, prompt: str) -> TurnEvents:
+        return ThreadedTurn(self._agent_loop, lambda: self._inner.run_turn(prompt), self._bridge)
+
+    def new_conversation(self) -> None:
+        self._agent_loop.call_soon(self._inner.new_conversation)
+
+    async def aclose(self) -> None:
+        await self._agent_loop.run(_call(self._inner.aclose))
+
+
+class ThreadedConversation(ThreadedBackend):
+    """A `ConversationBackend` on the agent's loop; its notifications reach the face's loop."""
+
+    def __init__(
+        self, agent_loop: AgentLoop, inner: ChatBackend, conversation: ConversationBackend
+    ) -> None:
+        super().__init__(agent_loop, inner)
+        self._conversation = conversation  # the same object as `inner`, seen as a conversation
+        self._open_id = conversation.conversation_id  # the face's view, updated as it asks
+
+    @property
+    def conversation_id(self) -> str | None:
+        return self._open_id
+
+    def open_conversation(self, conversation_id: str | None) -> None:
+        self._open_id = conversation_id
+        self._agent_loop.call_soon(self._conversation.open_conversation, conversation_id)
+
+    def new_conversation(self) -> None:
+        self._open_id = None
+        super().new_conversation()
+
+    def watch(self, listener: Callable[[StoredChange], None]) -> None:
+        def _on_face_loop(change: StoredChange) -> None:
+            if change.created:
+                self._open_id = change.conversation_id
+            listener(change)
+
+        def _on_agent_loop_change(change: StoredChange) -> None:
+            self._bridge.post(_on_face_loop, change)
+
+        self._agent_loop.call_soon(self._conversation.watch, _on_agent_loop_change)
+
+
+async def _call(method: Callable[[], Awaitable[_T]]) -> _T:
+    return await method()
+
+
+def on_agent_loop(agent_loop: AgentLoop, backend: ChatBackend) -> ThreadedBackend:
+    """`backend`, made for the agent's loop, as the face's loop uses it."""
+    if isinstance(backend, ConversationBackend):
+        return ThreadedConversation(agent_loop, backend, backend)
+    return ThreadedBackend(agent_loop, backend)
