@@ -17,7 +17,6 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.agent.build import Endpoints
-from desktop.core.agent.session import ChatSession
 from desktop.core.agent.worker import AgentLoop
 from desktop.core.config.secrets import (
     Credentials,
@@ -30,8 +29,6 @@ from desktop.core.config.secrets import (
 )
 from desktop.core.config.settings import Settings, load_settings, save_settings
 from desktop.core.conversations.backend import ChatBackend
-from desktop.core.conversations.persistent import PersistentChat
-from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
 from desktop.core.router.types import Timeouts
 from desktop.core.store.records import StoreError
 from desktop.log_setup import KnownSecrets
@@ -48,8 +45,7 @@ from desktop.ui.window.main_window import MainWindow
 from desktop.ui.window.wiring import connect_sidebar, connect_window
 
 if TYPE_CHECKING:
-    from pydantic_ai.messages import ModelMessage
-
+    from desktop.core.conversations.factory import BackendMaker
     from desktop.core.store.facade import AsyncConversationStore
 
 log = logging.getLogger(__name__)
@@ -127,7 +123,6 @@ class DesktopApp:
         self.dialog: SettingsDialog | None = None
         self._quit = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._carried_history: tuple[ModelMessage, ...] = ()
         self.ready = asyncio.Event()  # keys loaded and the connection started (for tests)
         # The agent, its MCP connection and the SDK clients run on their own loop and thread:
         # their CPU (the openai SDK's request transform grows with the history) never stalls
@@ -147,7 +142,7 @@ class DesktopApp:
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
             # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
             # window stays light (desktop.core.lazy_imports).
-            self.controller.reconfigure(self._factory)
+            self.controller.reconfigure(self._backend_maker())
         else:
             self.controller.connect_backend()  # shows "not configured" with the reason
             self.open_settings(first_run=True)
@@ -209,35 +204,20 @@ class DesktopApp:
     def _complete(creds: Credentials | None) -> bool:
         return bool(creds and creds.openai_api_key and creds.composio_api_key and creds.user_id)
 
-    def _factory(self) -> ChatBackend:
-        """The chat backend for the current settings and keys (stored turns if possible), run
-        on the agent's loop."""
-        return on_agent_loop(self.agent_loop, self._make_backend())
+    def _backend_maker(self, previous: ChatBackend | None = None) -> BackendMaker:
+        """The backend factory for the current settings and keys (see `core.conversations`)."""
+        # After the first paint: the chat session's modules are not needed to paint.
+        from desktop.core.conversations.factory import BackendMaker
 
-    def _make_backend(self) -> ChatBackend:
         assert self.credentials is not None
-        if self.conversation_store is None:
-            history, self._carried_history = self._carried_history, ()
-            return ChatSession(
-                self.settings, self.credentials, self.endpoints, self.timeouts, history=history
-            )
-        # The controller opens the conversation on screen on it (its history comes from the
-        # store, its Tool Router session is resumed).
-        return PersistentChat(
-            self.conversation_store, self._session_factory, model=self.settings.model
-        )
-
-    def _session_factory(
-        self, router_session_id: str | None, history: Sequence[ModelMessage]
-    ) -> ChatSession:
-        assert self.credentials is not None
-        return ChatSession(
+        return BackendMaker(
+            self.agent_loop,
             self.settings,
             self.credentials,
             self.endpoints,
             self.timeouts,
-            router_session_id=router_session_id,
-            history=history,
+            self.conversation_store,
+            previous=previous,
         )
 
     # -- settings ----------------------------------------------------------------------------
@@ -304,12 +284,12 @@ class DesktopApp:
             return
         self.settings = settings
         self.window.set_model_name(settings.model)
+        await self._reload_credentials()
         # New settings or keys continue the conversation on screen rather than forgetting it.
         previous = self.controller.backend
-        if isinstance(previous, ThreadedBackend) and isinstance(previous.inner, ChatSession):
-            self._carried_history = previous.inner.history
-        await self._reload_credentials()
-        self.controller.reconfigure(self._factory if self._complete(self.credentials) else None)
+        self.controller.reconfigure(
+            self._backend_maker(previous) if self._complete(self.credentials) else None
+        )
 
     async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
         from desktop.core.agent.session import check_connection

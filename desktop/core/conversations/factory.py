@@ -1,0 +1,77 @@
+"""Which chat backend the current settings and keys make, on the agent's loop.
+
+With a conversation store every turn is stored (`PersistentChat`); without one (the database
+could not be opened) a plain `ChatSession` chats in memory, and new settings or keys carry its
+history over rather than forgetting the conversation on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.session import ChatSession
+from desktop.core.agent.worker import AgentLoop
+from desktop.core.config.secrets import Credentials
+from desktop.core.config.settings import Settings
+from desktop.core.conversations.backend import ChatBackend
+from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
+from desktop.core.router.types import Timeouts
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
+
+    from desktop.core.store.facade import ConversationRepository
+
+
+class BackendMaker:
+    """Makes the backend for one set of settings and keys; `__call__` is the controller's
+    backend factory."""
+
+    def __init__(
+        self,
+        agent_loop: AgentLoop,
+        settings: Settings,
+        credentials: Credentials,
+        endpoints: Endpoints,
+        timeouts: Timeouts,
+        repository: ConversationRepository | None,
+        *,
+        previous: ChatBackend | None = None,
+    ) -> None:
+        self._agent_loop = agent_loop
+        self._settings = settings
+        self._credentials = credentials
+        self._endpoints = endpoints
+        self._timeouts = timeouts
+        self._repository = repository
+        # An in-memory chat's history carries over to the backend these settings make.
+        self._carried: tuple[ModelMessage, ...] = ()
+        if isinstance(previous, ThreadedBackend) and isinstance(previous.inner, ChatSession):
+            self._carried = previous.inner.history
+
+    def __call__(self) -> ChatBackend:
+        return on_agent_loop(self._agent_loop, self._make())
+
+    def _make(self) -> ChatBackend:
+        if self._repository is None:
+            history, self._carried = self._carried, ()
+            return self.session(None, history)
+        # The controller opens the conversation on screen on it (its history comes from the
+        # store, its Tool Router session is resumed).
+        return PersistentChat(self._repository, self.session, model=self._settings.model)
+
+    def session(
+        self, router_session_id: str | None, history: Sequence[ModelMessage]
+    ) -> ChatSession:
+        """A chat session on these settings and keys, resuming `router_session_id`."""
+        return ChatSession(
+            self._settings,
+            self._credentials,
+            self._endpoints,
+            self._timeouts,
+            router_session_id=router_session_id,
+            history=history,
+        )
