@@ -10,7 +10,10 @@ from typing import Any
 from desktop.core.agent.events import ConnectLink, ToolAction
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
 
-MAX_RESULT_CHARS = 200_000
+RESULT_TEXT_LIMIT = 64 * 1024
+"""Characters of a tool result shown on its card, live and reloaded alike (the model, and the
+stored messages, keep the whole result)."""
+TRUNCATION_MARK = "\n… [truncated]"
 
 
 def actions_of(tool_name: str, arguments: Mapping[str, object]) -> tuple[ToolAction, ...]:
@@ -44,9 +47,15 @@ def result_text(content: object) -> str:
             text = json.dumps(content, indent=2, ensure_ascii=False, default=str)
         except (ValueError, TypeError):
             text = str(content)
-    if len(text) > MAX_RESULT_CHARS:
-        text = text[:MAX_RESULT_CHARS] + f"\n… ({len(text) - MAX_RESULT_CHARS:,} more characters)"
-    return text
+    return truncate_result(text)
+
+
+def truncate_result(text: str) -> str:
+    """At most RESULT_TEXT_LIMIT characters, the cut marked; a text already cut is left as it is
+    (so the store, cutting again, keeps exactly what the live card showed)."""
+    if len(text) <= RESULT_TEXT_LIMIT:
+        return text
+    return text[: RESULT_TEXT_LIMIT - len(TRUNCATION_MARK)] + TRUNCATION_MARK
 
 
 def _parsed(content: object) -> object:

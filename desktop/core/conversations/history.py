@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
 from desktop.core.conversations.transcript import (
     AssistantItem,
     ErrorItem,
@@ -20,21 +19,8 @@ PENDING_NOTICE = "No reply was saved: the app closed before it arrived. Regenera
 
 
 def tool_call_item(card: ToolCardRecord) -> ToolCallItem:
-    started = ToolCallStarted(
-        call_id=card.call_id,
-        tool_name=card.tool_name,
-        arguments=dict(card.actions[0].arguments) if len(card.actions) == 1 else {},
-        actions=card.actions,
-    )
-    finished = ToolCallFinished(
-        call_id=card.call_id,
-        tool_name=card.tool_name,
-        outcome=card.outcome,
-        result_text=card.result_text,
-        connect_links=card.connect_links,
-        errors=card.errors,
-    )
-    return ToolCallItem(started, finished, card.seconds)
+    """A stored card as the chat view redraws it: the events it showed live, how long it ran."""
+    return ToolCallItem(*card.events(), card.seconds)
 
 
 def _reply_items(text: str, cards: tuple[ToolCardRecord, ...]) -> list[HistoryItem]:

@@ -6,72 +6,32 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    JsonValue,
-    NonNegativeInt,
-    ValidationError,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
-from desktop.core.agent.events import ConnectLink, ToolAction, ToolOutcome
+from desktop.core.agent.events import ToolAction, Usage
+from desktop.core.store.codec import problem
 from desktop.core.store.records import (
     DEFAULT_TITLE,
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
+    MAX_IMPORT_BYTES,
     Conversation,
     StoreError,
     ToolCardRecord,
     TurnRecord,
     TurnStatus,
-    UsageTotals,
     clean_title,
-    truncate_result,
 )
 
-EXPORT_FORMAT = "e2b-agent.conversation"
-EXPORT_VERSION = 1
-MAX_IMPORT_BYTES = 256 * 1024 * 1024
-
-
 # -- the JSON format (version 1) ---------------------------------------------------------------
+# Usage and tool cards are the records' own dataclasses, validated and written by pydantic as the
+# store's codec does; the models' config (no unknown keys) applies to them inside an export.
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class UsageV1(_Model):
-    input_tokens: NonNegativeInt = 0
-    output_tokens: NonNegativeInt = 0
-    requests: NonNegativeInt = 0
-    tool_calls: NonNegativeInt = 0
-    cost: Decimal | None = Field(default=None, ge=0)
-
-
-class ToolActionV1(_Model):
-    slug: str
-    arguments: dict[str, JsonValue] = {}
-
-
-class ConnectLinkV1(_Model):
-    toolkit: str
-    url: str
-
-
-class ToolCardV1(_Model):
-    call_id: str
-    tool_name: str
-    actions: list[ToolActionV1] = []
-    outcome: ToolOutcome
-    result_text: str = ""
-    connect_links: list[ConnectLinkV1] = []
-    errors: list[str] = []
-    seconds: float | None = Field(default=None, ge=0)
-    text_offset: NonNegativeInt | None = None
 
 
 class TurnV1(_Model):
@@ -79,8 +39,8 @@ class TurnV1(_Model):
     status: TurnStatus
     text: str = ""
     error: str | None = None
-    tool_cards: list[ToolCardV1] = []
-    usage: UsageV1 = UsageV1()
+    tool_cards: tuple[ToolCardRecord, ...] = ()
+    usage: Usage = Usage()
     created_at: AwareDatetime
     completed_at: AwareDatetime | None = None
     messages: list[JsonValue] | None = Field(
@@ -95,7 +55,7 @@ class ConversationV1(_Model):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     router_session_id: str | None = None
-    usage: UsageV1 = UsageV1()
+    usage: Usage = Usage()
 
 
 class ExportV1(_Model):
@@ -120,7 +80,7 @@ class ImportedMeta:
     title: str | None
     model: str
     created_at: float
-    usage: UsageTotals
+    usage: Usage
 
 
 @dataclass(frozen=True)
@@ -130,7 +90,7 @@ class ImportedTurn:
     text: str
     error: str | None
     tool_cards: tuple[ToolCardRecord, ...]
-    usage: UsageTotals
+    usage: Usage
     created_at: float
     completed_at: float | None
     messages_json: str | None
@@ -156,7 +116,7 @@ def render_json(
             created_at=conversation.created_at,
             updated_at=conversation.updated_at,
             router_session_id=conversation.router_session_id,
-            usage=_usage_v1(conversation.usage),
+            usage=conversation.usage,
         ),
         turns=[_turn_v1(t) for t in turns],
     )
@@ -182,9 +142,7 @@ def parse_export(text: str | bytes) -> ImportedConversation:
     try:
         export = ExportV1.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "file"
-        raise StoreError(f"The conversation export is invalid at {where}: {first['msg']}.") from exc
+        raise StoreError(f"The conversation export is invalid {problem(exc)}.") from exc
     meta = export.conversation
     title = clean_title(meta.title) if meta.title.strip() else None
     return ImportedConversation(
@@ -192,7 +150,7 @@ def parse_export(text: str | bytes) -> ImportedConversation:
             title=None if title == DEFAULT_TITLE else title,
             model=meta.model,
             created_at=meta.created_at.timestamp(),
-            usage=_usage_totals(meta.usage),
+            usage=meta.usage,
         ),
         turns=tuple(_imported_turn(n, t) for n, t in enumerate(export.turns, start=1)),
     )
@@ -216,21 +174,8 @@ def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:
         status=turn.status,
         text=turn.text,
         error=turn.error,
-        tool_cards=tuple(
-            ToolCardRecord(
-                call_id=c.call_id,
-                tool_name=c.tool_name,
-                actions=tuple(ToolAction(a.slug, a.arguments) for a in c.actions),
-                outcome=c.outcome,
-                result_text=truncate_result(c.result_text),
-                connect_links=tuple(ConnectLink(x.toolkit, x.url) for x in c.connect_links),
-                errors=tuple(c.errors),
-                seconds=c.seconds,
-                text_offset=c.text_offset,
-            )
-            for c in turn.tool_cards
-        ),
-        usage=_usage_totals(turn.usage),
+        tool_cards=turn.tool_cards,
+        usage=turn.usage,
         created_at=turn.created_at.timestamp(),
         completed_at=None if turn.completed_at is None else turn.completed_at.timestamp(),
         messages_json=messages_json,
@@ -247,55 +192,11 @@ def _turn_v1(turn: ExportedTurn) -> TurnV1:
         status=r.status,
         text=r.text,
         error=r.error,
-        tool_cards=[
-            ToolCardV1(
-                call_id=c.call_id,
-                tool_name=c.tool_name,
-                actions=[
-                    ToolActionV1(slug=a.slug, arguments=_json_object(a.arguments))
-                    for a in c.actions
-                ],
-                outcome=c.outcome,
-                result_text=c.result_text,
-                connect_links=[
-                    ConnectLinkV1(toolkit=x.toolkit, url=x.url) for x in c.connect_links
-                ],
-                errors=list(c.errors),
-                seconds=c.seconds,
-                text_offset=c.text_offset,
-            )
-            for c in r.tool_cards
-        ],
-        usage=_usage_v1(r.usage),
+        tool_cards=r.tool_cards,
+        usage=r.usage,
         created_at=r.created_at,
         completed_at=r.completed_at,
         messages=messages,
-    )
-
-
-def _json_object(arguments: object) -> dict[str, JsonValue]:
-    # Arguments came from JSON (the model's tool call), so they round-trip through it unchanged.
-    value: dict[str, JsonValue] = json.loads(json.dumps(arguments))
-    return value
-
-
-def _usage_v1(usage: UsageTotals) -> UsageV1:
-    return UsageV1(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        requests=usage.requests,
-        tool_calls=usage.tool_calls,
-        cost=usage.cost,
-    )
-
-
-def _usage_totals(usage: UsageV1) -> UsageTotals:
-    return UsageTotals(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        requests=usage.requests,
-        tool_calls=usage.tool_calls,
-        cost=usage.cost,
     )
 
 

@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from desktop.core.agent.events import Usage
+from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT
 from desktop.core.lazy_imports import MESSAGE_TYPES, import_off_loop
-from desktop.core.store.export import EXPORT_FORMAT, EXPORT_VERSION
 from desktop.core.store.records import (
     DEFAULT_TITLE,
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
     HIGHLIGHT_END,
     HIGHLIGHT_START,
-    RESULT_TEXT_LIMIT,
     Conversation,
     ConversationSummary,
     FinalStatus,
@@ -39,7 +40,6 @@ from desktop.core.store.records import (
     ToolCardRecord,
     TurnRecord,
     TurnStatus,
-    UsageTotals,
     derive_title,
     tool_card_from_events,
 )
@@ -69,7 +69,7 @@ __all__ = [
     "ToolCardRecord",
     "TurnRecord",
     "TurnStatus",
-    "UsageTotals",
+    "Usage",
     "derive_title",
     "tool_card_from_events",
 ]
@@ -95,7 +95,7 @@ class ConversationRepository(Protocol):
         messages_json: bytes | str | None,
         text: str,
         tool_cards: Sequence[ToolCardRecord] = (),
-        usage: Usage | UsageTotals | None = None,
+        usage: Usage | None = None,
         status: FinalStatus = "complete",
         *,
         error: str | None = None,
@@ -178,7 +178,7 @@ class AsyncConversationStore:
         messages_json: bytes | str | None,
         text: str,
         tool_cards: Sequence[ToolCardRecord] = (),
-        usage: Usage | UsageTotals | None = None,
+        usage: Usage | None = None,
         status: FinalStatus = "complete",
         *,
         error: str | None = None,

@@ -6,12 +6,17 @@ import dataclasses
 import math
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from desktop.core.agent.events import Usage
-from desktop.core.store.export import ImportedConversation
+from desktop.core.agent.tool_calls import truncate_result
+from desktop.core.store.codec import (
+    cards_from_json,
+    cards_to_json,
+    usage_columns,
+    usage_from_columns,
+)
 from desktop.core.store.records import (
     DEFAULT_TITLE,
     HIGHLIGHT_END,
@@ -21,15 +26,12 @@ from desktop.core.store.records import (
     StoreError,
     ToolCardRecord,
     TurnRecord,
-    UsageTotals,
-    format_cost,
     fts_query,
-    parse_cost,
     to_datetime,
-    tool_cards_from_json,
-    tool_cards_to_json,
-    truncate_result,
 )
+
+if TYPE_CHECKING:  # the export's models load with the first export or import, not the store
+    from desktop.core.store.export import ImportedConversation
 
 CONVERSATION_COLUMNS = (
     "id, title, model, created_at, updated_at, router_session_id, turn_count,"
@@ -153,7 +155,7 @@ def insert_imported(
                 t.status,
                 t.messages_json,
                 None if t.status == "pending" else t.text,
-                tool_cards_to_json(t.tool_cards),
+                cards_to_json([bounded_card(c) for c in t.tool_cards]),
                 t.error,
                 *usage_columns(t.usage),
                 t.created_at,
@@ -191,29 +193,8 @@ def checked_messages(messages_json: bytes | str | None) -> str | None:
     return messages_json
 
 
-def usage_totals(usage: Usage | UsageTotals | None) -> UsageTotals:
-    if usage is None:
-        return UsageTotals()
-    return UsageTotals(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        requests=usage.requests,
-        tool_calls=usage.tool_calls,
-        cost=usage.cost,
-    )
-
-
-def usage_columns(usage: UsageTotals) -> tuple[int, int, int, int, str | None]:
-    return (
-        usage.input_tokens,
-        usage.output_tokens,
-        usage.requests,
-        usage.tool_calls,
-        format_cost(usage.cost),
-    )
-
-
 def bounded_card(card: ToolCardRecord) -> ToolCardRecord:
+    """The card with its result cut as the live card cut it (cards from an import may be longer)."""
     text = truncate_result(card.result_text)
     if text is card.result_text:
         return card
@@ -229,7 +210,7 @@ def conversation_from_row(row: Sequence[Any]) -> Conversation:
         created_at=to_datetime(created),
         updated_at=to_datetime(updated),
         router_session_id=session,
-        usage=UsageTotals(i, o, r, t, parse_cost(cost)),
+        usage=usage_from_columns(i, o, r, t, cost),
         turn_count=count,
     )
 
@@ -242,9 +223,9 @@ def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
         prompt=prompt,
         status=status,
         text=text or "",
-        tool_cards=tool_cards_from_json(cards),
+        tool_cards=cards_from_json(cards),
         error=error,
-        usage=UsageTotals(i, o, r, t, parse_cost(cost)),
+        usage=usage_from_columns(i, o, r, t, cost),
         created_at=to_datetime(created),
         completed_at=None if completed is None else to_datetime(completed),
     )

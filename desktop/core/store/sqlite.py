@@ -14,13 +14,7 @@ from typing import TYPE_CHECKING, Self
 from pydantic import ValidationError
 
 from desktop.core.agent.events import Usage
-from desktop.core.store.export import (
-    ExportedTurn,
-    ImportedConversation,
-    parse_export,
-    render_json,
-    render_markdown,
-)
+from desktop.core.store.codec import cards_to_json, usage_columns, usage_from_columns
 from desktop.core.store.records import (
     DEFAULT_TITLE,
     FINAL_STATUSES,
@@ -32,12 +26,9 @@ from desktop.core.store.records import (
     StoreError,
     ToolCardRecord,
     TurnRecord,
-    UsageTotals,
     clean_title,
     derive_title,
-    parse_cost,
     to_datetime,
-    tool_cards_to_json,
 )
 from desktop.core.store.rows import (
     CONVERSATION_COLUMNS,
@@ -49,13 +40,13 @@ from desktop.core.store.rows import (
     insert_imported,
     search_hits,
     turn_from_row,
-    usage_columns,
-    usage_totals,
 )
+from desktop.core.store.schema import connect, migrate
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
-from desktop.core.store.schema import connect, migrate
+
+    from desktop.core.store.export import ExportedTurn
 
 
 class ConversationStore:
@@ -133,10 +124,6 @@ class ConversationStore:
             for r in rows
         ]
 
-    def count_conversations(self) -> int:
-        with self._read() as conn:
-            return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
-
     def rename(self, conversation_id: str, title: str) -> None:
         title = clean_title(title)
         with self._write() as conn:
@@ -189,7 +176,7 @@ class ConversationStore:
         messages_json: bytes | str | None,
         text: str,
         tool_cards: Sequence[ToolCardRecord] = (),
-        usage: Usage | UsageTotals | None = None,
+        usage: Usage | None = None,
         status: FinalStatus = "complete",
         *,
         error: str | None = None,
@@ -202,7 +189,7 @@ class ConversationStore:
         if status not in FINAL_STATUSES:
             raise StoreError(f"A turn cannot be completed with status {status!r}.")
         stored_messages = checked_messages(messages_json)
-        turn_usage = usage_totals(usage)
+        turn_usage = usage or Usage()
         cards = [bounded_card(card) for card in tool_cards]
         with self._write() as conn:
             row = conn.execute(
@@ -221,7 +208,7 @@ class ConversationStore:
                     status,
                     stored_messages,
                     text,
-                    tool_cards_to_json(cards),
+                    cards_to_json(cards),
                     error,
                     *usage_columns(turn_usage),
                     now,
@@ -308,22 +295,33 @@ class ConversationStore:
         with self._read() as conn:
             return search_hits(conn, query, limit)
 
-    # -- export / import ---------------------------------------------------------------------
+    # -- export / import (the export's models load with the first one, not with the store) -----
 
     def export_markdown(self, conversation_id: str) -> str:
+        from desktop.core.store.export import render_markdown
+
         conversation, turns = self._export_data(conversation_id)
         return render_markdown(conversation, [t.record for t in turns])
 
     def export_json(self, conversation_id: str) -> str:
+        from desktop.core.store.export import render_json
+
         conversation, turns = self._export_data(conversation_id)
         return render_json(conversation, turns, exported_at=to_datetime(self._clock()))
 
     def import_json(self, text: str | bytes) -> str:
         """Create a new conversation (new id, no router session) from `export_json` output."""
+        from desktop.core.store.export import parse_export
+
         imported = parse_export(text)
-        return self._insert_imported(imported)
+        conversation_id = uuid.uuid4().hex
+        with self._write() as conn:
+            insert_imported(conn, conversation_id, imported, self._now())
+        return conversation_id
 
     def _export_data(self, conversation_id: str) -> tuple[Conversation, list[ExportedTurn]]:
+        from desktop.core.store.export import ExportedTurn
+
         with self._read() as conn:
             row = conn.execute(
                 f"SELECT {CONVERSATION_COLUMNS}, pk FROM conversations WHERE id = ?",
@@ -341,12 +339,6 @@ class ConversationStore:
             for r in turn_rows
         ]
 
-    def _insert_imported(self, imported: ImportedConversation) -> str:
-        conversation_id = uuid.uuid4().hex
-        with self._write() as conn:
-            insert_imported(conn, conversation_id, imported, self._now())
-        return conversation_id
-
     # -- internals ---------------------------------------------------------------------------
 
     def _now(self) -> float:
@@ -363,13 +355,13 @@ class ConversationStore:
             raise NotFoundError("This conversation no longer exists.")
         return int(row[0]), row[1]
 
-    def _add_usage(self, conn: sqlite3.Connection, pk: int, usage: UsageTotals, now: float) -> None:
+    def _add_usage(self, conn: sqlite3.Connection, pk: int, usage: Usage, now: float) -> None:
         row = conn.execute(
             "SELECT input_tokens, output_tokens, requests, tool_calls, cost"
             " FROM conversations WHERE pk = ?",
             (pk,),
         ).fetchone()
-        total = UsageTotals(row[0], row[1], row[2], row[3], parse_cost(row[4])) + usage
+        total = usage_from_columns(*row) + usage
         conn.execute(
             "UPDATE conversations SET input_tokens = ?, output_tokens = ?, requests = ?,"
             " tool_calls = ?, cost = ?, updated_at = ? WHERE pk = ?",

@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.core.store.records import ConversationSummary, NotFoundError, StoreError
+from desktop.core.files import write_text_atomically
+from desktop.core.store.records import (
+    MAX_IMPORT_BYTES,
+    ConversationSummary,
+    NotFoundError,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     from desktop.core.store.facade import ConversationRepository
@@ -26,25 +30,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 50
-MAX_IMPORT_FILE_BYTES = 64 * 1024 * 1024
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename: a failed export never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def read_import_file(path: Path) -> bytes:
+    """The file's bytes, unless it is larger than the store imports (checked before reading)."""
     size = path.stat().st_size
-    if size > MAX_IMPORT_FILE_BYTES:
+    if size > MAX_IMPORT_BYTES:
         raise StoreError(
             f"The file is {size / 1024 / 1024:.0f} MB; a conversation export is much smaller."
         )

@@ -147,7 +147,7 @@ def test_stored_turns_become_view_items() -> None:
         ToolCallItem,
         UserItem,
     )
-    from desktop.core.store.facade import ToolCardRecord, TurnRecord, TurnStatus, UsageTotals
+    from desktop.core.store.facade import ToolCardRecord, TurnRecord, TurnStatus, Usage
 
     def turn(
         status: TurnStatus,
@@ -163,13 +163,17 @@ def test_stored_turns_become_view_items() -> None:
             text=text,
             tool_cards=cards,
             error=error,
-            usage=UsageTotals(),
+            usage=Usage(),
             created_at=NOW,
             completed_at=None,
         )
 
     card = ToolCardRecord(
-        "call1", "COMPOSIO_MULTI_EXECUTE_TOOL", (ToolAction("E2B_LIST", {"a": 1}),), "success", "[]"
+        call_id="call1",
+        tool_name="COMPOSIO_MULTI_EXECUTE_TOOL",
+        actions=(ToolAction("E2B_LIST", {"a": 1}),),
+        outcome="success",
+        result_text="[]",
     )
     items = items_from_turns(
         [

@@ -6,7 +6,7 @@ import json
 
 from desktop.core.agent.events import ConnectLink, ToolAction
 from desktop.core.agent.tool_calls import (
-    MAX_RESULT_CHARS,
+    RESULT_TEXT_LIMIT,
     action_errors,
     actions_of,
     connect_links_of,
@@ -43,9 +43,9 @@ def test_result_text_pretty_prints_json_and_cuts_huge_results() -> None:
     assert result_text('{"a": 1}') == '{\n  "a": 1\n}'
     assert result_text({"b": [1]}) == '{\n  "b": [\n    1\n  ]\n}'
     assert result_text("<script>alert(1)</script>") == "<script>alert(1)</script>"
-    huge = result_text("x" * (MAX_RESULT_CHARS + 10))
-    assert len(huge) < MAX_RESULT_CHARS + 100
-    assert huge.endswith("(10 more characters)")
+    huge = result_text("x" * (RESULT_TEXT_LIMIT + 10))
+    assert len(huge) < RESULT_TEXT_LIMIT + 100
+    assert huge.endswith("[truncated]")  # one cut, live and stored: see test_store_cards
 
 
 def test_connect_links_found_in_manage_connections_result() -> None:

@@ -239,7 +239,7 @@ def test_list_is_newest_activity_first_and_pages(
     assert listed[-1].title == "renamed"
     page2 = store.list_conversations(limit=2, offset=2)
     assert [c.id for c in page2] == [ids[3], ids[2]]
-    assert store.count_conversations() == 5
+    assert len(store.list_conversations()) == 5
 
 
 def test_equal_clock_readings_still_order_by_activity(store: ConversationStore) -> None:

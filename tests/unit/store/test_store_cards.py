@@ -12,8 +12,9 @@ import pytest
 
 from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
 from desktop.core.conversations.persistent import TurnRecorder
+from desktop.core.store.codec import cards_from_json
 from desktop.core.store.facade import ConversationStore, StoreError
-from desktop.core.store.records import tool_card_from_dict
+from desktop.core.store.records import ToolCardRecord
 from tests.unit.store.test_store_messages import MODEL, FakeClock, answered, card, dump
 
 FAILED = dataclasses.replace(
@@ -38,6 +39,11 @@ def test_errors_and_duration_are_stored(store: ConversationStore) -> None:
     stored = store.turns(cid)[0].tool_cards
     assert stored == (card(), FAILED)
     assert stored[0].errors == () and stored[0].seconds is None
+
+
+def tool_card_from_dict(raw: object) -> ToolCardRecord:
+    (loaded,) = cards_from_json(json.dumps([raw]))
+    return loaded
 
 
 def test_cards_stored_before_have_neither() -> None:
@@ -87,9 +93,9 @@ def test_the_recorder_measures_each_call() -> None:
 
 
 def test_cards_keep_their_place_in_the_reply() -> None:
-    from desktop.core.agent.events import TextDelta
+    from desktop.core.agent.events import TextDelta, Usage
     from desktop.core.conversations.history import items_from_turn
-    from desktop.core.store.records import TurnRecord, UsageTotals
+    from desktop.core.store.records import TurnRecord
 
     recorder = TurnRecorder()
     list_action = (ToolAction("E2B_LIST_ALL_SANDBOXES", {}),)
@@ -119,7 +125,7 @@ def test_cards_keep_their_place_in_the_reply() -> None:
             text=text,
             tool_cards=cards,  # type: ignore[arg-type]
             error=None,
-            usage=UsageTotals(),
+            usage=Usage(),
             created_at=datetime.now(UTC),
             completed_at=None,
         )

@@ -168,7 +168,7 @@ def test_import_rejects_bad_fields(
 
     with pytest.raises(StoreError, match=message):
         store.import_json(json.dumps(data))
-    assert store.count_conversations() == 0
+    assert store.list_conversations() == []
 
 
 @pytest.mark.parametrize(
@@ -185,7 +185,7 @@ def test_import_rejects_bad_fields(
 def test_import_rejects_junk(store: ConversationStore, text: str | bytes, message: str) -> None:
     with pytest.raises(StoreError, match=message):
         store.import_json(text)
-    assert store.count_conversations() == 0
+    assert store.list_conversations() == []
 
 
 def test_export_of_a_missing_conversation(store: ConversationStore) -> None:

@@ -1,0 +1,76 @@
+"""Usage and tool cards to and from the database: one pydantic `TypeAdapter` over each dataclass.
+
+The export (desktop.core.store.export) nests the same dataclasses in its models, so a card and a
+usage read and write alike in a row and in an exported file. The adapters are built on first use:
+building them costs a few tens of milliseconds that opening the store need not pay.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from pydantic import TypeAdapter, ValidationError
+
+from desktop.core.agent.events import Usage
+from desktop.core.store.records import StoreError, ToolCardRecord
+
+UsageColumns = tuple[int, int, int, int, str | None]
+"""input_tokens, output_tokens, requests, tool_calls, cost (TEXT: a Decimal kept exact)."""
+
+
+@functools.cache
+def usage_adapter() -> TypeAdapter[Usage]:
+    return TypeAdapter(Usage)
+
+
+@functools.cache
+def cards_adapter() -> TypeAdapter[tuple[ToolCardRecord, ...]]:
+    return TypeAdapter(tuple[ToolCardRecord, ...])
+
+
+def problem(exc: ValidationError, whole: str = "file") -> str:
+    """Where and what the first problem is: 'at turns.0.status: Input should be ...'."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or whole
+    return f"at {where}: {first['msg']}"
+
+
+def usage_from_columns(
+    input_tokens: int, output_tokens: int, requests: int, tool_calls: int, cost: str | None
+) -> Usage:
+    try:
+        return usage_adapter().validate_python(
+            {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "requests": requests,
+                "tool_calls": tool_calls,
+                "cost": cost,
+            }
+        )
+    except ValidationError as exc:
+        raise StoreError(f"A stored usage is invalid {problem(exc, 'usage')}.") from exc
+
+
+def usage_columns(usage: Usage | None) -> UsageColumns:
+    data = usage_adapter().dump_python(usage or Usage(), mode="json")
+    return (
+        data["input_tokens"],
+        data["output_tokens"],
+        data["requests"],
+        data["tool_calls"],
+        data["cost"],
+    )
+
+
+def cards_to_json(cards: Sequence[ToolCardRecord]) -> str:
+    return cards_adapter().dump_json(tuple(cards)).decode()
+
+
+def cards_from_json(text: str | bytes) -> tuple[ToolCardRecord, ...]:
+    """Cards as stored by any version (older ones lack the later fields, which default)."""
+    try:
+        return cards_adapter().validate_json(text)
+    except ValidationError as exc:
+        raise StoreError(f"The stored tool cards are invalid {problem(exc, 'cards')}.") from exc

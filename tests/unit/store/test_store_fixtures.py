@@ -1,0 +1,77 @@
+"""Databases and exports written by older versions load, export and import exactly as they did.
+
+The fixtures and the record of what the store of before issue 8 made of them were written by
+fixtures/make_fixtures.py (see its docstring); this store must give the same answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.store.fixtures.make_fixtures import load
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LABELS = ("today", "v0")
+
+
+def _recorded(label: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / f"{label}.loaded.json").read_text("utf-8"))
+    return data
+
+
+@pytest.fixture(scope="module", params=LABELS)
+def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    label: str = request.param
+    database = FIXTURES / f"{label}.sqlite3"
+    digest = hashlib.sha256(database.read_bytes()).hexdigest()
+    now = load(FIXTURES, label, tmp_path_factory.mktemp(label))
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == digest  # read from a copy
+    return label, now, _recorded(label)
+
+
+def test_old_rows_load_the_same(case: Any) -> None:
+    _, now, recorded = case
+    assert now["ids"] == recorded["ids"]
+    assert now["snapshot"]["list"] == recorded["snapshot"]["list"]
+    for got, want in zip(
+        now["snapshot"]["conversations"], recorded["snapshot"]["conversations"], strict=True
+    ):
+        assert got["conversation"] == want["conversation"]
+        assert got["turns"] == want["turns"]
+        assert got["history"] == want["history"]
+    assert now["snapshot"]["search"] == recorded["snapshot"]["search"]
+
+
+def test_old_rows_export_the_same(case: Any) -> None:
+    _, now, recorded = case
+    assert now["export_json"] == recorded["export_json"]
+    assert now["export_markdown"] == recorded["export_markdown"]
+
+
+def test_old_exports_import_the_same(case: Any) -> None:
+    _, now, recorded = case
+    assert now["imports"].keys() == recorded["imports"].keys()
+    for name, got in now["imports"].items():
+        assert got["snapshot"] == recorded["imports"][name]["snapshot"], name
+        assert got["export_json"] == recorded["imports"][name]["export_json"], name
+
+
+def test_the_fixtures_hold_what_they_are_for() -> None:
+    """The record covers what it claims: cards old and new, costs, every way a turn ends."""
+    today = _recorded("today")["snapshot"]
+    first, second, empty = today["conversations"]
+    statuses = [t["status"] for t in first["turns"]]
+    assert statuses == ["complete", "cancelled", "failed", "complete", "pending"]
+    cards = [c for t in first["turns"] for c in t["tool_cards"]]
+    assert any(c["errors"] and c["seconds"] and c["text_offset"] for c in cards)
+    assert first["conversation"]["usage"]["cost"] == {"decimal": "0.0041501"}
+    (old_card,) = second["turns"][0]["tool_cards"]  # stored as the first store stored cards
+    assert (old_card["errors"], old_card["seconds"], old_card["text_offset"]) == ([], None, None)
+    assert empty["turns"] == []
+    v0_export = json.loads((FIXTURES / "v0.export.json").read_text("utf-8"))
+    assert "seconds" not in v0_export["turns"][0]["tool_cards"][0]
