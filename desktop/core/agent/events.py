@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from desktop.core.errors import ErrorKind
+from desktop.core.errors import ErrorKind, Fix
 
 ToolOutcome = Literal["success", "failed", "denied", "interrupted", "retried"]
 
@@ -84,6 +84,9 @@ class TurnFailed:
     message: str  # one actionable sentence, never a traceback, never a key
     # Tool calls that ran before the failure (a sandbox created, say) stay in the history.
     messages_json: bytes = b""
+    # What is missing or refused, for each face to word the remedy its own way (None: `message`
+    # says it all).
+    fix: Fix | None = None
 
 
 TurnEvent = (
