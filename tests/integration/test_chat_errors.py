@@ -6,11 +6,12 @@ import time
 
 import pytest
 
+from desktop.cli import terminal_text
 from desktop.core.agent.events import TurnEvent, TurnFailed, TurnFinished
 from desktop.core.agent.session import ChatSession, check_connection
-from desktop.cli import terminal_text
 from desktop.core.config.settings import Settings
 from desktop.core.errors import ErrorKind, Remedy, UserFacingError
+from desktop.ui.messages import window_text
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
 from tests.fakes.serving import DeadServer
@@ -21,7 +22,6 @@ from tests.integration.chat_helpers import (
     run,
     session_for,
 )
-from desktop.ui.messages import window_text
 
 
 def _one_turn(session: ChatSession, prompt: str = "list my sandboxes") -> list[TurnEvent]:

@@ -18,7 +18,14 @@ from desktop.core.store.facade import (
     NotFoundError,
     StoreError,
 )
-from tests.unit.store.test_store_messages import MODEL, FakeClock, answered, card, dump, with_tool_calls
+from tests.unit.store.test_store_messages import (
+    MODEL,
+    FakeClock,
+    answered,
+    card,
+    dump,
+    with_tool_calls,
+)
 
 
 @pytest.fixture
