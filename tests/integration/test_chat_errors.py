@@ -250,3 +250,20 @@ def test_after_recovering_one_new_connection_serves_the_next_turns(
 
     recovered, later = run(scenario())
     assert later == recovered  # two more turns, no new handshake
+
+
+def test_test_connection_without_a_user_id_says_so_before_asking(
+    fake_services: FakeServices,
+) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        run(
+            check_connection(
+                Settings(),
+                credentials_for(fake_services, user_id=None, openai_api_key=None),
+                session_for(fake_services).endpoints,
+                FAST_TIMEOUTS,
+            )
+        )
+    assert caught.value.kind is ErrorKind.MISSING_KEY
+    assert caught.value.fix is not None
+    assert [item.env_var for item in caught.value.fix.items] == ["USER_ID"]  # not the model key
