@@ -49,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.cli import run_cli
         from desktop.core.config.secrets import open_secret_store
         from desktop.core.config.settings import load_settings
+        from desktop.gc_policy import pause_collection_while_importing
 
+        # The terminal's choice too: its user waits for the same imports at "Connecting…".
+        pause_collection_while_importing()
         return run_cli(
             load_settings(paths.settings_file), open_secret_store(), known_secrets=known_secrets.add
         )

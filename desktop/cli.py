@@ -21,13 +21,46 @@ from desktop.core.agent.events import (
     TurnFinished,
 )
 from desktop.core.agent.session import ChatSession, validate_prompt
-from desktop.core.config.secrets import SecretStore, read_dotenv, resolve_credentials
+from desktop.core.config.credentials import resolve_credentials
+from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings
-from desktop.core.errors import UserFacingError
+from desktop.core.errors import CredentialSpec, Fix, Remedy, UserFacingError
 from desktop.core.router.types import Timeouts
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
+
+
+def _keyring_command(item: CredentialSpec) -> str:
+    # keyring's own command line (installed with the package), on the entry the app reads.
+    return f"`keyring set {KEYRING_SERVICE} {item.name}`"
+
+
+def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
+    """The sentence the terminal prints: the remedy in what the terminal offers (environment
+    variables, `.env`, the keyring's command when there is a usable keyring)."""
+    if fix is None:
+        return message
+    env_vars = " and ".join(item.env_var for item in fix.items)
+    stored = [item for item in fix.items if item.in_keyring] if keyring else []
+    commands = " and ".join(_keyring_command(item) for item in stored)
+    match fix.remedy:
+        case Remedy.PROVIDE | Remedy.CONFIGURE:
+            text = f"{fix.problem}: set {env_vars} in the environment or .env"
+            if stored:
+                key = "the key" if len(stored) == 1 else "the keys"
+                key = "it" if len(fix.items) == 1 else key
+                text += f", or store {key} in the keyring with {commands}"
+            return text + "."
+        case Remedy.CHECK_CREDENTIAL:
+            text = f"{fix.problem}: check {env_vars} in the environment or .env"
+            if stored:
+                text += f", or store the right key in the keyring with {commands}"
+            return text + "."
+        case Remedy.CHOOSE_MODEL:
+            return f'{fix.problem}: set another "model" in the settings file.'
+        case Remedy.NEW_CONVERSATION:
+            return f"{fix.problem}: type exit and start again for a new conversation."
 
 
 def _compact(arguments: Mapping[str, object]) -> str:
@@ -66,10 +99,14 @@ class Terminal:
 class ChatRepl:
     """Reads prompts and streams replies; Ctrl-C stops the reply in flight, back to the prompt."""
 
-    def __init__(self, session: ChatSession, term: Terminal) -> None:
+    def __init__(self, session: ChatSession, term: Terminal, *, keyring: bool = False) -> None:
         self.session = session
         self.term = term
+        self.keyring = keyring  # a usable keyring: its command is offered to store a key
         self._at_line_start = True
+
+    def _error(self, message: str, fix: Fix | None) -> None:
+        self.term.error(terminal_text(message, fix, keyring=self.keyring))
 
     def _end_line(self) -> None:
         if not self._at_line_start:
@@ -100,7 +137,7 @@ class ChatRepl:
                 self.term.line()
             case TurnFailed():
                 self._end_line()
-                self.term.error(event.message)
+                self._error(event.message, event.fix)
                 self.term.line()
             case _:
                 assert_never(event)
@@ -110,7 +147,7 @@ class ChatRepl:
         try:
             info = await self.session.connect()
         except UserFacingError as exc:
-            self.term.error(exc.message)
+            self._error(exc.message, exc.fix)
             return
         self.term.dim(f"Ready: {len(info.tool_names)} tools (session {info.session_id}).")
 
@@ -165,7 +202,7 @@ def run_cli(
     if known_secrets is not None:
         known_secrets(*credentials.secret_values())
     session = ChatSession(settings, credentials, Endpoints.from_environ(env), Timeouts())
-    repl = ChatRepl(session, term)
+    repl = ChatRepl(session, term, keyring=store.is_secure)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     with asyncio.Runner() as runner:
         try:

@@ -18,19 +18,23 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.worker import AgentLoop
-from desktop.core.config.secrets import (
+from desktop.core.config.credentials import (
     Credentials,
+    missing_credentials,
+    resolve_credentials,
+)
+from desktop.core.config.secrets import (
     SecretName,
     SecretStore,
     SecretStoreError,
     overrides_from_environment,
     read_dotenv,
-    resolve_credentials,
 )
 from desktop.core.config.settings import Settings, load_settings, save_settings
 from desktop.core.conversations.backend import ChatBackend
 from desktop.core.router.types import Timeouts
 from desktop.core.store.records import StoreError
+from desktop.gc_policy import pause_collection_while_importing
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
 from desktop.ui import pyside_imports
@@ -96,6 +100,8 @@ class DesktopApp:
     ) -> None:
         # Usually done by app.py already; idempotent. The agent's libraries import later.
         pyside_imports.install()
+        # The window's choice: the agent's libraries import with the collector paused.
+        pause_collection_while_importing()
         self.paths = paths
         self.database_file = database_file or paths.database_file
         self.reopen_last = reopen_last
@@ -202,7 +208,7 @@ class DesktopApp:
 
     @staticmethod
     def _complete(creds: Credentials | None) -> bool:
-        return bool(creds and creds.openai_api_key and creds.composio_api_key and creds.user_id)
+        return not missing_credentials(creds)
 
     def _backend_maker(self, previous: ChatBackend | None = None) -> BackendMaker:
         """The backend factory for the current settings and keys (see `core.conversations`)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -27,14 +28,79 @@ class ErrorKind(StrEnum):
 
 _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|ak_[A-Za-z0-9]{6,})")
 
+_UNEXPECTED = "Something went wrong{}; the details are in the log file."
+UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
+
+
+class Remedy(StrEnum):
+    """How the user can fix a failure, in neutral terms: each face words it for its controls."""
+
+    PROVIDE = "provide"  # the credentials in `Fix.items` are not set
+    CONFIGURE = "configure"  # nothing is set up yet: the app needs its credentials first
+    CHECK_CREDENTIAL = "check_credential"  # the service refused the credential in `Fix.items`
+    CHOOSE_MODEL = "choose_model"  # the model does not exist or the key cannot use it
+    NEW_CONVERSATION = "new_conversation"  # only a fresh conversation gets past this
+
+
+@dataclass(frozen=True)
+class CredentialSpec:
+    """What a credential is called and where it can be set (never its value)."""
+
+    name: str  # the Credentials field and the keyring entry: "openai_api_key"
+    label: str  # "OpenAI API key"
+    env_var: str  # "OPENAI_API_KEY"
+    in_keyring: bool = True  # False: kept in the settings (the user id), not the keyring
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The structured half of a failure: what went wrong, without any face's wording of the
+    remedy, and the credentials it concerns."""
+
+    remedy: Remedy
+    problem: str  # "No OpenAI API key is set": a clause, no full stop
+    items: tuple[CredentialSpec, ...] = ()
+
+
+def _labels(items: tuple[CredentialSpec, ...]) -> str:
+    labels = [item.label for item in items]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def neutral_text(fix: Fix) -> str:
+    """The fix in words that name no control of either face (the log and any other face)."""
+    env_vars = ", ".join(item.env_var for item in fix.items)
+    them = "it" if len(fix.items) == 1 else "them"
+    match fix.remedy:
+        case Remedy.PROVIDE:
+            remedy = f"provide {them} ({env_vars})"
+        case Remedy.CONFIGURE:
+            remedy = f"provide the {_labels(fix.items)} first"
+        case Remedy.CHECK_CREDENTIAL:
+            remedy = f"check the {_labels(fix.items)} ({env_vars})"
+        case Remedy.CHOOSE_MODEL:
+            remedy = "choose another model"
+        case Remedy.NEW_CONVERSATION:
+            remedy = "start a new conversation"
+    return f"{fix.problem}: {remedy}."
+
 
 class UserFacingError(Exception):
-    """A failure with a message written for the user, safe to show and to log."""
+    """A failure with a message written for the user, safe to show and to log.
 
-    def __init__(self, kind: ErrorKind, message: str) -> None:
+    `message` is complete and neutral; `fix`, when present, lets each face say the remedy in
+    its own terms (the window's Settings, the terminal's environment variables).
+    """
+
+    def __init__(self, kind: ErrorKind, message: str, fix: Fix | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.fix = fix
+
+    @classmethod
+    def fixable(cls, kind: ErrorKind, fix: Fix) -> UserFacingError:
+        return cls(kind, neutral_text(fix), fix)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -50,13 +116,6 @@ def host_of(url: str | None, default: str) -> str:
         return default
     parts = urlsplit(url)
     return parts.netloc or default
-
-
-def missing(what: str, env_var: str) -> UserFacingError:
-    return UserFacingError(
-        ErrorKind.MISSING_KEY,
-        f"No {what} is set: enter it in Settings (or set {env_var} in the environment or .env).",
-    )
 
 
 def unreachable(service: str, where: str) -> UserFacingError:
@@ -91,64 +150,11 @@ def server_error(service: str, status: int | None) -> UserFacingError:
     )
 
 
-def unexpected(exc: BaseException, secrets: Iterable[str] = ()) -> UserFacingError:
+def unexpected(exc: BaseException | None = None, secrets: Iterable[str] = ()) -> UserFacingError:
+    """The one sentence for a failure nobody foresaw; with `exc`, its type and first line
+    (keys redacted) so that a bug report can say which."""
+    if exc is None:
+        return UserFacingError(ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
     detail = redact(str(exc), secrets).strip().splitlines()
     summary = f"{type(exc).__name__}: {detail[0][:200]}" if detail else type(exc).__name__
-    return UserFacingError(
-        ErrorKind.UNEXPECTED,
-        f"Something went wrong ({summary}); the details are in the log file.",
-    )
-
-
-def describe_model_error(
-    exc: BaseException, *, base_url: str | None, read_timeout: float, secrets: Iterable[str] = ()
-) -> UserFacingError:
-    """Map a Pydantic AI / OpenAI failure during a turn to a user-facing error."""
-    from pydantic_ai import exceptions as pe
-
-    service = "OpenAI" if not base_url else f"The model server ({host_of(base_url, 'OpenAI')})"
-    if isinstance(exc, UserFacingError):
-        return exc
-    if isinstance(exc, pe.ModelAuthenticationError):
-        return UserFacingError(
-            ErrorKind.OPENAI_KEY_REJECTED,
-            "OpenAI rejected the API key (401): check the OpenAI key in Settings "
-            "(or OPENAI_API_KEY).",
-        )
-    if isinstance(exc, pe.ModelRateLimitError | pe.ModelQuotaExceededError):
-        retry_after = getattr(exc, "retry_after", None)
-        return rate_limited(service, float(retry_after) if retry_after else None)
-    if isinstance(exc, pe.ModelNotFoundError):
-        return UserFacingError(
-            ErrorKind.MODEL_NOT_FOUND,
-            "The model in Settings does not exist or this key cannot use it: pick another model.",
-        )
-    if isinstance(exc, pe.ModelTimeoutError | pe.ModelRequestTimeout):
-        return timed_out(service, read_timeout)
-    if isinstance(exc, pe.ModelConnectionError):
-        return unreachable(service, host_of(base_url, "api.openai.com"))
-    if isinstance(exc, pe.ModelServerError | pe.ModelUnavailableError):
-        return server_error(service, getattr(exc, "status_code", None))
-    if isinstance(exc, pe.ModelContextWindowExceededError):
-        return UserFacingError(
-            ErrorKind.BAD_INPUT,
-            "This conversation is too long for the model: start a new chat (Ctrl+N).",
-        )
-    if isinstance(exc, pe.ModelAPIError):
-        status = getattr(exc, "status_code", None)
-        return UserFacingError(
-            ErrorKind.SERVER_ERROR,
-            f"{service} refused the request{f' ({status})' if status else ''}: "
-            f"{redact(str(getattr(exc, 'message', exc)), secrets)[:200]}",
-        )
-    if isinstance(exc, pe.UsageLimitExceeded):
-        return UserFacingError(
-            ErrorKind.MODEL_BEHAVIOUR,
-            "The agent used too many steps for one request: ask for something smaller.",
-        )
-    if isinstance(exc, pe.UnexpectedModelBehavior):
-        return UserFacingError(
-            ErrorKind.MODEL_BEHAVIOUR,
-            "The model returned something the app could not use: try again or rephrase.",
-        )
-    return unexpected(exc, secrets)
+    return UserFacingError(ErrorKind.UNEXPECTED, _UNEXPECTED.format(f" ({summary})"))

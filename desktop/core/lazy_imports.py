@@ -6,20 +6,21 @@ and over a second of import on a 2-core laptop. They are imported when a convers
 continued or a prompt first typed, on a background thread so the UI keeps painting.
 
 All heavy imports go through one lock: two threads importing pydantic-ai at once can see its
-modules half-initialised.
+modules half-initialised. What surrounds each group's import beyond that (the window pauses the
+garbage collector) is the process's decision, made at start-up through `surround_imports`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import gc
+import contextlib
 import importlib
 import logging
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,10 @@ AGENT_STACK: tuple[str, ...] = (
     "genai_prices.validation",
 )
 
+ImportGuard = Callable[[], contextlib.AbstractContextManager[object]]
+
 _import_lock = threading.Lock()  # held by the one thread importing
+_guard: ImportGuard = contextlib.nullcontext
 _registry_lock = threading.Lock()
 _pending: dict[tuple[str, ...], concurrent.futures.Future[None]] = {}
 
@@ -58,20 +62,21 @@ def imported(modules: Sequence[str]) -> bool:
     return all(name in sys.modules for name in modules)
 
 
+def surround_imports(guard: ImportGuard) -> None:
+    """Run every later group's import inside `guard()` (held with the import lock).
+
+    A process-wide choice, such as pausing the garbage collector, belongs to the start-up of
+    the face that makes it, not to the core: by default nothing surrounds the imports.
+    """
+    global _guard
+    _guard = guard
+
+
 def _import_group(modules: tuple[str, ...]) -> None:
     started = time.perf_counter()
-    with _import_lock:
-        # The stack creates hundreds of thousands of objects that all live on: collecting while
-        # importing them is wasted work (about a third of the import time).
-        gc.disable()
-        try:
-            for name in modules:
-                importlib.import_module(name)
-        finally:
-            # The modules live as long as the app: keep later full collections (which may run
-            # on the UI thread) from walking them again.
-            gc.freeze()
-            gc.enable()
+    with _import_lock, _guard():
+        for name in modules:
+            importlib.import_module(name)
     more = f" and {len(modules) - 1} more modules" if len(modules) > 1 else ""
     log.info("imported %s%s in %.2f s", modules[0], more, time.perf_counter() - started)
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import TurnEvent
 from desktop.core.agent.session import ChatSession
-from desktop.core.config.secrets import Credentials
+from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.router.types import Timeouts
 from tests.fakes.harness import FakeServices

@@ -6,10 +6,12 @@ import time
 
 import pytest
 
+from desktop.cli import terminal_text
 from desktop.core.agent.events import TurnEvent, TurnFailed, TurnFinished
 from desktop.core.agent.session import ChatSession, check_connection
 from desktop.core.config.settings import Settings
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import ErrorKind, Remedy, UserFacingError
+from desktop.ui.messages import window_text
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
 from tests.fakes.serving import DeadServer
@@ -38,15 +40,26 @@ def _failure(events: list[TurnEvent]) -> TurnFailed:
     assert isinstance(last, TurnFailed), events
     assert "Traceback" not in last.message
     assert "\n" not in last.message
+    # The core names no control of either face: each face words the remedy.
+    for control in ("Settings", "Ctrl+"):
+        assert control not in last.message
     return last
+
+
+def _in_the_window(failure: TurnFailed) -> str:
+    return window_text(failure.message, failure.fix)
+
+
+def _in_the_terminal(failure: TurnFailed) -> str:
+    return terminal_text(failure.message, failure.fix, keyring=True)
 
 
 @pytest.mark.parametrize(
     ("missing", "words"),
     [
-        ("openai_api_key", ["OpenAI API key", "Settings", "OPENAI_API_KEY"]),
-        ("composio_api_key", ["Composio API key", "Settings", "COMPOSIO_API_KEY"]),
-        ("user_id", ["user id", "Settings", "USER_ID"]),
+        ("openai_api_key", ["OpenAI API key", "OPENAI_API_KEY"]),
+        ("composio_api_key", ["Composio API key", "COMPOSIO_API_KEY"]),
+        ("user_id", ["user id", "USER_ID"]),
     ],
 )
 def test_missing_key_says_which_and_where(
@@ -57,6 +70,16 @@ def test_missing_key_says_which_and_where(
     assert failure.kind is ErrorKind.MISSING_KEY
     for word in words:
         assert word in failure.message
+    assert failure.fix is not None and failure.fix.remedy is Remedy.PROVIDE
+    assert [item.name for item in failure.fix.items] == [missing]
+    label, env_var = words
+    assert _in_the_window(failure).endswith(": enter it in Settings (Ctrl+,).")
+    assert label in _in_the_window(failure)
+    terminal = _in_the_terminal(failure)
+    assert f"set {env_var} in the environment or .env" in terminal
+    assert "Settings" not in terminal
+    if missing != "user_id":  # the user id is a setting, not a keyring entry
+        assert f"`keyring set e2b-agent {missing}`" in terminal
     assert fake_services.openai.requests == []
 
 
@@ -64,7 +87,9 @@ def test_composio_key_rejected(fake_services: FakeServices) -> None:
     creds = credentials_for(fake_services, composio_api_key="test-wrong-composio-key-123")
     failure = _failure(_one_turn(session_for(fake_services, credentials=creds)))
     assert failure.kind is ErrorKind.COMPOSIO_KEY_REJECTED
-    assert "Composio" in failure.message and "Settings" in failure.message
+    assert "Composio" in failure.message and "COMPOSIO_API_KEY" in failure.message
+    assert "check the Composio API key in Settings" in _in_the_window(failure)
+    assert "check COMPOSIO_API_KEY" in _in_the_terminal(failure)
     assert "test-wrong-composio-key-123" not in failure.message
 
 
@@ -72,7 +97,9 @@ def test_openai_key_rejected(fake_services: FakeServices) -> None:
     creds = credentials_for(fake_services, openai_api_key="sk-wrong-key-0000000000000000")
     failure = _failure(_one_turn(session_for(fake_services, credentials=creds)))
     assert failure.kind is ErrorKind.OPENAI_KEY_REJECTED
-    assert "OpenAI" in failure.message and "Settings" in failure.message
+    assert "OpenAI" in failure.message and "OPENAI_API_KEY" in failure.message
+    assert "check the OpenAI API key in Settings" in _in_the_window(failure)
+    assert "check OPENAI_API_KEY" in _in_the_terminal(failure)
     assert "sk-wrong" not in failure.message
 
 
@@ -81,6 +108,7 @@ def test_mcp_endpoint_refusing_the_key(fake_services: FakeServices) -> None:
     failure = _failure(_one_turn(session_for(fake_services)))
     assert failure.kind is ErrorKind.MCP_KEY_REJECTED
     assert "Tool Router" in failure.message
+    assert "Settings" in _in_the_window(failure)
 
 
 def test_rate_limit_is_reported_at_once_without_silent_retries(
@@ -222,3 +250,20 @@ def test_after_recovering_one_new_connection_serves_the_next_turns(
 
     recovered, later = run(scenario())
     assert later == recovered  # two more turns, no new handshake
+
+
+def test_test_connection_without_a_user_id_says_so_before_asking(
+    fake_services: FakeServices,
+) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        run(
+            check_connection(
+                Settings(),
+                credentials_for(fake_services, user_id=None, openai_api_key=None),
+                session_for(fake_services).endpoints,
+                FAST_TIMEOUTS,
+            )
+        )
+    assert caught.value.kind is ErrorKind.MISSING_KEY
+    assert caught.value.fix is not None
+    assert [item.env_var for item in caught.value.fix.items] == ["USER_ID"]  # not the model key

@@ -25,7 +25,7 @@ from pydantic_ai.messages import ModelMessage
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import TextDelta, TurnFinished
 from desktop.core.agent.session import ChatSession
-from desktop.core.config.secrets import Credentials
+from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.store.facade import AsyncConversationStore, ConversationStore

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from desktop.core import lazy_imports
 from desktop.core.agent.session import ChatSession
 from desktop.core.config.secrets import (
     KeyringSecretStore,
@@ -345,3 +348,19 @@ def test_connection_errors_show_in_the_status_bar_and_inline(
     errors = [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
     assert len(errors) == 1
     assert expected in errors[0].label.text()
+
+
+def test_the_window_imports_the_agent_with_the_collector_paused(
+    harness: Harness, fake_services: FakeServices, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The core leaves gc alone; the window's start-up chooses to pause it while the agent's
+    libraries import (tests/unit/test_lazy_imports.py holds the rest)."""
+    name = "window_gc_probe"
+    (tmp_path / f"{name}.py").write_text("import gc\nENABLED = gc.isenabled()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(lazy_imports, "_guard", contextlib.nullcontext)
+    harness.start(fake_services.env())
+    lazy_imports.start_import((name,)).result(timeout=30)
+    assert sys.modules[name].ENABLED is False
+    monkeypatch.delitem(sys.modules, name)

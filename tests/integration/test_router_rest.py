@@ -199,7 +199,7 @@ CHECK_WITHOUT_THE_AGENT = """
 import asyncio, json, sys
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.session import ChatSession
-from desktop.core.config.secrets import Credentials
+from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 
 env = json.loads(sys.argv[1])

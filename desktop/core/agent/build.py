@@ -13,8 +13,6 @@ if TYPE_CHECKING:
     from pydantic_ai.mcp import MCPToolset
     from pydantic_ai.models import Model
 
-SUPPORTED_PROVIDERS = ("openai", "openai-chat", "openai-responses")
-
 
 @dataclass(frozen=True)
 class Endpoints:
@@ -40,13 +38,13 @@ def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeou
     from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    provider_name, _, model_name = model.partition(":")
-    if provider_name not in SUPPORTED_PROVIDERS or not model_name:
-        raise UserFacingError(
-            ErrorKind.BAD_INPUT,
-            f"The model '{model}' is not supported: use an OpenAI model such as "
-            "openai:gpt-5 (Responses API) or openai-chat:gpt-4.1 (Chat Completions).",
-        )
+    # Here, not at the top: Endpoints is needed before the first paint, pydantic is not.
+    from desktop.core.config.settings import model_problem
+
+    problem = model_problem(model)
+    if problem:
+        raise UserFacingError(ErrorKind.BAD_INPUT, problem)
+    provider_name, _, model_name = model.strip().partition(":")
     client = openai.AsyncOpenAI(
         api_key=api_key,
         base_url=endpoints.openai_base_url,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from desktop.core.errors import ErrorKind
+from desktop.core.errors import ErrorKind, Fix
 
 STOP_GRACE_SECONDS = 1.0
 """After Stop, a turn gets this long to wind down on its own before it is cut off."""
@@ -138,6 +138,9 @@ class TurnFailed:
     message: str  # one actionable sentence, never a traceback, never a key
     # Tool calls that ran before the failure (a sandbox created, say) stay in the history.
     messages_json: bytes = b""
+    # What is missing or refused, for each face to word the remedy its own way (None: `message`
+    # says it all).
+    fix: Fix | None = None
     event_kind: Literal["turn_failed"] = field(default="turn_failed", init=False, repr=False)
 
 

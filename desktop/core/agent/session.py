@@ -22,16 +22,11 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
+from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.tool_calls import action_errors, actions_of, connect_links_of, result_text
-from desktop.core.config.secrets import Credentials
+from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.settings import Settings
-from desktop.core.errors import (
-    ErrorKind,
-    UserFacingError,
-    describe_model_error,
-    missing,
-    unexpected,
-)
+from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.router.connection import RouterConnection
 from desktop.core.router.probe import list_router_tools
@@ -126,15 +121,8 @@ class ChatSession:
 
     def _check_credentials(self) -> tuple[str, str, str]:
         creds = self._credentials
-        if not creds.composio_api_key:
-            raise missing("Composio API key", "COMPOSIO_API_KEY")
-        if not creds.user_id:
-            raise UserFacingError(
-                ErrorKind.MISSING_KEY,
-                "No Composio user id is set: enter it in Settings (or set USER_ID).",
-            )
-        if not creds.openai_api_key:
-            raise missing("OpenAI API key", "OPENAI_API_KEY")
+        require_credentials(creds)
+        assert creds.openai_api_key and creds.composio_api_key and creds.user_id
         return creds.openai_api_key, creds.composio_api_key, creds.user_id
 
     async def _router_session(self, composio_key: str, user_id: str) -> RouterSession:
@@ -336,7 +324,7 @@ class TurnStream:
             if not self._cancel_requested:
                 raise  # cancelled from outside (shutdown): let it propagate
         except UserFacingError as exc:
-            self._emit(TurnFailed(exc.kind, exc.message))
+            self._emit(TurnFailed(exc.kind, exc.message, fix=exc.fix))
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
             await session._after_failure(exc)
@@ -346,7 +334,8 @@ class TurnStream:
                 read_timeout=session.timeouts.model_read,
                 secrets=session.secrets,
             )
-            self._emit(TurnFailed(error.kind, error.message, self._keep_actions_taken(before)))
+            kept = self._keep_actions_taken(before)
+            self._emit(TurnFailed(error.kind, error.message, kept, error.fix))
         except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             raise
@@ -455,12 +444,8 @@ async def check_connection(
 ) -> ConnectionInfo:
     """Create a Tool Router session and list its tools without calling the model (and without
     loading the agent)."""
-    if not credentials.composio_api_key:
-        raise missing("Composio API key", "COMPOSIO_API_KEY")
-    if not credentials.user_id:
-        raise UserFacingError(
-            ErrorKind.MISSING_KEY, "No Composio user id is set: enter it in Settings."
-        )
+    require_credentials(credentials, FOR_ROUTER)
+    assert credentials.composio_api_key and credentials.user_id
     timeouts = timeouts or Timeouts()
     endpoints = endpoints or Endpoints()
     router = await open_router_session(

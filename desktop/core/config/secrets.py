@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -145,28 +144,6 @@ def open_secret_store() -> SecretStore:
     return MemorySecretStore()
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """What a session needs. `sources` says where each value came from (never the value)."""
-
-    openai_api_key: str | None
-    composio_api_key: str | None
-    user_id: str | None
-    sources: Mapping[str, str] = field(default_factory=dict)
-
-    def __repr__(self) -> str:  # never print keys, not even in a debugger or a log line
-        return (
-            f"Credentials(openai_api_key={'set' if self.openai_api_key else None}, "
-            f"composio_api_key={'set' if self.composio_api_key else None}, "
-            f"user_id={self.user_id!r}, sources={dict(self.sources)!r})"
-        )
-
-    __str__ = __repr__
-
-    def secret_values(self) -> tuple[str, ...]:
-        return tuple(v for v in (self.openai_api_key, self.composio_api_key) if v)
-
-
 def read_dotenv(path: Path) -> dict[str, str]:
     """Values of a `.env` file without touching `os.environ`; a missing file gives nothing."""
     if not path.is_file():
@@ -187,38 +164,3 @@ def overrides_from_environment(
         elif dotenv.get(var, "").strip():
             found[name] = (dotenv[var].strip(), ".env")
     return found
-
-
-def resolve_credentials(
-    store: SecretStore,
-    stored_user_id: str,
-    environ: Mapping[str, str],
-    dotenv: Mapping[str, str],
-) -> Credentials:
-    """Environment beats `.env`, which beats the keyring (keys) and the settings (user id)."""
-    overrides = overrides_from_environment(environ, dotenv)
-    values: dict[str, str | None] = {}
-    sources: dict[str, str] = {}
-    for name in SecretName:
-        if name.value in overrides:
-            values[name.value], sources[name.value] = overrides[name.value]
-            continue
-        try:
-            values[name.value] = store.get(name)
-        except SecretStoreError:
-            log.warning("could not read %s from the keyring", name.value)
-            values[name.value] = None
-        if values[name.value]:
-            sources[name.value] = store.backend_name
-    if "user_id" in overrides:
-        values["user_id"], sources["user_id"] = overrides["user_id"]
-    else:
-        values["user_id"] = stored_user_id or None
-        if stored_user_id:
-            sources["user_id"] = "settings"
-    return Credentials(
-        openai_api_key=values[SecretName.OPENAI_API_KEY.value],
-        composio_api_key=values[SecretName.COMPOSIO_API_KEY.value],
-        user_id=values["user_id"],
-        sources=sources,
-    )

@@ -16,12 +16,32 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
+SUPPORTED_PROVIDERS = ("openai", "openai-chat", "openai-responses")
+"""Model providers the agent can build: 'openai' and 'openai-responses' use the Responses API,
+'openai-chat' Chat Completions."""
+MODEL_SHAPE_PROBLEM = "The model must look like openai:gpt-5 (provider:name)."
+
 DEFAULT_INSTRUCTIONS = (
     "You are an E2B assistant. Use the E2B tools to help the user manage their E2B sandboxes, "
     "templates and webhooks. Before creating, pausing or deleting anything, say what you are "
     "about to do and to which sandbox. Ask clarifying questions when a request is ambiguous. "
     "When a connection is needed, give the user the Connect Link."
 )
+
+
+def model_problem(model: str) -> str | None:
+    """Why `model` cannot be used, as one sentence, or None when it can: the one check of a
+    model string (the settings, the settings dialog and the agent builder all ask it)."""
+    provider, sep, name = model.strip().partition(":")
+    if not sep or not provider or not name:
+        return MODEL_SHAPE_PROBLEM
+    if provider not in SUPPORTED_PROVIDERS:
+        return (
+            f"The model provider '{provider}' is not supported: use "
+            f"{', '.join(SUPPORTED_PROVIDERS[:-1])} or {SUPPORTED_PROVIDERS[-1]}, "
+            "e.g. openai:gpt-5."
+        )
+    return None
 
 
 class Settings(BaseModel):
@@ -56,12 +76,11 @@ class Settings(BaseModel):
 
     @field_validator("model")
     @classmethod
-    def _model_has_provider(cls, value: str) -> str:
-        value = value.strip()
-        provider, sep, name = value.partition(":")
-        if not sep or not provider or not name:
-            raise ValueError("the model must look like 'openai:gpt-5' (provider:name)")
-        return value
+    def _model_is_supported(cls, value: str) -> str:
+        problem = model_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
 
     @field_validator("toolkits")
     @classmethod

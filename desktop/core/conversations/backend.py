@@ -9,11 +9,10 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from desktop.core.agent.events import TurnEvent
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import UNEXPECTED_MESSAGE as UNEXPECTED_MESSAGE  # where it is written
+from desktop.core.errors import ErrorKind, Fix, UserFacingError, unexpected
 
 log = logging.getLogger(__name__)
-
-UNEXPECTED_MESSAGE = "Something went wrong in the app; the details are in the log file."
 
 
 class ConnectionDetails(Protocol):
@@ -92,11 +91,18 @@ class ConnectionStatus:
     state: ConnectionState
     detail: str = ""  # the reason for ERROR / NOT_CONFIGURED; tool count when READY
     tool_names: tuple[str, ...] = ()
+    fix: Fix | None = None  # with a reason: what is missing or refused, for the face to word
+
+
+def user_error(exc: BaseException) -> UserFacingError:
+    """The failure as the user meets it, never a traceback; the traceback goes to the log."""
+    if isinstance(exc, UserFacingError):
+        return exc
+    log.error("unexpected error", exc_info=exc)
+    return unexpected()
 
 
 def user_message(exc: BaseException) -> tuple[ErrorKind, str]:
-    """One sentence for the user, never a traceback; the traceback goes to the log."""
-    if isinstance(exc, UserFacingError):
-        return exc.kind, exc.message
-    log.error("unexpected error", exc_info=exc)
-    return ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE
+    """`user_error`'s kind and neutral sentence."""
+    error = user_error(exc)
+    return error.kind, error.message

@@ -8,18 +8,17 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 
+from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
 from desktop.core.conversations.backend import (
     BackendFactory,
     ChatBackend,
     ConnectionState,
     ConnectionStatus,
-    user_message,
+    user_error,
 )
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError
 
 log = logging.getLogger(__name__)
-
-CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
 # Failures that say the connection itself is unusable, not just this one turn.
 CONNECTION_KINDS = frozenset(
     {
@@ -31,12 +30,24 @@ CONNECTION_KINDS = frozenset(
 )
 
 
-def failure_status(kind: ErrorKind, message: str) -> ConnectionStatus:
+def not_configured() -> UserFacingError:
+    """No backend can be made: nothing is set up yet."""
+    return UserFacingError.fixable(
+        ErrorKind.MISSING_KEY,
+        Fix(Remedy.CONFIGURE, "Not set up yet", (OPENAI_API_KEY, COMPOSIO_API_KEY, USER_ID)),
+    )
+
+
+def failure_status(kind: ErrorKind, message: str, fix: Fix | None = None) -> ConnectionStatus:
     """The status after a failure of `kind`: a missing key means not configured yet."""
     state = (
         ConnectionState.NOT_CONFIGURED if kind is ErrorKind.MISSING_KEY else ConnectionState.ERROR
     )
-    return ConnectionStatus(state, message)
+    return ConnectionStatus(state, message, fix=fix)
+
+
+def error_status(error: UserFacingError) -> ConnectionStatus:
+    return failure_status(error.kind, error.message, error.fix)
 
 
 class BackendConnection:
@@ -93,7 +104,7 @@ class BackendConnection:
         if self._connect_task is not None and not self._connect_task.done():
             return
         if self._factory is None:
-            self.set_status(ConnectionStatus(ConnectionState.NOT_CONFIGURED, CONFIGURE_FIRST))
+            self.set_status(error_status(not_configured()))
             return
         self.set_status(ConnectionStatus(ConnectionState.CONNECTING))
         self._connect_task = self._start(self._connect())
@@ -121,7 +132,7 @@ class BackendConnection:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self.set_status(failure_status(*user_message(exc)))
+            self.set_status(error_status(user_error(exc)))
             return
         count = len(info.tool_names)
         self.set_status(
@@ -149,10 +160,10 @@ class BackendConnection:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the next warm() (or the turn) tries again
-            kind, message = user_message(exc)
-            log.info("loading the agent ahead of the first turn failed: %s", message)
-            if kind in CONNECTION_KINDS:
-                self.set_status(failure_status(kind, message))
+            error = user_error(exc)
+            log.info("loading the agent ahead of the first turn failed: %s", error.message)
+            if error.kind in CONNECTION_KINDS:
+                self.set_status(error_status(error))
             return
         self._warmed = True
 
@@ -166,7 +177,7 @@ class BackendConnection:
         """The backend, made now if there is none yet."""
         if self._backend is None:
             if self._factory is None:
-                raise UserFacingError(ErrorKind.MISSING_KEY, CONFIGURE_FIRST)
+                raise not_configured()
             made = self._factory()
             backend = await made if inspect.isawaitable(made) else made
             if self._backend is not None:  # another task made one meanwhile

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.session import ChatSession
 from desktop.core.agent.worker import AgentLoop
-from desktop.core.config.secrets import Credentials
+from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.conversations.backend import ChatBackend
 from desktop.core.conversations.persistent import PersistentChat

@@ -18,7 +18,17 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from desktop.core.errors import ErrorKind, UserFacingError, host_of, redact, server_error, timed_out
+from desktop.core.config.credentials import COMPOSIO_API_KEY
+from desktop.core.errors import (
+    ErrorKind,
+    Fix,
+    Remedy,
+    UserFacingError,
+    host_of,
+    redact,
+    server_error,
+    timed_out,
+)
 from desktop.core.errors import unreachable as unreachable_error
 from desktop.core.router.http import RequestTimeoutError, Response, TransportError, request
 from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError
@@ -39,10 +49,13 @@ class ProbeError(Exception):
 
 
 def mcp_key_rejected() -> UserFacingError:
-    return UserFacingError(
+    return UserFacingError.fixable(
         ErrorKind.MCP_KEY_REJECTED,
-        "The Tool Router refused the Composio key: check the Composio key in Settings, "
-        "then reconnect.",
+        Fix(
+            Remedy.CHECK_CREDENTIAL,
+            "The Tool Router refused the Composio key",
+            (COMPOSIO_API_KEY,),
+        ),
     )
 
 

@@ -23,8 +23,11 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from desktop.core.config.credentials import COMPOSIO_API_KEY
 from desktop.core.errors import (
     ErrorKind,
+    Fix,
+    Remedy,
     UserFacingError,
     host_of,
     rate_limited,
@@ -99,10 +102,9 @@ def _retry_after(response: Response) -> float | None:
 def _status_error(response: Response, api_key: str) -> UserFacingError:
     status = response.status
     if status in (401, 403):
-        return UserFacingError(
+        return UserFacingError.fixable(
             ErrorKind.COMPOSIO_KEY_REJECTED,
-            "Composio rejected the API key: check the Composio key in Settings "
-            "(or COMPOSIO_API_KEY).",
+            Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
         )
     if status == 429:
         return rate_limited("Composio", _retry_after(response))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError, neutral_text
 
 MULTI_EXECUTE_TOOL = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
@@ -40,7 +40,5 @@ class SessionExpiredError(UserFacingError):
     """The Tool Router no longer knows the session (404): a new one must be created."""
 
     def __init__(self) -> None:
-        super().__init__(
-            ErrorKind.SERVER_ERROR,
-            "The Tool Router session has expired: start a new chat to create a fresh one.",
-        )
+        fix = Fix(Remedy.NEW_CONVERSATION, "The Tool Router session has expired")
+        super().__init__(ErrorKind.SERVER_ERROR, neutral_text(fix), fix)

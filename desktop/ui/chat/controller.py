@@ -27,10 +27,10 @@ from desktop.core.conversations.backend import (
     ConversationBackend,
     StoredChange,
     TurnEvents,
+    user_error,
     user_message,
 )
 from desktop.core.conversations.connection import (
-    CONFIGURE_FIRST,
     CONNECTION_KINDS,
     BackendConnection,
     failure_status,
@@ -40,6 +40,7 @@ from desktop.core.conversations.history import items_and_position, items_from_tu
 # store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
 from desktop.core.store.records import StoreError
 from desktop.ui.chat.turn_runner import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnRunner
+from desktop.ui.messages import CONFIGURE_FIRST, window_failure, window_status
 
 if TYPE_CHECKING:
     from desktop.core.store.facade import ConversationRepository
@@ -121,7 +122,7 @@ class ChatController(QObject):
         self._connection = BackendConnection(
             backend_factory,
             start=self._start,
-            on_status=self.connection_state_changed.emit,
+            on_status=lambda status: self.connection_state_changed.emit(window_status(status)),
             on_made=self._on_backend_made,
         )
         self._turn = TurnRunner(
@@ -139,7 +140,7 @@ class ChatController(QObject):
 
     @property
     def connection_status(self) -> ConnectionStatus:
-        return self._connection.status
+        return window_status(self._connection.status)
 
     @property
     def agent_ready(self) -> bool:
@@ -314,8 +315,8 @@ class ChatController(QObject):
                 raise  # shutdown
             turn.dispatch(TurnCancelled(turn.text))
         except Exception as exc:
-            kind, message = user_message(exc)
-            turn.dispatch(TurnFailed(kind, message))
+            error = user_error(exc)
+            turn.dispatch(TurnFailed(error.kind, error.message, fix=error.fix))
         finally:
             self._end_turn()
 
@@ -336,8 +337,10 @@ class ChatController(QObject):
                 self.turn_cancelled.emit(event)
             case TurnFailed():
                 if event.kind in CONNECTION_KINDS:
-                    self._connection.set_status(failure_status(event.kind, event.message))
-                self.turn_failed.emit(event)
+                    self._connection.set_status(
+                        failure_status(event.kind, event.message, event.fix)
+                    )
+                self.turn_failed.emit(window_failure(event))
             case _:
                 assert_never(event)
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
-from desktop.core.conversations.backend import user_message
+from desktop.core.conversations.backend import user_error
+from desktop.ui.messages import error_text
 
 ConnectionProbe = Callable[[Settings, Mapping[SecretName, str]], Awaitable[Sequence[str]]]
 """Creates a Tool Router session with these (unsaved) values and returns its tool names; raises
@@ -47,7 +48,7 @@ class ConnectionTester(QObject):
             raise
         except Exception as exc:
             self._task = None
-            self.failed.emit(user_message(exc)[1])
+            self.failed.emit(error_text(user_error(exc)))
         else:
             self._task = None
             self.succeeded.emit(names)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.config.secrets import ENV_VARS, USER_ID_ENV, SecretName
-from desktop.core.config.settings import Settings
+from desktop.core.config.settings import Settings, model_problem
 from desktop.ui.settings.connection_tester import ConnectionTester
 from desktop.ui.settings.settings_fields import (
     KEY_LABELS,
@@ -294,11 +294,9 @@ class SettingsDialog(QDialog):
                 problems.append((edit, f"Enter your {KEY_LABELS[name]}."))
         if not self.user_id_field.text().strip() and USER_ID_KEY not in self._environment:
             problems.append((self.user_id_field, "Enter your Composio user id."))
-        provider, sep, model = self.model_field.currentText().strip().partition(":")
-        if not (provider and sep and model):
-            problems.append(
-                (self.model_field, "The model must look like openai:gpt-5 (provider:name).")
-            )
+        model_problem_text = model_problem(self.model_field.currentText())
+        if model_problem_text:
+            problems.append((self.model_field, model_problem_text))
         if not self._toolkits():
             problems.append((self.toolkits_field, "Name at least one toolkit, e.g. e2b."))
         return problems

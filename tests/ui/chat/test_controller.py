@@ -20,8 +20,9 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
+from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, UserItem
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError
 from desktop.core.store.facade import AsyncConversationStore, ConversationStore
 from desktop.ui.chat.controller import (
     CONFIGURE_FIRST,
@@ -303,6 +304,39 @@ def test_a_connection_failure_during_a_turn_updates_the_status(
         controller.send("go")
     assert controller.connection_status.state is ConnectionState.ERROR
     assert "Could not reach Composio" in controller.connection_status.detail
+
+
+def test_the_window_words_the_core_remedy(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    """A core failure says what is missing neutrally; the window says where to enter it."""
+    rejected = UserFacingError.fixable(
+        ErrorKind.COMPOSIO_KEY_REJECTED,
+        Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
+    )
+    fake_backend.scripts.append([TurnFailed(rejected.kind, rejected.message, fix=rejected.fix)])
+    recorder = Recorder(controller)
+    with qtbot.waitSignal(controller.turn_failed) as blocker:
+        controller.send("go")
+    worded = "Composio rejected the API key: check the Composio API key in Settings " + (
+        "(or COMPOSIO_API_KEY)."
+    )
+    assert blocker.args[0].message == worded
+    assert controller.connection_status == ConnectionStatus(ConnectionState.ERROR, worded)
+    assert recorder.named("connection_state_changed")[-1] == controller.connection_status
+
+
+def test_a_missing_key_at_connect_is_worded_for_the_window(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    fake_backend.connect_error = UserFacingError.fixable(
+        ErrorKind.MISSING_KEY, Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,))
+    )
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.NOT_CONFIGURED)
+    assert controller.connection_status.detail == (
+        "No OpenAI API key is set: enter it in Settings (Ctrl+,)."
+    )
 
 
 def test_new_conversation_clears_the_backend(

@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.secrets import SecretName
-from desktop.core.config.settings import Settings
+from desktop.core.config.settings import Settings, model_problem
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.ui.settings.connection_tester import ConnectionTester
 from desktop.ui.settings.settings_dialog import INSECURE_WARNING, SettingsDialog
@@ -103,6 +104,18 @@ def test_a_model_without_provider_is_rejected(qtbot: QtBot, styled_app: object) 
     dialog.model_field.setCurrentText("gpt-5")
     assert not dialog.save_button.isEnabled()
     assert dialog.problems() == ["The model must look like openai:gpt-5 (provider:name)."]
+
+
+def test_an_unknown_provider_is_rejected_with_the_settings_check(
+    qtbot: QtBot, styled_app: object
+) -> None:
+    dialog = make_dialog(qtbot)
+    dialog.model_field.setCurrentText("anthropic:claude-sonnet")
+    assert not dialog.save_button.isEnabled()
+    assert dialog.problems() == [model_problem("anthropic:claude-sonnet")]
+    assert "openai-chat" in dialog.validation_label.text()
+    dialog.model_field.setCurrentText("openai-responses:gpt-5")
+    assert dialog.save_button.isEnabled()
 
 
 def test_save_emits_settings_and_typed_keys(qtbot: QtBot, styled_app: object) -> None:
@@ -212,6 +225,19 @@ def test_test_connection_shows_the_error_inline(
     assert dialog.test_result.text() == "Composio rejected the API key."
     assert dialog.test_button.isEnabled()
     assert dialog.isVisible()  # testing never closes the dialog
+
+
+def test_test_connection_words_a_missing_user_id_for_the_window(
+    qtbot: QtBot, qasync_loop: qasync.QEventLoop
+) -> None:
+    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
+        require_credentials(Credentials(None, "ak_test", None), FOR_ROUTER)
+        return []
+
+    dialog = make_dialog(qtbot, tester=ConnectionTester(probe))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.test_result.property("result") == "error")
+    assert dialog.test_result.text() == "No Composio user id is set: enter it in Settings (Ctrl+,)."
 
 
 def test_without_a_tester_there_is_no_test_button(qtbot: QtBot, styled_app: object) -> None:

@@ -10,6 +10,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import (
     KEYRING_SERVICE,
     KeyringSecretStore,
@@ -17,7 +18,6 @@ from desktop.core.config.secrets import (
     SecretName,
     open_secret_store,
     read_dotenv,
-    resolve_credentials,
 )
 from desktop.core.config.settings import Settings, save_settings
 

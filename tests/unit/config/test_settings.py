@@ -10,8 +10,11 @@ from pydantic import ValidationError
 
 from desktop.core.config.settings import (
     DEFAULT_INSTRUCTIONS,
+    MODEL_SHAPE_PROBLEM,
+    SUPPORTED_PROVIDERS,
     Settings,
     load_settings,
+    model_problem,
     save_settings,
 )
 
@@ -78,3 +81,30 @@ def test_save_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch: pytest.M
         save_settings(path, Settings(user_id="after"))
     assert load_settings(path).user_id == "before"
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp file left
+
+
+@pytest.mark.parametrize("provider", SUPPORTED_PROVIDERS)
+def test_supported_providers_are_accepted(provider: str) -> None:
+    assert Settings(model=f" {provider}:gpt-5 ").model == f"{provider}:gpt-5"
+    assert model_problem(f"{provider}:gpt-5") is None
+
+
+def test_an_unknown_provider_is_rejected_at_once_naming_the_supported_ones() -> None:
+    problem = model_problem("anthropic:claude-sonnet")
+    assert problem is not None
+    assert "'anthropic'" in problem
+    for provider in SUPPORTED_PROVIDERS:
+        assert provider in problem
+    with pytest.raises(ValidationError, match="'anthropic' is not supported"):
+        Settings(model="anthropic:claude-sonnet")
+
+
+def test_a_stored_unknown_provider_is_refused_like_any_invalid_file(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"model": "mistral:large", "user_id": "bob"}))
+    assert load_settings(path) == Settings()
+    assert (tmp_path / "settings.json.invalid").exists()
+
+
+def test_a_model_without_a_provider_gets_the_shape_sentence() -> None:
+    assert model_problem("gpt-5") == MODEL_SHAPE_PROBLEM

@@ -1,0 +1,49 @@
+"""How the window words a failure's remedy: in terms of its own controls (Settings, Ctrl+N)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from desktop.core.agent.events import TurnFailed
+from desktop.core.conversations.backend import ConnectionStatus
+from desktop.core.errors import Fix, Remedy, UserFacingError
+
+CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
+
+
+def window_text(message: str, fix: Fix | None) -> str:
+    """The sentence the window shows: `message` as it is, unless `fix` lets the window say
+    where in it the remedy lies."""
+    if fix is None:
+        return message
+    match fix.remedy:
+        case Remedy.CONFIGURE:
+            return CONFIGURE_FIRST
+        case Remedy.PROVIDE:
+            them = "it" if len(fix.items) == 1 else "them"
+            return f"{fix.problem}: enter {them} in Settings (Ctrl+,)."
+        case Remedy.CHECK_CREDENTIAL:
+            checks = ", ".join(
+                f"the {item.label} in Settings (or {item.env_var})" for item in fix.items
+            )
+            return f"{fix.problem}: check {checks}."
+        case Remedy.CHOOSE_MODEL:
+            return f"{fix.problem}: pick another model in Settings."
+        case Remedy.NEW_CONVERSATION:
+            return f"{fix.problem}: start a new chat (Ctrl+N)."
+
+
+def error_text(error: UserFacingError) -> str:
+    return window_text(error.message, error.fix)
+
+
+def window_failure(event: TurnFailed) -> TurnFailed:
+    """The failed turn as the window shows it."""
+    return replace(event, message=window_text(event.message, event.fix))
+
+
+def window_status(status: ConnectionStatus) -> ConnectionStatus:
+    """The connection status as the window shows it: its reason is final text."""
+    if status.fix is None:
+        return status
+    return ConnectionStatus(status.state, window_text(status.detail, status.fix), status.tool_names)

@@ -1,0 +1,109 @@
+"""The terminal words each neutral remedy in what it offers: variables, .env, the keyring."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import run_cli, terminal_text
+from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
+from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.config.settings import Settings
+from desktop.core.errors import Fix, Remedy
+from tests.fakes.harness import FakeServices
+
+
+class SecureStore(MemorySecretStore):
+    """Stands in for a usable OS keyring."""
+
+    @property
+    def is_secure(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("fix", "keyring", "expected"),
+    [
+        (
+            Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,)),
+            True,
+            "No OpenAI API key is set: set OPENAI_API_KEY in the environment or .env, or store "
+            "it in the keyring with `keyring set e2b-agent openai_api_key`.",
+        ),
+        (
+            Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,)),
+            False,
+            "No OpenAI API key is set: set OPENAI_API_KEY in the environment or .env.",
+        ),
+        (
+            Fix(Remedy.PROVIDE, "No Composio user id is set", (USER_ID,)),
+            True,
+            "No Composio user id is set: set USER_ID in the environment or .env.",
+        ),
+        (
+            Fix(
+                Remedy.PROVIDE,
+                "No Composio API key or Composio user id is set",
+                (COMPOSIO_API_KEY, USER_ID),
+            ),
+            True,
+            "No Composio API key or Composio user id is set: set COMPOSIO_API_KEY and USER_ID "
+            "in the environment or .env, or store the key in the keyring with "
+            "`keyring set e2b-agent composio_api_key`.",
+        ),
+        (
+            Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
+            True,
+            "Composio rejected the API key: check COMPOSIO_API_KEY in the environment or .env, "
+            "or store the right key in the keyring with `keyring set e2b-agent composio_api_key`.",
+        ),
+        (
+            Fix(Remedy.CHOOSE_MODEL, "The chosen model does not exist or this key cannot use it"),
+            True,
+            'The chosen model does not exist or this key cannot use it: set another "model" in '
+            "the settings file.",
+        ),
+        (
+            Fix(Remedy.NEW_CONVERSATION, "This conversation is too long for the model"),
+            True,
+            "This conversation is too long for the model: type exit and start again for a new "
+            "conversation.",
+        ),
+    ],
+)
+def test_each_remedy_in_the_terminals_words(fix: Fix, keyring: bool, expected: str) -> None:
+    text = terminal_text("neutral", fix, keyring=keyring)
+    assert text == expected
+    assert "Settings" not in text and "Ctrl" not in text
+
+
+def test_without_a_fix_the_message_is_printed_as_it_is() -> None:
+    assert terminal_text("Too slow.", None, keyring=True) == "Too slow."
+
+
+@pytest.mark.parametrize("secure", [True, False], ids=["keyring", "no-keyring"])
+def test_a_missing_key_names_the_variable_and_the_keyring_command_if_any(
+    fake_services: FakeServices, tmp_path: Path, secure: bool
+) -> None:
+    env = fake_services.env()
+    del env["OPENAI_API_KEY"]
+    out, err = io.StringIO(), io.StringIO()
+    store = SecureStore() if secure else MemorySecretStore()
+    status = run_cli(
+        Settings(),
+        store,
+        environ=env,
+        cwd=tmp_path,
+        stdin=io.StringIO("exit\n"),
+        stdout=out,
+        stderr=err,
+    )
+    assert status == 0
+    assert "Error: No OpenAI API key is set: set OPENAI_API_KEY in the environment or .env" in (
+        err.getvalue()
+    )
+    assert ("`keyring set e2b-agent openai_api_key`" in err.getvalue()) is secure
+    assert "Settings" not in err.getvalue()
+    assert fake_services.openai.requests == []

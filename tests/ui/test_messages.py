@@ -1,0 +1,83 @@
+"""The window words each neutral remedy in terms of its own controls."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.core.agent.events import TurnFailed
+from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
+from desktop.core.conversations.backend import ConnectionState, ConnectionStatus
+from desktop.core.conversations.connection import not_configured
+from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError
+from desktop.ui.messages import (
+    CONFIGURE_FIRST,
+    error_text,
+    window_failure,
+    window_status,
+    window_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("fix", "expected"),
+    [
+        (
+            Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,)),
+            "No OpenAI API key is set: enter it in Settings (Ctrl+,).",
+        ),
+        (
+            Fix(
+                Remedy.PROVIDE,
+                "No Composio API key or Composio user id is set",
+                (COMPOSIO_API_KEY, USER_ID),
+            ),
+            "No Composio API key or Composio user id is set: enter them in Settings (Ctrl+,).",
+        ),
+        (
+            Fix(Remedy.CHECK_CREDENTIAL, "OpenAI rejected the API key (401)", (OPENAI_API_KEY,)),
+            "OpenAI rejected the API key (401): check the OpenAI API key in Settings "
+            "(or OPENAI_API_KEY).",
+        ),
+        (
+            Fix(Remedy.CHOOSE_MODEL, "The chosen model does not exist or this key cannot use it"),
+            "The chosen model does not exist or this key cannot use it: "
+            "pick another model in Settings.",
+        ),
+        (
+            Fix(Remedy.NEW_CONVERSATION, "This conversation is too long for the model"),
+            "This conversation is too long for the model: start a new chat (Ctrl+N).",
+        ),
+    ],
+    ids=lambda value: value.remedy.value if isinstance(value, Fix) else "",
+)
+def test_each_remedy_in_the_windows_words(fix: Fix, expected: str) -> None:
+    assert window_text("neutral", fix) == expected
+
+
+def test_without_a_fix_the_message_is_shown_as_it_is() -> None:
+    assert window_text("OpenAI had a server error (500).", None) == (
+        "OpenAI had a server error (500)."
+    )
+    assert error_text(UserFacingError(ErrorKind.TIMEOUT, "Too slow.")) == "Too slow."
+
+
+def test_not_configured_reads_as_before() -> None:
+    assert error_text(not_configured()) == CONFIGURE_FIRST
+    assert (
+        CONFIGURE_FIRST == "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
+    )
+
+
+def test_a_failed_turn_and_a_status_are_worded() -> None:
+    error = UserFacingError.fixable(
+        ErrorKind.MISSING_KEY, Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,))
+    )
+    failed = window_failure(TurnFailed(error.kind, error.message, fix=error.fix))
+    assert failed.message == "No OpenAI API key is set: enter it in Settings (Ctrl+,)."
+    assert failed.fix == error.fix
+    status = window_status(
+        ConnectionStatus(ConnectionState.NOT_CONFIGURED, error.message, fix=error.fix)
+    )
+    assert status == ConnectionStatus(
+        ConnectionState.NOT_CONFIGURED, "No OpenAI API key is set: enter it in Settings (Ctrl+,)."
+    )

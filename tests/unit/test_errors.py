@@ -1,0 +1,58 @@
+"""Core errors: neutral sentences (no control of either face), one unexpected-error sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
+from desktop.core.conversations.backend import UNEXPECTED_MESSAGE as BACKEND_UNEXPECTED
+from desktop.core.conversations.backend import user_error, user_message
+from desktop.core.errors import (
+    UNEXPECTED_MESSAGE,
+    ErrorKind,
+    Fix,
+    Remedy,
+    UserFacingError,
+    neutral_text,
+    unexpected,
+)
+
+FIXES = [
+    Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,)),
+    Fix(Remedy.CONFIGURE, "Not set up yet", (OPENAI_API_KEY, COMPOSIO_API_KEY, USER_ID)),
+    Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
+    Fix(Remedy.CHOOSE_MODEL, "The chosen model does not exist"),
+    Fix(Remedy.NEW_CONVERSATION, "This conversation is too long for the model"),
+]
+
+
+@pytest.mark.parametrize("fix", FIXES, ids=[f.remedy.value for f in FIXES])
+def test_neutral_text_names_what_and_its_variable_but_no_control(fix: Fix) -> None:
+    text = neutral_text(fix)
+    assert text.startswith(fix.problem + ": ") and text.endswith(".")
+    for item in fix.items:
+        assert item.label in text or item.env_var in text
+    for control in ("Settings", "Ctrl", "menu", "button", "chat"):
+        assert control not in text
+
+
+def test_a_fixable_error_carries_its_fix_and_the_neutral_sentence() -> None:
+    fix = FIXES[0]
+    error = UserFacingError.fixable(ErrorKind.MISSING_KEY, fix)
+    assert error.fix is fix
+    assert error.message == str(error) == "No OpenAI API key is set: provide it (OPENAI_API_KEY)."
+
+
+def test_one_unexpected_sentence() -> None:
+    assert BACKEND_UNEXPECTED is UNEXPECTED_MESSAGE
+    assert unexpected().message == UNEXPECTED_MESSAGE
+    assert user_message(KeyError("x")) == (ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
+    detailed = unexpected(ValueError("bad sk-test-abcdefgh value")).message
+    assert detailed == (
+        "Something went wrong (ValueError: bad [redacted] value); the details are in the log file."
+    )
+
+
+def test_a_user_facing_error_passes_through() -> None:
+    error = UserFacingError(ErrorKind.TIMEOUT, "Too slow.")
+    assert user_error(error) is error
