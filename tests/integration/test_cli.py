@@ -1,9 +1,9 @@
 """The terminal mode against the fakes.
 
 Most tests call `run_cli` in this process with in-memory streams and an in-memory secret store
-(no interpreter start-up per test). Two run `python -m desktop --cli` as a user does, because
-they prove the process itself: its exit code, piped stdin and stdout without colour codes, an
-empty stderr, and Ctrl-C (SIGINT) stopping a reply.
+(no interpreter start-up per test). A few run `python -m desktop` as a user does, because they
+prove the process itself: its exit code, piped stdin and stdout without colour codes, an empty
+stderr, Ctrl-C (SIGINT) stopping a reply, `--version`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop import __version__
 from desktop.cli import run_cli
 from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
@@ -150,6 +151,21 @@ def test_lists_sandboxes_remembers_and_exits(fake_services: FakeServices, tmp_pa
     assert '"list my sandboxes"' in second_reply
     assert out.rstrip().endswith("Goodbye!")
     assert "\x1b[" not in out + result.stderr, "no ANSI codes when stdout is not a terminal"
+    assert result.stderr == ""
+
+
+def test_version_is_printed_and_the_process_exits_zero(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--version"],
+        capture_output=True,
+        text=True,
+        env=_env(None, tmp_path),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"e2b-agent {__version__}"
     assert result.stderr == ""
 
 
