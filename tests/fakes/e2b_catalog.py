@@ -1,9 +1,11 @@
-"""The 27 E2B tool slugs as Composio describes them: purpose, kind and input schema."""
+"""The 27 E2B tool slugs as Composio describes them (data/e2b-tools.json) and a tool search."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+from tests.fakes.data_files import load
 
 Kind = Literal["reads", "changes", "destructive"]
 
@@ -39,282 +41,24 @@ class E2BTool:
         }
 
 
-_SANDBOX_ID = {
-    "sandbox_id": {
-        "type": "string",
-        "description": "Identifier of the sandbox",
-        "examples": ["i1a2b3c4d5e6f7g8h9j0"],
-    }
-}
-_TEMPLATE_ID = {"template_id": {"type": "string", "description": "Identifier of the template"}}
-_WEBHOOK_ID = {"webhook_id": {"type": "string", "description": "Identifier of the webhook"}}
-_TIMEOUT = {
-    "timeout": {
-        "type": "integer",
-        "minimum": 0,
-        "default": 300,
-        "description": "Seconds from now after which the sandbox expires",
-    }
-}
-_TIME_RANGE = {
-    "start": {"type": "integer", "description": "Unix seconds, start of the interval"},
-    "end": {"type": "integer", "description": "Unix seconds, end of the interval"},
-}
-_PAGING = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100},
-    "offset": {"type": "integer", "minimum": 0, "default": 0},
-}
-_EVENTS = {
-    "type": "array",
-    "items": {
-        "type": "string",
-        "enum": [
-            "sandbox.lifecycle.created",
-            "sandbox.lifecycle.paused",
-            "sandbox.lifecycle.resumed",
-            "sandbox.lifecycle.updated",
-            "sandbox.lifecycle.killed",
-        ],
-    },
-}
+def _tool(entry: dict[str, Any]) -> E2BTool:
+    kind = entry["kind"]
+    if kind not in get_args(Kind):
+        raise ValueError(f"{entry['slug']}: unknown kind {kind!r}")
+    return E2BTool(
+        entry["slug"],
+        kind,
+        entry["description"],
+        entry["properties"],
+        tuple(entry["required"]),
+    )
 
-TOOLS: tuple[E2BTool, ...] = (
-    E2BTool("E2B_CHECK_API_HEALTH", "reads", "Check the E2B API health (GET /health)."),
-    E2BTool(
-        "E2B_LIST_ALL_SANDBOXES",
-        "reads",
-        "List running and paused sandboxes, paginated; filter by state or metadata.",
-        {
-            "state": {"type": "array", "items": {"type": "string", "enum": ["running", "paused"]}},
-            "metadata": {"type": "string", "description": "Metadata query, e.g. 'user=abc'"},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100},
-            "next_token": {"type": "string", "description": "Cursor from a previous page"},
-        },
-    ),
-    E2BTool("E2B_GET_SANDBOX", "reads", "Get one sandbox's details.", _SANDBOX_ID, ("sandbox_id",)),
-    E2BTool(
-        "E2B_GET_SANDBOX_LOGS",
-        "reads",
-        "Get a sandbox's console and system logs.",
-        {**_SANDBOX_ID, "start": {"type": "integer"}, "limit": {"type": "integer"}},
-        ("sandbox_id",),
-    ),
-    E2BTool(
-        "E2B_GET_SANDBOX_METRICS",
-        "reads",
-        "Get CPU, memory and disk metric samples of a sandbox (every 5 s).",
-        {**_SANDBOX_ID, **_TIME_RANGE},
-        ("sandbox_id",),
-    ),
-    E2BTool(
-        "E2B_LIST_SANDBOXES_METRICS",
-        "reads",
-        "Get the latest metrics of several sandboxes.",
-        {"sandbox_ids": {"type": "array", "items": {"type": "string"}, "maxItems": 100}},
-        ("sandbox_ids",),
-    ),
-    E2BTool(
-        "E2B_GET_SANDBOX_LIFECYCLE_EVENTS",
-        "reads",
-        "Get the create/pause/resume/kill lifecycle events of one sandbox.",
-        {**_SANDBOX_ID, **_PAGING, "orderAsc": {"type": "boolean", "default": False}},
-        ("sandbox_id",),
-    ),
-    E2BTool(
-        "E2B_LIST_TEAM_SANDBOX_LIFECYCLE_EVENTS",
-        "reads",
-        "List sandbox lifecycle events across the team.",
-        {**_PAGING, "orderAsc": {"type": "boolean", "default": False}},
-    ),
-    E2BTool(
-        "E2B_GET_TEAM_METRICS",
-        "reads",
-        "Get team metrics (concurrent sandboxes, start rate).",
-        {"team_id": {"type": "string"}, **_TIME_RANGE},
-    ),
-    E2BTool(
-        "E2B_GET_TEAM_MAXIMUM_METRICS",
-        "reads",
-        "Get the peak of a team metric such as concurrent sandboxes.",
-        {
-            "team_id": {"type": "string"},
-            **_TIME_RANGE,
-            "metric": {"type": "string", "enum": ["concurrent_sandboxes", "sandbox_start_rate"]},
-        },
-        ("metric",),
-    ),
-    E2BTool(
-        "E2B_LIST_ALL_TEMPLATES",
-        "reads",
-        "List the team's sandbox templates.",
-        {"team_id": {"type": "string"}},
-    ),
-    E2BTool(
-        "E2B_GET_TEMPLATE_BUILD_STATUS",
-        "reads",
-        "Get the status of an async template build.",
-        {**_TEMPLATE_ID, "build_id": {"type": "string"}},
-        ("template_id", "build_id"),
-    ),
-    E2BTool(
-        "E2B_GET_TEMPLATE_FILES",
-        "reads",
-        "Get an upload link for a template build layer tarball.",
-        {**_TEMPLATE_ID, "hash": {"type": "string"}},
-        ("template_id", "hash"),
-    ),
-    E2BTool("E2B_LIST_ALL_WEBHOOKS", "reads", "List the registered sandbox lifecycle webhooks."),
-    E2BTool(
-        "E2B_GET_WEBHOOK_CONFIGURATION",
-        "reads",
-        "Get one webhook's settings.",
-        _WEBHOOK_ID,
-        ("webhook_id",),
-    ),
-    E2BTool(
-        "E2B_CREATE_SANDBOX",
-        "changes",
-        "Create (start) a new sandbox from a template; it costs money while it runs.",
-        {
-            "templateID": {
-                "type": "string",
-                "description": "Template ID or alias",
-                "examples": ["base"],
-            },
-            **_TIMEOUT,
-            "autoPause": {"type": "boolean", "default": False},
-            "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
-            "envVars": {"type": "object", "additionalProperties": {"type": "string"}},
-            "secure": {"type": "boolean"},
-        },
-        ("templateID",),
-    ),
-    E2BTool(
-        "E2B_CONNECT_SANDBOX",
-        "changes",
-        "Connect to (and resume) a sandbox; extends its time to live.",
-        {**_SANDBOX_ID, **_TIMEOUT},
-        ("sandbox_id", "timeout"),
-    ),
-    E2BTool(
-        "E2B_SET_SANDBOX_TIMEOUT",
-        "changes",
-        "Set the sandbox timeout from now, overwriting the previous one.",
-        {**_SANDBOX_ID, **_TIMEOUT},
-        ("sandbox_id", "timeout"),
-    ),
-    E2BTool(
-        "E2B_REFRESH_SANDBOX",
-        "changes",
-        "Refresh (extend) the time to live of a sandbox.",
-        {**_SANDBOX_ID, "duration": {"type": "integer", "minimum": 0, "maximum": 3600}},
-        ("sandbox_id",),
-    ),
-    E2BTool(
-        "E2B_PAUSE_SANDBOX",
-        "changes",
-        "Pause a sandbox, keeping its filesystem and memory.",
-        _SANDBOX_ID,
-        ("sandbox_id",),
-    ),
-    E2BTool(
-        "E2B_DELETE_SANDBOXES",
-        "destructive",
-        "Kill (delete) a sandbox for good.",
-        _SANDBOX_ID,
-        ("sandbox_id",),
-    ),
-    E2BTool(
-        "E2B_CREATE_TEMPLATE",
-        "changes",
-        "Create (define) a new sandbox template.",
-        {
-            "name": {"type": "string"},
-            "cpuCount": {"type": "integer", "default": 2},
-            "memoryMB": {"type": "integer", "default": 1024},
-            "tags": {"type": "array", "items": {"type": "string"}},
-        },
-        ("name",),
-    ),
-    E2BTool(
-        "E2B_UPDATE_TEMPLATE",
-        "changes",
-        "Update a template, e.g. make it public or private.",
-        {**_TEMPLATE_ID, "public": {"type": "boolean"}},
-        ("template_id",),
-    ),
-    E2BTool(
-        "E2B_START_TEMPLATE_BUILD",
-        "changes",
-        "Start an async template build.",
-        {
-            **_TEMPLATE_ID,
-            "build_id": {"type": "string"},
-            "fromImage": {"type": "string", "examples": ["ubuntu:22.04"]},
-        },
-        ("template_id", "build_id"),
-    ),
-    E2BTool(
-        "E2B_CREATE_WEBHOOK",
-        "changes",
-        "Create a webhook for sandbox lifecycle events.",
-        {
-            "name": {"type": "string"},
-            "url": {"type": "string", "format": "uri"},
-            "events": _EVENTS,
-            "enabled": {"type": "boolean", "default": True},
-            "signatureSecret": {"type": "string"},
-        },
-        ("url", "events"),
-    ),
-    E2BTool(
-        "E2B_UPDATE_WEBHOOK_CONFIGURATION",
-        "changes",
-        "Update a webhook's URL, enabled flag or events.",
-        {
-            **_WEBHOOK_ID,
-            "url": {"type": "string"},
-            "enabled": {"type": "boolean"},
-            "events": _EVENTS,
-            "name": {"type": "string"},
-        },
-        ("webhook_id",),
-    ),
-    E2BTool(
-        "E2B_DELETE_WEBHOOK",
-        "destructive",
-        "Delete (unregister) a webhook.",
-        _WEBHOOK_ID,
-        ("webhook_id",),
-    ),
-)
 
+_DATA = load("e2b-tools.json")
+TOOLS: tuple[E2BTool, ...] = tuple(_tool(entry) for entry in _DATA["tools"])
 TOOLS_BY_SLUG: dict[str, E2BTool] = {t.slug: t for t in TOOLS}
-
-_SYNONYMS = {
-    "start": "create",
-    "new": "create",
-    "spin": "create",
-    "launch": "create",
-    "kill": "delete",
-    "remove": "delete",
-    "destroy": "delete",
-    "stop": "pause",
-    "resume": "connect",
-    "show": "list",
-    "all": "list",
-    "extend": "refresh",
-    "ttl": "timeout",
-    "sandboxes": "sandbox",
-    "templates": "template",
-    "webhooks": "webhook",
-    "usage": "metrics",
-    "cpu": "metrics",
-    "memory": "metrics",
-    "events": "lifecycle",
-    "history": "lifecycle",
-    "status": "health",
-}
+# A word a user may type -> the word the catalogue uses.
+_SYNONYMS: dict[str, str] = _DATA["synonyms"]
 
 
 def search(query: str, limit: int = 6) -> list[E2BTool]:

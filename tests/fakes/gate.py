@@ -3,42 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-import time
 
-_POLL_SECONDS = 0.02
+_Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Event]
 
 
 class Gate:
     """Handlers `await gate.wait(seconds)`; `release_all()` wakes every current waiter early.
 
-    Works across threads and event loops (the test thread releases, the server loop waits),
-    which is why it polls instead of using an `asyncio.Event`.
+    Works across threads and event loops (the test thread releases, the server loop waits): each
+    waiter is an `asyncio.Event` on its own loop, set through `call_soon_threadsafe`.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._generation = 0
+        self._waiters: set[_Waiter] = set()
 
     def release_all(self) -> None:
         with self._lock:
-            self._generation += 1
-
-    def _current(self) -> int:
-        with self._lock:
-            return self._generation
+            waiters, self._waiters = self._waiters, set()
+        for loop, event in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nothing waits there
+                loop.call_soon_threadsafe(event.set)
 
     async def wait(self, seconds: float | None = None) -> bool:
         """Sleep `seconds` (None = forever). True if the full time passed, False if released."""
-        generation = self._current()
-        deadline = None if seconds is None else time.monotonic() + seconds
-        while True:
-            if self._current() != generation:
-                return False
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return True
-                await asyncio.sleep(min(_POLL_SECONDS, remaining))
-            else:
-                await asyncio.sleep(_POLL_SECONDS)
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter[1].wait(), seconds)
+        except TimeoutError:
+            return True
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import selectors
 import socket
@@ -51,6 +52,62 @@ class Lifecycle:
         self.stop()
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, stopping as soon as it is asked to.
+
+    uvicorn checks `should_exit` every 0.1 s and sleeps 0.1 s more while it shuts down; the
+    fakes start and stop around every test, so here a stop request wakes the main loop at once
+    and the shutdown waits for the connections to close in steps of 5 ms instead. Otherwise the
+    shutdown is uvicorn's: stop accepting, close the connections, give the requests in flight
+    `timeout_graceful_shutdown` seconds, cancel what is left, then the lifespan's shutdown.
+    """
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _wake: asyncio.Event | None = None
+
+    def wake(self) -> None:
+        """Thread-safe: let the main loop see `should_exit` / `force_exit` now."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(wake.set)
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = wake = asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), 0.1)
+            wake.clear()
+
+    async def _connections_closed(self) -> None:
+        state = self.server_state
+        # uvicorn announces no event when its last connection or task ends: check often.
+        while (state.connections or state.tasks) and not self.force_exit:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        for server in self.servers:
+            await server.wait_closed()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        try:
+            await asyncio.wait_for(
+                self._connections_closed(), timeout=self.config.timeout_graceful_shutdown
+            )
+        except TimeoutError:
+            for task in self.server_state.tasks:
+                task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+
 class ServerThread(Lifecycle):
     """One uvicorn server on a pre-bound loopback socket, served from a daemon thread.
 
@@ -70,7 +127,7 @@ class ServerThread(Lifecycle):
         self._requested_port = port
         self._name = name
         self._on_stop = on_stop
-        self._server: uvicorn.Server | None = None
+        self._server: _PromptServer | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self.port = 0
@@ -104,7 +161,7 @@ class ServerThread(Lifecycle):
             timeout_graceful_shutdown=1,
             timeout_keep_alive=5,
         )
-        server = uvicorn.Server(config)
+        server = _PromptServer(config)
         self._server = server
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=self._name, daemon=True
@@ -128,6 +185,7 @@ class ServerThread(Lifecycle):
             self._on_stop()
         if self._server is not None:
             self._server.should_exit = True
+            self._server.wake()
 
     def join(self, timeout: float = 10.0) -> None:
         thread = self._thread
@@ -135,6 +193,7 @@ class ServerThread(Lifecycle):
             thread.join(timeout)
             if thread.is_alive() and self._server is not None:
                 self._server.force_exit = True
+                self._server.wake()
                 thread.join(timeout)
         self._cleanup()
 

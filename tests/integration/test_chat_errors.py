@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -22,6 +23,9 @@ from tests.integration.chat_helpers import (
     run,
     session_for,
 )
+
+# The bound a test waits out when the server under test never answers (the rest stay FAST).
+DEAD_SERVER_TIMEOUT = 0.5
 
 
 def _one_turn(session: ChatSession, prompt: str = "list my sandboxes") -> list[TurnEvent]:
@@ -145,7 +149,11 @@ def test_composio_unreachable(fake_services: FakeServices, unreachable_url: str)
 def test_composio_that_never_answers_times_out(
     fake_services: FakeServices, dead_server: DeadServer
 ) -> None:
-    session = session_for(fake_services, composio_base_url=dead_server.base_url)
+    session = session_for(
+        fake_services,
+        composio_base_url=dead_server.base_url,
+        timeouts=replace(FAST_TIMEOUTS, composio_request=DEAD_SERVER_TIMEOUT),
+    )
     started = time.monotonic()
     failure = _failure(_one_turn(session))
     assert failure.kind is ErrorKind.TIMEOUT
@@ -155,7 +163,10 @@ def test_composio_that_never_answers_times_out(
 
 def test_model_that_never_answers_times_out(fake_services: FakeServices) -> None:
     fake_services.openai.script.push(Reply.hang())
-    failure = _failure(_one_turn(session_for(fake_services), "hello"))
+    session = session_for(
+        fake_services, timeouts=replace(FAST_TIMEOUTS, model_read=DEAD_SERVER_TIMEOUT)
+    )
+    failure = _failure(_one_turn(session, "hello"))
     assert failure.kind is ErrorKind.TIMEOUT
     assert "did not answer" in failure.message
 

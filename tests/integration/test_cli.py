@@ -1,17 +1,28 @@
-"""The terminal mode as a user runs it: a subprocess with piped stdin, against the fakes."""
+"""The terminal mode against the fakes.
+
+Most tests call `run_cli` in this process with in-memory streams and an in-memory secret store
+(no interpreter start-up per test). A few run `python -m desktop` as a user does, because they
+prove the process itself: its exit code, piped stdin and stdout without colour codes, an empty
+stderr, Ctrl-C (SIGINT) stopping a reply, `--version`.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from desktop import __version__
+from desktop.cli import run_cli
+from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.config.settings import Settings
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
@@ -19,6 +30,84 @@ from tests.fakes.openai_script import Reply
 REPO = Path(__file__).resolve().parents[2]
 
 
+# ---------------------------------------------------------------------------- in this process
+@dataclass(frozen=True)
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class _TerminalOut(io.StringIO):
+    """An output stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _run_cli(env: dict[str, str], stdin: str, cwd: Path, *, terminal: bool = False) -> CliRun:
+    out = _TerminalOut() if terminal else io.StringIO()
+    err = io.StringIO()
+    code = run_cli(
+        Settings(),
+        MemorySecretStore(),
+        environ=env,
+        cwd=cwd,
+        stdin=io.StringIO(stdin),
+        stdout=out,
+        stderr=err,
+    )
+    return CliRun(code, out.getvalue(), err.getvalue())
+
+
+@pytest.mark.parametrize("word", ["quit", "bye", "EXIT"])
+def test_exit_words(fake_services: FakeServices, tmp_path: Path, word: str) -> None:
+    result = _run_cli(fake_services.env(), f"{word}\n", tmp_path)
+    assert result.returncode == 0
+    assert "Goodbye!" in result.stdout
+
+
+def test_end_of_input_exits_cleanly(fake_services: FakeServices, tmp_path: Path) -> None:
+    result = _run_cli(fake_services.env(), "hello", tmp_path)  # no newline, then EOF
+    assert result.returncode == 0
+    assert result.stdout.count("Agent: ") == 1
+    assert "Goodbye!" in result.stdout
+
+
+def test_missing_key_is_explained(fake_services: FakeServices, tmp_path: Path) -> None:
+    env = fake_services.env()
+    del env["OPENAI_API_KEY"]
+    result = _run_cli(env, "hello\nexit\n", tmp_path)
+    assert result.returncode == 0
+    assert "No OpenAI API key is set" in result.stderr
+    assert "OPENAI_API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dotenv_in_working_directory_is_used(fake_services: FakeServices, tmp_path: Path) -> None:
+    env = fake_services.env()
+    key = env.pop("OPENAI_API_KEY")
+    (tmp_path / ".env").write_text(f"OPENAI_API_KEY={key}\n")
+    result = _run_cli(env, "hello\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("extra", "coloured"),
+    [({}, True), ({"NO_COLOR": "1"}, False), ({"TERM": "dumb"}, False)],
+    ids=["terminal", "NO_COLOR", "TERM=dumb"],
+)
+def test_colour_only_on_a_terminal_without_no_color(
+    fake_services: FakeServices, tmp_path: Path, extra: dict[str, str], coloured: bool
+) -> None:
+    result = _run_cli(fake_services.env() | extra, "exit\n", tmp_path, terminal=True)
+    assert result.returncode == 0
+    assert ("\x1b[2mReady:" in result.stdout) is coloured
+    assert ("\x1b[" in result.stdout) is coloured
+
+
+# ---------------------------------------------------------------------------- as a process
 def _env(services: FakeServices | None, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COMPOSIO_"))}
     env.pop("USER_ID", None)
@@ -65,55 +154,50 @@ def test_lists_sandboxes_remembers_and_exits(fake_services: FakeServices, tmp_pa
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("word", ["quit", "bye", "EXIT"])
-def test_exit_words(fake_services: FakeServices, tmp_path: Path, word: str) -> None:
-    result = _run(_env(fake_services, tmp_path), f"{word}\n", tmp_path)
-    assert result.returncode == 0
-    assert "Goodbye!" in result.stdout
-
-
-def test_end_of_input_exits_cleanly(fake_services: FakeServices, tmp_path: Path) -> None:
-    result = _run(_env(fake_services, tmp_path), "hello", tmp_path)  # no newline, then EOF
-    assert result.returncode == 0
-    assert result.stdout.count("Agent: ") == 1
-    assert "Goodbye!" in result.stdout
-
-
-def test_missing_key_is_explained(fake_services: FakeServices, tmp_path: Path) -> None:
-    env = _env(fake_services, tmp_path)
-    del env["OPENAI_API_KEY"]
-    result = _run(env, "hello\nexit\n", tmp_path)
-    assert result.returncode == 0
-    assert "No OpenAI API key is set" in result.stderr
-    assert "OPENAI_API_KEY" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_dotenv_in_working_directory_is_used(fake_services: FakeServices, tmp_path: Path) -> None:
-    env = _env(fake_services, tmp_path)
-    key = env.pop("OPENAI_API_KEY")
-    (tmp_path / ".env").write_text(f"OPENAI_API_KEY={key}\n")
-    result = _run(env, "hello\nexit\n", tmp_path)
+def test_version_is_printed_and_the_process_exits_zero(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--version"],
+        capture_output=True,
+        text=True,
+        env=_env(None, tmp_path),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"e2b-agent {__version__}"
     assert result.stderr == ""
 
 
 class _Reader(threading.Thread):
+    """Collects a pipe's bytes; `wait_for` wakes on each chunk read, not on a polling tick."""
+
     def __init__(self, stream: int) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.data = b""
+        self._changed = threading.Condition()
+        self._closed = False
 
     def run(self) -> None:
         while chunk := os.read(self.stream, 4096):
-            self.data += chunk
+            with self._changed:
+                self.data += chunk
+                self._changed.notify_all()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
 
     def wait_for(self, text: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while text.encode() not in self.data:
-            if time.monotonic() > deadline:
+        wanted = text.encode()
+        with self._changed:
+            if (
+                not self._changed.wait_for(
+                    lambda: wanted in self.data or self._closed, timeout=timeout
+                )
+                or wanted not in self.data
+            ):
                 raise AssertionError(f"{text!r} never appeared in {self.data!r}")
-            time.sleep(0.05)
 
 
 def test_ctrl_c_stops_the_reply_and_returns_to_the_prompt(
