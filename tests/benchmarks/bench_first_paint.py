@@ -1,6 +1,7 @@
 """First paint against the floor: a bare PySide6 window and the app, side by side, and what loads.
 
-    python tests/benchmarks/bench_first_paint.py [--runs 5] [--top 25] [--dist DIST]
+    python tests/benchmarks/bench_first_paint.py [--runs 5] [--top 25] [--import-runs 3]
+                                                 [--dist DIST]
 
 - A bare PySide6 window (tests/benchmarks/bare_window.py: a QMainWindow of the app's size, its
   first paint detected as `desktop.gui.FirstPaintWatcher` does) and the app
@@ -15,9 +16,9 @@
   measured as `e2b-agent --version` against `python -m desktop --version` (both start the
   interpreter and import only `desktop.app` and argparse, then exit).
 - An import profile of the app up to its first paint (`python -X importtime -m desktop
-  --smoke-test`, lines after "first paint:" dropped): the modules with the largest cumulative
-  import time, and the self time summed per top-level package. -X importtime adds its own
-  overhead; the figures rank, they do not add up to the first-paint time.
+  --smoke-test`, lines after "first paint:" dropped; each module's median of IMPORT_RUNS runs):
+  the modules with the largest cumulative import time, and the self time per top-level package.
+  -X importtime adds its own overhead; the figures rank, they do not add up to the first paint.
 
 A script, not a test: it prints.
 """
@@ -159,31 +160,43 @@ def compare(runs: int, frozen: Path | None) -> None:
     )
 
 
-def import_profile(top: int) -> None:
-    """The app's imports up to its first paint, by cumulative time, and per top-level package."""
-    with tempfile.TemporaryDirectory(prefix="bench-importtime-") as tmp:
-        env = _environment(Path(tmp)) | {"PYTHONUNBUFFERED": "1"}
-        run = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "desktop", "--smoke-test"],
-            env=env,
-            cwd=tmp,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,  # one stream: the imports after the paint line are dropped
-            text=True,
-            check=True,
-            timeout=120,
-        )
-    rows: list[tuple[int, int, int, str]] = []  # (cumulative us, self us, depth, module)
+def _import_rows(env: dict[str, str], cwd: str) -> dict[str, tuple[int, int, int]]:
+    """One `-X importtime` run up to the first paint: module -> (cumulative, self, depth)."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "desktop", "--smoke-test"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one stream: the imports after the paint line are dropped
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    rows: dict[str, tuple[int, int, int]] = {}
     for line in run.stdout.splitlines():
         if line.startswith("first paint:"):
             break
         match = IMPORT_LINE.match(line)
         if match:
-            rows.append((int(match[2]), int(match[1]), (len(match[3]) - 1) // 2, match[4]))
+            rows[match[4]] = (int(match[2]), int(match[1]), (len(match[3]) - 1) // 2)
+    return rows
+
+
+def import_profile(top: int, runs: int) -> None:
+    """The app's imports up to its first paint, by cumulative time, and per top-level package;
+    each module's median over `runs` runs (the machine is shared: one run is noisy)."""
+    with tempfile.TemporaryDirectory(prefix="bench-importtime-") as tmp:
+        env = _environment(Path(tmp)) | {"PYTHONUNBUFFERED": "1"}
+        samples = [_import_rows(env, tmp) for _ in range(runs)]
+    rows: list[tuple[int, int, int, str]] = []  # (cumulative us, self us, depth, module)
+    for name, (_, _, depth) in samples[0].items():
+        seen = [run[name] for run in samples if name in run]
+        cumulative = int(statistics.median(s[0] for s in seen))
+        rows.append((cumulative, int(statistics.median(s[1] for s in seen)), depth, name))
     total_self = sum(r[1] for r in rows)
     print(
-        f"imports before the first paint (-X importtime, one run): {len(rows)} modules, "
-        f"{total_self / 1000:.0f} ms of import time in all"
+        f"imports before the first paint (-X importtime, median of {runs} runs): "
+        f"{len(rows)} modules, {total_self / 1000:.0f} ms of import time in all"
     )
     print(f"  top {top} by cumulative time (depth 0 = imported from outside any import):")
     for cumulative, own, depth, name in sorted(rows, reverse=True)[:top]:
@@ -203,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
     parser.add_argument("--top", type=int, default=25, help="modules in the import profile")
+    parser.add_argument("--import-runs", type=int, default=3, help="-X importtime runs")
     parser.add_argument("--dist", type=Path, default=REPO / "dist", help="the frozen build")
     args = parser.parse_args(argv)
     binary = args.dist / "e2b-agent" / "e2b-agent"
     compare(args.runs, binary if binary.is_file() else None)
-    import_profile(args.top)
+    import_profile(args.top, args.import_runs)
     return 0
 
 

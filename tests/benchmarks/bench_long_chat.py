@@ -296,7 +296,8 @@ def report(turns: int, cpu: dict[str, Any], ui: dict[str, Any]) -> None:
             f"  turn {n} ({label}): longest UI stall {row['longest_stall_ms']:.0f} ms "
             f"(target < {STALL_TARGET_MS} ms; {row['stalls_over_target']:.0f} stalls over it, "
             f"{row['stalled_ms']:.0f} ms in all); CPU {row['process_cpu_s']:.2f} s in the "
-            f"process, {row['qt_cpu_s']:.2f} s on the Qt thread; wall {row['wall_s']:.2f} s"
+            f"process, {row['qt_cpu_s']:.2f} s on the Qt thread, {row['thread_cpu_s']:.2f} s on "
+            f"the busiest ({row['thread']}); wall {row['wall_s']:.2f} s"
         )
 
 

@@ -1,11 +1,12 @@
 """An OpenAI client that skips the SDK's request transform where it provably changes nothing.
 
 Why: before each request, `responses.create` and `chat.completions.create` pass the whole body
-through `openai._utils._transform.async_maybe_transform`. For a union of TypedDicts (the ~30 item
+through `openai._utils._transform.async_maybe_transform`. For a union of TypedDicts (the 33 item
 types of the Responses API's `input`, the 6 of `messages`) it walks every item once per member of
 the union, so the cost grows with the conversation: ~0.4 s of CPU per request at turn 200 with
-one tool call per turn, nearly all of a turn's CPU (issue 8; the same problem upstream:
-anthropic-sdk-python#1195, openai-python#3616, both open against openai 3.57).
+one tool call per turn, nearly all of a turn's CPU, and ~0.66 s in the window's process, where
+PySide6's `__import__` hook slows the import statement the transform runs at every step (issue 8;
+the same problem upstream: anthropic-sdk-python#1195, openai-python#3616, open against 3.57).
 
 For the conversation itself that walk produces what it was given: no field of those types has a
 `PropertyInfo` alias or format (checked once, at run time, by `_transformed`), and the transform's

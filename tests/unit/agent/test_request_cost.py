@@ -53,7 +53,11 @@ def history(turns: int) -> list[ModelMessage]:
 
 
 async def bodies_sent(
-    services: FakeServices, client_class: type[openai.AsyncOpenAI], chat: bool, turns: int
+    services: FakeServices,
+    client_class: type[openai.AsyncOpenAI],
+    chat: bool,
+    turns: int,
+    stream: bool = False,
 ) -> list[bytes]:
     """The request bodies one agent run sends, as bytes on the wire to the fake server."""
     sent: list[bytes] = []
@@ -82,19 +86,27 @@ async def bodies_sent(
 
     services.openai.script.push(Reply.text("Done."))
     try:
-        result = await agent.run("and now?", message_history=history(turns))
+        if stream:  # as the app runs a turn
+            async with agent.run_stream("and now?", message_history=history(turns)) as streamed:
+                output = await streamed.get_output()
+        else:
+            output = (await agent.run("and now?", message_history=history(turns))).output
     finally:
         await client.close()
-    assert result.output == "Done."
+    assert output == "Done."
     return sent
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
 @pytest.mark.parametrize("chat", [False, True], ids=["responses", "chat-completions"])
-def test_the_request_body_is_byte_identical(shared_fake_services: FakeServices, chat: bool) -> None:
-    sdk = asyncio.run(bodies_sent(shared_fake_services, openai.AsyncOpenAI, chat, turns=12))
-    plain = asyncio.run(bodies_sent(shared_fake_services, PlainBodyAsyncOpenAI, chat, turns=12))
+def test_the_request_body_is_byte_identical(
+    shared_fake_services: FakeServices, chat: bool, stream: bool
+) -> None:
+    sdk = asyncio.run(bodies_sent(shared_fake_services, openai.AsyncOpenAI, chat, 12, stream))
+    plain = asyncio.run(bodies_sent(shared_fake_services, PlainBodyAsyncOpenAI, chat, 12, stream))
     assert len(sdk) == 1
     assert b"call_0011" in sdk[0] and "ünïcode".encode() in sdk[0]
+    assert (b'"stream":true' in sdk[0]) is stream
     assert plain == sdk
 
 
