@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_ui.py", "bench_history.py", "bench_store.py", "bench_package.py")
+SCRIPTS = (
+    "bench_ui.py",
+    "bench_first_paint.py",
+    "bench_long_chat.py",
+    "bench_history.py",
+    "bench_store.py",
+    "bench_package.py",
+)
 
 
 def main() -> int:
