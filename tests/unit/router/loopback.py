@@ -32,6 +32,7 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
+    length: int | None = None  # the content-length sent, if not the body's (a body that goes on)
 
 
 Handler = Callable[[Seen], Awaitable[Reply]]
@@ -82,12 +83,15 @@ class LoopbackServer:
                 seen = await self._read(reader)
                 self.seen.append(seen)
                 reply = await self._handler(seen)
-                head = [f"HTTP/1.1 {reply.status} Scripted", f"content-length: {len(reply.body)}"]
+                length = len(reply.body) if reply.length is None else reply.length
+                head = [f"HTTP/1.1 {reply.status} Scripted", f"content-length: {length}"]
                 head += [f"{name}: {value}" for name, value in reply.headers.items()]
                 writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the client hung up
+        except asyncio.CancelledError:
+            pass  # the server stops: end quietly (asyncio logs a cancelled connection task)
         finally:
             self._tasks.discard(task)
             writer.close()
