@@ -209,6 +209,38 @@ def test_check_replaces_a_session_the_backend_forgot(fake_services: FakeServices
     assert replaced in fake_services.composio.sessions
 
 
+def test_a_session_uses_the_client_it_is_given_and_closes_only_its_own(
+    fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[httpx.AsyncClient] = []
+
+    def recording(timeouts: Any) -> httpx.AsyncClient:
+        made.append(new_http_client(timeouts))
+        return made[-1]
+
+    monkeypatch.setattr("desktop.core.agent.session.new_http_client", recording)
+
+    async def scenario() -> tuple[list[str], bool]:
+        sent: list[str] = []
+
+        async def record(request: httpx.Request) -> None:
+            sent.append(request.method)
+
+        async with httpx.AsyncClient(event_hooks={"request": [record]}) as shared:
+            given = session_for(fake_services, http=shared)
+            await given.check()
+            await given.aclose()
+            own = session_for(fake_services)
+            await own.check()
+            await own.aclose()
+            return sent, shared.is_closed
+
+    sent, shared_closed = run(scenario())
+    assert sent[:2] == ["POST", "POST"]  # the session, then the MCP handshake
+    assert not shared_closed  # the app's client outlives the conversation
+    assert len(made) == 1 and made[0].is_closed  # the session's own, closed by aclose()
+
+
 CHECK_WITHOUT_THE_AGENT = """
 import asyncio, json, sys
 from desktop.core.agent.build import Endpoints

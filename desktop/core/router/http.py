@@ -17,6 +17,7 @@ first, see `desktop.core.lazy_imports`): importing this module costs nothing.
 from __future__ import annotations
 
 import ssl
+from functools import cache
 from typing import TYPE_CHECKING
 
 from desktop.core.errors import UserFacingError, timed_out, unreachable
@@ -32,6 +33,7 @@ USER_AGENT = "e2b-agent"
 LOOPBACK_MOUNTS: tuple[str, ...] = ("all://localhost", "all://127.0.0.1", "all://[::1]")
 
 
+@cache  # reading the CA bundle takes ~15 ms: once per process
 def _ssl_context() -> ssl.SSLContext:
     try:
         import certifi

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from tests.fakes.serving import closed_url
 from tests.unit.router.loopback import LoopbackServer, Reply, Seen, json_reply
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+REPO = Path(__file__).resolve().parents[3]
 
 
 async def _error_body(seen: Seen) -> Reply:
@@ -129,3 +133,19 @@ def test_loopback_never_goes_through_the_proxy_of_the_environment(
     assert answers == [b"direct", b"direct", b"direct", b"proxied"]
     assert direct == ["/a", "/b", "/c"]
     assert proxied == ["http://composio.example/d"]
+
+
+def test_importing_the_router_loads_no_heavy_library() -> None:
+    """httpx comes with the first client (off the event loop); the agent's stack never here."""
+    code = (
+        "import sys\n"
+        "import desktop.core.router.connection, desktop.core.router.probe\n"
+        "import desktop.core.router.rest, desktop.core.router.http\n"
+        "heavy = ('httpx', 'httpx_sse', 'pydantic_ai', 'openai', 'mcp', 'composio')\n"
+        "print([name for name in heavy if name in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
