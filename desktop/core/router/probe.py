@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from desktop.core.errors import ErrorKind, UserFacingError, host_of, redact, server_error
-from desktop.core.router.http import request_failure
+from desktop.core.router.http import is_timeout, no_answer, request_failure
 from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError
 
 if TYPE_CHECKING:
@@ -123,8 +123,10 @@ async def read_answer(response: httpx.Response, request_id: int) -> dict[str, An
                     if message.id == request_id:
                         answer = message
                         deadline.reschedule(asyncio.get_running_loop().time() + STREAM_END_WAIT)
-    except TimeoutError:
-        if answer is None:
+    except Exception as exc:
+        # Once the answer is in, a stream cut short (by the wait above, a read timeout, a reset)
+        # costs the connection only.
+        if answer is None or not (is_timeout(exc) or no_answer(exc)):
             raise
     if answer is None:
         raise ProtocolError("the MCP endpoint sent no answer to the request")
