@@ -32,6 +32,7 @@ from desktop.core.config.secrets import (
 )
 from desktop.core.config.settings import Settings, load_settings, save_settings
 from desktop.core.conversations.backend import ChatBackend
+from desktop.core.router.http import open_http_client
 from desktop.core.router.types import Timeouts
 from desktop.core.store.records import StoreError
 from desktop.gc_policy import pause_collection_while_importing
@@ -49,6 +50,8 @@ from desktop.ui.window.main_window import MainWindow
 from desktop.ui.window.wiring import connect_sidebar, connect_window
 
 if TYPE_CHECKING:
+    import httpx
+
     from desktop.core.conversations.factory import BackendMaker
     from desktop.core.store.facade import AsyncConversationStore
 
@@ -134,6 +137,7 @@ class DesktopApp:
         # their CPU (the openai SDK's request transform grows with the history) never stalls
         # the window.
         self.agent_loop = AgentLoop()
+        self.http: httpx.AsyncClient | None = None
 
     # -- start-up ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -144,6 +148,9 @@ class DesktopApp:
         await self._open_conversations()
         await keyring
         await self._reload_credentials()
+        if self.http is None:
+            # The app's one HTTP client for its own requests, made on the agent's loop it runs on.
+            self.http = await self.agent_loop.run(open_http_client(self.timeouts))
         if self._complete(self.credentials):
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
             # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
@@ -224,6 +231,7 @@ class DesktopApp:
             self.timeouts,
             self.conversation_store,
             previous=previous,
+            http=self.http,
         )
 
     # -- settings ----------------------------------------------------------------------------
@@ -306,7 +314,7 @@ class DesktopApp:
             user_id=settings.user_id,
         )
         info = await self.agent_loop.run(
-            check_connection(settings, credentials, self.endpoints, self.timeouts)
+            check_connection(settings, credentials, self.endpoints, self.timeouts, http=self.http)
         )
         return info.tool_names
 
@@ -339,6 +347,10 @@ class DesktopApp:
             await asyncio.wait(self._tasks, timeout=0.5)
         await self.conversations.aclose()
         # Whatever the agent still runs ends before the database closes.
+        http, self.http = self.http, None
+        if http is not None:
+            with contextlib.suppress(Exception):
+                await self.agent_loop.run(http.aclose())
         await self.agent_loop.aclose()
         store, self.conversation_store = self.conversation_store, None
         if store is not None:

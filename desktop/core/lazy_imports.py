@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 log = logging.getLogger(__name__)
 
 # httpx loads its transport (httpcore) on first use, on the event loop otherwise (~80 ms).
-HTTP_CLIENT: tuple[str, ...] = ("httpx", "httpcore", "certifi")
+HTTP_CLIENT: tuple[str, ...] = ("httpx", "httpcore", "certifi", "httpx_sse")
 MESSAGE_TYPES: tuple[str, ...] = ("pydantic_ai.messages",)
 AGENT_STACK: tuple[str, ...] = (
     *HTTP_CLIENT,

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import httpx
+
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import TurnEvent
 from desktop.core.agent.session import ChatSession
@@ -51,6 +53,7 @@ def session_for(
     openai_base_url: str | None = None,
     composio_base_url: str | None = None,
     timeouts: Timeouts = FAST_TIMEOUTS,
+    http: httpx.AsyncClient | None = None,
 ) -> ChatSession:
     return ChatSession(
         settings or Settings(user_id="test-user"),
@@ -60,6 +63,7 @@ def session_for(
             composio_base_url=composio_base_url or services.composio_base_url,
         ),
         timeouts,
+        http=http,
     )
 
 

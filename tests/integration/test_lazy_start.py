@@ -36,8 +36,9 @@ def test_ready_without_the_agent_stack_and_typing_loads_it(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
-    # Ready to send (the Tool Router answered) with nothing heavy in memory...
-    assert report["ready_loaded"] == []
+    # Ready to send (the Tool Router answered) with nothing heavy in memory but the app's own
+    # HTTP client (the idle window stays under 130 MB with it)...
+    assert report["ready_loaded"] == ["httpx"]
     # ...typing the prompt loaded the agent (never the Composio SDK)...
     assert report["typed_loaded"] == ["pydantic_ai", "openai", "mcp", "httpx"]
     # ...and the turn ran on it.

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ from composio import Composio
 
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.router.connection import RouterConnection
+from desktop.core.router.http import new_http_client
 from desktop.core.router.probe import list_router_tools
 from desktop.core.router.rest import open_router_session
 from desktop.core.router.types import RouterSession, SessionExpiredError
@@ -25,6 +26,17 @@ from tests.integration.chat_helpers import FAST_TIMEOUTS, run, session_for
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION_PATH = "/api/v3.1/tool_router/session"
+T = TypeVar("T")
+
+
+def _with_http(call: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
+    """`call(client)` with the app's HTTP client, made and closed on this test's event loop."""
+
+    async def scenario() -> T:
+        async with new_http_client(FAST_TIMEOUTS) as http:
+            return await call(http)
+
+    return run(scenario())
 
 
 @contextmanager
@@ -41,8 +53,9 @@ def _sdk(fs: FakeServices) -> Iterator[Composio[Any, Any]]:
 
 
 def _open(fs: FakeServices, *, resume_id: str | None = None, key: str | None = None) -> Any:
-    return run(
-        open_router_session(
+    return _with_http(
+        lambda http: open_router_session(
+            http,
             api_key=key or fs.composio_api_key,
             user_id=fs.user_id,
             toolkits=["e2b"],
@@ -115,8 +128,9 @@ def test_composio_errors_are_one_sentence_each(
 
 def test_the_key_never_goes_over_plain_http_to_another_machine() -> None:
     with pytest.raises(UserFacingError) as caught:
-        run(
-            open_router_session(
+        _with_http(
+            lambda http: open_router_session(
+                http,
                 api_key="test-composio-key",
                 user_id="u",
                 toolkits=["e2b"],
@@ -131,16 +145,16 @@ def test_the_key_never_goes_over_plain_http_to_another_machine() -> None:
 def test_the_light_check_lists_what_the_mcp_client_lists(fake_services: FakeServices) -> None:
     router = _open(fake_services)
 
-    async def both() -> tuple[tuple[str, ...], tuple[str, ...]]:
-        light = await list_router_tools(router, FAST_TIMEOUTS.mcp_init)
-        connection = RouterConnection(router, FAST_TIMEOUTS)
+    async def both(http: httpx.AsyncClient) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        light = await list_router_tools(http, router, FAST_TIMEOUTS.mcp_init)
+        connection = RouterConnection(router, FAST_TIMEOUTS, http=http)
         try:
             full = await connection.open()
         finally:
             await connection.aclose()
         return light.tool_names, full.tool_names
 
-    light, full = run(both())
+    light, full = _with_http(both)
     assert light == full
     assert "COMPOSIO_MULTI_EXECUTE_TOOL" in light
     mcp_path = f"/tool_router/{router.session_id}/mcp"
@@ -160,19 +174,19 @@ def test_the_light_check_tells_a_refused_key_from_an_expired_session(
     router = _open(fake_services)
     fake_services.composio.behaviour.mcp_rejects_all_keys = True
     with pytest.raises(UserFacingError) as refused:
-        run(list_router_tools(router, FAST_TIMEOUTS.mcp_init))
+        _with_http(lambda http: list_router_tools(http, router, FAST_TIMEOUTS.mcp_init))
     assert refused.value.kind is ErrorKind.MCP_KEY_REJECTED
 
     fake_services.composio.behaviour.mcp_rejects_all_keys = False
     fake_services.composio.remove_session(router.session_id)
     with pytest.raises(SessionExpiredError):
-        run(list_router_tools(router, FAST_TIMEOUTS.mcp_init))
+        _with_http(lambda http: list_router_tools(http, router, FAST_TIMEOUTS.mcp_init))
 
 
 def test_the_light_check_of_a_dead_endpoint_is_unreachable(unreachable_url: str) -> None:
     router = RouterSession("trs_x", f"{unreachable_url}/mcp", {"x-api-key": "test-composio"})
     with pytest.raises(UserFacingError) as caught:
-        run(list_router_tools(router, FAST_TIMEOUTS.mcp_init))
+        _with_http(lambda http: list_router_tools(http, router, FAST_TIMEOUTS.mcp_init))
     assert caught.value.kind is ErrorKind.UNREACHABLE
 
 
@@ -195,6 +209,38 @@ def test_check_replaces_a_session_the_backend_forgot(fake_services: FakeServices
     assert replaced in fake_services.composio.sessions
 
 
+def test_a_session_uses_the_client_it_is_given_and_closes_only_its_own(
+    fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[httpx.AsyncClient] = []
+
+    def recording(timeouts: Any) -> httpx.AsyncClient:
+        made.append(new_http_client(timeouts))
+        return made[-1]
+
+    monkeypatch.setattr("desktop.core.agent.session.new_http_client", recording)
+
+    async def scenario() -> tuple[list[str], bool]:
+        sent: list[str] = []
+
+        async def record(request: httpx.Request) -> None:
+            sent.append(request.method)
+
+        async with httpx.AsyncClient(event_hooks={"request": [record]}) as shared:
+            given = session_for(fake_services, http=shared)
+            await given.check()
+            await given.aclose()
+            own = session_for(fake_services)
+            await own.check()
+            await own.aclose()
+            return sent, shared.is_closed
+
+    sent, shared_closed = run(scenario())
+    assert sent[:2] == ["POST", "POST"]  # the session, then the MCP handshake
+    assert not shared_closed  # the app's client outlives the conversation
+    assert len(made) == 1 and made[0].is_closed  # the session's own, closed by aclose()
+
+
 CHECK_WITHOUT_THE_AGENT = """
 import asyncio, json, sys
 from desktop.core.agent.build import Endpoints
@@ -209,13 +255,14 @@ session = ChatSession(
     Endpoints(env["OPENAI_BASE_URL"], env["COMPOSIO_BASE_URL"]),
 )
 info = asyncio.run(session.check())
-heavy = ("pydantic_ai", "openai", "mcp", "composio", "httpx")
+heavy = ("pydantic_ai", "openai", "mcp", "composio")
 print(json.dumps({"tools": len(info.tool_names), "loaded": [m for m in heavy if m in sys.modules]}))
 """
 
 
 def test_the_check_loads_none_of_the_agent_stack(fake_services: FakeServices) -> None:
-    """What keeps an idle window light: ready to send without pydantic-ai, openai, mcp, httpx."""
+    """What keeps an idle window light: ready to send without pydantic-ai, openai, mcp (httpx,
+    the app's own HTTP client, is allowed: the idle window stays under 130 MB with it)."""
     result = subprocess.run(
         [sys.executable, "-c", CHECK_WITHOUT_THE_AGENT, json.dumps(fake_services.env())],
         cwd=REPO,

@@ -27,13 +27,15 @@ from desktop.core.agent.tool_calls import action_errors, actions_of, connect_lin
 from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.settings import Settings
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
-from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
+from desktop.core.lazy_imports import AGENT_STACK, HTTP_CLIENT, import_off_loop
 from desktop.core.router.connection import RouterConnection
+from desktop.core.router.http import new_http_client
 from desktop.core.router.probe import list_router_tools
 from desktop.core.router.rest import open_router_session
 from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError, Timeouts
 
 if TYPE_CHECKING:
+    import httpx
     from pydantic_ai import Agent
     from pydantic_ai.agent import AgentRunEvents
     from pydantic_ai.messages import ModelMessage
@@ -85,6 +87,7 @@ class ChatSession:
         *,
         router_session_id: str | None = None,
         history: Sequence[ModelMessage] = (),
+        http: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
         self._credentials = credentials
@@ -98,6 +101,8 @@ class ChatSession:
         self._agent_toolset: object = None  # the toolset the agent was built on
         self._model: Model | None = None
         self._connect_lock = asyncio.Lock()
+        self._http = http  # the app's shared client; without one, its own (closed by aclose())
+        self._own_http: httpx.AsyncClient | None = None
 
     @property
     def history(self) -> tuple[ModelMessage, ...]:
@@ -125,10 +130,17 @@ class ChatSession:
         assert creds.openai_api_key and creds.composio_api_key and creds.user_id
         return creds.openai_api_key, creds.composio_api_key, creds.user_id
 
+    async def _http_client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            await import_off_loop(HTTP_CLIENT)
+            self._http = self._own_http = new_http_client(self.timeouts)
+        return self._http
+
     async def _router_session(self, composio_key: str, user_id: str) -> RouterSession:
         """This conversation's Tool Router session: resumed, or created once."""
         if self._router is None:
             self._router = await open_router_session(
+                await self._http_client(),
                 api_key=composio_key,
                 user_id=user_id,
                 toolkits=self.settings.toolkits,
@@ -154,11 +166,15 @@ class ChatSession:
             _, composio_key, user_id = self._check_credentials()
             router = await self._router_session(composio_key, user_id)
             try:
-                return await list_router_tools(router, self.timeouts.mcp_init)
+                return await list_router_tools(
+                    await self._http_client(), router, self.timeouts.mcp_init
+                )
             except SessionExpiredError:
                 await self._replace_expired()
                 router = await self._router_session(composio_key, user_id)
-                return await list_router_tools(router, self.timeouts.mcp_init)
+                return await list_router_tools(
+                    await self._http_client(), router, self.timeouts.mcp_init
+                )
 
     async def connect(self) -> ConnectionInfo:
         """Load the agent, then open its MCP connection to the Tool Router session (once);
@@ -169,14 +185,18 @@ class ChatSession:
             openai_key, composio_key, user_id = self._check_credentials()
             if self._connection is None:
                 router = await self._router_session(composio_key, user_id)
-                self._connection = RouterConnection(router, self.timeouts)
+                self._connection = RouterConnection(
+                    router, self.timeouts, http=await self._http_client()
+                )
                 self._agent = None
             try:
                 info = await self._connection.open()
             except SessionExpiredError:
                 await self._replace_expired()
                 router = await self._router_session(composio_key, user_id)
-                self._connection = RouterConnection(router, self.timeouts)
+                self._connection = RouterConnection(
+                    router, self.timeouts, http=await self._http_client()
+                )
                 info = await self._connection.open()
             # A connection reset after a failure has a new toolset: the agent must use it, not
             # reopen the old one on every run.
@@ -208,6 +228,10 @@ class ChatSession:
         self._agent = None
         if connection is not None:
             await connection.aclose()
+        own_http, self._own_http = self._own_http, None
+        if own_http is not None:
+            self._http = None
+            await own_http.aclose()
         client = getattr(model, "client", None)
         if client is not None:
             with contextlib.suppress(Exception):
@@ -441,18 +465,25 @@ async def check_connection(
     credentials: Credentials,
     endpoints: Endpoints | None = None,
     timeouts: Timeouts | None = None,
+    *,
+    http: httpx.AsyncClient | None = None,
 ) -> ConnectionInfo:
     """Create a Tool Router session and list its tools without calling the model (and without
-    loading the agent)."""
+    loading the agent). Without `http` (the app's shared client) it uses a client of its own."""
     require_credentials(credentials, FOR_ROUTER)
     assert credentials.composio_api_key and credentials.user_id
     timeouts = timeouts or Timeouts()
     endpoints = endpoints or Endpoints()
+    if http is None:
+        await import_off_loop(HTTP_CLIENT)
+        async with new_http_client(timeouts) as own:
+            return await check_connection(settings, credentials, endpoints, timeouts, http=own)
     router = await open_router_session(
+        http,
         api_key=credentials.composio_api_key,
         user_id=credentials.user_id,
         toolkits=settings.toolkits,
         base_url=endpoints.composio_base_url,
         timeouts=timeouts,
     )
-    return await list_router_tools(router, timeouts.mcp_init)
+    return await list_router_tools(http, router, timeouts.mcp_init)

@@ -21,6 +21,7 @@ from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
 from desktop.core.router.types import Timeouts
 
 if TYPE_CHECKING:
+    import httpx
     from pydantic_ai.messages import ModelMessage
 
     from desktop.core.store.facade import ConversationRepository
@@ -40,6 +41,7 @@ class BackendMaker:
         repository: ConversationRepository | None,
         *,
         previous: ChatBackend | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
         self._agent_loop = agent_loop
         self._settings = settings
@@ -47,6 +49,7 @@ class BackendMaker:
         self._endpoints = endpoints
         self._timeouts = timeouts
         self._repository = repository
+        self._http = http  # the app's one client for its own requests (on the agent's loop)
         # An in-memory chat's history carries over to the backend these settings make.
         self._carried: tuple[ModelMessage, ...] = ()
         if isinstance(previous, ThreadedBackend) and isinstance(previous.inner, ChatSession):
@@ -74,4 +77,5 @@ class BackendMaker:
             self._timeouts,
             router_session_id=router_session_id,
             history=history,
+            http=self._http,
         )

@@ -23,6 +23,7 @@ from desktop.core.router.probe import list_router_tools, mcp_key_rejected
 from desktop.core.router.types import ConnectionInfo, RouterSession, Timeouts
 
 if TYPE_CHECKING:
+    import httpx
     from pydantic_ai.mcp import MCPToolset
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,18 @@ def _mentions_timeout(exc: BaseException) -> bool:
 
 
 class RouterConnection:
-    """One MCP connection to the Tool Router, kept across turns, reopened after a failure."""
+    """One MCP connection to the Tool Router, kept across turns, reopened after a failure.
 
-    def __init__(self, session: RouterSession, timeouts: Timeouts) -> None:
+    `http` is the app's shared client, for the light check that explains a failure (the MCP
+    client has its own).
+    """
+
+    def __init__(
+        self, session: RouterSession, timeouts: Timeouts, *, http: httpx.AsyncClient
+    ) -> None:
         self.session = session
         self._timeouts = timeouts
+        self._http = http
         self._toolset: MCPToolset[None] | None = None
         self._entered = False
         self._info: ConnectionInfo | None = None  # set once connected; cleared by reset()
@@ -114,7 +122,7 @@ class RouterConnection:
             # The MCP client reports a 401 and a 404 alike: the light check tells them apart
             # (an expired session, a refused key, a dead endpoint) and says so.
             try:
-                await list_router_tools(self.session, self._timeouts.mcp_init)
+                await list_router_tools(self._http, self.session, self._timeouts.mcp_init)
             except UserFacingError as verdict:
                 raise verdict from exc
             # The endpoint answers a plain handshake, yet the client failed.

@@ -1,111 +1,92 @@
-"""A small HTTP client on the standard library, for the few requests made before the agent loads.
+"""The app's own HTTP client: one shared `httpx.AsyncClient` and what a failed request means.
 
-Creating the Tool Router session and checking its MCP endpoint are a handful of requests made
-while the app sits idle; httpx (the agent's client) would add ~14 MB to an idle window for them.
-`urllib` is already in memory: it runs on a worker thread, with a timeout on every request, the
-system's proxy settings, certifi's CA bundle (as httpx and the OpenAI SDK use), and no redirects
-(a redirect must not carry the API key elsewhere).
+The app's own requests (the Tool Router session, the light MCP check) go through one client,
+made once and passed to whoever sends them, so that they share a pool of kept-alive connections.
+The client
+- bounds every request (`Timeouts`; callers pass a tighter bound per request where they have one);
+- never follows a redirect: a 3xx is an answer like any other, so the API key in the request's
+  headers never travels to the address a server names;
+- takes proxies from the environment (`HTTPS_PROXY`, `NO_PROXY` ...), except for this machine:
+  a request to loopback never goes through a proxy;
+- trusts certifi's CA bundle, as httpx and the OpenAI SDK do (the system's without certifi).
+
+httpx is imported when the first client is made (callers import `HTTP_CLIENT` off the event loop
+first, see `desktop.core.lazy_imports`): importing this module costs nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import http.client
-import json
-import socket
 import ssl
-import urllib.error
-import urllib.request
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
+
+from desktop.core.errors import UserFacingError, timed_out, unreachable
+from desktop.core.router.types import Timeouts
+
+if TYPE_CHECKING:
+    import httpx
+
+USER_AGENT = "e2b-agent"
+
+# The loopback names a URL can carry. httpx's URL patterns name hosts, not address ranges: the
+# rest of 127.0.0.0/8 follows NO_PROXY. A mount of None is the client's own transport: no proxy.
+LOOPBACK_MOUNTS: tuple[str, ...] = ("all://localhost", "all://127.0.0.1", "all://[::1]")
 
 
-class TransportError(Exception):
-    """The request got no HTTP answer (refused, reset, DNS, TLS): the server is unreachable."""
-
-
-class RequestTimeoutError(TransportError):
-    """The server did not answer within the timeout."""
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: Mapping[str, str] = field(repr=False)  # names in lower case
-    body: bytes = field(repr=False)
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The body as JSON; ValueError when it is not."""
-        return json.loads(self.body)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # the 3xx surfaces as a plain response
-
-
-@cache
-def _opener() -> urllib.request.OpenerDirector:
+@cache  # reading the CA bundle takes ~15 ms: once per process
+def _ssl_context() -> ssl.SSLContext:
     try:
         import certifi
-
-        context = ssl.create_default_context(cafile=certifi.where())
     except ImportError:  # pragma: no cover - certifi comes with httpx
-        context = ssl.create_default_context()
-    return urllib.request.build_opener(
-        urllib.request.ProxyHandler(), urllib.request.HTTPSHandler(context=context), _NoRedirect()
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def new_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
+    """The client for the app's own requests; its owner closes it (`await client.aclose()`)."""
+    import httpx
+
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout((timeouts or Timeouts()).composio_request),
+        follow_redirects=False,
+        trust_env=True,
+        mounts=dict.fromkeys(LOOPBACK_MOUNTS),
+        verify=_ssl_context(),
+        headers={"user-agent": USER_AGENT},
     )
 
 
-def _is_timeout(exc: BaseException) -> bool:
-    reason = getattr(exc, "reason", None)
-    return isinstance(exc, TimeoutError | socket.timeout) or isinstance(reason, TimeoutError)
+def is_timeout(exc: BaseException) -> bool:
+    """The request (or the whole exchange around it) ran out of time."""
+    import httpx
+
+    return isinstance(exc, TimeoutError | httpx.TimeoutException)
 
 
-def request_sync(
-    method: str,
-    url: str,
-    *,
-    headers: Mapping[str, str],
-    body: bytes | None = None,
-    timeout: float,
-) -> Response:
-    """One request; an HTTP error status is a `Response` too, never an exception."""
-    req = urllib.request.Request(url, data=body, headers=dict(headers), method=method)
-    try:
-        with _opener().open(req, timeout=timeout) as answer:
-            return Response(
-                answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
-            )
-    except urllib.error.HTTPError as exc:
-        with exc:
-            error_body = exc.read()
-        return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, error_body)
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-        if _is_timeout(exc):
-            raise RequestTimeoutError(str(exc)) from exc
-        raise TransportError(str(getattr(exc, "reason", exc))) from exc
+def no_answer(exc: BaseException) -> bool:
+    """The request got no HTTP answer: refused, reset, DNS, TLS, a proxy that failed."""
+    import httpx
+
+    return isinstance(exc, httpx.TransportError) and not is_timeout(exc)
 
 
-async def request(
-    method: str,
-    url: str,
-    *,
-    headers: Mapping[str, str],
-    body: bytes | None = None,
-    seconds: float,
-) -> Response:
-    """`request_sync` on a worker thread; the whole request (connect, send, read) is bounded."""
-    try:
-        async with asyncio.timeout(seconds + 1):
-            return await asyncio.to_thread(
-                request_sync, method, url, headers=headers, body=body, timeout=seconds
-            )
-    except TimeoutError as exc:
-        raise RequestTimeoutError(f"no answer within {seconds:g} s") from exc
+def request_failure(
+    exc: BaseException, service: str, where: str, seconds: float
+) -> UserFacingError | None:
+    """The sentence for a request that timed out or got no answer; None for other failures.
+
+    `service` names the other side ("Composio", "the Tool Router"), `where` its host.
+    """
+    if is_timeout(exc):
+        return timed_out(f"{service[0].upper()}{service[1:]} ({where})", seconds)
+    if no_answer(exc):
+        return unreachable(service, where)
+    return None
+
+
+async def open_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
+    """`new_http_client`, with httpx imported off the event loop first (it weighs ~80 ms)."""
+    from desktop.core.lazy_imports import HTTP_CLIENT, import_off_loop
+
+    await import_off_loop(HTTP_CLIENT)
+    return new_http_client(timeouts)

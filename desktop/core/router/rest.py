@@ -10,18 +10,22 @@ SDK's own (composio 0.30 / composio-client 2.0):
 - resume: `GET {base}/api/v3.1/tool_router/session/{id}` (404 when the backend forgot it);
 - both answer `{"session_id", "mcp": {"type": "http", "url"}, ...}`; the key goes in `x-api-key`.
 
-A test sends the same calls through the real SDK against the fake backend and compares.
+Its answers are parsed with pydantic models of the fields the app uses: a malformed answer is one
+user-facing sentence, not an `AttributeError` later. The requests go through the app's shared
+httpx client (`desktop.core.router.http`). A test sends the same calls through the real SDK
+against the fake backend and compares.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, ValidationError
 
 from desktop.core.config.credentials import COMPOSIO_API_KEY
 from desktop.core.errors import (
@@ -33,18 +37,41 @@ from desktop.core.errors import (
     rate_limited,
     redact,
     server_error,
-    timed_out,
     unexpected,
-    unreachable,
 )
-from desktop.core.router.http import RequestTimeoutError, Response, TransportError, request
+from desktop.core.router.http import request_failure
 from desktop.core.router.types import RouterSession, Timeouts
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
 COMPOSIO_DEFAULT_BASE_URL = "https://backend.composio.dev"
 SESSION_PATH = "/api/v3.1/tool_router/session"
-USER_AGENT = "e2b-agent"
+
+
+class _Mcp(BaseModel):
+    """`mcp` of a session answer; `type` is "http" (Streamable HTTP), the only kind served."""
+
+    url: str = Field(min_length=1)
+
+
+class SessionAnswer(BaseModel):
+    """The fields of a create/resume answer the app uses; others are ignored."""
+
+    session_id: str = Field(min_length=1)
+    mcp: _Mcp
+
+
+class _ErrorDetail(BaseModel):
+    message: str
+
+
+class _ErrorAnswer(BaseModel):
+    """Composio's error envelope: `{"error": {"message": ...}}` (some answers: a plain string)."""
+
+    error: _ErrorDetail | str
 
 
 def session_request_body(user_id: str, toolkits: Sequence[str]) -> dict[str, Any]:
@@ -78,29 +105,24 @@ def checked_base_url(base_url: str | None) -> str:
     )
 
 
-def _error_message(response: Response) -> str:
-    """Composio's error envelope `{"error": {"message": ...}}`, or the body's start."""
+def _error_message(response: httpx.Response) -> str:
+    """The message of Composio's error envelope, or the body's start."""
     try:
-        body = response.json()
-    except ValueError:
+        error = _ErrorAnswer.model_validate_json(response.content).error
+    except ValidationError:
         return response.text[:200]
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        return str(error["message"])
-    if isinstance(error, str):
-        return error
-    return response.text[:200]
+    return error if isinstance(error, str) else error.message
 
 
-def _retry_after(response: Response) -> float | None:
+def _retry_after(response: httpx.Response) -> float | None:
     try:
         return float(response.headers.get("retry-after", ""))
     except ValueError:
         return None
 
 
-def _status_error(response: Response, api_key: str) -> UserFacingError:
-    status = response.status
+def _status_error(response: httpx.Response, api_key: str) -> UserFacingError:
+    status = response.status_code
     if status in (401, 403):
         return UserFacingError.fixable(
             ErrorKind.COMPOSIO_KEY_REJECTED,
@@ -116,34 +138,23 @@ def _status_error(response: Response, api_key: str) -> UserFacingError:
     )
 
 
-def _session_from(response: Response, api_key: str) -> RouterSession:
+def _session_from(response: httpx.Response, api_key: str) -> RouterSession:
     try:
-        body = response.json()
-    except ValueError:
-        body = None
-    mcp = body.get("mcp") if isinstance(body, dict) else None
-    session_id = body.get("session_id") if isinstance(body, dict) else None
-    url = mcp.get("url") if isinstance(mcp, dict) else None
-    if not isinstance(session_id, str) or not session_id or not isinstance(url, str) or not url:
+        answer = SessionAnswer.model_validate_json(response.content)
+    except ValidationError as exc:
+        log.warning("Composio's session answer: %s", redact(str(exc), [api_key])[:500])
         raise UserFacingError(
             ErrorKind.SERVER_ERROR,
             "Composio answered without a session or MCP address: try again in a moment.",
-        )
+        ) from exc
     # The MCP endpoint wants the same key (401 without it).
-    return RouterSession(session_id=session_id, mcp_url=url, headers={"x-api-key": api_key})
-
-
-async def _resume(url: str, headers: dict[str, str], seconds: float) -> RouterSession | None:
-    api_key = headers["x-api-key"]
-    response = await request("GET", url, headers=headers, seconds=seconds)
-    if response.status == 404:
-        return None
-    if response.status != 200:
-        raise _status_error(response, api_key)
-    return _session_from(response, api_key)
+    return RouterSession(
+        session_id=answer.session_id, mcp_url=answer.mcp.url, headers={"x-api-key": api_key}
+    )
 
 
 async def _open(
+    http: httpx.AsyncClient,
     api_key: str,
     user_id: str,
     toolkits: Sequence[str],
@@ -151,25 +162,29 @@ async def _open(
     seconds: float,
     resume_id: str | None,
 ) -> RouterSession:
-    headers = {"x-api-key": api_key, "user-agent": USER_AGENT, "accept": "application/json"}
+    headers = {"x-api-key": api_key, "accept": "application/json"}
     if resume_id:
-        resumed = await _resume(f"{base}{SESSION_PATH}/{resume_id}", headers, seconds)
-        if resumed is not None:
-            return resumed
+        response = await http.get(
+            f"{base}{SESSION_PATH}/{resume_id}", headers=headers, timeout=seconds
+        )
+        if response.status_code == 200:
+            return _session_from(response, api_key)
+        if response.status_code != 404:
+            raise _status_error(response, api_key)
         log.info("tool router session %s is gone; creating a new one", resume_id)
-    response = await request(
-        "POST",
+    response = await http.post(
         f"{base}{SESSION_PATH}",
-        headers={**headers, "content-type": "application/json"},
-        body=json.dumps(session_request_body(user_id, toolkits)).encode(),
-        seconds=seconds,
+        headers=headers,
+        json=session_request_body(user_id, toolkits),
+        timeout=seconds,
     )
-    if response.status not in (200, 201):
+    if response.status_code not in (200, 201):
         raise _status_error(response, api_key)
     return _session_from(response, api_key)
 
 
 async def open_router_session(
+    http: httpx.AsyncClient,
     *,
     api_key: str,
     user_id: str,
@@ -185,14 +200,11 @@ async def open_router_session(
     try:
         # Each request has its own timeout; this bounds the pair (resume, then create).
         async with asyncio.timeout(2 * seconds + 1):
-            return await _open(api_key, user_id, toolkits, base, seconds, resume_id)
+            return await _open(http, api_key, user_id, toolkits, base, seconds, resume_id)
     except UserFacingError:
         raise
-    except (TimeoutError, RequestTimeoutError) as exc:
-        raise timed_out(f"Composio ({where})", seconds) from exc
-    except TransportError as exc:
-        log.warning("tool router session failed: %s", redact(repr(exc), [api_key]))
-        raise unreachable("Composio", where) from exc
     except Exception as exc:
         log.warning("tool router session failed: %s", redact(repr(exc), [api_key]))
+        if (failure := request_failure(exc, "Composio", where, seconds)) is not None:
+            raise failure from exc
         raise unexpected(exc, [api_key]) from exc

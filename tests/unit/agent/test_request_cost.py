@@ -100,10 +100,10 @@ async def bodies_sent(
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
 @pytest.mark.parametrize("chat", [False, True], ids=["responses", "chat-completions"])
 def test_the_request_body_is_byte_identical(
-    shared_fake_services: FakeServices, chat: bool, stream: bool
+    fake_services: FakeServices, chat: bool, stream: bool
 ) -> None:
-    sdk = asyncio.run(bodies_sent(shared_fake_services, openai.AsyncOpenAI, chat, 12, stream))
-    plain = asyncio.run(bodies_sent(shared_fake_services, PlainBodyAsyncOpenAI, chat, 12, stream))
+    sdk = asyncio.run(bodies_sent(fake_services, openai.AsyncOpenAI, chat, 12, stream))
+    plain = asyncio.run(bodies_sent(fake_services, PlainBodyAsyncOpenAI, chat, 12, stream))
     assert len(sdk) == 1
     assert b"call_0011" in sdk[0] and "ünïcode".encode() in sdk[0]
     assert (b'"stream":true' in sdk[0]) is stream
@@ -112,7 +112,7 @@ def test_the_request_body_is_byte_identical(
 
 @pytest.mark.parametrize("chat", [False, True], ids=["responses", "chat-completions"])
 def test_the_conversation_skips_the_transform(
-    shared_fake_services: FakeServices, chat: bool, monkeypatch: pytest.MonkeyPatch
+    fake_services: FakeServices, chat: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The SDK's per-TypedDict step runs for every item of the conversation, for each member
     of its union; with the plain client only for the request's other parameters (tools...),
@@ -132,7 +132,7 @@ def test_the_conversation_skips_the_transform(
     for client_class in (openai.AsyncOpenAI, PlainBodyAsyncOpenAI):
         for turns in (2, 20):
             calls = 0
-            asyncio.run(bodies_sent(shared_fake_services, client_class, chat, turns))
+            asyncio.run(bodies_sent(fake_services, client_class, chat, turns))
             counts[client_class.__name__, turns] = calls
     assert counts["AsyncOpenAI", 20] > 5 * counts["AsyncOpenAI", 2]
     assert counts["PlainBodyAsyncOpenAI", 20] == counts["PlainBodyAsyncOpenAI", 2]

@@ -1,0 +1,151 @@
+"""The app's shared HTTP client against loopback servers: bounds, no redirects, proxies."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from desktop.core.errors import ErrorKind
+from desktop.core.router.http import USER_AGENT, new_http_client, request_failure
+from desktop.core.router.types import Timeouts
+from tests.fakes.serving import closed_url
+from tests.unit.router.loopback import LoopbackServer, Reply, Seen, json_reply
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+REPO = Path(__file__).resolve().parents[3]
+
+
+async def _error_body(seen: Seen) -> Reply:
+    return json_reply(b'{"error": {"message": "nope"}}', status=401)
+
+
+async def _redirect(seen: Seen) -> Reply:
+    return Reply(307, headers={"location": "/elsewhere"})
+
+
+async def _silent(seen: Seen) -> Reply:
+    await asyncio.sleep(30)  # cancelled when the server stops
+    return Reply()
+
+
+async def _ok(seen: Seen) -> Reply:
+    return Reply(200, b"direct")
+
+
+async def _proxy(seen: Seen) -> Reply:
+    return Reply(200, b"proxied")
+
+
+@pytest.fixture
+def proxy_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No proxy variables from the machine running the tests; set them per test."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+def test_an_error_status_is_an_answer_with_its_body() -> None:
+    async def scenario() -> httpx.Response:
+        async with LoopbackServer(_error_body) as server, new_http_client() as http:
+            return await http.post(f"{server.base_url}/x", json={})
+
+    response = asyncio.run(scenario())
+    assert response.status_code == 401
+    assert response.json() == {"error": {"message": "nope"}}
+
+
+def test_redirects_are_not_followed_so_the_key_stays_here() -> None:
+    async def scenario() -> tuple[httpx.Response, list[Seen]]:
+        async with LoopbackServer(_redirect) as server, new_http_client() as http:
+            response = await http.get(f"{server.base_url}/here", headers={"x-api-key": "k"})
+            return response, server.seen
+
+    response, seen = asyncio.run(scenario())
+    assert response.status_code == 307
+    assert [s.target for s in seen] == ["/here"]
+    assert seen[0].headers["user-agent"] == USER_AGENT
+
+
+def test_every_request_is_bounded_and_a_timed_out_one_leaves_nothing_running() -> None:
+    threads = set(threading.enumerate())
+
+    async def scenario() -> BaseException:
+        async with LoopbackServer(_silent) as server, new_http_client(Timeouts(0.3)) as http:
+            with pytest.raises(httpx.TimeoutException) as caught:
+                await http.get(server.base_url)  # the client's own bound: no per-call timeout
+            return caught.value
+
+    exc = asyncio.run(scenario())
+    failure = request_failure(exc, "Composio", "127.0.0.1", 0.3)
+    assert failure is not None and failure.kind is ErrorKind.TIMEOUT
+    assert failure.message.startswith("Composio (127.0.0.1) did not answer within 0.3 s")
+    assert set(threading.enumerate()) <= threads
+
+
+def test_a_closed_port_is_unreachable_not_a_timeout() -> None:
+    async def scenario() -> BaseException:
+        async with new_http_client(Timeouts(2)) as http:
+            with pytest.raises(httpx.HTTPError) as caught:
+                await http.get(closed_url())
+            return caught.value
+
+    failure = request_failure(asyncio.run(scenario()), "the Tool Router", "127.0.0.1", 2)
+    assert failure is not None and failure.kind is ErrorKind.UNREACHABLE
+    assert failure.message.startswith("Could not reach the Tool Router at 127.0.0.1")
+
+
+def test_other_failures_are_not_taken_for_the_network() -> None:
+    assert request_failure(ValueError("bad JSON"), "Composio", "here", 1) is None
+
+
+def test_loopback_never_goes_through_the_proxy_of_the_environment(
+    proxy_environment: pytest.MonkeyPatch,
+) -> None:
+    async def scenario() -> tuple[list[bytes], list[str], list[str]]:
+        async with (
+            LoopbackServer(_proxy) as proxy,
+            LoopbackServer(_ok) as target,
+            LoopbackServer(_ok, host="::1") as target_v6,
+        ):
+            proxy_environment.setenv("HTTP_PROXY", proxy.base_url)
+            proxy_environment.setenv("HTTPS_PROXY", proxy.base_url)
+            async with new_http_client() as http:
+                answers = [
+                    (await http.get(url)).content
+                    for url in (
+                        f"{target.base_url}/a",
+                        f"http://localhost:{target.port}/b",
+                        f"{target_v6.base_url}/c",
+                        "http://composio.example/d",  # elsewhere: through the proxy
+                    )
+                ]
+            direct = [s.target for s in target.seen + target_v6.seen]
+            return answers, direct, [s.target for s in proxy.seen]
+
+    answers, direct, proxied = asyncio.run(scenario())
+    assert answers == [b"direct", b"direct", b"direct", b"proxied"]
+    assert direct == ["/a", "/b", "/c"]
+    assert proxied == ["http://composio.example/d"]
+
+
+def test_importing_the_router_loads_no_heavy_library() -> None:
+    """httpx comes with the first client (off the event loop); the agent's stack never here."""
+    code = (
+        "import sys\n"
+        "import desktop.core.router.connection, desktop.core.router.probe\n"
+        "import desktop.core.router.rest, desktop.core.router.http\n"
+        "heavy = ('httpx', 'httpx_sse', 'pydantic_ai', 'openai', 'mcp', 'composio')\n"
+        "print([name for name in heavy if name in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
