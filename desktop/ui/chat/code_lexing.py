@@ -124,6 +124,9 @@ def lexer_for(name: str) -> LineLexer | None:
     except ImportError:  # a lexer module the frozen app does not ship (or no Pygments at all)
         log.debug("no lexer module for %r", name)
         return None
+    except Exception:  # a lexer that cannot be made: its code shows as plain text
+        log.exception("the lexer for %r failed to load", name)
+        return None
     aliases = cast("list[str]", lexer.aliases)
     return LineLexer(aliases[0] if aliases else name, _line_lexer(lexer))
 
@@ -145,7 +148,7 @@ _JSON_START = re.compile(r"\s*[\[{\"]")
 
 
 def sniff_language(first_line: str) -> str | None:
-    """A language for a fence without one: JSON if its first line looks like JSON."""
+    """A language for a line of a fence without a known one: JSON if it looks like JSON."""
     return "json" if _JSON_START.match(first_line) else None
 
 

@@ -1,7 +1,7 @@
 """Syntax colours for fenced code blocks inside a rendered message, tokenised by Pygments.
 
 Any language Pygments knows by the fence's info string is coloured (see `code_lexing`); a fence
-without one is JSON from its first line that looks like JSON; anything else stays plain text.
+without a known language is JSON from its first line that looks like JSON, else plain text.
 The colours are the app's own (GitHub-like, on the light code background), mapped from
 Pygments' token types.
 """
@@ -78,6 +78,7 @@ _FORMATS: dict[str, QTextCharFormat] = {
     "Generic.Prompt": _PROMPT,
 }
 _by_type: dict[Any, QTextCharFormat | None] = {}
+_failed: set[str] = set()  # lexers that raised (logged once)
 
 
 def format_for(ttype: Any) -> QTextCharFormat | None:
@@ -188,7 +189,9 @@ class CodeHighlighter(QSyntaxHighlighter):
         try:
             lexed = lexer.lex(lines, stack)
         except Exception:  # a lexer's bug must not take the window down: plain text
-            log.exception("lexing %s failed", lexer.name)
+            if lexer.name not in _failed:
+                _failed.add(lexer.name)
+                log.exception("lexing %s failed; its lines show as plain text", lexer.name)
             lexed = Lexed([], ROOT, continues=False)
         formats: list[tuple[int, int, QTextCharFormat]] = []
         for start, length, ttype in lexed.tokens:
