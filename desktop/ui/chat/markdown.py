@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
@@ -20,6 +17,7 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
+from desktop.ui.chat.markdown_cuts import CutFinder, Fence
 from desktop.ui.links import is_web_url
 
 # Raw HTML in model text is shown as text: it can neither style the reply nor load anything.
@@ -149,96 +147,10 @@ def _style_table(table: QTextTable) -> None:
         cell.setFormat(cell_format)
 
 
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})([^`]*)$")
-
-
-@dataclass(frozen=True)
-class _Fence:
-    char: str
-    length: int
-    info: str
-    indent: int
-
-    @property
-    def opener(self) -> str:
-        return self.char * self.length + self.info
-
-    @property
-    def closer(self) -> str:
-        return self.char * self.length
-
-    def is_closed_by(self, line: str) -> bool:
-        stripped = line.strip()
-        return (
-            len(line) - len(line.lstrip(" ")) <= 3
-            and len(stripped) >= self.length
-            and stripped == self.char * len(stripped)
-        )
-
-
-@dataclass(frozen=True)
-class _Cut:
-    position: int
-    fence: _Fence | None  # the code fence still open at the cut, re-opened after it
-
-
-class _CutFinder:
-    """Finds places in growing markdown where later text cannot change how earlier text parses.
-
-    A cut goes before an unindented line that follows a blank line (a new top-level block), after
-    a top-level fence closes, and after each line of a top-level fence (the fence is closed
-    before the cut and re-opened after it). Only complete lines are examined.
-    """
-
-    def __init__(self) -> None:
-        self.scanned = 0  # where the first line not yet examined starts
-        self.cuts: list[_Cut] = []
-        self._fence: _Fence | None = None
-        self._previous_blank = True
-
-    def cut_before(self, limit: int, after: int) -> _Cut | None:
-        """The last cut at or before `limit`, else the first one past `after` (None: no cut)."""
-        positions = [cut.position for cut in self.cuts]
-        index = bisect.bisect_right(positions, limit) - 1
-        if index >= 0 and self.cuts[index].position > after:
-            return self.cuts[index]
-        index = bisect.bisect_right(positions, after)
-        return self.cuts[index] if index < len(self.cuts) else None
-
-    def feed(self, source: str) -> None:
-        while True:
-            end = source.find("\n", self.scanned)
-            if end < 0:
-                return
-            start, self.scanned = self.scanned, end + 1
-            self._line(source[start:end], start, end + 1)
-
-    def _line(self, line: str, start: int, after: int) -> None:
-        fence = self._fence
-        if fence is not None:
-            if fence.is_closed_by(line):
-                self._fence = None
-                self._previous_blank = False
-                if fence.indent == 0:
-                    self.cuts.append(_Cut(after, None))
-            elif fence.indent == 0:
-                self.cuts.append(_Cut(after, fence))
-            return
-        if not line.strip():
-            self._previous_blank = True
-            return
-        if self._previous_blank and start > 0 and not line[0].isspace():
-            self.cuts.append(_Cut(start, None))
-        self._previous_blank = False
-        match = _FENCE.match(line)
-        if match:
-            self._fence = _Fence(match[2][0], len(match[2]), match[3].strip(), len(match[1]))
-
-
 class MarkdownRenderer:
     """Renders growing markdown into a document, re-rendering only the unfinished tail.
 
-    Text before the last cut (see `_CutFinder`) is parsed once and kept; each update replaces
+    Text before the last cut (see `markdown_cuts`) is parsed once and kept; each update replaces
     only what follows it. So a long streamed reply costs about the same per update at its end as
     at its start, and the document's own layout is redone only for the blocks that changed.
     """
@@ -246,9 +158,9 @@ class MarkdownRenderer:
     def __init__(self, document: QTextDocument) -> None:
         self._doc = document
         self._source = ""
-        self._cuts = _CutFinder()
+        self._cuts = CutFinder()
         self._committed = 0
-        self._committed_fence: _Fence | None = None
+        self._committed_fence: Fence | None = None
         self._committed_end = 0  # document position where the kept part ends
         self._committed_code: list[tuple[int, int]] = []
         self._tail_code: list[tuple[int, int]] = []
@@ -297,7 +209,7 @@ class MarkdownRenderer:
     def clear(self) -> None:
         self._doc.clear()
         self._source = ""
-        self._cuts = _CutFinder()
+        self._cuts = CutFinder()
         self._committed = 0
         self._committed_fence = None
         self._committed_end = 0
@@ -324,7 +236,7 @@ class MarkdownRenderer:
         self._tail_code = []
 
     def _insert(
-        self, chunk: str, open_fence: _Fence | None, close_fence: _Fence | None
+        self, chunk: str, open_fence: Fence | None, close_fence: Fence | None
     ) -> list[tuple[int, int]]:
         """Parse one chunk and append it; returns the document's new code block ranges."""
         if not chunk.strip() and open_fence is None:

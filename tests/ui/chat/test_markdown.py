@@ -163,7 +163,14 @@ def test_highlighter_colours_code_but_not_prose(styled_app: QApplication) -> Non
 
 @pytest.mark.parametrize(
     ("info", "language"),
-    [("py", "python"), ("Python3", "python"), ("sh", "bash"), ("json", "json"), ("rust", None)],
+    [
+        ("py", "python"),
+        ("Python3", "python"),
+        ("sh", "bash"),
+        ("json", "json"),
+        ("rust", "rust"),  # Pygments knows it (the regexes knew three languages)
+        ("no-such-language", None),
+    ],
 )
 def test_language_names(info: str, language: str | None) -> None:
     assert language_of(info) == language

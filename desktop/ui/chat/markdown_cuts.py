@@ -1,0 +1,148 @@
+"""Where growing markdown can be cut: the text before a cut renders the same whatever follows.
+
+Qt-free. The blocks and their line ranges come from markdown-it-py's block parser (imported on
+the first complete line, never before the window's first paint). A cut goes
+
+- before a top-level block, or an item of a top-level list, that follows a blank line: the
+  blank line closed everything above it, and nothing below can reopen it;
+- after each line of a top-level fenced code block: the fence is closed before the cut and
+  opened again after it, so a long block is parsed a line at a time while it streams;
+- after the line that closes a top-level fence.
+
+Only complete lines are parsed, and only from the last cut on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+# What a new cut needs among the new lines: a blank line before a line that is not, or a line
+# that may open or close a top-level fence. Without either (a long list, a big table) the lines
+# are not parsed again.
+_FENCE_LINE = re.compile(r" {0,3}(?:`{3,}|~{3,})")
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A code fence open at a cut: its opening line as written, and a line that closes it."""
+
+    opener: str
+    closer: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    position: int
+    fence: Fence | None  # the code fence still open at the cut, re-opened after it
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    # Blocks only, as Qt's GitHub dialect reads them: tables, and raw HTML as text.
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parser.disable(["inline", "text_join"], ignoreInvalid=True)  # text_join: since 3.0
+    return parser
+
+
+def _blank(line: str) -> bool:
+    return not line.strip(" \t")
+
+
+class CutFinder:
+    """Finds the cuts in a source that only grows (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.scanned = 0  # where the first line not yet examined starts
+        self.cuts: list[Cut] = []
+        self._start = 0  # where the lines still to parse start: the last cut, or 0
+        self._fence: Fence | None = None  # the fence open there
+        self._fence_at_end = False  # the last parse ended inside a top-level fence
+        self._last_blank = True  # the last line examined was blank
+
+    def cut_before(self, limit: int, after: int) -> Cut | None:
+        """The last cut at or before `limit`, else the first one past `after` (None: no cut)."""
+        positions = [cut.position for cut in self.cuts]
+        index = bisect.bisect_right(positions, limit) - 1
+        if index >= 0 and self.cuts[index].position > after:
+            return self.cuts[index]
+        index = bisect.bisect_right(positions, after)
+        return self.cuts[index] if index < len(self.cuts) else None
+
+    def feed(self, source: str) -> None:
+        end = source.rfind("\n") + 1
+        if end <= self.scanned:
+            return
+        new_lines = source[self.scanned : end - 1].split("\n")
+        self.scanned = end
+        if self._may_cut(new_lines):
+            self._parse(source[self._start : end])
+
+    def _may_cut(self, new_lines: list[str]) -> bool:
+        may = self._fence is not None or self._fence_at_end
+        for line in new_lines:
+            blank = _blank(line)
+            may = may or (self._last_blank and not blank) or bool(_FENCE_LINE.match(line))
+            self._last_blank = blank
+        return may
+
+    def _parse(self, region: str) -> None:
+        """Parse the complete lines from the last cut on and add the cuts they hold."""
+        # Qt and markdown-it read a lone carriage return as a line break: as a space, the line
+        # numbers stay those of the "\n"s, where the cuts are.
+        lines = region.replace("\r", " ").split("\n")[:-1]
+        starts = [self._start]
+        for line in lines:
+            starts.append(starts[-1] + len(line) + 1)
+        shift = 0  # the re-opened fence's line, before the region's first
+        if self._fence is not None:
+            lines.insert(0, self._fence.opener)
+            starts.insert(0, self._start)
+            shift = 1
+        cuts: list[Cut] = []
+
+        def cut(line: int, fence: Fence | None) -> None:
+            position = starts[line]
+            if position > self._start and (not cuts or position > cuts[-1].position):
+                cuts.append(Cut(position, fence))
+            elif cuts and position == cuts[-1].position:
+                cuts[-1] = Cut(position, fence)
+
+        self._fence_at_end = False
+        for token in _parser().parse("\n".join(lines) + "\n"):
+            if token.map is None or token.nesting == -1:
+                continue
+            first, last = token.map
+            top = token.level == 0 or (token.level == 1 and token.type == "list_item_open")
+            if not top:
+                continue
+            if first > shift and _blank(lines[first - 1]):
+                cut(first, None)
+            if token.type == "fence":
+                fence = Fence(lines[first].rstrip(), token.markup)
+                closed = last - 1 > first and _closes(lines[last - 1], token.markup)
+                for content in range(first + 1, last - 1 if closed else last):
+                    cut(content + 1, fence)
+                if closed:
+                    cut(last, None)
+                else:
+                    self._fence_at_end = True
+        if cuts:
+            self.cuts += cuts
+            self._start = cuts[-1].position
+            self._fence = cuts[-1].fence
+
+
+def _closes(line: str, markup: str) -> bool:
+    """Whether `line` closes a fence opened with `markup` (CommonMark's closing fence)."""
+    indent = len(line) - len(line.lstrip(" "))
+    stripped = line.strip(" \t")
+    return indent <= 3 and len(stripped) >= len(markup) and stripped == markup[0] * len(stripped)
