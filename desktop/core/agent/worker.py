@@ -41,8 +41,23 @@ class AgentLoop:
             self._loop.run_forever()
         finally:
             with contextlib.suppress(Exception):
+                self._abort_leftover_transports()
                 self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
+
+    def _abort_leftover_transports(self) -> None:
+        """Connections a client left open when its task was cut off at shutdown are closed
+        here, on their own loop, rather than by the garbage collector later (which warns)."""
+        # The selector loop's own registry of its transports (CPython 3.8-3.13).
+        transports = getattr(self._loop, "_transports", None)
+        leftover = (
+            [t for t in list(transports.values()) if not t.is_closing()] if transports else []
+        )
+        if leftover:
+            log.info("closing %d connection(s) left open at shutdown", len(leftover))
+            for transport in leftover:
+                transport.abort()
+            self._loop.run_until_complete(asyncio.sleep(0))
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
