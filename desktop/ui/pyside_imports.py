@@ -49,7 +49,7 @@ def install() -> bool:
         log.info("shiboken has no _mod_uses_pyside any more; nothing to replace")
         return False
     if not getattr(current, _MARK, False):
-        feature._mod_uses_pyside = _bytes_check(current)
+        feature._mod_uses_pyside = _bytes_check(current)  # noqa: SLF001 - PYSIDE-2029
         log.debug("shiboken's PySide6 check now reads module files as bytes")
     linecache.clearcache()  # the sources read before now; tracebacks read them again on demand
     return True

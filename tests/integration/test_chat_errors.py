@@ -250,7 +250,7 @@ def test_after_recovering_one_new_connection_serves_the_next_turns(
         try:
             await collect(session, "list my sandboxes")
             # What a transport failure during a run leads to: the connection is dropped.
-            await session._after_failure(RuntimeError("the MCP stream dropped"))
+            await session.after_failure(RuntimeError("the MCP stream dropped"))
             await collect(session, "list my sandboxes")
             recovered = handshakes()
             await collect(session, "list my sandboxes")

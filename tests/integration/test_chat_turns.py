@@ -386,7 +386,7 @@ def test_stop_while_a_failure_is_cleaned_up_still_ends_the_turn(
         await asyncio.sleep(5)
 
     monkeypatch.setattr(session, "connect", broken_connect)
-    monkeypatch.setattr(session, "_after_failure", slow_cleanup)
+    monkeypatch.setattr(session, "after_failure", slow_cleanup)
 
     async def scenario() -> list[TurnEvent]:
         turn = session.run_turn("list my sandboxes")

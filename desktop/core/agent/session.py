@@ -121,6 +121,12 @@ class ChatSession:
     def new_conversation(self) -> None:
         self._history = []
 
+    @property
+    def agent(self) -> Agent[None, str]:
+        """The agent `connect()` built (on the current MCP connection)."""
+        assert self._agent is not None, "connect() first"
+        return self._agent
+
     def load_history(self, messages: Sequence[ModelMessage]) -> None:
         self._history = list(messages)
 
@@ -214,7 +220,7 @@ class ChatSession:
     def run_turn(self, prompt: str) -> TurnStream:
         return TurnStream(self, prompt)
 
-    async def _after_failure(self, exc: BaseException) -> None:
+    async def after_failure(self, exc: BaseException) -> None:
         """A failure outside the model (the MCP transport) leaves the connection unusable."""
         from pydantic_ai.exceptions import ModelAPIError
 
@@ -311,7 +317,7 @@ class TurnStream:
 
     async def _produce(self) -> None:
         session = self._session
-        before = list(session._history)
+        before = list(session.history)
         problem = validate_prompt(self._prompt)
         if problem:
             self._emit(TurnFailed(ErrorKind.BAD_INPUT, problem))
@@ -332,8 +338,7 @@ class TurnStream:
 
         try:
             await session.connect()
-            agent = session._agent
-            assert agent is not None
+            agent = session.agent
             if self._cancel_requested:
                 raise asyncio.CancelledError
             async with agent.run_stream_events(self._prompt, message_history=before) as handle:
@@ -351,7 +356,7 @@ class TurnStream:
             self._emit(TurnFailed(exc.kind, exc.message, fix=exc.fix))
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
-            await session._after_failure(exc)
+            await session.after_failure(exc)
             error = describe_model_error(
                 exc,
                 base_url=session.endpoints.openai_base_url,
@@ -388,7 +393,7 @@ class TurnStream:
         )
         if len(messages) < len(before) or not ran_tools:
             return b""
-        self._session._history = repair_messages(messages)
+        self._session.load_history(repair_messages(messages))
         return _dump(new)
 
     def _finish_cancelled(
@@ -396,7 +401,7 @@ class TurnStream:
     ) -> None:
         new: list[ModelMessage] = []
         if messages is not None and len(messages) >= len(before):
-            self._session._history = list(messages)
+            self._session.load_history(messages)
             new = list(messages[len(before) :])
         self._emit(TurnCancelled(self.text, _dump(new) if new else b""))
 
@@ -450,7 +455,7 @@ class TurnStream:
             )
         elif isinstance(event, AgentRunResultEvent):
             result = event.result
-            self._session._history = list(result.all_messages())
+            self._session.load_history(result.all_messages())
             self._emit(
                 TurnFinished(
                     text=str(result.output),

@@ -182,7 +182,7 @@ def _regex_tokens(
     """`RegexLexer.get_tokens_unprocessed` of Pygments 2.x, which also tells where it ends."""
     from pygments.token import Error, Whitespace, _TokenType
 
-    tokendefs = lexer._tokens
+    tokendefs = lexer._tokens  # noqa: SLF001 - RegexLexer's compiled table, stable across 2.x
     pos = 0
     statestack = list(stack)
     if statestack[-1] not in tokendefs:
