@@ -137,7 +137,7 @@ class TurnRecorder:
                         self._stretches.append([])
                     self._stretches_before[event.call_id] = len(self._stretches) - 1
             case TurnFinished() | TurnCancelled() | TurnFailed():
-                pass  # the end is stored by `PersistentChat._complete`
+                pass  # the end is stored by `PersistentChat.store_reply`
             case _:
                 assert_never(event)
 
@@ -228,7 +228,7 @@ class PersistentChat:
         if self._session is not None:
             self._session.new_conversation()
 
-    async def _prepare(self) -> None:
+    async def sync_with_store(self) -> None:
         """Bring the session in line with the conversation: its history, its router session."""
         async with self._prepare_lock:
             while not self._synced:
@@ -285,7 +285,7 @@ class PersistentChat:
 
     async def connect(self) -> ConnectionInfo:
         try:
-            await self._prepare()
+            await self.sync_with_store()
         except StoreError as exc:
             raise UserFacingError(ErrorKind.UNEXPECTED, str(exc)) from exc
         info = await self.session.connect()
@@ -301,7 +301,7 @@ class PersistentChat:
             await session.aclose()
 
     # -- storing -----------------------------------------------------------------------------
-    async def _begin(self, prompt: str) -> tuple[str, int, bool]:
+    async def store_prompt(self, prompt: str) -> tuple[str, int, bool]:
         """Commit the prompt as a pending turn (creating the conversation if needed)."""
         created = False
         for _attempt in range(2):
@@ -322,7 +322,7 @@ class PersistentChat:
             return conversation_id, turn_id, created
         raise StoreError("The conversation could not be saved.")
 
-    async def _complete(
+    async def store_reply(
         self, conversation_id: str, turn_id: int, event: TurnEnd, recorder: TurnRecorder
     ) -> None:
         try:
@@ -357,19 +357,6 @@ class PersistentChat:
         except StoreError:
             # The reply was shown; only its copy on disk is missing. The turn stays pending.
             log.warning("could not store the reply of turn %s", turn_id, exc_info=True)
-            return
-        self._notify(ConversationChange(conversation_id, False, turn_id, completed=True))
-
-    async def _complete_interrupted(
-        self, conversation_id: str, turn_id: int, recorder: TurnRecorder
-    ) -> None:
-        """The turn was cut off from outside (shutdown): keep what arrived, as stopped."""
-        try:
-            await self._repository.complete_turn(
-                turn_id, None, recorder.text(), recorder.cards(), None, "cancelled"
-            )
-        except StoreError:
-            log.warning("could not store the interrupted turn %s", turn_id, exc_info=True)
             return
         self._notify(ConversationChange(conversation_id, False, turn_id, completed=True))
 
@@ -427,8 +414,8 @@ class PersistentTurn:
             yield TurnFailed(ErrorKind.BAD_INPUT, problem)
             return
         try:
-            await chat._prepare()
-            conversation_id, turn_id, _ = await chat._begin(self._prompt)
+            await chat.sync_with_store()
+            conversation_id, turn_id, _ = await chat.store_prompt(self._prompt)
         except StoreError as exc:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return
@@ -442,13 +429,13 @@ class PersistentTurn:
             async for event in inner:
                 recorder.add(event)
                 if isinstance(event, TERMINAL_EVENTS):
-                    await chat._complete(conversation_id, turn_id, event, recorder)
+                    await chat.store_reply(conversation_id, turn_id, event, recorder)
                     stored = True
                     yield event
                     return
                 yield event
             # A stream that ends without a terminal event breaks its contract; keep what came.
-            await chat._complete(
+            await chat.store_reply(
                 conversation_id,
                 turn_id,
                 TurnFailed(ErrorKind.UNEXPECTED, "The reply ended unexpectedly."),
@@ -460,7 +447,8 @@ class PersistentTurn:
                 # Cut off from outside (the task was cancelled, or the consumer left).
                 with contextlib.suppress(Exception):
                     await inner.aclose()
-                await chat._complete_interrupted(conversation_id, turn_id, recorder)
+                # Stored as stopped, with what arrived.
+                await chat.store_reply(conversation_id, turn_id, TurnCancelled(""), recorder)
 
 
 async def _close_quietly(session: AgentSession) -> None:
