@@ -11,7 +11,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from threading import current_thread
+from typing import Any
 
+import httpx
+import httpx2
 import keyring
 import pytest
 import qasync
@@ -40,6 +43,7 @@ from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
 from tests.integration.chat_helpers import FAST_TIMEOUTS
+from tests.ui.app_support import wait_for
 from tests.unit.config.test_secrets import InMemoryKeyring
 
 WAIT_MS = 20_000
@@ -170,8 +174,25 @@ def test_a_turn_typed_into_the_window_streams_text_and_shows_the_e2b_action(
 
 
 def test_the_agent_runs_on_its_own_thread_not_the_windows(
-    qtbot: QtBot, harness: Harness, fake_services: FakeServices
+    qtbot: QtBot,
+    harness: Harness,
+    fake_services: FakeServices,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Every HTTP request of the process, whichever library sends it (the app's own requests go
+    # through httpx; openai and the MCP client through httpx2), and the thread that sent it.
+    sent: list[tuple[str, threading.Thread]] = []
+    for client_class in (httpx.AsyncClient, httpx2.AsyncClient):
+        original = client_class.send
+
+        async def recording_send(
+            self: Any, request: Any, *args: Any, _original: Any = original, **kwargs: Any
+        ) -> Any:
+            sent.append((request.url.path, current_thread()))
+            return await _original(self, request, *args, **kwargs)
+
+        monkeypatch.setattr(client_class, "send", recording_send)
+
     app = harness.start(fake_services.env())
     wait_ready(qtbot, app)
     backend = app.controller.backend
@@ -183,10 +204,24 @@ def test_the_agent_runs_on_its_own_thread_not_the_windows(
     send(qtbot, app, "list my sandboxes")
     wait_idle(qtbot, app)
     assert SEED_RUNNING_ID in replies(app)[-1]
-    # The persistent chat stored the turn from the agent's thread: the run, its MCP connection
-    # and the SDK clients ran there, not on the Qt thread.
-    assert stored_on and set(stored_on) == {app.agent_loop.thread}
-    assert app.agent_loop.thread is not threading.main_thread()
+    env = fake_services.env()
+    keys = {
+        SecretName.OPENAI_API_KEY: env["OPENAI_API_KEY"],
+        SecretName.COMPOSIO_API_KEY: env["COMPOSIO_API_KEY"],
+    }
+    settings = app.settings.model_copy(update={"user_id": env["USER_ID"]})
+    assert wait_for(qtbot, app._probe(settings, keys))  # Settings' Test connection
+
+    agent_thread = app.agent_loop.thread
+    assert agent_thread is not threading.main_thread()
+    paths = [path for path, _thread in sent]
+    # The session, the light MCP check, the agent's MCP link and the model requests all went out.
+    assert any("/v1/responses" in path for path in paths), paths
+    assert any("/mcp" in path for path in paths), paths
+    assert len(sent) >= 5
+    assert {thread for _path, thread in sent} == {agent_thread}
+    # The persistent chat stored the turn from the agent's thread too.
+    assert stored_on and set(stored_on) == {agent_thread}
     assert isinstance(inner.session, ChatSession)
 
 

@@ -25,3 +25,8 @@ def test_each_api_gets_its_model() -> None:
     responses = build_model("openai-responses:gpt-5", "sk-test", Endpoints(), Timeouts())
     assert isinstance(chat, OpenAIChatModel) and chat.model_name == "gpt-4.1"
     assert isinstance(responses, OpenAIResponsesModel) and responses.model_name == "gpt-5"
+    # Both send the history without the SDK's per-request walk over it (see request_cost).
+    from desktop.core.agent.request_cost import PlainBodyAsyncOpenAI
+
+    assert isinstance(chat.client, PlainBodyAsyncOpenAI)
+    assert isinstance(responses.client, PlainBodyAsyncOpenAI)

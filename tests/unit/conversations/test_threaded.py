@@ -20,10 +20,13 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.worker import AgentLoop
 from desktop.core.conversations.threaded import (
+    Bridge,
     ThreadedBackend,
     ThreadedConversation,
+    ThreadedTurn,
     on_agent_loop,
 )
+from desktop.core.errors import ErrorKind, UserFacingError
 
 T = TypeVar("T")
 
@@ -140,6 +143,8 @@ def test_every_call_runs_on_the_agent_thread_and_events_arrive_in_order() -> Non
 
         def on_change(change: Any) -> None:
             assert threading.current_thread() is face_thread
+            # The face's view of the open conversation follows a new chat's first stored prompt.
+            assert backend.conversation_id == change.conversation_id
             order.append(f"stored {change.conversation_id}")
 
         backend.watch(on_change)
@@ -270,3 +275,62 @@ def test_the_agent_loop_stops_its_thread_and_refuses_more_work() -> None:
 
 async def _current_thread() -> threading.Thread:
     return threading.current_thread()
+
+
+class FailingCheck(ThreadRecordingBackend):
+    async def check(self) -> Info:
+        self.threads.append(("check", threading.current_thread()))
+        raise UserFacingError(ErrorKind.UNREACHABLE, "Could not reach the Tool Router.")
+
+
+def test_a_user_facing_error_on_the_agent_loop_reaches_the_face_as_it_is() -> None:
+    inner = FailingCheck()
+
+    async def scenario(agent_loop: AgentLoop) -> None:
+        await on_agent_loop(agent_loop, inner).check()
+
+    with pytest.raises(UserFacingError) as caught:
+        run_on_face_loop(scenario)
+    assert caught.value.kind is ErrorKind.UNREACHABLE
+    assert inner.threads[0][1] is not threading.main_thread()
+
+
+class BurstStream:
+    """Yields many deltas without ever waiting, as a fully buffered model reply does."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def cancel(self) -> None:
+        pass
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[TurnEvent]:
+        for index in range(self.count):
+            yield TextDelta(f"{index} ")
+        yield TurnFinished("", Usage())
+
+
+def test_a_burst_of_events_wakes_the_face_a_few_times_not_once_per_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drains = 0
+    original = Bridge._drain
+
+    def counting_drain(self: Bridge) -> None:
+        nonlocal drains
+        drains += 1
+        original(self)
+
+    monkeypatch.setattr(Bridge, "_drain", counting_drain)
+
+    async def scenario(agent_loop: AgentLoop) -> int:
+        turn = ThreadedTurn(
+            agent_loop, lambda: BurstStream(500), Bridge(asyncio.get_running_loop())
+        )
+        return len([event async for event in turn])
+
+    assert run_on_face_loop(scenario) == 501
+    assert drains <= 50  # batched: a handful of wake-ups for 500 events

@@ -1,0 +1,70 @@
+"""Which backend the settings make: stored turns with a store, an in-memory chat without one."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserPromptPart
+
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.session import ChatSession
+from desktop.core.agent.worker import AgentLoop
+from desktop.core.config.credentials import Credentials
+from desktop.core.config.settings import Settings
+from desktop.core.conversations.factory import BackendMaker
+from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.conversations.threaded import ThreadedBackend, ThreadedConversation
+from desktop.core.router.types import Timeouts
+from desktop.core.store.facade import AsyncConversationStore
+
+CREDENTIALS = Credentials(openai_api_key="sk-test", composio_api_key="ak_test", user_id="u1")
+HISTORY = (
+    ModelRequest(parts=[UserPromptPart("list my sandboxes")]),
+    ModelResponse(parts=[TextPart("You have none.")]),
+)
+
+
+def maker(agent_loop: AgentLoop, **kwargs: Any) -> BackendMaker:
+    return BackendMaker(
+        agent_loop,
+        Settings(),
+        CREDENTIALS,
+        Endpoints(),
+        Timeouts(),
+        **kwargs,
+    )
+
+
+def test_without_a_store_new_settings_carry_the_in_memory_history_over() -> None:
+    async def main() -> tuple[object, object]:
+        agent_loop = AgentLoop()
+        try:
+            previous = ThreadedBackend(
+                agent_loop, ChatSession(Settings(), CREDENTIALS, history=HISTORY)
+            )
+            made = maker(agent_loop, repository=None, previous=previous)()
+            fresh = maker(agent_loop, repository=None)()
+            return made, fresh
+        finally:
+            await agent_loop.aclose()
+
+    made, fresh = asyncio.run(main())
+    assert isinstance(made, ThreadedBackend) and isinstance(made.inner, ChatSession)
+    assert made.inner.history == HISTORY
+    assert isinstance(fresh, ThreadedBackend) and isinstance(fresh.inner, ChatSession)
+    assert fresh.inner.history == ()
+
+
+def test_with_a_store_every_turn_is_stored() -> None:
+    async def main() -> object:
+        agent_loop = AgentLoop()
+        store = await AsyncConversationStore.open(":memory:")
+        try:
+            return maker(agent_loop, repository=store)()
+        finally:
+            await store.aclose()
+            await agent_loop.aclose()
+
+    made = asyncio.run(main())
+    assert isinstance(made, ThreadedConversation) and isinstance(made.inner, PersistentChat)
