@@ -21,8 +21,6 @@ child processes, so their CPU figures are the app's alone.
    during the turn is printed as well.
 
 --profile N prints a cProfile of one turn with N-1 turns of history (the agent's thread).
---plain-body measures both children with `desktop.core.agent.request_cost.PlainBodyAsyncOpenAI`
-in place of `openai.AsyncOpenAI` (patched in the children, for comparison, until build.py uses it).
 A script, not a test: it prints.
 """
 
@@ -307,16 +305,9 @@ def main() -> None:
     parser.add_argument("--at", default="10,100,200", help="turns whose CPU is measured")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, help="profile turn N (0: no)")
-    parser.add_argument("--plain-body", action="store_true", help="see the docstring")
     parser.add_argument("--child", choices=("cpu", "ui"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     at = [int(n) for n in args.at.split(",") if n.strip()]
-    if args.child and args.plain_body:
-        import openai
-
-        from desktop.core.agent.request_cost import PlainBodyAsyncOpenAI
-
-        openai.AsyncOpenAI = PlainBodyAsyncOpenAI  # type: ignore[misc]
     if args.child == "cpu":
         figures = asyncio.run(cpu_child(args.turns, at, args.repeats, args.profile or None))
         print(json.dumps(figures))
@@ -340,12 +331,9 @@ def main() -> None:
             "PYTHONPATH": str(REPO),
         }
         common = ["--turns", str(args.turns), "--at", args.at, "--repeats", str(args.repeats)]
-        common += ["--plain-body"] if args.plain_body else []
         cpu = run_child(env, "--child", "cpu", *common, "--profile", str(args.profile))
         ui = run_child(env, "--child", "ui", *common)
         prompts = len(user_messages(parse_conversation(services.openai.last_request.json)))
-    if args.plain_body:
-        print("(with PlainBodyAsyncOpenAI in place of openai.AsyncOpenAI)")
     report(args.turns, cpu, ui)
     print(f"  (the last model request carried {prompts} prompts: the whole stored history)")
     if prompts != args.turns + 2:

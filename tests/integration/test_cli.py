@@ -25,6 +25,7 @@ from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
+from tests.fakes.openai_conversation import parse_conversation, user_messages
 from tests.fakes.openai_script import Reply
 
 REPO = Path(__file__).resolve().parents[2]
@@ -149,6 +150,8 @@ def test_lists_sandboxes_remembers_and_exits(fake_services: FakeServices, tmp_pa
     # The second answer quotes the first prompt: history reached the model.
     second_reply = out.split("Agent: ")[2]
     assert '"list my sandboxes"' in second_reply
+    sent = user_messages(parse_conversation(fake_services.openai.requests[-1].json))
+    assert sent == ["list my sandboxes", "what did I just ask?"]
     assert out.rstrip().endswith("Goodbye!")
     assert "\x1b[" not in out + result.stderr, "no ANSI codes when stdout is not a terminal"
     assert result.stderr == ""

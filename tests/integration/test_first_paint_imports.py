@@ -1,0 +1,71 @@
+"""What the process imports before the window's first paint (`--smoke-test` ends right after it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _modules_before_first_paint(home: str) -> frozenset[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "E2B_AGENT_HOME": home}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "desktop", "--smoke-test"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "first paint:" in result.stdout
+    return frozenset(re.findall(r"\|\s+([\w.]+)\s*$", result.stderr, flags=re.M))
+
+
+@pytest.fixture(scope="module")
+def before_paint(tmp_path_factory: pytest.TempPathFactory) -> frozenset[str]:
+    return _modules_before_first_paint(str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "pydantic_ai",
+        "openai",
+        "mcp",
+        "httpx",
+        "httpx2",
+        "keyring",
+        "sqlite3",
+        "pygments",
+        "markdown_it",
+        "desktop.core.agent.session",
+        "desktop.core.store.facade",
+    ],
+)
+def test_the_first_paint_waits_for_none_of_the_heavy_libraries(
+    before_paint: frozenset[str], module: str
+) -> None:
+    assert module not in before_paint
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 8's first paint close to the floor is not done: the settings model (pydantic) "
+    "and the chat column's modules still load before the window paints",
+)
+@pytest.mark.parametrize(
+    "module", ["pydantic", "desktop.core.config.settings", "desktop.ui.chat.markdown"]
+)
+def test_the_first_paint_imports_only_what_it_paints(
+    before_paint: frozenset[str], module: str
+) -> None:
+    assert module not in before_paint
