@@ -26,7 +26,7 @@ class ConnectionDetails(Protocol):
 
 
 class TurnEvents(Protocol):
-    """One turn (`desktop.core.agent.session.TurnStream`): ends after a terminal event."""
+    """One turn (`desktop.core.agent.turn_stream.TurnStream`): ends after a terminal event."""
 
     def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
 

@@ -35,7 +35,7 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
-from desktop.core.agent.session import validate_prompt
+from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.store.records import (
     FinalStatus,
@@ -57,7 +57,7 @@ CLOSE_OLD_SESSION_SECONDS = 2.0  # a replaced session's MCP connection gets this
 
 
 class SessionTurn(Protocol):
-    """One turn of the wrapped session (`desktop.core.agent.session.TurnStream`)."""
+    """One turn of the wrapped session (`desktop.core.agent.turn_stream.TurnStream`)."""
 
     def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
 

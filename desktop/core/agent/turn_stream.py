@@ -1,0 +1,314 @@
+"""One turn of a chat session as an async iterator of typed events (`TurnStream`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from desktop.core.agent.build import Endpoints
+from desktop.core.agent.events import (
+    STOP_GRACE_SECONDS,
+    TERMINAL_EVENTS,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnCancelled,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+    Usage,
+)
+from desktop.core.agent.model_errors import describe_model_error
+from desktop.core.agent.tool_calls import action_errors, actions_of, connect_links_of, result_text
+from desktop.core.errors import ErrorKind, UserFacingError, unexpected
+from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
+from desktop.core.router.types import ConnectionInfo, Timeouts
+
+if TYPE_CHECKING:
+    from pydantic_ai import Agent
+    from pydantic_ai.agent import AgentRunEvents
+    from pydantic_ai.messages import ModelMessage
+
+log = logging.getLogger(__name__)
+
+
+class TurnSession(Protocol):
+    """What a turn needs of its chat session (`desktop.core.agent.session.ChatSession`)."""
+
+    @property
+    def history(self) -> tuple[ModelMessage, ...]: ...
+
+    @property
+    def agent(self) -> Agent[None, str]: ...
+
+    @property
+    def endpoints(self) -> Endpoints: ...
+
+    @property
+    def timeouts(self) -> Timeouts: ...
+
+    @property
+    def secrets(self) -> tuple[str, ...]: ...
+
+    def load_history(self, messages: Sequence[ModelMessage]) -> None: ...
+
+    async def connect(self) -> ConnectionInfo: ...
+
+    async def after_failure(self, exc: BaseException) -> None: ...
+
+
+MAX_PROMPT_CHARS = 100_000
+
+
+def validate_prompt(prompt: str) -> str | None:
+    """Why a prompt cannot be sent, or None when it can."""
+    if not prompt.strip():
+        return "Type a message first."
+    if len(prompt) > MAX_PROMPT_CHARS:
+        return (
+            f"The message is {len(prompt):,} characters long; the limit is "
+            f"{MAX_PROMPT_CHARS:,}. Shorten it or send it in parts."
+        )
+    return None
+
+
+def _usage_of(run_usage: Any) -> Usage:
+    cost = getattr(run_usage, "cost", None)
+    return Usage(
+        input_tokens=int(getattr(run_usage, "input_tokens", 0) or 0),
+        output_tokens=int(getattr(run_usage, "output_tokens", 0) or 0),
+        requests=int(getattr(run_usage, "requests", 0) or 0),
+        tool_calls=int(getattr(run_usage, "tool_calls", 0) or 0),
+        cost=cost if isinstance(cost, Decimal) else None,
+    )
+
+
+def _dump(messages: Sequence[ModelMessage]) -> bytes:
+    from pydantic_ai.messages import ModelMessagesTypeAdapter
+
+    return ModelMessagesTypeAdapter.dump_json(list(messages))
+
+
+class TurnStream:
+    """One turn as an async iterator of events, ending with TurnFinished/Cancelled/Failed.
+
+    `cancel()` stops the turn promptly; what arrived stays in the history and is reported in
+    TurnCancelled. Iterating never raises (other than the consumer's own cancellation).
+    """
+
+    def __init__(self, session: TurnSession, prompt: str) -> None:
+        self._session = session
+        self._prompt = prompt
+        self._queue: asyncio.Queue[TurnEvent] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._handle: AgentRunEvents[str] | None = None
+        self._cancel_requested = False
+        self._done = False
+        self._ended = False  # a terminal event was emitted
+        self._text: list[str] = []
+
+    def __aiter__(self) -> TurnStream:
+        return self
+
+    async def __anext__(self) -> TurnEvent:
+        if self._done:
+            raise StopAsyncIteration
+        if self._task is None:
+            if self._cancel_requested:
+                self._done = True
+                return TurnCancelled("")
+            self._task = asyncio.ensure_future(self._produce())
+        event = await self._queue.get()
+        if isinstance(event, TERMINAL_EVENTS):
+            self._done = True
+        return event
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text)
+
+    def cancel(self) -> None:
+        if self._done or self._cancel_requested:
+            return
+        self._cancel_requested = True
+        if self._task is None:
+            return
+        if self._handle is not None:
+            self._handle.cancel()
+            # A run stuck in a tool call or a silent socket is cut off after a short grace.
+            asyncio.get_running_loop().call_later(STOP_GRACE_SECONDS, self._hard_cancel)
+        else:
+            self._hard_cancel()
+
+    def _hard_cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def aclose(self) -> None:
+        """Stop the producer if the consumer goes away early (e.g. on shutdown)."""
+        self.cancel()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._done = True
+
+    def _emit(self, event: TurnEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._text.append(event.text)
+        elif isinstance(event, TERMINAL_EVENTS):
+            self._ended = True
+        self._queue.put_nowait(event)
+
+    async def _produce(self) -> None:
+        session = self._session
+        before = list(session.history)
+        problem = validate_prompt(self._prompt)
+        if problem:
+            self._emit(TurnFailed(ErrorKind.BAD_INPUT, problem))
+            return
+        try:
+            # The first turn may have to wait for the agent's libraries (off the event loop).
+            await import_off_loop(AGENT_STACK)
+        except asyncio.CancelledError:
+            self._finish_cancelled(None, before)
+            if not self._cancel_requested:
+                raise
+            return
+        except Exception as exc:  # a broken install
+            log.error("the agent's libraries failed to import", exc_info=True)
+            self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
+            return
+        from pydantic_ai.exceptions import RunCancelled
+
+        try:
+            await session.connect()
+            agent = session.agent
+            if self._cancel_requested:
+                raise asyncio.CancelledError
+            async with agent.run_stream_events(self._prompt, message_history=before) as handle:
+                self._handle = handle
+                async for event in handle:
+                    self._translate(event)
+        except RunCancelled as exc:
+            self._finish_cancelled(exc.all_messages(), before)
+        except asyncio.CancelledError as exc:
+            recovered = RunCancelled.from_cancellation(exc)
+            self._finish_cancelled(recovered.all_messages() if recovered else None, before)
+            if not self._cancel_requested:
+                raise  # cancelled from outside (shutdown): let it propagate
+        except UserFacingError as exc:
+            self._emit(TurnFailed(exc.kind, exc.message, fix=exc.fix))
+        except Exception as exc:
+            log.warning("turn failed", exc_info=True)
+            await session.after_failure(exc)
+            error = describe_model_error(
+                exc,
+                base_url=session.endpoints.openai_base_url,
+                read_timeout=session.timeouts.model_read,
+                secrets=session.secrets,
+            )
+            kept = self._keep_actions_taken(before)
+            self._emit(TurnFailed(error.kind, error.message, kept, error.fix))
+        except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
+            self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
+            raise
+        finally:
+            self._handle = None
+            if not self._ended:
+                # Cut off before its end was reported (e.g. Stop while a failure was being
+                # cleaned up): the stream still ends, and nothing is added to the history.
+                self._emit(TurnCancelled(self.text))
+
+    def _keep_actions_taken(self, before: list[ModelMessage]) -> bytes:
+        """After a failure, keep the turn in history if tools ran: the agent must not forget
+        a sandbox it created just because the model failed afterwards."""
+        from pydantic_ai.messages import ToolReturnPart, repair_messages
+
+        handle = self._handle
+        if handle is None:
+            return b""
+        try:
+            messages = handle.all_messages()
+        except Exception:  # the run never started: nothing happened
+            return b""
+        new = messages[len(before) :]
+        ran_tools = any(
+            isinstance(part, ToolReturnPart) for message in new for part in message.parts
+        )
+        if len(messages) < len(before) or not ran_tools:
+            return b""
+        self._session.load_history(repair_messages(messages))
+        return _dump(new)
+
+    def _finish_cancelled(
+        self, messages: list[ModelMessage] | None, before: list[ModelMessage]
+    ) -> None:
+        new: list[ModelMessage] = []
+        if messages is not None and len(messages) >= len(before):
+            self._session.load_history(messages)
+            new = list(messages[len(before) :])
+        self._emit(TurnCancelled(self.text, _dump(new) if new else b""))
+
+    def _translate(self, event: object) -> None:
+        from pydantic_ai import AgentRunResultEvent
+        from pydantic_ai.messages import (
+            FunctionToolCallEvent,
+            FunctionToolResultEvent,
+            PartDeltaEvent,
+            PartStartEvent,
+            TextPart,
+            TextPartDelta,
+        )
+
+        if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+            # The first piece of a text part arrives here, not as a delta.
+            if event.part.content:
+                self._emit(TextDelta(event.part.content))
+        elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+            if event.delta.content_delta:
+                self._emit(TextDelta(event.delta.content_delta))
+        elif isinstance(event, FunctionToolCallEvent):
+            part = event.part
+            try:
+                args = part.args_as_dict()
+            except ValueError:
+                args = {"raw": str(part.args)}
+            self._emit(
+                ToolCallStarted(
+                    call_id=part.tool_call_id,
+                    tool_name=part.tool_name,
+                    arguments=args,
+                    actions=actions_of(part.tool_name, args),
+                )
+            )
+        elif isinstance(event, FunctionToolResultEvent):
+            returned = event.part
+            errors = action_errors(returned.content)
+            self._emit(
+                ToolCallFinished(
+                    call_id=returned.tool_call_id,
+                    tool_name=returned.tool_name,
+                    # A router call whose E2B action failed is a failure to the user.
+                    outcome="failed"
+                    if errors and returned.outcome == "success"
+                    else returned.outcome,
+                    result_text=result_text(returned.content),
+                    connect_links=connect_links_of(returned.content),
+                    errors=errors,
+                )
+            )
+        elif isinstance(event, AgentRunResultEvent):
+            result = event.result
+            self._session.load_history(result.all_messages())
+            self._emit(
+                TurnFinished(
+                    text=str(result.output),
+                    usage=_usage_of(result.usage),
+                    messages_json=_dump(result.new_messages()),
+                )
+            )
