@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
-from desktop.core.conversations.persistent import TurnRecorder
+from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.store.codec import cards_from_json
 from desktop.core.store.facade import ConversationStore, StoreError
 from desktop.core.store.records import ToolCardRecord

@@ -16,7 +16,7 @@ import pytest
 from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted, Usage
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, truncate_result
 from desktop.core.conversations.history import tool_call_item
-from desktop.core.conversations.persistent import TurnRecorder
+from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.store.codec import cards_to_json, usage_columns, usage_from_columns
 from desktop.core.store.facade import ConversationStore, StoreError
 from desktop.core.store.records import MAX_IMPORT_BYTES
