@@ -188,6 +188,25 @@ def test_import_rejects_junk(store: ConversationStore, text: str | bytes, messag
     assert store.list_conversations() == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 200_000,
+        '{"format": "e2b-agent.conversation", "version": 1, "turns": ' + "[" * 200_000,
+        '{"format": "e2b-agent.conversation", "version": 1, "turns": [{"messages": '
+        + "[" * 200_000,
+    ],
+)
+def test_import_of_deeply_nested_json_is_refused_with_the_json_sentence(
+    store: ConversationStore, text: str
+) -> None:
+    with pytest.raises(StoreError, match=r"not valid JSON \(recursion limit exceeded"):
+        store.import_json(text)
+    with pytest.raises(StoreError, match="not valid JSON"):
+        store.import_json(text.encode())
+    assert store.list_conversations() == []
+
+
 def test_export_of_a_missing_conversation(store: ConversationStore) -> None:
     with pytest.raises(NotFoundError):
         store.export_json("0" * 32)
