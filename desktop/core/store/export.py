@@ -16,12 +16,12 @@ from desktop.core.store.records import (
     DEFAULT_TITLE,
     EXPORT_FORMAT,
     EXPORT_VERSION,
-    MAX_IMPORT_BYTES,
     Conversation,
     StoreError,
     ToolCardRecord,
     TurnRecord,
     TurnStatus,
+    check_import_size,
     clean_title,
 )
 
@@ -125,8 +125,7 @@ def render_json(
 
 def parse_export(text: str | bytes) -> ImportedConversation:
     """Validate an export completely; any problem raises StoreError saying what is wrong."""
-    if len(text) > MAX_IMPORT_BYTES:
-        raise StoreError("The file is too large to be a conversation export.")
+    check_import_size(len(text))
     # pydantic-core parses the JSON itself, with a depth limit: a hostile file of nested
     # brackets is a ValidationError here, not a RecursionError of the json module.
     try:

@@ -31,7 +31,8 @@ MAX_TITLE_LENGTH = 200
 
 EXPORT_FORMAT = "e2b-agent.conversation"
 EXPORT_VERSION = 1
-MAX_IMPORT_BYTES = 64 * 1024 * 1024
+_MIB = 1024 * 1024
+MAX_IMPORT_BYTES = 64 * _MIB
 """The largest conversation export the store imports (the sidebar checks the file size first)."""
 
 # Search snippets mark matches with these control characters, which never occur in typed text:
@@ -152,6 +153,16 @@ def tool_card_from_events(
         errors=finished.errors if finished is not None else (),
         seconds=seconds if finished is not None else None,
     )
+
+
+def check_import_size(size: int) -> None:
+    """Refuse an import of `size` bytes larger than MAX_IMPORT_BYTES: the one check and sentence,
+    asked by the sidebar before it reads a file and by the store before it parses one."""
+    if size > MAX_IMPORT_BYTES:
+        raise StoreError(
+            f"The file is too large to import ({size / _MIB:.1f} MiB; the limit is "
+            f"{MAX_IMPORT_BYTES // _MIB} MiB): a conversation export is much smaller."
+        )
 
 
 def derive_title(prompt: str) -> str | None:

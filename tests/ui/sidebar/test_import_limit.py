@@ -9,10 +9,8 @@ import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
-from desktop.core.store import records
 from desktop.core.store.facade import AsyncConversationStore
-from desktop.core.store.records import MAX_IMPORT_BYTES, StoreError
-from desktop.ui.sidebar import conversation_list_controller
+from desktop.core.store.records import MAX_IMPORT_BYTES, StoreError, check_import_size
 from desktop.ui.sidebar.conversation_list_controller import (
     ConversationListController,
     read_import_file,
@@ -20,13 +18,24 @@ from desktop.ui.sidebar.conversation_list_controller import (
 from tests.ui.app_support import WAIT_MS, wait_for
 
 
-def test_the_sidebar_uses_the_store_limit(tmp_path: Path) -> None:
-    assert conversation_list_controller.MAX_IMPORT_BYTES is records.MAX_IMPORT_BYTES
+def test_the_sidebar_uses_the_store_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     big = tmp_path / "big.json"
     with big.open("wb") as handle:
         handle.truncate(MAX_IMPORT_BYTES + 1)  # sparse: costs no disk
-    with pytest.raises(StoreError, match="a conversation export is much smaller"):
+    read_bytes = Path.read_bytes
+
+    def read_only_small_files(path: Path) -> bytes:
+        assert path != big, "the big file was read before its size was checked"
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_only_small_files)
+    with pytest.raises(StoreError, match="a conversation export is much smaller") as refused:
         read_import_file(big)
+    with pytest.raises(StoreError) as by_the_store:
+        check_import_size(MAX_IMPORT_BYTES + 1)
+    assert str(refused.value) == str(by_the_store.value)  # one check, one sentence
+    assert "64.0 MiB; the limit is 64 MiB" in str(refused.value)
+    check_import_size(MAX_IMPORT_BYTES)
     small = tmp_path / "small.json"
     small.write_bytes(b"{}")
     assert read_import_file(small) == b"{}"
