@@ -16,7 +16,6 @@ from desktop.core.agent.events import (
     ToolOutcome,
     Usage,
 )
-from desktop.core.agent.tool_calls import truncate_result
 
 TurnStatus = Literal["pending", "complete", "cancelled", "failed"]
 """'pending' until the reply is stored; a pending turn left by a crash stays pending."""
@@ -140,7 +139,8 @@ def tool_card_from_events(
     seconds: float | None = None,
 ) -> ToolCardRecord:
     """The card of a call; a call that never finished (stopped turn) is recorded as interrupted.
-    `seconds` is how long it ran, when that was measured."""
+    `seconds` is how long it ran, when that was measured. The result text is the event's, as the
+    live card showed it; `complete_turn` bounds every card it stores."""
     if finished is not None and finished.call_id != started.call_id:
         raise ValueError(f"tool call ids differ: {started.call_id!r} != {finished.call_id!r}")
     return ToolCardRecord(
@@ -148,7 +148,7 @@ def tool_card_from_events(
         tool_name=started.tool_name,
         actions=started.actions,
         outcome=finished.outcome if finished is not None else "interrupted",
-        result_text=truncate_result(finished.result_text) if finished is not None else "",
+        result_text=finished.result_text if finished is not None else "",
         connect_links=finished.connect_links if finished is not None else (),
         errors=finished.errors if finished is not None else (),
         seconds=seconds if finished is not None else None,

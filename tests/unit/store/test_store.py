@@ -391,7 +391,7 @@ def test_usage_totals_survive_deleting_turns(store: ConversationStore) -> None:
 # -- tool cards --------------------------------------------------------------------------------
 
 
-def test_tool_card_from_events() -> None:
+def test_tool_card_from_events(store: ConversationStore) -> None:
     started = ToolCallStarted(
         call_id="call_1",
         tool_name="COMPOSIO_MULTI_EXECUTE_TOOL",
@@ -410,8 +410,12 @@ def test_tool_card_from_events() -> None:
 
     assert (made.call_id, made.outcome, made.actions) == ("call_1", "success", started.actions)
     assert made.connect_links == finished.connect_links
-    assert len(made.result_text) == RESULT_TEXT_LIMIT
-    assert made.result_text.endswith("[truncated]")
+    assert made.result_text == finished.result_text  # what the event carries, cut once: on store
+    cid = store.create_conversation(MODEL)
+    store.complete_turn(store.begin_turn(cid, "x"), None, "", [made], status="cancelled")
+    (stored,) = store.turns(cid)[0].tool_cards
+    assert len(stored.result_text) == RESULT_TEXT_LIMIT
+    assert stored.result_text.endswith("[truncated]")
     assert tool_card_from_events(started, None).outcome == "interrupted"
     with pytest.raises(ValueError, match="ids differ"):
         tool_card_from_events(started, ToolCallFinished("other", "t", "success", ""))
