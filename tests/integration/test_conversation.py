@@ -210,9 +210,11 @@ def test_a_turn_cut_off_from_outside_is_stored_as_stopped(
         Reply.slow_text("alpha beta gamma delta epsilon zeta", delay_per_chunk=0.3)
     )
 
-    async def scenario() -> list[TurnRecord]:
+    changes: list[ConversationChange] = []
+
+    async def scenario() -> tuple[list[TurnRecord], int, str | None, str | None]:
         store = await open_store(tmp_path / "c.sqlite3")
-        chat = chat_for(fake_services, store)
+        chat = chat_for(fake_services, store, on_change=changes.append)
         got_text = asyncio.Event()
 
         async def consume() -> None:
@@ -225,15 +227,28 @@ def test_a_turn_cut_off_from_outside_is_stored_as_stopped(
             await asyncio.wait_for(got_text.wait(), 10)
             task.cancel()  # as at shutdown: no Stop, the task itself is cancelled
             await asyncio.gather(task, return_exceptions=True)
-            assert chat.conversation_id is not None
-            return await store.turns(chat.conversation_id)
+            cid = chat.conversation_id
+            assert cid is not None
+            stored_router_id = (await store.get_conversation(cid)).router_session_id
+            return (
+                await store.turns(cid),
+                len(await store.history(cid)),
+                stored_router_id,
+                chat.session.router_session_id,
+            )
         finally:
             await chat.aclose()
             await store.aclose()
 
-    [turn] = run(scenario())
+    [turn], history_length, stored_router_id, router_id = run(scenario())
     assert turn.status == "cancelled"
     assert turn.text.startswith("alph")
+    assert turn.error is None
+    assert history_length == 0  # no messages were stored: the model never saw the reply end
+    assert changes[-1] == ConversationChange(
+        turn.conversation_id, created=False, turn_id=turn.id, completed=True
+    )
+    assert router_id is not None and stored_router_id == router_id
 
 
 def test_new_conversation_starts_a_separate_stored_conversation(

@@ -360,19 +360,6 @@ class PersistentChat:
             return
         self._notify(ConversationChange(conversation_id, False, turn_id, completed=True))
 
-    async def _complete_interrupted(
-        self, conversation_id: str, turn_id: int, recorder: TurnRecorder
-    ) -> None:
-        """The turn was cut off from outside (shutdown): keep what arrived, as stopped."""
-        try:
-            await self._repository.complete_turn(
-                turn_id, None, recorder.text(), recorder.cards(), None, "cancelled"
-            )
-        except StoreError:
-            log.warning("could not store the interrupted turn %s", turn_id, exc_info=True)
-            return
-        self._notify(ConversationChange(conversation_id, False, turn_id, completed=True))
-
     async def _remember_router_session(self, conversation_id: str | None = None) -> None:
         """Store the Tool Router session the conversation runs on, once it is known."""
         conversation_id = conversation_id or self._conversation_id
@@ -460,7 +447,7 @@ class PersistentTurn:
                 # Cut off from outside (the task was cancelled, or the consumer left).
                 with contextlib.suppress(Exception):
                     await inner.aclose()
-                await chat._complete_interrupted(conversation_id, turn_id, recorder)
+                await chat._complete(conversation_id, turn_id, TurnCancelled(""), recorder)
 
 
 async def _close_quietly(session: AgentSession) -> None:
