@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal, get_args
 
+from annotated_types import Ge, Lt
+from pydantic import Strict
+
 from desktop.core.agent.events import (
-    Checked,
     ConnectLink,
     ToolAction,
     ToolCallFinished,
@@ -62,10 +64,10 @@ class ToolCardRecord:
     # The next three came later: cards stored before have none of them.
     errors: tuple[str, ...] = ()  # failed E2B actions inside the call ("SLUG: message")
     # How long the call ran; None when not known.
-    seconds: Annotated[float, Checked(ge=0, lt=10**7, strict=True)] | None = None
+    seconds: Annotated[float, Ge(0), Lt(10**7), Strict()] | None = None
     # Where in the turn's reply text the call came (characters before it); None: not known, as
     # for cards stored before this was kept, which are shown ahead of the text.
-    text_offset: Annotated[int, Checked(ge=0, strict=True)] | None = None
+    text_offset: Annotated[int, Ge(0), Strict()] | None = None
 
     def events(self) -> tuple[ToolCallStarted, ToolCallFinished]:
         """The call's events as they were live, for redrawing its card (an interrupted call's
