@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from annotated_types import Ge
 
@@ -135,14 +135,5 @@ TurnEvent = (
 TurnEnd = TurnFinished | TurnCancelled | TurnFailed
 """The events that end a turn's stream: exactly one comes last."""
 
-TERMINAL_EVENTS = (TurnFinished, TurnCancelled, TurnFailed)
+TERMINAL_EVENTS: tuple[type[TurnEnd], ...] = get_args(TurnEnd)
 """`TurnEnd`'s classes, for `isinstance`; consumers `match` each event class with `assert_never`."""
-
-EventKind = Literal[
-    "text_delta",
-    "tool_call_started",
-    "tool_call_finished",
-    "turn_finished",
-    "turn_cancelled",
-    "turn_failed",
-]
