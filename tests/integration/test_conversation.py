@@ -14,7 +14,7 @@ from desktop.core.agent.events import (
     TurnFinished,
 )
 from desktop.core.conversations.persistent import ConversationChange
-from desktop.core.store.facade import TurnRecord
+from desktop.core.store.records import TurnRecord
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages

@@ -17,17 +17,16 @@ from desktop.core.agent.events import (
     ToolCallStarted,
     Usage,
 )
-from desktop.core.store.facade import (
+from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT
+from desktop.core.store.records import (
     DEFAULT_TITLE,
-    RESULT_TEXT_LIMIT,
-    SCHEMA_VERSION,
-    ConversationStore,
     NotFoundError,
     StoreError,
     derive_title,
     tool_card_from_events,
 )
-from desktop.core.store.schema import connect, migrate
+from desktop.core.store.schema import SCHEMA_VERSION, connect, migrate
+from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import MODEL, FakeClock, add_turn, answered, card, dump
 
 

@@ -11,13 +11,8 @@ from typing import Any
 import pytest
 
 from desktop.core.agent.events import Usage
-from desktop.core.store.facade import (
-    EXPORT_FORMAT,
-    EXPORT_VERSION,
-    ConversationStore,
-    NotFoundError,
-    StoreError,
-)
+from desktop.core.store.records import EXPORT_FORMAT, EXPORT_VERSION, NotFoundError, StoreError
+from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import (
     MODEL,
     FakeClock,
