@@ -35,7 +35,8 @@ import qasync
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.store.facade import AsyncConversationStore, ConversationStore
+from desktop.core.store.facade import AsyncConversationStore
+from desktop.core.store.sqlite import ConversationStore
 from desktop.ui.chat.controller import ChatController
 from desktop.ui.sidebar.conversation_list_controller import ConversationListController
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar

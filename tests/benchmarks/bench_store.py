@@ -32,11 +32,9 @@ from pydantic_ai.messages import (
 )
 
 from desktop.core.agent.events import ToolAction, Usage
-from desktop.core.store.facade import (
-    AsyncConversationStore,
-    ConversationStore,
-    ToolCardRecord,
-)
+from desktop.core.store.facade import AsyncConversationStore
+from desktop.core.store.records import ToolCardRecord
+from desktop.core.store.sqlite import ConversationStore
 
 _VOCABULARY = (
     "sandbox template python node gpu memory kill restart list create snapshot file upload "

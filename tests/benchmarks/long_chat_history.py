@@ -69,7 +69,7 @@ def template_of(events: list[object], finished: Any) -> TurnTemplate:
 def write_store(
     database: Path, model: str, turns: list[tuple[bytes, tuple[ToolCardRecord, ...]]], text: str
 ) -> None:
-    from desktop.core.store.facade import ConversationStore
+    from desktop.core.store.sqlite import ConversationStore
 
     database.parent.mkdir(parents=True, exist_ok=True)
     with ConversationStore(database) as store:

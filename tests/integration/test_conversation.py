@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from desktop.core.agent.events import (
@@ -14,7 +13,7 @@ from desktop.core.agent.events import (
     TurnFinished,
 )
 from desktop.core.conversations.persistent import ConversationChange
-from desktop.core.store.facade import TurnRecord
+from desktop.core.store.records import TurnRecord
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
@@ -201,39 +200,6 @@ def test_a_failed_turn_keeps_the_prompt_and_the_error_but_not_in_the_history(
     assert failed.error == events[-1].message
     assert answered.status == "complete"
     assert _users_in_last_request(fake_services) == ["What did I just ask?"]
-
-
-def test_a_turn_cut_off_from_outside_is_stored_as_stopped(
-    fake_services: FakeServices, tmp_path: Path
-) -> None:
-    fake_services.openai.script.push(
-        Reply.slow_text("alpha beta gamma delta epsilon zeta", delay_per_chunk=0.3)
-    )
-
-    async def scenario() -> list[TurnRecord]:
-        store = await open_store(tmp_path / "c.sqlite3")
-        chat = chat_for(fake_services, store)
-        got_text = asyncio.Event()
-
-        async def consume() -> None:
-            async for event in chat.run_turn("Say Greek letters"):
-                if isinstance(event, TextDelta):
-                    got_text.set()
-
-        try:
-            task = asyncio.ensure_future(consume())
-            await asyncio.wait_for(got_text.wait(), 10)
-            task.cancel()  # as at shutdown: no Stop, the task itself is cancelled
-            await asyncio.gather(task, return_exceptions=True)
-            assert chat.conversation_id is not None
-            return await store.turns(chat.conversation_id)
-        finally:
-            await chat.aclose()
-            await store.aclose()
-
-    [turn] = run(scenario())
-    assert turn.status == "cancelled"
-    assert turn.text.startswith("alph")
 
 
 def test_new_conversation_starts_a_separate_stored_conversation(

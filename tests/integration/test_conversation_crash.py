@@ -28,7 +28,8 @@ from desktop.core.agent.session import ChatSession
 from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.conversations.persistent import PersistentChat
-from desktop.core.store.facade import AsyncConversationStore, ConversationStore
+from desktop.core.store.facade import AsyncConversationStore
+from desktop.core.store.sqlite import ConversationStore
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
 from tests.fakes.openai_script import Reply

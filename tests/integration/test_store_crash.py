@@ -30,7 +30,8 @@ from pydantic_ai.messages import (
 )
 
 from desktop.core.agent.events import ConnectLink, ToolAction, Usage
-from desktop.core.store.facade import ConversationStore, ToolCardRecord
+from desktop.core.store.records import ToolCardRecord
+from desktop.core.store.sqlite import ConversationStore
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 8

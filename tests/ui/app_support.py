@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config.secrets import MemorySecretStore
-from desktop.core.store.facade import ConversationStore
+from desktop.core.store.sqlite import ConversationStore
 from desktop.gui import DesktopApp
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths

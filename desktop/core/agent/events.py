@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, get_args
+
+from annotated_types import Ge
 
 from desktop.core.errors import ErrorKind, Fix
 
@@ -69,24 +71,6 @@ class ToolCallFinished:
 
 
 @dataclass(frozen=True)
-class Checked:
-    """`Annotated` bounds for pydantic, which the store and the export validate records with:
-    at least `ge`, below `lt`, and with `strict` no "2" for 2 nor True for 1. (annotated_types
-    would do for the bounds, but its import costs the first paint ~8 ms.)"""
-
-    ge: int | None = None
-    lt: int | None = None
-    strict: bool = False
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        schema = handler(source)
-        for key, value in (("ge", self.ge), ("lt", self.lt), ("strict", self.strict or None)):
-            if value is not None:
-                schema[key] = value
-        return schema
-
-
-@dataclass(frozen=True)
 class Usage:
     """What a turn (or a conversation, summed) spent; `cost` is None when no price was known.
 
@@ -94,11 +78,11 @@ class Usage:
     `TypeAdapter` (desktop.core.store.codec), which also enforces the bounds annotated here.
     """
 
-    input_tokens: Annotated[int, Checked(ge=0)] = 0
-    output_tokens: Annotated[int, Checked(ge=0)] = 0
-    requests: Annotated[int, Checked(ge=0)] = 0
-    tool_calls: Annotated[int, Checked(ge=0)] = 0
-    cost: Annotated[Decimal, Checked(ge=0)] | None = None
+    input_tokens: Annotated[int, Ge(0)] = 0
+    output_tokens: Annotated[int, Ge(0)] = 0
+    requests: Annotated[int, Ge(0)] = 0
+    tool_calls: Annotated[int, Ge(0)] = 0
+    cost: Annotated[Decimal, Ge(0)] | None = None
 
     def __add__(self, other: Usage) -> Usage:
         if self.cost is None and other.cost is None:
@@ -151,14 +135,5 @@ TurnEvent = (
 TurnEnd = TurnFinished | TurnCancelled | TurnFailed
 """The events that end a turn's stream: exactly one comes last."""
 
-TERMINAL_EVENTS = (TurnFinished, TurnCancelled, TurnFailed)
+TERMINAL_EVENTS: tuple[type[TurnEnd], ...] = get_args(TurnEnd)
 """`TurnEnd`'s classes, for `isinstance`; consumers `match` each event class with `assert_never`."""
-
-EventKind = Literal[
-    "text_delta",
-    "tool_call_started",
-    "tool_call_finished",
-    "turn_finished",
-    "turn_cancelled",
-    "turn_failed",
-]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 from desktop.core.agent.events import ConnectLink, ToolAction
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
@@ -36,18 +36,29 @@ def actions_of(tool_name: str, arguments: Mapping[str, object]) -> tuple[ToolAct
     return (ToolAction(tool_name, dict(arguments)),)
 
 
+@dataclass(frozen=True)
+class ToolResult:
+    """A tool result as its card shows it, read from one parse of the result."""
+
+    text: str
+    errors: tuple[str, ...]
+    connect_links: tuple[ConnectLink, ...]
+
+
+def read_result(content: object) -> ToolResult:
+    """The card's text, the failed E2B actions and the Connect Links of one tool result, with the
+    result's JSON parsed once."""
+    data = _parsed(content)
+    return ToolResult(
+        text=_text(content, data),
+        errors=_errors(None if data is _NOT_JSON else data),
+        connect_links=_links(None if data is _NOT_JSON else data),
+    )
+
+
 def result_text(content: object) -> str:
     """A tool result as text for display; JSON is pretty-printed, huge results are cut."""
-    if isinstance(content, str):
-        text = content
-        with contextlib.suppress(ValueError, TypeError):
-            text = json.dumps(json.loads(content), indent=2, ensure_ascii=False)
-    else:
-        try:
-            text = json.dumps(content, indent=2, ensure_ascii=False, default=str)
-        except (ValueError, TypeError):
-            text = str(content)
-    return truncate_result(text)
+    return _text(content, _parsed(content))
 
 
 def truncate_result(text: str) -> str:
@@ -58,19 +69,47 @@ def truncate_result(text: str) -> str:
     return text[: RESULT_TEXT_LIMIT - len(TRUNCATION_MARK)] + TRUNCATION_MARK
 
 
+_NOT_JSON: Final = object()
+
+
 def _parsed(content: object) -> object:
+    """JSON text parsed, anything else as it is; _NOT_JSON for text that is not JSON (or nests
+    deeper than the parser goes)."""
     if isinstance(content, str):
         try:
             return json.loads(content)
-        except ValueError:
-            return None
+        except (ValueError, RecursionError):
+            return _NOT_JSON
     return content
+
+
+def _text(content: object, data: object) -> str:
+    if data is _NOT_JSON:
+        return truncate_result(str(content))
+    # Pretty-printed lazily, and only as far as the card shows: the pure-Python encoder that
+    # `indent` needs takes ~50 ms over a 1 MB result.
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, default=str)
+    pieces: list[str] = []
+    size = 0
+    try:
+        for piece in encoder.iterencode(data):
+            pieces.append(piece)
+            size += len(piece)
+            if size > RESULT_TEXT_LIMIT:
+                break
+    except (ValueError, TypeError, RecursionError):
+        return truncate_result(content if isinstance(content, str) else str(content))
+    return truncate_result("".join(pieces))
 
 
 def action_errors(content: object) -> tuple[str, ...]:
     """Failures reported inside a meta tool's result (`{"successful": false, "error": ...}` or a
     multi-execute `data.results[].error`), which the MCP layer itself counts as a success."""
     data = _parsed(content)
+    return _errors(None if data is _NOT_JSON else data)
+
+
+def _errors(data: object) -> tuple[str, ...]:
     if not isinstance(data, Mapping):
         return ()
     errors: list[str] = []
@@ -99,6 +138,10 @@ def _walk(value: Any, toolkit: str | None = None) -> Iterator[tuple[str | None, 
 def connect_links_of(content: object) -> tuple[ConnectLink, ...]:
     """Connect Links (`redirect_url`) in a COMPOSIO_MANAGE_CONNECTIONS-style result."""
     data = _parsed(content)
+    return _links(None if data is _NOT_JSON else data)
+
+
+def _links(data: object) -> tuple[ConnectLink, ...]:
     links: dict[str, ConnectLink] = {}
     for toolkit, key, item in _walk(data):
         if (

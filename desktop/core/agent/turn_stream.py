@@ -23,7 +23,7 @@ from desktop.core.agent.events import (
     Usage,
 )
 from desktop.core.agent.model_errors import describe_model_error
-from desktop.core.agent.tool_calls import action_errors, actions_of, connect_links_of, result_text
+from desktop.core.agent.tool_calls import actions_of, read_result
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.router.types import ConnectionInfo, Timeouts
@@ -288,18 +288,18 @@ class TurnStream:
             )
         elif isinstance(event, FunctionToolResultEvent):
             returned = event.part
-            errors = action_errors(returned.content)
+            shown = read_result(returned.content)
             self._emit(
                 ToolCallFinished(
                     call_id=returned.tool_call_id,
                     tool_name=returned.tool_name,
                     # A router call whose E2B action failed is a failure to the user.
                     outcome="failed"
-                    if errors and returned.outcome == "success"
+                    if shown.errors and returned.outcome == "success"
                     else returned.outcome,
-                    result_text=result_text(returned.content),
-                    connect_links=connect_links_of(returned.content),
-                    errors=errors,
+                    result_text=shown.text,
+                    connect_links=shown.connect_links,
+                    errors=shown.errors,
                 )
             )
         elif isinstance(event, AgentRunResultEvent):

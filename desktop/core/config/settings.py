@@ -97,7 +97,8 @@ class Settings(BaseModel):
 
 
 def load_settings(path: Path) -> Settings:
-    """Read settings; a missing file gives defaults, a damaged one is kept aside, not lost."""
+    """Read settings; a missing file gives defaults, a damaged one is kept aside, not lost, and
+    an unusable model alone falls back to the default model, keeping every other field."""
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -106,7 +107,21 @@ def load_settings(path: Path) -> Settings:
         data = json.loads(raw)
         if isinstance(data, dict):
             data.pop("schema_version", None)
-        return Settings.model_validate(data)
+        try:
+            return Settings.model_validate(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict) or any(e["loc"][:1] != ("model",) for e in exc.errors()):
+                raise
+            # Only the model is wrong (say a provider this version cannot build): keep the
+            # user's id, toolkits and instructions, and use the default model.
+            fallback = Settings.model_validate({k: v for k, v in data.items() if k != "model"})
+            log.warning(
+                "settings file %s: unusable model %r, using %s instead",
+                path,
+                data.get("model"),
+                fallback.model,
+            )
+            return fallback
     except (json.JSONDecodeError, ValidationError) as exc:
         backup = path.with_name(path.name + ".invalid")
         with contextlib.suppress(OSError):

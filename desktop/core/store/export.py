@@ -16,12 +16,12 @@ from desktop.core.store.records import (
     DEFAULT_TITLE,
     EXPORT_FORMAT,
     EXPORT_VERSION,
-    MAX_IMPORT_BYTES,
     Conversation,
     StoreError,
     ToolCardRecord,
     TurnRecord,
     TurnStatus,
+    check_import_size,
     clean_title,
 )
 
@@ -125,24 +125,13 @@ def render_json(
 
 def parse_export(text: str | bytes) -> ImportedConversation:
     """Validate an export completely; any problem raises StoreError saying what is wrong."""
-    if len(text) > MAX_IMPORT_BYTES:
-        raise StoreError("The file is too large to be a conversation export.")
+    check_import_size(len(text))
+    # pydantic-core parses the JSON itself, with a depth limit: a hostile file of nested
+    # brackets is a ValidationError here, not a RecursionError of the json module.
     try:
-        data: object = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(f"The file is not valid JSON ({exc}).") from exc
-    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise StoreError("The file is not an E2B Agent conversation export.")
-    version = data.get("version")
-    if isinstance(version, int) and version > EXPORT_VERSION:
-        raise StoreError(
-            f"The export has format version {version}; this app reads up to {EXPORT_VERSION}. "
-            "Update the app."
-        )
-    try:
-        export = ExportV1.model_validate(data)
+        export = ExportV1.model_validate_json(text)
     except ValidationError as exc:
-        raise StoreError(f"The conversation export is invalid {problem(exc)}.") from exc
+        raise StoreError(_refusal(exc)) from exc
     meta = export.conversation
     title = clean_title(meta.title) if meta.title.strip() else None
     return ImportedConversation(
@@ -154,6 +143,25 @@ def parse_export(text: str | bytes) -> ImportedConversation:
         ),
         turns=tuple(_imported_turn(n, t) for n, t in enumerate(export.turns, start=1)),
     )
+
+
+def _refusal(exc: ValidationError) -> str:
+    """The one sentence for a refused export: not JSON, not an export, too new, or invalid."""
+    errors = exc.errors()
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        reason = first["msg"].removeprefix("Invalid JSON: ")
+        return f"The file is not valid JSON ({reason})."
+    if first["loc"] == () or any(e["loc"] == ("format",) for e in errors):
+        return "The file is not an E2B Agent conversation export."
+    for e in errors:
+        version = e["input"]
+        if e["loc"] == ("version",) and type(version) is int and version > EXPORT_VERSION:
+            return (
+                f"The export has format version {version}; this app reads up to "
+                f"{EXPORT_VERSION}. Update the app."
+            )
+    return f"The conversation export is invalid {problem(exc)}."
 
 
 def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:

@@ -23,56 +23,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from desktop.core.agent.events import Usage
-from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT
 from desktop.core.lazy_imports import MESSAGE_TYPES, import_off_loop
 from desktop.core.store.records import (
-    DEFAULT_TITLE,
-    EXPORT_FORMAT,
-    EXPORT_VERSION,
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
     Conversation,
     ConversationSummary,
     FinalStatus,
-    NotFoundError,
     SearchHit,
     StoreError,
     ToolCardRecord,
     TurnRecord,
-    TurnStatus,
-    derive_title,
-    tool_card_from_events,
 )
-from desktop.core.store.schema import SCHEMA_VERSION
 from desktop.core.store.sqlite import ConversationStore
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
-__all__ = [
-    "DEFAULT_TITLE",
-    "EXPORT_FORMAT",
-    "EXPORT_VERSION",
-    "HIGHLIGHT_END",
-    "HIGHLIGHT_START",
-    "RESULT_TEXT_LIMIT",
-    "SCHEMA_VERSION",
-    "AsyncConversationStore",
-    "Conversation",
-    "ConversationRepository",
-    "ConversationStore",
-    "ConversationSummary",
-    "FinalStatus",
-    "NotFoundError",
-    "SearchHit",
-    "StoreError",
-    "ToolCardRecord",
-    "TurnRecord",
-    "TurnStatus",
-    "Usage",
-    "derive_title",
-    "tool_card_from_events",
-]
+__all__ = ["AsyncConversationStore", "ConversationRepository"]
 
 _T = TypeVar("_T")
 

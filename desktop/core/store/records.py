@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal, get_args
 
+from annotated_types import Ge, Lt
+from pydantic import Strict
+
 from desktop.core.agent.events import (
-    Checked,
     ConnectLink,
     ToolAction,
     ToolCallFinished,
@@ -16,7 +18,6 @@ from desktop.core.agent.events import (
     ToolOutcome,
     Usage,
 )
-from desktop.core.agent.tool_calls import truncate_result
 
 TurnStatus = Literal["pending", "complete", "cancelled", "failed"]
 """'pending' until the reply is stored; a pending turn left by a crash stays pending."""
@@ -31,7 +32,8 @@ MAX_TITLE_LENGTH = 200
 
 EXPORT_FORMAT = "e2b-agent.conversation"
 EXPORT_VERSION = 1
-MAX_IMPORT_BYTES = 64 * 1024 * 1024
+_MIB = 1024 * 1024
+MAX_IMPORT_BYTES = 64 * _MIB
 """The largest conversation export the store imports (the sidebar checks the file size first)."""
 
 # Search snippets mark matches with these control characters, which never occur in typed text:
@@ -62,10 +64,10 @@ class ToolCardRecord:
     # The next three came later: cards stored before have none of them.
     errors: tuple[str, ...] = ()  # failed E2B actions inside the call ("SLUG: message")
     # How long the call ran; None when not known.
-    seconds: Annotated[float, Checked(ge=0, lt=10**7, strict=True)] | None = None
+    seconds: Annotated[float, Ge(0), Lt(10**7), Strict()] | None = None
     # Where in the turn's reply text the call came (characters before it); None: not known, as
     # for cards stored before this was kept, which are shown ahead of the text.
-    text_offset: Annotated[int, Checked(ge=0, strict=True)] | None = None
+    text_offset: Annotated[int, Ge(0), Strict()] | None = None
 
     def events(self) -> tuple[ToolCallStarted, ToolCallFinished]:
         """The call's events as they were live, for redrawing its card (an interrupted call's
@@ -139,7 +141,8 @@ def tool_card_from_events(
     seconds: float | None = None,
 ) -> ToolCardRecord:
     """The card of a call; a call that never finished (stopped turn) is recorded as interrupted.
-    `seconds` is how long it ran, when that was measured."""
+    `seconds` is how long it ran, when that was measured. The result text is the event's, as the
+    live card showed it; `complete_turn` bounds every card it stores."""
     if finished is not None and finished.call_id != started.call_id:
         raise ValueError(f"tool call ids differ: {started.call_id!r} != {finished.call_id!r}")
     return ToolCardRecord(
@@ -147,11 +150,21 @@ def tool_card_from_events(
         tool_name=started.tool_name,
         actions=started.actions,
         outcome=finished.outcome if finished is not None else "interrupted",
-        result_text=truncate_result(finished.result_text) if finished is not None else "",
+        result_text=finished.result_text if finished is not None else "",
         connect_links=finished.connect_links if finished is not None else (),
         errors=finished.errors if finished is not None else (),
         seconds=seconds if finished is not None else None,
     )
+
+
+def check_import_size(size: int) -> None:
+    """Refuse an import of `size` bytes larger than MAX_IMPORT_BYTES: the one check and sentence,
+    asked by the sidebar before it reads a file and by the store before it parses one."""
+    if size > MAX_IMPORT_BYTES:
+        raise StoreError(
+            f"The file is too large to import ({size / _MIB:.1f} MiB; the limit is "
+            f"{MAX_IMPORT_BYTES // _MIB} MiB): a conversation export is much smaller."
+        )
 
 
 def derive_title(prompt: str) -> str | None:

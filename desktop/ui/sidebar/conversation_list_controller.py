@@ -18,10 +18,10 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.core.files import write_text_atomically
 from desktop.core.store.records import (
-    MAX_IMPORT_BYTES,
     ConversationSummary,
     NotFoundError,
     StoreError,
+    check_import_size,
 )
 
 if TYPE_CHECKING:
@@ -34,11 +34,7 @@ SEARCH_LIMIT = 50
 
 def read_import_file(path: Path) -> bytes:
     """The file's bytes, unless it is larger than the store imports (checked before reading)."""
-    size = path.stat().st_size
-    if size > MAX_IMPORT_BYTES:
-        raise StoreError(
-            f"The file is {size / 1024 / 1024:.0f} MB; a conversation export is much smaller."
-        )
+    check_import_size(path.stat().st_size)
     return path.read_bytes()
 
 

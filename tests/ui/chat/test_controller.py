@@ -23,7 +23,8 @@ from desktop.core.agent.events import (
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, UserItem
 from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError
-from desktop.core.store.facade import AsyncConversationStore, ConversationStore
+from desktop.core.store.facade import AsyncConversationStore
+from desktop.core.store.sqlite import ConversationStore
 from desktop.ui.chat.controller import (
     CONFIGURE_FIRST,
     NOTHING_TO_REDO,

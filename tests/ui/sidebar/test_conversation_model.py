@@ -9,7 +9,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.core.conversations.history import PENDING_NOTICE, STOPPED_NOTICE, items_from_turns
-from desktop.core.store.facade import HIGHLIGHT_END, HIGHLIGHT_START, ConversationSummary, SearchHit
+from desktop.core.store.records import (
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    ConversationSummary,
+    SearchHit,
+)
 from desktop.ui.sidebar.conversation_model import (
     ID_ROLE,
     SNIPPET_ROLE,
@@ -139,7 +144,7 @@ def test_search_results_carry_the_snippet_and_the_conversation(qapp: QApplicatio
 
 
 def test_stored_turns_become_view_items() -> None:
-    from desktop.core.agent.events import ToolAction
+    from desktop.core.agent.events import ToolAction, Usage
     from desktop.core.conversations.transcript import (
         AssistantItem,
         ErrorItem,
@@ -147,7 +152,7 @@ def test_stored_turns_become_view_items() -> None:
         ToolCallItem,
         UserItem,
     )
-    from desktop.core.store.facade import ToolCardRecord, TurnRecord, TurnStatus, Usage
+    from desktop.core.store.records import ToolCardRecord, TurnRecord, TurnStatus
 
     def turn(
         status: TurnStatus,

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from desktop.core.store.facade import ConversationStore, StoreError
+from desktop.core.store.records import StoreError
+from desktop.core.store.sqlite import ConversationStore
 from desktop.gui import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.sidebar.conversation_model import PAGE_SIZE, SNIPPET_ROLE, TIME_ROLE

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
+
+from desktop.core.agent import tool_calls
 from desktop.core.agent.events import ConnectLink, ToolAction
 from desktop.core.agent.tool_calls import (
     RESULT_TEXT_LIMIT,
+    ToolResult,
     action_errors,
     actions_of,
     connect_links_of,
+    read_result,
     result_text,
+    truncate_result,
 )
 
 
@@ -91,3 +98,64 @@ def test_inner_action_failures_are_found() -> None:
     assert action_errors({"data": {}, "error": "bad input", "successful": False}) == ("bad input",)
     assert action_errors({"data": {"results": []}, "error": None, "successful": True}) == ()
     assert action_errors("not json") == ()
+
+
+_BIG = {
+    "successful": True,
+    "data": {"sandboxes": [{"id": f"sb-{n}", "note": "ü"} for n in range(40_000)]},
+}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [_BIG, json.dumps(_BIG), {"b": [1, None, 2.5]}, '{"a": "ü"}', '"just a string"', "null", "x"],
+)
+def test_the_card_text_is_the_whole_pretty_print_cut(content: object) -> None:
+    data = json.loads(content) if isinstance(content, str) and content != "x" else content
+    whole = content if data == "x" else json.dumps(data, indent=2, ensure_ascii=False)
+    assert result_text(content) == truncate_result(whole)
+
+
+def test_a_huge_result_is_pretty_printed_only_as_far_as_its_card_shows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    encoded: list[int] = []
+    encoder = json.JSONEncoder
+
+    class CountingEncoder(encoder):
+        def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
+            for piece in super().iterencode(o, _one_shot):
+                encoded.append(len(piece))
+                yield piece
+
+    monkeypatch.setattr(tool_calls.json, "JSONEncoder", CountingEncoder)
+    text = result_text(json.dumps(_BIG))
+    assert len(text) == RESULT_TEXT_LIMIT
+    assert RESULT_TEXT_LIMIT < sum(encoded) < 2 * RESULT_TEXT_LIMIT  # the result is ~3 MB pretty
+
+
+def test_one_read_gives_the_text_errors_and_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = {
+        "data": {"results": {"e2b": {"redirect_url": "https://connect/x"}}},
+        "error": "not connected",
+        "successful": False,
+    }
+    loads = json.loads
+    parses: list[object] = []
+
+    def counting_loads(text: str) -> object:
+        parses.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(tool_calls.json, "loads", counting_loads)
+    assert read_result(json.dumps(result)) == ToolResult(
+        text=result_text(result),
+        errors=("not connected",),
+        connect_links=(ConnectLink("e2b", "https://connect/x"),),
+    )
+    assert len(parses) == 1
+
+
+def test_a_result_nested_deeper_than_json_goes_is_shown_as_text() -> None:
+    nested = "[" * 100_000
+    assert read_result(nested) == ToolResult(truncate_result(nested), (), ())

@@ -99,9 +99,30 @@ def test_an_unknown_provider_is_rejected_at_once_naming_the_supported_ones() -> 
         Settings(model="anthropic:claude-sonnet")
 
 
-def test_a_stored_unknown_provider_is_refused_like_any_invalid_file(tmp_path: Path) -> None:
+def test_a_stored_unknown_provider_falls_back_to_the_default_model_keeping_the_rest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"model": "mistral:large", "user_id": "bob"}))
+    stored = {
+        "schema_version": 1,
+        "model": "mistral:large",
+        "user_id": "bob",
+        "toolkits": ["e2b", "github"],
+        "instructions": "Be brief.",
+    }
+    path.write_text(json.dumps(stored))
+    with caplog.at_level("WARNING"):
+        loaded = load_settings(path)
+    assert loaded == Settings(user_id="bob", toolkits=("e2b", "github"), instructions="Be brief.")
+    assert loaded.model == Settings().model
+    assert "mistral:large" in caplog.text
+    assert not (tmp_path / "settings.json.invalid").exists()
+    assert json.loads(path.read_text()) == stored  # nothing rewritten behind the user's back
+
+
+def test_a_bad_model_next_to_another_bad_field_is_still_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"model": "mistral:large", "toolkits": []}))
     assert load_settings(path) == Settings()
     assert (tmp_path / "settings.json.invalid").exists()
 

@@ -17,17 +17,16 @@ from desktop.core.agent.events import (
     ToolCallStarted,
     Usage,
 )
-from desktop.core.store.facade import (
+from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT
+from desktop.core.store.records import (
     DEFAULT_TITLE,
-    RESULT_TEXT_LIMIT,
-    SCHEMA_VERSION,
-    ConversationStore,
     NotFoundError,
     StoreError,
     derive_title,
     tool_card_from_events,
 )
-from desktop.core.store.schema import connect, migrate
+from desktop.core.store.schema import SCHEMA_VERSION, connect, migrate
+from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import MODEL, FakeClock, add_turn, answered, card, dump
 
 
@@ -391,7 +390,7 @@ def test_usage_totals_survive_deleting_turns(store: ConversationStore) -> None:
 # -- tool cards --------------------------------------------------------------------------------
 
 
-def test_tool_card_from_events() -> None:
+def test_tool_card_from_events(store: ConversationStore) -> None:
     started = ToolCallStarted(
         call_id="call_1",
         tool_name="COMPOSIO_MULTI_EXECUTE_TOOL",
@@ -410,8 +409,12 @@ def test_tool_card_from_events() -> None:
 
     assert (made.call_id, made.outcome, made.actions) == ("call_1", "success", started.actions)
     assert made.connect_links == finished.connect_links
-    assert len(made.result_text) == RESULT_TEXT_LIMIT
-    assert made.result_text.endswith("[truncated]")
+    assert made.result_text == finished.result_text  # what the event carries, cut once: on store
+    cid = store.create_conversation(MODEL)
+    store.complete_turn(store.begin_turn(cid, "x"), None, "", [made], status="cancelled")
+    (stored,) = store.turns(cid)[0].tool_cards
+    assert len(stored.result_text) == RESULT_TEXT_LIMIT
+    assert stored.result_text.endswith("[truncated]")
     assert tool_card_from_events(started, None).outcome == "interrupted"
     with pytest.raises(ValueError, match="ids differ"):
         tool_card_from_events(started, ToolCallFinished("other", "t", "success", ""))

@@ -13,12 +13,9 @@ from typing import Any, TypeVar
 import pytest
 
 from desktop.core.agent.events import Usage
-from desktop.core.store.facade import (
-    AsyncConversationStore,
-    ConversationRepository,
-    ConversationStore,
-    StoreError,
-)
+from desktop.core.store.facade import AsyncConversationStore, ConversationRepository
+from desktop.core.store.records import StoreError
+from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import MODEL, answered, card, dump
 
 _T = TypeVar("_T")

@@ -13,8 +13,8 @@ import pytest
 from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
 from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.store.codec import cards_from_json
-from desktop.core.store.facade import ConversationStore, StoreError
-from desktop.core.store.records import ToolCardRecord
+from desktop.core.store.records import StoreError, ToolCardRecord
+from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import MODEL, FakeClock, answered, card, dump
 
 FAILED = dataclasses.replace(

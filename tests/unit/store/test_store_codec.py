@@ -18,8 +18,8 @@ from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, trunca
 from desktop.core.conversations.history import tool_call_item
 from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.store.codec import cards_to_json, usage_columns, usage_from_columns
-from desktop.core.store.facade import ConversationStore, StoreError
-from desktop.core.store.records import MAX_IMPORT_BYTES
+from desktop.core.store.records import MAX_IMPORT_BYTES, StoreError
+from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import MODEL, FakeClock, answered, card, dump
 
 REPO = Path(__file__).resolve().parents[3]
@@ -129,7 +129,8 @@ def test_an_import_longer_than_the_limit_is_refused(store: ConversationStore) ->
 def test_opening_the_store_does_not_load_the_export_models() -> None:
     code = (
         "import sys\n"
-        "from desktop.core.store.facade import ConversationStore\n"
+        "import desktop.core.store.facade\n"
+        "from desktop.core.store.sqlite import ConversationStore\n"
         "store = ConversationStore(':memory:')\n"
         "cid = store.create_conversation('openai:gpt-5')\n"
         "store.complete_turn(store.begin_turn(cid, 'hi'), None, 'x', status='failed')\n"

@@ -11,13 +11,8 @@ from typing import Any
 import pytest
 
 from desktop.core.agent.events import Usage
-from desktop.core.store.facade import (
-    EXPORT_FORMAT,
-    EXPORT_VERSION,
-    ConversationStore,
-    NotFoundError,
-    StoreError,
-)
+from desktop.core.store.records import EXPORT_FORMAT, EXPORT_VERSION, NotFoundError, StoreError
+from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import (
     MODEL,
     FakeClock,
@@ -185,6 +180,25 @@ def test_import_rejects_bad_fields(
 def test_import_rejects_junk(store: ConversationStore, text: str | bytes, message: str) -> None:
     with pytest.raises(StoreError, match=message):
         store.import_json(text)
+    assert store.list_conversations() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 200_000,
+        '{"format": "e2b-agent.conversation", "version": 1, "turns": ' + "[" * 200_000,
+        '{"format": "e2b-agent.conversation", "version": 1, "turns": [{"messages": '
+        + "[" * 200_000,
+    ],
+)
+def test_import_of_deeply_nested_json_is_refused_with_the_json_sentence(
+    store: ConversationStore, text: str
+) -> None:
+    with pytest.raises(StoreError, match=r"not valid JSON \(recursion limit exceeded"):
+        store.import_json(text)
+    with pytest.raises(StoreError, match="not valid JSON"):
+        store.import_json(text.encode())
     assert store.list_conversations() == []
 
 

@@ -26,7 +26,8 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.test import TestModel
 
 from desktop.core.agent.events import ConnectLink, ToolAction, Usage
-from desktop.core.store.facade import ConversationStore, StoreError, ToolCardRecord
+from desktop.core.store.records import StoreError, ToolCardRecord
+from desktop.core.store.sqlite import ConversationStore
 
 MODEL = "openai:gpt-5"
 
