@@ -54,6 +54,10 @@ BUNDLED_LEXER_MODULES: tuple[str, ...] = (
     "pygments.lexers.special",  # text
 )
 
+# A code line longer than this is shown as plain text, and the line below lexes from "root":
+# several lexers are quadratic on one long line (Java's on `"a " * 6000` took 2.9 s).
+MAX_LINE_CHARS = 1_000
+
 Stack: TypeAlias = tuple[str, ...]
 ROOT: Stack = ("root",)
 # (start, length, token type) of one token in a line; the type is a pygments.token._TokenType.
