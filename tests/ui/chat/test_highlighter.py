@@ -30,9 +30,9 @@ KEYWORD, STRING, COMMENT, KEY, INSERTED = "#cf222e", "#0a3069", "#6e7781", "#055
 
 @pytest.fixture
 def fresh_lexers() -> Iterator[None]:
-    lexer_for.cache_clear()
+    code_lexing._lexer.cache_clear()
     yield
-    lexer_for.cache_clear()
+    code_lexing._lexer.cache_clear()
 
 
 def _render(markdown: str) -> tuple[SafeTextDocument, CodeHighlighter]:
@@ -92,6 +92,15 @@ COMMON_LANGUAGES = [
 def test_the_common_languages_are_bundled_in_the_frozen_app(alias: str) -> None:
     module, _class = code_lexing._lexer_classes()[alias]
     assert module in BUNDLED_LEXER_MODULES
+
+
+def test_only_the_languages_pygments_knows_are_kept() -> None:
+    lexer_for("python")
+    kept = code_lexing._lexer.cache_info().currsize
+    for n in range(1_000):  # a model may write any word after a fence
+        assert language_of(f"made-up-{n}") is None
+    assert code_lexing._lexer.cache_info().currsize == kept
+    assert lexer_for("py") is lexer_for("python3") is lexer_for("python")
 
 
 def test_a_language_whose_lexer_is_not_shipped_shows_plain_text(
