@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-# What a new cut needs among the new lines: a blank line before a line that is not, or a line
-# that may open or close a top-level fence. Without either (a long list, a big table) the lines
-# are not parsed again.
+# What a new cut needs among the new lines: a blank line before an unindented line, or a line
+# that may open or close a top-level fence. Without either (a long list, a big table, the
+# paragraphs of one list item or an indented code block) the lines are not parsed again: each
+# parse goes from the last cut to the end. (A top-level block indented 1-3 spaces is cut at the
+# next parse.)
 _FENCE_LINE = re.compile(r" {0,3}(?:`{3,}|~{3,})")
 
 
@@ -90,7 +92,8 @@ class CutFinder:
         may = self._fence is not None or self._fence_at_end
         for line in new_lines:
             blank = _blank(line)
-            may = may or (self._last_blank and not blank) or bool(_FENCE_LINE.match(line))
+            opens = self._last_blank and not blank and not line[0].isspace()
+            may = may or opens or bool(_FENCE_LINE.match(line))
             self._last_blank = blank
         return may
 
