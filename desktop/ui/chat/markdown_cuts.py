@@ -46,7 +46,8 @@ class Cut:
 
 
 @functools.cache
-def _parser() -> MarkdownIt:
+def block_parser() -> MarkdownIt:
+    """markdown-it-py's block parser, made once (the first reply's, or ahead of it)."""
     from markdown_it import MarkdownIt
 
     # Blocks only, as Qt's GitHub dialect reads them: tables, and raw HTML as text.
@@ -120,7 +121,7 @@ class CutFinder:
                 cuts[-1] = Cut(position, fence)
 
         self._fence_at_end = False
-        for token in _parser().parse("\n".join(lines) + "\n"):
+        for token in block_parser().parse("\n".join(lines) + "\n"):
             if token.map is None or token.nesting == -1:
                 continue
             first, last = token.map

@@ -230,3 +230,29 @@ def test_pygments_and_markdown_it_are_not_loaded_before_they_are_needed() -> Non
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert run.stdout.strip() == "[]"
+
+
+def test_the_rendering_group_holds_what_a_first_code_block_imports() -> None:
+    # What the window imports off the UI thread after its first paint (DesktopApp.start).
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from desktop.core.lazy_imports import RENDERING, start_import\n"
+        "from desktop.ui.chat import code_lexing, markdown_cuts\n"
+        "from desktop.ui.chat.message_widget import AssistantMessageWidget, prepare_rendering\n"
+        "app = QApplication([])\n"
+        "start_import(RENDERING, then=prepare_rendering).result(timeout=60)\n"
+        "made = (markdown_cuts.block_parser.cache_info(), code_lexing._lexer.cache_info())\n"
+        "before = set(sys.modules)\n"
+        "widget = AssistantMessageWidget()\n"
+        "source = 'Here:\\n\\n```python\\ndef f(x):\\n    return 1\\n```\\n\\nDone.\\n'\n"
+        "for char in source:\n"
+        "    widget.append(char)\n"
+        "widget.plain_text()\n"
+        "print(sorted(set(sys.modules) - before))\n"
+        "print([info.currsize for info in made])\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert run.stdout.split("\n")[:2] == ["[]", "[1, 1]"], run.stdout + run.stderr

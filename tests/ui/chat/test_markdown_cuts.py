@@ -120,7 +120,7 @@ def test_the_paragraphs_of_one_list_item_are_not_parsed_again_and_again(
 ) -> None:
     # No top-level cut can come inside the item: parsing from the last cut on at each of its
     # paragraphs was quadratic (40 s for a 74,000-character item).
-    parser = markdown_cuts._parser()
+    parser = markdown_cuts.block_parser()
     parses: list[int] = []
 
     class Counting:
@@ -128,7 +128,7 @@ def test_the_paragraphs_of_one_list_item_are_not_parsed_again_and_again(
             parses.append(len(text))
             return parser.parse(text)
 
-    monkeypatch.setattr(markdown_cuts, "_parser", Counting)
+    monkeypatch.setattr(markdown_cuts, "block_parser", Counting)
     paragraphs = [f"  paragraph {n} of the item, and some more words" for n in range(300)]
     code = [f"      code line {n}" for n in range(300)]
     source = "Intro\n\n- item\n\n" + "\n\n".join(paragraphs + code) + "\n\nafter\n"
