@@ -30,6 +30,8 @@ _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|ak_[A-Za-z0-9]{6,})")
 
 _UNEXPECTED = "Something went wrong{}; the details are in the log file."
 UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
+# A reply that stopped without saying how (no outcome arrived, or none was stored).
+REPLY_ENDED_MESSAGE = "The reply ended unexpectedly; try again."
 
 
 class Remedy(StrEnum):

@@ -36,7 +36,7 @@ from desktop.core.agent.events import (
     Usage,
 )
 from desktop.core.agent.session import validate_prompt
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind, UserFacingError
 from desktop.core.store.records import (
     FinalStatus,
     NotFoundError,
@@ -451,7 +451,7 @@ class PersistentTurn:
             await chat._complete(
                 conversation_id,
                 turn_id,
-                TurnFailed(ErrorKind.UNEXPECTED, "The reply ended unexpectedly."),
+                TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE),
                 recorder,
             )
             stored = True
