@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
-from desktop.core.conversations.backend import UNEXPECTED_MESSAGE as BACKEND_UNEXPECTED
-from desktop.core.conversations.backend import user_error, user_message
+from desktop.core.conversations.backend import user_error
 from desktop.core.errors import (
     UNEXPECTED_MESSAGE,
     ErrorKind,
@@ -44,9 +43,9 @@ def test_a_fixable_error_carries_its_fix_and_the_neutral_sentence() -> None:
 
 
 def test_one_unexpected_sentence() -> None:
-    assert BACKEND_UNEXPECTED is UNEXPECTED_MESSAGE
     assert unexpected().message == UNEXPECTED_MESSAGE
-    assert user_message(KeyError("x")) == (ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
+    error = user_error(KeyError("x"))
+    assert (error.kind, error.message) == (ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
     detailed = unexpected(ValueError("bad sk-test-abcdefgh value")).message
     assert detailed == (
         "Something went wrong (ValueError: bad [redacted] value); the details are in the log file."

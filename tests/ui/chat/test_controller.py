@@ -22,19 +22,19 @@ from desktop.core.agent.events import (
     Usage,
 )
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY
+from desktop.core.conversations.backend import ChatBackend, ConnectionState, ConnectionStatus
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, UserItem
-from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind, Fix, Remedy, UserFacingError
-from desktop.core.store.facade import AsyncConversationStore, ConversationStore
-from desktop.ui.chat.controller import (
-    CONFIGURE_FIRST,
-    NOTHING_TO_REDO,
+from desktop.core.errors import (
+    REPLY_ENDED_MESSAGE,
     UNEXPECTED_MESSAGE,
-    WAIT_FOR_REPLY,
-    ChatBackend,
-    ChatController,
-    ConnectionState,
-    ConnectionStatus,
+    ErrorKind,
+    Fix,
+    Remedy,
+    UserFacingError,
 )
+from desktop.core.store.facade import AsyncConversationStore, ConversationStore
+from desktop.ui.chat.controller import NOTHING_TO_REDO, WAIT_FOR_REPLY, ChatController
+from desktop.ui.messages import CONFIGURE_FIRST
 from tests.ui.fakes import FakeBackend, FakeConversationBackend, ScriptedStream
 
 
