@@ -24,7 +24,7 @@ from desktop.core.agent.session import ChatSession, validate_prompt
 from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings
-from desktop.core.errors import CredentialSpec, Fix, Remedy, UserFacingError
+from desktop.core.errors import CredentialSpec, Fix, Remedy, UserFacingError, join_labels
 from desktop.core.router.types import Timeouts
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
@@ -41,9 +41,9 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
     variables, `.env`, the keyring's command when there is a usable keyring)."""
     if fix is None:
         return message
-    env_vars = " and ".join(item.env_var for item in fix.items)
+    env_vars = join_labels(item.env_var for item in fix.items)
     stored = [item for item in fix.items if item.in_keyring] if keyring else []
-    commands = " and ".join(_keyring_command(item) for item in stored)
+    commands = join_labels(_keyring_command(item) for item in stored)
     match fix.remedy:
         case Remedy.PROVIDE | Remedy.CONFIGURE:
             text = f"{fix.problem}: set {env_vars} in the environment or .env"

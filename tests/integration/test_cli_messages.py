@@ -54,6 +54,12 @@ class SecureStore(MemorySecretStore):
             "`keyring set e2b-agent composio_api_key`.",
         ),
         (
+            Fix(Remedy.CONFIGURE, "Not set up yet", (OPENAI_API_KEY, COMPOSIO_API_KEY, USER_ID)),
+            False,
+            "Not set up yet: set OPENAI_API_KEY, COMPOSIO_API_KEY and USER_ID in the "
+            "environment or .env.",
+        ),
+        (
             Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
             True,
             "Composio rejected the API key: check COMPOSIO_API_KEY in the environment or .env, "

@@ -12,6 +12,7 @@ from desktop.core.errors import (
     Fix,
     Remedy,
     UserFacingError,
+    join_labels,
     neutral_text,
     unexpected,
 )
@@ -55,3 +56,15 @@ def test_one_unexpected_sentence() -> None:
 def test_a_user_facing_error_passes_through() -> None:
     error = UserFacingError(ErrorKind.TIMEOUT, "Too slow.")
     assert user_error(error) is error
+
+
+def test_names_are_joined_as_a_sentence_lists_them() -> None:
+    assert join_labels([]) == ""
+    assert join_labels(["A"]) == "A"
+    assert join_labels(["A", "B"]) == "A and B"
+    assert join_labels(["A", "B", "C"]) == "A, B and C"
+    assert join_labels(iter(["A", "B", "C"]), "or") == "A, B or C"
+    all_three = Fix(Remedy.CONFIGURE, "Not set up yet", (OPENAI_API_KEY, COMPOSIO_API_KEY, USER_ID))
+    assert neutral_text(all_three) == (
+        "Not set up yet: provide the OpenAI API key, Composio API key and Composio user id first."
+    )
