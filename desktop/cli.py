@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -24,11 +25,26 @@ from desktop.core.agent.session import ChatSession, validate_prompt
 from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings
-from desktop.core.errors import CredentialSpec, Fix, Remedy, UserFacingError, join_labels
+from desktop.core.errors import (
+    CredentialSpec,
+    Fix,
+    Remedy,
+    UserFacingError,
+    join_labels,
+)
 from desktop.core.router.types import Timeouts
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
+# Control characters of text from outside (the model, tools, links, errors): a terminal would
+# obey them (ESC ]52 writes the clipboard, ESC [2J clears the screen, 0x9b is an 8-bit CSI).
+# Only the app's own colour codes reach the terminal; newlines and tabs stay.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` without the control characters a terminal would act on (but \\n and \\t)."""
+    return _CONTROLS.sub("", text)
 
 
 def _keyring_command(item: CredentialSpec) -> str:
@@ -81,19 +97,23 @@ class Terminal:
     def _style(self, code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
+    @staticmethod
+    def _emit(stream: TextIO, text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    # Each takes text from outside: made printable before the app's own colours go around it.
     def write(self, text: str) -> None:
-        self.out.write(text)
-        self.out.flush()
+        self._emit(self.out, printable(text))
 
     def line(self, text: str = "") -> None:
-        self.write(text + "\n")
+        self._emit(self.out, printable(text) + "\n")
 
     def dim(self, text: str) -> None:
-        self.line(self._style("2", text))
+        self._emit(self.out, self._style("2", printable(text)) + "\n")
 
     def error(self, text: str) -> None:
-        self.err.write(self._style("31", f"Error: {text}") + "\n")
-        self.err.flush()
+        self._emit(self.err, self._style("31", f"Error: {printable(text)}") + "\n")
 
 
 class ChatRepl:
