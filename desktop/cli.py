@@ -27,6 +27,7 @@ from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_doten
 from desktop.core.config.settings import Settings
 from desktop.core.errors import (
     CredentialSpec,
+    ErrorKind,
     Fix,
     Remedy,
     UserFacingError,
@@ -36,6 +37,7 @@ from desktop.core.router.types import Timeouts
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
+NOT_SENT = "Not sent: set what the error above names, then start again."
 # Control characters of text from outside (the model, tools, links, errors): a terminal would
 # obey them (ESC ]52 writes the clipboard, ESC [2J clears the screen, 0x9b is an 8-bit CSI).
 # Only the app's own colour codes reach the terminal; newlines and tabs stay.
@@ -124,6 +126,7 @@ class ChatRepl:
         self.term = term
         self.keyring = keyring  # a usable keyring: its command is offered to store a key
         self._at_line_start = True
+        self._missing_key = False  # connecting said a key is missing: no turn can run
 
     def _error(self, message: str, fix: Fix | None) -> None:
         self.term.error(terminal_text(message, fix, keyring=self.keyring))
@@ -168,10 +171,14 @@ class ChatRepl:
             info = await self.session.connect()
         except UserFacingError as exc:
             self._error(exc.message, exc.fix)
+            self._missing_key = exc.kind is ErrorKind.MISSING_KEY
             return
         self.term.dim(f"Ready: {len(info.tool_names)} tools (session {info.session_id}).")
 
     async def run_turn(self, prompt: str) -> None:
+        if self._missing_key:  # the turn would fail the same way: point at the error once given
+            self.term.dim(NOT_SENT)
+            return
         turn = self.session.run_turn(prompt)
         loop = asyncio.get_running_loop()
         handler_installed = False

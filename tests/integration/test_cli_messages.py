@@ -9,7 +9,7 @@ from typing import cast
 
 import pytest
 
-from desktop.cli import ChatRepl, Terminal, run_cli, terminal_text
+from desktop.cli import NOT_SENT, ChatRepl, Terminal, run_cli, terminal_text
 from desktop.core.agent.events import ConnectLink, TextDelta, ToolCallFinished, TurnFailed
 from desktop.core.agent.session import ChatSession
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
@@ -116,6 +116,29 @@ def test_a_missing_key_names_the_variable_and_the_keyring_command_if_any(
     )
     assert ("`keyring set e2b-agent openai_api_key`" in err.getvalue()) is secure
     assert "Settings" not in err.getvalue()
+    assert fake_services.openai.requests == []
+
+
+def test_a_missing_key_is_said_once_and_prompts_are_not_sent(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    env = fake_services.env()
+    del env["OPENAI_API_KEY"]
+    out, err = io.StringIO(), io.StringIO()
+    status = run_cli(
+        Settings(),
+        MemorySecretStore(),
+        environ=env,
+        cwd=tmp_path,
+        stdin=io.StringIO("hello\nagain\nexit\n"),
+        stdout=out,
+        stderr=err,
+    )
+    assert status == 0
+    assert err.getvalue().count("Error: ") == 1  # at connect, not again for each prompt
+    assert "No OpenAI API key is set" in err.getvalue()
+    assert out.getvalue().count(NOT_SENT) == 2
+    assert "Agent: " not in out.getvalue()
     assert fake_services.openai.requests == []
 
 
