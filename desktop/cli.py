@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -25,11 +26,28 @@ from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings
-from desktop.core.errors import CredentialSpec, Fix, Remedy, UserFacingError
+from desktop.core.errors import (
+    CredentialSpec,
+    ErrorKind,
+    Fix,
+    Remedy,
+    UserFacingError,
+    join_labels,
+)
 from desktop.core.router.types import Timeouts
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
+NOT_SENT = "Not sent: set what the error above names, then start again."
+# Control characters of text from outside (the model, tools, links, errors): a terminal would
+# obey them (ESC ]52 writes the clipboard, ESC [2J clears the screen, 0x9b is an 8-bit CSI).
+# Only the app's own colour codes reach the terminal; newlines and tabs stay.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` without the control characters a terminal would act on (but \\n and \\t)."""
+    return _CONTROLS.sub("", text)
 
 
 def _keyring_command(item: CredentialSpec) -> str:
@@ -42,9 +60,9 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
     variables, `.env`, the keyring's command when there is a usable keyring)."""
     if fix is None:
         return message
-    env_vars = " and ".join(item.env_var for item in fix.items)
+    env_vars = join_labels(item.env_var for item in fix.items)
     stored = [item for item in fix.items if item.in_keyring] if keyring else []
-    commands = " and ".join(_keyring_command(item) for item in stored)
+    commands = join_labels(_keyring_command(item) for item in stored)
     match fix.remedy:
         case Remedy.PROVIDE | Remedy.CONFIGURE:
             text = f"{fix.problem}: set {env_vars} in the environment or .env"
@@ -82,19 +100,23 @@ class Terminal:
     def _style(self, code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
+    @staticmethod
+    def _emit(stream: TextIO, text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    # Each takes text from outside: made printable before the app's own colours go around it.
     def write(self, text: str) -> None:
-        self.out.write(text)
-        self.out.flush()
+        self._emit(self.out, printable(text))
 
     def line(self, text: str = "") -> None:
-        self.write(text + "\n")
+        self._emit(self.out, printable(text) + "\n")
 
     def dim(self, text: str) -> None:
-        self.line(self._style("2", text))
+        self._emit(self.out, self._style("2", printable(text)) + "\n")
 
     def error(self, text: str) -> None:
-        self.err.write(self._style("31", f"Error: {text}") + "\n")
-        self.err.flush()
+        self._emit(self.err, self._style("31", f"Error: {printable(text)}") + "\n")
 
 
 class ChatRepl:
@@ -105,6 +127,7 @@ class ChatRepl:
         self.term = term
         self.keyring = keyring  # a usable keyring: its command is offered to store a key
         self._at_line_start = True
+        self._missing_key = False  # connecting said a key is missing: no turn can run
 
     def _error(self, message: str, fix: Fix | None) -> None:
         self.term.error(terminal_text(message, fix, keyring=self.keyring))
@@ -149,10 +172,14 @@ class ChatRepl:
             info = await self.session.connect()
         except UserFacingError as exc:
             self._error(exc.message, exc.fix)
+            self._missing_key = exc.kind is ErrorKind.MISSING_KEY
             return
         self.term.dim(f"Ready: {len(info.tool_names)} tools (session {info.session_id}).")
 
     async def run_turn(self, prompt: str) -> None:
+        if self._missing_key:  # the turn would fail the same way: point at the error once given
+            self.term.dim(NOT_SENT)
+            return
         turn = self.session.run_turn(prompt)
         loop = asyncio.get_running_loop()
         handler_installed = False

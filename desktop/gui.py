@@ -32,6 +32,7 @@ from desktop.core.config.secrets import (
 )
 from desktop.core.config.settings import Settings, load_settings, save_settings
 from desktop.core.conversations.backend import ChatBackend
+from desktop.core.lazy_imports import RENDERING, start_import
 from desktop.core.router.http import open_http_client
 from desktop.core.router.types import Timeouts
 from desktop.core.store.records import StoreError
@@ -40,6 +41,7 @@ from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
 from desktop.ui import pyside_imports
 from desktop.ui.chat.controller import ChatController
+from desktop.ui.chat.message_widget import prepare_rendering
 from desktop.ui.settings.connection_tester import ConnectionTester
 from desktop.ui.settings.settings_dialog import SettingsDialog
 from desktop.ui.sidebar.conversation_dialogs import show_problem
@@ -143,6 +145,7 @@ class DesktopApp:
     async def start(self) -> None:
         """After the first paint: the conversations, keys from the keyring, then connect (or
         ask for keys)."""
+        start_import(RENDERING, then=prepare_rendering)  # before the first reply needs them
         # The keyring may sit behind D-Bus: it opens off the UI thread, meanwhile.
         keyring = asyncio.ensure_future(self._secret_store())
         await self._open_conversations()

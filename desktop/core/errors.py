@@ -30,6 +30,8 @@ _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|ak_[A-Za-z0-9]{6,})")
 
 _UNEXPECTED = "Something went wrong{}; the details are in the log file."
 UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
+# A reply that stopped without saying how (no outcome arrived, or none was stored).
+REPLY_ENDED_MESSAGE = "The reply ended unexpectedly; try again."
 
 
 class Remedy(StrEnum):
@@ -62,22 +64,26 @@ class Fix:
     items: tuple[CredentialSpec, ...] = ()
 
 
-def _labels(items: tuple[CredentialSpec, ...]) -> str:
-    labels = [item.label for item in items]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+def join_labels(items: Iterable[str], conjunction: str = "and") -> str:
+    """Names as a sentence lists them: "A", "A and B", "A, B and C" (or "or")."""
+    names = list(items)
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def neutral_text(fix: Fix) -> str:
     """The fix in words that name no control of either face (the log and any other face)."""
     env_vars = ", ".join(item.env_var for item in fix.items)
+    labels = join_labels(item.label for item in fix.items)
     them = "it" if len(fix.items) == 1 else "them"
     match fix.remedy:
         case Remedy.PROVIDE:
             remedy = f"provide {them} ({env_vars})"
         case Remedy.CONFIGURE:
-            remedy = f"provide the {_labels(fix.items)} first"
+            remedy = f"provide the {labels} first"
         case Remedy.CHECK_CREDENTIAL:
-            remedy = f"check the {_labels(fix.items)} ({env_vars})"
+            remedy = f"check the {labels} ({env_vars})"
         case Remedy.CHOOSE_MODEL:
             remedy = "choose another model"
         case Remedy.NEW_CONVERSATION:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from desktop.core.agent.events import TurnFailed
 from desktop.core.conversations.backend import ConnectionStatus
-from desktop.core.errors import Fix, Remedy, UserFacingError
+from desktop.core.errors import Fix, Remedy, UserFacingError, join_labels
 
 CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
 
@@ -23,7 +23,7 @@ def window_text(message: str, fix: Fix | None) -> str:
             them = "it" if len(fix.items) == 1 else "them"
             return f"{fix.problem}: enter {them} in Settings (Ctrl+,)."
         case Remedy.CHECK_CREDENTIAL:
-            checks = ", ".join(
+            checks = join_labels(
                 f"the {item.label} in Settings (or {item.env_var})" for item in fix.items
             )
             return f"{fix.problem}: check {checks}."

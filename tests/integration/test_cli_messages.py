@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from desktop.cli import run_cli, terminal_text
+from desktop.cli import NOT_SENT, ChatRepl, Terminal, run_cli, terminal_text
+from desktop.core.agent.events import ConnectLink, TextDelta, ToolCallFinished, TurnFailed
+from desktop.core.agent.session import ChatSession
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
 from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
-from desktop.core.errors import Fix, Remedy
+from desktop.core.errors import ErrorKind, Fix, Remedy
 from tests.fakes.harness import FakeServices
 
 
@@ -52,6 +56,12 @@ class SecureStore(MemorySecretStore):
             "No Composio API key or Composio user id is set: set COMPOSIO_API_KEY and USER_ID "
             "in the environment or .env, or store the key in the keyring with "
             "`keyring set e2b-agent composio_api_key`.",
+        ),
+        (
+            Fix(Remedy.CONFIGURE, "Not set up yet", (OPENAI_API_KEY, COMPOSIO_API_KEY, USER_ID)),
+            False,
+            "Not set up yet: set OPENAI_API_KEY, COMPOSIO_API_KEY and USER_ID in the "
+            "environment or .env.",
         ),
         (
             Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
@@ -107,3 +117,51 @@ def test_a_missing_key_names_the_variable_and_the_keyring_command_if_any(
     assert ("`keyring set e2b-agent openai_api_key`" in err.getvalue()) is secure
     assert "Settings" not in err.getvalue()
     assert fake_services.openai.requests == []
+
+
+def test_a_missing_key_is_said_once_and_prompts_are_not_sent(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    env = fake_services.env()
+    del env["OPENAI_API_KEY"]
+    out, err = io.StringIO(), io.StringIO()
+    status = run_cli(
+        Settings(),
+        MemorySecretStore(),
+        environ=env,
+        cwd=tmp_path,
+        stdin=io.StringIO("hello\nagain\nexit\n"),
+        stdout=out,
+        stderr=err,
+    )
+    assert status == 0
+    assert err.getvalue().count("Error: ") == 1  # at connect, not again for each prompt
+    assert "No OpenAI API key is set" in err.getvalue()
+    assert out.getvalue().count(NOT_SENT) == 2
+    assert "Agent: " not in out.getvalue()
+    assert fake_services.openai.requests == []
+
+
+@pytest.mark.parametrize("color", [True, False], ids=["colour", "plain"])
+def test_control_characters_from_outside_never_reach_the_terminal(color: bool) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    term = Terminal(out, err, color=color)
+    repl = ChatRepl(cast(ChatSession, None), term)
+    repl._render(TextDelta("copied\x1b]52;c;eA==\x07 text\ttab\r\n"))
+    repl._render(
+        ToolCallFinished(
+            "call1",
+            "COMPOSIO_MULTI_EXECUTE_TOOL",
+            "error",
+            "\x1b[2Jcleared\nmore",
+            connect_links=(ConnectLink("e2b\x1b[31m", "https://x.example/\x1b]8;;evil\x07"),),
+        )
+    )
+    repl._render(TurnFailed(ErrorKind.UNEXPECTED, "bad \x9b31m thing \x85 \x00"))
+    printed = out.getvalue() + err.getvalue()
+    own = printed.replace("\x1b[2m", "").replace("\x1b[31m", "").replace("\x1b[0m", "")
+    assert not any(char in own for char in "\x1b\x07\x00\r") and not re.search("[\x80-\x9f]", own)
+    assert "copied]52;c;eA== text\ttab\n" in own
+    assert "  <- error: [2Jcleared" in own
+    assert "Open this link to connect e2b[31m: https://x.example/]8;;evil" in own
+    assert "Error: bad 31m thing  " in own

@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from desktop import gui
 from desktop.core import lazy_imports
 from desktop.core.agent.session import ChatSession
 from desktop.core.config.secrets import (
@@ -36,7 +37,11 @@ from desktop.core.errors import ErrorKind
 from desktop.gui import DesktopApp
 from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
-from desktop.ui.chat.message_widget import AssistantMessageWidget, ErrorWidget
+from desktop.ui.chat.message_widget import (
+    AssistantMessageWidget,
+    ErrorWidget,
+    prepare_rendering,
+)
 from desktop.ui.chat.tool_card import ToolCardWidget
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
@@ -399,3 +404,14 @@ def test_the_window_imports_the_agent_with_the_collector_paused(
     lazy_imports.start_import((name,)).result(timeout=30)
     assert sys.modules[name].ENABLED is False
     monkeypatch.delitem(sys.modules, name)
+
+
+def test_the_window_imports_what_replies_render_with_once_it_starts(
+    harness: Harness, fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[tuple[tuple[str, ...], object]] = []
+    monkeypatch.setattr(
+        gui, "start_import", lambda modules, then=None: started.append((tuple(modules), then))
+    )
+    harness.start(fake_services.env())
+    assert (lazy_imports.RENDERING, prepare_rendering) in started

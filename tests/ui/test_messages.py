@@ -39,6 +39,13 @@ from desktop.ui.messages import (
             "(or OPENAI_API_KEY).",
         ),
         (
+            Fix(
+                Remedy.CHECK_CREDENTIAL, "The keys were refused", (OPENAI_API_KEY, COMPOSIO_API_KEY)
+            ),
+            "The keys were refused: check the OpenAI API key in Settings (or OPENAI_API_KEY) "
+            "and the Composio API key in Settings (or COMPOSIO_API_KEY).",
+        ),
+        (
             Fix(Remedy.CHOOSE_MODEL, "The chosen model does not exist or this key cannot use it"),
             "The chosen model does not exist or this key cannot use it: "
             "pick another model in Settings.",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
-from desktop.core.conversations.backend import UNEXPECTED_MESSAGE as BACKEND_UNEXPECTED
-from desktop.core.conversations.backend import user_error, user_message
+from desktop.core.conversations.backend import user_error
 from desktop.core.errors import (
     UNEXPECTED_MESSAGE,
     ErrorKind,
     Fix,
     Remedy,
     UserFacingError,
+    join_labels,
     neutral_text,
     unexpected,
 )
@@ -44,9 +44,9 @@ def test_a_fixable_error_carries_its_fix_and_the_neutral_sentence() -> None:
 
 
 def test_one_unexpected_sentence() -> None:
-    assert BACKEND_UNEXPECTED is UNEXPECTED_MESSAGE
     assert unexpected().message == UNEXPECTED_MESSAGE
-    assert user_message(KeyError("x")) == (ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
+    error = user_error(KeyError("x"))
+    assert (error.kind, error.message) == (ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
     detailed = unexpected(ValueError("bad sk-test-abcdefgh value")).message
     assert detailed == (
         "Something went wrong (ValueError: bad [redacted] value); the details are in the log file."
@@ -56,3 +56,15 @@ def test_one_unexpected_sentence() -> None:
 def test_a_user_facing_error_passes_through() -> None:
     error = UserFacingError(ErrorKind.TIMEOUT, "Too slow.")
     assert user_error(error) is error
+
+
+def test_names_are_joined_as_a_sentence_lists_them() -> None:
+    assert join_labels([]) == ""
+    assert join_labels(["A"]) == "A"
+    assert join_labels(["A", "B"]) == "A and B"
+    assert join_labels(["A", "B", "C"]) == "A, B and C"
+    assert join_labels(iter(["A", "B", "C"]), "or") == "A, B or C"
+    all_three = Fix(Remedy.CONFIGURE, "Not set up yet", (OPENAI_API_KEY, COMPOSIO_API_KEY, USER_ID))
+    assert neutral_text(all_three) == (
+        "Not set up yet: provide the OpenAI API key, Composio API key and Composio user id first."
+    )

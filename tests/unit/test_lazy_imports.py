@@ -6,6 +6,7 @@ import gc
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +64,14 @@ def test_the_policy_keeps_a_collector_that_was_off_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_then_runs_on_the_import_thread_once_the_group_is_imported(fresh_module: str) -> None:
+    seen: list[tuple[bool, str]] = []
+
+    def then() -> None:
+        seen.append((fresh_module in sys.modules, threading.current_thread().name))
+
+    lazy_imports.start_import((fresh_module,), then=then).result(timeout=30)
+    lazy_imports.start_import((fresh_module,), then=then).result(timeout=30)  # started already
+    assert seen == [(True, "imports")]

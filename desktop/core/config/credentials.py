@@ -15,7 +15,14 @@ from desktop.core.config.secrets import (
     SecretStoreError,
     overrides_from_environment,
 )
-from desktop.core.errors import CredentialSpec, ErrorKind, Fix, Remedy, UserFacingError
+from desktop.core.errors import (
+    CredentialSpec,
+    ErrorKind,
+    Fix,
+    Remedy,
+    UserFacingError,
+    join_labels,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +77,7 @@ def missing_credentials(
 
 def missing_error(missing: tuple[CredentialSpec, ...]) -> UserFacingError:
     """`MISSING_KEY` naming each missing credential and its environment variable."""
-    labels = [spec.label for spec in missing]
-    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+    named = join_labels((spec.label for spec in missing), "or")
     return UserFacingError.fixable(
         ErrorKind.MISSING_KEY, Fix(Remedy.PROVIDE, f"No {named} is set", missing)
     )

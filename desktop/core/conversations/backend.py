@@ -9,8 +9,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from desktop.core.agent.events import TurnEvent
-from desktop.core.errors import UNEXPECTED_MESSAGE as UNEXPECTED_MESSAGE  # where it is written
-from desktop.core.errors import ErrorKind, Fix, UserFacingError, unexpected
+from desktop.core.errors import Fix, UserFacingError, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +99,3 @@ def user_error(exc: BaseException) -> UserFacingError:
         return exc
     log.error("unexpected error", exc_info=exc)
     return unexpected()
-
-
-def user_message(exc: BaseException) -> tuple[ErrorKind, str]:
-    """`user_error`'s kind and neutral sentence."""
-    error = user_error(exc)
-    return error.kind, error.message

@@ -12,6 +12,7 @@ from desktop.core.conversations.transcript import (
     ToolCallItem,
     UserItem,
 )
+from desktop.core.errors import REPLY_ENDED_MESSAGE
 from desktop.core.store.records import ToolCardRecord, TurnRecord
 
 STOPPED_NOTICE = "Stopped. What arrived is kept."
@@ -48,7 +49,7 @@ def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
     items: list[HistoryItem] = [UserItem(turn.prompt)]
     items.extend(_reply_items(turn.text, turn.tool_cards))
     if turn.status == "failed":
-        items.append(ErrorItem(turn.error or "The reply failed."))
+        items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE))
     elif turn.status == "cancelled":
         items.append(NoticeItem(STOPPED_NOTICE))
     elif turn.status == "pending":

@@ -32,7 +32,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.conversations.recorder import TurnRecorder
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind, UserFacingError
 from desktop.core.store.records import (
     FinalStatus,
     NotFoundError,
@@ -373,7 +373,7 @@ class PersistentTurn:
             await chat.store_reply(
                 conversation_id,
                 turn_id,
-                TurnFailed(ErrorKind.UNEXPECTED, "The reply ended unexpectedly."),
+                TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE),
                 recorder,
             )
             stored = True

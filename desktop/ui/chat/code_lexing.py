@@ -54,6 +54,10 @@ BUNDLED_LEXER_MODULES: tuple[str, ...] = (
     "pygments.lexers.special",  # text
 )
 
+# A code line longer than this is shown as plain text, and the line below lexes from "root":
+# several lexers are quadratic on one long line (Java's on `"a " * 6000` took 2.9 s).
+MAX_LINE_CHARS = 1_000
+
 Stack: TypeAlias = tuple[str, ...]
 ROOT: Stack = ("root",)
 # (start, length, token type) of one token in a line; the type is a pygments.token._TokenType.
@@ -108,27 +112,34 @@ def language_of(info: object) -> str | None:
     return lexer.name if lexer is not None else None
 
 
-@functools.cache
 def lexer_for(name: str) -> LineLexer | None:
     """The lexer for a language name or alias (lower case), None when there is none.
 
     Looked up in Pygments' own table of lexers, not through `get_lexer_by_name`: that also asks
     every installed distribution for plugin lexers, 20-70 ms for each name it does not know.
+    Only the lexers of that table are kept (`_lexer`): a fence may name any word at all.
     """
     try:
         found = _lexer_classes().get(name)
-        if found is None:
-            return None
-        module_name, class_name = found
-        lexer = getattr(importlib.import_module(module_name), class_name)()
-    except ImportError:  # a lexer module the frozen app does not ship (or no Pygments at all)
+    except ImportError:  # no Pygments at all
         log.debug("no lexer module for %r", name)
         return None
+    return _lexer(*found) if found is not None else None
+
+
+@functools.cache
+def _lexer(module_name: str, class_name: str) -> LineLexer | None:
+    """The lexer of a class in Pygments' table, made once."""
+    try:
+        lexer = getattr(importlib.import_module(module_name), class_name)()
+    except ImportError:  # a lexer module the frozen app does not ship
+        log.debug("no lexer module %s for %s", module_name, class_name)
+        return None
     except Exception:  # a lexer that cannot be made: its code shows as plain text
-        log.exception("the lexer for %r failed to load", name)
+        log.exception("the lexer %s failed to load", class_name)
         return None
     aliases = cast("list[str]", lexer.aliases)
-    return LineLexer(aliases[0] if aliases else name, _line_lexer(lexer))
+    return LineLexer(aliases[0] if aliases else class_name.lower(), _line_lexer(lexer))
 
 
 @functools.cache

@@ -18,17 +18,13 @@ from desktop.core.agent.events import (
     TurnFinished,
 )
 from desktop.core.conversations.backend import (
-    UNEXPECTED_MESSAGE,
     BackendFactory,
     ChatBackend,
-    ConnectionDetails,
     ConnectionState,
     ConnectionStatus,
     ConversationBackend,
     StoredChange,
-    TurnEvents,
     user_error,
-    user_message,
 )
 from desktop.core.conversations.connection import (
     CONNECTION_KINDS,
@@ -44,24 +40,6 @@ from desktop.ui.messages import CONFIGURE_FIRST, window_failure, window_status
 
 if TYPE_CHECKING:
     from desktop.core.store.facade import ConversationRepository
-
-__all__ = [
-    "CONFIGURE_FIRST",
-    "FLUSH_INTERVAL_MS",
-    "NOTHING_TO_REDO",
-    "STOP_GRACE_MS",
-    "UNEXPECTED_MESSAGE",
-    "WAIT_FOR_REPLY",
-    "BackendFactory",
-    "ChatBackend",
-    "ChatController",
-    "ConnectionDetails",
-    "ConnectionState",
-    "ConnectionStatus",
-    "ConversationBackend",
-    "TurnEvents",
-    "user_message",
-]
 
 WAIT_FOR_REPLY = "The agent is still answering: wait for it or press Stop (Esc)."
 NOTHING_TO_REDO = "There is no message in this conversation to ask again yet."

@@ -24,7 +24,14 @@ from PySide6.QtGui import (
     QTextLayout,
 )
 
-from desktop.ui.chat.code_lexing import ROOT, Lexed, Stack, lexer_for, sniff_language
+from desktop.ui.chat.code_lexing import (
+    MAX_LINE_CHARS,
+    ROOT,
+    Lexed,
+    Stack,
+    lexer_for,
+    sniff_language,
+)
 from desktop.ui.chat.code_lexing import language_of as language_of
 
 log = logging.getLogger(__name__)
@@ -100,8 +107,10 @@ def format_for(ttype: Any) -> QTextCharFormat | None:
 # further down stay plain a moment) instead of freezing the window (~50 us a line of Python).
 SLICE_SECONDS = 0.012
 # A token left open at the end of a line (see `Lexed.continues`) is followed this many lines at
-# most; then lexing starts afresh from the line below.
+# most, and while the lines lexed together hold fewer characters than MAX_CONTINUED_CHARS; then
+# lexing starts afresh from the line below.
 MAX_CONTINUED_LINES = 50
+MAX_CONTINUED_CHARS = 3 * MAX_LINE_CHARS
 _NOT_CODE = 0
 _WAITING = 1  # a code line not lexed yet: the slice ran out
 
@@ -177,7 +186,7 @@ class CodeHighlighter(QSyntaxHighlighter):
         else:  # the first line of a code block, or one without a language so far
             language, stack, back = label or sniff_language(text), ROOT, 0
         lexer = lexer_for(language) if language is not None else None
-        if lexer is None:
+        if lexer is None or len(text) > MAX_LINE_CHARS:  # a long line: plain, lexed from root
             return self._number(_LineState(label, language, ROOT, 0)), []
         started = time.perf_counter()
         lines = [text]
@@ -202,7 +211,8 @@ class CodeHighlighter(QSyntaxHighlighter):
                 formats[-1] = (formats[-1][0], formats[-1][1] + length, fmt)  # one run, as Qt's
             else:
                 formats.append((start, length, fmt))
-        if lexed.continues and back < MAX_CONTINUED_LINES:
+        joined = sum(map(len, lines))
+        if lexed.continues and back < MAX_CONTINUED_LINES and joined < MAX_CONTINUED_CHARS:
             below = _LineState(label, language, stack, back + 1)
         else:
             below = _LineState(label, language, lexed.stack, 0)

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-# What a new cut needs among the new lines: a blank line before a line that is not, or a line
-# that may open or close a top-level fence. Without either (a long list, a big table) the lines
-# are not parsed again.
+# What a new cut needs among the new lines: a blank line before an unindented line, or a line
+# that may open or close a top-level fence. Without either (a long list, a big table, the
+# paragraphs of one list item or an indented code block) the lines are not parsed again: each
+# parse goes from the last cut to the end. (A top-level block indented 1-3 spaces is cut at the
+# next parse.)
 _FENCE_LINE = re.compile(r" {0,3}(?:`{3,}|~{3,})")
 
 
@@ -44,7 +46,8 @@ class Cut:
 
 
 @functools.cache
-def _parser() -> MarkdownIt:
+def block_parser() -> MarkdownIt:
+    """markdown-it-py's block parser, made once (the first reply's, or ahead of it)."""
     from markdown_it import MarkdownIt
 
     # Blocks only, as Qt's GitHub dialect reads them: tables, and raw HTML as text.
@@ -90,7 +93,8 @@ class CutFinder:
         may = self._fence is not None or self._fence_at_end
         for line in new_lines:
             blank = _blank(line)
-            may = may or (self._last_blank and not blank) or bool(_FENCE_LINE.match(line))
+            opens = self._last_blank and not blank and not line[0].isspace()
+            may = may or opens or bool(_FENCE_LINE.match(line))
             self._last_blank = blank
         return may
 
@@ -117,7 +121,7 @@ class CutFinder:
                 cuts[-1] = Cut(position, fence)
 
         self._fence_at_end = False
-        for token in _parser().parse("\n".join(lines) + "\n"):
+        for token in block_parser().parse("\n".join(lines) + "\n"):
             if token.map is None or token.nesting == -1:
                 continue
             first, last = token.map

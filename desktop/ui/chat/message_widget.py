@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, NoticeItem, UserItem
 from desktop.core.errors import ErrorKind
+from desktop.ui.chat.code_lexing import lexer_for
 from desktop.ui.chat.highlighter import CodeHighlighter
 from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
+from desktop.ui.chat.markdown_cuts import block_parser
 from desktop.ui.chat.text_view import TextView
 from desktop.ui.links import UrlOpener
 
@@ -30,6 +32,15 @@ RENDER_COST_FACTOR = 3.0
 # New text parsed per render step while streaming: a reply that arrives in one burst is shown
 # over a few frames instead of freezing the window while all of it is laid out.
 RENDER_BUDGET_CHARS = 6_000
+
+
+def prepare_rendering() -> None:
+    """Make what a reply's first markdown and code block make: the block parser, the lexer
+    table and the Python lexer (its rules compile on first use). Run on the thread that imports
+    `lazy_imports.RENDERING` after the first paint, not on the UI thread in the middle of a reply.
+    """
+    block_parser()
+    lexer_for("python")
 
 
 def plain_label(text: str, object_name: str, parent: QWidget | None = None) -> QLabel:

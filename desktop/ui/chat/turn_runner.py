@@ -17,7 +17,7 @@ from desktop.core.agent.events import (
     TurnFailed,
 )
 from desktop.core.conversations.backend import TurnEvents
-from desktop.core.errors import ErrorKind
+from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ FLUSH_INTERVAL_MS = 33  # coalesced text reaches the view about 30 times a secon
 # from here after twice that (one rule: the core's grace).
 STOP_GRACE_MS = round(2_000 * STOP_GRACE_SECONDS)
 YIELD_EVERY_S = 0.008
-ENDED_UNEXPECTEDLY = "The reply ended unexpectedly; try again."
 
 
 class TurnRunner(QObject):
@@ -102,7 +101,7 @@ class TurnRunner(QObject):
                 ended = True
                 break
         if not ended:
-            self.dispatch(TurnFailed(ErrorKind.UNEXPECTED, ENDED_UNEXPECTEDLY))
+            self.dispatch(TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE))
 
     def dispatch(self, event: TurnEvent) -> None:
         if isinstance(event, TextDelta):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,26 +16,27 @@ from desktop.core.agent.events import (
     ToolCallFinished,
     ToolCallStarted,
     TurnCancelled,
+    TurnEvent,
     TurnFailed,
     TurnFinished,
     Usage,
 )
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY
+from desktop.core.conversations.backend import ChatBackend, ConnectionState, ConnectionStatus
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, UserItem
-from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError
+from desktop.core.errors import (
+    REPLY_ENDED_MESSAGE,
+    UNEXPECTED_MESSAGE,
+    ErrorKind,
+    Fix,
+    Remedy,
+    UserFacingError,
+)
 from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.sqlite import ConversationStore
-from desktop.ui.chat.controller import (
-    CONFIGURE_FIRST,
-    NOTHING_TO_REDO,
-    UNEXPECTED_MESSAGE,
-    WAIT_FOR_REPLY,
-    ChatBackend,
-    ChatController,
-    ConnectionState,
-    ConnectionStatus,
-)
-from tests.ui.fakes import FakeBackend, FakeConversationBackend
+from desktop.ui.chat.controller import NOTHING_TO_REDO, WAIT_FOR_REPLY, ChatController
+from desktop.ui.messages import CONFIGURE_FIRST
+from tests.ui.fakes import FakeBackend, FakeConversationBackend, ScriptedStream
 
 
 class Recorder:
@@ -623,3 +624,20 @@ def test_resend_edited_replaces_the_last_turn(
     task = asyncio.ensure_future(prompts())
     qtbot.waitUntil(task.done)
     assert task.result() == []  # deleted; the fake backend stores nothing itself
+
+
+def test_a_stream_that_ends_without_an_outcome_fails_with_the_one_sentence(
+    qtbot: QtBot,
+    controller: ChatController,
+    fake_backend: FakeBackend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class EndsEarly(ScriptedStream):
+        async def _events(self) -> AsyncIterator[TurnEvent]:
+            yield TextDelta("part of it")
+
+    monkeypatch.setattr(fake_backend, "run_turn", EndsEarly)
+    with qtbot.waitSignal(controller.turn_failed) as blocker:
+        controller.send("go")
+    assert blocker.args == [TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE)]
+    qtbot.waitUntil(lambda: not controller.busy)

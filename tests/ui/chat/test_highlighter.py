@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtGui import QTextBlock
@@ -13,8 +14,15 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.chat import code_lexing, highlighter
-from desktop.ui.chat.code_lexing import BUNDLED_LEXER_MODULES, language_of, lexer_for
-from desktop.ui.chat.highlighter import CodeHighlighter
+from desktop.ui.chat.code_lexing import (
+    BUNDLED_LEXER_MODULES,
+    MAX_LINE_CHARS,
+    LineLexer,
+    Stack,
+    language_of,
+    lexer_for,
+)
+from desktop.ui.chat.highlighter import MAX_CONTINUED_CHARS, CodeHighlighter
 from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
 
 KEYWORD, STRING, COMMENT, KEY, INSERTED = "#cf222e", "#0a3069", "#6e7781", "#0550ae", "#116329"
@@ -22,9 +30,9 @@ KEYWORD, STRING, COMMENT, KEY, INSERTED = "#cf222e", "#0a3069", "#6e7781", "#055
 
 @pytest.fixture
 def fresh_lexers() -> Iterator[None]:
-    lexer_for.cache_clear()
+    code_lexing._lexer.cache_clear()
     yield
-    lexer_for.cache_clear()
+    code_lexing._lexer.cache_clear()
 
 
 def _render(markdown: str) -> tuple[SafeTextDocument, CodeHighlighter]:
@@ -86,6 +94,15 @@ def test_the_common_languages_are_bundled_in_the_frozen_app(alias: str) -> None:
     assert module in BUNDLED_LEXER_MODULES
 
 
+def test_only_the_languages_pygments_knows_are_kept() -> None:
+    lexer_for("python")
+    kept = code_lexing._lexer.cache_info().currsize
+    for n in range(1_000):  # a model may write any word after a fence
+        assert language_of(f"made-up-{n}") is None
+    assert code_lexing._lexer.cache_info().currsize == kept
+    assert lexer_for("py") is lexer_for("python3") is lexer_for("python")
+
+
 def test_a_language_whose_lexer_is_not_shipped_shows_plain_text(
     styled_app: QApplication, fresh_lexers: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +139,53 @@ def test_a_comment_left_open_closes_on_a_later_line(styled_app: QApplication) ->
     assert _colours(_line(doc, "two")) == {"two": COMMENT}
     closing = _colours(_line(doc, "three */ int b;"))
     assert (closing["three */"], closing["int"]) == (COMMENT, KEYWORD)
+
+
+@pytest.fixture
+def lexed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of each text the highlighter gives a lexer."""
+    lengths: list[int] = []
+
+    def spying(name: str) -> LineLexer | None:
+        real = lexer_for(name)
+        if real is None:
+            return None
+
+        def lex(text: str, stack: Stack, ended: list[Stack]) -> Iterable[tuple[int, Any, str]]:
+            lengths.append(len(text))
+            return real._lex(text, stack, ended)
+
+        return LineLexer(real.name, lex)
+
+    monkeypatch.setattr(highlighter, "lexer_for", spying)
+    return lengths
+
+
+def test_a_very_long_line_shows_plain_text_without_lexing_it(
+    styled_app: QApplication, lexed: list[int]
+) -> None:
+    # Java's lexer is quadratic on such a line (seconds): it is never given to Pygments.
+    long_line = "a " * 25_000
+    doc, highlight = _render(f"```java\nint a;\n{long_line}\nint b;\n```\n")
+    assert not highlight.busy
+    assert lexed and max(lexed) < MAX_LINE_CHARS
+    assert _line(doc, long_line).layout().formats() == []
+    assert _colours(_line(doc, "int b;"))["int"] == KEYWORD
+
+
+def test_a_long_line_inside_an_open_comment_lexes_the_line_below_from_root(
+    styled_app: QApplication,
+) -> None:
+    doc, _ = _render("```c\nint a; /* open\n" + "x" * 5_000 + "\nint b;\n```\n")
+    assert _colours(_line(doc, "int b;"))["int"] == KEYWORD
+
+
+def test_a_token_left_open_is_followed_over_a_bounded_number_of_characters(
+    styled_app: QApplication, lexed: list[int]
+) -> None:
+    lines = ["x" * (MAX_LINE_CHARS - 10)] * 40  # an open comment of 40 lines (40,000 chars)
+    _render("```c\n/* open\n" + "\n".join(lines) + "\n*/ int b;\n```\n")
+    assert len(lexed) > 40 and max(lexed) <= MAX_CONTINUED_CHARS + 2 * MAX_LINE_CHARS
 
 
 def test_a_streamed_block_is_coloured_as_a_whole_one(styled_app: QApplication) -> None:
@@ -166,3 +230,29 @@ def test_pygments_and_markdown_it_are_not_loaded_before_they_are_needed() -> Non
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert run.stdout.strip() == "[]"
+
+
+def test_the_rendering_group_holds_what_a_first_code_block_imports() -> None:
+    # What the window imports off the UI thread after its first paint (DesktopApp.start).
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from desktop.core.lazy_imports import RENDERING, start_import\n"
+        "from desktop.ui.chat import code_lexing, markdown_cuts\n"
+        "from desktop.ui.chat.message_widget import AssistantMessageWidget, prepare_rendering\n"
+        "app = QApplication([])\n"
+        "start_import(RENDERING, then=prepare_rendering).result(timeout=60)\n"
+        "made = (markdown_cuts.block_parser.cache_info(), code_lexing._lexer.cache_info())\n"
+        "before = set(sys.modules)\n"
+        "widget = AssistantMessageWidget()\n"
+        "source = 'Here:\\n\\n```python\\ndef f(x):\\n    return 1\\n```\\n\\nDone.\\n'\n"
+        "for char in source:\n"
+        "    widget.append(char)\n"
+        "widget.plain_text()\n"
+        "print(sorted(set(sys.modules) - before))\n"
+        "print([info.currsize for info in made])\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert run.stdout.split("\n")[:2] == ["[]", "[1, 1]"], run.stdout + run.stderr

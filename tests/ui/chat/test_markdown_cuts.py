@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication
 
+from desktop.ui.chat import markdown_cuts
 from desktop.ui.chat.markdown import MARKDOWN_FEATURES, MarkdownRenderer, SafeTextDocument
 from desktop.ui.chat.markdown_cuts import CutFinder, Fence
 
@@ -114,9 +115,38 @@ def test_carriage_returns_keep_the_cuts_on_line_starts() -> None:
     assert _cuts(source) == [(source.index("two"), None), (source.index("three"), None)]
 
 
+def test_the_paragraphs_of_one_list_item_are_not_parsed_again_and_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No top-level cut can come inside the item: parsing from the last cut on at each of its
+    # paragraphs was quadratic (40 s for a 74,000-character item).
+    parser = markdown_cuts.block_parser()
+    parses: list[int] = []
+
+    class Counting:
+        def parse(self, text: str) -> object:
+            parses.append(len(text))
+            return parser.parse(text)
+
+    monkeypatch.setattr(markdown_cuts, "block_parser", Counting)
+    paragraphs = [f"  paragraph {n} of the item, and some more words" for n in range(300)]
+    code = [f"      code line {n}" for n in range(300)]
+    source = "Intro\n\n- item\n\n" + "\n\n".join(paragraphs + code) + "\n\nafter\n"
+    finder = CutFinder()
+    for end in range(0, len(source), 7):
+        finder.feed(source[:end])
+    finder.feed(source)
+    assert len(parses) <= 4
+    assert [cut.position for cut in finder.cuts] == _at(source, "- item", "after")
+
+
 @pytest.mark.parametrize(
     "source",
-    [FENCED, LISTS, QUOTES, TABLE, SETEXT, UNCLOSED, "x\n\n1. a\n\n2. b\n\n    code\n\nz\n"],
+    [
+        *(FENCED, LISTS, QUOTES, TABLE, SETEXT, UNCLOSED),
+        "x\n\n1. a\n\n2. b\n\n    code\n\nz\n",
+        "x\n\n  indented\n\n   more\n\nz\n",  # top-level paragraphs, cut when "z" comes
+    ],
 )
 def test_streamed_text_is_cut_the_same_however_it_arrives(source: str) -> None:
     at_once = CutFinder()

@@ -14,9 +14,10 @@ from desktop.core.agent.events import (
     ToolCallStarted,
     TurnFailed,
 )
+from desktop.core.conversations.backend import ConnectionState, ConnectionStatus
 from desktop.core.errors import ErrorKind
 from desktop.ui.chat.chat_view import ChatView
-from desktop.ui.chat.controller import ChatController, ConnectionState, ConnectionStatus
+from desktop.ui.chat.controller import ChatController
 from desktop.ui.chat.message_widget import (
     AssistantMessageWidget,
     ErrorWidget,
