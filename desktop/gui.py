@@ -141,16 +141,16 @@ class DesktopApp:
 
     # -- start-up ----------------------------------------------------------------------------
     async def start(self) -> None:
-        """After the first paint: the conversations, keys from the keyring, then connect (or
-        ask for keys)."""
+        """After the first paint: the HTTP client, the conversations, keys from the keyring,
+        then connect (or ask for keys)."""
+        if self.http is None:  # before Settings (Test connection, Save) can be opened
+            # The app's one client for its own requests, on the agent's loop; it needs no keys.
+            self.http = await self.agent_loop.run(open_http_client(self.timeouts))
         # The keyring may sit behind D-Bus: it opens off the UI thread, meanwhile.
         keyring = asyncio.ensure_future(self._secret_store())
         await self._open_conversations()
         await keyring
         await self._reload_credentials()
-        if self.http is None:
-            # The app's one HTTP client for its own requests, made on the agent's loop it runs on.
-            self.http = await self.agent_loop.run(open_http_client(self.timeouts))
         if self._complete(self.credentials):
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
             # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
