@@ -13,7 +13,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.agent.build import Endpoints
@@ -48,6 +48,7 @@ from desktop.ui.sidebar.conversation_dialogs import show_problem
 from desktop.ui.sidebar.conversation_list_controller import ConversationListController
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
+from desktop.ui.window.first_paint import FirstPaintWatcher
 from desktop.ui.window.main_window import MainWindow
 from desktop.ui.window.wiring import connect_sidebar, connect_window
 
@@ -61,25 +62,6 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
 SIDEBAR_WIDTH = 270
-
-
-class FirstPaintWatcher(QObject):
-    """Emits `painted` once, when the window has really been painted."""
-
-    painted = Signal()
-
-    def __init__(self, target: QObject) -> None:
-        super().__init__(target)
-        self._done = False
-        target.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if not self._done and event.type() == QEvent.Type.Paint:
-            self._done = True
-            watched.removeEventFilter(self)
-            # Emitted after this paint has finished, not in the middle of it.
-            QTimer.singleShot(0, self.painted.emit)
-        return False
 
 
 class DesktopApp:
@@ -143,17 +125,17 @@ class DesktopApp:
 
     # -- start-up ----------------------------------------------------------------------------
     async def start(self) -> None:
-        """After the first paint: the conversations, keys from the keyring, then connect (or
-        ask for keys)."""
+        """After the first paint: the HTTP client, the conversations, keys from the keyring,
+        then connect (or ask for keys)."""
+        if self.http is None:  # before Settings (Test connection, Save) can be opened
+            # The app's one client for its own requests, on the agent's loop; it needs no keys.
+            self.http = await self.agent_loop.run(open_http_client(self.timeouts))
         start_import(RENDERING, then=prepare_rendering)  # before the first reply needs them
         # The keyring may sit behind D-Bus: it opens off the UI thread, meanwhile.
         keyring = asyncio.ensure_future(self._secret_store())
         await self._open_conversations()
         await keyring
         await self._reload_credentials()
-        if self.http is None:
-            # The app's one HTTP client for its own requests, made on the agent's loop it runs on.
-            self.http = await self.agent_loop.run(open_http_client(self.timeouts))
         if self._complete(self.credentials):
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
             # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle

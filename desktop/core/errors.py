@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -117,6 +118,25 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return _KEYLIKE.sub("[redacted]", text)
 
 
+def quoted(text: str, secrets: Iterable[str] = (), limit: int = 200) -> str:
+    """A stranger's text (an error body, an exception's message), fit to quote in a sentence or
+    a log line: keys redacted, on one line, without control characters, at most `limit` long.
+
+    It is redacted whole before it is cut, so that a cut never leaves the start of a key.
+    """
+    kept: list[str] = []
+    for char in redact(text, secrets):
+        # Line breaks, tabs, escapes, bidi overrides (Unicode's C categories): a space.
+        if char.isspace() or unicodedata.category(char).startswith("C"):
+            if not kept or kept[-1] == " ":
+                continue
+            char = " "
+        kept.append(char)
+        if len(kept) > limit:
+            return "".join(kept[: limit - 1]).rstrip() + "\u2026"
+    return "".join(kept).rstrip()
+
+
 def host_of(url: str | None, default: str) -> str:
     if not url:
         return default
@@ -157,10 +177,10 @@ def server_error(service: str, status: int | None) -> UserFacingError:
 
 
 def unexpected(exc: BaseException | None = None, secrets: Iterable[str] = ()) -> UserFacingError:
-    """The one sentence for a failure nobody foresaw; with `exc`, its type and first line
-    (keys redacted) so that a bug report can say which."""
+    """The one sentence for a failure nobody foresaw; with `exc`, its type and the start of its
+    message (`quoted`: keys redacted, one line) so that a bug report can say which."""
     if exc is None:
         return UserFacingError(ErrorKind.UNEXPECTED, UNEXPECTED_MESSAGE)
-    detail = redact(str(exc), secrets).strip().splitlines()
-    summary = f"{type(exc).__name__}: {detail[0][:200]}" if detail else type(exc).__name__
+    detail = quoted(str(exc), secrets)
+    summary = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     return UserFacingError(ErrorKind.UNEXPECTED, _UNEXPECTED.format(f" ({summary})"))

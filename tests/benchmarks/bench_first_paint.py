@@ -4,7 +4,7 @@
                                                  [--dist DIST]
 
 - A bare PySide6 window (tests/benchmarks/bare_window.py: a QMainWindow of the app's size, its
-  first paint detected as `desktop.gui.FirstPaintWatcher` does) and the app
+  first paint detected as `desktop.ui.window.first_paint.FirstPaintWatcher` does) and the app
   (`python -m desktop --smoke-test`, a fresh E2B_AGENT_HOME each run) are started alternately,
   RUNS times each. Each is timed as a whole process, from spawn until its "first paint:" line
   arrives (its stdout is a pseudo-terminal, so the line is not held in a pipe's buffer until

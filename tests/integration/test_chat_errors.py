@@ -278,3 +278,4 @@ def test_test_connection_without_a_user_id_says_so_before_asking(
     assert caught.value.kind is ErrorKind.MISSING_KEY
     assert caught.value.fix is not None
     assert [item.env_var for item in caught.value.fix.items] == ["USER_ID"]  # not the model key
+    assert fake_services.composio.requests == []  # said before asking Composio anything

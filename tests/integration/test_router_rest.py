@@ -214,11 +214,11 @@ def test_a_session_uses_the_client_it_is_given_and_closes_only_its_own(
 ) -> None:
     made: list[httpx.AsyncClient] = []
 
-    def recording(timeouts: Any) -> httpx.AsyncClient:
+    async def recording(timeouts: Any) -> httpx.AsyncClient:
         made.append(new_http_client(timeouts))
         return made[-1]
 
-    monkeypatch.setattr("desktop.core.agent.session.new_http_client", recording)
+    monkeypatch.setattr("desktop.core.agent.session.open_http_client", recording)
 
     async def scenario() -> tuple[list[str], bool]:
         sent: list[str] = []

@@ -14,6 +14,7 @@ from desktop.core.errors import (
     UserFacingError,
     join_labels,
     neutral_text,
+    quoted,
     unexpected,
 )
 
@@ -68,3 +69,29 @@ def test_names_are_joined_as_a_sentence_lists_them() -> None:
     assert neutral_text(all_three) == (
         "Not set up yet: provide the OpenAI API key, Composio API key and Composio user id first."
     )
+
+
+KEY = "composio-key-1234567890"
+
+
+def test_a_quote_is_redacted_whole_then_cut() -> None:
+    text = "x" * 195 + KEY + " and more " * 100_000  # ~1 MB, the key across the 200th char
+    quote = quoted(text, [KEY])
+    assert len(quote) <= 200
+    assert quote.startswith("x" * 195 + "[red")
+    assert KEY[:5] not in quote
+    assert quoted("short", [KEY]) == "short"
+
+
+def test_a_quote_is_one_line_without_control_characters() -> None:
+    quote = quoted("\n  first\nsecond\x1b[2J\r\tthird\u202eevil\u2028end\x00 ")
+    assert quote == "first second [2J third evil end"
+    assert quote.isprintable()
+
+
+def test_the_unexpected_sentence_quotes_the_message() -> None:
+    detail = "x" * 195 + KEY + "\x1b[31m" + "y" * 1_000_000 + "\nsecond line"
+    message = unexpected(RuntimeError(detail), [KEY]).message
+    assert message.startswith("Something went wrong (RuntimeError: " + "x" * 195 + "[red")
+    assert KEY[:5] not in message and "\x1b" not in message and "\n" not in message
+    assert len(message) < 300

@@ -11,8 +11,8 @@ from desktop.core.errors import (
     Remedy,
     UserFacingError,
     host_of,
+    quoted,
     rate_limited,
-    redact,
     server_error,
     timed_out,
     unexpected,
@@ -58,7 +58,7 @@ def describe_model_error(
         return UserFacingError(
             ErrorKind.SERVER_ERROR,
             f"{service} refused the request{f' ({status})' if status else ''}: "
-            f"{redact(str(getattr(exc, 'message', exc)), secrets)[:200]}",
+            f"{quoted(str(getattr(exc, 'message', exc)), secrets)}",
         )
     if isinstance(exc, pe.UsageLimitExceeded):
         return UserFacingError(

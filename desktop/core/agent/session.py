@@ -13,9 +13,9 @@ from desktop.core.agent.turn_stream import TurnStream
 from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.settings import Settings
 from desktop.core.errors import UserFacingError
-from desktop.core.lazy_imports import AGENT_STACK, HTTP_CLIENT, import_off_loop
+from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.router.connection import RouterConnection
-from desktop.core.router.http import new_http_client
+from desktop.core.router.http import open_http_client
 from desktop.core.router.probe import list_router_tools
 from desktop.core.router.rest import open_router_session
 from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError, Timeouts
@@ -90,10 +90,16 @@ class ChatSession:
         assert creds.openai_api_key and creds.composio_api_key and creds.user_id
         return creds.openai_api_key, creds.composio_api_key, creds.user_id
 
+    def _router_credentials(self) -> tuple[str, str]:
+        """The Composio key and the user id: all the Tool Router needs (not the model's key)."""
+        creds = self._credentials
+        require_credentials(creds, FOR_ROUTER)
+        assert creds.composio_api_key and creds.user_id
+        return creds.composio_api_key, creds.user_id
+
     async def _http_client(self) -> httpx.AsyncClient:
         if self._http is None:
-            await import_off_loop(HTTP_CLIENT)
-            self._http = self._own_http = new_http_client(self.timeouts)
+            self._http = self._own_http = await open_http_client(self.timeouts)
         return self._http
 
     async def _router_session(self, composio_key: str, user_id: str) -> RouterSession:
@@ -123,7 +129,7 @@ class ChatSession:
         async with self._connect_lock:
             if self._connection is not None and self._connection.info is not None:
                 return self._connection.info
-            _, composio_key, user_id = self._check_credentials()
+            composio_key, user_id = self._router_credentials()
             router = await self._router_session(composio_key, user_id)
             try:
                 return await list_router_tools(
@@ -207,21 +213,10 @@ async def check_connection(
     http: httpx.AsyncClient | None = None,
 ) -> ConnectionInfo:
     """Create a Tool Router session and list its tools without calling the model (and without
-    loading the agent). Without `http` (the app's shared client) it uses a client of its own."""
-    require_credentials(credentials, FOR_ROUTER)
-    assert credentials.composio_api_key and credentials.user_id
-    timeouts = timeouts or Timeouts()
-    endpoints = endpoints or Endpoints()
-    if http is None:
-        await import_off_loop(HTTP_CLIENT)
-        async with new_http_client(timeouts) as own:
-            return await check_connection(settings, credentials, endpoints, timeouts, http=own)
-    router = await open_router_session(
-        http,
-        api_key=credentials.composio_api_key,
-        user_id=credentials.user_id,
-        toolkits=settings.toolkits,
-        base_url=endpoints.composio_base_url,
-        timeouts=timeouts,
-    )
-    return await list_router_tools(http, router, timeouts.mcp_init)
+    loading the agent): `ChatSession.check` of a new session. Without `http` (the app's shared
+    client) it uses a client of its own."""
+    session = ChatSession(settings, credentials, endpoints, timeouts, http=http)
+    try:
+        return await session.check()
+    finally:
+        await session.aclose()

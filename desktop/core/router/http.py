@@ -6,9 +6,12 @@ The client
 - bounds every request (`Timeouts`; callers pass a tighter bound per request where they have one);
 - never follows a redirect: a 3xx is an answer like any other, so the API key in the request's
   headers never travels to the address a server names;
-- takes proxies from the environment (`HTTPS_PROXY`, `NO_PROXY` ...), except for this machine:
-  a request to loopback never goes through a proxy;
-- trusts certifi's CA bundle, as httpx and the OpenAI SDK do (the system's without certifi).
+- takes proxies from the environment (`HTTPS_PROXY`, `NO_PROXY` ...), except for this machine
+  (`LOOPBACK_HOSTS`): a request to loopback never goes through a proxy;
+- bounds every answer's body (`MAX_RESPONSE_BYTES`): an endless event stream or a huge body
+  fails with `ResponseTooLargeError` instead of growing the app's memory;
+- verifies TLS as httpx does: certifi's CA bundle, or `SSL_CERT_FILE`/`SSL_CERT_DIR` when set
+  (a corporate CA that inspects TLS; `desktop.frozen` sets it where a frozen build needs it).
 
 httpx is imported when the first client is made (callers import `HTTP_CLIENT` off the event loop
 first, see `desktop.core.lazy_imports`): importing this module costs nothing.
@@ -16,42 +19,49 @@ first, see `desktop.core.lazy_imports`): importing this module costs nothing.
 
 from __future__ import annotations
 
-import ssl
-from functools import cache
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from desktop.core.errors import UserFacingError, timed_out, unreachable
-from desktop.core.router.types import Timeouts
+from desktop.core.errors import ErrorKind, UserFacingError, timed_out, unreachable
+from desktop.core.router.types import ResponseTooLargeError, Timeouts
 
 if TYPE_CHECKING:
     import httpx
 
 USER_AGENT = "e2b-agent"
 
-# The loopback names a URL can carry. httpx's URL patterns name hosts, not address ranges: the
-# rest of 127.0.0.0/8 follows NO_PROXY. A mount of None is the client's own transport: no proxy.
-LOOPBACK_MOUNTS: tuple[str, ...] = ("all://localhost", "all://127.0.0.1", "all://[::1]")
+# This machine's names in a URL: requests to them bypass any proxy, and only to them may a key
+# travel over plain http. httpx's URL patterns name hosts, not address ranges, so the rest of
+# 127.0.0.0/8 is not among them: it would follow NO_PROXY.
+LOOPBACK_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024  # of one answer's body: the app's answers are a few KiB
 
 
-@cache  # reading the CA bundle takes ~15 ms: once per process
-def _ssl_context() -> ssl.SSLContext:
-    try:
-        import certifi
-    except ImportError:  # pragma: no cover - certifi comes with httpx
-        return ssl.create_default_context()
-    return ssl.create_default_context(cafile=certifi.where())
+def _loopback_mount(host: str) -> str:
+    return f"all://[{host}]" if ":" in host else f"all://{host}"
+
+
+def key_may_travel_to(url: str) -> bool:
+    """An https address, or plain http to this machine: where a request may carry a key."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
 
 
 def new_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
     """The client for the app's own requests; its owner closes it (`await client.aclose()`)."""
     import httpx
 
+    from desktop.core.router.bounded_body import body_bound
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout((timeouts or Timeouts()).composio_request),
         follow_redirects=False,
         trust_env=True,
-        mounts=dict.fromkeys(LOOPBACK_MOUNTS),
-        verify=_ssl_context(),
+        # A mount of None is the client's own transport: no proxy.
+        mounts=dict.fromkeys(_loopback_mount(host) for host in LOOPBACK_HOSTS),
+        # A hook, not a wrapping transport: it bounds the proxies' transports too, which httpx
+        # makes itself from the environment.
+        event_hooks={"response": [body_bound(MAX_RESPONSE_BYTES)]},
         headers={"user-agent": USER_AGENT},
     )
 
@@ -73,14 +83,21 @@ def no_answer(exc: BaseException) -> bool:
 def request_failure(
     exc: BaseException, service: str, where: str, seconds: float
 ) -> UserFacingError | None:
-    """The sentence for a request that timed out or got no answer; None for other failures.
+    """The sentence for a request that timed out, got no answer or too long a one; None for
+    other failures.
 
     `service` names the other side ("Composio", "the Tool Router"), `where` its host.
     """
+    named = f"{service[0].upper()}{service[1:]} ({where})"
     if is_timeout(exc):
-        return timed_out(f"{service[0].upper()}{service[1:]} ({where})", seconds)
+        return timed_out(named, seconds)
     if no_answer(exc):
         return unreachable(service, where)
+    if isinstance(exc, ResponseTooLargeError):
+        return UserFacingError(
+            ErrorKind.SERVER_ERROR,
+            f"{named} answered with more data than expected: try again in a moment.",
+        )
     return None
 
 

@@ -30,11 +30,16 @@ from desktop.core.errors import (
     Remedy,
     UserFacingError,
     host_of,
-    redact,
+    quoted,
     server_error,
 )
 from desktop.core.router.http import is_timeout, no_answer, request_failure
-from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError
+from desktop.core.router.types import (
+    ConnectionInfo,
+    ResponseTooLargeError,
+    RouterSession,
+    SessionExpiredError,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -107,25 +112,31 @@ def mcp_key_rejected() -> UserFacingError:
 def rpc_result(message: _RpcMessage) -> dict[str, Any]:
     """The result of a JSON-RPC response; its error as a `ProtocolError`."""
     if message.error is not None:
-        raise ProtocolError(f"MCP error: {message.error.message}")
+        raise ProtocolError(f"MCP error: {quoted(message.error.message)}")
     if message.result is None:
         raise ProtocolError("the MCP endpoint answered without a result")
     return message.result
 
 
-async def read_answer(response: httpx.Response, request_id: int) -> dict[str, Any]:
-    """The JSON-RPC result for `request_id`, from a JSON body or an event stream."""
+def is_event_stream(response: httpx.Response) -> bool:
+    """The answer is an event stream, by the very test httpx-sse makes before it parses one
+    (the media type: the content type before its parameters)."""
+    return "text/event-stream" in response.headers.get("content-type", "").partition(";")[0]
+
+
+async def read_answer(response: httpx.Response, request_id: int, seconds: float) -> dict[str, Any]:
+    """The JSON-RPC result for `request_id`, from a JSON body or an event stream, within
+    `seconds` (a stream of pings alone does not keep the wait going)."""
     from httpx_sse import EventSource
 
-    if "text/event-stream" not in response.headers.get("content-type", ""):
-        await response.aread()
-        message = _RpcMessage.model_validate_json(response.content)
-        if message.id == request_id:
-            return rpc_result(message)
-        raise ProtocolError("the MCP endpoint answered another request")
     answer: _RpcMessage | None = None
     try:
-        async with asyncio.timeout(None) as deadline:
+        async with asyncio.timeout(seconds) as deadline:
+            if not is_event_stream(response):
+                message = _RpcMessage.model_validate_json(await response.aread())
+                if message.id == request_id:
+                    return rpc_result(message)
+                raise ProtocolError("the MCP endpoint answered another request")
             # The stream may carry the server's own requests and notifications before the
             # answer. After it the server ends the stream: read to the end so that the
             # connection serves the next request; a server that goes on costs the connection.
@@ -136,9 +147,10 @@ async def read_answer(response: httpx.Response, request_id: int) -> dict[str, An
                         answer = message
                         deadline.reschedule(asyncio.get_running_loop().time() + STREAM_END_WAIT)
     except Exception as exc:
-        # Once the answer is in, a stream cut short (by the wait above, a read timeout, a reset)
-        # costs the connection only.
-        if answer is None or not (is_timeout(exc) or no_answer(exc)):
+        # Once the answer is in, a stream cut short (by the wait above, a read timeout, a reset,
+        # the bound on its size) costs the connection only.
+        cut_short = is_timeout(exc) or no_answer(exc) or isinstance(exc, ResponseTooLargeError)
+        if answer is None or not cut_short:
             raise
     if answer is None:
         raise ProtocolError("the MCP endpoint sent no answer to the request")
@@ -170,13 +182,14 @@ class _Probe:
                 raise ProbeError(response.status_code)
             if method == "initialize" and (session_id := response.headers.get("mcp-session-id")):
                 self.session_id = self._headers["mcp-session-id"] = session_id
-            return await read_answer(response, self._next_id)
+            return await read_answer(response, self._next_id, self._seconds)
 
     async def _notify(self, method: str) -> None:
         body = {"jsonrpc": "2.0", "method": method}
-        response = await self._http.post(
-            self._url, json=body, headers=self._headers, timeout=self._seconds
-        )
+        async with asyncio.timeout(self._seconds):
+            response = await self._http.post(
+                self._url, json=body, headers=self._headers, timeout=self._seconds
+            )
         if response.status_code >= 400:
             raise ProbeError(response.status_code)
 
@@ -207,7 +220,15 @@ class _Probe:
         if self.session_id is None:
             return
         try:
-            await self._http.delete(self._url, headers=self._headers, timeout=self._seconds)
+            # Bounded as a whole: it runs after the check's own bound ran out, too. Its body is
+            # never read (a server could stream one forever).
+            async with (
+                asyncio.timeout(self._seconds),
+                self._http.stream(
+                    "DELETE", self._url, headers=self._headers, timeout=self._seconds
+                ),
+            ):
+                pass
         except Exception:  # best effort: the server drops idle sessions anyway
             log.debug("ending the probe's MCP session failed", exc_info=True)
 
@@ -242,7 +263,7 @@ async def list_router_tools(
         if not _odd_answer(exc):
             raise
         secrets = list(session.headers.values())
-        log.warning("the MCP endpoint answered oddly: %s", redact(repr(exc), secrets))
+        log.warning("the MCP endpoint answered oddly: %s", quoted(repr(exc), secrets, 500))
         raise UserFacingError(
             ErrorKind.SERVER_ERROR,
             "The Tool Router's MCP endpoint gave an answer the app does not understand: "

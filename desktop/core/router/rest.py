@@ -19,11 +19,10 @@ against the fake backend and compares.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -34,12 +33,12 @@ from desktop.core.errors import (
     Remedy,
     UserFacingError,
     host_of,
+    quoted,
     rate_limited,
-    redact,
     server_error,
     unexpected,
 )
-from desktop.core.router.http import request_failure
+from desktop.core.router.http import key_may_travel_to, request_failure
 from desktop.core.router.types import RouterSession, Timeouts
 
 if TYPE_CHECKING:
@@ -83,25 +82,15 @@ def session_request_body(user_id: str, toolkits: Sequence[str]) -> dict[str, Any
     }
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def checked_base_url(base_url: str | None) -> str:
     """The backend's origin; the key never travels over plain http except to this machine."""
     url = (base_url or COMPOSIO_DEFAULT_BASE_URL).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
+    if key_may_travel_to(url):
         return url
     raise UserFacingError(
         ErrorKind.BAD_INPUT,
         f"COMPOSIO_BASE_URL must be an https:// address (plain http only for this machine), "
-        f"not '{redact(url)[:100]}'.",
+        f"not '{quoted(url, limit=100)}'.",
     )
 
 
@@ -110,7 +99,7 @@ def _error_message(response: httpx.Response) -> str:
     try:
         error = _ErrorAnswer.model_validate_json(response.content).error
     except ValidationError:
-        return response.text[:200]
+        return response.text
     return error if isinstance(error, str) else error.message
 
 
@@ -121,7 +110,9 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _status_error(response: httpx.Response, api_key: str) -> UserFacingError:
+def _status_error(
+    response: httpx.Response, api_key: str, action: Literal["create", "resume"]
+) -> UserFacingError:
     status = response.status_code
     if status in (401, 403):
         return UserFacingError.fixable(
@@ -132,9 +123,10 @@ def _status_error(response: httpx.Response, api_key: str) -> UserFacingError:
         return rate_limited("Composio", _retry_after(response))
     if status >= 500:
         return server_error("Composio", status)
-    message = redact(_error_message(response), [api_key])[:200]
+    what = "create a session" if action == "create" else "resume the session"
+    message = quoted(_error_message(response), [api_key])
     return UserFacingError(
-        ErrorKind.SERVER_ERROR, f"Composio refused to create a session ({status}): {message}"
+        ErrorKind.SERVER_ERROR, f"Composio refused to {what} ({status}): {message}"
     )
 
 
@@ -142,11 +134,19 @@ def _session_from(response: httpx.Response, api_key: str) -> RouterSession:
     try:
         answer = SessionAnswer.model_validate_json(response.content)
     except ValidationError as exc:
-        log.warning("Composio's session answer: %s", redact(str(exc), [api_key])[:500])
+        log.warning("Composio's session answer: %s", quoted(str(exc), [api_key], limit=500))
         raise UserFacingError(
             ErrorKind.SERVER_ERROR,
             "Composio answered without a session or MCP address: try again in a moment.",
         ) from exc
+    if not key_may_travel_to(answer.mcp.url):
+        # The key goes with every MCP request: never in clear over the network.
+        raise UserFacingError(
+            ErrorKind.SERVER_ERROR,
+            f"Composio named an MCP address that is not https:// "
+            f"('{quoted(answer.mcp.url, [api_key], limit=100)}'), so the app did not send the "
+            "key there: check COMPOSIO_BASE_URL, or try again later.",
+        )
     # The MCP endpoint wants the same key (401 without it).
     return RouterSession(
         session_id=answer.session_id, mcp_url=answer.mcp.url, headers={"x-api-key": api_key}
@@ -165,12 +165,12 @@ async def _open(
     headers = {"x-api-key": api_key, "accept": "application/json"}
     if resume_id:
         response = await http.get(
-            f"{base}{SESSION_PATH}/{resume_id}", headers=headers, timeout=seconds
+            f"{base}{SESSION_PATH}/{quote(resume_id, safe='')}", headers=headers, timeout=seconds
         )
         if response.status_code == 200:
             return _session_from(response, api_key)
         if response.status_code != 404:
-            raise _status_error(response, api_key)
+            raise _status_error(response, api_key, "resume")
         log.info("tool router session %s is gone; creating a new one", resume_id)
     response = await http.post(
         f"{base}{SESSION_PATH}",
@@ -179,7 +179,7 @@ async def _open(
         timeout=seconds,
     )
     if response.status_code not in (200, 201):
-        raise _status_error(response, api_key)
+        raise _status_error(response, api_key, "create")
     return _session_from(response, api_key)
 
 
@@ -204,7 +204,7 @@ async def open_router_session(
     except UserFacingError:
         raise
     except Exception as exc:
-        log.warning("tool router session failed: %s", redact(repr(exc), [api_key]))
+        log.warning("tool router session failed: %s", quoted(repr(exc), [api_key], limit=500))
         if (failure := request_failure(exc, "Composio", where, seconds)) is not None:
             raise failure from exc
         raise unexpected(exc, [api_key]) from exc

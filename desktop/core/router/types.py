@@ -1,4 +1,5 @@
-"""What the Tool Router's parts share: a session, what a connection lists, timeouts, expiry."""
+"""What the Tool Router's parts share: a session, what a connection lists, timeouts, expiry,
+an answer too long."""
 
 from __future__ import annotations
 
@@ -42,3 +43,7 @@ class SessionExpiredError(UserFacingError):
     def __init__(self) -> None:
         fix = Fix(Remedy.NEW_CONVERSATION, "The Tool Router session has expired")
         super().__init__(ErrorKind.SERVER_ERROR, neutral_text(fix), fix)
+
+
+class ResponseTooLargeError(Exception):
+    """An answer's body went past the shared client's bound (`router.http.MAX_RESPONSE_BYTES`)."""

@@ -58,3 +58,17 @@ def test_anything_else_is_the_one_unexpected_sentence_with_its_type() -> None:
     assert message.startswith("Something went wrong (KeyError: ")
     assert message.endswith(UNEXPECTED_MESSAGE.split(";")[1])
     assert "sk-test-secret" not in message
+
+
+def test_a_refusal_quotes_the_servers_words_without_the_key_or_control_characters() -> None:
+    key = "openai-key-1234567890"
+    words = "a\nb\x1b[0m" + "x" * 187 + key + "y" * 1_000_000
+    error = describe_model_error(
+        pe.ModelAPIError("gpt-5", words), base_url=None, read_timeout=30, secrets=[key]
+    )
+    assert error.kind is ErrorKind.SERVER_ERROR
+    quote = error.message.partition("OpenAI refused the request: ")[2]
+    assert quote.startswith("a b [0mxxx")
+    assert len(quote) <= 200
+    assert key[:5] not in error.message
+    assert "\n" not in error.message and "\x1b" not in error.message

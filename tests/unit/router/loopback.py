@@ -1,15 +1,17 @@
 """A tiny scripted HTTP/1.1 server on loopback, run on the test's own event loop.
 
-It answers each request with whatever the test's handler returns, keeps connections alive,
-records what it saw and counts the connections it accepted. It stops at once: no serving
-thread polls for a stop flag (`http.server`'s `shutdown()` waits up to its 0.5 s poll interval).
+It answers each request with whatever the test's handler returns (a body may go on as long as
+the test likes), keeps connections alive, records what it saw and counts the connections it
+accepted. It stops at once: no serving thread polls for a stop flag (`http.server`'s
+`shutdown()` waits up to its 0.5 s poll interval).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -33,6 +35,7 @@ class Reply:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     length: int | None = None  # the content-length sent, if not the body's (a body that goes on)
+    more: Callable[[], AsyncIterator[bytes]] | None = None  # the body's rest, as it comes
 
 
 Handler = Callable[[Seen], Awaitable[Reply]]
@@ -41,9 +44,12 @@ Handler = Callable[[Seen], Awaitable[Reply]]
 class LoopbackServer:
     """`async with LoopbackServer(handler) as server:` serves on `server.base_url`."""
 
-    def __init__(self, handler: Handler, host: str = LOOPBACK) -> None:
+    def __init__(
+        self, handler: Handler, host: str = LOOPBACK, tls: ssl.SSLContext | None = None
+    ) -> None:
         self._handler = handler
         self._host = host
+        self._tls = tls
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.seen: list[Seen] = []
@@ -53,10 +59,10 @@ class LoopbackServer:
     @property
     def base_url(self) -> str:
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{self.port}"
 
     async def __aenter__(self) -> Self:
-        self._server = await asyncio.start_server(self._serve, self._host, 0)
+        self._server = await asyncio.start_server(self._serve, self._host, 0, ssl=self._tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -88,6 +94,10 @@ class LoopbackServer:
                 head += [f"{name}: {value}" for name, value in reply.headers.items()]
                 writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body)
                 await writer.drain()
+                if reply.more is not None:
+                    async for chunk in reply.more():
+                        writer.write(chunk)
+                        await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the client hung up
         except asyncio.CancelledError:

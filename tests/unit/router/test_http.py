@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import ssl
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
 from desktop.core.errors import ErrorKind
-from desktop.core.router.http import USER_AGENT, new_http_client, request_failure
+from desktop.core.router.http import (
+    LOOPBACK_HOSTS,
+    USER_AGENT,
+    new_http_client,
+    request_failure,
+)
 from desktop.core.router.types import Timeouts
 from tests.fakes.serving import closed_url
-from tests.unit.router.loopback import LoopbackServer, Reply, Seen, json_reply
+from tests.unit.router.loopback import LOOPBACK, LoopbackServer, Reply, Seen, json_reply
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 REPO = Path(__file__).resolve().parents[3]
@@ -73,20 +79,20 @@ def test_redirects_are_not_followed_so_the_key_stays_here() -> None:
     assert seen[0].headers["user-agent"] == USER_AGENT
 
 
-def test_every_request_is_bounded_and_a_timed_out_one_leaves_nothing_running() -> None:
-    threads = set(threading.enumerate())
-
-    async def scenario() -> BaseException:
+def test_every_request_is_bounded_and_a_timed_out_one_leaves_no_task_running() -> None:
+    async def scenario() -> tuple[BaseException, set[asyncio.Task[object]]]:
         async with LoopbackServer(_silent) as server, new_http_client(Timeouts(0.3)) as http:
             with pytest.raises(httpx.TimeoutException) as caught:
                 await http.get(server.base_url)  # the client's own bound: no per-call timeout
-            return caught.value
+        # The server stopped (its tasks are gathered) and the client closed: nothing else may
+        # still run on the loop.
+        return caught.value, asyncio.all_tasks() - {asyncio.current_task()}
 
-    exc = asyncio.run(scenario())
+    exc, left = asyncio.run(scenario())
     failure = request_failure(exc, "Composio", "127.0.0.1", 0.3)
     assert failure is not None and failure.kind is ErrorKind.TIMEOUT
     assert failure.message.startswith("Composio (127.0.0.1) did not answer within 0.3 s")
-    assert set(threading.enumerate()) <= threads
+    assert left == set()
 
 
 def test_a_closed_port_is_unreachable_not_a_timeout() -> None:
@@ -130,6 +136,7 @@ def test_loopback_never_goes_through_the_proxy_of_the_environment(
             return answers, direct, [s.target for s in proxy.seen]
 
     answers, direct, proxied = asyncio.run(scenario())
+    assert set(LOOPBACK_HOSTS) == {"127.0.0.1", "localhost", "::1"}  # the three tried here
     assert answers == [b"direct", b"direct", b"direct", b"proxied"]
     assert direct == ["/a", "/b", "/c"]
     assert proxied == ["http://composio.example/d"]
@@ -149,3 +156,65 @@ def test_importing_the_router_loads_no_heavy_library() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no bundle trusts, and its key."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "corporate test CA")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(LOOPBACK))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "ca.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_tls_trusts_the_ca_named_by_ssl_cert_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A corporate CA that inspects TLS is named by SSL_CERT_FILE: the client trusts it, as
+    httpx does by default (certifi's bundle when it is not set, which does not know this CA)."""
+    cert_file, key_file = _self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert_file, key_file)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+    async def fetch() -> bytes | BaseException:
+        async with LoopbackServer(_ok, tls=tls) as server, new_http_client() as http:
+            try:
+                return (await http.get(f"{server.base_url}/x")).content
+            except httpx.ConnectError as exc:
+                return exc
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    assert isinstance(asyncio.run(fetch()), httpx.ConnectError)  # certifi's: not trusted
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    assert asyncio.run(fetch()) == b"direct"

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.router import probe
-from desktop.core.router.http import new_http_client
+from desktop.core.router.http import MAX_RESPONSE_BYTES, new_http_client
 from desktop.core.router.probe import PROTOCOL_VERSIONS, list_router_tools
 from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError
 from tests.unit.router.loopback import Handler, LoopbackServer, Reply, Seen
@@ -76,16 +78,46 @@ class ScriptedMcp:
         return self._answer({"jsonrpc": "2.0", "id": message["id"], "result": {"tools": TOOLS}})
 
 
-def _check(mcp: Handler) -> tuple[ConnectionInfo | UserFacingError, LoopbackServer]:
+def _check(
+    mcp: Handler, seconds: float = 3
+) -> tuple[ConnectionInfo | UserFacingError, LoopbackServer]:
     async def scenario() -> tuple[ConnectionInfo | UserFacingError, LoopbackServer]:
         async with LoopbackServer(mcp) as server, new_http_client() as http:
             router = RouterSession("trs_1", f"{server.base_url}/mcp", {"x-api-key": "k"})
             try:
-                return await list_router_tools(http, router, 3), server
+                # A check that outlives its own bounds fails here rather than hang the suite.
+                async with asyncio.timeout(30):
+                    return await list_router_tools(http, router, seconds), server
             except UserFacingError as exc:
                 return exc, server
 
     return asyncio.run(scenario())
+
+
+def _timed_check(
+    mcp: Handler, seconds: float
+) -> tuple[ConnectionInfo | UserFacingError, LoopbackServer, float]:
+    started = time.monotonic()
+    verdict, server = _check(mcp, seconds)
+    return verdict, server, time.monotonic() - started
+
+
+def _tools_list_answered_with(reply: Reply) -> Handler:
+    """The scripted endpoint, but tools/list gets `reply`."""
+    scripted = ScriptedMcp()
+
+    async def handler(seen: Seen) -> Reply:
+        if seen.body and json.loads(seen.body).get("method") == "tools/list":
+            return reply
+        return await scripted(seen)
+
+    return handler
+
+
+async def _pings() -> AsyncIterator[bytes]:
+    while True:  # until the client hangs up
+        await asyncio.sleep(0.05)
+        yield b": ping\n\n"
 
 
 def _methods(server: LoopbackServer) -> list[str]:
@@ -161,3 +193,63 @@ def test_a_stream_that_goes_on_after_the_answer_costs_its_connection_not_the_che
     assert isinstance(info, ConnectionInfo), info
     assert _methods(server) == ["initialize", "notifications/initialized", "tools/list", "DELETE"]
     assert server.connections == 3  # after each of the two streams, a fresh connection
+
+
+def test_pings_alone_are_no_answer_within_the_requests_bound() -> None:
+    endless = Reply(200, b"", EVENT_STREAM, length=10**9, more=_pings)
+    verdict, _, elapsed = _timed_check(_tools_list_answered_with(endless), 0.5)
+    assert isinstance(verdict, UserFacingError)
+    assert verdict.kind is ErrorKind.TIMEOUT
+    assert "did not answer within 0.5 s" in verdict.message
+    assert elapsed < 1.5  # the request's 0.5 s and some: not the whole check's 3 s
+
+
+def test_an_endless_data_line_is_cut_off_at_the_bound_on_an_answer() -> None:
+    chunk = b"x" * 65536
+
+    async def more() -> AsyncIterator[bytes]:
+        while True:
+            yield chunk
+
+    endless = Reply(200, b"event: message\ndata: ", EVENT_STREAM, length=10**12, more=more)
+    verdict, server = _check(_tools_list_answered_with(endless))
+    assert isinstance(verdict, UserFacingError)
+    assert verdict.kind is ErrorKind.SERVER_ERROR
+    assert verdict.message.startswith(
+        f"The Tool Router ({server.base_url.removeprefix('http://')}) answered with more data "
+        "than expected"
+    )
+    assert MAX_RESPONSE_BYTES <= 8 * 1024 * 1024  # a few MiB, not what the machine can hold
+    assert _methods(server)[-1] == "DELETE"  # the session is still ended
+
+
+def test_hanging_up_is_bounded_though_the_check_ran_out_and_the_reply_streams_forever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def mcp(seen: Seen) -> Reply:
+        if seen.method == "DELETE":
+            return Reply(200, b"", EVENT_STREAM, length=10**9, more=_pings)
+        return await ScriptedMcp()(seen)
+
+    async def stuck(self: probe._Probe) -> tuple[str, ...]:
+        await self._initialize()  # the session is open: the check will end it
+        await asyncio.sleep(60)  # tools/list that never answers, until the check's own bound
+        return ()
+
+    monkeypatch.setattr(probe._Probe, "tool_names", stuck)
+    seconds = 0.2
+    verdict, server, elapsed = _timed_check(mcp, seconds)
+    assert isinstance(verdict, UserFacingError)
+    assert verdict.kind is ErrorKind.TIMEOUT
+    assert _methods(server) == ["initialize", "DELETE"]
+    assert elapsed < (4 * seconds + 1) + seconds + 1  # the check's bound, then the hang-up's
+
+
+def test_parameters_of_the_content_type_do_not_make_json_an_event_stream() -> None:
+    async def mcp(seen: Seen) -> Reply:
+        reply = await ScriptedMcp(events=False)(seen)
+        content_type = 'application/json; profile="text/event-stream"'
+        return Reply(reply.status, reply.body, {**reply.headers, "content-type": content_type})
+
+    info, _ = _check(mcp)
+    assert isinstance(info, ConnectionInfo), info

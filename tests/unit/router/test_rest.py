@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
 import pytest
 
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.router.http import new_http_client
-from desktop.core.router.rest import SESSION_PATH, open_router_session
+from desktop.core.router.rest import SESSION_PATH, checked_base_url, open_router_session
 from desktop.core.router.types import RouterSession, Timeouts
 from tests.fakes.serving import closed_url
 from tests.unit.router.loopback import Handler, LoopbackServer, Reply, Seen, json_reply
@@ -19,7 +20,9 @@ SHORT = Timeouts(2, 2)
 SESSION = {"session_id": "trs_1", "mcp": {"type": "http", "url": "http://127.0.0.1:9/mcp"}}
 
 
-def _open(handler: Handler, timeouts: Timeouts = SHORT) -> tuple[object, list[Seen]]:
+def _open(
+    handler: Handler, timeouts: Timeouts = SHORT, resume_id: str = "trs_old"
+) -> tuple[object, list[Seen]]:
     async def scenario() -> tuple[object, list[Seen]]:
         async with LoopbackServer(handler) as server, new_http_client(timeouts) as http:
             try:
@@ -30,7 +33,7 @@ def _open(handler: Handler, timeouts: Timeouts = SHORT) -> tuple[object, list[Se
                     toolkits=["e2b"],
                     base_url=server.base_url,
                     timeouts=timeouts,
-                    resume_id="trs_old",
+                    resume_id=resume_id,
                 )
             except UserFacingError as exc:
                 outcome = exc
@@ -136,3 +139,72 @@ def test_a_closed_port_is_unreachable() -> None:
     verdict = asyncio.run(scenario())
     assert verdict.kind is ErrorKind.UNREACHABLE
     assert verdict.message.startswith("Could not reach Composio at 127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.2:8000",  # loopback, yet a proxy of the environment would carry it
+        "http://composio.example",
+        "ftp://127.0.0.1",
+        "http://localhost.example.com",
+    ],
+)
+def test_plain_http_is_refused_but_to_the_hosts_that_bypass_the_proxy(url: str) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        checked_base_url(url)
+    assert caught.value.kind is ErrorKind.BAD_INPUT
+    for allowed in ("https://x.example", "http://localhost:1", "http://127.0.0.1", "http://[::1]"):
+        assert checked_base_url(allowed) == allowed
+
+
+@pytest.mark.parametrize(
+    "mcp_url", ["http://composio.example/mcp", "http://127.0.0.2/mcp", "file:///mcp", "mcp"]
+)
+def test_an_mcp_address_the_key_may_not_travel_to_is_refused(mcp_url: str) -> None:
+    answer = json_reply(json.dumps({**SESSION, "mcp": {"url": mcp_url}}).encode())
+    verdict, seen = _open(_answering(answer))
+    assert isinstance(verdict, UserFacingError)
+    assert verdict.kind is ErrorKind.SERVER_ERROR
+    assert verdict.message.startswith("Composio named an MCP address that is not https://")
+    assert mcp_url in verdict.message
+    assert len(seen) == 1
+
+
+def test_the_resumed_session_id_is_one_path_segment() -> None:
+    gone = json_reply(b'{"error": {"message": "not found"}}', status=404)
+    created = json_reply(json.dumps(SESSION).encode(), status=201)
+    _, seen = _open(_answering(gone, created), resume_id="../x?y#z")
+    assert seen[0].target == f"{SESSION_PATH}/..%2Fx%3Fy%23z"
+
+
+def test_a_refused_resume_says_resume() -> None:
+    refused = json_reply(b'{"error": {"message": "bad id"}}', status=400)
+    verdict, _ = _open(_answering(refused))
+    assert isinstance(verdict, UserFacingError)
+    assert verdict.message == "Composio refused to resume the session (400): bad id"
+
+
+def test_a_long_error_body_is_redacted_whole_then_cut_to_one_line() -> None:
+    words = "a\nb\x1b[31m " + "x" * (195 - 12)
+    body = json.dumps({"error": {"message": words + KEY + "y" * 1_000_000}}).encode()
+    verdict, _ = _open(_answering(json_reply(body, 400)))
+    assert isinstance(verdict, UserFacingError)
+    assert verdict.message.startswith("Composio refused to resume the session (400): a b [31m x")
+    quote = verdict.message.partition("(400): ")[2]
+    assert len(quote) <= 200
+    assert KEY[:4] not in verdict.message  # not even the start of the key, left by a cut
+    assert "\n" not in verdict.message and "\x1b" not in verdict.message
+
+
+def test_an_answer_past_the_bound_is_refused_before_it_fills_the_memory() -> None:
+    async def more() -> AsyncIterator[bytes]:
+        while True:
+            yield b" " * 65536
+
+    endless = Reply(200, b'{"session_id": "', {"content-type": "application/json"}, 10**12, more)
+    verdict, _ = _open(_answering(endless))
+    assert isinstance(verdict, UserFacingError)
+    assert verdict.kind is ErrorKind.SERVER_ERROR
+    assert "answered with more data than expected" in verdict.message
+    assert verdict.message.startswith("Composio (127.0.0.1:")
