@@ -5,8 +5,9 @@
 A QMainWindow of the app's size (1180 x 780) with a central widget is shown; the first Paint
 event it receives (an event filter, as `ui.window.first_paint.FirstPaintWatcher`) schedules the
 print on a 0 ms timer, so the paint has finished when it is printed. The time is from this
-script's first line, like the app's `--smoke-test` figure from `desktop.app`'s first line; the benchmark itself
-times both from process spawn. Only PySide6 is imported: no qasync, no theme, no app module.
+script's first line, like the app's `--smoke-test` figure from `desktop.app`'s first line; the
+benchmark itself times both from process spawn. Only PySide6 is imported: no qasync, no theme,
+no app module.
 """
 
 import time
