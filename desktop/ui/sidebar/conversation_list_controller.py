@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,15 +65,39 @@ class ConversationListController(QObject):
     def set_repository(self, repository: ConversationRepository | None) -> None:
         self._repository = repository
 
-    def _start(self, coroutine: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+    def _run(
+        self,
+        operation: Callable[..., Awaitable[None]],
+        *args: object,
+        failure: str | None = None,
+        about: str = "",
+    ) -> None:
+        """Run `operation(repository, *args)` as a task this controller holds. With `failure`
+        (a dialog title), a store or file error is reported by `operation_failed` in one
+        sentence (after `about`, e.g. the file's name); without, the operation handles its own."""
+        repository = self._repository
+        if repository is None:
+            return
+        task: asyncio.Task[None] = asyncio.ensure_future(
+            self._reporting(operation(repository, *args), failure, about)
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _reporting(self, work: Awaitable[None], failure: str | None, about: str) -> None:
+        if failure is None:
+            await work
+            return
+        try:
+            await work
+        except StoreError as exc:
+            self.operation_failed.emit(failure, f"{about}{exc}")
+        except OSError as exc:
+            self.operation_failed.emit(failure, _file_problem(exc))
+
     # -- reading -----------------------------------------------------------------------------
     def load_page(self, offset: int, limit: int) -> None:
-        if self._repository is not None:
-            self._start(self._load_page(self._repository, offset, limit))
+        self._run(self._load_page, offset, limit)
 
     async def _load_page(self, repository: ConversationRepository, offset: int, limit: int) -> None:
         try:
@@ -85,8 +109,7 @@ class ConversationListController(QObject):
 
     def refresh(self, conversation_id: str) -> None:
         """Re-read a conversation that had activity; it moves to the top of the list."""
-        if self._repository is not None:
-            self._start(self._refresh(self._repository, conversation_id))
+        self._run(self._refresh, conversation_id)
 
     async def _refresh(self, repository: ConversationRepository, conversation_id: str) -> None:
         try:
@@ -108,24 +131,19 @@ class ConversationListController(QObject):
     def search(self, query: str) -> None:
         """Search titles and messages; only the newest query's results are reported."""
         self._search_generation += 1
-        if self._repository is not None and query.strip():
-            self._start(self._search(self._repository, query, self._search_generation))
+        if query.strip():
+            self._run(self._search, query, self._search_generation, failure="Search failed")
 
     async def _search(
         self, repository: ConversationRepository, query: str, generation: int
     ) -> None:
-        try:
-            hits = await repository.search(query, SEARCH_LIMIT)
-        except StoreError as exc:
-            self.operation_failed.emit("Search failed", str(exc))
-            return
+        hits = await repository.search(query, SEARCH_LIMIT)
         if generation == self._search_generation:
             self.search_finished.emit(query, hits)
 
     # -- changing ----------------------------------------------------------------------------
     def rename(self, conversation_id: str, title: str) -> None:
-        if self._repository is not None:
-            self._start(self._rename(self._repository, conversation_id, title))
+        self._run(self._rename, conversation_id, title)
 
     async def _rename(
         self, repository: ConversationRepository, conversation_id: str, title: str
@@ -143,53 +161,34 @@ class ConversationListController(QObject):
         self.conversation_renamed.emit(conversation_id, stored)
 
     def delete(self, conversation_id: str) -> None:
-        if self._repository is not None:
-            self._start(self._delete(self._repository, conversation_id))
+        self._run(self._delete, conversation_id, failure="The conversation was not deleted")
 
     async def _delete(self, repository: ConversationRepository, conversation_id: str) -> None:
-        try:
-            await repository.delete(conversation_id)
-        except StoreError as exc:
-            self.operation_failed.emit("The conversation was not deleted", str(exc))
-            return
+        await repository.delete(conversation_id)
         self.conversation_deleted.emit(conversation_id)
 
     def export(self, conversation_id: str, fmt: str, path: str) -> None:
-        if self._repository is not None:
-            self._start(self._export(self._repository, conversation_id, fmt, Path(path)))
+        failure = "The conversation was not exported"
+        self._run(self._export, conversation_id, fmt, Path(path), failure=failure)
 
     async def _export(
         self, repository: ConversationRepository, conversation_id: str, fmt: str, path: Path
     ) -> None:
-        try:
-            if fmt == "markdown":
-                text = await repository.export_markdown(conversation_id)
-            else:
-                text = await repository.export_json(conversation_id)
-            await asyncio.to_thread(write_text_atomically, path, text)
-        except StoreError as exc:
-            self.operation_failed.emit("The conversation was not exported", str(exc))
-            return
-        except OSError as exc:
-            self.operation_failed.emit("The conversation was not exported", _file_problem(exc))
-            return
+        if fmt == "markdown":
+            text = await repository.export_markdown(conversation_id)
+        else:
+            text = await repository.export_json(conversation_id)
+        await asyncio.to_thread(write_text_atomically, path, text)
         self.exported.emit(str(path))
 
     def import_file(self, path: str) -> None:
-        if self._repository is not None:
-            self._start(self._import(self._repository, Path(path)))
+        file = Path(path)
+        failure = "This file could not be imported"
+        self._run(self._import, file, failure=failure, about=f"{file.name}: ")
 
     async def _import(self, repository: ConversationRepository, path: Path) -> None:
-        title = "This file could not be imported"
-        try:
-            data = await asyncio.to_thread(read_import_file, path)
-            conversation_id = await repository.import_json(data)
-        except StoreError as exc:
-            self.operation_failed.emit(title, f"{path.name}: {exc}")
-            return
-        except OSError as exc:
-            self.operation_failed.emit(title, _file_problem(exc))
-            return
+        data = await asyncio.to_thread(read_import_file, path)
+        conversation_id = await repository.import_json(data)
         await self._refresh(repository, conversation_id)
         self.conversation_imported.emit(conversation_id)
 
