@@ -64,10 +64,11 @@ class StoredChange(Protocol):
 
 @runtime_checkable
 class ConversationBackend(Protocol):
-    """A backend that stores its turns (`desktop.core.conversations.persistent.PersistentChat`)."""
+    """A backend that stores its turns (`desktop.core.conversations.persistent.PersistentChat`).
 
-    @property
-    def conversation_id(self) -> str | None: ...
+    It stores them where `open_conversation` last pointed it (the face's `OpenConversation`
+    decides), and `watch` hears of every stored prompt and reply, including the conversation a
+    new chat's first prompt created."""
 
     def open_conversation(self, conversation_id: str | None) -> None: ...
 

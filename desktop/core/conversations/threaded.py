@@ -181,28 +181,13 @@ class ThreadedConversation(ThreadedBackend):
     ) -> None:
         super().__init__(agent_loop, inner)
         self._conversation = conversation  # the same object as `inner`, seen as a conversation
-        self._open_id = conversation.conversation_id  # the face's view, updated as it asks
-
-    @property
-    def conversation_id(self) -> str | None:
-        return self._open_id
 
     def open_conversation(self, conversation_id: str | None) -> None:
-        self._open_id = conversation_id
         self._agent_loop.call_soon(self._conversation.open_conversation, conversation_id)
 
-    def new_conversation(self) -> None:
-        self._open_id = None
-        super().new_conversation()
-
     def watch(self, listener: Callable[[StoredChange], None]) -> None:
-        def _on_face_loop(change: StoredChange) -> None:
-            if change.created:
-                self._open_id = change.conversation_id
-            listener(change)
-
         def _on_agent_loop_change(change: StoredChange) -> None:
-            self._bridge.post(_on_face_loop, change)
+            self._bridge.post(listener, change)
 
         self._agent_loop.call_soon(self._conversation.watch, _on_agent_loop_change)
 

@@ -31,7 +31,11 @@ from desktop.core.conversations.connection import (
     BackendConnection,
     failure_status,
 )
-from desktop.core.conversations.history import items_and_position, items_from_turns
+from desktop.core.conversations.open_conversation import (
+    NOTHING_TO_REDO,
+    ConversationsChanged,
+    OpenConversation,
+)
 
 # store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
 from desktop.core.store.records import StoreError
@@ -42,7 +46,6 @@ if TYPE_CHECKING:
     from desktop.core.store.facade import ConversationRepository
 
 WAIT_FOR_REPLY = "The agent is still answering: wait for it or press Stop (Esc)."
-NOTHING_TO_REDO = "There is no message in this conversation to ask again yet."
 
 
 class ChatController(QObject):
@@ -53,10 +56,9 @@ class ChatController(QObject):
     second, and turns every failure into one user-facing sentence. Widgets never await: they
     call `send`, `stop`, `new_conversation` and listen to the signals.
 
-    With a conversation repository it also knows which stored conversation is on screen:
-    `open_conversation` shows one and continues it, `regenerate` and `resend_edited` delete the
-    last turn and ask again. Which conversation a new chat became is learnt from the backend
-    (a `ConversationBackend`) once its first prompt is stored.
+    Which stored conversation is on screen is the core's `OpenConversation`'s to decide (open,
+    open at a hit, new chat, regenerate, edit and resend); this object asks it, runs what it
+    returns and passes its announcements on as `conversations_changed`.
 
     Two helpers do the detail: a `BackendConnection` makes and connects the backend and keeps
     the status, a `TurnRunner` coalesces the running turn's text and stops or abandons it.
@@ -73,8 +75,7 @@ class ChatController(QObject):
     busy_changed = Signal(bool)
     connection_state_changed = Signal(object)  # ConnectionStatus
     conversation_cleared = Signal()
-    conversation_changed = Signal(object)  # the id on screen, or None for a new chat
-    conversation_stored = Signal(str)  # a prompt or reply of this conversation was stored
+    conversations_changed = Signal(object)  # ConversationsChanged: what is on screen, stored
     history_loaded = Signal(object)  # list[HistoryItem]: what the chat view shows, replaced
     history_failed = Signal(str)  # the conversation could not be read
     history_reveal = Signal(int)  # after history_loaded: the item to bring into view
@@ -90,10 +91,7 @@ class ChatController(QObject):
         repository: ConversationRepository | None = None,
     ) -> None:
         super().__init__(parent)
-        self._repository = repository
-        self._conversation_id: str | None = None
-        self._switch_after_turn: tuple[str | None] | None = None
-        self._load_generation = 0
+        self._open = OpenConversation(self._on_conversations_changed, repository)
         self._rewind_available = False
         self._busy = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -132,7 +130,7 @@ class ChatController(QObject):
     @property
     def conversation_id(self) -> str | None:
         """The stored conversation on screen; None for a new chat not stored yet."""
-        return self._conversation_id
+        return self._open.conversation_id
 
     @property
     def rewind_available(self) -> bool:
@@ -140,7 +138,7 @@ class ChatController(QObject):
 
     def set_repository(self, repository: ConversationRepository | None) -> None:
         """The store to show conversations from (it may open after the window)."""
-        self._repository = repository
+        self._open.repository = repository
         self._update_rewind()
 
     def _set_busy(self, busy: bool) -> None:
@@ -150,9 +148,7 @@ class ChatController(QObject):
         self._update_rewind()
 
     def _update_rewind(self) -> None:
-        available = (
-            self._repository is not None and self._conversation_id is not None and not self._busy
-        )
+        available = self._open.rewindable and not self._busy
         if available != self._rewind_available:
             self._rewind_available = available
             self.rewind_available_changed.emit(available)
@@ -182,21 +178,14 @@ class ChatController(QObject):
     def _on_backend_made(self, backend: ChatBackend) -> None:
         if isinstance(backend, ConversationBackend):
             backend.watch(self._on_backend_stored)
-            if backend.conversation_id != self._conversation_id:
-                backend.open_conversation(self._conversation_id)
+        self._open.backend_made(backend)
 
     def _on_backend_stored(self, change: StoredChange) -> None:
-        # A new chat's first prompt created its conversation: that is what is on screen now.
-        if (
-            change.created
-            and self._busy
-            and not self._turn.abandoned
-            and self._conversation_id is None
-            and self._switch_after_turn is None
-        ):
-            self._conversation_id = change.conversation_id
-            self.conversation_changed.emit(change.conversation_id)
-        self.conversation_stored.emit(change.conversation_id)
+        self._open.stored(change, own_turn_live=self._busy and not self._turn.abandoned)
+
+    def _on_conversations_changed(self, change: ConversationsChanged) -> None:
+        self.conversations_changed.emit(change)
+        self._update_rewind()
 
     # -- turns -------------------------------------------------------------------------------
     def send(self, prompt: str) -> bool:
@@ -232,32 +221,22 @@ class ChatController(QObject):
         if self._busy:
             self.send_refused.emit(WAIT_FOR_REPLY)
             return False
-        conversation_id = self._conversation_id
-        if self._repository is None or conversation_id is None:
+        if not self._open.rewindable:
             self.send_refused.emit(NOTHING_TO_REDO)
             return False
         if not self._connection.configured:
             self.send_refused.emit(CONFIGURE_FIRST)
             return False
         self._begin_busy()
-        self._turn.task = self._start(
-            self._rewind_and_run(self._repository, conversation_id, prompt)
-        )
+        self._turn.task = self._start(self._rewind_and_run(prompt))
         return True
 
-    async def _rewind_and_run(
-        self, repository: ConversationRepository, conversation_id: str, prompt: str | None
-    ) -> None:
+    async def _rewind_and_run(self, prompt: str | None) -> None:
+        turn = self._turn
         try:
-            removed = await repository.delete_last_turn(conversation_id)
-            if removed is not None:
-                # The store changed: the agent's history follows it before anything else, so
-                # a Stop right now cannot leave it holding the deleted turn.
-                backend = self._connection.backend
-                if isinstance(backend, ConversationBackend) and not self._turn.abandoned:
-                    backend.open_conversation(conversation_id)
-                self.conversation_stored.emit(conversation_id)
-                turns = await repository.turns(conversation_id)
+            rewound = await self._open.rewind(
+                prompt, lambda: self._connection.backend, left=lambda: turn.abandoned
+            )
         except StoreError as exc:
             self.send_refused.emit(str(exc))
             self._end_turn()
@@ -265,19 +244,17 @@ class ChatController(QObject):
         except BaseException:
             self._end_turn()
             raise
-        if removed is None:
+        if rewound is None:
             self.send_refused.emit(NOTHING_TO_REDO)
             self._end_turn()
             return
-        if not self._turn.abandoned:  # still on screen: show it without the deleted turn
-            self._load_generation += 1
-            self.history_loaded.emit(items_from_turns(turns))
-        if self._turn.stop_requested or self._turn.abandoned:
+        if not turn.abandoned:  # still on screen: show it without the deleted turn
+            self.history_loaded.emit(rewound.items)
+        if turn.stop_requested or turn.abandoned:
             self._end_turn()  # stopped, or switched away, before anything was asked
             return
-        text = prompt if prompt is not None else removed.prompt
-        self.turn_started.emit(text)
-        await self._run_turn(text)
+        self.turn_started.emit(rewound.prompt)
+        await self._run_turn(rewound.prompt)
 
     async def _run_turn(self, prompt: str) -> None:
         turn = self._turn
@@ -324,11 +301,7 @@ class ChatController(QObject):
 
     def _end_turn(self) -> None:
         self._turn.finish()
-        if self._switch_after_turn is not None:
-            (target,) = self._switch_after_turn
-            self._switch_after_turn = None
-            if self._connection.backend is not None:
-                self._apply_switch(self._connection.backend, target)
+        self._open.turn_ended(self._connection.backend)
         self._turn.forget_abandoned()
         self._set_busy(False)
 
@@ -340,75 +313,56 @@ class ChatController(QObject):
     # -- conversations -----------------------------------------------------------------------
     def new_conversation(self) -> None:
         """Start over. A running turn is stopped and its remaining events are dropped."""
-        self._load_generation += 1  # a conversation still loading is not shown any more
-        self._switch_to(None)
+        self._leave_turn()
+        self._open.open(None, self._connection.backend, turn_running=self._busy)
         self.conversation_cleared.emit()
 
     def open_conversation(self, conversation_id: str) -> None:
         """Show a stored conversation and continue it with its history (and router session)."""
-        if conversation_id == self._conversation_id:
-            return
-        self._switch_to(conversation_id)
-        self._load_generation += 1
-        if self._repository is not None:
-            self._start(self._load(self._repository, conversation_id, self._load_generation))
+        self._leave_turn(unless_on=conversation_id)
+        generation = self._open.open(
+            conversation_id, self._connection.backend, turn_running=self._busy
+        )
+        if generation is not None:
+            self._start(self._show(generation))
 
     def open_conversation_at(self, conversation_id: str, turn_id: int) -> None:
         """Show a stored conversation at one of its turns (a search hit), even if it is the one
         on screen. While a reply streams into that conversation, it is left alone."""
-        if conversation_id == self._conversation_id and self._busy:
-            return
-        if conversation_id != self._conversation_id:
-            self._switch_to(conversation_id)
-        self._load_generation += 1
-        if self._repository is not None:
-            self._start(
-                self._load(self._repository, conversation_id, self._load_generation, turn_id)
-            )
+        self._leave_turn(unless_on=conversation_id)
+        generation = self._open.open_at(
+            conversation_id, self._connection.backend, turn_running=self._busy
+        )
+        if generation is not None:
+            self._start(self._show(generation, turn_id))
+
+    def forget_conversation(self, conversation_id: str) -> None:
+        """`conversation_id` was deleted: if it is on screen, a new chat takes its place."""
+        if self._open.forget(conversation_id):
+            self.new_conversation()
 
     def reload_conversation(self) -> None:
         """Show the current conversation again as stored (e.g. after it was imported)."""
-        if self._repository is not None and self._conversation_id is not None:
-            self._load_generation += 1
-            self._start(self._load(self._repository, self._conversation_id, self._load_generation))
+        if self._open.conversation_id is not None:
+            self._start(self._show(self._open.reread()))
 
-    def _switch_to(self, conversation_id: str | None) -> None:
-        if self._busy:
+    def _leave_turn(self, unless_on: str | None = None) -> None:
+        """Another conversation goes on screen: the running turn's remaining events are not
+        shown (it is stopped; its conversation keeps what it stores)."""
+        if self._busy and (unless_on is None or unless_on != self._open.conversation_id):
             self._turn.abandon()
-            self._switch_after_turn = (conversation_id,)
-        elif self._connection.backend is not None:
-            self._apply_switch(self._connection.backend, conversation_id)
-        changed = conversation_id != self._conversation_id
-        self._conversation_id = conversation_id
-        if changed:
-            self.conversation_changed.emit(conversation_id)
-        self._update_rewind()
 
-    @staticmethod
-    def _apply_switch(backend: ChatBackend, conversation_id: str | None) -> None:
-        if isinstance(backend, ConversationBackend):
-            backend.open_conversation(conversation_id)
-        else:
-            backend.new_conversation()  # it cannot load a stored one: at least start afresh
-
-    async def _load(
-        self,
-        repository: ConversationRepository,
-        conversation_id: str,
-        generation: int,
-        reveal_turn: int | None = None,
-    ) -> None:
+    async def _show(self, generation: int, reveal_turn: int | None = None) -> None:
         try:
-            turns = await repository.turns(conversation_id)
+            shown = await self._open.read(generation, reveal_turn)
         except StoreError as exc:
-            if generation == self._load_generation:
+            if self._open.is_current(generation):
                 self.history_failed.emit(str(exc))
             return
-        if generation == self._load_generation:
-            items, position = items_and_position(turns, reveal_turn)
-            self.history_loaded.emit(items)
-            if position is not None:
-                self.history_reveal.emit(position)
+        if shown is not None:
+            self.history_loaded.emit(shown.items)
+            if shown.reveal is not None:
+                self.history_reveal.emit(shown.reveal)
 
     # -- shutdown ----------------------------------------------------------------------------
     async def aclose(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -123,7 +124,8 @@ class ConversationSidebar(QFrame):
         self.setObjectName("conversationSidebar")
         self.setAccessibleName("Conversations")
         self._quiet = 0  # >0 while the selection is set by code, not by the user
-        self._current_id: str | None = None
+        # The conversation on screen, as its owner (the chat's `OpenConversation`) says.
+        self._current: Callable[[], str | None] = lambda: None
         self._directory: str | None = None  # where the last export or import was
 
         self.model = ConversationListModel(self)
@@ -231,7 +233,7 @@ class ConversationSidebar(QFrame):
         """The conversation of the focused row in the list on show (what actions apply to)."""
         index = self.active_view.currentIndex()
         if not index.isValid():
-            return self._current_id
+            return self._current()
         if self.searching:
             return self.results_model.conversation_id(index.row())
         return self.model.conversation_id(index.row())
@@ -256,7 +258,7 @@ class ConversationSidebar(QFrame):
 
     def add_page(self, offset: int, summaries: list[ConversationSummary]) -> None:
         self.model.add_page(offset, summaries)
-        self._select_current()
+        self.show_current()
 
     def put_first(self, summary: ConversationSummary) -> None:
         self._quiet += 1
@@ -266,7 +268,7 @@ class ConversationSidebar(QFrame):
         finally:
             self._quiet -= 1
         self._update_placeholder()
-        self._select_current()
+        self.show_current()
 
     def set_title(self, conversation_id: str, title: str) -> None:
         self.model.set_title(conversation_id, title)
@@ -280,32 +282,32 @@ class ConversationSidebar(QFrame):
             self.results_model.remove(conversation_id)
         finally:
             self._quiet -= 1
-        if self._current_id == conversation_id:
-            self.set_current(None)
-        else:
-            self._select_current()
+        self.show_current()
 
     def show_results(self, query: str, hits: list[SearchHit]) -> None:
         if query != self.search_field.text().strip():
             return  # typed on since: a newer search is on its way
         self.results_model.set_results(query, hits)
         self.stack.setCurrentWidget(self.results_view)
-        self._select_current()
+        self.show_current()
         self._update_placeholder()
 
-    def set_current(self, conversation_id: str | None) -> None:
-        """Mark the conversation on screen (without asking to open it again)."""
-        self._current_id = conversation_id
-        self._select_current()
+    def follow(self, current: Callable[[], str | None]) -> None:
+        """Mark the conversation `current()` names as the one on screen, now and whenever
+        `show_current` is called (without asking to open it again)."""
+        self._current = current
+        self.show_current()
 
-    def _select_current(self) -> None:
+    def show_current(self, *_args: object) -> None:
+        """The conversation on screen may have changed: mark it."""
+        current = self._current()
         self._quiet += 1
         try:
             for view, model in (
                 (self.list_view, self.model),
                 (self.results_view, self.results_model),
             ):
-                row = -1 if self._current_id is None else model.row_of(self._current_id)
+                row = -1 if current is None else model.row_of(current)
                 selection = view.selectionModel()
                 if row < 0:
                     selection.clearSelection()
@@ -397,13 +399,10 @@ class ConversationSidebar(QFrame):
             return
         if turn_id is not None:  # a match inside the conversation: show it there
             self._last_hit = (conversation_id, turn_id, time.monotonic())
-            self._current_id = conversation_id
             self.search_hit_activated.emit(conversation_id, turn_id)
             return
-        if conversation_id == self._current_id:
-            return
-        self._current_id = conversation_id
-        self.conversation_activated.emit(conversation_id)
+        if conversation_id != self._current():
+            self.conversation_activated.emit(conversation_id)
 
     def _on_view_menu_requested(self, pos: QPoint) -> None:
         menu = self.context_menu(pos)
@@ -454,7 +453,7 @@ class ConversationSidebar(QFrame):
         self._search_timer.stop()
         self.results_model.set_results("", [])
         self.stack.setCurrentWidget(self.list_view)
-        self._select_current()
+        self.show_current()
         self._update_placeholder()
         self.search_requested.emit("")
 

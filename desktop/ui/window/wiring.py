@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from desktop.core.conversations.open_conversation import ConversationsChanged
 from desktop.ui.chat.controller import ChatController
 from desktop.ui.sidebar.conversation_dialogs import show_problem
 from desktop.ui.sidebar.conversation_list_controller import ConversationListController
@@ -37,9 +38,12 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
     controller.history_failed.connect(window.show_history_failed)
     controller.history_reveal.connect(window.reveal_history_entry)
     controller.rewind_available_changed.connect(window.set_rewind_available)
-    controller.conversation_changed.connect(
-        lambda conversation_id: window.set_has_conversation(conversation_id is not None)
-    )
+
+    def _on_conversations_changed(change: ConversationsChanged) -> None:
+        if change.switched:
+            window.set_has_conversation(change.open_id is not None)
+
+    controller.conversations_changed.connect(_on_conversations_changed)
 
     window.set_busy(controller.busy)
     window.set_connection_status(controller.connection_status)
@@ -72,21 +76,24 @@ def connect_sidebar(
     conversations.exported.connect(lambda path: window.show_message(f"Exported to {path}"))
     conversations.operation_failed.connect(lambda title, text: show_problem(window, title, text))
 
-    def _on_conversations_conversation_deleted(conversation_id: str) -> None:
-        sidebar.remove(conversation_id)
-        if controller.conversation_id == conversation_id:
-            controller.new_conversation()
-
-    conversations.conversation_deleted.connect(_on_conversations_conversation_deleted)
-
-    controller.conversation_changed.connect(sidebar.set_current)
-    controller.conversation_stored.connect(conversations.refresh)
+    conversations.conversation_deleted.connect(sidebar.remove)
+    conversations.conversation_deleted.connect(controller.forget_conversation)
 
     def _show_title(*_args: object) -> None:
         current = controller.conversation_id
         window.set_conversation_title(None if current is None else sidebar.title_of(current))
 
-    controller.conversation_changed.connect(_show_title)
+    # One notification: what is on screen (the sidebar marks it, the header titles it) and
+    # which conversation's turns were stored (the list fetches it anew and moves it up).
+    def _on_conversations_changed(change: ConversationsChanged) -> None:
+        if change.switched:
+            sidebar.show_current()
+            _show_title()
+        if change.stored is not None:
+            conversations.refresh(change.stored)
+
+    sidebar.follow(lambda: controller.conversation_id)
+    controller.conversations_changed.connect(_on_conversations_changed)
     conversations.page_loaded.connect(_show_title)  # the title may arrive with a page
     conversations.conversation_updated.connect(_show_title)
     conversations.conversation_renamed.connect(_show_title)

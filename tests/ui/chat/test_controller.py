@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY
 from desktop.core.conversations.backend import ChatBackend, ConnectionState, ConnectionStatus
+from desktop.core.conversations.open_conversation import NOTHING_TO_REDO, ConversationsChanged
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, UserItem
 from desktop.core.errors import (
     REPLY_ENDED_MESSAGE,
@@ -34,7 +35,7 @@ from desktop.core.errors import (
 )
 from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.sqlite import ConversationStore
-from desktop.ui.chat.controller import NOTHING_TO_REDO, WAIT_FOR_REPLY, ChatController
+from desktop.ui.chat.controller import WAIT_FOR_REPLY, ChatController
 from desktop.ui.messages import CONFIGURE_FIRST
 from tests.ui.fakes import FakeBackend, FakeConversationBackend, ScriptedStream
 
@@ -447,6 +448,16 @@ def stored(tmp_path: Path, qtbot: QtBot, qasync_loop: qasync.QEventLoop) -> Iter
     qtbot.waitUntil(closing.done)
 
 
+def switches_into(switched: list[object]) -> Callable[[ConversationsChanged], None]:
+    """A listener that records the conversation put on screen by every switch."""
+
+    def _on_change(change: ConversationsChanged) -> None:
+        if change.switched:
+            switched.append(change.open_id)
+
+    return _on_change
+
+
 class StoreFixture:
     def __init__(self, store: AsyncConversationStore, first: str, second: str) -> None:
         self.store, self.first, self.second = store, first, second
@@ -457,7 +468,7 @@ def test_opening_a_conversation_shows_its_turns_and_switches_the_backend(
 ) -> None:
     controller = ChatController(lambda: conversation_backend, repository=stored.store)
     changed: list[object] = []
-    controller.conversation_changed.connect(changed.append)
+    controller.conversations_changed.connect(switches_into(changed))
     controller.connect_backend()
     qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
     with qtbot.waitSignal(controller.history_loaded) as loaded:
@@ -541,8 +552,10 @@ def test_a_new_chat_adopts_the_conversation_its_first_prompt_created(
     controller = ChatController(lambda: conversation_backend, repository=stored.store)
     changed: list[object] = []
     stored_ids: list[str] = []
-    controller.conversation_changed.connect(changed.append)
-    controller.conversation_stored.connect(stored_ids.append)
+    controller.conversations_changed.connect(switches_into(changed))
+    controller.conversations_changed.connect(
+        lambda change: stored_ids.append(change.stored) if change.stored else None
+    )
     controller.send("hello")
     qtbot.waitUntil(lambda: bool(conversation_backend.streams))
     conversation_backend.stored("new-id", created=True)
