@@ -200,7 +200,9 @@ async def ui_child(turns: int) -> dict[str, Any]:
     shell = DesktopApp(paths, KnownSecrets(), secret_store=MemorySecretStore())
     shell.window.show()
     finished: list[object] = []
-    shell.controller.turn_finished.connect(finished.append)
+    shell.controller.turn_event.connect(
+        lambda event: finished.append(event) if type(event).__name__ == "TurnFinished" else None
+    )
     figures: dict[str, Any] = {}
     try:
         meter = StallMeter()

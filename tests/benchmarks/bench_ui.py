@@ -178,7 +178,9 @@ async def scenario_cold_send(start: float) -> dict[str, float]:
     await shell.start()
     await _until(lambda: shell.controller.connection_status.state.value == "ready")
     texts: list[str] = []
-    shell.controller.text_received.connect(texts.append)
+    shell.controller.turn_event.connect(
+        lambda event: texts.append(event.text) if type(event).__name__ == "TextDelta" else None
+    )
     began = time.perf_counter()
     shell.window.send_requested.emit("hello")
     await _until(lambda: bool(texts))

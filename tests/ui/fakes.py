@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.events import (
     TERMINAL_EVENTS,
@@ -14,6 +17,25 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
+
+# What the window hears of a turn: one `turn_event` signal, told apart by the event's class.
+EVENT_NAMES = {
+    "TextDelta": "text_received",
+    "ToolCallStarted": "tool_call_started",
+    "ToolCallFinished": "tool_call_finished",
+    "TurnFinished": "turn_finished",
+    "TurnFailed": "turn_failed",
+    "TurnCancelled": "turn_cancelled",
+}
+
+
+def wait_for_event(qtbot: QtBot, controller: Any, event_type: type, timeout: int = 5000) -> Any:
+    """`qtbot.waitSignal` for the controller's first `turn_event` of `event_type`."""
+    return qtbot.waitSignal(
+        controller.turn_event,
+        timeout=timeout,
+        check_params_cb=lambda event: isinstance(event, event_type),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ LIMIT = 400
 # Still over the limit, to be split; each may shrink but not grow.
 OVER_FOR_NOW = {
     "ui/sidebar/conversation_sidebar.py": 491,
-    "ui/window/main_window.py": 444,
     "gui.py": 417,
     "ui/chat/chat_view.py": 422,
     "core/store/sqlite.py": 416,

@@ -66,12 +66,8 @@ class ChatController(QObject):
 
     turn_started = Signal(str)  # the prompt, accepted: the window shows it and clears the input
     send_refused = Signal(str)  # why; the input keeps its text
-    text_received = Signal(str)
-    tool_call_started = Signal(object)  # ToolCallStarted
-    tool_call_finished = Signal(object)  # ToolCallFinished
-    turn_finished = Signal(object)  # TurnFinished
-    turn_failed = Signal(object)  # TurnFailed
-    turn_cancelled = Signal(object)  # TurnCancelled
+    # TurnEvent as the window shows it: text coalesced into TextDelta, failures worded.
+    turn_event = Signal(object)
     busy_changed = Signal(bool)
     connection_state_changed = Signal(object)  # ConnectionStatus
     conversation_cleared = Signal()
@@ -102,7 +98,7 @@ class ChatController(QObject):
             on_made=self._on_backend_made,
         )
         self._turn = TurnRunner(
-            self.text_received.emit,
+            lambda text: self.turn_event.emit(TextDelta(text)),
             self._on_turn_event,
             self,
             flush_interval_ms=flush_interval_ms,
@@ -276,28 +272,22 @@ class ChatController(QObject):
             self._end_turn()
 
     def _on_turn_event(self, event: TurnEvent) -> None:
-        # Text has gone to text_received already (coalesced); this is every other event.
+        # Text has been passed on already (coalesced); this is every other event.
         match event:
-            case TextDelta():
-                pass  # never reaches here: the turn runner coalesces text into text_received
-            case ToolCallStarted():
-                self.tool_call_started.emit(event)
-            case ToolCallFinished():
-                self.tool_call_finished.emit(event)
             case TurnFinished():
                 if self._connection.status.state is not ConnectionState.READY:
                     self._connection.set_status(ConnectionStatus(ConnectionState.READY))
-                self.turn_finished.emit(event)
-            case TurnCancelled():
-                self.turn_cancelled.emit(event)
             case TurnFailed():
                 if event.kind in CONNECTION_KINDS:
                     self._connection.set_status(
                         failure_status(event.kind, event.message, event.fix)
                     )
-                self.turn_failed.emit(window_failure(event))
+                event = window_failure(event)
+            case TextDelta() | ToolCallStarted() | ToolCallFinished() | TurnCancelled():
+                pass
             case _:
                 assert_never(event)
+        self.turn_event.emit(event)
 
     def _end_turn(self) -> None:
         self._turn.finish()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -9,18 +11,17 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
-    QPushButton,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.agent.events import (
+    TextDelta,
     ToolCallFinished,
     ToolCallStarted,
     TurnCancelled,
+    TurnEvent,
     TurnFailed,
     TurnFinished,
 )
@@ -30,6 +31,7 @@ from desktop.core.conversations.transcript import HistoryItem
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
 from desktop.ui.chat.message_input import MessageInput
 from desktop.ui.links import UrlOpener
+from desktop.ui.window.header import ChatHeader, make_button
 from desktop.ui.window.status_bar import ConnectionStatusWidget
 
 EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
@@ -89,7 +91,10 @@ class MainWindow(QMainWindow):
         panel_layout = QVBoxLayout(chat_panel)
         panel_layout.setContentsMargins(0, 0, 0, 0)
         panel_layout.setSpacing(0)
-        panel_layout.addWidget(self._build_header())
+        header = ChatHeader(self)
+        self.title_label, self.menu_button = header.title_label, header.menu_button
+        self.new_chat_button, self.settings_button = header.new_chat_button, header.settings_button
+        panel_layout.addWidget(header)
         panel_layout.addWidget(self.chat_view, 1)
         panel_layout.addWidget(self._build_composer())
 
@@ -159,77 +164,18 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("Import conversation…", "importAction", "Ctrl+O")
         self.import_action.triggered.connect(self.import_requested)
 
-    def _build_header(self) -> QWidget:
-        header = QFrame()
-        header.setObjectName("chatHeader")
-        title = self.title_label = QLabel("E2B Agent")
-        title.setObjectName("chatTitle")
-        title.setTextFormat(Qt.TextFormat.PlainText)
-        title.setMinimumWidth(80)
-        subtitle = QLabel("Your E2B sandboxes, by conversation")
-        subtitle.setObjectName("chatSubtitle")
-        subtitle.setTextFormat(Qt.TextFormat.PlainText)
-        self.new_chat_button = QPushButton("New chat")
-        self.new_chat_button.setObjectName("newChatButton")
-        self.new_chat_button.setAccessibleName("New chat")
-        self.new_chat_button.setToolTip("Start a new conversation (Ctrl+N)")
-        self.new_chat_button.clicked.connect(self.new_chat_action.trigger)
-        self.settings_button = QPushButton("Settings")
-        self.settings_button.setObjectName("settingsButton")
-        self.settings_button.setAccessibleName("Settings")
-        self.settings_button.setToolTip("Keys, model and instructions (Ctrl+,)")
-        self.settings_button.clicked.connect(self.settings_action.trigger)
-        self.menu_button = QToolButton()
-        self.menu_button.setObjectName("menuButton")
-        self.menu_button.setText("⋯")
-        self.menu_button.setAccessibleName("More")
-        self.menu_button.setToolTip("More")
-        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.menu_button)
-        menu.setObjectName("mainMenu")
-        menu.addAction(self.new_chat_action)
-        menu.addAction(self.find_action)
-        menu.addSeparator()
-        menu.addAction(self.regenerate_action)
-        menu.addAction(self.edit_last_action)
-        menu.addSeparator()
-        menu.addAction(self.export_markdown_action)
-        menu.addAction(self.export_json_action)
-        menu.addAction(self.import_action)
-        menu.addSeparator()
-        menu.addAction(self.settings_action)
-        menu.addAction(self.quit_action)
-        self.menu_button.setMenu(menu)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(title)
-        titles.addWidget(subtitle)
-        layout = QHBoxLayout(header)
-        layout.setContentsMargins(20, 10, 12, 10)
-        layout.setSpacing(8)
-        layout.addLayout(titles)
-        layout.addStretch(1)
-        layout.addWidget(self.new_chat_button)
-        layout.addWidget(self.settings_button)
-        layout.addWidget(self.menu_button)
-        return header
-
     def _build_composer(self) -> QWidget:
         area = QWidget()
         area.setObjectName("composerArea")
         composer = QFrame(area)
         composer.setObjectName("composer")
         composer.setMaximumWidth(COLUMN_MAX_WIDTH - 32)
-        self.send_button = QPushButton("Send")
-        self.send_button.setObjectName("sendButton")
-        self.send_button.setAccessibleName("Send message")
-        self.send_button.setToolTip("Send (Enter)")
+        self.send_button = make_button("Send", "sendButton", "Send message", "Send (Enter)")
         self.send_button.setDefault(False)
         self.send_button.clicked.connect(self._on_send_button_clicked)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setAccessibleName("Stop the reply")
-        self.stop_button.setToolTip("Stop the reply (Esc)")
+        self.stop_button = make_button(
+            "Stop", "stopButton", "Stop the reply", "Stop the reply (Esc)"
+        )
         self.stop_button.clicked.connect(self._on_stop_action_triggered)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
@@ -364,29 +310,30 @@ class MainWindow(QMainWindow):
         self.composer_hint.setText(reason)
         self.composer_hint.show()
 
-    def append_text(self, text: str) -> None:
-        if text:
-            self._turn_has_text = True
-            self.chat_view.append_assistant_text(text)
-
-    def show_tool_call_started(self, event: ToolCallStarted) -> None:
-        self.chat_view.add_tool_call(event)
-
-    def show_tool_call_finished(self, event: ToolCallFinished) -> None:
-        self.chat_view.finish_tool_call(event)
-
-    def show_turn_finished(self, event: TurnFinished) -> None:
-        if not self._turn_has_text and event.text.strip():
-            self.chat_view.append_assistant_text(event.text)
-        self.chat_view.end_turn()
-
-    def show_turn_cancelled(self, event: TurnCancelled) -> None:
-        self.chat_view.end_turn()
-        self.chat_view.add_notice(STOPPED_NOTICE)
-
-    def show_turn_failed(self, event: TurnFailed) -> None:
-        self.chat_view.end_turn()
-        self.chat_view.add_error(event.message, event.kind)
+    def show_turn_event(self, event: TurnEvent) -> None:
+        """One event of the running turn, as the controller passes it on."""
+        view = self.chat_view
+        match event:
+            case TextDelta():
+                if event.text:
+                    self._turn_has_text = True
+                    view.append_assistant_text(event.text)
+            case ToolCallStarted():
+                view.add_tool_call(event)
+            case ToolCallFinished():
+                view.finish_tool_call(event)
+            case TurnFinished():
+                if not self._turn_has_text and event.text.strip():
+                    view.append_assistant_text(event.text)
+                view.end_turn()
+            case TurnCancelled():
+                view.end_turn()
+                view.add_notice(STOPPED_NOTICE)
+            case TurnFailed():
+                view.end_turn()
+                view.add_error(event.message, event.kind)
+            case _:
+                assert_never(event)
 
     def clear_conversation(self) -> None:
         self.cancel_editing()

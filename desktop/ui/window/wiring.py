@@ -25,12 +25,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
 
     controller.turn_started.connect(window.show_turn_started)
     controller.send_refused.connect(window.show_send_refused)
-    controller.text_received.connect(window.append_text)
-    controller.tool_call_started.connect(window.show_tool_call_started)
-    controller.tool_call_finished.connect(window.show_tool_call_finished)
-    controller.turn_finished.connect(window.show_turn_finished)
-    controller.turn_cancelled.connect(window.show_turn_cancelled)
-    controller.turn_failed.connect(window.show_turn_failed)
+    controller.turn_event.connect(window.show_turn_event)
     controller.busy_changed.connect(window.set_busy)
     controller.connection_state_changed.connect(window.set_connection_status)
     controller.conversation_cleared.connect(window.clear_conversation)

@@ -37,7 +37,13 @@ from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.sqlite import ConversationStore
 from desktop.ui.chat.controller import WAIT_FOR_REPLY, ChatController
 from desktop.ui.messages import CONFIGURE_FIRST
-from tests.ui.fakes import FakeBackend, FakeConversationBackend, ScriptedStream
+from tests.ui.fakes import (
+    EVENT_NAMES,
+    FakeBackend,
+    FakeConversationBackend,
+    ScriptedStream,
+    wait_for_event,
+)
 
 
 class Recorder:
@@ -45,20 +51,14 @@ class Recorder:
 
     def __init__(self, controller: ChatController) -> None:
         self.events: list[tuple[str, object]] = []
-        for name in (
-            "turn_started",
-            "send_refused",
-            "text_received",
-            "tool_call_started",
-            "tool_call_finished",
-            "turn_finished",
-            "turn_failed",
-            "turn_cancelled",
-            "busy_changed",
-            "connection_state_changed",
-        ):
+        for name in ("turn_started", "send_refused", "busy_changed", "connection_state_changed"):
             getattr(controller, name).connect(lambda arg, n=name: self.events.append((n, arg)))
+        controller.turn_event.connect(self._on_turn_event)
         controller.conversation_cleared.connect(lambda: self.events.append(("cleared", None)))
+
+    def _on_turn_event(self, event: TurnEvent) -> None:
+        name = EVENT_NAMES[type(event).__name__]
+        self.events.append((name, event.text if isinstance(event, TextDelta) else event))
 
     def named(self, name: str) -> list[object]:
         return [arg for n, arg in self.events if n == name]
@@ -189,7 +189,7 @@ def test_a_turn_streams_coalesced_text_and_tool_calls_in_order(
             TurnFinished("Looking…" + "".join(words), Usage()),
         ]
     )
-    with qtbot.waitSignal(controller.turn_finished, timeout=5000):
+    with wait_for_event(qtbot, controller, TurnFinished, 5000):
         assert controller.send("list sandboxes")
     assert recorder.names()[:3] == ["busy_changed", "turn_started", "tool_call_started"]
     assert recorder.named("turn_started") == ["list sandboxes"]
@@ -228,7 +228,7 @@ def test_stop_keeps_what_arrived(
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
     fake_backend.stream.push(TextDelta("Roses are "))
     qtbot.waitUntil(lambda: recorder.text == "Roses are ")
-    with qtbot.waitSignal(controller.turn_cancelled) as blocker:
+    with wait_for_event(qtbot, controller, TurnCancelled) as blocker:
         controller.stop()
     assert blocker.args == [TurnCancelled("Roses are ")]
     assert fake_backend.stream.cancel_calls == 1
@@ -244,7 +244,7 @@ def test_a_stream_that_ignores_cancel_is_cut_off(
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
     fake_backend.stream.ignore_cancel = True
     fake_backend.stream.push(TextDelta("partial"))
-    with qtbot.waitSignal(controller.turn_cancelled, timeout=3000) as blocker:
+    with wait_for_event(qtbot, controller, TurnCancelled, 3000) as blocker:
         controller.stop()
     assert blocker.args == [TurnCancelled("partial")]
     qtbot.waitUntil(lambda: not controller.busy)
@@ -270,7 +270,7 @@ def test_failures_arrive_as_turn_failed(
     recorder = Recorder(controller)
     failure = TurnFailed(ErrorKind.RATE_LIMITED, "OpenAI is rate limiting this key: wait 20 s.")
     fake_backend.scripts.append([TextDelta("Partial"), failure])
-    with qtbot.waitSignal(controller.turn_failed) as blocker:
+    with wait_for_event(qtbot, controller, TurnFailed) as blocker:
         controller.send("go")
     assert blocker.args == [failure]
     assert recorder.text == "Partial"
@@ -286,7 +286,7 @@ def test_exceptions_from_a_stream_become_one_message(
 ) -> None:
     controller.send("go")
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
-    with qtbot.waitSignal(controller.turn_failed) as blocker:
+    with wait_for_event(qtbot, controller, TurnFailed) as blocker:
         fake_backend.stream.explode(error)
     failed = blocker.args[0]
     assert isinstance(failed, TurnFailed)
@@ -303,7 +303,7 @@ def test_a_connection_failure_during_a_turn_updates_the_status(
     fake_backend.scripts.append(
         [TurnFailed(ErrorKind.UNREACHABLE, "Could not reach Composio at backend.composio.dev.")]
     )
-    with qtbot.waitSignal(controller.turn_failed):
+    with wait_for_event(qtbot, controller, TurnFailed):
         controller.send("go")
     assert controller.connection_status.state is ConnectionState.ERROR
     assert "Could not reach Composio" in controller.connection_status.detail
@@ -319,7 +319,7 @@ def test_the_window_words_the_core_remedy(
     )
     fake_backend.scripts.append([TurnFailed(rejected.kind, rejected.message, fix=rejected.fix)])
     recorder = Recorder(controller)
-    with qtbot.waitSignal(controller.turn_failed) as blocker:
+    with wait_for_event(qtbot, controller, TurnFailed) as blocker:
         controller.send("go")
     worded = "Composio rejected the API key: check the Composio API key in Settings " + (
         "(or COMPOSIO_API_KEY)."
@@ -650,7 +650,7 @@ def test_a_stream_that_ends_without_an_outcome_fails_with_the_one_sentence(
             yield TextDelta("part of it")
 
     monkeypatch.setattr(fake_backend, "run_turn", EndsEarly)
-    with qtbot.waitSignal(controller.turn_failed) as blocker:
+    with wait_for_event(qtbot, controller, TurnFailed) as blocker:
         controller.send("go")
     assert blocker.args == [TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE)]
     qtbot.waitUntil(lambda: not controller.busy)

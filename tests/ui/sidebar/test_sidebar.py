@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from desktop.core.agent.events import TurnFinished
 from desktop.core.store.records import StoreError
 from desktop.core.store.sqlite import ConversationStore
 from desktop.gui import DesktopApp
@@ -38,6 +39,7 @@ from tests.ui.app_support import (
     shown_replies,
     sidebar_titles,
 )
+from tests.ui.fakes import wait_for_event
 
 
 def list_view(app: DesktopApp) -> QListView:
@@ -338,7 +340,7 @@ def test_regenerate_asks_the_last_message_again(
     assert button.accessibleName() == "Regenerate the last reply"
 
     activate(qtbot, app)
-    with qtbot.waitSignal(app.controller.turn_finished, timeout=WAIT_MS):
+    with wait_for_event(qtbot, app.controller, TurnFinished, WAIT_MS):
         qtbot.keyClick(app.window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not app.controller.busy)
     assert shown_prompts(app) == ["Tell me something"]
@@ -352,7 +354,7 @@ def test_regenerate_asks_the_last_message_again(
     # The button does the same.
     fake_services.openai.script.push(Reply.text("Third answer."))
     qtbot.waitUntil(lambda: app.window.chat_view.turn_actions_shown)
-    with qtbot.waitSignal(app.controller.turn_finished, timeout=WAIT_MS):
+    with wait_for_event(qtbot, app.controller, TurnFinished, WAIT_MS):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: shown_replies(app) == ["Third answer."])
 
@@ -383,7 +385,7 @@ def test_up_in_the_empty_box_edits_the_last_message_and_resends_it(
     qtbot.keyClick(field, Qt.Key.Key_Up)
     qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(field, "Remember plum")
-    with qtbot.waitSignal(app.controller.turn_finished, timeout=WAIT_MS):
+    with wait_for_event(qtbot, app.controller, TurnFinished, WAIT_MS):
         qtbot.keyClick(field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not app.controller.busy)
     assert shown_prompts(app) == ["Remember apple", "Remember plum"]

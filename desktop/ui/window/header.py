@@ -1,0 +1,91 @@
+"""The chat column's header: the conversation's title, New chat, Settings and the ⋯ menu."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+)
+
+
+class WindowActions(Protocol):
+    """The window's actions the header's buttons and menu trigger (`MainWindow`)."""
+
+    new_chat_action: QAction
+    find_action: QAction
+    regenerate_action: QAction
+    edit_last_action: QAction
+    export_markdown_action: QAction
+    export_json_action: QAction
+    import_action: QAction
+    settings_action: QAction
+    quit_action: QAction
+
+
+class ChatHeader(QFrame):
+    def __init__(self, actions: WindowActions) -> None:
+        super().__init__()
+        self.setObjectName("chatHeader")
+        title = self.title_label = QLabel("E2B Agent")
+        title.setObjectName("chatTitle")
+        title.setTextFormat(Qt.TextFormat.PlainText)
+        title.setMinimumWidth(80)
+        subtitle = QLabel("Your E2B sandboxes, by conversation")
+        subtitle.setObjectName("chatSubtitle")
+        subtitle.setTextFormat(Qt.TextFormat.PlainText)
+        self.new_chat_button = make_button(
+            "New chat", "newChatButton", "New chat", "Start a new conversation (Ctrl+N)"
+        )
+        self.new_chat_button.clicked.connect(actions.new_chat_action.trigger)
+        self.settings_button = make_button(
+            "Settings", "settingsButton", "Settings", "Keys, model and instructions (Ctrl+,)"
+        )
+        self.settings_button.clicked.connect(actions.settings_action.trigger)
+        self.menu_button = QToolButton()
+        self.menu_button.setObjectName("menuButton")
+        self.menu_button.setText("⋯")
+        self.menu_button.setAccessibleName("More")
+        self.menu_button.setToolTip("More")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.menu_button)
+        menu.setObjectName("mainMenu")
+        for group in (
+            (actions.new_chat_action, actions.find_action),
+            (actions.regenerate_action, actions.edit_last_action),
+            (actions.export_markdown_action, actions.export_json_action, actions.import_action),
+            (actions.settings_action, actions.quit_action),
+        ):
+            if not menu.isEmpty():
+                menu.addSeparator()
+            menu.addActions(list(group))
+        self.menu_button.setMenu(menu)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(title)
+        titles.addWidget(subtitle)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(20, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addLayout(titles)
+        layout.addStretch(1)
+        layout.addWidget(self.new_chat_button)
+        layout.addWidget(self.settings_button)
+        layout.addWidget(self.menu_button)
+
+
+def make_button(text: str, name: str, accessible_name: str, tip: str) -> QPushButton:
+    """A push button with its object name, accessible name and tooltip."""
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setAccessibleName(accessible_name)
+    button.setToolTip(tip)
+    return button
