@@ -1,3 +1,3 @@
-"""Conversations as the faces see them: the persistent chat that owns the open conversation, its
-backend protocols and connection status.
+"""Conversations as the faces see them: which one is open (its one owner), the persistent
+chat that stores its turns, the backend protocols and connection status.
 """

@@ -1,0 +1,1 @@
+"""Consent: what each action does to the user's cloud, and whether a person decides first."""
