@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from desktop.core.agent.events import ConnectLink, ToolAction
-from desktop.core.router.types import MULTI_EXECUTE_TOOL
+from desktop.core.consent import policy as consent
 
 RESULT_TEXT_LIMIT = 64 * 1024
 """Characters of a tool result shown on its card, live and reloaded alike (the model, and the
@@ -17,23 +17,12 @@ TRUNCATION_MARK = "\n… [truncated]"
 
 
 def actions_of(tool_name: str, arguments: Mapping[str, object]) -> tuple[ToolAction, ...]:
-    """The E2B slugs a call runs: the inner tools of a multi-execute call, else the call itself."""
-    if tool_name == MULTI_EXECUTE_TOOL:
-        tools = arguments.get("tools")
-        inner: list[ToolAction] = []
-        if isinstance(tools, list):
-            for item in tools:
-                if isinstance(item, Mapping) and isinstance(item.get("tool_slug"), str):
-                    args = item.get("arguments")
-                    inner.append(
-                        ToolAction(
-                            str(item["tool_slug"]),
-                            dict(args) if isinstance(args, Mapping) else {},
-                        )
-                    )
-        if inner:
-            return tuple(inner)
-    return (ToolAction(tool_name, dict(arguments)),)
+    """The actions a call runs, as its card names them: the inner tools of a multi-execute
+    call, else the call itself (read as the consent policy reads them)."""
+    return tuple(
+        ToolAction(action.slug, dict(action.arguments))
+        for action in consent.actions_of(tool_name, arguments)
+    )
 
 
 @dataclass(frozen=True)

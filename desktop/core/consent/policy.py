@@ -20,6 +20,13 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from desktop.core.router.types import (
+    BASH_TOOL,
+    MANAGE_CONNECTIONS_TOOL,
+    MULTI_EXECUTE_TOOL,
+    WORKBENCH_TOOL,
+)
+
 
 class Kind(StrEnum):
     READS = "reads"
@@ -28,10 +35,6 @@ class Kind(StrEnum):
     CODE = "code"
 
 
-MULTI_EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
-WORKBENCH = "COMPOSIO_REMOTE_WORKBENCH"
-BASH = "COMPOSIO_REMOTE_BASH_TOOL"
-MANAGE_CONNECTIONS = "COMPOSIO_MANAGE_CONNECTIONS"
 
 E2B_READS = frozenset(
     {
@@ -72,7 +75,7 @@ E2B_DESTRUCTIVE = frozenset({"E2B_DELETE_SANDBOXES", "E2B_DELETE_WEBHOOK"})
 META_READS = frozenset(
     {"COMPOSIO_SEARCH_TOOLS", "COMPOSIO_GET_TOOL_SCHEMAS", "COMPOSIO_WAIT_FOR_CONNECTIONS"}
 )
-CODE_ARGUMENT = {WORKBENCH: "code_to_execute", BASH: "command"}
+CODE_ARGUMENT = {WORKBENCH_TOOL: "code_to_execute", BASH_TOOL: "command"}
 KNOWN: Mapping[str, Kind] = {
     **dict.fromkeys(E2B_READS | META_READS, Kind.READS),
     **dict.fromkeys(E2B_CHANGES, Kind.CHANGES),
@@ -111,7 +114,7 @@ def hints_of(annotations: object) -> frozenset[str]:
 
 def classify(slug: str, arguments: Mapping[str, object], hints: Collection[str] = ()) -> Kind:
     """The kind of one action (see the module's table)."""
-    if slug == MANAGE_CONNECTIONS:
+    if slug == MANAGE_CONNECTIONS_TOOL:
         return Kind.CHANGES if arguments.get("reinitiate_all") is True else Kind.READS
     known = KNOWN.get(slug)
     if known is not None:
@@ -128,8 +131,8 @@ def actions_of(
 ) -> tuple[Action, ...]:
     """The actions one tool call would run. A multi-execute whose `tools` cannot be read is one
     action of its own, a change: it is asked about as a whole."""
-    if tool_name != MULTI_EXECUTE:
-        known = tool_name in KNOWN or tool_name == MANAGE_CONNECTIONS
+    if tool_name != MULTI_EXECUTE_TOOL:
+        known = tool_name in KNOWN or tool_name == MANAGE_CONNECTIONS_TOOL
         return (Action(tool_name, arguments, classify(tool_name, arguments, hints), known),)
     tools = arguments.get("tools")
     items = _inner_tools(tools)
@@ -140,7 +143,7 @@ def actions_of(
             slug,
             inner,
             classify(slug, inner),  # inner tools come without annotations
-            slug in KNOWN or slug == MANAGE_CONNECTIONS,
+            slug in KNOWN or slug == MANAGE_CONNECTIONS_TOOL,
             index,
         )
         for index, (slug, inner) in enumerate(items)

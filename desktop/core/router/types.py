@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 
 from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError, neutral_text
 
+# The Tool Router's own (meta) tools the app treats specially.
 MULTI_EXECUTE_TOOL = "COMPOSIO_MULTI_EXECUTE_TOOL"
+WORKBENCH_TOOL = "COMPOSIO_REMOTE_WORKBENCH"
+BASH_TOOL = "COMPOSIO_REMOTE_BASH_TOOL"
+MANAGE_CONNECTIONS_TOOL = "COMPOSIO_MANAGE_CONNECTIONS"
 
 
 @dataclass(frozen=True)
