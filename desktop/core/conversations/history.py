@@ -49,7 +49,7 @@ def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
     items: list[HistoryItem] = [UserItem(turn.prompt)]
     items.extend(_reply_items(turn.text, turn.tool_cards))
     if turn.status == "failed":
-        items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE))
+        items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE, fix=turn.fix))
     elif turn.status == "cancelled":
         items.append(NoticeItem(STOPPED_NOTICE))
     elif turn.status == "pending":

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, ToolOutcome
-from desktop.core.errors import ErrorKind
+from desktop.core.errors import ErrorKind, Fix
 
 RESULT_PREVIEW_CHARS = 4_000
 RESULT_PREVIEW_LINES = 80
@@ -35,8 +35,9 @@ class ToolCallItem:
 
 @dataclass(frozen=True)
 class ErrorItem:
-    message: str
+    message: str  # neutral, unless `fix` is None: each face words a fix its own way
     kind: ErrorKind | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from desktop.core.agent.events import ToolAction, Usage
+from desktop.core.errors import Fix
 from desktop.core.store.codec import problem
 from desktop.core.store.records import (
     DEFAULT_TITLE,
@@ -46,6 +57,22 @@ class TurnV1(_Model):
     messages: list[JsonValue] | None = Field(
         default=None, description="ModelMessagesTypeAdapter JSON of the turn's new messages"
     )
+    # Added within version 1: written only when set, so that an export without it reads as
+    # before, in this app and in older ones (which refuse keys they do not know).
+    fix: Fix | None = Field(default=None, description="what a failed turn lacked, unworded")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_failure(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        for name in _ADDED_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+_ADDED_FIELDS = ("fix",)
 
 
 class ConversationV1(_Model):
@@ -94,6 +121,7 @@ class ImportedTurn:
     created_at: float
     completed_at: float | None
     messages_json: str | None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +215,7 @@ def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:
         created_at=turn.created_at.timestamp(),
         completed_at=None if turn.completed_at is None else turn.completed_at.timestamp(),
         messages_json=messages_json,
+        fix=turn.fix,
     )
 
 
@@ -205,6 +234,7 @@ def _turn_v1(turn: ExportedTurn) -> TurnV1:
         created_at=r.created_at,
         completed_at=r.completed_at,
         messages=messages,
+        fix=r.fix,
     )
 
 

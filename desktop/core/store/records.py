@@ -18,6 +18,7 @@ from desktop.core.agent.events import (
     ToolOutcome,
     Usage,
 )
+from desktop.core.errors import Fix
 
 TurnStatus = Literal["pending", "complete", "cancelled", "failed"]
 """'pending' until the reply is stored; a pending turn left by a crash stays pending."""
@@ -125,6 +126,7 @@ class TurnRecord:
     usage: Usage
     created_at: datetime
     completed_at: datetime | None
+    fix: Fix | None = None  # what a failed turn lacked, unworded (turns stored before: None)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from desktop.core.agent.tool_calls import truncate_result
 from desktop.core.store.codec import (
     cards_from_json,
     cards_to_json,
+    fix_from_json,
+    fix_to_json,
     usage_columns,
     usage_from_columns,
 )
@@ -39,7 +41,8 @@ CONVERSATION_COLUMNS = (
 )
 TURN_COLUMNS = (
     "id, prompt, status, reply_text, tool_cards_json, error,"
-    " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at"
+    " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at,"
+    " fix_json"
 )
 SNIPPET_TOKENS = 12
 
@@ -147,7 +150,8 @@ def insert_imported(
     conn.executemany(
         "INSERT INTO turns (conversation_pk, prompt, status, messages_json, reply_text,"
         " tool_cards_json, error, input_tokens, output_tokens, requests, tool_calls, cost,"
-        " created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, completed_at, fix_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 cursor.lastrowid,
@@ -160,6 +164,7 @@ def insert_imported(
                 *usage_columns(t.usage),
                 t.created_at,
                 t.completed_at,
+                fix_to_json(t.fix),
             )
             for t in imported.turns
         ],
@@ -216,7 +221,7 @@ def conversation_from_row(row: Sequence[Any]) -> Conversation:
 
 
 def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
-    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, completed) = row
+    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, completed, fix) = row
     return TurnRecord(
         id=tid,
         conversation_id=conversation_id,
@@ -228,4 +233,5 @@ def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
         usage=usage_from_columns(i, o, r, t, cost),
         created_at=to_datetime(created),
         completed_at=None if completed is None else to_datetime(completed),
+        fix=fix_from_json(fix),
     )

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Self
 from pydantic import ValidationError
 
 from desktop.core.agent.events import Usage
-from desktop.core.store.codec import cards_to_json, usage_columns, usage_from_columns
+from desktop.core.errors import Fix
+from desktop.core.store.codec import cards_to_json, fix_to_json, usage_columns, usage_from_columns
 from desktop.core.store.records import (
     DEFAULT_TITLE,
     FINAL_STATUSES,
@@ -180,11 +181,13 @@ class ConversationStore:
         status: FinalStatus = "complete",
         *,
         error: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         """Store the reply of a pending turn (finished, stopped or failed) and add its usage.
 
         `messages_json` is `ModelMessagesTypeAdapter.dump_json(result.new_messages())`; it is
-        validated here so that a bad value can never break `history()` later.
+        validated here so that a bad value can never break `history()` later. A failed turn
+        keeps its neutral sentence (`error`) and its `fix`, for each face to word again.
         """
         if status not in FINAL_STATUSES:
             raise StoreError(f"A turn cannot be completed with status {status!r}.")
@@ -203,7 +206,8 @@ class ConversationStore:
             conn.execute(
                 "UPDATE turns SET status = ?, messages_json = ?, reply_text = ?,"
                 " tool_cards_json = ?, error = ?, input_tokens = ?, output_tokens = ?,"
-                " requests = ?, tool_calls = ?, cost = ?, completed_at = ? WHERE id = ?",
+                " requests = ?, tool_calls = ?, cost = ?, completed_at = ?, fix_json = ?"
+                " WHERE id = ?",
                 (
                     status,
                     stored_messages,
@@ -212,6 +216,7 @@ class ConversationStore:
                     error,
                     *usage_columns(turn_usage),
                     now,
+                    fix_to_json(fix),
                     turn_id,
                 ),
             )

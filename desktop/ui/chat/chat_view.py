@@ -33,6 +33,7 @@ from desktop.ui.chat.message_widget import (
 )
 from desktop.ui.chat.tool_card import ToolCardWidget
 from desktop.ui.links import UrlOpener
+from desktop.ui.messages import window_text
 
 COLUMN_MAX_WIDTH = 860
 # A past conversation shows its newest entries; earlier ones are built when scrolled to (or
@@ -375,7 +376,8 @@ class ChatView(QScrollArea):
             self._cards[item.started.call_id] = card
             return card
         if isinstance(item, ErrorItem):
-            return ErrorWidget(item.message, item.kind, self._column)
+            # Worded as the live failure was (`window_failure`): the window's own controls.
+            return ErrorWidget(window_text(item.message, item.fix), item.kind, self._column)
         return NoticeWidget(item.text, self._column)
 
     def _add(self, widget: EntryWidget) -> None:

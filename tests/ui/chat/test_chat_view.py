@@ -405,3 +405,21 @@ def test_copy_is_offered_only_once_a_reply_is_complete(
     assert reply is not None and reply.copy_button.isHidden()
     view.end_turn()
     assert not reply.copy_button.isHidden()
+
+
+def test_a_reloaded_failure_is_worded_as_it_was_live(qtbot: QtBot, styled_app: object) -> None:
+    from desktop.core.agent.events import TurnFailed
+    from desktop.core.config.credentials import OPENAI_API_KEY, missing_error
+    from desktop.ui.messages import window_failure
+
+    missing = missing_error((OPENAI_API_KEY,))
+    live_event = window_failure(TurnFailed(missing.kind, missing.message, fix=missing.fix))
+    live_view = make_view(qtbot)
+    live = live_view.add_error(live_event.message, live_event.kind)
+    assert live.label.text() == "No OpenAI API key is set: enter it in Settings (Ctrl+,)."
+    reloaded_view = make_view(qtbot)
+    reloaded_view.load_history([UserItem("go"), ErrorItem(missing.message, fix=missing.fix)])
+    reloaded = reloaded_view.entries()[-1]
+    assert isinstance(reloaded, ErrorWidget)
+    assert reloaded.label.text() == live.label.text()
+    assert reloaded.message == live.message
