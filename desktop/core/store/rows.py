@@ -157,16 +157,16 @@ def insert_imported(
                 cursor.lastrowid,
                 t.prompt,
                 t.status,
-                t.messages_json,
+                messages_json,
                 None if t.status == "pending" else t.text,
                 cards_to_json([bounded_card(c) for c in t.tool_cards]),
                 t.error,
                 *usage_columns(t.usage),
-                t.created_at,
-                t.completed_at,
+                t.created_at.timestamp(),
+                None if t.completed_at is None else t.completed_at.timestamp(),
                 fix_to_json(t.fix),
             )
-            for t in imported.turns
+            for t, messages_json in imported.turns
         ],
     )
 

@@ -47,7 +47,7 @@ from desktop.core.store.schema import connect, migrate
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
-    from desktop.core.store.export import ExportedTurn
+    from desktop.core.store.export import StoredTurn
 
 
 class ConversationStore:
@@ -306,7 +306,7 @@ class ConversationStore:
         from desktop.core.store.export import render_markdown
 
         conversation, turns = self._export_data(conversation_id)
-        return render_markdown(conversation, [t.record for t in turns])
+        return render_markdown(conversation, [record for record, _ in turns])
 
     def export_json(self, conversation_id: str) -> str:
         from desktop.core.store.export import render_json
@@ -324,9 +324,7 @@ class ConversationStore:
             insert_imported(conn, conversation_id, imported, self._now())
         return conversation_id
 
-    def _export_data(self, conversation_id: str) -> tuple[Conversation, list[ExportedTurn]]:
-        from desktop.core.store.export import ExportedTurn
-
+    def _export_data(self, conversation_id: str) -> tuple[Conversation, list[StoredTurn]]:
         with self._read() as conn:
             row = conn.execute(
                 f"SELECT {CONVERSATION_COLUMNS}, pk FROM conversations WHERE id = ?",
@@ -340,8 +338,7 @@ class ConversationStore:
                 (row[-1],),
             ).fetchall()
         return conversation_from_row(row[:-1]), [
-            ExportedTurn(record=turn_from_row(conversation_id, r[:-1]), messages_json=r[-1])
-            for r in turn_rows
+            (turn_from_row(conversation_id, r[:-1]), r[-1]) for r in turn_rows
         ]
 
     # -- internals ---------------------------------------------------------------------------
