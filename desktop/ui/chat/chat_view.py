@@ -366,13 +366,7 @@ class ChatView(QScrollArea):
             )
         if isinstance(item, ToolCallItem):
             card = ToolCardWidget(item.started, url_opener=self._url_opener, parent=self._column)
-            card.finish(
-                item.finished
-                or ToolCallFinished(
-                    item.started.call_id, item.started.tool_name, "interrupted", ""
-                ),
-                elapsed=item.elapsed if item.elapsed is not None else 0,
-            )
+            card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)
             self._cards[item.started.call_id] = card
             return card
         if isinstance(item, ErrorItem):
