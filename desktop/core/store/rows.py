@@ -24,6 +24,7 @@ from desktop.core.store.records import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     Conversation,
+    NotFoundError,
     SearchHit,
     StoreError,
     ToolCardRecord,
@@ -33,7 +34,7 @@ from desktop.core.store.records import (
 )
 
 if TYPE_CHECKING:  # the export's models load with the first export or import, not the store
-    from desktop.core.store.export import ImportedConversation
+    from desktop.core.store.export import ImportedConversation, StoredTurn
 
 CONVERSATION_COLUMNS = (
     "id, title, model, created_at, updated_at, router_session_id, turn_count,"
@@ -169,6 +170,24 @@ def insert_imported(
             for t, messages_json in imported.turns
         ],
     )
+
+
+def stored_turns(
+    conn: sqlite3.Connection, conversation_id: str
+) -> tuple[Conversation, list[StoredTurn]]:
+    """A conversation and every turn of it with its messages, oldest first (for an export)."""
+    row = conn.execute(
+        f"SELECT {CONVERSATION_COLUMNS}, pk FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError("This conversation no longer exists.")
+    turn_rows = conn.execute(
+        f"SELECT {TURN_COLUMNS}, messages_json FROM turns WHERE conversation_pk = ? ORDER BY id",
+        (row[-1],),
+    ).fetchall()
+    return conversation_from_row(row[:-1]), [
+        (turn_from_row(conversation_id, r[:-1]), r[-1]) for r in turn_rows
+    ]
 
 
 def describe_error(exc: sqlite3.Error) -> str:

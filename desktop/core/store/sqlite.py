@@ -40,6 +40,7 @@ from desktop.core.store.rows import (
     describe_error,
     insert_imported,
     search_hits,
+    stored_turns,
     turn_from_row,
 )
 from desktop.core.store.schema import connect, migrate
@@ -326,20 +327,7 @@ class ConversationStore:
 
     def _export_data(self, conversation_id: str) -> tuple[Conversation, list[StoredTurn]]:
         with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {CONVERSATION_COLUMNS}, pk FROM conversations WHERE id = ?",
-                (conversation_id,),
-            ).fetchone()
-            if row is None:
-                raise NotFoundError("This conversation no longer exists.")
-            turn_rows = conn.execute(
-                f"SELECT {TURN_COLUMNS}, messages_json FROM turns"
-                " WHERE conversation_pk = ? ORDER BY id",
-                (row[-1],),
-            ).fetchall()
-        return conversation_from_row(row[:-1]), [
-            (turn_from_row(conversation_id, r[:-1]), r[-1]) for r in turn_rows
-        ]
+            return stored_turns(conn, conversation_id)
 
     # -- internals ---------------------------------------------------------------------------
 
