@@ -147,7 +147,7 @@ async def scenario_app(start: float, tokens: int) -> dict[str, float]:
         )
         items += [
             UserItem(f"Question {i}: what is sandbox sbx{i} doing?"),
-            ToolCallItem(started, finished),
+            ToolCallItem.of(started, finished),
             AssistantItem(f"Sandbox **sbx{i}** is running. Here is some `code` and text. " * 5),
             UserItem(f"Thanks {i}"),
             AssistantItem("You're welcome. " * 10),

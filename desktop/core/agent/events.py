@@ -70,6 +70,17 @@ class ToolCallFinished:
     )
 
 
+def interrupted_call(started: ToolCallStarted) -> ToolCallFinished:
+    """How a call ended that never finished (its turn stopped or failed while it ran): the one
+    "interrupted" result, for the live card, the stored card and a card redrawn from either."""
+    return ToolCallFinished(
+        call_id=started.call_id,
+        tool_name=started.tool_name,
+        outcome="interrupted",
+        result_text="",
+    )
+
+
 @dataclass(frozen=True)
 class Usage:
     """What a turn (or a conversation, summed) spent; `cost` is None when no price was known.

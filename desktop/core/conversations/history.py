@@ -19,16 +19,11 @@ STOPPED_NOTICE = "Stopped. What arrived is kept."
 PENDING_NOTICE = "No reply was saved: the app closed before it arrived. Regenerate to ask again."
 
 
-def tool_call_item(card: ToolCardRecord) -> ToolCallItem:
-    """A stored card as the chat view redraws it: the events it showed live, how long it ran."""
-    return ToolCallItem(*card.events(), card.seconds)
-
-
 def _reply_items(text: str, cards: tuple[ToolCardRecord, ...]) -> list[HistoryItem]:
     """The reply's text and its tool cards in the order they came. Cards stored before their
     place was kept come first, then the whole text."""
     if any(card.text_offset is None for card in cards):
-        items: list[HistoryItem] = [tool_call_item(card) for card in cards]
+        items: list[HistoryItem] = [ToolCallItem(card) for card in cards]
         return [*items, AssistantItem(text)] if text.strip() else items
     items = []
     start = 0
@@ -36,7 +31,7 @@ def _reply_items(text: str, cards: tuple[ToolCardRecord, ...]) -> list[HistoryIt
         end = min(max(card.text_offset or 0, start), len(text))
         if text[start:end].strip():
             items.append(AssistantItem(text[start:end].strip()))
-        items.append(tool_call_item(card))
+        items.append(ToolCallItem(card))
         start = end
     if text[start:].strip():
         items.append(AssistantItem(text[start:].strip()))
@@ -49,7 +44,7 @@ def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
     items: list[HistoryItem] = [UserItem(turn.prompt)]
     items.extend(_reply_items(turn.text, turn.tool_cards))
     if turn.status == "failed":
-        items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE))
+        items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE, fix=turn.fix))
     elif turn.status == "cancelled":
         items.append(NoticeItem(STOPPED_NOTICE))
     elif turn.status == "pending":

@@ -32,7 +32,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.conversations.recorder import TurnRecorder
-from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind, UserFacingError
+from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind, Fix, UserFacingError
 from desktop.core.store.records import (
     FinalStatus,
     NotFoundError,
@@ -264,6 +264,7 @@ class PersistentChat:
             messages: bytes | None
             usage: Usage | None = None
             error: str | None = None
+            fix: Fix | None = None
             status: FinalStatus
             match event:
                 case TurnFinished():
@@ -282,11 +283,11 @@ class PersistentChat:
                         recorder.text(),
                         event.message,
                     )
-                    status = "failed"
+                    fix, status = event.fix, "failed"
                 case _:
                     assert_never(event)
             await self._repository.complete_turn(
-                turn_id, messages, text, recorder.cards(), usage, status, error=error
+                turn_id, messages, text, recorder.cards(), usage, status, error=error, fix=fix
             )
             await self._remember_router_session(conversation_id)
         except StoreError:

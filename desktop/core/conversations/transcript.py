@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, ToolOutcome
-from desktop.core.errors import ErrorKind
+from desktop.core.errors import ErrorKind, Fix
+from desktop.core.store.records import ToolCardRecord, tool_card_from_events
 
 RESULT_PREVIEW_CHARS = 4_000
 RESULT_PREVIEW_LINES = 80
@@ -28,15 +29,39 @@ class AssistantItem:
 
 @dataclass(frozen=True)
 class ToolCallItem:
-    started: ToolCallStarted
-    finished: ToolCallFinished | None = None
-    elapsed: float | None = None  # seconds it ran, when known (calls loaded from history)
+    """One tool call's card: the card type the store keeps, whether drawn live or reloaded."""
+
+    card: ToolCardRecord
+
+    @classmethod
+    def of(
+        cls,
+        started: ToolCallStarted,
+        finished: ToolCallFinished | None = None,
+        elapsed: float | None = None,
+    ) -> ToolCallItem:
+        """The card of a call as its events showed it (unfinished: interrupted)."""
+        return cls(tool_card_from_events(started, finished, elapsed))
+
+    @property
+    def started(self) -> ToolCallStarted:
+        return self.card.events()[0]
+
+    @property
+    def finished(self) -> ToolCallFinished:
+        return self.card.events()[1]
+
+    @property
+    def elapsed(self) -> float | None:
+        """Seconds it ran, when known."""
+        return self.card.seconds
 
 
 @dataclass(frozen=True)
 class ErrorItem:
-    message: str
+    message: str  # neutral, unless `fix` is None: each face words a fix its own way
     kind: ErrorKind | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ The client
   headers never travels to the address a server names;
 - takes proxies from the environment (`HTTPS_PROXY`, `NO_PROXY` ...), except for this machine
   (`LOOPBACK_HOSTS`): a request to loopback never goes through a proxy;
-- bounds every answer's body (`MAX_RESPONSE_BYTES`): an endless event stream or a huge body
-  fails with `ResponseTooLargeError` instead of growing the app's memory;
+- bounds every answer's body (`MAX_RESPONSE_BYTES`), as it arrives and once decoded: an endless
+  event stream, a huge body or a small compressed one that inflates to gigabytes fails with
+  `ResponseTooLargeError` instead of growing the app's memory; it asks only for the codings
+  whose decoded size it counts (`bounded_body.ACCEPT_ENCODING`);
 - verifies TLS as httpx does: certifi's CA bundle, or `SSL_CERT_FILE`/`SSL_CERT_DIR` when set
   (a corporate CA that inspects TLS; `desktop.frozen` sets it where a frozen build needs it).
 
@@ -51,7 +53,7 @@ def new_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
     """The client for the app's own requests; its owner closes it (`await client.aclose()`)."""
     import httpx
 
-    from desktop.core.router.bounded_body import body_bound
+    from desktop.core.router.bounded_body import ACCEPT_ENCODING, body_bound
 
     return httpx.AsyncClient(
         timeout=httpx.Timeout((timeouts or Timeouts()).composio_request),
@@ -62,7 +64,7 @@ def new_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
         # A hook, not a wrapping transport: it bounds the proxies' transports too, which httpx
         # makes itself from the environment.
         event_hooks={"response": [body_bound(MAX_RESPONSE_BYTES)]},
-        headers={"user-agent": USER_AGENT},
+        headers={"user-agent": USER_AGENT, "accept-encoding": ACCEPT_ENCODING},
     )
 
 

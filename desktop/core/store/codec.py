@@ -1,4 +1,5 @@
-"""Usage and tool cards to and from the database: one pydantic `TypeAdapter` over each dataclass.
+"""Usage, tool cards and a failed turn's fix to and from the database: one pydantic
+`TypeAdapter` over each dataclass.
 
 The export (desktop.core.store.export) nests the same dataclasses in its models, so a card and a
 usage read and write alike in a row and in an exported file. The adapters are built on first use:
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from pydantic import TypeAdapter, ValidationError
 
 from desktop.core.agent.events import Usage
+from desktop.core.errors import Fix
 from desktop.core.store.records import StoreError, ToolCardRecord
 
 UsageColumns = tuple[int, int, int, int, str | None]
@@ -27,6 +29,11 @@ def usage_adapter() -> TypeAdapter[Usage]:
 @functools.cache
 def cards_adapter() -> TypeAdapter[tuple[ToolCardRecord, ...]]:
     return TypeAdapter(tuple[ToolCardRecord, ...])
+
+
+@functools.cache
+def fix_adapter() -> TypeAdapter[Fix]:
+    return TypeAdapter(Fix)
 
 
 def problem(exc: ValidationError, whole: str = "file") -> str:
@@ -74,3 +81,16 @@ def cards_from_json(text: str | bytes) -> tuple[ToolCardRecord, ...]:
         return cards_adapter().validate_json(text)
     except ValidationError as exc:
         raise StoreError(f"The stored tool cards are invalid {problem(exc, 'cards')}.") from exc
+
+
+def fix_to_json(fix: Fix | None) -> str | None:
+    return None if fix is None else fix_adapter().dump_json(fix).decode()
+
+
+def fix_from_json(text: str | bytes | None) -> Fix | None:
+    if text is None:
+        return None
+    try:
+        return fix_adapter().validate_json(text)
+    except ValidationError as exc:
+        raise StoreError(f"A stored failure's fix is invalid {problem(exc, 'fix')}.") from exc

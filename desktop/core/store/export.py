@@ -8,9 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from desktop.core.agent.events import ToolAction, Usage
+from desktop.core.errors import Fix
 from desktop.core.store.codec import problem
 from desktop.core.store.records import (
     DEFAULT_TITLE,
@@ -46,6 +57,22 @@ class TurnV1(_Model):
     messages: list[JsonValue] | None = Field(
         default=None, description="ModelMessagesTypeAdapter JSON of the turn's new messages"
     )
+    # Added within version 1: written only when set, so that an export without it reads as
+    # before, in this app and in older ones (which refuse keys they do not know).
+    fix: Fix | None = Field(default=None, description="what a failed turn lacked, unworded")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_failure(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        for name in _ADDED_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+_ADDED_FIELDS = ("fix",)
 
 
 class ConversationV1(_Model):
@@ -67,12 +94,15 @@ class ExportV1(_Model):
 
 
 # -- what the store hands over and gets back ---------------------------------------------------
+# A turn has two shapes: the store's `TurnRecord` and the export's `TurnV1`. The store hands
+# each record over with its stored messages; an import hands back each validated `TurnV1` with
+# its messages checked and written as the store keeps them.
 
+StoredTurn = tuple[TurnRecord, str | None]
+"""A turn as the store keeps it: its record and its pydantic-ai messages JSON (None: none)."""
 
-@dataclass(frozen=True)
-class ExportedTurn:
-    record: TurnRecord
-    messages_json: str | None
+ImportedTurn = tuple[TurnV1, str | None]
+"""A turn of an export: as validated, and its messages as the store will keep them."""
 
 
 @dataclass(frozen=True)
@@ -84,26 +114,13 @@ class ImportedMeta:
 
 
 @dataclass(frozen=True)
-class ImportedTurn:
-    prompt: str
-    status: TurnStatus
-    text: str
-    error: str | None
-    tool_cards: tuple[ToolCardRecord, ...]
-    usage: Usage
-    created_at: float
-    completed_at: float | None
-    messages_json: str | None
-
-
-@dataclass(frozen=True)
 class ImportedConversation:
     conversation: ImportedMeta
     turns: tuple[ImportedTurn, ...]
 
 
 def render_json(
-    conversation: Conversation, turns: Sequence[ExportedTurn], *, exported_at: datetime
+    conversation: Conversation, turns: Sequence[StoredTurn], *, exported_at: datetime
 ) -> str:
     export = ExportV1(
         format=EXPORT_FORMAT,
@@ -118,7 +135,7 @@ def render_json(
             router_session_id=conversation.router_session_id,
             usage=conversation.usage,
         ),
-        turns=[_turn_v1(t) for t in turns],
+        turns=[_turn_v1(record, messages_json) for record, messages_json in turns],
     )
     return export.model_dump_json(indent=2) + "\n"
 
@@ -165,7 +182,7 @@ def _refusal(exc: ValidationError) -> str:
 
 
 def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:
-    messages_json = None
+    messages_json: str | None = None
     if turn.messages is not None:
         from pydantic_ai.messages import ModelMessagesTypeAdapter  # heavy: see store_sync
 
@@ -177,34 +194,14 @@ def _imported_turn(number: int, turn: TurnV1) -> ImportedTurn:
                 "pydantic-ai messages."
             ) from exc
         messages_json = ModelMessagesTypeAdapter.dump_json(messages).decode()
-    return ImportedTurn(
-        prompt=turn.prompt,
-        status=turn.status,
-        text=turn.text,
-        error=turn.error,
-        tool_cards=turn.tool_cards,
-        usage=turn.usage,
-        created_at=turn.created_at.timestamp(),
-        completed_at=None if turn.completed_at is None else turn.completed_at.timestamp(),
-        messages_json=messages_json,
-    )
+    return turn, messages_json
 
 
-def _turn_v1(turn: ExportedTurn) -> TurnV1:
-    r = turn.record
-    messages: list[JsonValue] | None = None
-    if turn.messages_json is not None:
-        messages = json.loads(turn.messages_json)
-    return TurnV1(
-        prompt=r.prompt,
-        status=r.status,
-        text=r.text,
-        error=r.error,
-        tool_cards=r.tool_cards,
-        usage=r.usage,
-        created_at=r.created_at,
-        completed_at=r.completed_at,
-        messages=messages,
+def _turn_v1(record: TurnRecord, messages_json: str | None) -> TurnV1:
+    """The record's fields of the same names (pydantic reads them off it), and its messages."""
+    messages = None if messages_json is None else json.loads(messages_json)
+    return TurnV1.model_validate(record, from_attributes=True).model_copy(
+        update={"messages": messages}
     )
 
 

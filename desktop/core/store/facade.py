@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from desktop.core.agent.events import Usage
+from desktop.core.errors import Fix
 from desktop.core.lazy_imports import MESSAGE_TYPES, import_off_loop
 from desktop.core.store.records import (
     Conversation,
@@ -65,6 +66,7 @@ class ConversationRepository(Protocol):
         status: FinalStatus = "complete",
         *,
         error: str | None = None,
+        fix: Fix | None = None,
     ) -> None: ...
     async def turns(
         self, conversation_id: str, limit: int | None = None, *, before: int | None = None
@@ -148,6 +150,7 @@ class AsyncConversationStore:
         status: FinalStatus = "complete",
         *,
         error: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         if messages_json:
             await import_off_loop(MESSAGE_TYPES)  # the messages are checked before storing
@@ -161,6 +164,7 @@ class AsyncConversationStore:
                 usage,
                 status,
                 error=error,
+                fix=fix,
             )
         )
 

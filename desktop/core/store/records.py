@@ -17,7 +17,9 @@ from desktop.core.agent.events import (
     ToolCallStarted,
     ToolOutcome,
     Usage,
+    interrupted_call,
 )
+from desktop.core.errors import Fix
 
 TurnStatus = Literal["pending", "complete", "cancelled", "failed"]
 """'pending' until the reply is stored; a pending turn left by a crash stays pending."""
@@ -125,6 +127,7 @@ class TurnRecord:
     usage: Usage
     created_at: datetime
     completed_at: datetime | None
+    fix: Fix | None = None  # what a failed turn lacked, unworded (turns stored before: None)
 
 
 @dataclass(frozen=True)
@@ -145,14 +148,15 @@ def tool_card_from_events(
     live card showed it; `complete_turn` bounds every card it stores."""
     if finished is not None and finished.call_id != started.call_id:
         raise ValueError(f"tool call ids differ: {started.call_id!r} != {finished.call_id!r}")
+    ended = finished if finished is not None else interrupted_call(started)
     return ToolCardRecord(
         call_id=started.call_id,
         tool_name=started.tool_name,
         actions=started.actions,
-        outcome=finished.outcome if finished is not None else "interrupted",
-        result_text=finished.result_text if finished is not None else "",
-        connect_links=finished.connect_links if finished is not None else (),
-        errors=finished.errors if finished is not None else (),
+        outcome=ended.outcome,
+        result_text=ended.result_text,
+        connect_links=ended.connect_links,
+        errors=ended.errors,
         seconds=seconds if finished is not None else None,
     )
 

@@ -14,6 +14,8 @@ from desktop.core.agent.tool_calls import truncate_result
 from desktop.core.store.codec import (
     cards_from_json,
     cards_to_json,
+    fix_from_json,
+    fix_to_json,
     usage_columns,
     usage_from_columns,
 )
@@ -22,6 +24,7 @@ from desktop.core.store.records import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     Conversation,
+    NotFoundError,
     SearchHit,
     StoreError,
     ToolCardRecord,
@@ -31,7 +34,7 @@ from desktop.core.store.records import (
 )
 
 if TYPE_CHECKING:  # the export's models load with the first export or import, not the store
-    from desktop.core.store.export import ImportedConversation
+    from desktop.core.store.export import ImportedConversation, StoredTurn
 
 CONVERSATION_COLUMNS = (
     "id, title, model, created_at, updated_at, router_session_id, turn_count,"
@@ -39,7 +42,8 @@ CONVERSATION_COLUMNS = (
 )
 TURN_COLUMNS = (
     "id, prompt, status, reply_text, tool_cards_json, error,"
-    " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at"
+    " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at,"
+    " fix_json"
 )
 SNIPPET_TOKENS = 12
 
@@ -147,23 +151,43 @@ def insert_imported(
     conn.executemany(
         "INSERT INTO turns (conversation_pk, prompt, status, messages_json, reply_text,"
         " tool_cards_json, error, input_tokens, output_tokens, requests, tool_calls, cost,"
-        " created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, completed_at, fix_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 cursor.lastrowid,
                 t.prompt,
                 t.status,
-                t.messages_json,
+                messages_json,
                 None if t.status == "pending" else t.text,
                 cards_to_json([bounded_card(c) for c in t.tool_cards]),
                 t.error,
                 *usage_columns(t.usage),
-                t.created_at,
-                t.completed_at,
+                t.created_at.timestamp(),
+                None if t.completed_at is None else t.completed_at.timestamp(),
+                fix_to_json(t.fix),
             )
-            for t in imported.turns
+            for t, messages_json in imported.turns
         ],
     )
+
+
+def stored_turns(
+    conn: sqlite3.Connection, conversation_id: str
+) -> tuple[Conversation, list[StoredTurn]]:
+    """A conversation and every turn of it with its messages, oldest first (for an export)."""
+    row = conn.execute(
+        f"SELECT {CONVERSATION_COLUMNS}, pk FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError("This conversation no longer exists.")
+    turn_rows = conn.execute(
+        f"SELECT {TURN_COLUMNS}, messages_json FROM turns WHERE conversation_pk = ? ORDER BY id",
+        (row[-1],),
+    ).fetchall()
+    return conversation_from_row(row[:-1]), [
+        (turn_from_row(conversation_id, r[:-1]), r[-1]) for r in turn_rows
+    ]
 
 
 def describe_error(exc: sqlite3.Error) -> str:
@@ -216,7 +240,7 @@ def conversation_from_row(row: Sequence[Any]) -> Conversation:
 
 
 def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
-    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, completed) = row
+    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, completed, fix) = row
     return TurnRecord(
         id=tid,
         conversation_id=conversation_id,
@@ -228,4 +252,5 @@ def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
         usage=usage_from_columns(i, o, r, t, cost),
         created_at=to_datetime(created),
         completed_at=None if completed is None else to_datetime(completed),
+        fix=fix_from_json(fix),
     )

@@ -107,7 +107,11 @@ _V1: Migration = (
     """,
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+# What a failed turn lacked, for each face to word the remedy again on reload: its `Fix` (JSON,
+# through `codec.fix_to_json`). NULL in turns stored before, and in turns without a fix.
+_V2: Migration = ("ALTER TABLE turns ADD COLUMN fix_json TEXT",)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 """Append only: step N (1-based) takes a database from user_version N-1 to N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

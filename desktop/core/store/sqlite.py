@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Self
 from pydantic import ValidationError
 
 from desktop.core.agent.events import Usage
-from desktop.core.store.codec import cards_to_json, usage_columns, usage_from_columns
+from desktop.core.errors import Fix
+from desktop.core.store.codec import cards_to_json, fix_to_json, usage_columns, usage_from_columns
 from desktop.core.store.records import (
     DEFAULT_TITLE,
     FINAL_STATUSES,
@@ -39,6 +40,7 @@ from desktop.core.store.rows import (
     describe_error,
     insert_imported,
     search_hits,
+    stored_turns,
     turn_from_row,
 )
 from desktop.core.store.schema import connect, migrate
@@ -46,7 +48,7 @@ from desktop.core.store.schema import connect, migrate
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
-    from desktop.core.store.export import ExportedTurn
+    from desktop.core.store.export import StoredTurn
 
 
 class ConversationStore:
@@ -180,11 +182,13 @@ class ConversationStore:
         status: FinalStatus = "complete",
         *,
         error: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         """Store the reply of a pending turn (finished, stopped or failed) and add its usage.
 
         `messages_json` is `ModelMessagesTypeAdapter.dump_json(result.new_messages())`; it is
-        validated here so that a bad value can never break `history()` later.
+        validated here so that a bad value can never break `history()` later. A failed turn
+        keeps its neutral sentence (`error`) and its `fix`, for each face to word again.
         """
         if status not in FINAL_STATUSES:
             raise StoreError(f"A turn cannot be completed with status {status!r}.")
@@ -203,7 +207,8 @@ class ConversationStore:
             conn.execute(
                 "UPDATE turns SET status = ?, messages_json = ?, reply_text = ?,"
                 " tool_cards_json = ?, error = ?, input_tokens = ?, output_tokens = ?,"
-                " requests = ?, tool_calls = ?, cost = ?, completed_at = ? WHERE id = ?",
+                " requests = ?, tool_calls = ?, cost = ?, completed_at = ?, fix_json = ?"
+                " WHERE id = ?",
                 (
                     status,
                     stored_messages,
@@ -212,6 +217,7 @@ class ConversationStore:
                     error,
                     *usage_columns(turn_usage),
                     now,
+                    fix_to_json(fix),
                     turn_id,
                 ),
             )
@@ -301,7 +307,7 @@ class ConversationStore:
         from desktop.core.store.export import render_markdown
 
         conversation, turns = self._export_data(conversation_id)
-        return render_markdown(conversation, [t.record for t in turns])
+        return render_markdown(conversation, [record for record, _ in turns])
 
     def export_json(self, conversation_id: str) -> str:
         from desktop.core.store.export import render_json
@@ -319,25 +325,9 @@ class ConversationStore:
             insert_imported(conn, conversation_id, imported, self._now())
         return conversation_id
 
-    def _export_data(self, conversation_id: str) -> tuple[Conversation, list[ExportedTurn]]:
-        from desktop.core.store.export import ExportedTurn
-
+    def _export_data(self, conversation_id: str) -> tuple[Conversation, list[StoredTurn]]:
         with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {CONVERSATION_COLUMNS}, pk FROM conversations WHERE id = ?",
-                (conversation_id,),
-            ).fetchone()
-            if row is None:
-                raise NotFoundError("This conversation no longer exists.")
-            turn_rows = conn.execute(
-                f"SELECT {TURN_COLUMNS}, messages_json FROM turns"
-                " WHERE conversation_pk = ? ORDER BY id",
-                (row[-1],),
-            ).fetchall()
-        return conversation_from_row(row[:-1]), [
-            ExportedTurn(record=turn_from_row(conversation_id, r[:-1]), messages_json=r[-1])
-            for r in turn_rows
-        ]
+            return stored_turns(conn, conversation_id)
 
     # -- internals ---------------------------------------------------------------------------
 

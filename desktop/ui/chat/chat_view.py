@@ -33,6 +33,7 @@ from desktop.ui.chat.message_widget import (
 )
 from desktop.ui.chat.tool_card import ToolCardWidget
 from desktop.ui.links import UrlOpener
+from desktop.ui.messages import window_text
 
 COLUMN_MAX_WIDTH = 860
 # A past conversation shows its newest entries; earlier ones are built when scrolled to (or
@@ -365,17 +366,12 @@ class ChatView(QScrollArea):
             )
         if isinstance(item, ToolCallItem):
             card = ToolCardWidget(item.started, url_opener=self._url_opener, parent=self._column)
-            card.finish(
-                item.finished
-                or ToolCallFinished(
-                    item.started.call_id, item.started.tool_name, "interrupted", ""
-                ),
-                elapsed=item.elapsed if item.elapsed is not None else 0,
-            )
+            card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)
             self._cards[item.started.call_id] = card
             return card
         if isinstance(item, ErrorItem):
-            return ErrorWidget(item.message, item.kind, self._column)
+            # Worded as the live failure was (`window_failure`): the window's own controls.
+            return ErrorWidget(window_text(item.message, item.fix), item.kind, self._column)
         return NoticeWidget(item.text, self._column)
 
     def _add(self, widget: EntryWidget) -> None:

@@ -14,7 +14,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, ToolOutcome
+from desktop.core.agent.events import (
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolOutcome,
+    interrupted_call,
+)
 from desktop.core.conversations.transcript import (
     OUTCOMES,
     ToolCallItem,
@@ -152,7 +157,7 @@ class ToolCardWidget(QFrame):
         return self.toggle_button.isChecked()
 
     def record(self) -> ToolCallItem:
-        return ToolCallItem(self.started, self.finished, self._seconds)
+        return ToolCallItem.of(self.started, self.finished, self._seconds)
 
     def _on_timer_timeout(self) -> None:
         self.spinner.advance()
@@ -202,14 +207,7 @@ class ToolCardWidget(QFrame):
     def interrupt(self) -> None:
         """The turn ended while this call still ran (stopped, failed): say so."""
         if self.finished is None:
-            self.finish(
-                ToolCallFinished(
-                    call_id=self.started.call_id,
-                    tool_name=self.started.tool_name,
-                    outcome="interrupted",
-                    result_text="",
-                )
-            )
+            self.finish(interrupted_call(self.started))
 
     @staticmethod
     def _repolish(*widgets: QWidget) -> None:

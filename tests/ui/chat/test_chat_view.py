@@ -232,9 +232,9 @@ def test_load_history_renders_a_whole_conversation(qtbot: QtBot, styled_app: obj
     view = make_view(qtbot)
     items = [
         UserItem("list sandboxes"),
-        ToolCallItem(started(), ToolCallFinished("call-1", ROUTER, "success", "[]")),
+        ToolCallItem.of(started(), ToolCallFinished("call-1", ROUTER, "success", "[]")),
         AssistantItem("You have **none**."),
-        ToolCallItem(started("call-2", "E2B_CREATE_SANDBOX")),
+        ToolCallItem.of(started("call-2", "E2B_CREATE_SANDBOX")),
         ErrorItem("The model server had a server error (502): try again.", ErrorKind.SERVER_ERROR),
         NoticeItem("Stopped. What arrived is kept."),
     ]
@@ -256,14 +256,14 @@ def test_cards_from_history_say_why_actions_failed_and_how_long_they_ran(
     view = make_view(qtbot)
     error = "E2B_LIST_ALL_SANDBOXES: No active connection for toolkit e2b"
     failed = ToolCallFinished("call-1", ROUTER, "failed", "{}", errors=(error,))
-    view.load_history([ToolCallItem(started(), failed, 2.5), ToolCallItem(started("call-2"))])
+    view.load_history([ToolCallItem.of(started(), failed, 2.5), ToolCallItem.of(started("call-2"))])
     first, second = (e for e in view.entries() if isinstance(e, ToolCardWidget))
 
     assert first.errors_label.isVisibleTo(first) and first.errors_label.text() == error
     assert first.elapsed_label.isVisibleTo(first) and first.elapsed_label.text() == "2.5 s"
     assert not second.errors_label.isVisibleTo(second)
     assert not second.elapsed_label.isVisibleTo(second)  # not measured: no "0.0 s"
-    assert view.items()[0] == ToolCallItem(started(), failed, 2.5)  # what would be redrawn
+    assert view.items()[0] == ToolCallItem.of(started(), failed, 2.5)  # what would be redrawn
 
 
 def test_a_long_history_opens_at_its_newest_entries(qtbot: QtBot, styled_app: object) -> None:
@@ -272,7 +272,7 @@ def test_a_long_history_opens_at_its_newest_entries(qtbot: QtBot, styled_app: ob
     for n in range(100):
         finished = ToolCallFinished(f"c{n}", ROUTER, "success", "{}")
         items.append(UserItem(f"question {n}"))
-        items.append(ToolCallItem(started(f"c{n}"), finished))
+        items.append(ToolCallItem.of(started(f"c{n}"), finished))
         items.append(AssistantItem(f"Answer **{n}** with `code` and a list:\n\n- a\n- b\n"))
     view.load_history(items)
     assert view.items() == items
@@ -405,3 +405,21 @@ def test_copy_is_offered_only_once_a_reply_is_complete(
     assert reply is not None and reply.copy_button.isHidden()
     view.end_turn()
     assert not reply.copy_button.isHidden()
+
+
+def test_a_reloaded_failure_is_worded_as_it_was_live(qtbot: QtBot, styled_app: object) -> None:
+    from desktop.core.agent.events import TurnFailed
+    from desktop.core.config.credentials import OPENAI_API_KEY, missing_error
+    from desktop.ui.messages import window_failure
+
+    missing = missing_error((OPENAI_API_KEY,))
+    live_event = window_failure(TurnFailed(missing.kind, missing.message, fix=missing.fix))
+    live_view = make_view(qtbot)
+    live = live_view.add_error(live_event.message, live_event.kind)
+    assert live.label.text() == "No OpenAI API key is set: enter it in Settings (Ctrl+,)."
+    reloaded_view = make_view(qtbot)
+    reloaded_view.load_history([UserItem("go"), ErrorItem(missing.message, fix=missing.fix)])
+    reloaded = reloaded_view.entries()[-1]
+    assert isinstance(reloaded, ErrorWidget)
+    assert reloaded.label.text() == live.label.text()
+    assert reloaded.message == live.message

@@ -135,9 +135,9 @@ def test_cards_keep_their_place_in_the_reply() -> None:
         ]
 
     # What the view redraws from a stored card keeps its errors and duration.
-    from desktop.core.conversations.history import tool_call_item
+    from desktop.core.conversations.transcript import ToolCallItem
 
-    redrawn = tool_call_item(FAILED)
+    redrawn = ToolCallItem(FAILED)
     assert redrawn.finished is not None and redrawn.finished.errors == FAILED.errors
     assert redrawn.elapsed == 2.5
     assert shown(cards) == [

@@ -15,8 +15,8 @@ import pytest
 
 from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted, Usage
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, truncate_result
-from desktop.core.conversations.history import tool_call_item
 from desktop.core.conversations.recorder import TurnRecorder
+from desktop.core.conversations.transcript import ToolCallItem
 from desktop.core.store.codec import cards_to_json, usage_columns, usage_from_columns
 from desktop.core.store.records import MAX_IMPORT_BYTES, StoreError
 from desktop.core.store.sqlite import ConversationStore
@@ -109,7 +109,7 @@ def test_a_reloaded_card_shows_exactly_what_the_live_card_showed(
     store.complete_turn(turn, dump(answered("list", "ok")), "ok", recorder.cards())
 
     (stored,) = store.turns(cid)[0].tool_cards
-    reloaded = tool_call_item(stored).finished
+    reloaded = ToolCallItem(stored).finished
     assert reloaded is not None and reloaded.result_text == live.result_text
     assert len(live.result_text) <= RESULT_TEXT_LIMIT
     copy = store.import_json(store.export_json(cid))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +36,27 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     return label, now, _recorded(label)
 
 
+# Fields turns gained after the record was written: None in every old row and export.
+ADDED_TURN_FIELDS = ("fix",)
+
+
+def _as_recorded(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot without the turns' added fields, once they are shown to be unset."""
+    for conversation in snapshot["conversations"]:
+        for turn in conversation["turns"]:
+            for name in ADDED_TURN_FIELDS:
+                assert turn.pop(name) is None, (name, turn["id"])
+    return snapshot
+
+
 def test_old_rows_load_the_same(case: Any) -> None:
     _, now, recorded = case
     assert now["ids"] == recorded["ids"]
     assert now["snapshot"]["list"] == recorded["snapshot"]["list"]
     for got, want in zip(
-        now["snapshot"]["conversations"], recorded["snapshot"]["conversations"], strict=True
+        _as_recorded(now["snapshot"])["conversations"],
+        recorded["snapshot"]["conversations"],
+        strict=True,
     ):
         assert got["conversation"] == want["conversation"]
         assert got["turns"] == want["turns"]
@@ -57,7 +74,7 @@ def test_old_exports_import_the_same(case: Any) -> None:
     _, now, recorded = case
     assert now["imports"].keys() == recorded["imports"].keys()
     for name, got in now["imports"].items():
-        assert got["snapshot"] == recorded["imports"][name]["snapshot"], name
+        assert _as_recorded(got["snapshot"]) == recorded["imports"][name]["snapshot"], name
         assert got["export_json"] == recorded["imports"][name]["export_json"], name
 
 
@@ -75,3 +92,29 @@ def test_the_fixtures_hold_what_they_are_for() -> None:
     assert empty["turns"] == []
     v0_export = json.loads((FIXTURES / "v0.export.json").read_text("utf-8"))
     assert "seconds" not in v0_export["turns"][0]["tool_cards"][0]
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_an_old_database_is_upgraded_and_keeps_a_failed_turns_fix(
+    label: str, tmp_path: Path
+) -> None:
+    from desktop.core.config.credentials import OPENAI_API_KEY
+    from desktop.core.errors import Fix, Remedy
+    from desktop.core.store.schema import SCHEMA_VERSION
+    from desktop.core.store.sqlite import ConversationStore
+
+    db = tmp_path / "copy.sqlite3"
+    shutil.copyfile(FIXTURES / f"{label}.sqlite3", db)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
+    fix = Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,))
+    with ConversationStore(db) as store:
+        (summary, *_) = store.list_conversations()
+        old = store.turns(summary.id)
+        turn_id = store.begin_turn(summary.id, "again")
+        store.complete_turn(turn_id, None, "", status="failed", error="x", fix=fix)
+        *same, failed = store.turns(summary.id)
+    assert same == old
+    assert (failed.error, failed.fix) == ("x", fix)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

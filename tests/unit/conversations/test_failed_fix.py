@@ -1,0 +1,116 @@
+"""A failed turn keeps its fix: stored with it, exported with it, and in its history item again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from pydantic_ai.messages import ModelMessage
+
+from desktop.core.agent.events import TurnEvent, TurnFailed
+from desktop.core.config.credentials import OPENAI_API_KEY, missing_error
+from desktop.core.conversations.history import items_from_turn
+from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.conversations.transcript import ErrorItem
+from desktop.core.errors import Fix, Remedy
+from desktop.core.router.types import ConnectionInfo
+from desktop.core.store.facade import AsyncConversationStore
+from desktop.core.store.sqlite import ConversationStore
+
+MISSING = missing_error((OPENAI_API_KEY,))
+FAILED = TurnFailed(MISSING.kind, MISSING.message, fix=MISSING.fix)
+
+
+class _Fails:
+    """A session's turn that fails at once, as a turn without an OpenAI key does."""
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[TurnEvent]:
+        yield FAILED
+
+    def cancel(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+class _Session:
+    router_session_id: str | None = None
+
+    async def check(self) -> ConnectionInfo:
+        raise AssertionError("not needed")
+
+    async def connect(self) -> ConnectionInfo:
+        raise AssertionError("not needed")
+
+    def run_turn(self, prompt: str) -> _Fails:
+        return _Fails()
+
+    def new_conversation(self) -> None:
+        pass
+
+    def load_history(self, messages: Sequence[ModelMessage]) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _failed_conversation(path: Path) -> str:
+    async def scenario() -> str:
+        store = await AsyncConversationStore.open(path)
+        try:
+            chat = PersistentChat(store, lambda _id, _history: _Session(), model="openai:gpt-5")
+            events = [event async for event in chat.run_turn("go")]
+            assert events == [FAILED]
+            assert chat.conversation_id is not None
+            return chat.conversation_id
+        finally:
+            await store.aclose()
+
+    return asyncio.run(scenario())
+
+
+def test_a_failed_turn_is_stored_and_reloaded_with_its_fix(tmp_path: Path) -> None:
+    assert MISSING.fix == Fix(Remedy.PROVIDE, "No OpenAI API key is set", (OPENAI_API_KEY,))
+    conversation_id = _failed_conversation(tmp_path / "c.sqlite3")
+    with ConversationStore(tmp_path / "c.sqlite3") as store:  # opened afresh: read from disk
+        [turn] = store.turns(conversation_id)
+    assert (turn.status, turn.error, turn.fix) == ("failed", MISSING.message, MISSING.fix)
+    assert items_from_turn(turn)[-1] == ErrorItem(MISSING.message, fix=MISSING.fix)
+
+
+def test_the_fix_travels_in_the_json_export_and_back(tmp_path: Path) -> None:
+    conversation_id = _failed_conversation(tmp_path / "c.sqlite3")
+    with ConversationStore(tmp_path / "c.sqlite3") as store:
+        exported = store.export_json(conversation_id)
+        [turn] = json.loads(exported)["turns"]
+        assert turn["fix"] == {
+            "remedy": "provide",
+            "problem": "No OpenAI API key is set",
+            "items": [
+                {
+                    "name": "openai_api_key",
+                    "label": "OpenAI API key",
+                    "env_var": "OPENAI_API_KEY",
+                    "in_keyring": True,
+                }
+            ],
+        }
+        [imported] = store.turns(store.import_json(exported))
+    assert (imported.error, imported.fix) == (MISSING.message, MISSING.fix)
+
+
+def test_a_turn_without_a_fix_exports_as_before(tmp_path: Path) -> None:
+    with ConversationStore(tmp_path / "c.sqlite3") as store:
+        conversation_id = store.create_conversation("openai:gpt-5")
+        turn_id = store.begin_turn(conversation_id, "go")
+        store.complete_turn(turn_id, None, "", status="failed", error="It broke.")
+        [turn] = json.loads(store.export_json(conversation_id))["turns"]
+    # No "fix" key: an older app, which refuses keys it does not know, still imports it.
+    assert "fix" not in turn and turn["error"] == "It broke."
