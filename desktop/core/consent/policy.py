@@ -35,7 +35,6 @@ class Kind(StrEnum):
     CODE = "code"
 
 
-
 E2B_READS = frozenset(
     {
         "E2B_CHECK_API_HEALTH",
