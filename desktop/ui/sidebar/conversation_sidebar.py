@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
@@ -28,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.store.records import ConversationSummary, SearchHit
 from desktop.ui.sidebar.conversation_delegate import ConversationDelegate
 from desktop.ui.sidebar.conversation_dialogs import (
     ExportFormat,
@@ -37,6 +37,9 @@ from desktop.ui.sidebar.conversation_dialogs import (
     confirm_delete,
 )
 from desktop.ui.sidebar.conversation_model import ConversationListModel, SearchResultsModel
+
+if TYPE_CHECKING:
+    from desktop.core.store.records import ConversationSummary, SearchHit
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 TIMES_REFRESH_MS = 60_000

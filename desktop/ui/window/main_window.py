@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -17,25 +19,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.agent.events import (
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnCancelled,
-    TurnFailed,
-    TurnFinished,
-)
-from desktop.core.conversations.backend import ConnectionStatus
-from desktop.core.conversations.history import STOPPED_NOTICE
-from desktop.core.conversations.transcript import HistoryItem
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
 from desktop.ui.chat.message_input import MessageInput
-from desktop.ui.links import UrlOpener
 from desktop.ui.window.status_bar import ConnectionStatusWidget
+
+if TYPE_CHECKING:  # the window paints before the core's event and record types are imported
+    from desktop.core.agent import events
+    from desktop.core.conversations.backend import ConnectionStatus
+    from desktop.core.conversations.transcript import HistoryItem
+    from desktop.ui.links import UrlOpener
 
 EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
 STATUS_MESSAGE_MS = 6_000
 
-__all__ = ["EDIT_HINT", "STOPPED_NOTICE", "MainWindow"]
+__all__ = ["EDIT_HINT", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -369,22 +366,24 @@ class MainWindow(QMainWindow):
             self._turn_has_text = True
             self.chat_view.append_assistant_text(text)
 
-    def show_tool_call_started(self, event: ToolCallStarted) -> None:
+    def show_tool_call_started(self, event: events.ToolCallStarted) -> None:
         self.chat_view.add_tool_call(event)
 
-    def show_tool_call_finished(self, event: ToolCallFinished) -> None:
+    def show_tool_call_finished(self, event: events.ToolCallFinished) -> None:
         self.chat_view.finish_tool_call(event)
 
-    def show_turn_finished(self, event: TurnFinished) -> None:
+    def show_turn_finished(self, event: events.TurnFinished) -> None:
         if not self._turn_has_text and event.text.strip():
             self.chat_view.append_assistant_text(event.text)
         self.chat_view.end_turn()
 
-    def show_turn_cancelled(self, event: TurnCancelled) -> None:
+    def show_turn_cancelled(self, event: events.TurnCancelled) -> None:
+        from desktop.core.conversations.history import STOPPED_NOTICE
+
         self.chat_view.end_turn()
         self.chat_view.add_notice(STOPPED_NOTICE)
 
-    def show_turn_failed(self, event: TurnFailed) -> None:
+    def show_turn_failed(self, event: events.TurnFailed) -> None:
         self.chat_view.end_turn()
         self.chat_view.add_error(event.message, event.kind)
 
