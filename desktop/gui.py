@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
@@ -80,7 +81,6 @@ class DesktopApp:
     ) -> None:
         # After the first paint, as everything this class builds (asyncio included: ~10 ms).
         import asyncio
-        import os
 
         from desktop.core.agent.build import Endpoints
         from desktop.core.agent.worker import AgentLoop
