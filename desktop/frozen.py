@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import ssl
 import sys
 from collections.abc import MutableMapping, Sequence
 
@@ -27,6 +26,8 @@ def is_frozen() -> bool:
 
 def system_ca_store_present(candidates: Sequence[str] = SYSTEM_CA_FILES) -> bool:
     """Whether OpenSSL's default paths or one of the distributions' CA files hold certificates."""
+    import ssl  # only a frozen Linux build asks, and ssl is not needed to paint the window
+
     paths = ssl.get_default_verify_paths()
     if os.path.isfile(paths.openssl_cafile):
         return True

@@ -1,71 +1,64 @@
-"""The window's lifetime: Qt + qasync, first paint, keys and settings, the agent, shutdown."""
+"""The window's Qt lifetime: QApplication, the first paint, then qasync, wiring, shutdown order."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import signal
 import sys
-import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.agent.build import Endpoints
-from desktop.core.agent.worker import AgentLoop
-from desktop.core.config.credentials import (
-    Credentials,
-    missing_credentials,
-    resolve_credentials,
-)
-from desktop.core.config.secrets import (
-    SecretName,
-    SecretStore,
-    SecretStoreError,
-    overrides_from_environment,
-    read_dotenv,
-)
-from desktop.core.config.settings import Settings, load_settings, save_settings
-from desktop.core.conversations.backend import ChatBackend
-from desktop.core.lazy_imports import RENDERING, start_import
-from desktop.core.router.http import open_http_client
-from desktop.core.router.types import Timeouts
-from desktop.core.store.records import StoreError
-from desktop.gc_policy import pause_collection_while_importing
-from desktop.log_setup import KnownSecrets
-from desktop.paths import AppPaths
-from desktop.ui import pyside_imports
-from desktop.ui.chat.controller import ChatController
-from desktop.ui.chat.message_widget import prepare_rendering
-from desktop.ui.settings.connection_tester import ConnectionTester
-from desktop.ui.settings.settings_dialog import SettingsDialog
-from desktop.ui.sidebar.conversation_dialogs import show_problem
-from desktop.ui.sidebar.conversation_list_controller import ConversationListController
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
-from desktop.ui.window.first_paint import FirstPaintWatcher
+from desktop.ui.window.first_paint import show_until_painted
 from desktop.ui.window.main_window import MainWindow
-from desktop.ui.window.wiring import connect_sidebar, connect_window
 
 if TYPE_CHECKING:
+    # What the first paint does without: the settings model (pydantic), the controllers, the
+    # chat's rendering; each is imported once the window is on screen (issue 8).
     import httpx
 
+    from desktop.core.config.credentials import Credentials
+    from desktop.core.config.secrets import SecretName, SecretStore
+    from desktop.core.config.settings import Settings
+    from desktop.core.conversations.backend import ChatBackend
     from desktop.core.conversations.factory import BackendMaker
+    from desktop.core.router.types import Timeouts
     from desktop.core.store.facade import AsyncConversationStore
+    from desktop.log_setup import KnownSecrets
+    from desktop.paths import AppPaths
+    from desktop.ui.settings.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
 SIDEBAR_WIDTH = 270
+FIRST_PAINT_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class WindowShell:
+    """What the first paint shows: the main window and its conversation list, both empty."""
+
+    window: MainWindow
+    sidebar: ConversationSidebar
+
+    @classmethod
+    def build(cls) -> WindowShell:
+        window = MainWindow()
+        sidebar = ConversationSidebar()
+        window.set_sidebar(sidebar, SIDEBAR_WIDTH)
+        return cls(window, sidebar)
 
 
 class DesktopApp:
-    """Builds the window once, loads keys after the first paint, and owns shutdown.
+    """Wires the painted window to the core, starts it (keys, conversations), owns shutdown.
 
     Conversations live in the SQLite store (`database_file`, by default in the data dir), opened
     in `start()`. On start the most recent conversation is reopened, as a desktop app restores
@@ -84,38 +77,53 @@ class DesktopApp:
         timeouts: Timeouts | None = None,
         database_file: Path | None = None,
         reopen_last: bool = True,
+        shell: WindowShell | None = None,
     ) -> None:
+        # After the first paint, as everything this class builds (asyncio included: ~10 ms).
+        import asyncio
+
+        from desktop.core.agent.build import Endpoints
+        from desktop.core.agent.worker import AgentLoop
+        from desktop.core.config.configuration import Configuration
+        from desktop.core.router.types import Timeouts
+        from desktop.gc_policy import pause_collection_while_importing
+        from desktop.ui import pyside_imports
+        from desktop.ui.chat.controller import ChatController
+        from desktop.ui.settings.settings_flow import SettingsFlow
+        from desktop.ui.sidebar.conversation_list_controller import ConversationListController
+        from desktop.ui.window.wiring import connect_sidebar, connect_window
+
         # Usually done by app.py already; idempotent. The agent's libraries import later.
         pyside_imports.install()
         # The window's choice: the agent's libraries import with the collector paused.
         pause_collection_while_importing()
-        self.paths = paths
         self.database_file = database_file or paths.database_file
         self.reopen_last = reopen_last
-        self.known_secrets = known_secrets
-        self.environ = dict(os.environ if environ is None else environ)
-        self.cwd = cwd or Path.cwd()
+        environ = dict(os.environ if environ is None else environ)
         self.timeouts = timeouts or Timeouts()
-        self.endpoints = Endpoints.from_environ(self.environ)
-        self.settings = load_settings(paths.settings_file)
-        self.store: SecretStore | None = secret_store
-        self._store_opening: asyncio.Future[SecretStore] | None = None
-        self.credentials: Credentials | None = None
-        self.window = MainWindow()
+        self.endpoints = Endpoints.from_environ(environ)
+        self.configuration = Configuration(
+            paths.settings_file,
+            environ,
+            cwd or Path.cwd(),
+            secret_store=secret_store,
+            known_secrets=known_secrets.add,
+        )
+        shell = shell or WindowShell.build()
+        self.window, self.sidebar = shell.window, shell.sidebar
         self.controller = ChatController(None, self.window)
-        self.sidebar = ConversationSidebar()
         self.conversations = ConversationListController(None, self.window)
         connect_window(self.window, self.controller)
         connect_sidebar(self.window, self.sidebar, self.conversations, self.controller)
-        self.window.set_sidebar(self.sidebar, SIDEBAR_WIDTH)
         self.conversation_store: AsyncConversationStore | None = None
         self.window.set_model_name(self.settings.model)
+        self.settings_flow = SettingsFlow(self.configuration, self._probe, self.window)
+        self.settings_flow.saved.connect(self._on_settings_flow_saved)
+        self.settings_flow.problem.connect(self._warn)
         self.window.settings_requested.connect(self.open_settings)
         self.window.quit_requested.connect(self.request_quit)
         self.window.close_requested.connect(self.request_quit)
-        self.dialog: SettingsDialog | None = None
         self._quit = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
         self.ready = asyncio.Event()  # keys loaded and the connection started (for tests)
         # The agent, its MCP connection and the SDK clients run on their own loop and thread:
         # their CPU (the openai SDK's request transform grows with the history) never stalls
@@ -123,20 +131,43 @@ class DesktopApp:
         self.agent_loop = AgentLoop()
         self.http: httpx.AsyncClient | None = None
 
+    @property
+    def settings(self) -> Settings:
+        return self.configuration.settings
+
+    @property
+    def credentials(self) -> Credentials | None:
+        return self.configuration.credentials
+
+    @property
+    def store(self) -> SecretStore | None:
+        """The secret store, once open."""
+        return self.configuration.store
+
+    @property
+    def dialog(self) -> SettingsDialog | None:
+        return self.settings_flow.dialog
+
     # -- start-up ----------------------------------------------------------------------------
     async def start(self) -> None:
         """After the first paint: the HTTP client, the conversations, keys from the keyring,
         then connect (or ask for keys)."""
+        import asyncio
+
+        from desktop.core.lazy_imports import RENDERING, start_import
+        from desktop.core.router.http import open_http_client
+        from desktop.ui.chat.message_widget import prepare_rendering
+
         if self.http is None:  # before Settings (Test connection, Save) can be opened
             # The app's one client for its own requests, on the agent's loop; it needs no keys.
             self.http = await self.agent_loop.run(open_http_client(self.timeouts))
         start_import(RENDERING, then=prepare_rendering)  # before the first reply needs them
         # The keyring may sit behind D-Bus: it opens off the UI thread, meanwhile.
-        keyring = asyncio.ensure_future(self._secret_store())
+        keyring = asyncio.ensure_future(self.configuration.secret_store())
         await self._open_conversations()
         await keyring
-        await self._reload_credentials()
-        if self._complete(self.credentials):
+        await self.configuration.reload_credentials()
+        if self.configuration.complete:
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
             # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
             # window stays light (desktop.core.lazy_imports).
@@ -148,21 +179,14 @@ class DesktopApp:
 
     async def _open_conversations(self) -> None:
         # After the first paint: sqlite and the store's modules are not needed to paint.
-        from desktop.core.store.facade import AsyncConversationStore
+        from desktop.core.store.opening import StoreUnavailable, open_conversation_store
 
-        try:
-            await asyncio.to_thread(self.database_file.parent.mkdir, parents=True, exist_ok=True)
-            store = await AsyncConversationStore.open(self.database_file)
-        except (StoreError, OSError, ImportError) as exc:
-            log.error("conversation store unavailable", exc_info=True)
-            if isinstance(exc, OSError):
-                reason = f"{exc.strerror or exc}."
-            else:
-                reason = str(exc.args[0]) if exc.args else type(exc).__name__
+        store = await open_conversation_store(self.database_file)
+        if isinstance(store, StoreUnavailable):
             self._warn(
                 "Conversations are not being saved",
-                f"The conversation database ({self.database_file}) could not be opened: "
-                f"{reason} This session's chat is kept in memory only.",
+                f"The conversation database ({store.path}) could not be opened: "
+                f"{store.reason} This session's chat is kept in memory only.",
             )
             return
         self.conversation_store = store
@@ -170,37 +194,18 @@ class DesktopApp:
         self.conversations.set_repository(store)
         self.sidebar.start()
         if self.reopen_last:
-            try:
-                recent = await store.list_conversations(limit=1)
-            except StoreError:
-                log.warning("could not read the most recent conversation", exc_info=True)
-                recent = []
-            if recent and self.controller.conversation_id is None and not self.controller.busy:
-                self.controller.open_conversation(recent[0].id)
+            await self._reopen_most_recent(store)
 
-    async def _secret_store(self) -> SecretStore:
-        """The keyring, once open (Settings may be opened while it still opens)."""
-        if self.store is None:
-            if self._store_opening is None:
-                from desktop.core.config.secrets import open_secret_store
+    async def _reopen_most_recent(self, store: AsyncConversationStore) -> None:
+        from desktop.core.store.records import StoreError
 
-                self._store_opening = asyncio.ensure_future(asyncio.to_thread(open_secret_store))
-            self.store = await asyncio.shield(self._store_opening)
-        return self.store
-
-    def _dotenv(self) -> dict[str, str]:
-        return read_dotenv(self.cwd / ".env")
-
-    async def _reload_credentials(self) -> None:
-        store = await self._secret_store()
-        self.credentials = await asyncio.to_thread(
-            resolve_credentials, store, self.settings.user_id, self.environ, self._dotenv()
-        )
-        self.known_secrets.add(*self.credentials.secret_values())
-
-    @staticmethod
-    def _complete(creds: Credentials | None) -> bool:
-        return not missing_credentials(creds)
+        try:
+            recent = await store.list_conversations(limit=1)
+        except StoreError:
+            log.warning("could not read the most recent conversation", exc_info=True)
+            recent = []
+        if recent and self.controller.conversation_id is None and not self.controller.busy:
+            self.controller.open_conversation(recent[0].id)
 
     def _backend_maker(self, previous: ChatBackend | None = None) -> BackendMaker:
         """The backend factory for the current settings and keys (see `core.conversations`)."""
@@ -221,97 +226,29 @@ class DesktopApp:
 
     # -- settings ----------------------------------------------------------------------------
     def open_settings(self, first_run: bool = False) -> None:
-        if self.dialog is not None:
-            self.dialog.raise_()
-            self.dialog.activateWindow()
-            return
-        self._spawn(self._open_settings(first_run))
+        self.settings_flow.open(first_run)
 
-    @staticmethod
-    def _stored_keys(store: SecretStore) -> dict[SecretName, str]:
-        stored: dict[SecretName, str] = {}
-        for name in SecretName:
-            with contextlib.suppress(SecretStoreError):
-                value = store.get(name)
-                if value:
-                    stored[name] = value
-        return stored
-
-    async def _open_settings(self, first_run: bool) -> None:
-        store = await self._secret_store()
-        # The keyring may sit behind D-Bus or a system prompt: never read it on the UI thread.
-        stored = await asyncio.to_thread(self._stored_keys, store)
-        if self.dialog is not None:
-            return
-        tester = ConnectionTester(self._probe, self.window)
-        dialog = SettingsDialog(
-            self.settings,
-            stored,
-            backend_name=store.backend_name,
-            is_secure=store.is_secure,
-            first_run=first_run,
-            environment=overrides_from_environment(self.environ, self._dotenv()),
-            tester=tester,
-            parent=self.window,
-        )
-        dialog.settings_saved.connect(self._on_dialog_settings_saved)
-        dialog.finished.connect(self._on_dialog_finished)
-        self.dialog = dialog
-        dialog.open()
-
-    def _on_dialog_finished(self, _result: int) -> None:
-        if self.dialog is not None:
-            self.dialog.deleteLater()
-        self.dialog = None
-
-    def _on_dialog_settings_saved(self, settings: Settings, keys: dict[SecretName, str]) -> None:
-        self._spawn(self.save(settings, keys))
-
-    async def save(self, settings: Settings, keys: Mapping[SecretName, str]) -> None:
-        """Keys into the secret store only; the rest into the settings file; then reconnect."""
-        store = await self._secret_store()
-        try:
-            for name, value in keys.items():
-                await asyncio.to_thread(store.set, name, value)
-        except SecretStoreError as exc:
-            self._warn("The keys were not saved", exc.args[0])
-            return
-        try:
-            await asyncio.to_thread(save_settings, self.paths.settings_file, settings)
-        except OSError as exc:
-            self._warn("The settings were not saved", f"{exc.strerror or exc}.")
-            return
-        self.settings = settings
-        self.window.set_model_name(settings.model)
-        await self._reload_credentials()
+    def _on_settings_flow_saved(self) -> None:
+        self.window.set_model_name(self.settings.model)
         # New settings or keys continue the conversation on screen rather than forgetting it.
         previous = self.controller.backend
         self.controller.reconfigure(
-            self._backend_maker(previous) if self._complete(self.credentials) else None
+            self._backend_maker(previous) if self.configuration.complete else None
         )
 
     async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
-        from desktop.core.agent.session import check_connection
+        from desktop.core.agent.probe import probe_keys
 
-        credentials = Credentials(
-            openai_api_key=keys.get(SecretName.OPENAI_API_KEY),
-            composio_api_key=keys.get(SecretName.COMPOSIO_API_KEY),
-            user_id=settings.user_id,
+        return await self.agent_loop.run(
+            probe_keys(settings, keys, self.endpoints, self.timeouts, http=self.http)
         )
-        info = await self.agent_loop.run(
-            check_connection(settings, credentials, self.endpoints, self.timeouts, http=self.http)
-        )
-        return info.tool_names
 
     def _warn(self, title: str, text: str) -> None:
+        from desktop.ui.sidebar.conversation_dialogs import show_problem
+
         show_problem(self.window, title, text, object_name="warningBox")
 
     # -- lifetime ----------------------------------------------------------------------------
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     def request_quit(self) -> None:
         self._quit.set()
 
@@ -320,16 +257,16 @@ class DesktopApp:
 
     async def shutdown(self) -> None:
         """Cancel the running turn, close the MCP connection, then close the window."""
-        if self.dialog is not None:
-            self.dialog.reject()
+        import asyncio
+        import contextlib
+
+        from desktop.core.store.records import StoreError
+
+        await self.settings_flow.aclose()
         try:
             await asyncio.wait_for(self.controller.aclose(), SHUTDOWN_SECONDS)
         except TimeoutError:
             log.warning("shutdown: the agent did not close within %.1f s", SHUTDOWN_SECONDS)
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=0.5)
         await self.conversations.aclose()
         # Whatever the agent still runs ends before the database closes.
         http, self.http = self.http, None
@@ -349,29 +286,7 @@ class DesktopApp:
         self.window.close_for_good()
 
 
-async def _main(
-    app: QApplication, shell: DesktopApp, *, smoke_test: bool, process_start: float
-) -> int:
-    watcher = FirstPaintWatcher(shell.window)
-    painted: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-
-    def _on_watcher_painted() -> None:
-        if not painted.done():
-            painted.set_result(time.perf_counter())
-
-    watcher.painted.connect(_on_watcher_painted)
-    shell.window.show()
-    try:
-        at = await asyncio.wait_for(painted, timeout=30)
-    except TimeoutError:
-        print("the window was never painted", file=sys.stderr)
-        return 1
-    elapsed = at - process_start
-    log.info("first paint %.3f s after start", elapsed)
-    if smoke_test:
-        print(f"first paint: {elapsed:.3f} s")
-        await shell.shutdown()
-        return 0
+async def _main(shell: DesktopApp) -> int:
     await shell.start()
     await shell.wait_for_quit()
     await shell.shutdown()
@@ -397,8 +312,7 @@ def _quit_on_signals(app: QApplication, shell: DesktopApp) -> None:
 def run_gui(
     paths: AppPaths, known_secrets: KnownSecrets, *, smoke_test: bool, process_start: float
 ) -> int:
-    import qasync
-
+    """Paint the window first, with only what it paints imported; then build the rest."""
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("E2B Agent")
@@ -406,12 +320,25 @@ def run_gui(
     # qasync: the loop ends from our shutdown, not when Qt sees the last window close.
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app)
+    shell = WindowShell.build()
+    painted_at = show_until_painted(shell.window, FIRST_PAINT_TIMEOUT_MS)
+    if painted_at is None:
+        print("the window was never painted", file=sys.stderr)
+        return 1
+    elapsed = painted_at - process_start
+    log.info("first paint %.3f s after start", elapsed)
+    if smoke_test:
+        print(f"first paint: {elapsed:.3f} s")
+        shell.window.close_for_good()
+        return 0
+    import asyncio
+
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        shell = DesktopApp(paths, known_secrets)
-        _quit_on_signals(app, shell)
-        status = loop.run_until_complete(
-            _main(app, shell, smoke_test=smoke_test, process_start=process_start)
-        )
+        desktop_app = DesktopApp(paths, known_secrets, shell=shell)
+        _quit_on_signals(app, desktop_app)
+        status = loop.run_until_complete(_main(desktop_app))
     return int(status)

@@ -22,7 +22,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop import gui
 from desktop.core import lazy_imports
 from desktop.core.agent.session import ChatSession
 from desktop.core.config.secrets import (
@@ -410,8 +409,11 @@ def test_the_window_imports_what_replies_render_with_once_it_starts(
     harness: Harness, fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[tuple[tuple[str, ...], object]] = []
+    # The window imports it when it starts (after the first paint), from lazy_imports.
     monkeypatch.setattr(
-        gui, "start_import", lambda modules, then=None: started.append((tuple(modules), then))
+        lazy_imports,
+        "start_import",
+        lambda modules, then=None: started.append((tuple(modules), then)),
     )
     harness.start(fake_services.env())
     assert (lazy_imports.RENDERING, prepare_rendering) in started

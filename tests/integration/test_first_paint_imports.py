@@ -57,11 +57,6 @@ def test_the_first_paint_waits_for_none_of_the_heavy_libraries(
     assert module not in before_paint
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8's first paint close to the floor is not done: the settings model (pydantic) "
-    "and the chat column's modules still load before the window paints",
-)
 @pytest.mark.parametrize(
     "module", ["pydantic", "desktop.core.config.settings", "desktop.ui.chat.markdown"]
 )

@@ -10,10 +10,9 @@ DESKTOP = Path(__file__).resolve().parents[2] / "desktop"
 LIMIT = 400
 # Still over the limit, to be split; each may shrink but not grow.
 OVER_FOR_NOW = {
-    "ui/sidebar/conversation_sidebar.py": 491,
-    "gui.py": 417,
-    "ui/chat/chat_view.py": 422,
-    "core/store/sqlite.py": 416,
+    "ui/sidebar/conversation_sidebar.py": 433,
+    "ui/chat/chat_view.py": 412,
+    "core/store/sqlite.py": 406,
 }
 
 

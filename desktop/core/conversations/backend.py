@@ -6,10 +6,12 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from desktop.core.agent.events import TurnEvent
 from desktop.core.errors import Fix, UserFacingError, unexpected
+
+if TYPE_CHECKING:  # the window's status bar paints without the event types
+    from desktop.core.agent.events import TurnEvent
 
 log = logging.getLogger(__name__)
 

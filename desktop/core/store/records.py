@@ -38,11 +38,6 @@ _MIB = 1024 * 1024
 MAX_IMPORT_BYTES = 64 * _MIB
 """The largest conversation export the store imports (the sidebar checks the file size first)."""
 
-# Search snippets mark matches with these control characters, which never occur in typed text:
-# the UI escapes the snippet for display and then replaces them with its own highlight markup.
-HIGHLIGHT_START = "\x02"
-HIGHLIGHT_END = "\x03"
-
 
 class StoreError(Exception):
     """A store operation failed; the message is one sentence fit to show to the user."""

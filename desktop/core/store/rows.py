@@ -19,10 +19,9 @@ from desktop.core.store.codec import (
     usage_columns,
     usage_from_columns,
 )
+from desktop.core.store.highlight import HIGHLIGHT_END, HIGHLIGHT_START
 from desktop.core.store.records import (
     DEFAULT_TITLE,
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
     Conversation,
     NotFoundError,
     SearchHit,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -15,25 +16,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
-from desktop.core.conversations.transcript import (
-    AssistantItem,
-    ErrorItem,
-    HistoryItem,
-    ToolCallItem,
-    UserItem,
-)
-from desktop.core.errors import ErrorKind
-from desktop.ui.chat.message_widget import (
-    AssistantMessageWidget,
-    ErrorWidget,
-    NoticeWidget,
-    UserMessageWidget,
-    plain_label,
-)
-from desktop.ui.chat.tool_card import ToolCardWidget
-from desktop.ui.links import UrlOpener
-from desktop.ui.messages import window_text
+from desktop.ui.chat.empty_state import EmptyState
+
+if TYPE_CHECKING:
+    # The entries' widgets (markdown, highlighting) and the records they show are imported when
+    # the first entry is built: an empty chat paints without them (the window's first paint).
+    from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
+    from desktop.core.conversations.transcript import HistoryItem
+    from desktop.core.errors import ErrorKind
+    from desktop.ui.chat.message_widget import (
+        AssistantMessageWidget,
+        ErrorWidget,
+        NoticeWidget,
+        UserMessageWidget,
+    )
+    from desktop.ui.chat.tool_card import ToolCardWidget
+    from desktop.ui.links import UrlOpener
+
+    EntryWidget = (
+        UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
+    )
 
 COLUMN_MAX_WIDTH = 860
 # A past conversation shows its newest entries; earlier ones are built when scrolled to (or
@@ -42,47 +44,6 @@ HISTORY_PAGE = 40
 REVEAL_MARGIN_PX = 12  # space above an entry brought to the top
 LOAD_EARLIER_THRESHOLD_PX = 48
 FOLLOW_THRESHOLD_PX = 24
-SUGGESTIONS = (
-    "List my running sandboxes",
-    "Start a sandbox from the base template",
-    "Show the logs of my newest sandbox",
-)
-
-EntryWidget = (
-    UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
-)
-
-
-class _EmptyState(QWidget):
-    """What a new chat shows: a greeting and a few things to ask."""
-
-    suggestion_chosen = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("emptyState")
-        title = plain_label("What should we do with your sandboxes?", "emptyTitle", self)
-        subtitle = plain_label(
-            "The agent lists, starts, pauses and inspects your E2B sandboxes for you.",
-            "emptySubtitle",
-            self,
-        )
-        subtitle.setWordWrap(True)
-        for label in (title, subtitle):
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 96, 0, 24)
-        layout.setSpacing(8)
-        layout.addWidget(title)
-        layout.addWidget(subtitle)
-        layout.addSpacing(16)
-        for text in SUGGESTIONS:
-            button = QPushButton(text, self)
-            button.setObjectName("suggestionButton")
-            button.setAccessibleName(f"Suggestion: {text}")
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
-            button.clicked.connect(lambda _=False, t=text: self.suggestion_chosen.emit(t))
-            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
 
 
 class ChatView(QScrollArea):
@@ -134,7 +95,7 @@ class ChatView(QScrollArea):
         self._earlier_button.clicked.connect(self._on_earlier_button_clicked)
         self._earlier_button.hide()
         self._layout.addWidget(self._earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        self._empty = _EmptyState(self._column)
+        self._empty = EmptyState(self._column)
         self._empty.suggestion_chosen.connect(self.suggestion_chosen)
         self._layout.addWidget(self._empty)
         self._turn_actions = self._build_turn_actions()
@@ -191,6 +152,9 @@ class ChatView(QScrollArea):
 
     def last_prompt(self) -> str | None:
         """The text of the newest user message on screen (or not built yet)."""
+        from desktop.core.conversations.transcript import UserItem
+        from desktop.ui.chat.message_widget import UserMessageWidget
+
         for entry in reversed(self._entries):
             if isinstance(entry, UserMessageWidget):
                 return entry.text
@@ -226,6 +190,8 @@ class ChatView(QScrollArea):
 
     # -- writing -----------------------------------------------------------------------------
     def add_user_message(self, text: str) -> UserMessageWidget:
+        from desktop.ui.chat.message_widget import UserMessageWidget
+
         self._end_stretch()
         widget = UserMessageWidget(text, self._column)
         self._add(widget)
@@ -237,6 +203,8 @@ class ChatView(QScrollArea):
         if not text:
             return
         if self._streaming is None:
+            from desktop.ui.chat.message_widget import AssistantMessageWidget
+
             self._streaming = AssistantMessageWidget(
                 url_opener=self._url_opener, parent=self._column
             )
@@ -244,6 +212,8 @@ class ChatView(QScrollArea):
         self._streaming.append(text)
 
     def add_tool_call(self, started: ToolCallStarted) -> ToolCardWidget:
+        from desktop.ui.chat.tool_card import ToolCardWidget
+
         self._end_stretch()
         card = ToolCardWidget(started, url_opener=self._url_opener, parent=self._column)
         self._cards[started.call_id] = card
@@ -253,16 +223,22 @@ class ChatView(QScrollArea):
     def finish_tool_call(self, finished: ToolCallFinished) -> None:
         card = self._cards.get(finished.call_id)
         if card is None:  # a result without a start: still show it
+            from desktop.core.agent.events import ToolCallStarted
+
             card = self.add_tool_call(ToolCallStarted(finished.call_id, finished.tool_name, {}, ()))
         card.finish(finished)
 
     def add_error(self, message: str, kind: ErrorKind | None = None) -> ErrorWidget:
+        from desktop.ui.chat.message_widget import ErrorWidget
+
         self._end_stretch()
         widget = ErrorWidget(message, kind, self._column)
         self._add(widget)
         return widget
 
     def add_notice(self, text: str) -> NoticeWidget:
+        from desktop.ui.chat.message_widget import NoticeWidget
+
         self._end_stretch()
         widget = NoticeWidget(text, self._column)
         self._add(widget)
@@ -328,6 +304,8 @@ class ChatView(QScrollArea):
     def reveal(self, index: int) -> bool:
         """Bring entry `index` of the history shown last (counting earlier entries not built
         yet) to the top of the view, e.g. the turn a search found; False if there is none."""
+        from desktop.ui.chat.message_widget import UserMessageWidget
+
         if index < len(self._older):
             self.show_earlier(len(self._older) - index)
         position = index - len(self._older)
@@ -358,6 +336,21 @@ class ChatView(QScrollArea):
         self.show_earlier()
 
     def _make_widget(self, item: HistoryItem) -> EntryWidget:
+        from desktop.core.conversations.transcript import (
+            AssistantItem,
+            ErrorItem,
+            ToolCallItem,
+            UserItem,
+        )
+        from desktop.ui.chat.message_widget import (
+            AssistantMessageWidget,
+            ErrorWidget,
+            NoticeWidget,
+            UserMessageWidget,
+        )
+        from desktop.ui.chat.tool_card import ToolCardWidget
+        from desktop.ui.messages import window_text
+
         if isinstance(item, UserItem):
             return UserMessageWidget(item.text, self._column)
         if isinstance(item, AssistantItem):
@@ -415,4 +408,4 @@ class ChatView(QScrollArea):
         self._follow = value >= self.verticalScrollBar().maximum() - FOLLOW_THRESHOLD_PX
 
 
-__all__ = ["ChatView", "EntryWidget"]
+__all__ = ["ChatView"]

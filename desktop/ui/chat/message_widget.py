@@ -19,6 +19,7 @@ from desktop.core.conversations.transcript import AssistantItem, ErrorItem, Noti
 from desktop.core.errors import ErrorKind
 from desktop.ui.chat.code_lexing import lexer_for
 from desktop.ui.chat.highlighter import CodeHighlighter
+from desktop.ui.chat.labels import plain_label
 from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
 from desktop.ui.chat.markdown_cuts import block_parser
 from desktop.ui.chat.text_view import TextView
@@ -41,15 +42,6 @@ def prepare_rendering() -> None:
     """
     block_parser()
     lexer_for("python")
-
-
-def plain_label(text: str, object_name: str, parent: QWidget | None = None) -> QLabel:
-    """A label that shows text as text: Qt would otherwise guess and render HTML."""
-    label = QLabel(parent)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    return label
 
 
 class UserMessageWidget(QWidget):

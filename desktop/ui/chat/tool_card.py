@@ -30,7 +30,7 @@ from desktop.core.conversations.transcript import (
     result_preview,
     toolkit_display_name,
 )
-from desktop.ui.chat.message_widget import plain_label
+from desktop.ui.chat.labels import plain_label
 from desktop.ui.links import UrlOpener, is_web_url, open_web_url
 
 SPINNER_INTERVAL_MS = 80

@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -17,12 +18,10 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from desktop.core.store.records import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
-    ConversationSummary,
-    SearchHit,
-)
+from desktop.core.store.highlight import HIGHLIGHT_END, HIGHLIGHT_START
+
+if TYPE_CHECKING:
+    from desktop.core.store.records import ConversationSummary, SearchHit
 
 PAGE_SIZE = 100
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

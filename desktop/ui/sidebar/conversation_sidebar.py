@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QEvent,
     QItemSelection,
     QModelIndex,
     QPoint,
@@ -16,21 +16,16 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QContextMenuEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QLabel,
-    QLineEdit,
-    QListView,
     QMenu,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.core.store.records import ConversationSummary, SearchHit
-from desktop.ui.sidebar.conversation_delegate import ConversationDelegate
 from desktop.ui.sidebar.conversation_dialogs import (
     ExportFormat,
     choose_export_path,
@@ -38,69 +33,16 @@ from desktop.ui.sidebar.conversation_dialogs import (
     confirm_delete,
 )
 from desktop.ui.sidebar.conversation_model import ConversationListModel, SearchResultsModel
+from desktop.ui.sidebar.list_widgets import ConversationListView, SearchField
+
+if TYPE_CHECKING:
+    from desktop.core.store.records import ConversationSummary, SearchHit
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 TIMES_REFRESH_MS = 60_000
 EMPTY_LIST = "No conversations yet.\nWhat you ask is kept here."
 NO_MATCHES = "No conversation mentions that."
 HIT_REPEAT_S = 0.6  # a second open of the same search hit within this is the same click
-
-
-class SearchField(QLineEdit):
-    """The search box: Esc clears it (before Esc can mean "stop the reply" to the window)."""
-
-    escape_pressed = Signal()
-    down_pressed = Signal()
-
-    def event(self, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Escape
-            and self.text()
-        ):
-            event.accept()  # our Esc, not the window's
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.escape_pressed.emit()
-            event.accept()
-            return
-        if event.key() == Qt.Key.Key_Down:
-            self.down_pressed.emit()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-class ConversationListView(QListView):
-    """A list of conversations: selection opens one; Delete and F2 act on the current one."""
-
-    menu_requested = Signal(QPoint)  # where, in viewport coordinates
-
-    def __init__(self, object_name: str, accessible_name: str, *, search: bool) -> None:
-        super().__init__()
-        self.setObjectName(object_name)
-        self.setAccessibleName(accessible_name)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setUniformItemSizes(True)  # 5,000 rows lay out without measuring each
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setMouseTracking(True)  # hover highlight
-        self.setItemDelegate(ConversationDelegate(self, search=search))
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        pos = event.pos()
-        if event.reason() != QContextMenuEvent.Reason.Mouse:
-            # The menu key: the menu belongs to the current row, not the middle of the list.
-            current = self.currentIndex()
-            pos = self.visualRect(current).center() if current.isValid() else QPoint(-1, -1)
-        self.menu_requested.emit(pos)
-        event.accept()
 
 
 class ConversationSidebar(QFrame):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -16,28 +16,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.agent.events import (
-    TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnCancelled,
-    TurnEvent,
-    TurnFailed,
-    TurnFinished,
-)
-from desktop.core.conversations.backend import ConnectionStatus
-from desktop.core.conversations.history import STOPPED_NOTICE
-from desktop.core.conversations.transcript import HistoryItem
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
 from desktop.ui.chat.message_input import MessageInput
-from desktop.ui.links import UrlOpener
 from desktop.ui.window.header import ChatHeader, make_button
 from desktop.ui.window.status_bar import ConnectionStatusWidget
+
+if TYPE_CHECKING:  # the window paints before the core's event and record types are imported
+    from desktop.core.agent import events
+    from desktop.core.conversations.backend import ConnectionStatus
+    from desktop.core.conversations.transcript import HistoryItem
+    from desktop.ui.links import UrlOpener
 
 EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
 STATUS_MESSAGE_MS = 6_000
 
-__all__ = ["EDIT_HINT", "STOPPED_NOTICE", "MainWindow"]
+__all__ = ["EDIT_HINT", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -310,8 +303,18 @@ class MainWindow(QMainWindow):
         self.composer_hint.setText(reason)
         self.composer_hint.show()
 
-    def show_turn_event(self, event: TurnEvent) -> None:
+    def show_turn_event(self, event: events.TurnEvent) -> None:
         """One event of the running turn, as the controller passes it on."""
+        from desktop.core.agent.events import (
+            TextDelta,
+            ToolCallFinished,
+            ToolCallStarted,
+            TurnCancelled,
+            TurnFailed,
+            TurnFinished,
+        )
+        from desktop.core.conversations.history import STOPPED_NOTICE
+
         view = self.chat_view
         match event:
             case TextDelta():

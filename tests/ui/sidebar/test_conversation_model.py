@@ -9,12 +9,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.core.conversations.history import PENDING_NOTICE, STOPPED_NOTICE, items_from_turns
-from desktop.core.store.records import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
-    ConversationSummary,
-    SearchHit,
-)
+from desktop.core.store.highlight import HIGHLIGHT_END, HIGHLIGHT_START
+from desktop.core.store.records import ConversationSummary, SearchHit
 from desktop.ui.sidebar.conversation_model import (
     ID_ROLE,
     SNIPPET_ROLE,

@@ -15,6 +15,7 @@ from desktop.core.agent.events import (
     TurnFailed,
 )
 from desktop.core.conversations.backend import ConnectionState, ConnectionStatus
+from desktop.core.conversations.history import STOPPED_NOTICE
 from desktop.core.errors import ErrorKind
 from desktop.ui.chat.chat_view import ChatView
 from desktop.ui.chat.controller import ChatController
@@ -25,7 +26,7 @@ from desktop.ui.chat.message_widget import (
     UserMessageWidget,
 )
 from desktop.ui.chat.tool_card import ToolCardWidget
-from desktop.ui.window.main_window import STOPPED_NOTICE, MainWindow
+from desktop.ui.window.main_window import MainWindow
 from tests.ui.fakes import FakeBackend
 
 

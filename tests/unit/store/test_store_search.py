@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.store.records import HIGHLIGHT_END, HIGHLIGHT_START
+from desktop.core.store.highlight import HIGHLIGHT_END, HIGHLIGHT_START
 from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import MODEL, FakeClock, add_turn, answered, dump
 

@@ -1,0 +1,129 @@
+"""The settings in use and the keys behind them: the keyring opened once, keys resolved, saved."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from desktop.core.config.credentials import Credentials, missing_credentials, resolve_credentials
+from desktop.core.config.secrets import (
+    SecretName,
+    SecretStore,
+    SecretStoreError,
+    overrides_from_environment,
+    read_dotenv,
+)
+from desktop.core.config.settings import Settings, load_settings, save_settings
+
+
+@dataclass(frozen=True)
+class SaveFailed:
+    """What was not saved (`keys`: the keyring refused; `settings`: the file), and why, in
+    one sentence; nothing after it was saved either. Each face words the title."""
+
+    part: Literal["keys", "settings"]
+    reason: str
+
+
+class Configuration:
+    """One process's settings and keys. Blocking work (the keyring may sit behind D-Bus, the
+    file system may hang) runs off the calling loop's thread; the state changes on it."""
+
+    def __init__(
+        self,
+        settings_file: Path,
+        environ: Mapping[str, str],
+        cwd: Path,
+        *,
+        secret_store: SecretStore | None = None,
+        known_secrets: Callable[..., None] | None = None,
+    ) -> None:
+        self.settings_file = settings_file
+        self.environ = dict(environ)
+        self.cwd = cwd
+        self.settings: Settings = load_settings(settings_file)
+        self.credentials: Credentials | None = None
+        self.store: SecretStore | None = secret_store
+        self._store_opening: asyncio.Future[SecretStore] | None = None
+        self._known_secrets = known_secrets
+
+    @property
+    def complete(self) -> bool:
+        """Whether the keys and user id a chat needs are all known."""
+        return not missing_credentials(self.credentials)
+
+    def dotenv(self) -> dict[str, str]:
+        return read_dotenv(self.cwd / ".env")
+
+    def overrides(self) -> dict[str, tuple[str, str]]:
+        """Keys and user id set in the environment or `.env`: {name: (value, source)}."""
+        return overrides_from_environment(self.environ, self.dotenv())
+
+    async def secret_store(self) -> SecretStore:
+        """The keyring, opened once off the loop's thread (callers may ask while it opens)."""
+        if self.store is None:
+            if self._store_opening is None:
+                from desktop.core.config.secrets import open_secret_store
+
+                self._store_opening = asyncio.ensure_future(asyncio.to_thread(open_secret_store))
+            self.store = await asyncio.shield(self._store_opening)
+        return self.store
+
+    async def stored_keys(self) -> dict[SecretName, str]:
+        """The keys the secret store holds (those it cannot read are left out)."""
+        store = await self.secret_store()
+        return await asyncio.to_thread(_stored_keys, store)
+
+    async def reload_credentials(self) -> Credentials:
+        """Keys from the environment, `.env` and the secret store, for the current settings."""
+        store = await self.secret_store()
+        credentials = await asyncio.to_thread(
+            resolve_credentials, store, self.settings.user_id, self.environ, self.dotenv()
+        )
+        self.credentials = credentials
+        if self._known_secrets is not None:
+            self._known_secrets(*credentials.secret_values())
+        return credentials
+
+    async def save(self, settings: Settings, keys: Mapping[SecretName, str]) -> SaveFailed | None:
+        """Keys into the secret store only, the rest into the settings file, then the keys
+        resolved again; None once all of it is done."""
+        store = await self.secret_store()
+        problem = await asyncio.to_thread(
+            save_settings_and_keys, self.settings_file, settings, keys, store
+        )
+        if problem is not None:
+            return problem
+        self.settings = settings
+        await self.reload_credentials()
+        return None
+
+
+def save_settings_and_keys(
+    settings_file: Path, settings: Settings, keys: Mapping[SecretName, str], store: SecretStore
+) -> SaveFailed | None:
+    """Keys first (a refused keyring leaves the file as it was), then the settings file."""
+    try:
+        for name, value in keys.items():
+            store.set(name, value)
+    except SecretStoreError as exc:
+        return SaveFailed("keys", str(exc.args[0]) if exc.args else type(exc).__name__)
+    try:
+        save_settings(settings_file, settings)
+    except OSError as exc:
+        return SaveFailed("settings", f"{exc.strerror or exc}.")
+    return None
+
+
+def _stored_keys(store: SecretStore) -> dict[SecretName, str]:
+    stored: dict[SecretName, str] = {}
+    for name in SecretName:
+        with contextlib.suppress(SecretStoreError):
+            value = store.get(name)
+            if value:
+                stored[name] = value
+    return stored

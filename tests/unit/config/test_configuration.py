@@ -1,0 +1,93 @@
+"""Saving Settings: keys into the keyring only, the rest into the settings file, keys resolved."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from desktop.core.config.configuration import Configuration, SaveFailed
+from desktop.core.config.secrets import (
+    KEYRING_SERVICE,
+    KeyringSecretStore,
+    SecretName,
+    SecretStoreError,
+)
+from desktop.core.config.settings import Settings
+from tests.unit.config.test_secrets import InMemoryKeyring
+
+KEYS = {SecretName.OPENAI_API_KEY: "sk-test-save", SecretName.COMPOSIO_API_KEY: "ak-test-save"}
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[InMemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def _configuration(tmp_path: Path, **kwargs: object) -> Configuration:
+    return Configuration(tmp_path / "settings.json", {}, tmp_path, **kwargs)  # type: ignore[arg-type]
+
+
+def test_save_writes_keys_to_the_keyring_and_the_rest_to_the_file(
+    tmp_path: Path, memory_keyring: InMemoryKeyring
+) -> None:
+    seen: list[str] = []
+    configuration = _configuration(
+        tmp_path, secret_store=KeyringSecretStore(), known_secrets=lambda *v: seen.extend(v)
+    )
+    settings = Settings(user_id="someone@example.com")
+
+    failed = asyncio.run(configuration.save(settings, KEYS))
+
+    assert failed is None
+    stored = memory_keyring.passwords
+    assert stored[(KEYRING_SERVICE, SecretName.OPENAI_API_KEY.value)] == "sk-test-save"
+    assert stored[(KEYRING_SERVICE, SecretName.COMPOSIO_API_KEY.value)] == "ak-test-save"
+    text = (tmp_path / "settings.json").read_text()
+    assert json.loads(text)["user_id"] == "someone@example.com"
+    assert "sk-test-save" not in text and "ak-test-save" not in text
+    # The settings in use and the keys behind them are the new ones.
+    assert configuration.settings == settings
+    assert configuration.credentials is not None
+    assert configuration.credentials.openai_api_key == "sk-test-save"
+    assert configuration.complete
+    assert set(seen) == {"sk-test-save", "ak-test-save"}  # scrubbed from the log from now on
+    assert asyncio.run(configuration.stored_keys()) == KEYS
+
+
+class RefusingStore(KeyringSecretStore):
+    def set(self, name: SecretName, value: str) -> None:
+        raise SecretStoreError("The keyring is locked.")
+
+
+def test_a_refused_keyring_saves_nothing_and_says_why(tmp_path: Path) -> None:
+    configuration = _configuration(tmp_path, secret_store=RefusingStore())
+    before = configuration.settings
+
+    failed = asyncio.run(configuration.save(Settings(user_id="someone"), KEYS))
+
+    assert failed == SaveFailed("keys", "The keyring is locked.")
+    assert not (tmp_path / "settings.json").exists()
+    assert configuration.settings == before
+
+
+def test_an_unwritable_settings_file_says_why(
+    tmp_path: Path, memory_keyring: InMemoryKeyring
+) -> None:
+    configuration = Configuration(
+        tmp_path / "file" / "settings.json", {}, tmp_path, secret_store=KeyringSecretStore()
+    )
+    (tmp_path / "file").write_text("a file where the folder should be")
+
+    failed = asyncio.run(configuration.save(Settings(user_id="someone"), KEYS))
+
+    assert failed is not None and failed.part == "settings"
+    assert failed.reason.endswith(".")
