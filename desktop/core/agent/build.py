@@ -10,7 +10,7 @@ from desktop.core.router.types import Timeouts
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent
-    from pydantic_ai.mcp import MCPToolset
+    from pydantic_ai.toolsets import AbstractToolset
     from pydantic_ai.models import Model
 
 
@@ -64,7 +64,9 @@ def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeou
     return OpenAIResponsesModel(model_name, provider=provider)
 
 
-def build_agent(model: Model, toolset: MCPToolset[None], instructions: str) -> Agent[None, str]:
+def build_agent(
+    model: Model, toolset: AbstractToolset[None], instructions: str
+) -> Agent[None, str]:
     import pydantic_ai
     from pydantic_ai import Agent
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal, get_args
 
 from annotated_types import Ge
 
+from desktop.core.consent.approvals import Outcome, PendingCall
 from desktop.core.errors import ErrorKind, Fix
 
 STOP_GRACE_SECONDS = 1.0
@@ -82,6 +83,27 @@ def interrupted_call(started: ToolCallStarted) -> ToolCallFinished:
 
 
 @dataclass(frozen=True)
+class ApprovalRequested:
+    """The turn waits: these calls run only once a person has decided (`decide` on the turn).
+    Nothing runs meanwhile and nothing decides by itself; Stop ends the turn, denying them."""
+
+    calls: tuple[PendingCall, ...]
+    event_kind: Literal["approval_requested"] = field(
+        default="approval_requested", init=False, repr=False
+    )
+
+
+@dataclass(frozen=True)
+class ApprovalResolved:
+    """What was decided for each waiting call; the turn goes on."""
+
+    outcomes: tuple[Outcome, ...]
+    event_kind: Literal["approval_resolved"] = field(
+        default="approval_resolved", init=False, repr=False
+    )
+
+
+@dataclass(frozen=True)
 class Usage:
     """What a turn (or a conversation, summed) spent; `cost` is None when no price was known.
 
@@ -140,7 +162,14 @@ class TurnFailed:
 
 
 TurnEvent = (
-    TextDelta | ToolCallStarted | ToolCallFinished | TurnFinished | TurnCancelled | TurnFailed
+    TextDelta
+    | ToolCallStarted
+    | ToolCallFinished
+    | ApprovalRequested
+    | ApprovalResolved
+    | TurnFinished
+    | TurnCancelled
+    | TurnFailed
 )
 
 TurnEnd = TurnFinished | TurnCancelled | TurnFailed

@@ -12,6 +12,7 @@ from desktop.core.agent.build import Endpoints, build_agent, build_model
 from desktop.core.agent.turn_stream import TurnStream
 from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.settings import Settings
+from desktop.core.consent.approvals import ConsentState
 from desktop.core.errors import UserFacingError
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.router.connection import RouterConnection
@@ -42,8 +43,11 @@ class ChatSession:
         router_session_id: str | None = None,
         history: Sequence[ModelMessage] = (),
         http: httpx.AsyncClient | None = None,
+        consent: ConsentState | None = None,
     ) -> None:
         self.settings = settings
+        # What the user allowed beyond the defaults (the rules come from the settings file).
+        self.consent = consent or ConsentState()
         self._credentials = credentials
         self.endpoints = endpoints or Endpoints()
         self.timeouts = timeouts or Timeouts()
@@ -74,6 +78,7 @@ class ChatSession:
 
     def new_conversation(self) -> None:
         self._history = []
+        self.consent.forget_conversation()
 
     @property
     def agent(self) -> Agent[None, str]:
@@ -171,9 +176,13 @@ class ChatSession:
                     self._model = build_model(
                         self.settings.model, openai_key, self.endpoints, self.timeouts
                     )
+                from desktop.core.agent.consent_gate import gated
+
                 self._agent_toolset = self._connection.toolset
                 self._agent = build_agent(
-                    self._model, self._agent_toolset, self.settings.instructions
+                    self._model,
+                    gated(self._connection.toolset, self.consent),
+                    self.settings.instructions,
                 )
             return info
 

@@ -13,6 +13,8 @@ from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
     STOP_GRACE_SECONDS,
     TERMINAL_EVENTS,
+    ApprovalRequested,
+    ApprovalResolved,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -24,14 +26,21 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.tool_calls import actions_of, read_result
+from desktop.core.consent.approvals import (
+    ConsentState,
+    Decision,
+    deferred_results,
+    pending_call,
+)
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.router.types import ConnectionInfo, Timeouts
 
 if TYPE_CHECKING:
-    from pydantic_ai import Agent
+    from pydantic_ai import Agent, RunContext
     from pydantic_ai.agent import AgentRunEvents
     from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +62,9 @@ class TurnSession(Protocol):
 
     @property
     def secrets(self) -> tuple[str, ...]: ...
+
+    @property
+    def consent(self) -> ConsentState: ...
 
     def load_history(self, messages: Sequence[ModelMessage]) -> None: ...
 
@@ -110,6 +122,7 @@ class TurnStream:
         self._done = False
         self._ended = False  # a terminal event was emitted
         self._text: list[str] = []
+        self._decisions: asyncio.Future[tuple[Decision, ...]] | None = None  # while waiting
 
     def __aiter__(self) -> TurnStream:
         return self
@@ -137,12 +150,41 @@ class TurnStream:
         self._cancel_requested = True
         if self._task is None:
             return
+        if self._decisions is not None:
+            self._decisions.cancel()  # what waited for a person is not run
         if self._handle is not None:
             self._handle.cancel()
             # A run stuck in a tool call or a silent socket is cut off after a short grace.
             asyncio.get_running_loop().call_later(STOP_GRACE_SECONDS, self._hard_cancel)
         else:
             self._hard_cancel()
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        """A person's answer to the pending `ApprovalRequested` (ignored if none is pending)."""
+        waiting, self._decisions = self._decisions, None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(decisions)
+
+    async def _ask(
+        self, _ctx: RunContext[None], requests: DeferredToolRequests
+    ) -> DeferredToolResults:
+        """While the run waits on calls that need a person: announce them, wait for `decide`.
+        No timer decides; Stop cancels the run, and with it this wait (nothing runs)."""
+        consent = self._session.consent
+        calls = tuple(
+            pending_call(part, consent.grants, consent.hints.get(part.tool_name, frozenset()))
+            for part in requests.approvals
+        )
+        waiting = self._decisions = asyncio.get_running_loop().create_future()
+        self._emit(ApprovalRequested(calls))
+        try:
+            decisions = await waiting
+        finally:
+            self._decisions = None
+        consent.remember(calls, decisions)
+        results, outcomes = deferred_results(calls, {d.call_id: d for d in decisions})
+        self._emit(ApprovalResolved(outcomes))
+        return results
 
     def _hard_cancel(self) -> None:
         if self._task is not None and not self._task.done():
@@ -183,6 +225,7 @@ class TurnStream:
             log.error("the agent's libraries failed to import", exc_info=True)
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             return
+        from pydantic_ai.capabilities import HandleDeferredToolCalls
         from pydantic_ai.exceptions import RunCancelled
 
         try:
@@ -190,7 +233,11 @@ class TurnStream:
             agent = session.agent
             if self._cancel_requested:
                 raise asyncio.CancelledError
-            async with agent.run_stream_events(self._prompt, message_history=before) as handle:
+            async with agent.run_stream_events(
+                self._prompt,
+                message_history=before,
+                capabilities=[HandleDeferredToolCalls(handler=self._ask)],
+            ) as handle:
                 self._handle = handle
                 async for event in handle:
                     self._translate(event)

@@ -12,6 +12,7 @@ from desktop.core.errors import Fix, UserFacingError, unexpected
 
 if TYPE_CHECKING:  # the window's status bar paints without the event types
     from desktop.core.agent.events import TurnEvent
+    from desktop.core.consent.approvals import Decision
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,15 @@ class ConnectionDetails(Protocol):
 
 
 class TurnEvents(Protocol):
-    """One turn (`desktop.core.agent.turn_stream.TurnStream`): ends after a terminal event."""
+    """One turn (`desktop.core.agent.turn_stream.TurnStream`): ends after a terminal event.
+
+    After an `ApprovalRequested` it waits until `decide` answers it (or `cancel` stops it)."""
 
     def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
 
     def cancel(self) -> None: ...
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None: ...
 
 
 class ChatBackend(Protocol):

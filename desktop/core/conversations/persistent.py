@@ -42,6 +42,7 @@ from desktop.core.store.records import (
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.consent.approvals import Decision
     from desktop.core.router.types import ConnectionInfo
     from desktop.core.store.facade import ConversationRepository
 
@@ -56,6 +57,8 @@ class SessionTurn(Protocol):
     def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
 
     def cancel(self) -> None: ...
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -342,6 +345,10 @@ class PersistentTurn:
         self._cancel_requested = True
         if self._inner is not None:
             self._inner.cancel()
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        if self._inner is not None:
+            self._inner.decide(decisions)
 
     async def _events(self) -> AsyncIterator[TurnEvent]:
         chat = self._chat

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import assert_never
 
 from desktop.core.agent.events import (
+    ApprovalRequested,
+    ApprovalResolved,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -55,6 +57,9 @@ class TurnRecorder:
                     self._stretches_before[event.call_id] = len(self._stretches) - 1
             case TurnFinished() | TurnCancelled() | TurnFailed():
                 pass  # the end is stored by `PersistentChat.store_reply`
+            case ApprovalRequested() | ApprovalResolved():
+                # A denied call's card says so (its outcome); who decided is not stored yet.
+                pass
             case _:
                 assert_never(event)
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from desktop.core.agent.events import TERMINAL_EVENTS, TurnEvent
 from desktop.core.agent.worker import STOP_SECONDS, AgentLoop
+from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import (
     ChatBackend,
     ConnectionDetails,
@@ -34,6 +35,8 @@ class _Stream(Protocol):
     def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
 
     def cancel(self) -> None: ...
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None: ...
 
 
 class Bridge:
@@ -129,6 +132,14 @@ class ThreadedTurn:
     def _cancel_on_agent_loop(self) -> None:
         if self._stream is not None:
             self._stream.cancel()
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        """A person's answer to the turn's `ApprovalRequested`, carried to the agent's loop."""
+        self._agent_loop.call_soon(self._decide_on_agent_loop, decisions)
+
+    def _decide_on_agent_loop(self, decisions: tuple[Decision, ...]) -> None:
+        if self._stream is not None:
+            self._stream.decide(decisions)
 
     async def _abandon(self) -> None:
         """The face stopped listening (shutdown, or a stream that ignored cancel): cut the

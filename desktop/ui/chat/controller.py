@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, assert_never
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.agent.events import (
+    ApprovalRequested,
+    ApprovalResolved,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -17,6 +19,7 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
+from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import (
     BackendFactory,
     ChatBackend,
@@ -283,7 +286,14 @@ class ChatController(QObject):
                         failure_status(event.kind, event.message, event.fix)
                     )
                 event = window_failure(event)
-            case TextDelta() | ToolCallStarted() | ToolCallFinished() | TurnCancelled():
+            case (
+                TextDelta()
+                | ToolCallStarted()
+                | ToolCallFinished()
+                | ApprovalRequested()
+                | ApprovalResolved()
+                | TurnCancelled()
+            ):
                 pass
             case _:
                 assert_never(event)
@@ -294,6 +304,11 @@ class ChatController(QObject):
         self._open.turn_ended(self._connection.backend)
         self._turn.forget_abandoned()
         self._set_busy(False)
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        """A person's answer to the approval the running turn waits for."""
+        if self._busy:
+            self._turn.decide(decisions)
 
     def stop(self) -> None:
         """Stop the running turn; what arrived stays. The stream ends with TurnCancelled."""

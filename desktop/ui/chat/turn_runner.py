@@ -16,6 +16,7 @@ from desktop.core.agent.events import (
     TurnEvent,
     TurnFailed,
 )
+from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import TurnEvents
 from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
 
@@ -129,6 +130,11 @@ class TurnRunner(QObject):
         self._stop_timer.stop()
         self._stream = None
         self.task = None
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        """A person's answer to the running turn's approval request."""
+        if self._stream is not None:
+            self._stream.decide(decisions)
 
     def forget_abandoned(self) -> None:
         self._abandoned = False

@@ -335,6 +335,8 @@ class MainWindow(QMainWindow):
             case TurnFailed():
                 view.end_turn()
                 view.add_error(event.message, event.kind)
+            case ApprovalRequested() | ApprovalResolved():
+                pass  # TODO(issue 9): the approval card
             case _:
                 assert_never(event)
 
