@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO, assert_never
 
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
+    ApprovalRequested,
+    ApprovalResolved,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -26,6 +30,8 @@ from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings
+from desktop.core.consent.approvals import Decision, PendingCall, Scope
+from desktop.core.consent.policy import Action, Kind
 from desktop.core.errors import (
     CredentialSpec,
     ErrorKind,
@@ -119,12 +125,60 @@ class Terminal:
         self._emit(self.err, self._style("31", f"Error: {printable(text)}") + "\n")
 
 
+class LineReader:
+    """Lines of the user's input, read off the event loop: prompts and answers to approval
+    questions come from the same input, in order. A read cut short (Ctrl-C) is not lost: the
+    line it gets is the next one handed out."""
+
+    def __init__(self, stdin: TextIO) -> None:
+        self._stdin = stdin
+        self._pending: asyncio.Future[str] | None = None
+
+    async def readline(self) -> str:
+        """The next line with its newline; "" at the end of input."""
+        if self._pending is None or self._pending.get_loop() is not asyncio.get_running_loop():
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[str] = loop.create_future()
+            self._pending = future
+
+            def _read() -> None:
+                try:
+                    line = self._stdin.readline()
+                except Exception:  # a closed or broken input: the end of it
+                    line = ""
+                with contextlib.suppress(RuntimeError):  # the loop has gone
+                    loop.call_soon_threadsafe(_deliver, line)
+
+            def _deliver(line: str) -> None:
+                if not future.done():
+                    future.set_result(line)
+
+            # A daemon thread: a read nobody waits for any more never holds up the exit.
+            threading.Thread(target=_read, name="stdin", daemon=True).start()
+        line = await asyncio.shield(self._pending)
+        self._pending = None
+        return line
+
+
+ANSWERS = {"y": Scope.ONCE, "yes": Scope.ONCE, "c": Scope.CONVERSATION, "a": Scope.ALWAYS}
+ALWAYS_WORD = "always"
+
+
 class ChatRepl:
     """Reads prompts and streams replies; Ctrl-C stops the reply in flight, back to the prompt."""
 
-    def __init__(self, session: ChatSession, term: Terminal, *, keyring: bool = False) -> None:
+    def __init__(
+        self,
+        session: ChatSession,
+        term: Terminal,
+        *,
+        keyring: bool = False,
+        reader: LineReader | None = None,
+    ) -> None:
         self.session = session
         self.term = term
+        self.reader = reader or LineReader(sys.stdin)
+        self._asking: asyncio.Task[tuple[Decision, ...]] | None = None
         self.keyring = keyring  # a usable keyring: its command is offered to store a key
         self._at_line_start = True
         self._missing_key = False  # connecting said a key is missing: no turn can run
@@ -163,8 +217,73 @@ class ChatRepl:
                 self._end_line()
                 self._error(event.message, event.fix)
                 self.term.line()
+            case ApprovalRequested():
+                pass  # asked by `run_turn`, which waits for the answers
+            case ApprovalResolved():
+                for outcome in event.outcomes:
+                    if not outcome.ran:
+                        why = f": {outcome.reason}" if outcome.reason else ""
+                        self.term.dim(f"  (not run{why})")
+                    elif outcome.not_run:
+                        self.term.dim(f"  (ran {len(outcome.ran)}, not run {len(outcome.not_run)})")
             case _:
                 assert_never(event)
+
+    async def _ask(self, calls: tuple[PendingCall, ...]) -> tuple[Decision, ...]:
+        """One question per action that needs a person; anything but a yes is a no."""
+        decisions = []
+        for call in calls:
+            allowed: dict[int, Scope] = {}
+            for index, (action, asked) in enumerate(zip(call.actions, call.asked, strict=True)):
+                if asked:
+                    scope = await self._ask_one(action)
+                    if scope is not None:
+                        allowed[index] = scope
+            decisions.append(Decision(call.call_id, allowed))
+        return tuple(decisions)
+
+    async def _ask_one(self, action: Action) -> Scope | None:
+        self._end_line()
+        code = action.code
+        if code is not None:
+            self.term.dim(f"  {action.slug} would run:")
+            self.term.line(code)
+        arguments = "" if code is not None else " " + _compact(action.arguments)
+        self.term.write(
+            f"Allow {action.slug}{arguments}? [y]es once / [c]onversation / [a]lways / [N]o: "
+        )
+        scope = ANSWERS.get((await self.reader.readline()).strip().lower())
+        if scope is Scope.CONVERSATION and action.kind is Kind.DESTRUCTIVE:
+            self.term.dim("  (a destructive action is asked every time: allowed once)")
+            return Scope.ONCE
+        if scope is Scope.ALWAYS and action.kind is Kind.DESTRUCTIVE:
+            self.term.write(
+                f"Always allow {action.slug} without asking, from now on? "
+                f'Type "{ALWAYS_WORD}" to confirm: '
+            )
+            if (await self.reader.readline()).strip().lower() != ALWAYS_WORD:
+                self.term.dim("  (not made a rule: allowed once)")
+                return Scope.ONCE
+        return scope
+
+    async def _answers(self, calls: tuple[PendingCall, ...]) -> tuple[Decision, ...]:
+        self._asking = asyncio.ensure_future(self._ask(calls))
+        try:
+            return await self._asking
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this task itself is being cancelled, not only the question
+            self.term.line()
+            return tuple(Decision.deny(call) for call in calls)
+        finally:
+            self._asking = None
+
+    def _interrupt(self, cancel: Callable[[], None]) -> None:
+        """Ctrl-C: stop the reply; a question waiting for its answer is answered no."""
+        cancel()
+        if self._asking is not None:
+            self._asking.cancel()
 
     async def connect(self) -> None:
         self.term.dim("Connecting to Composio's Tool Router…")
@@ -184,7 +303,7 @@ class ChatRepl:
         loop = asyncio.get_running_loop()
         handler_installed = False
         try:
-            loop.add_signal_handler(signal.SIGINT, turn.cancel)
+            loop.add_signal_handler(signal.SIGINT, self._interrupt, turn.cancel)
             handler_installed = True
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C ends the process instead
             pass
@@ -193,15 +312,17 @@ class ChatRepl:
         try:
             async for event in turn:
                 self._render(event)
+                if isinstance(event, ApprovalRequested):
+                    turn.decide(await self._answers(event.calls))
         finally:
             if handler_installed:
                 loop.remove_signal_handler(signal.SIGINT)
 
 
-def _read_prompt(term: Terminal, stdin: TextIO) -> str | None:
+async def _read_prompt(term: Terminal, reader: LineReader) -> str | None:
     """One line from the user; None at end of input."""
     term.write("You: ")
-    line = stdin.readline()
+    line = await reader.readline()
     if not line:
         return None
     return line.rstrip("\n")
@@ -230,14 +351,15 @@ def run_cli(
     if known_secrets is not None:
         known_secrets(*credentials.secret_values())
     session = ChatSession(settings, credentials, Endpoints.from_environ(env), Timeouts())
-    repl = ChatRepl(session, term, keyring=store.is_secure)
+    reader = LineReader(stdin)
+    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     with asyncio.Runner() as runner:
         try:
             runner.run(repl.connect())
             while True:
                 try:
-                    prompt = _read_prompt(term, stdin)
+                    prompt = runner.run(_read_prompt(term, reader))
                 except KeyboardInterrupt:
                     term.line()
                     term.dim("(type exit or press Ctrl-D to leave)")

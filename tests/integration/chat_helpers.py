@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from desktop.core.agent.build import Endpoints
-from desktop.core.agent.events import TurnEvent
+from desktop.core.agent.events import ApprovalRequested, TurnEvent
 from desktop.core.agent.session import ChatSession
 from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
+from desktop.core.consent.approvals import ConsentState, Decision
 from desktop.core.router.types import Timeouts
 from tests.fakes.harness import FakeServices
 
@@ -54,6 +55,7 @@ def session_for(
     composio_base_url: str | None = None,
     timeouts: Timeouts = FAST_TIMEOUTS,
     http: httpx.AsyncClient | None = None,
+    consent: ConsentState | None = None,
 ) -> ChatSession:
     return ChatSession(
         settings or Settings(user_id="test-user"),
@@ -64,8 +66,34 @@ def session_for(
         ),
         timeouts,
         http=http,
+        consent=consent,
     )
 
 
-async def collect(session: ChatSession, prompt: str) -> list[TurnEvent]:
-    return [event async for event in session.run_turn(prompt)]
+Answer = Callable[[ApprovalRequested], tuple[Decision, ...]]
+
+
+def approve_all(request: ApprovalRequested) -> tuple[Decision, ...]:
+    """A person who allows every waiting action, once."""
+    return tuple(Decision.allow_all(call) for call in request.calls)
+
+
+def deny_all(request: ApprovalRequested) -> tuple[Decision, ...]:
+    return tuple(Decision.deny(call, "not now") for call in request.calls)
+
+
+class _Chat(Protocol):
+    def run_turn(self, prompt: str) -> Any: ...
+
+
+async def collect(session: _Chat, prompt: str, answer: Answer | None = None) -> list[TurnEvent]:
+    """The turn's events; an approval it waits for is answered by `answer` (none given: the
+    test did not expect one, and fails rather than waits)."""
+    turn = session.run_turn(prompt)
+    events = []
+    async for event in turn:
+        events.append(event)
+        if isinstance(event, ApprovalRequested):
+            assert answer is not None, f"unexpected approval request: {event.calls}"
+            turn.decide(answer(event))
+    return events

@@ -13,7 +13,7 @@ from desktop.core.config.settings import Settings
 from desktop.core.conversations.persistent import ChangeListener, PersistentChat
 from desktop.core.store.facade import AsyncConversationStore
 from tests.fakes.harness import FakeServices
-from tests.integration.chat_helpers import session_for
+from tests.integration.chat_helpers import Answer, collect, session_for
 
 MODEL = "openai:gpt-5"
 
@@ -43,8 +43,10 @@ def chat_for(
     )
 
 
-async def collect_turn(chat: PersistentChat, prompt: str) -> list[TurnEvent]:
-    return [event async for event in chat.run_turn(prompt)]
+async def collect_turn(
+    chat: PersistentChat, prompt: str, answer: Answer | None = None
+) -> list[TurnEvent]:
+    return await collect(chat, prompt, answer)
 
 
 async def open_store(path: Path) -> AsyncConversationStore:

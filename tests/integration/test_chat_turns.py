@@ -23,7 +23,7 @@ from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
-from tests.integration.chat_helpers import collect, run, session_for
+from tests.integration.chat_helpers import approve_all, collect, run, session_for
 
 
 def _text(events: list[TurnEvent]) -> str:
@@ -294,7 +294,7 @@ def test_actions_taken_before_a_model_failure_stay_in_history(
     async def scenario() -> tuple[list[TurnEvent], int, list[TurnEvent]]:
         session = session_for(fake_services)
         try:
-            failed = await collect(session, "create a sandbox")
+            failed = await collect(session, "create a sandbox", approve_all)
             return failed, await collect(session, "what did I just ask?")
         finally:
             await session.aclose()

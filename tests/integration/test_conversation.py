@@ -18,7 +18,7 @@ from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
 from tests.fakes.openai_script import Reply
-from tests.integration.chat_helpers import run
+from tests.integration.chat_helpers import approve_all, run
 from tests.integration.conversation_helpers import (
     chat_for,
     collect_turn,
@@ -338,7 +338,7 @@ def test_a_sandbox_created_before_a_failure_is_remembered_after_a_restart(
         store = await open_store(database)
         chat = chat_for(fake_services, store)
         try:
-            events = await collect_turn(chat, "create a sandbox")
+            events = await collect_turn(chat, "create a sandbox", approve_all)
             assert isinstance(events[-1], TurnFailed)
             assert chat.conversation_id is not None
             return chat.conversation_id
@@ -350,7 +350,7 @@ def test_a_sandbox_created_before_a_failure_is_remembered_after_a_restart(
         store = await open_store(database)
         chat = chat_for(fake_services, store, conversation_id=conversation_id)
         try:
-            await collect_turn(chat, "which sandbox did you create?")
+            await collect_turn(chat, "which sandbox did you create?", approve_all)
         finally:
             await chat.aclose()
             await store.aclose()

@@ -10,8 +10,8 @@ from desktop.core.router.types import Timeouts
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent
-    from pydantic_ai.toolsets import AbstractToolset
     from pydantic_ai.models import Model
+    from pydantic_ai.toolsets import AbstractToolset
 
 
 @dataclass(frozen=True)

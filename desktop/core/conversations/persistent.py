@@ -100,10 +100,9 @@ ChangeListener = Callable[[ConversationChange], None]
 
 
 class PersistentChat:
-    """A chat backend that stores every turn of the conversation it is on.
+    """A chat backend that stores every turn of the conversation it is pointed at.
 
-    `on_change` (or `watch`) hears about every stored prompt and reply, e.g. to move the
-    conversation to the top of a list; listeners run on the event loop and must not block.
+    `on_change` (or `watch`) hears of every stored prompt and reply; listeners must not block.
     """
 
     def __init__(

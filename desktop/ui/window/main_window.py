@@ -306,6 +306,8 @@ class MainWindow(QMainWindow):
     def show_turn_event(self, event: events.TurnEvent) -> None:
         """One event of the running turn, as the controller passes it on."""
         from desktop.core.agent.events import (
+            ApprovalRequested,
+            ApprovalResolved,
             TextDelta,
             ToolCallFinished,
             ToolCallStarted,

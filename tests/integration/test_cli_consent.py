@@ -1,0 +1,134 @@
+"""The terminal asks before an action changes the cloud; the answer comes from the same input."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
+from tests.fakes.harness import FakeServices
+from tests.fakes.openai_conversation import parse_conversation
+from tests.fakes.openai_script import Reply
+from tests.integration.test_cli import _env, _Reader, _run_cli
+from tests.integration.test_consent import CREATE, LIST_AND_KILL_BOTH
+
+QUESTION = "? [y]es once / [c]onversation / [a]lways / [N]o: "
+
+
+def _alive(services: FakeServices) -> set[str]:
+    return {box["sandboxID"] for box in services.e2b.sandboxes()}
+
+
+def _attack(services: FakeServices) -> None:
+    services.openai.script.push(
+        Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", LIST_AND_KILL_BOTH), Reply.text("Done.")
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "alive"),
+    [
+        ("y\ny\n", set()),
+        ("y\nn\n", {SEED_PAUSED_ID}),
+        ("n\ny\n", {SEED_RUNNING_ID}),
+        ("\n\n", {SEED_RUNNING_ID, SEED_PAUSED_ID}),  # empty means no
+        ("maybe\nc\n", {SEED_RUNNING_ID}),  # unknown means no; c for a kill is once
+    ],
+)
+def test_each_kill_is_asked_and_only_a_yes_runs_it(
+    fake_services: FakeServices, tmp_path: Path, answers: str, alive: set[str]
+) -> None:
+    _attack(fake_services)
+    result = _run_cli(fake_services.env(), f"list my sandboxes\n{answers}exit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(QUESTION) == 2
+    assert f'Allow E2B_DELETE_SANDBOXES {{"sandbox_id": "{SEED_RUNNING_ID}"}}' in result.stdout
+    assert "E2B_LIST_ALL_SANDBOXES" + QUESTION not in result.stdout  # a read is not asked
+    assert _alive(fake_services) == alive
+
+
+def test_the_end_of_input_at_the_question_means_no(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    _attack(fake_services)
+    result = _run_cli(fake_services.env(), "list my sandboxes\ny\n", tmp_path)  # then EOF
+    assert result.returncode == 0, result.stderr
+    assert _alive(fake_services) == {SEED_PAUSED_ID}
+    assert "Goodbye!" in result.stdout
+
+
+def test_always_for_a_kill_needs_the_word_and_code_is_printed_in_full(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    _attack(fake_services)
+    code = "import pandas as pd\nprint(pd.read_csv('/mnt/files/data.csv').describe())"
+    fake_services.openai.script.push(
+        Reply.tool_call("COMPOSIO_REMOTE_WORKBENCH", {"code_to_execute": code}),
+        Reply.text("Analysed."),
+    )
+    stdin = "list my sandboxes\na\nnope\na\nalways\nanalyse the csv\nn\nexit\n"
+    result = _run_cli(fake_services.env(), stdin, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('Type "always" to confirm') == 2
+    assert "(not made a rule: allowed once)" in result.stdout
+    assert _alive(fake_services) == set()  # both ran: once, and by the new rule
+    assert code in result.stdout  # the whole code, above its question
+    assert "COMPOSIO_REMOTE_WORKBENCH" + QUESTION in result.stdout
+    turns = parse_conversation(fake_services.openai.requests[-1].json)
+    assert "did not allow" in (turns[-1].text or "")
+
+
+def test_a_conversation_grant_stops_the_questions_for_that_action(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    for _ in range(2):
+        fake_services.openai.script.push(
+            Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+        )
+    before = len(_alive(fake_services))
+    result = _run_cli(fake_services.env(), "start one\nc\nstart another\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(QUESTION) == 1
+    assert len(_alive(fake_services)) == before + 2
+
+
+def test_ctrl_c_at_the_question_denies_and_stops_the_reply(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    _attack(fake_services)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "--cli"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(fake_services, tmp_path),
+        cwd=tmp_path,
+    )
+    assert process.stdin and process.stdout
+    reader = _Reader(process.stdout.fileno())
+    reader.start()
+    try:
+        process.stdin.write(b"list my sandboxes\n")
+        process.stdin.flush()
+        reader.wait_for(QUESTION)
+        process.send_signal(signal.SIGINT)
+        reader.wait_for("[stopped]")
+        reader.wait_for("You: ")
+        process.stdin.write(b"exit\n")  # the prompt's answer, not the question's
+        process.stdin.flush()
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream:
+                stream.close()
+    assert _alive(fake_services) == {SEED_RUNNING_ID, SEED_PAUSED_ID}
+    assert fake_services.composio.tool_calls == []
+    assert "Goodbye!" in reader.data.decode()

@@ -1,0 +1,212 @@
+"""Consent through the real SDKs and the fakes: nothing changes the cloud before a person says so.
+
+Each test checks the E2B emulator's sandboxes (what really happened) and what the model was told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from desktop.core.agent.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    ToolCallFinished,
+    TurnCancelled,
+    TurnEvent,
+    TurnFinished,
+)
+from desktop.core.consent.approvals import NOT_RUN_KEY, ConsentState, Decision, Scope
+from desktop.core.consent.policy import Kind
+from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
+from tests.fakes.harness import FakeServices
+from tests.fakes.openai_conversation import parse_conversation
+from tests.fakes.openai_script import Reply
+from tests.integration.chat_helpers import approve_all, collect, deny_all, run, session_for
+
+LIST_AND_KILL_BOTH = {
+    "tools": [
+        {"tool_slug": "E2B_LIST_ALL_SANDBOXES", "arguments": {}},
+        {"tool_slug": "E2B_DELETE_SANDBOXES", "arguments": {"sandbox_id": SEED_RUNNING_ID}},
+        {"tool_slug": "E2B_DELETE_SANDBOXES", "arguments": {"sandbox_id": SEED_PAUSED_ID}},
+    ],
+    "sync_response_to_workbench": False,
+}
+CREATE = {
+    "tools": [{"tool_slug": "E2B_CREATE_SANDBOX", "arguments": {"templateID": "base"}}],
+    "sync_response_to_workbench": False,
+}
+
+
+def _alive(services: FakeServices) -> set[str]:
+    return {box["sandboxID"] for box in services.e2b.sandboxes()}
+
+
+def _tool_results(services: FakeServices) -> list[str]:
+    turns = parse_conversation(services.openai.requests[-1].json)
+    return [t.text or "" for t in turns if t.role == "tool_result"]
+
+
+def _script_attack(services: FakeServices) -> None:
+    """A model that answers a harmless prompt by killing every sandbox."""
+    services.openai.script.push(
+        Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", LIST_AND_KILL_BOTH), Reply.text("Done.")
+    )
+
+
+def _turn(services: FakeServices, prompt: str, answer: Any, **session: Any) -> list[TurnEvent]:
+    async def scenario() -> list[TurnEvent]:
+        chat = session_for(services, **session)
+        try:
+            return await collect(chat, prompt, answer)
+        finally:
+            await chat.aclose()
+
+    return run(scenario())
+
+
+def test_kills_inside_a_router_call_wait_for_a_person_and_a_denial_leaves_them_alive(
+    fake_services: FakeServices,
+) -> None:
+    _script_attack(fake_services)
+    asked: list[ApprovalRequested] = []
+
+    def deny(request: ApprovalRequested) -> tuple[Decision, ...]:
+        asked.append(request)
+        # Nothing ran while the question waited.
+        assert _alive(fake_services) == {SEED_RUNNING_ID, SEED_PAUSED_ID}
+        assert fake_services.composio.tool_calls == []
+        return deny_all(request)
+
+    events = _turn(fake_services, "list my sandboxes", deny)
+    [request] = asked
+    [call] = request.calls
+    assert [a.kind for a in call.actions] == [Kind.READS, Kind.DESTRUCTIVE, Kind.DESTRUCTIVE]
+    assert call.asked == (False, True, True) and call.destructive
+    assert _alive(fake_services) == {SEED_RUNNING_ID, SEED_PAUSED_ID}
+    assert fake_services.composio.tool_calls == []  # the router call never reached Composio
+    [finished] = [e for e in events if isinstance(e, ToolCallFinished)]
+    assert finished.outcome == "denied"
+    [result] = _tool_results(fake_services)
+    assert "did not allow" in result and "not now" in result  # the model hears the reason
+    assert isinstance(events[-1], TurnFinished)
+
+
+def test_allowing_one_kill_of_two_kills_only_that_one_and_the_model_hears_of_the_other(
+    fake_services: FakeServices,
+) -> None:
+    _script_attack(fake_services)
+
+    def allow_first_kill(request: ApprovalRequested) -> tuple[Decision, ...]:
+        [call] = request.calls
+        return (Decision(call.call_id, {1: Scope.ONCE}),)
+
+    events = _turn(fake_services, "list my sandboxes", allow_first_kill)
+    assert _alive(fake_services) == {SEED_PAUSED_ID}
+    [resolved] = [e for e in events if isinstance(e, ApprovalResolved)]
+    assert resolved.outcomes[0].ran == (0, 1) and resolved.outcomes[0].not_run == (2,)
+    [router_call] = fake_services.composio.tool_calls
+    slugs = [tool["tool_slug"] for tool in router_call.arguments["tools"]]
+    assert slugs == ["E2B_LIST_ALL_SANDBOXES", "E2B_DELETE_SANDBOXES"]
+    [result] = _tool_results(fake_services)
+    assert NOT_RUN_KEY in result and SEED_PAUSED_ID in result
+
+
+def test_allow_once_asks_again_next_time_and_a_conversation_grant_does_not(
+    fake_services: FakeServices,
+) -> None:
+    for _ in range(3):
+        fake_services.openai.script.push(
+            Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+        )
+    asked: list[str] = []
+
+    def once(request: ApprovalRequested) -> tuple[Decision, ...]:
+        asked.append("once")
+        return approve_all(request)
+
+    def for_the_conversation(request: ApprovalRequested) -> tuple[Decision, ...]:
+        asked.append("conversation")
+        return tuple(Decision.allow_all(call, Scope.CONVERSATION) for call in request.calls)
+
+    async def scenario() -> None:
+        chat = session_for(fake_services)
+        try:
+            await collect(chat, "start a sandbox", once)
+            await collect(chat, "start another", for_the_conversation)
+            await collect(chat, "and one more")  # not asked: allowed for this conversation
+            chat.new_conversation()
+            fake_services.openai.script.push(
+                Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+            )
+            await collect(chat, "a new chat", once)  # a new conversation asks again
+        finally:
+            await chat.aclose()
+
+    before = len(_alive(fake_services))
+    run(scenario())
+    assert asked == ["once", "conversation", "once"]
+    assert len(_alive(fake_services)) == before + 4
+
+
+def test_an_always_rule_is_kept_and_lets_the_action_run_unasked(
+    fake_services: FakeServices,
+) -> None:
+    saved: list[str] = []
+    consent = ConsentState(on_rule=saved.append)
+    for _ in range(2):
+        fake_services.openai.script.push(
+            Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+        )
+
+    def always(request: ApprovalRequested) -> tuple[Decision, ...]:
+        return tuple(Decision.allow_all(call, Scope.ALWAYS) for call in request.calls)
+
+    async def scenario() -> None:
+        chat = session_for(fake_services, consent=consent)
+        try:
+            await collect(chat, "start a sandbox", always)
+            await collect(chat, "start another")  # the rule: not asked
+        finally:
+            await chat.aclose()
+
+    run(scenario())
+    assert saved == ["E2B_CREATE_SANDBOX"] and consent.rules == {"E2B_CREATE_SANDBOX"}
+    # A new session with the saved rule (as after a restart) does not ask either.
+    fake_services.openai.script.push(
+        Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+    )
+    _turn(fake_services, "one more", None, consent=ConsentState(rules=frozenset(saved)))
+
+
+def test_the_cautious_switch_asks_before_reads_too(fake_services: FakeServices) -> None:
+    events = _turn(
+        fake_services, "list my sandboxes", deny_all, consent=ConsentState(ask_for_reads=True)
+    )
+    assert any(isinstance(e, ApprovalRequested) for e in events)
+    assert fake_services.composio.tool_calls == []
+
+
+def test_stop_while_a_decision_is_pending_runs_nothing(fake_services: FakeServices) -> None:
+    _script_attack(fake_services)
+
+    async def scenario() -> list[TurnEvent]:
+        chat = session_for(fake_services)
+        try:
+            turn = chat.run_turn("list my sandboxes")
+            events = []
+            async for event in turn:
+                events.append(event)
+                if isinstance(event, ApprovalRequested):
+                    await asyncio.sleep(0.05)  # a person thinking; nothing decides meanwhile
+                    assert fake_services.composio.tool_calls == []
+                    turn.cancel()
+            return events
+        finally:
+            await chat.aclose()
+
+    events = run(scenario())
+    assert isinstance(events[-1], TurnCancelled)
+    assert _alive(fake_services) == {SEED_RUNNING_ID, SEED_PAUSED_ID}
+    assert fake_services.composio.tool_calls == []
+    assert not any(isinstance(e, ApprovalResolved) for e in events)
