@@ -54,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         # The terminal's choice too: its user waits for the same imports at "Connecting…".
         pause_collection_while_importing()
         return run_cli(
-            load_settings(paths.settings_file), open_secret_store(), known_secrets=known_secrets.add
+            load_settings(paths.settings_file),
+            open_secret_store(),
+            known_secrets=known_secrets.add,
+            settings_file=paths.settings_file,
         )
     from desktop.ui import pyside_imports
 

@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TextIO, assert_never
 
@@ -29,8 +30,8 @@ from desktop.core.agent.session import ChatSession
 from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
-from desktop.core.config.settings import Settings
-from desktop.core.consent.approvals import Decision, PendingCall, Scope
+from desktop.core.config.settings import Settings, keep_rule
+from desktop.core.consent.approvals import ConsentState, Decision, PendingCall, Scope
 from desktop.core.consent.policy import Action, Kind
 from desktop.core.errors import (
     CredentialSpec,
@@ -319,6 +320,15 @@ class ChatRepl:
                 loop.remove_signal_handler(signal.SIGINT)
 
 
+def _keep_rule(settings_file: Path, term: Terminal, slug: str) -> None:
+    try:
+        keep_rule(settings_file, slug)
+    except OSError as exc:
+        term.error(f"The rule for {slug} could not be saved ({exc.strerror or exc}).")
+        return
+    term.dim(f"  (always allowed from now on: {slug}; revoke it in the settings file)")
+
+
 async def _read_prompt(term: Terminal, reader: LineReader) -> str | None:
     """One line from the user; None at end of input."""
     term.write("You: ")
@@ -338,7 +348,10 @@ def run_cli(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     known_secrets: Callable[..., object] | None = None,
+    settings_file: Path | None = None,
 ) -> int:
+    """The terminal face. `settings_file`: where an "always allow" a person chooses is kept
+    (without one it lasts until the terminal closes)."""
     env = dict(os.environ if environ is None else environ)
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -350,7 +363,14 @@ def run_cli(
     )
     if known_secrets is not None:
         known_secrets(*credentials.secret_values())
-    session = ChatSession(settings, credentials, Endpoints.from_environ(env), Timeouts())
+    consent = ConsentState(
+        rules=settings.always_allowed,
+        ask_for_reads=settings.ask_before_reads,
+        on_rule=None if settings_file is None else partial(_keep_rule, settings_file, term),
+    )
+    session = ChatSession(
+        settings, credentials, Endpoints.from_environ(env), Timeouts(), consent=consent
+    )
     reader = LineReader(stdin)
     repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")

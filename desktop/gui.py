@@ -222,6 +222,7 @@ class DesktopApp:
             self.conversation_store,
             previous=previous,
             http=self.http,
+            keep_rule=self.configuration.keep_rule,
         )
 
     # -- settings ----------------------------------------------------------------------------

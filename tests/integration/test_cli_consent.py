@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import subprocess
 import sys
@@ -9,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop.cli import run_cli
+from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.config.settings import load_settings
 from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
@@ -132,3 +136,34 @@ def test_ctrl_c_at_the_question_denies_and_stops_the_reply(
     assert _alive(fake_services) == {SEED_RUNNING_ID, SEED_PAUSED_ID}
     assert fake_services.composio.tool_calls == []
     assert "Goodbye!" in reader.data.decode()
+
+
+def test_an_always_rule_survives_a_restart_of_the_terminal(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    settings_file = tmp_path / "settings.json"
+
+    def run_once(stdin: str) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        code = run_cli(
+            load_settings(settings_file),
+            MemorySecretStore(),
+            environ=fake_services.env(),
+            cwd=tmp_path,
+            stdin=io.StringIO(stdin),
+            stdout=out,
+            stderr=err,
+            settings_file=settings_file,
+        )
+        assert code == 0, err.getvalue()
+        return out.getvalue()
+
+    for _ in range(2):
+        fake_services.openai.script.push(
+            Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+        )
+    first = run_once("start one\na\nexit\n")
+    assert "always allowed from now on: E2B_CREATE_SANDBOX" in first
+    assert load_settings(settings_file).always_allowed == {"E2B_CREATE_SANDBOX"}
+    second = run_once("start another\nexit\n")  # a new process would read the same file
+    assert QUESTION not in second

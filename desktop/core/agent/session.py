@@ -47,7 +47,9 @@ class ChatSession:
     ) -> None:
         self.settings = settings
         # What the user allowed beyond the defaults (the rules come from the settings file).
-        self.consent = consent or ConsentState()
+        self.consent = consent or ConsentState(
+            rules=settings.always_allowed, ask_for_reads=settings.ask_before_reads
+        )
         self._credentials = credentials
         self.endpoints = endpoints or Endpoints()
         self.timeouts = timeouts or Timeouts()

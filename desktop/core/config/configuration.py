@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,9 @@ from desktop.core.config.secrets import (
     overrides_from_environment,
     read_dotenv,
 )
-from desktop.core.config.settings import Settings, load_settings, save_settings
+from desktop.core.config.settings import Settings, keep_rule, load_settings, save_settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,16 @@ class Configuration:
         self.store: SecretStore | None = secret_store
         self._store_opening: asyncio.Future[SecretStore] | None = None
         self._known_secrets = known_secrets
+        self._rule_lock = threading.Lock()
+
+    def keep_rule(self, slug: str) -> None:
+        """A person chose "always allow `slug`": save it as a rule (called on the agent's
+        thread, where the decision was made; the file write is small)."""
+        with self._rule_lock:
+            try:
+                self.settings = keep_rule(self.settings_file, slug)
+            except OSError:
+                log.warning("could not save the rule for %s", slug, exc_info=True)
 
     @property
     def complete(self) -> bool:

@@ -6,9 +6,10 @@ import contextlib
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from desktop.core.files import write_text_atomically
 
@@ -44,6 +45,22 @@ def model_problem(model: str) -> str | None:
     return None
 
 
+class ApprovalRule(BaseModel):
+    """ "Always allow this action": the user's own rule, listed in Settings with when it was made
+    and revocable there. Never kept in the keyring or a conversation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slug: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,127}$", description="The action allowed.")
+    made_at: AwareDatetime = Field(description="When the user made the rule.")
+
+
+# Fields a damaged value of which is replaced rather than losing the file; the replacement can
+# only make the app ask more, never less (no rules; a damaged switch asks before reads too).
+DROPPABLE_FIELDS = frozenset({"model", "approval_rules", "ask_before_reads"})
+CAUTIOUS_FALLBACK = {"ask_before_reads": True}
+
+
 class Settings(BaseModel):
     """Everything the user configures except secrets (those live in the OS keyring)."""
 
@@ -73,6 +90,27 @@ class Settings(BaseModel):
         default=DEFAULT_INSTRUCTIONS,
         description="The agent's standing instructions (its system prompt).",
     )
+    approval_rules: tuple[ApprovalRule, ...] = Field(
+        default=(), description="Actions the user always allows without being asked."
+    )
+    ask_before_reads: bool = Field(
+        default=False, description="Ask before every action, reads (listings, logs) too."
+    )
+
+    @property
+    def always_allowed(self) -> frozenset[str]:
+        return frozenset(rule.slug for rule in self.approval_rules)
+
+    def with_rule(self, slug: str, now: datetime | None = None) -> Settings:
+        """These settings with "always allow `slug`" (unchanged if it is a rule already)."""
+        if slug in self.always_allowed:
+            return self
+        rule = ApprovalRule(slug=slug, made_at=now or datetime.now(UTC))
+        return self.model_copy(update={"approval_rules": (*self.approval_rules, rule)})
+
+    def without_rule(self, slug: str) -> Settings:
+        kept = tuple(rule for rule in self.approval_rules if rule.slug != slug)
+        return self.model_copy(update={"approval_rules": kept})
 
     @field_validator("model")
     @classmethod
@@ -110,16 +148,18 @@ def load_settings(path: Path) -> Settings:
         try:
             return Settings.model_validate(data)
         except ValidationError as exc:
-            if not isinstance(data, dict) or any(e["loc"][:1] != ("model",) for e in exc.errors()):
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+            if not isinstance(data, dict) or not bad or not bad <= DROPPABLE_FIELDS:
                 raise
-            # Only the model is wrong (say a provider this version cannot build): keep the
-            # user's id, toolkits and instructions, and use the default model.
-            fallback = Settings.model_validate({k: v for k, v in data.items() if k != "model"})
+            # Only droppable fields are wrong (say a provider this version cannot build, or a
+            # damaged rule): keep the user's id, toolkits and instructions, default the rest.
+            kept = {k: v for k, v in data.items() if k not in bad}
+            kept |= {k: v for k, v in CAUTIOUS_FALLBACK.items() if k in bad}
+            fallback = Settings.model_validate(kept)
             log.warning(
-                "settings file %s: unusable model %r, using %s instead",
+                "settings file %s: unusable %s, using the defaults",
                 path,
-                data.get("model"),
-                fallback.model,
+                ", ".join(f"{name} {str(data.get(name))[:80]!r}" for name in sorted(bad)),
             )
             return fallback
     except (json.JSONDecodeError, ValidationError) as exc:
@@ -128,6 +168,14 @@ def load_settings(path: Path) -> Settings:
             os.replace(path, backup)
         log.warning("invalid settings file %s (%s): moved to %s", path, type(exc).__name__, backup)
         return Settings()
+
+
+def keep_rule(path: Path, slug: str) -> Settings:
+    """Add "always allow `slug`" to the settings file as it is now (another window or the
+    Settings dialog may have changed it since it was read); the settings with the rule."""
+    settings = load_settings(path).with_rule(slug)
+    save_settings(path, settings)
+    return settings
 
 
 def save_settings(path: Path, settings: Settings) -> None:

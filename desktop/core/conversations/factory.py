@@ -7,7 +7,7 @@ history over rather than forgetting the conversation on screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from desktop.core.agent.build import Endpoints
@@ -15,6 +15,7 @@ from desktop.core.agent.session import ChatSession
 from desktop.core.agent.worker import AgentLoop
 from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
+from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.backend import ChatBackend
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
@@ -42,6 +43,7 @@ class BackendMaker:
         *,
         previous: ChatBackend | None = None,
         http: httpx.AsyncClient | None = None,
+        keep_rule: Callable[[str], None] | None = None,
     ) -> None:
         self._agent_loop = agent_loop
         self._settings = settings
@@ -50,6 +52,8 @@ class BackendMaker:
         self._timeouts = timeouts
         self._repository = repository
         self._http = http  # the app's one client for its own requests (on the agent's loop)
+        self._keep_rule = keep_rule  # saves an "always allow" a person chose
+        self._rules = set(settings.always_allowed)  # and every session made later knows it
         # An in-memory chat's history carries over to the backend these settings make.
         self._carried: tuple[ModelMessage, ...] = ()
         if isinstance(previous, ThreadedBackend) and isinstance(previous.inner, ChatSession):
@@ -66,6 +70,11 @@ class BackendMaker:
         # store, its Tool Router session is resumed).
         return PersistentChat(self._repository, self.session, model=self._settings.model)
 
+    def _on_rule(self, slug: str) -> None:
+        self._rules.add(slug)
+        if self._keep_rule is not None:
+            self._keep_rule(slug)
+
     def session(
         self, router_session_id: str | None, history: Sequence[ModelMessage]
     ) -> ChatSession:
@@ -78,4 +87,9 @@ class BackendMaker:
             router_session_id=router_session_id,
             history=history,
             http=self._http,
+            consent=ConsentState(
+                rules=frozenset(self._rules),
+                ask_for_reads=self._settings.ask_before_reads,
+                on_rule=self._on_rule,
+            ),
         )

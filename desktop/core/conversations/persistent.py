@@ -15,14 +15,12 @@ session reused, only when the next turn (or `connect`) needs them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, assert_never
 
 from desktop.core.agent.events import (
-    TERMINAL_EVENTS,
     TurnCancelled,
     TurnEnd,
     TurnEvent,
@@ -30,9 +28,8 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
-from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.conversations.recorder import TurnRecorder
-from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind, Fix, UserFacingError
+from desktop.core.errors import ErrorKind, Fix, UserFacingError
 from desktop.core.store.records import (
     FinalStatus,
     NotFoundError,
@@ -43,6 +40,7 @@ if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
     from desktop.core.consent.approvals import Decision
+    from desktop.core.conversations.persistent_turn import PersistentTurn
     from desktop.core.router.types import ConnectionInfo
     from desktop.core.store.facade import ConversationRepository
 
@@ -122,6 +120,7 @@ class PersistentChat:
         # False while the session's history may differ from the stored conversation's.
         self._synced = conversation_id is None
         self._generation = 0  # bumped by every switch, so a slow load never applies late
+        self._synced_id: str | None = None  # the conversation the session's history is of
         self._stored_router_id: str | None = None
         self._listeners: list[ChangeListener] = [on_change] if on_change else []
         self._prepare_lock = asyncio.Lock()
@@ -158,7 +157,7 @@ class PersistentChat:
 
     def new_conversation(self) -> None:
         """Start afresh; nothing is stored until the first prompt. The connection stays."""
-        self._conversation_id = None
+        self._conversation_id = self._synced_id = None
         self._stored_router_id = None
         self._synced = True
         self._generation += 1
@@ -182,11 +181,15 @@ class PersistentChat:
                     continue
                 if generation != self._generation:
                     continue  # switched again meanwhile: load the newer choice
-                await self._adopt(conversation.router_session_id, history)
+                await self._adopt(
+                    conversation.router_session_id, history, conversation_id != self._synced_id
+                )
                 self._stored_router_id = conversation.router_session_id
-                self._synced = True
+                self._synced, self._synced_id = True, conversation_id
 
-    async def _adopt(self, router_session_id: str | None, history: Sequence[ModelMessage]) -> None:
+    async def _adopt(
+        self, router_session_id: str | None, history: Sequence[ModelMessage], other: bool
+    ) -> None:
         current = self._session
         if current is None or (
             router_session_id is not None and router_session_id != current.router_session_id
@@ -197,6 +200,8 @@ class PersistentChat:
             if current is not None:
                 await _close_quietly(current)
         else:
+            if other:  # what was allowed for the previous conversation is not for this one
+                current.new_conversation()
             current.load_history(history)
 
     # -- ChatBackend -------------------------------------------------------------------------
@@ -230,6 +235,8 @@ class PersistentChat:
         return info
 
     def run_turn(self, prompt: str) -> PersistentTurn:
+        from desktop.core.conversations.persistent_turn import PersistentTurn
+
         return PersistentTurn(self, prompt)
 
     async def aclose(self) -> None:
@@ -245,7 +252,7 @@ class PersistentChat:
             conversation_id = self._conversation_id
             if conversation_id is None:
                 conversation_id = await self._repository.create_conversation(self._model)
-                self._conversation_id = conversation_id
+                self._conversation_id = self._synced_id = conversation_id
                 self._stored_router_id = None
                 created = True
             try:
@@ -320,77 +327,6 @@ class PersistentChat:
                 listener(change)
             except Exception:
                 log.exception("a conversation listener failed")
-
-
-class PersistentTurn:
-    """One turn, stored: the prompt before the agent runs, the reply before the last event.
-
-    Iterate it like `TurnStream` (it yields the session's events unchanged); `cancel()` stops
-    the turn and what arrived is stored as a stopped turn.
-    """
-
-    def __init__(self, chat: PersistentChat, prompt: str) -> None:
-        self._chat = chat
-        self._prompt = prompt
-        self._inner: SessionTurn | None = None
-        self._cancel_requested = False
-        self.conversation_id: str | None = None
-        self.turn_id: int | None = None
-
-    def __aiter__(self) -> AsyncIterator[TurnEvent]:
-        return self._events()
-
-    def cancel(self) -> None:
-        self._cancel_requested = True
-        if self._inner is not None:
-            self._inner.cancel()
-
-    def decide(self, decisions: tuple[Decision, ...]) -> None:
-        if self._inner is not None:
-            self._inner.decide(decisions)
-
-    async def _events(self) -> AsyncIterator[TurnEvent]:
-        chat = self._chat
-        problem = validate_prompt(self._prompt)
-        if problem:  # never stored: there is nothing to keep
-            yield TurnFailed(ErrorKind.BAD_INPUT, problem)
-            return
-        try:
-            await chat.sync_with_store()
-            conversation_id, turn_id, _ = await chat.store_prompt(self._prompt)
-        except StoreError as exc:
-            yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
-            return
-        self.conversation_id, self.turn_id = conversation_id, turn_id
-        inner = self._inner = chat.session.run_turn(self._prompt)
-        if self._cancel_requested:
-            inner.cancel()
-        recorder = TurnRecorder()
-        stored = False
-        try:
-            async for event in inner:
-                recorder.add(event)
-                if isinstance(event, TERMINAL_EVENTS):
-                    await chat.store_reply(conversation_id, turn_id, event, recorder)
-                    stored = True
-                    yield event
-                    return
-                yield event
-            # A stream that ends without a terminal event breaks its contract; keep what came.
-            await chat.store_reply(
-                conversation_id,
-                turn_id,
-                TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE),
-                recorder,
-            )
-            stored = True
-        finally:
-            if not stored:
-                # Cut off from outside (the task was cancelled, or the consumer left).
-                with contextlib.suppress(Exception):
-                    await inner.aclose()
-                # Stored as stopped, with what arrived.
-                await chat.store_reply(conversation_id, turn_id, TurnCancelled(""), recorder)
 
 
 async def _close_quietly(session: AgentSession) -> None:

@@ -129,3 +129,39 @@ def test_a_bad_model_next_to_another_bad_field_is_still_moved_aside(tmp_path: Pa
 
 def test_a_model_without_a_provider_gets_the_shape_sentence() -> None:
     assert model_problem("gpt-5") == MODEL_SHAPE_PROBLEM
+
+
+# -- approval rules ---------------------------------------------------------------------------
+def test_rules_are_kept_in_the_settings_file_with_when_they_were_made(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    path = tmp_path / "settings.json"
+    made = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    settings = Settings(user_id="u").with_rule("E2B_CREATE_SANDBOX", made)
+    assert settings.with_rule("E2B_CREATE_SANDBOX") is settings  # once
+    save_settings(path, settings.with_rule("E2B_PAUSE_SANDBOX", made))
+    loaded = load_settings(path)
+    assert loaded.always_allowed == {"E2B_CREATE_SANDBOX", "E2B_PAUSE_SANDBOX"}
+    assert [rule.made_at for rule in loaded.approval_rules] == [made, made]
+    revoked = loaded.without_rule("E2B_CREATE_SANDBOX")
+    assert revoked.always_allowed == {"E2B_PAUSE_SANDBOX"} and revoked.user_id == "u"
+    assert not loaded.ask_before_reads
+
+
+def test_a_damaged_rule_is_dropped_and_the_rest_of_the_file_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "user_id": "keep-me",
+                "approval_rules": [{"slug": "rm -rf /", "made_at": "yesterday"}],
+                "ask_before_reads": "sometimes",
+            }
+        ),
+        encoding="utf-8",
+    )
+    loaded = load_settings(path)
+    # Falling back can only make the app ask more: no rules, and asking before reads too.
+    assert loaded.user_id == "keep-me" and loaded.approval_rules == ()
+    assert loaded.ask_before_reads
+    assert path.exists()  # not moved aside: nothing the user typed is lost
