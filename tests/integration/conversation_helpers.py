@@ -10,6 +10,7 @@ from pydantic_ai.messages import ModelMessage
 from desktop.core.agent.events import TurnEvent
 from desktop.core.agent.session import ChatSession
 from desktop.core.config.settings import Settings
+from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.persistent import ChangeListener, PersistentChat
 from desktop.core.store.facade import AsyncConversationStore
 from tests.fakes.harness import FakeServices
@@ -25,6 +26,7 @@ def chat_for(
     conversation_id: str | None = None,
     on_change: ChangeListener | None = None,
     settings: Settings | None = None,
+    consent: ConsentState | None = None,
 ) -> PersistentChat:
     template = session_for(services, settings=settings)
 
@@ -36,6 +38,7 @@ def chat_for(
             template.timeouts,
             router_session_id=router_session_id,
             history=history,
+            consent=consent,
         )
 
     return PersistentChat(

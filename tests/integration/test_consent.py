@@ -6,6 +6,8 @@ Each test checks the E2B emulator's sandboxes (what really happened) and what th
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 from desktop.core.agent.events import (
@@ -23,6 +25,7 @@ from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
 from tests.integration.chat_helpers import approve_all, collect, deny_all, run, session_for
+from tests.integration.conversation_helpers import chat_for, collect_turn, open_store
 
 LIST_AND_KILL_BOTH = {
     "tools": [
@@ -210,3 +213,54 @@ def test_stop_while_a_decision_is_pending_runs_nothing(fake_services: FakeServic
     assert _alive(fake_services) == {SEED_RUNNING_ID, SEED_PAUSED_ID}
     assert fake_services.composio.tool_calls == []
     assert not any(isinstance(e, ApprovalResolved) for e in events)
+
+
+def test_each_decision_is_kept_with_its_turn_and_in_the_exports(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    _script_attack(fake_services)  # turn 1: one kill of two allowed
+    _script_attack(fake_services)  # turn 2: all denied, with a reason
+    fake_services.openai.script.push(  # turn 3: stopped while waiting (no reply after it)
+        Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", LIST_AND_KILL_BOTH)
+    )
+    consent = ConsentState(rules=frozenset({"E2B_CREATE_SANDBOX"}))
+    fake_services.openai.script.push(  # turn 4: a rule lets it run unasked
+        Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+    )
+
+    def allow_first_kill(request: ApprovalRequested) -> tuple[Decision, ...]:
+        return (Decision(request.calls[0].call_id, {1: Scope.ONCE}),)
+
+    async def scenario() -> tuple[str, list[Any], str, str]:
+        store = await open_store(tmp_path / "c.sqlite3")
+        chat = chat_for(fake_services, store, consent=consent)
+        try:
+            await collect_turn(chat, "list my sandboxes", allow_first_kill)
+            await collect_turn(chat, "list them again", deny_all)
+            turn = chat.run_turn("and again")
+            async for event in turn:
+                if isinstance(event, ApprovalRequested):
+                    turn.cancel()
+            await collect_turn(chat, "start one")
+            conversation_id = chat.conversation_id
+            assert conversation_id is not None
+            turns = await store.turns(conversation_id)
+            exported = await store.export_json(conversation_id)
+            markdown = await store.export_markdown(conversation_id)
+            return conversation_id, list(turns), exported, markdown
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    _, turns, exported, markdown = run(scenario())
+    notes = [[card.consent for card in turn.tool_cards] for turn in turns]
+    assert notes == [
+        [f"Approved by you in part; not run: E2B_DELETE_SANDBOXES ({SEED_PAUSED_ID})"],
+        ["Denied by you: not now"],
+        ["Not run: stopped"],
+        ["Allowed by your rule: always E2B_CREATE_SANDBOX"],
+    ]
+    cards = [card for turn in json.loads(exported)["turns"] for card in turn["tool_cards"]]
+    assert [card["consent"] for card in cards] == [note for [note] in notes]
+    for [note] in notes:
+        assert note in markdown

@@ -52,6 +52,8 @@ class ToolCallStarted:
     arguments: Mapping[str, object]
     # For COMPOSIO_MULTI_EXECUTE_TOOL: the E2B slugs inside it. Otherwise one action: the tool.
     actions: tuple[ToolAction, ...]
+    # Why it runs without a question the defaults would ask ("Allowed by your rule: ..."), or "".
+    consent: str = ""
     event_kind: Literal["tool_call_started"] = field(
         default="tool_call_started", init=False, repr=False
     )

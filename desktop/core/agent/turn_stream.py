@@ -26,12 +26,14 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.tool_calls import actions_of, read_result
+from desktop.core.consent import policy
 from desktop.core.consent.approvals import (
     ConsentState,
     Decision,
     deferred_results,
     pending_call,
 )
+from desktop.core.consent.policy import allowed_without_asking
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.router.types import ConnectionInfo, Timeouts
@@ -325,12 +327,17 @@ class TurnStream:
                 args = part.args_as_dict()
             except ValueError:
                 args = {"raw": str(part.args)}
+            consent = self._session.consent
+            hints = consent.hints.get(part.tool_name, frozenset())
             self._emit(
                 ToolCallStarted(
                     call_id=part.tool_call_id,
                     tool_name=part.tool_name,
                     arguments=args,
                     actions=actions_of(part.tool_name, args),
+                    consent=allowed_without_asking(
+                        policy.actions_of(part.tool_name, args, hints), consent.grants
+                    ),
                 )
             )
         elif isinstance(event, FunctionToolResultEvent):

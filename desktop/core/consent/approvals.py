@@ -129,6 +129,27 @@ def denial_message(call: PendingCall, outcome: Outcome) -> str:
     return message
 
 
+STOPPED_NOTE = "Not run: stopped"
+
+
+def decision_note(call: PendingCall, outcome: Outcome) -> str:
+    """Who decided and what ran, for the call's card (kept with the turn)."""
+    why = f": {outcome.reason}" if outcome.reason else ""
+    if not outcome.ran:
+        return STOPPED_NOTE if outcome.reason == STOPPED_REASON else f"Denied by you{why}"
+    if not outcome.not_run:
+        return "Approved by you"
+    left_out = ", ".join(
+        f"{call.actions[i].slug} {_brief(call.actions[i].arguments)}" for i in outcome.not_run
+    )
+    return f"Approved by you in part; not run: {left_out}"
+
+
+def _brief(arguments: Mapping[str, object]) -> str:
+    values = [str(value) for value in arguments.values() if isinstance(value, str | int)]
+    return "(" + ", ".join(values)[:80] + ")" if values else ""
+
+
 def deferred_results(
     calls: Sequence[PendingCall], decisions: Mapping[str, Decision]
 ) -> tuple[DeferredToolResults, tuple[Outcome, ...]]:

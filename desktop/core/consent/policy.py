@@ -188,6 +188,21 @@ def must_ask(action: Action, grants: Grants) -> bool:
             return action.slug not in grants.always | grants.conversation
 
 
+def allowed_without_asking(actions: Sequence[Action], grants: Grants) -> str:
+    """Why a call ran without a question when the defaults would have asked, in words for its
+    card ("" when nobody had to be asked, or when someone is)."""
+    if any(must_ask(action, grants) for action in actions):
+        return ""
+    defaults = Grants(ask_for_reads=grants.ask_for_reads)
+    granted = [action.slug for action in actions if must_ask(action, defaults)]
+    ruled = sorted({slug for slug in granted if slug in grants.always})
+    if ruled:
+        return "Allowed by your rule: always " + ", ".join(ruled)
+    if granted:
+        return "Allowed for this conversation: " + ", ".join(sorted(set(granted)))
+    return ""
+
+
 def needs_approval(
     tool_name: str, arguments: Mapping[str, object], grants: Grants, hints: Collection[str] = ()
 ) -> bool:

@@ -18,6 +18,7 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
+from desktop.core.consent.approvals import STOPPED_NOTE, PendingCall, decision_note
 from desktop.core.store.records import ToolCardRecord, tool_card_from_events
 
 
@@ -32,6 +33,8 @@ class TurnRecorder:
         self._began: dict[str, float] = {}
         self._seconds: dict[str, float] = {}
         self._stretches_before: dict[str, int] = {}  # how many stretches of text came first
+        self._consent: dict[str, str] = {}  # who decided, per call asked about
+        self._pending: dict[str, PendingCall] = {}
 
     def add(self, event: TurnEvent) -> None:
         match event:
@@ -57,9 +60,15 @@ class TurnRecorder:
                     self._stretches_before[event.call_id] = len(self._stretches) - 1
             case TurnFinished() | TurnCancelled() | TurnFailed():
                 pass  # the end is stored by `PersistentChat.store_reply`
-            case ApprovalRequested() | ApprovalResolved():
-                # A denied call's card says so (its outcome); who decided is not stored yet.
-                pass
+            case ApprovalRequested():
+                for call in event.calls:  # until decided: what a cut-off turn keeps
+                    self._consent[call.call_id] = STOPPED_NOTE
+                    self._pending[call.call_id] = call
+            case ApprovalResolved():
+                for outcome in event.outcomes:
+                    asked = self._pending.pop(outcome.call_id, None)
+                    if asked is not None:
+                        self._consent[outcome.call_id] = decision_note(asked, outcome)
             case _:
                 assert_never(event)
 
@@ -79,5 +88,6 @@ class TurnRecorder:
             )
             before = stretches[: self._stretches_before.get(call_id, len(stretches))]
             offset = len("\n\n".join(s for s in before if s))
-            cards.append(dataclasses.replace(card, text_offset=offset))
+            consent = self._consent.get(call_id, card.consent)
+            cards.append(dataclasses.replace(card, text_offset=offset, consent=consent))
         return cards

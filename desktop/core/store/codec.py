@@ -9,6 +9,7 @@ building them costs a few tens of milliseconds that opening the store need not p
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 
 from pydantic import TypeAdapter, ValidationError
@@ -72,7 +73,18 @@ def usage_columns(usage: Usage | None) -> UsageColumns:
 
 
 def cards_to_json(cards: Sequence[ToolCardRecord]) -> str:
-    return cards_adapter().dump_json(tuple(cards)).decode()
+    """The cards as stored and exported alike (fields added later only when set)."""
+    data = cards_adapter().dump_python(tuple(cards), mode="json")
+    for card in data:
+        drop_unset_card_fields(card)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def drop_unset_card_fields(card: dict[str, object]) -> None:
+    """A card's fields added after the first export, left out while unset, so that a file
+    without them reads as before in this app and in older ones."""
+    if not card.get("consent"):
+        card.pop("consent", None)
 
 
 def cards_from_json(text: str | bytes) -> tuple[ToolCardRecord, ...]:

@@ -22,7 +22,7 @@ from pydantic import (
 
 from desktop.core.agent.events import ToolAction, Usage
 from desktop.core.errors import Fix
-from desktop.core.store.codec import problem
+from desktop.core.store.codec import drop_unset_card_fields, problem
 from desktop.core.store.records import (
     DEFAULT_TITLE,
     EXPORT_FORMAT,
@@ -69,6 +69,10 @@ class TurnV1(_Model):
         for name in _ADDED_FIELDS:
             if data.get(name) is None:
                 data.pop(name, None)
+        cards = data.get("tool_cards")
+        for card in cards if isinstance(cards, list) else ():
+            if isinstance(card, dict):
+                drop_unset_card_fields(card)
         return data
 
 
@@ -231,6 +235,7 @@ def _card_lines(card: ToolCardRecord) -> list[str]:
         for a in actions
     ]
     lines += [f"  - error: {error}" for error in card.errors]
+    lines += [f"  - {card.consent}"] if card.consent else []
     lines += [f"- Connect {link.toolkit}: <{link.url}>" for link in card.connect_links]
     return lines
 

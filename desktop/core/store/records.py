@@ -65,6 +65,9 @@ class ToolCardRecord:
     # Where in the turn's reply text the call came (characters before it); None: not known, as
     # for cards stored before this was kept, which are shown ahead of the text.
     text_offset: Annotated[int, Ge(0), Strict()] | None = None
+    # Who decided that it ran or not ("Approved by you", "Denied by you: ...", "Allowed by your
+    # rule: ..."); "" when nobody had to (a read), as for every card stored before consent.
+    consent: str = ""
 
     def events(self) -> tuple[ToolCallStarted, ToolCallFinished]:
         """The call's events as they were live, for redrawing its card (an interrupted call's
@@ -153,6 +156,7 @@ def tool_card_from_events(
         connect_links=ended.connect_links,
         errors=ended.errors,
         seconds=seconds if finished is not None else None,
+        consent=started.consent,
     )
 
 

@@ -37,6 +37,7 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 # Fields turns gained after the record was written: None in every old row and export.
+ADDED_CARD_FIELDS = {"consent": ""}  # who decided: none before consent
 ADDED_TURN_FIELDS = ("fix",)
 
 
@@ -46,6 +47,9 @@ def _as_recorded(snapshot: dict[str, Any]) -> dict[str, Any]:
         for turn in conversation["turns"]:
             for name in ADDED_TURN_FIELDS:
                 assert turn.pop(name) is None, (name, turn["id"])
+            for card in turn["tool_cards"]:
+                for name, unset in ADDED_CARD_FIELDS.items():
+                    assert card.pop(name) == unset, (name, card["call_id"])
     return snapshot
 
 
