@@ -103,18 +103,47 @@ class Configuration:
             self._known_secrets(*credentials.secret_values())
         return credentials
 
-    async def save(self, settings: Settings, keys: Mapping[SecretName, str]) -> SaveFailed | None:
+    async def save(
+        self,
+        settings: Settings,
+        keys: Mapping[SecretName, str],
+        *,
+        revoked: frozenset[str] = frozenset(),
+    ) -> SaveFailed | None:
         """Keys into the secret store only, the rest into the settings file, then the keys
-        resolved again; None once all of it is done."""
+        resolved again; None once all of it is done.
+
+        The rules saved are those of the file as it is now less the `revoked` slugs, not
+        `settings.approval_rules`: a rule a person made while the dialog was open (on the
+        agent's thread) is kept unless it was revoked.
+        """
         store = await self.secret_store()
-        problem = await asyncio.to_thread(
-            save_settings_and_keys, self.settings_file, settings, keys, store
-        )
+        problem = await asyncio.to_thread(self._save_blocking, settings, keys, store, revoked)
         if problem is not None:
             return problem
-        self.settings = settings
         await self.reload_credentials()
         return None
+
+    def _save_blocking(
+        self,
+        settings: Settings,
+        keys: Mapping[SecretName, str],
+        store: SecretStore,
+        revoked: frozenset[str],
+    ) -> SaveFailed | None:
+        # Under the rules' lock: a rule kept meanwhile is either in the file read here or
+        # added to the file written here, never lost between the two.
+        with self._rule_lock:
+            try:
+                current = load_settings(self.settings_file).approval_rules
+            except OSError:
+                current = self.settings.approval_rules
+            kept = tuple(rule for rule in current if rule.slug not in revoked)
+            settings = settings.model_copy(update={"approval_rules": kept})
+            problem = save_settings_and_keys(self.settings_file, settings, keys, store)
+            if problem is None:
+                self.settings = settings
+            return problem
 
 
 def save_settings_and_keys(

@@ -1,4 +1,4 @@
-"""Keys, Composio user id, model, toolkits and instructions; it emits them, it stores nothing."""
+"""Keys, Composio user id, model, toolkits, instructions, permissions: emitted, never stored."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.core.config.secrets import ENV_VARS, USER_ID_ENV, SecretName
 from desktop.core.config.settings import Settings, model_problem
 from desktop.ui.settings.connection_tester import ConnectionTester
+from desktop.ui.settings.consent_section import ConsentSection
 from desktop.ui.settings.settings_fields import (
     KEY_LABELS,
     KeyField,
@@ -49,15 +50,15 @@ DIALOG_WIDTH = 620
 
 
 class SettingsDialog(QDialog):
-    """Edit settings and keys. Save emits `settings_saved(Settings, {SecretName: key})` with the
-    keys typed in (blank fields are left out); the composition root stores them. Open it with
-    `open()`, never `exec()`.
+    """Edit settings and keys. Save emits `settings_saved(Settings, {SecretName: key}, revoked)`
+    with the keys typed in (blank fields are left out) and the slugs of the rules revoked; the
+    composition root stores them. Open it with `open()`, never `exec()`.
 
     `environment` is what `desktop.core.config.secrets.overrides_from_environment` found: name ->
     (value, source). A value found there makes its field optional and can be imported.
     """
 
-    settings_saved = Signal(object, object)  # Settings, dict[SecretName, str]
+    settings_saved = Signal(object, object, object)  # Settings, {SecretName: str}, frozenset
 
     def __init__(
         self,
@@ -132,6 +133,7 @@ class SettingsDialog(QDialog):
         self.instructions_field.setToolTip(field_description("instructions"))
         self.instructions_field.setTabChangesFocus(True)
         self.instructions_field.setMinimumHeight(96)
+        self.consent = ConsentSection(settings)
 
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnectionButton")
@@ -203,6 +205,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.keyring_warning)
         layout.addLayout(form)
         layout.addLayout(test_row)
+        layout.addWidget(self.consent)
         layout.addWidget(self.validation_label)
         layout.addWidget(self.buttons)
 
@@ -217,6 +220,7 @@ class SettingsDialog(QDialog):
             self.toolkits_field,
             self.instructions_field,
             self.test_button,
+            *self.consent.focus_order(),
             self.save_button,
             self.cancel_button,
         )
@@ -284,6 +288,8 @@ class SettingsDialog(QDialog):
             toolkits=self._toolkits(),
             instructions=self.instructions_field.toPlainText().strip()
             or self._settings.instructions,
+            ask_before_reads=self.consent.ask_before_reads.isChecked(),
+            approval_rules=self.consent.kept_rules(),
         )
         return Settings.model_validate(data)
 
@@ -346,7 +352,7 @@ class SettingsDialog(QDialog):
             self.validation_label.setText(str(errors[0].get("msg", "Invalid settings.")))
             self.validation_label.show()
             return
-        self.settings_saved.emit(settings, self.typed_keys())
+        self.settings_saved.emit(settings, self.typed_keys(), self.consent.revoked)
         self.accept()
 
     def _on_test_button_clicked(self) -> None:

@@ -71,11 +71,19 @@ class SettingsFlow(QObject):
             self.dialog.deleteLater()
         self.dialog = None
 
-    def _on_dialog_settings_saved(self, settings: Settings, keys: dict[SecretName, str]) -> None:
-        self._spawn(self.save(settings, keys))
+    def _on_dialog_settings_saved(
+        self, settings: Settings, keys: dict[SecretName, str], revoked: frozenset[str]
+    ) -> None:
+        self._spawn(self.save(settings, keys, revoked))
 
-    async def save(self, settings: Settings, keys: Mapping[SecretName, str]) -> None:
-        failed = await self._configuration.save(settings, keys)
+    async def save(
+        self,
+        settings: Settings,
+        keys: Mapping[SecretName, str],
+        revoked: frozenset[str] = frozenset(),
+    ) -> None:
+        """Save through the core, which keeps the rules made meanwhile (less `revoked`)."""
+        failed = await self._configuration.save(settings, keys, revoked=revoked)
         if failed is not None:
             self.problem.emit(SAVE_FAILED_TITLES[failed.part], failed.reason)
             return

@@ -131,13 +131,14 @@ def test_save_emits_settings_and_typed_keys(qtbot: QtBot, styled_app: object) ->
     qtbot.keyClicks(key, " sk-new ")
     with qtbot.waitSignal(dialog.settings_saved) as blocker:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    settings, keys = blocker.args
+    settings, keys, revoked = blocker.args
     assert isinstance(settings, Settings)
     assert settings.user_id == "carol"
     assert settings.model == "openai-chat:gpt-4.1"
     assert settings.toolkits == ("e2b", "github")
     assert settings.instructions == "Be brief."
     assert keys == {SecretName.OPENAI_API_KEY: "sk-new", SecretName.COMPOSIO_API_KEY: "ak_test"}
+    assert revoked == frozenset()
     assert dialog.result() == dialog.DialogCode.Accepted
 
 

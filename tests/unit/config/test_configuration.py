@@ -14,6 +14,7 @@ from desktop.core.config.configuration import Configuration, SaveFailed
 from desktop.core.config.secrets import (
     KEYRING_SERVICE,
     KeyringSecretStore,
+    MemorySecretStore,
     SecretName,
     SecretStoreError,
 )
@@ -91,3 +92,25 @@ def test_an_unwritable_settings_file_says_why(
 
     assert failed is not None and failed.part == "settings"
     assert failed.reason.endswith(".")
+
+
+def test_save_keeps_the_rules_made_meanwhile_less_those_revoked(tmp_path: Path) -> None:
+    configuration = _configuration(tmp_path, secret_store=MemorySecretStore())
+    configuration.keep_rule("E2B_CREATE_SANDBOX")
+    configuration.keep_rule("E2B_DELETE_WEBHOOK")
+    opened_with = configuration.settings  # what the Settings dialog shows
+    configuration.keep_rule("E2B_PAUSE_SANDBOX")  # a person chose "always allow" meanwhile
+
+    edited = opened_with.model_copy(update={"user_id": "bob", "approval_rules": ()})
+    failed = asyncio.run(
+        configuration.save(edited, KEYS, revoked=frozenset({"E2B_CREATE_SANDBOX"}))
+    )
+
+    assert failed is None
+    data = json.loads((tmp_path / "settings.json").read_text())
+    assert [rule["slug"] for rule in data["approval_rules"]] == [
+        "E2B_DELETE_WEBHOOK",
+        "E2B_PAUSE_SANDBOX",
+    ]
+    assert data["user_id"] == "bob"
+    assert configuration.settings.always_allowed == {"E2B_DELETE_WEBHOOK", "E2B_PAUSE_SANDBOX"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserPromptPart
@@ -10,8 +11,12 @@ from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserProm
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.session import ChatSession
 from desktop.core.agent.worker import AgentLoop
+from desktop.core.config.configuration import Configuration
 from desktop.core.config.credentials import Credentials
+from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
+from desktop.core.consent.approvals import ConsentState
+from desktop.core.consent.policy import actions_of, must_ask
 from desktop.core.conversations.factory import BackendMaker
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.threaded import ThreadedBackend, ThreadedConversation
@@ -68,3 +73,35 @@ def test_with_a_store_every_turn_is_stored() -> None:
 
     made = asyncio.run(main())
     assert isinstance(made, ThreadedConversation) and isinstance(made.inner, PersistentChat)
+
+
+def test_a_rule_revoked_in_settings_is_asked_again_by_the_next_backend(tmp_path: Path) -> None:
+    configuration = Configuration(
+        tmp_path / "settings.json", {}, tmp_path, secret_store=MemorySecretStore()
+    )
+    configuration.keep_rule("E2B_CREATE_SANDBOX")
+    configuration.keep_rule("E2B_PAUSE_SANDBOX")
+    create = actions_of("E2B_CREATE_SANDBOX", {})[0]
+    listing = actions_of("E2B_LIST_ALL_SANDBOXES", {})[0]
+
+    agent_loop = AgentLoop()  # nothing runs on it: the sessions are only built
+
+    def consent(settings: Settings) -> ConsentState:
+        maker = BackendMaker(agent_loop, settings, CREDENTIALS, Endpoints(), Timeouts(), None)
+        return maker.session(None, ()).consent
+
+    try:
+        before = consent(configuration.settings)
+        # Settings > Permissions: revoke one rule and turn the switch on, then Save (the app
+        # then reconfigures the controller with a BackendMaker on the saved settings).
+        edited = configuration.settings.model_copy(update={"ask_before_reads": True})
+        revoked = frozenset({"E2B_CREATE_SANDBOX"})
+        assert asyncio.run(configuration.save(edited, {}, revoked=revoked)) is None
+        after = consent(configuration.settings)
+    finally:
+        asyncio.run(agent_loop.aclose())
+
+    assert not must_ask(create, before.grants) and not must_ask(listing, before.grants)
+    assert after.rules == {"E2B_PAUSE_SANDBOX"}
+    assert must_ask(create, after.grants)
+    assert must_ask(listing, after.grants)
