@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pytest
 
 from desktop.core.agent.events import (
+    ApprovalRequested,
     TextDelta,
     ToolCallStarted,
     TurnCancelled,
@@ -19,6 +20,7 @@ from desktop.core.agent.events import (
     Usage,
 )
 from desktop.core.agent.worker import AgentLoop
+from desktop.core.consent.approvals import Decision, Scope
 from desktop.core.conversations.threaded import (
     Bridge,
     ThreadedBackend,
@@ -50,12 +52,18 @@ class ThreadRecordingStream:
         self.owner = owner
         self.prompt = prompt
         self.cancelled: asyncio.Event | None = None  # made on the agent's loop
+        self.decided: asyncio.Future[tuple[Decision, ...]] | None = None
         self.ended_cleanly = False
 
     def cancel(self) -> None:
         self.owner.threads.append(("cancel", threading.current_thread()))
         assert self.cancelled is not None
         self.cancelled.set()
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        self.owner.threads.append(("decide", threading.current_thread()))
+        assert self.decided is not None
+        self.decided.set_result(decisions)
 
     def __aiter__(self) -> AsyncIterator[TurnEvent]:
         return self._events()
@@ -67,6 +75,12 @@ class ThreadRecordingStream:
             if self.prompt == "hang":
                 yield TextDelta("partial ")
                 await asyncio.sleep(3600)  # only an outside cancel ends this
+            if self.prompt == "ask":
+                self.decided = asyncio.get_running_loop().create_future()
+                yield ApprovalRequested(())
+                decisions = await self.decided
+                yield TurnFinished(f"{len(decisions)} decided", Usage())
+                return
             if self.prompt == "wait for stop":
                 yield TextDelta("partial ")
                 await self.cancelled.wait()
@@ -334,3 +348,22 @@ def test_a_burst_of_events_wakes_the_face_a_few_times_not_once_per_event(
 
     assert run_on_face_loop(scenario) == 501
     assert drains <= 50  # batched: a handful of wake-ups for 500 events
+
+
+def test_a_decision_reaches_the_waiting_stream_on_the_agent_thread() -> None:
+    inner = ThreadRecordingBackend()
+
+    async def scenario(agent_loop: AgentLoop) -> list[TurnEvent]:
+        backend = ThreadedBackend(agent_loop, inner)
+        turn = backend.run_turn("ask")
+        events = []
+        async for event in turn:
+            events.append(event)
+            if isinstance(event, ApprovalRequested):
+                turn.decide((Decision("c1", {0: Scope.ONCE}), Decision("c2")))
+        return events
+
+    events = run_on_face_loop(scenario)
+    assert events == [ApprovalRequested(()), TurnFinished("2 decided", Usage())]
+    [(_, thread)] = [entry for entry in inner.threads if entry[0] == "decide"]
+    assert thread is not threading.main_thread()
