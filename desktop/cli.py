@@ -221,12 +221,12 @@ class ChatRepl:
             case ApprovalRequested():
                 pass  # asked by `run_turn`, which waits for the answers
             case ApprovalResolved():
+                # A call denied whole says so when it ends ("<- denied: ..."); one allowed in
+                # part says here how much of it runs.
                 for outcome in event.outcomes:
-                    if not outcome.ran:
-                        why = f": {outcome.reason}" if outcome.reason else ""
-                        self.term.dim(f"  (not run{why})")
-                    elif outcome.not_run:
-                        self.term.dim(f"  (ran {len(outcome.ran)}, not run {len(outcome.not_run)})")
+                    if outcome.ran and outcome.not_run:
+                        ran, left = len(outcome.ran), len(outcome.not_run)
+                        self.term.dim(f"  ({ran} of {ran + left} actions run, {left} denied)")
             case _:
                 assert_never(event)
 
