@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.chat.empty_state import EmptyState
+from desktop.ui.chat.turn_actions import TurnActionsWidget
 
 if TYPE_CHECKING:
     # The entries' widgets (markdown, highlighting) and the records they show are imported when
@@ -98,7 +99,11 @@ class ChatView(QScrollArea):
         self._empty = EmptyState(self._column)
         self._empty.suggestion_chosen.connect(self.suggestion_chosen)
         self._layout.addWidget(self._empty)
-        self._turn_actions = self._build_turn_actions()
+        self._turn_actions = TurnActionsWidget(self._column)
+        self.regenerate_button = self._turn_actions.regenerate_button
+        self.regenerate_button.clicked.connect(self.regenerate_requested)
+        self.edit_last_button = self._turn_actions.edit_last_button
+        self.edit_last_button.clicked.connect(self.edit_last_requested)
         self._layout.addWidget(self._turn_actions)
         self._layout.addStretch(1)
         row = QHBoxLayout(canvas)
@@ -112,31 +117,6 @@ class ChatView(QScrollArea):
         bar.rangeChanged.connect(self._on_scrollbar_range_changed)
         bar.valueChanged.connect(self._on_scrollbar_value_changed)
         bar.actionTriggered.connect(self._on_scrollbar_action_triggered)
-
-    def _build_turn_actions(self) -> QWidget:
-        """Under the last reply: ask it again, or edit the message that asked it."""
-        row = QWidget(self._column)
-        row.setObjectName("turnActions")
-        self.regenerate_button = QPushButton("Regenerate", row)
-        self.regenerate_button.setObjectName("regenerateButton")
-        self.regenerate_button.setAccessibleName("Regenerate the last reply")
-        self.regenerate_button.setToolTip("Ask your last message again (Ctrl+R)")
-        self.regenerate_button.clicked.connect(self.regenerate_requested)
-        self.edit_last_button = QPushButton("Edit message", row)
-        self.edit_last_button.setObjectName("editLastButton")
-        self.edit_last_button.setAccessibleName("Edit your last message")
-        self.edit_last_button.setToolTip(
-            "Change your last message and send it again (Up in an empty message box)"
-        )
-        self.edit_last_button.clicked.connect(self.edit_last_requested)
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self.regenerate_button)
-        layout.addWidget(self.edit_last_button)
-        layout.addStretch(1)
-        row.hide()
-        return row
 
     def set_turn_actions_visible(self, visible: bool) -> None:
         """Offer Regenerate / Edit under the last turn (when there is one and nothing runs)."""
