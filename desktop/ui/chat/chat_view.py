@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
     from desktop.core.conversations.transcript import HistoryItem
     from desktop.core.errors import ErrorKind
+    from desktop.ui.chat.history_entries import EntryWidget
     from desktop.ui.chat.message_widget import (
         AssistantMessageWidget,
         ErrorWidget,
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
     )
     from desktop.ui.chat.tool_card import ToolCardWidget
     from desktop.ui.links import UrlOpener
-
-    EntryWidget = (
-        UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
-    )
 
 COLUMN_MAX_WIDTH = 860
 # A past conversation shows its newest entries; earlier ones are built when scrolled to (or
@@ -316,36 +313,13 @@ class ChatView(QScrollArea):
         self.show_earlier()
 
     def _make_widget(self, item: HistoryItem) -> EntryWidget:
-        from desktop.core.conversations.transcript import (
-            AssistantItem,
-            ErrorItem,
-            ToolCallItem,
-            UserItem,
-        )
-        from desktop.ui.chat.message_widget import (
-            AssistantMessageWidget,
-            ErrorWidget,
-            NoticeWidget,
-            UserMessageWidget,
-        )
+        from desktop.ui.chat.history_entries import entry_widget
         from desktop.ui.chat.tool_card import ToolCardWidget
-        from desktop.ui.messages import window_text
 
-        if isinstance(item, UserItem):
-            return UserMessageWidget(item.text, self._column)
-        if isinstance(item, AssistantItem):
-            return AssistantMessageWidget(
-                item.text, url_opener=self._url_opener, parent=self._column
-            )
-        if isinstance(item, ToolCallItem):
-            card = ToolCardWidget(item.started, url_opener=self._url_opener, parent=self._column)
-            card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)
-            self._cards[item.started.call_id] = card
-            return card
-        if isinstance(item, ErrorItem):
-            # Worded as the live failure was (`window_failure`): the window's own controls.
-            return ErrorWidget(window_text(item.message, item.fix), item.kind, self._column)
-        return NoticeWidget(item.text, self._column)
+        widget = entry_widget(item, self._column, self._url_opener)
+        if isinstance(widget, ToolCardWidget):
+            self._cards[widget.started.call_id] = widget
+        return widget
 
     def _add(self, widget: EntryWidget) -> None:
         self._empty.hide()
