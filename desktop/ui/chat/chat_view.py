@@ -22,9 +22,15 @@ from desktop.ui.chat.turn_actions import TurnActionsWidget
 if TYPE_CHECKING:
     # The entries' widgets (markdown, highlighting) and the records they show are imported when
     # the first entry is built: an empty chat paints without them (the window's first paint).
-    from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
+    from desktop.core.agent.events import (
+        ApprovalRequested,
+        ApprovalResolved,
+        ToolCallFinished,
+        ToolCallStarted,
+    )
     from desktop.core.conversations.transcript import HistoryItem
     from desktop.core.errors import ErrorKind
+    from desktop.ui.chat.approval_card import ApprovalCardWidget
     from desktop.ui.chat.history_entries import EntryWidget
     from desktop.ui.chat.message_widget import (
         AssistantMessageWidget,
@@ -56,6 +62,7 @@ class ChatView(QScrollArea):
     suggestion_chosen = Signal(str)
     regenerate_requested = Signal()
     edit_last_requested = Signal()
+    decision_made = Signal(object)  # tuple[Decision, ...]: a person's answer on an approval card
 
     def __init__(
         self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
@@ -72,6 +79,7 @@ class ChatView(QScrollArea):
         self._entries: list[EntryWidget] = []
         self._streaming: AssistantMessageWidget | None = None
         self._cards: dict[str, ToolCardWidget] = {}
+        self._approvals: list[ApprovalCardWidget] = []  # beside the entries: not history
         self._follow = True
         self._older: list[HistoryItem] = []
         self._anchor_from_bottom: int | None = None
@@ -205,6 +213,26 @@ class ChatView(QScrollArea):
             card = self.add_tool_call(ToolCallStarted(finished.call_id, finished.tool_name, {}, ()))
         card.finish(finished)
 
+    def show_approval(self, event: ApprovalRequested | ApprovalResolved) -> None:
+        """A card asking a person about the waiting calls, after the last of their tool cards
+        (else at the end); or what was decided, for the card that asked."""
+        from desktop.core.agent.events import ApprovalResolved
+        from desktop.ui.chat.approval_card import ApprovalCardWidget
+
+        if isinstance(event, ApprovalResolved):
+            for waiting in self._approvals:
+                waiting.resolve(event.outcomes)
+            return
+        self._end_stretch()
+        card = ApprovalCardWidget(event.calls, self._column)
+        card.decided.connect(self.decision_made)
+        self._approvals.append(card)
+        tool_cards = [self._cards[c.call_id] for c in event.calls if c.call_id in self._cards]
+        after = self._layout.indexOf(tool_cards[-1]) + 1 if tool_cards else 0
+        self._layout.insertWidget(after or self._layout.indexOf(self._turn_actions), card)
+        self._empty.hide()
+        card.claim_focus()
+
     def add_error(self, message: str, kind: ErrorKind | None = None) -> ErrorWidget:
         from desktop.ui.chat.message_widget import ErrorWidget
 
@@ -227,6 +255,8 @@ class ChatView(QScrollArea):
         for card in self._cards.values():
             if card.is_running:
                 card.interrupt()
+        for approval in self._approvals:
+            approval.stop()  # still waiting: nothing was run
 
     def clear(self) -> None:
         self._streaming = None
@@ -235,7 +265,11 @@ class ChatView(QScrollArea):
             self._layout.removeWidget(entry)
             entry.hide()
             entry.deleteLater()
+        for approval in self._approvals:
+            self._layout.removeWidget(approval)
+            approval.deleteLater()
         self._entries.clear()
+        self._approvals.clear()
         self._older = []
         self._anchor_from_bottom = None
         self._revealed = None
