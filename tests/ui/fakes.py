@@ -17,6 +17,7 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
+from desktop.core.consent.approvals import Decision
 
 # What the window hears of a turn: one `turn_event` signal, told apart by the event's class.
 EVENT_NAMES = {
@@ -60,6 +61,7 @@ class ScriptedStream:
     def __init__(self, prompt: str, events: Iterable[TurnEvent] = ()) -> None:
         self.prompt = prompt
         self.cancel_calls = 0
+        self.decisions: list[tuple[Decision, ...]] = []  # each `decide` the face called
         self.ignore_cancel = False
         self._queue: asyncio.Queue[TurnEvent | _Cancel | _Explode] = asyncio.Queue()
         self._text: list[str] = []
@@ -75,6 +77,9 @@ class ScriptedStream:
 
     def explode(self, error: Exception) -> None:
         self._queue.put_nowait(_Explode(error))
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        self.decisions.append(decisions)
 
     def cancel(self) -> None:
         self.cancel_calls += 1

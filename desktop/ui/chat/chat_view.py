@@ -17,13 +17,21 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.chat.empty_state import EmptyState
+from desktop.ui.chat.turn_actions import TurnActionsWidget
 
 if TYPE_CHECKING:
     # The entries' widgets (markdown, highlighting) and the records they show are imported when
     # the first entry is built: an empty chat paints without them (the window's first paint).
-    from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
+    from desktop.core.agent.events import (
+        ApprovalRequested,
+        ApprovalResolved,
+        ToolCallFinished,
+        ToolCallStarted,
+    )
     from desktop.core.conversations.transcript import HistoryItem
     from desktop.core.errors import ErrorKind
+    from desktop.ui.chat.approval_card import ApprovalCardWidget
+    from desktop.ui.chat.history_entries import EntryWidget
     from desktop.ui.chat.message_widget import (
         AssistantMessageWidget,
         ErrorWidget,
@@ -32,10 +40,6 @@ if TYPE_CHECKING:
     )
     from desktop.ui.chat.tool_card import ToolCardWidget
     from desktop.ui.links import UrlOpener
-
-    EntryWidget = (
-        UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
-    )
 
 COLUMN_MAX_WIDTH = 860
 # A past conversation shows its newest entries; earlier ones are built when scrolled to (or
@@ -58,6 +62,7 @@ class ChatView(QScrollArea):
     suggestion_chosen = Signal(str)
     regenerate_requested = Signal()
     edit_last_requested = Signal()
+    decision_made = Signal(object)  # tuple[Decision, ...]: a person's answer on an approval card
 
     def __init__(
         self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
@@ -74,6 +79,7 @@ class ChatView(QScrollArea):
         self._entries: list[EntryWidget] = []
         self._streaming: AssistantMessageWidget | None = None
         self._cards: dict[str, ToolCardWidget] = {}
+        self._approvals: list[ApprovalCardWidget] = []  # beside the entries: not history
         self._follow = True
         self._older: list[HistoryItem] = []
         self._anchor_from_bottom: int | None = None
@@ -98,7 +104,11 @@ class ChatView(QScrollArea):
         self._empty = EmptyState(self._column)
         self._empty.suggestion_chosen.connect(self.suggestion_chosen)
         self._layout.addWidget(self._empty)
-        self._turn_actions = self._build_turn_actions()
+        self._turn_actions = TurnActionsWidget(self._column)
+        self.regenerate_button = self._turn_actions.regenerate_button
+        self.regenerate_button.clicked.connect(self.regenerate_requested)
+        self.edit_last_button = self._turn_actions.edit_last_button
+        self.edit_last_button.clicked.connect(self.edit_last_requested)
         self._layout.addWidget(self._turn_actions)
         self._layout.addStretch(1)
         row = QHBoxLayout(canvas)
@@ -112,31 +122,6 @@ class ChatView(QScrollArea):
         bar.rangeChanged.connect(self._on_scrollbar_range_changed)
         bar.valueChanged.connect(self._on_scrollbar_value_changed)
         bar.actionTriggered.connect(self._on_scrollbar_action_triggered)
-
-    def _build_turn_actions(self) -> QWidget:
-        """Under the last reply: ask it again, or edit the message that asked it."""
-        row = QWidget(self._column)
-        row.setObjectName("turnActions")
-        self.regenerate_button = QPushButton("Regenerate", row)
-        self.regenerate_button.setObjectName("regenerateButton")
-        self.regenerate_button.setAccessibleName("Regenerate the last reply")
-        self.regenerate_button.setToolTip("Ask your last message again (Ctrl+R)")
-        self.regenerate_button.clicked.connect(self.regenerate_requested)
-        self.edit_last_button = QPushButton("Edit message", row)
-        self.edit_last_button.setObjectName("editLastButton")
-        self.edit_last_button.setAccessibleName("Edit your last message")
-        self.edit_last_button.setToolTip(
-            "Change your last message and send it again (Up in an empty message box)"
-        )
-        self.edit_last_button.clicked.connect(self.edit_last_requested)
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self.regenerate_button)
-        layout.addWidget(self.edit_last_button)
-        layout.addStretch(1)
-        row.hide()
-        return row
 
     def set_turn_actions_visible(self, visible: bool) -> None:
         """Offer Regenerate / Edit under the last turn (when there is one and nothing runs)."""
@@ -228,6 +213,26 @@ class ChatView(QScrollArea):
             card = self.add_tool_call(ToolCallStarted(finished.call_id, finished.tool_name, {}, ()))
         card.finish(finished)
 
+    def show_approval(self, event: ApprovalRequested | ApprovalResolved) -> None:
+        """A card asking a person about the waiting calls, after the last of their tool cards
+        (else at the end); or what was decided, for the card that asked."""
+        from desktop.core.agent.events import ApprovalResolved
+        from desktop.ui.chat.approval_card import ApprovalCardWidget
+
+        if isinstance(event, ApprovalResolved):
+            for waiting in self._approvals:
+                waiting.resolve(event.outcomes)
+            return
+        self._end_stretch()
+        card = ApprovalCardWidget(event.calls, self._column)
+        card.decided.connect(self.decision_made)
+        self._approvals.append(card)
+        tool_cards = [self._cards[c.call_id] for c in event.calls if c.call_id in self._cards]
+        after = self._layout.indexOf(tool_cards[-1]) + 1 if tool_cards else 0
+        self._layout.insertWidget(after or self._layout.indexOf(self._turn_actions), card)
+        self._empty.hide()
+        card.claim_focus()
+
     def add_error(self, message: str, kind: ErrorKind | None = None) -> ErrorWidget:
         from desktop.ui.chat.message_widget import ErrorWidget
 
@@ -250,6 +255,8 @@ class ChatView(QScrollArea):
         for card in self._cards.values():
             if card.is_running:
                 card.interrupt()
+        for approval in self._approvals:
+            approval.stop()  # still waiting: nothing was run
 
     def clear(self) -> None:
         self._streaming = None
@@ -258,7 +265,11 @@ class ChatView(QScrollArea):
             self._layout.removeWidget(entry)
             entry.hide()
             entry.deleteLater()
+        for approval in self._approvals:
+            self._layout.removeWidget(approval)
+            approval.deleteLater()
         self._entries.clear()
+        self._approvals.clear()
         self._older = []
         self._anchor_from_bottom = None
         self._revealed = None
@@ -336,36 +347,13 @@ class ChatView(QScrollArea):
         self.show_earlier()
 
     def _make_widget(self, item: HistoryItem) -> EntryWidget:
-        from desktop.core.conversations.transcript import (
-            AssistantItem,
-            ErrorItem,
-            ToolCallItem,
-            UserItem,
-        )
-        from desktop.ui.chat.message_widget import (
-            AssistantMessageWidget,
-            ErrorWidget,
-            NoticeWidget,
-            UserMessageWidget,
-        )
+        from desktop.ui.chat.history_entries import entry_widget
         from desktop.ui.chat.tool_card import ToolCardWidget
-        from desktop.ui.messages import window_text
 
-        if isinstance(item, UserItem):
-            return UserMessageWidget(item.text, self._column)
-        if isinstance(item, AssistantItem):
-            return AssistantMessageWidget(
-                item.text, url_opener=self._url_opener, parent=self._column
-            )
-        if isinstance(item, ToolCallItem):
-            card = ToolCardWidget(item.started, url_opener=self._url_opener, parent=self._column)
-            card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)
-            self._cards[item.started.call_id] = card
-            return card
-        if isinstance(item, ErrorItem):
-            # Worded as the live failure was (`window_failure`): the window's own controls.
-            return ErrorWidget(window_text(item.message, item.fix), item.kind, self._column)
-        return NoticeWidget(item.text, self._column)
+        widget = entry_widget(item, self._column, self._url_opener)
+        if isinstance(widget, ToolCardWidget):
+            self._cards[widget.started.call_id] = widget
+        return widget
 
     def _add(self, widget: EntryWidget) -> None:
         self._empty.hide()

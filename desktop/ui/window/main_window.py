@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
     export_requested = Signal(str)  # "markdown" | "json": the conversation on screen
     import_requested = Signal()
     composing_started = Signal()  # the message box got text: a prompt is on its way
+    decision_made = Signal(object)  # tuple[Decision, ...]: a person answered an approval card
 
     def __init__(
         self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.chat_view.suggestion_chosen.connect(self._on_chat_view_suggestion_chosen)
         self.chat_view.regenerate_requested.connect(self.regenerate_action.trigger)
         self.chat_view.edit_last_requested.connect(self.edit_last_action.trigger)
+        self.chat_view.decision_made.connect(self.decision_made)
         self.message_input = MessageInput()
         self.message_input.submitted.connect(self._on_message_input_submitted)
         self.message_input.textChanged.connect(self._on_message_input_text_changed)
@@ -338,7 +340,7 @@ class MainWindow(QMainWindow):
                 view.end_turn()
                 view.add_error(event.message, event.kind)
             case ApprovalRequested() | ApprovalResolved():
-                pass  # TODO(issue 9): the approval card
+                view.show_approval(event)
             case _:
                 assert_never(event)
 

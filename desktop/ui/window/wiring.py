@@ -22,6 +22,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
     window.regenerate_requested.connect(controller.regenerate)
     window.edit_resend_requested.connect(controller.resend_edited)
     window.composing_started.connect(controller.prepare_agent)
+    window.decision_made.connect(controller.decide)
 
     controller.turn_started.connect(window.show_turn_started)
     controller.send_refused.connect(window.show_send_refused)

@@ -1,0 +1,42 @@
+"""The widget of one stored entry of a conversation: a message, a tool card, an error, a notice."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from desktop.core.conversations.transcript import (
+    AssistantItem,
+    ErrorItem,
+    HistoryItem,
+    ToolCallItem,
+    UserItem,
+)
+from desktop.ui.chat.message_widget import (
+    AssistantMessageWidget,
+    ErrorWidget,
+    NoticeWidget,
+    UserMessageWidget,
+)
+from desktop.ui.chat.tool_card import ToolCardWidget
+from desktop.ui.links import UrlOpener
+from desktop.ui.messages import window_text
+
+EntryWidget = (
+    UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
+)
+
+
+def entry_widget(item: HistoryItem, parent: QWidget, url_opener: UrlOpener | None) -> EntryWidget:
+    """A past entry as it was shown live (a tool card with its outcome and time)."""
+    if isinstance(item, UserItem):
+        return UserMessageWidget(item.text, parent)
+    if isinstance(item, AssistantItem):
+        return AssistantMessageWidget(item.text, url_opener=url_opener, parent=parent)
+    if isinstance(item, ToolCallItem):
+        card = ToolCardWidget(item.started, url_opener=url_opener, parent=parent)
+        card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)
+        return card
+    if isinstance(item, ErrorItem):
+        # Worded as the live failure was (`window_failure`): the window's own controls.
+        return ErrorWidget(window_text(item.message, item.fix), item.kind, parent)
+    return NoticeWidget(item.text, parent)
