@@ -16,6 +16,7 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config.secrets import MemorySecretStore
@@ -101,14 +102,32 @@ def seed(
     return ids
 
 
-def send(qtbot: QtBot, app: DesktopApp, text: str) -> None:
-    """Type a message and press Enter; waits until the reply has finished."""
+def send(qtbot: QtBot, app: DesktopApp, text: str, *, approve: bool = False) -> None:
+    """Type a message and press Enter; waits until the reply has finished. `approve`: the
+    reply waits for a person's consent, given by clicking "Allow once" on its card."""
     field = app.window.message_input
     field.setFocus()
     qtbot.keyClicks(field, text)
     with qtbot.waitSignal(app.controller.busy_changed, timeout=WAIT_MS):
         qtbot.keyClick(field, Qt.Key.Key_Return)
+    if approve:
+        click_approve(qtbot, app)
     wait_idle(qtbot, app)
+
+
+def click_approve(qtbot: QtBot, app: DesktopApp) -> None:
+    """Click "Allow once" on the approval card that is waiting."""
+
+    def waiting() -> QPushButton | None:
+        for button in app.window.findChildren(QPushButton, "approveButton"):
+            if button.isVisible() and button.isEnabled():
+                return button
+        return None
+
+    qtbot.waitUntil(lambda: waiting() is not None, timeout=WAIT_MS)
+    button = waiting()
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def wait_idle(qtbot: QtBot, app: DesktopApp) -> None:

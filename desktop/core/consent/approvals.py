@@ -13,7 +13,7 @@ A call left unanswered (Stop, a face gone) is denied: nothing runs without a yes
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +78,7 @@ class Outcome:
     ran: tuple[int, ...]  # indices of the actions that run
     not_run: tuple[int, ...]
     reason: str = ""
+    note: str = ""  # who decided and what ran, for the call's card (`decision_note`)
 
 
 def pending_call(part: ToolCallPart, grants: Grants, hints: frozenset[str]) -> PendingCall:
@@ -161,6 +162,7 @@ def deferred_results(
     outcomes = []
     for call in calls:
         outcome = outcome_of(call, decisions.get(call.call_id))
+        outcome = replace(outcome, note=decision_note(call, outcome))
         outcomes.append(outcome)
         if not outcome.ran:
             approvals[call.call_id] = ToolDenied(denial_message(call, outcome))

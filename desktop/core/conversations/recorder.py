@@ -18,7 +18,7 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
-from desktop.core.consent.approvals import STOPPED_NOTE, PendingCall, decision_note
+from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.store.records import ToolCardRecord, tool_card_from_events
 
 
@@ -34,7 +34,6 @@ class TurnRecorder:
         self._seconds: dict[str, float] = {}
         self._stretches_before: dict[str, int] = {}  # how many stretches of text came first
         self._consent: dict[str, str] = {}  # who decided, per call asked about
-        self._pending: dict[str, PendingCall] = {}
 
     def add(self, event: TurnEvent) -> None:
         match event:
@@ -63,12 +62,9 @@ class TurnRecorder:
             case ApprovalRequested():
                 for call in event.calls:  # until decided: what a cut-off turn keeps
                     self._consent[call.call_id] = STOPPED_NOTE
-                    self._pending[call.call_id] = call
             case ApprovalResolved():
                 for outcome in event.outcomes:
-                    asked = self._pending.pop(outcome.call_id, None)
-                    if asked is not None:
-                        self._consent[outcome.call_id] = decision_note(asked, outcome)
+                    self._consent[outcome.call_id] = outcome.note
             case _:
                 assert_never(event)
 

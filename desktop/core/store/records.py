@@ -77,6 +77,7 @@ class ToolCardRecord:
             tool_name=self.tool_name,
             arguments=dict(self.actions[0].arguments) if len(self.actions) == 1 else {},
             actions=self.actions,
+            consent=self.consent,
         )
         finished = ToolCallFinished(
             call_id=self.call_id,

@@ -51,12 +51,10 @@ FOLLOW_THRESHOLD_PX = 24
 
 
 class ChatView(QScrollArea):
-    """User messages, replies (streamed), tool cards, errors and notices, in order.
+    """User messages, replies (streamed), tool cards, approvals, errors and notices, in order.
 
-    The view only renders: it is told what happened (by the window, from the controller's
-    signals) and never talks to the agent. Streaming appends to the last reply only; the rest
-    of the column is not laid out again. It keeps to the bottom while the user is there and
-    leaves the scroll position alone once they scroll up to read.
+    It only renders what the window tells it. Streaming appends to the last reply only; it keeps
+    to the bottom while the user is there and leaves the scroll alone once they scroll up.
     """
 
     suggestion_chosen = Signal(str)
@@ -214,20 +212,23 @@ class ChatView(QScrollArea):
         card.finish(finished)
 
     def show_approval(self, event: ApprovalRequested | ApprovalResolved) -> None:
-        """A card asking a person about the waiting calls, after the last of their tool cards
-        (else at the end); or what was decided, for the card that asked."""
+        """A card asking about the waiting calls, after their tool cards; or what was decided."""
         from desktop.core.agent.events import ApprovalResolved
         from desktop.ui.chat.approval_card import ApprovalCardWidget
 
         if isinstance(event, ApprovalResolved):
             for waiting in self._approvals:
                 waiting.resolve(event.outcomes)
+            for o in (o for o in event.outcomes if o.call_id in self._cards):
+                self._cards[o.call_id].decided(o.note)
             return
         self._end_stretch()
         card = ApprovalCardWidget(event.calls, self._column)
         card.decided.connect(self.decision_made)
         self._approvals.append(card)
         tool_cards = [self._cards[c.call_id] for c in event.calls if c.call_id in self._cards]
+        for tool_card in tool_cards:
+            tool_card.wait_for_decision()
         after = self._layout.indexOf(tool_cards[-1]) + 1 if tool_cards else 0
         self._layout.insertWidget(after or self._layout.indexOf(self._turn_actions), card)
         self._empty.hide()

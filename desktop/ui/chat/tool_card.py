@@ -105,6 +105,10 @@ class ToolCardWidget(QFrame):
         self.errors_label.setWordWrap(True)
         self.errors_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.errors_label.hide()
+        # Who decided that it ran or not ("Approved by you", "Allowed by your rule: ...").
+        self.consent_label = plain_label(started.consent, "toolConsent", self)
+        self.consent_label.setWordWrap(True)
+        self.consent_label.setVisible(bool(started.consent))
         self._seconds: float | None = None
         self.outcome_label.setProperty("outcome", "running")
         self.toggle_button = QToolButton(self)
@@ -133,6 +137,7 @@ class ToolCardWidget(QFrame):
         self._layout.setSpacing(4)
         self._layout.addLayout(header)
         self._layout.addWidget(self.errors_label)
+        self._layout.addWidget(self.consent_label)
         self._layout.addLayout(self._actions_row)
         self.setAccessibleName(f"Tool call {self.title_label.text()}")
 
@@ -203,6 +208,25 @@ class ToolCardWidget(QFrame):
             self.connect_buttons.append(button)
         if self._result_view is not None:
             self._fill_result()
+
+    def wait_for_decision(self) -> None:
+        """Nothing runs until a person decides: the card says so, its clock waits."""
+        if self.finished is None:
+            self._timer.stop()
+            self.outcome_label.setText("Waiting for you")
+            self.outcome_label.setProperty("outcome", "waiting")
+            self._repolish(self.outcome_label)
+
+    def decided(self, note: str) -> None:
+        """A person decided (`note` says what); what was allowed runs now."""
+        self.consent_label.setText(note)
+        self.consent_label.setVisible(bool(note))
+        if self.finished is None:
+            self.outcome_label.setText("Running")
+            self.outcome_label.setProperty("outcome", "running")
+            self._repolish(self.outcome_label)
+            self._clock.restart()
+            self._timer.start()
 
     def interrupt(self) -> None:
         """The turn ended while this call still ran (stopped, failed): say so."""

@@ -513,7 +513,7 @@ def test_new_chat_starts_unstored_and_its_first_prompt_lists_it_on_top(
     assert not app.window.export_json_action.isEnabled()
     assert stored_titles(app_paths) == ["Earlier"]  # nothing stored until the first prompt
 
-    send(qtbot, app, "Start a sandbox from the base template")
+    send(qtbot, app, "Start a sandbox from the base template", approve=True)
     qtbot.waitUntil(
         lambda: sidebar_titles(app) == ["Start a sandbox from the base template", "Earlier"]
     )

@@ -6,10 +6,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop.core.agent.events import ApprovalRequested, ApprovalResolved, ToolCallStarted
+from desktop.core.agent.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    ToolAction,
+    ToolCallStarted,
+)
 from desktop.core.consent.approvals import Decision, Outcome, PendingCall, Scope
 from desktop.core.consent.policy import actions_of
+from desktop.core.conversations.transcript import ToolCallItem, UserItem
+from desktop.core.store.records import ToolCardRecord
 from desktop.ui.chat.approval_card import ApprovalCardWidget
+from desktop.ui.chat.tool_card import ToolCardWidget
 from desktop.ui.window.main_window import MainWindow
 from tests.ui.fakes import FakeBackend
 from tests.ui.window.test_main_window import send
@@ -41,14 +49,33 @@ def test_approve_in_the_window_answers_the_turn(
     qtbot.waitUntil(lambda: card_of(window) is not None)
     card = card_of(window)
     assert card is not None
+    [tool_card] = window.chat_view.findChildren(ToolCardWidget, "toolCard")
+    assert tool_card.outcome_label.text() == "Waiting for you"  # not "Running": nothing runs
     button = card.findChild(QPushButton, "approveButton")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(stream.decisions))
     assert stream.decisions == [(Decision("c1", {0: Scope.ONCE}),)]
-    stream.push(ApprovalResolved((Outcome("c1", (0,), ()),)))
+    stream.push(ApprovalResolved((Outcome("c1", (0,), (), note="Approved by you"),)))
+    qtbot.waitUntil(lambda: tool_card.outcome_label.text() == "Running")
+    assert tool_card.consent_label.text() == "Approved by you"  # the tool card says who
     stream.finish("Started.")
     qtbot.waitUntil(lambda: not window.busy)
     assert card.status_text == "Approved by you"
+
+
+def test_a_reopened_card_says_who_decided(qtbot: QtBot, app_window: MainWindow) -> None:
+    record = ToolCardRecord(
+        call_id="c1",
+        tool_name="COMPOSIO_MULTI_EXECUTE_TOOL",
+        actions=(ToolAction("E2B_DELETE_SANDBOXES", {"sandbox_id": "sbx_a"}),),
+        outcome="denied",
+        result_text="The user did not allow this.",
+        consent="Denied by you: keep it",
+    )
+    app_window.show_history([UserItem("kill it"), ToolCallItem(record)])
+    [tool_card] = app_window.chat_view.findChildren(ToolCardWidget, "toolCard")
+    assert tool_card.consent_label.text() == "Denied by you: keep it"
+    assert not tool_card.consent_label.isHidden()
 
 
 def test_stop_while_the_card_waits(
