@@ -133,7 +133,7 @@ async def until(predicate: Any, seconds: float = 60) -> None:
 def _session() -> ChatSession:
     from desktop.core.agent.build import Endpoints
     from desktop.core.agent.session import ChatSession
-    from desktop.core.config.secrets import Credentials
+    from desktop.core.config.credentials import Credentials
     from desktop.core.config.settings import Settings
 
     env = os.environ
