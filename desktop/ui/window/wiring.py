@@ -34,6 +34,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
     controller.history_failed.connect(window.show_history_failed)
     controller.history_reveal.connect(window.reveal_history_entry)
     controller.rewind_available_changed.connect(window.set_rewind_available)
+    controller.waiting_changed.connect(window.set_waiting_for_decision)
 
     def _on_conversations_changed(change: ConversationsChanged) -> None:
         if change.switched:
@@ -45,6 +46,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
     window.set_connection_status(controller.connection_status)
     window.set_rewind_available(controller.rewind_available)
     window.set_has_conversation(controller.conversation_id is not None)
+    window.set_waiting_for_decision(controller.waiting_for_decision)
 
 
 def connect_sidebar(
@@ -79,6 +81,13 @@ def connect_sidebar(
         current = controller.conversation_id
         window.set_conversation_title(None if current is None else sidebar.title_of(current))
 
+    def _show_waiting(*_args: object) -> None:
+        # The waiting turn is always the one on screen's: leaving it stops the turn. A new
+        # chat has its id once its first turn is stored, hence also on conversations_changed.
+        waiting = controller.conversation_id if controller.waiting_for_decision else None
+        sidebar.model.set_waiting(waiting)
+        sidebar.results_model.set_waiting(waiting)
+
     # One notification: what is on screen (the sidebar marks it, the header titles it) and
     # which conversation's turns were stored (the list fetches it anew and moves it up).
     def _on_conversations_changed(change: ConversationsChanged) -> None:
@@ -87,9 +96,11 @@ def connect_sidebar(
             _show_title()
         if change.stored is not None:
             conversations.refresh(change.stored)
+        _show_waiting()
 
     sidebar.follow(lambda: controller.conversation_id)
     controller.conversations_changed.connect(_on_conversations_changed)
+    controller.waiting_changed.connect(_show_waiting)
     conversations.page_loaded.connect(_show_title)  # the title may arrive with a page
     conversations.conversation_updated.connect(_show_title)
     conversations.conversation_renamed.connect(_show_title)
