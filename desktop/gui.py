@@ -113,16 +113,18 @@ class DesktopApp:
         self.window, self.sidebar = shell.window, shell.sidebar
         self.controller = ChatController(None, self.window)
         self.conversations = ConversationListController(None, self.window)
-        connect_window(self.window, self.controller)
-        connect_sidebar(self.window, self.sidebar, self.conversations, self.controller)
+        self.leave_guard = connect_window(self.window, self.controller)
+        connect_sidebar(
+            self.window, self.sidebar, self.conversations, self.controller, self.leave_guard
+        )
         self.conversation_store: AsyncConversationStore | None = None
         self.window.set_model_name(self.settings.model)
         self.settings_flow = SettingsFlow(self.configuration, self._probe, self.window)
         self.settings_flow.saved.connect(self._on_settings_flow_saved)
         self.settings_flow.problem.connect(self._warn)
         self.window.settings_requested.connect(self.open_settings)
-        self.window.quit_requested.connect(self.request_quit)
-        self.window.close_requested.connect(self.request_quit)
+        self.window.quit_requested.connect(self._on_window_close_requested)
+        self.window.close_requested.connect(self._on_window_close_requested)
         self._quit = asyncio.Event()
         self.ready = asyncio.Event()  # keys loaded and the connection started (for tests)
         # The agent, its MCP connection and the SDK clients run on their own loop and thread:
@@ -250,6 +252,10 @@ class DesktopApp:
         show_problem(self.window, title, text, object_name="warningBox")
 
     # -- lifetime ----------------------------------------------------------------------------
+    def _on_window_close_requested(self) -> None:
+        # Ctrl+Q or the close button: while a decision waits, the person is asked first.
+        self.leave_guard.leave(self.request_quit)
+
     def request_quit(self) -> None:
         self._quit.set()
 

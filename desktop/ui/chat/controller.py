@@ -79,6 +79,7 @@ class ChatController(QObject):
     history_failed = Signal(str)  # the conversation could not be read
     history_reveal = Signal(int)  # after history_loaded: the item to bring into view
     rewind_available_changed = Signal(bool)  # regenerate / edit the last prompt possible
+    waiting_changed = Signal(bool)  # the running turn waits for a person's decision, or no more
 
     def __init__(
         self,
@@ -106,6 +107,7 @@ class ChatController(QObject):
             self,
             flush_interval_ms=flush_interval_ms,
             stop_grace_ms=stop_grace_ms,
+            on_waiting=self.waiting_changed.emit,
         )
 
     # -- state -------------------------------------------------------------------------------
@@ -134,6 +136,16 @@ class ChatController(QObject):
     @property
     def rewind_available(self) -> bool:
         return self._rewind_available
+
+    @property
+    def waiting_for_decision(self) -> bool:
+        """The running turn asked for consent nobody has given, denied or stopped yet."""
+        return self._turn.waiting
+
+    def leaves_decision(self, conversation_id: str | None = None) -> bool:
+        """Whether showing `conversation_id` (None: a new chat, or closing) would leave the
+        decision the running turn waits for (opening the one on screen does not)."""
+        return self._turn.waiting and self._leaves(conversation_id)
 
     def set_repository(self, repository: ConversationRepository | None) -> None:
         """The store to show conversations from (it may open after the window)."""
@@ -354,8 +366,11 @@ class ChatController(QObject):
     def _leave_turn(self, unless_on: str | None = None) -> None:
         """Another conversation goes on screen: the running turn's remaining events are not
         shown (it is stopped; its conversation keeps what it stores)."""
-        if self._busy and (unless_on is None or unless_on != self._open.conversation_id):
+        if self._busy and self._leaves(unless_on):
             self._turn.abandon()
+
+    def _leaves(self, going_to: str | None) -> bool:
+        return going_to is None or going_to != self._open.conversation_id
 
     async def _show(self, generation: int, reveal_turn: int | None = None) -> None:
         try:

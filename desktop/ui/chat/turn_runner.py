@@ -12,6 +12,8 @@ from PySide6.QtCore import QObject, QTimer
 from desktop.core.agent.events import (
     STOP_GRACE_SECONDS,
     TERMINAL_EVENTS,
+    ApprovalRequested,
+    ApprovalResolved,
     TextDelta,
     TurnEvent,
     TurnFailed,
@@ -36,6 +38,10 @@ class TurnRunner(QObject):
     a second, not per token; any other event first flushes the text before it. `stop` asks the
     stream to cancel and, if it ignores that for the grace period, cancels `task` itself. Once
     `abandon`ed (the chat the turn belongs to was left) the turn's remaining events are dropped.
+
+    It also knows whether the turn waits for a person's decision: from an `ApprovalRequested`
+    until it is decided, resolved, stopped, abandoned or the turn ends (`on_waiting` hears each
+    change).
     """
 
     def __init__(
@@ -46,10 +52,13 @@ class TurnRunner(QObject):
         *,
         flush_interval_ms: int = FLUSH_INTERVAL_MS,
         stop_grace_ms: int = STOP_GRACE_MS,
+        on_waiting: Callable[[bool], None] = lambda _waiting: None,
     ) -> None:
         super().__init__(parent)
         self._on_text = on_text
         self._on_event = on_event
+        self._on_waiting = on_waiting
+        self._waiting = False
         self.task: asyncio.Task[None] | None = None  # the turn's task, cut after the grace
         self._stream: TurnEvents | None = None
         self._stop_requested = False
@@ -74,6 +83,16 @@ class TurnRunner(QObject):
         return self._abandoned
 
     @property
+    def waiting(self) -> bool:
+        """The turn asked for a decision that nobody has made yet."""
+        return self._waiting
+
+    def _set_waiting(self, waiting: bool) -> None:
+        if waiting != self._waiting:
+            self._waiting = waiting
+            self._on_waiting(waiting)
+
+    @property
     def text(self) -> str:
         """All the text this turn has received so far, shown or not."""
         return "".join(self._turn_text)
@@ -83,6 +102,7 @@ class TurnRunner(QObject):
         self._stop_requested = False
         self._abandoned = False
         self._turn_text = []
+        self._set_waiting(False)
 
     async def pump(self, stream: TurnEvents) -> None:
         """Pass on `stream`'s events until the turn ends; a stream that just stops failed."""
@@ -114,8 +134,13 @@ class TurnRunner(QObject):
                 self._flush_timer.start()
             return
         self.flush()
-        if not self._abandoned:
-            self._on_event(event)
+        if self._abandoned:
+            return
+        self._on_event(event)
+        if isinstance(event, ApprovalRequested):
+            self._set_waiting(True)
+        elif isinstance(event, (ApprovalResolved, *TERMINAL_EVENTS)):
+            self._set_waiting(False)
 
     def flush(self) -> None:
         self._flush_timer.stop()
@@ -130,17 +155,20 @@ class TurnRunner(QObject):
         self._stop_timer.stop()
         self._stream = None
         self.task = None
+        self._set_waiting(False)
 
     def decide(self, decisions: tuple[Decision, ...]) -> None:
         """A person's answer to the running turn's approval request."""
         if self._stream is not None:
             self._stream.decide(decisions)
+            self._set_waiting(False)  # answered; ApprovalResolved says how it went
 
     def forget_abandoned(self) -> None:
         self._abandoned = False
 
     def stop(self) -> None:
         """Ask the stream to cancel (once); it ends with TurnCancelled."""
+        self._set_waiting(False)  # stopping denies what waits
         if self._stop_requested:
             return
         self._stop_requested = True

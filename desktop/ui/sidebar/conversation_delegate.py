@@ -1,4 +1,5 @@
-"""How a sidebar row is drawn: the title and when it was last active, or a search snippet."""
+"""How a sidebar row is drawn: the title, when it was last active (or a search snippet) and a
+"Waiting" badge while its turn waits for a decision."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.sidebar.conversation_model import SNIPPET_ROLE, TIME_ROLE
+from desktop.ui.sidebar.conversation_model import SNIPPET_ROLE, TIME_ROLE, WAITING_ROLE
 
 ROW_HEIGHT = 38
 SEARCH_ROW_HEIGHT = 66
@@ -28,6 +29,9 @@ PADDING_X = 10
 TITLE_PX = 13
 DETAIL_PX = 11
 SNIPPET_PX = 12
+BADGE_TEXT = "Waiting"
+BADGE_PADDING_X = 6
+BADGE_HEIGHT = 18
 COLORS = {
     "title": QColor("#1f2328"),
     "detail": QColor("#6e7781"),
@@ -36,6 +40,8 @@ COLORS = {
     "selected_inactive": QColor("#eceff3"),
     "hover": QColor("#eef0f3"),
     "focus": QColor("#2457d6"),
+    "badge": QColor("#fff1c2"),
+    "badge_text": QColor("#7a4b00"),
 }
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -98,6 +104,8 @@ class ConversationDelegate(QStyledItemDelegate):
                 line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when
             )
             line.setRight(line.right() - width - 8)
+        if index.data(WAITING_ROLE):
+            line.setRight(line.right() - self._paint_badge(painter, line, detail_font) - 8)
         painter.setFont(_font(base, TITLE_PX, weight=QFont.Weight.Medium))
         painter.setPen(COLORS["title"])
         elided = painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, line.width())
@@ -105,6 +113,21 @@ class ConversationDelegate(QStyledItemDelegate):
         if self._search:
             self._paint_snippet(painter, index, inner, base)
         painter.restore()
+
+    def _paint_badge(self, painter: QPainter, line: QRect, font: QFont) -> int:
+        """The "Waiting" pill at the right end of `line`; its width."""
+        badge_font = QFont(font)
+        badge_font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(badge_font)
+        width = painter.fontMetrics().horizontalAdvance(BADGE_TEXT) + 2 * BADGE_PADDING_X
+        top = line.top() + (line.height() - BADGE_HEIGHT) // 2
+        badge = QRect(line.right() - width + 1, top, width, BADGE_HEIGHT)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(COLORS["badge"])
+        painter.drawRoundedRect(QRectF(badge), BADGE_HEIGHT / 2, BADGE_HEIGHT / 2)
+        painter.setPen(COLORS["badge_text"])
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, BADGE_TEXT)
+        return width
 
     def _paint_snippet(self, painter: QPainter, index: AnyIndex, inner: QRect, base: QFont) -> None:
         snippet = str(index.data(SNIPPET_ROLE) or "")

@@ -28,6 +28,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 TIME_ROLE = Qt.ItemDataRole.UserRole + 2  # "5 min ago"
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 3  # safe HTML, matches in <b>
 UPDATED_ROLE = Qt.ItemDataRole.UserRole + 4  # aware datetime
+WAITING_ROLE = Qt.ItemDataRole.UserRole + 5  # bool: its running turn waits for a decision
+WAITING_TEXT = "Waiting for your decision"  # the row's tooltip; the window title's mark
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Clock = Callable[[], datetime]
@@ -80,7 +82,27 @@ def snippet_text(snippet: str) -> str:
     return _plain(snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, ""))
 
 
-class ConversationListModel(QAbstractListModel):
+class _WaitingMark(QAbstractListModel):
+    """Marks the one conversation whose running turn waits for a person's decision."""
+
+    _waiting: str | None = None
+
+    def row_of(self, conversation_id: str) -> int:
+        raise NotImplementedError
+
+    def set_waiting(self, conversation_id: str | None) -> None:
+        """`conversation_id` waits for a decision (None: none does); its row repaints."""
+        previous, self._waiting = self._waiting, conversation_id
+        for changed in {previous, conversation_id}:
+            row = -1 if changed is None else self.row_of(changed)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row), self.index(row))
+
+    def _is_waiting(self, conversation_id: str) -> bool:
+        return conversation_id == self._waiting
+
+
+class ConversationListModel(_WaitingMark):
     """Conversations, newest activity first, fetched lazily.
 
     The view asks for more rows through `canFetchMore`/`fetchMore` as it scrolls; the model
@@ -121,11 +143,16 @@ class ConversationListModel(QAbstractListModel):
             return relative_time(row.updated_at, self._now)
         if role == UPDATED_ROLE:
             return row.updated_at
+        waiting = self._is_waiting(row.id)
+        if role == WAITING_ROLE:
+            return waiting
         if role == Qt.ItemDataRole.ToolTipRole:
             local = row.updated_at.astimezone()
-            return f"{row.title}\nLast active {local:%Y-%m-%d %H:%M}"
+            tip = f"{row.title}\nLast active {local:%Y-%m-%d %H:%M}"
+            return f"{tip}\n{WAITING_TEXT}" if waiting else tip
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{row.title}, {relative_time(row.updated_at, self._now)}"
+            title = f"{row.title}, {WAITING_TEXT.lower()}" if waiting else row.title
+            return f"{title}, {relative_time(row.updated_at, self._now)}"
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -248,7 +275,7 @@ class ConversationListModel(QAbstractListModel):
             )
 
 
-class SearchResultsModel(QAbstractListModel):
+class SearchResultsModel(_WaitingMark):
     """The best hit of each matching conversation, best first, with a highlighted snippet."""
 
     def __init__(self, parent: QObject | None = None, *, clock: Clock = utc_now) -> None:
@@ -278,11 +305,15 @@ class SearchResultsModel(QAbstractListModel):
             return snippet_html(hit.snippet) if hit.turn_id is not None else ""
         if role == TIME_ROLE:
             return ""
+        waiting = self._is_waiting(hit.conversation_id)
+        if role == WAITING_ROLE:
+            return waiting
         if role == Qt.ItemDataRole.ToolTipRole:
             return snippet_text(hit.snippet) or hit.title
         if role == Qt.ItemDataRole.AccessibleTextRole:
+            title = f"{hit.title}, {WAITING_TEXT.lower()}" if waiting else hit.title
             found = snippet_text(hit.snippet)
-            return f"{hit.title}: {found}" if hit.turn_id is not None else hit.title
+            return f"{title}: {found}" if hit.turn_id is not None else title
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:

@@ -16,6 +16,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH
+from desktop.ui.sidebar.conversation_model import WAITING_TEXT
+
+APP_NAME = "E2B Agent"
+WAITING_MARK = f"⏸ {WAITING_TEXT}"
+
+
+def window_title(title: str | None, *, waiting: bool = False) -> str:
+    """'⏸ Waiting for your decision — Sandbox audit — E2B Agent', without what is not so."""
+    parts = [WAITING_MARK] if waiting else []
+    if title:
+        parts.append(title)
+    return " — ".join([*parts, APP_NAME])
+
 
 class WindowActions(Protocol):
     """The window's actions the header's buttons and menu trigger (`MainWindow`)."""
@@ -35,7 +49,8 @@ class ChatHeader(QFrame):
     def __init__(self, actions: WindowActions) -> None:
         super().__init__()
         self.setObjectName("chatHeader")
-        title = self.title_label = QLabel("E2B Agent")
+        self.title: str | None = None  # the open conversation's, as set_title was told
+        title = self.title_label = QLabel(APP_NAME)
         title.setObjectName("chatTitle")
         title.setTextFormat(Qt.TextFormat.PlainText)
         title.setMinimumWidth(80)
@@ -80,6 +95,16 @@ class ChatHeader(QFrame):
         layout.addWidget(self.new_chat_button)
         layout.addWidget(self.settings_button)
         layout.addWidget(self.menu_button)
+
+    def set_title(self, title: str | None) -> None:
+        """The open conversation's title (elided; whole in the tooltip), or the app's name."""
+        self.title = title
+        shown = title or APP_NAME
+        metrics = self.title_label.fontMetrics()
+        self.title_label.setText(
+            metrics.elidedText(shown, Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
+        )
+        self.title_label.setToolTip(shown if title else "")
 
 
 def make_button(text: str, name: str, accessible_name: str, tip: str) -> QPushButton:

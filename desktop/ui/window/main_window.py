@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, assert_never
 
 from PySide6.QtCore import Qt, Signal
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
 from desktop.ui.chat.message_input import MessageInput
-from desktop.ui.window.header import ChatHeader, make_button
+from desktop.ui.window.header import ChatHeader, make_button, window_title
 from desktop.ui.window.status_bar import ConnectionStatusWidget
 
 if TYPE_CHECKING:  # the window paints before the core's event and record types are imported
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._turn_has_text = False
         self._editing = False
         self._rewind_available = False
+        self._waiting = False  # a decision waits: the window title says so
 
         self._build_actions()
         self.chat_view = ChatView(url_opener=url_opener)
@@ -86,7 +88,7 @@ class MainWindow(QMainWindow):
         panel_layout = QVBoxLayout(chat_panel)
         panel_layout.setContentsMargins(0, 0, 0, 0)
         panel_layout.setSpacing(0)
-        header = ChatHeader(self)
+        self.header = header = ChatHeader(self)
         self.title_label, self.menu_button = header.title_label, header.menu_button
         self.new_chat_button, self.settings_button = header.new_chat_button, header.settings_button
         panel_layout.addWidget(header)
@@ -111,12 +113,10 @@ class MainWindow(QMainWindow):
         status_bar.addPermanentWidget(self.model_label)
         self.set_model_name("")
 
-        self.setTabOrder(self.message_input, self.send_button)
-        self.setTabOrder(self.send_button, self.stop_button)
-        self.setTabOrder(self.stop_button, self.new_chat_button)
-        self.setTabOrder(self.new_chat_button, self.settings_button)
-        self.setTabOrder(self.settings_button, self.menu_button)
-        self.setTabOrder(self.menu_button, self.chat_view)
+        tab_order: list[QWidget] = [self.message_input, self.send_button, self.stop_button]
+        tab_order += [self.new_chat_button, self.settings_button, self.menu_button, self.chat_view]
+        for first, then in pairwise(tab_order):
+            self.setTabOrder(first, then)
         self.set_busy(False)
         self.set_rewind_available(False)
         self.set_has_conversation(False)
@@ -379,13 +379,13 @@ class MainWindow(QMainWindow):
 
     def set_conversation_title(self, title: str | None) -> None:
         """The open conversation's title in the header and the window title."""
-        shown = title or "E2B Agent"
-        metrics = self.title_label.fontMetrics()
-        self.title_label.setText(
-            metrics.elidedText(shown, Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
-        )
-        self.title_label.setToolTip(shown if title else "")
-        self.setWindowTitle(f"{title} — E2B Agent" if title else "E2B Agent")
+        self.header.set_title(title)
+        self.setWindowTitle(window_title(title, waiting=self._waiting))
+
+    def set_waiting_for_decision(self, waiting: bool) -> None:
+        """The running turn waits for a person's decision: the window title starts with it."""
+        self._waiting = waiting
+        self.setWindowTitle(window_title(self.header.title, waiting=waiting))
 
     def set_has_conversation(self, present: bool) -> None:
         """Export applies to a stored conversation only."""

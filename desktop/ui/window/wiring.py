@@ -7,18 +7,21 @@ from desktop.ui.chat.controller import ChatController
 from desktop.ui.sidebar.conversation_dialogs import show_problem
 from desktop.ui.sidebar.conversation_list_controller import ConversationListController
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
+from desktop.ui.window.leave_guard import LeaveGuard
 from desktop.ui.window.main_window import MainWindow
 
 
-def connect_window(window: MainWindow, controller: ChatController) -> None:
+def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard:
     """Wire the window's intents to the controller and the controller's facts to the window.
 
     Settings, quitting and closing are left to the composition root, which owns dialogs and
-    shutdown.
+    shutdown. Returned: the guard that asks before leaving a conversation that waits for a
+    decision (a new chat here; the sidebar's switches and closing go through it too).
     """
+    guard = LeaveGuard(window, controller)
     window.send_requested.connect(controller.send)
     window.stop_requested.connect(controller.stop)
-    window.new_chat_requested.connect(controller.new_conversation)
+    window.new_chat_requested.connect(guard.new_conversation)
     window.regenerate_requested.connect(controller.regenerate)
     window.edit_resend_requested.connect(controller.resend_edited)
     window.composing_started.connect(controller.prepare_agent)
@@ -34,6 +37,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
     controller.history_failed.connect(window.show_history_failed)
     controller.history_reveal.connect(window.reveal_history_entry)
     controller.rewind_available_changed.connect(window.set_rewind_available)
+    controller.waiting_changed.connect(window.set_waiting_for_decision)
 
     def _on_conversations_changed(change: ConversationsChanged) -> None:
         if change.switched:
@@ -45,6 +49,8 @@ def connect_window(window: MainWindow, controller: ChatController) -> None:
     window.set_connection_status(controller.connection_status)
     window.set_rewind_available(controller.rewind_available)
     window.set_has_conversation(controller.conversation_id is not None)
+    window.set_waiting_for_decision(controller.waiting_for_decision)
+    return guard
 
 
 def connect_sidebar(
@@ -52,23 +58,26 @@ def connect_sidebar(
     sidebar: ConversationSidebar,
     conversations: ConversationListController,
     controller: ChatController,
+    guard: LeaveGuard,
 ) -> None:
-    """The sidebar lists through `conversations`; opening goes through the chat controller."""
+    """The sidebar lists through `conversations`; opening goes through the chat controller,
+    asked by `guard` first while a decision waits."""
     sidebar.page_requested.connect(conversations.load_page)
     sidebar.search_requested.connect(conversations.search)
     sidebar.rename_requested.connect(conversations.rename)
     sidebar.delete_requested.connect(conversations.delete)
     sidebar.export_requested.connect(conversations.export)
     sidebar.import_requested.connect(conversations.import_file)
-    sidebar.conversation_activated.connect(controller.open_conversation)
-    sidebar.search_hit_activated.connect(controller.open_conversation_at)
+    sidebar.conversation_activated.connect(guard.open_conversation)
+    sidebar.search_hit_activated.connect(guard.open_conversation_at)
+    guard.stayed.connect(sidebar.show_current)  # the row clicked is not the one on screen
 
     conversations.page_loaded.connect(sidebar.add_page)
     conversations.page_failed.connect(lambda message: sidebar.model.page_failed())
     conversations.search_finished.connect(sidebar.show_results)
     conversations.conversation_updated.connect(sidebar.put_first)
     conversations.conversation_renamed.connect(sidebar.set_title)
-    conversations.conversation_imported.connect(controller.open_conversation)
+    conversations.conversation_imported.connect(guard.open_conversation)
     conversations.exported.connect(lambda path: window.show_message(f"Exported to {path}"))
     conversations.operation_failed.connect(lambda title, text: show_problem(window, title, text))
 
@@ -79,6 +88,13 @@ def connect_sidebar(
         current = controller.conversation_id
         window.set_conversation_title(None if current is None else sidebar.title_of(current))
 
+    def _show_waiting(*_args: object) -> None:
+        # The waiting turn is always the one on screen's: leaving it stops the turn. A new
+        # chat has its id once its first turn is stored, hence also on conversations_changed.
+        waiting = controller.conversation_id if controller.waiting_for_decision else None
+        sidebar.model.set_waiting(waiting)
+        sidebar.results_model.set_waiting(waiting)
+
     # One notification: what is on screen (the sidebar marks it, the header titles it) and
     # which conversation's turns were stored (the list fetches it anew and moves it up).
     def _on_conversations_changed(change: ConversationsChanged) -> None:
@@ -87,9 +103,11 @@ def connect_sidebar(
             _show_title()
         if change.stored is not None:
             conversations.refresh(change.stored)
+        _show_waiting()
 
     sidebar.follow(lambda: controller.conversation_id)
     controller.conversations_changed.connect(_on_conversations_changed)
+    controller.waiting_changed.connect(_show_waiting)
     conversations.page_loaded.connect(_show_title)  # the title may arrive with a page
     conversations.conversation_updated.connect(_show_title)
     conversations.conversation_renamed.connect(_show_title)

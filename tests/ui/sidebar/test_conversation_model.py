@@ -15,6 +15,7 @@ from desktop.ui.sidebar.conversation_model import (
     ID_ROLE,
     SNIPPET_ROLE,
     TIME_ROLE,
+    WAITING_ROLE,
     ConversationListModel,
     SearchResultsModel,
     relative_time,
@@ -137,6 +138,38 @@ def test_search_results_carry_the_snippet_and_the_conversation(qapp: QApplicatio
     assert message_hit.data() == "Renamed"
     model.remove("c1")
     assert model.rowCount() == 1 and model.query == "gpu"
+
+
+def test_the_conversation_that_waits_for_a_decision_is_marked(
+    qtbot: QtBot, qapp: QApplication
+) -> None:
+    model = ConversationListModel(clock=lambda: NOW)
+    model.start()
+    model.add_page(0, [summary(1, 5), summary(2, 10)])
+    first, second = model.index(0), model.index(1)
+    assert first.data(WAITING_ROLE) is False
+    with qtbot.waitSignal(model.dataChanged) as changed:
+        model.set_waiting("c2")
+    assert changed.args[0].row() == 1
+    assert second.data(WAITING_ROLE) is True and first.data(WAITING_ROLE) is False
+    accessible = Qt.ItemDataRole.AccessibleTextRole
+    assert second.data(accessible) == "Title 2, waiting for your decision, 10 min ago"
+    assert str(second.data(Qt.ItemDataRole.ToolTipRole)).endswith("\nWaiting for your decision")
+    model.set_waiting(None)
+    assert second.data(WAITING_ROLE) is False
+    assert second.data(accessible) == "Title 2, 10 min ago"
+    model.set_waiting("c3")  # not listed yet: marked once its row arrives
+    model.put_first(summary(3))
+    assert model.index(0).data(WAITING_ROLE) is True
+
+    results = SearchResultsModel()
+    results.set_waiting("c2")
+    results.set_results(
+        "gpu", [SearchHit("c2", "Other", f"{HIGHLIGHT_START}gpu{HIGHLIGHT_END}", 7)]
+    )
+    hit = results.index(0)
+    assert hit.data(WAITING_ROLE) is True
+    assert hit.data(accessible) == "Other, waiting for your decision: gpu"
 
 
 def test_stored_turns_become_view_items() -> None:
