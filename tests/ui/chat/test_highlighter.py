@@ -181,8 +181,10 @@ def test_a_long_line_inside_an_open_comment_lexes_the_line_below_from_root(
 
 
 def test_a_token_left_open_is_followed_over_a_bounded_number_of_characters(
-    styled_app: QApplication, lexed: list[int]
+    styled_app: QApplication, lexed: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # All of it in one slice, however slow the machine: this test is about characters, not time.
+    monkeypatch.setattr(highlighter, "SLICE_SECONDS", 1_000.0)
     lines = ["x" * (MAX_LINE_CHARS - 10)] * 40  # an open comment of 40 lines (40,000 chars)
     _render("```c\n/* open\n" + "\n".join(lines) + "\n*/ int b;\n```\n")
     assert len(lexed) > 40 and max(lexed) <= MAX_CONTINUED_CHARS + 2 * MAX_LINE_CHARS
