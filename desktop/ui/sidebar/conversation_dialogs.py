@@ -14,6 +14,8 @@ from typing import Literal
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from desktop.ui.confirm import Choice, ask_to_confirm
+
 ExportFormat = Literal["markdown", "json"]
 SUFFIXES: dict[ExportFormat, str] = {"markdown": "md", "json": "json"}
 FILTERS: dict[ExportFormat, str] = {
@@ -38,30 +40,16 @@ def file_name_for(title: str, fmt: ExportFormat) -> str:
 
 
 def confirm_delete(parent: QWidget, title: str, on_confirmed: Callable[[], None]) -> QMessageBox:
-    box = QMessageBox(parent)
-    box.setObjectName("deleteConversationBox")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Delete conversation")
-    box.setTextFormat(Qt.TextFormat.PlainText)  # a title is text, never markup
-    box.setText(f"Delete “{title}”?")
-    box.setInformativeText("Its messages are removed from this computer. This cannot be undone.")
-    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-    delete.setObjectName("confirmDeleteButton")
-    delete.setAccessibleName("Delete the conversation")
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    cancel.setObjectName("cancelDeleteButton")
-    cancel.setAccessibleName("Keep the conversation")
-    box.setDefaultButton(cancel)  # Enter must not delete by accident
-    box.setEscapeButton(cancel)
-
-    def _on_box_finished(_result: int) -> None:
-        if box.clickedButton() is delete:
-            on_confirmed()
-        box.deleteLater()
-
-    box.finished.connect(_on_box_finished)
-    box.open()
-    return box
+    return ask_to_confirm(
+        parent,
+        name="deleteConversationBox",
+        title="Delete conversation",
+        text=f"Delete “{title}”?",
+        detail="Its messages are removed from this computer. This cannot be undone.",
+        act=Choice("Delete", "confirmDeleteButton", "Delete the conversation"),
+        safe=Choice("Cancel", "cancelDeleteButton", "Keep the conversation"),
+        on_answer=lambda yes: on_confirmed() if yes else None,
+    )
 
 
 def choose_export_path(

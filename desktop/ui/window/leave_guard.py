@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+from desktop.ui.confirm import Choice, ask_to_confirm
 
 if TYPE_CHECKING:
     from desktop.ui.chat.controller import ChatController
@@ -22,29 +24,17 @@ def ask_leave_while_waiting(parent: QWidget, on_answer: Callable[[bool], None]) 
     Opened with `open()`, never `exec()` (that would nest an event loop inside qasync's); it
     deletes itself once answered.
     """
-    box = QMessageBox(parent)
-    box.setObjectName("leaveWhileWaitingDialog")
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(LEAVE_TITLE)
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(LEAVE_TEXT)
-    box.setInformativeText(LEAVE_DETAIL)
-    leave = box.addButton("Deny and leave", QMessageBox.ButtonRole.DestructiveRole)
-    leave.setObjectName("denyAndLeaveButton")
-    leave.setAccessibleName("Deny the action and leave")
-    stay = box.addButton("Stay", QMessageBox.ButtonRole.RejectRole)
-    stay.setObjectName("stayButton")
-    stay.setAccessibleName("Stay and decide")
-    box.setDefaultButton(stay)  # Enter alone must not deny and leave
-    box.setEscapeButton(stay)
-
-    def _on_box_finished(_result: int) -> None:
-        on_answer(box.clickedButton() is leave)
-        box.deleteLater()
-
-    box.finished.connect(_on_box_finished)
-    box.open()
-    return box
+    return ask_to_confirm(
+        parent,
+        name="leaveWhileWaitingDialog",
+        title=LEAVE_TITLE,
+        text=LEAVE_TEXT,
+        detail=LEAVE_DETAIL,
+        act=Choice("Deny and leave", "denyAndLeaveButton", "Deny the action and leave"),
+        safe=Choice("Stay", "stayButton", "Stay and decide"),
+        icon=QMessageBox.Icon.Question,
+        on_answer=on_answer,
+    )
 
 
 class LeaveGuard(QObject):
