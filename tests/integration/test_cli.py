@@ -8,12 +8,14 @@ stderr, Ctrl-C (SIGINT) stopping a reply, `--version`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,35 +205,31 @@ class _Reader(threading.Thread):
                 raise AssertionError(f"{text!r} never appeared in {self.data!r}")
 
 
-def test_ctrl_c_stops_the_reply_and_returns_to_the_prompt(
-    fake_services: FakeServices, tmp_path: Path
-) -> None:
-    fake_services.openai.script.push(
-        Reply.slow_text("alpha beta gamma delta epsilon zeta eta theta", delay_per_chunk=0.4)
-    )
+@contextlib.contextmanager
+def cli_process(
+    services: FakeServices, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], _Reader, Callable[[str], None]]]:
+    """The terminal mode as its own process on the fakes: the process, a reader of its output
+    and a function that types a line; killed and closed at the end."""
     process = subprocess.Popen(
         [sys.executable, "-m", "desktop", "--cli"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_env(fake_services, tmp_path),
+        env=_env(services, tmp_path),
         cwd=tmp_path,
     )
     assert process.stdin and process.stdout
+    stdin = process.stdin
     reader = _Reader(process.stdout.fileno())
     reader.start()
+
+    def type_line(line: str) -> None:
+        stdin.write(line.encode() + b"\n")
+        stdin.flush()
+
     try:
-        process.stdin.write(b"count slowly\n")
-        process.stdin.flush()
-        reader.wait_for("Agent: alpha")
-        process.send_signal(signal.SIGINT)
-        reader.wait_for("[stopped]")
-        process.stdin.write(b"what did I just ask?\n")
-        process.stdin.flush()
-        reader.wait_for("count slowly", timeout=30)
-        process.stdin.write(b"exit\n")
-        process.stdin.flush()
-        assert process.wait(timeout=30) == 0
+        yield process, reader, type_line
     finally:
         if process.poll() is None:
             process.kill()
@@ -240,6 +238,23 @@ def test_ctrl_c_stops_the_reply_and_returns_to_the_prompt(
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream:
                 stream.close()
+
+
+def test_ctrl_c_stops_the_reply_and_returns_to_the_prompt(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    fake_services.openai.script.push(
+        Reply.slow_text("alpha beta gamma delta epsilon zeta eta theta", delay_per_chunk=0.4)
+    )
+    with cli_process(fake_services, tmp_path) as (process, reader, type_line):
+        type_line("count slowly")
+        reader.wait_for("Agent: alpha")
+        process.send_signal(signal.SIGINT)
+        reader.wait_for("[stopped]")
+        type_line("what did I just ask?")
+        reader.wait_for("count slowly", timeout=30)
+        type_line("exit")
+        assert process.wait(timeout=30) == 0
     out = reader.data.decode()
     stopped_reply = out.split("Agent: ", 2)[1]
     assert "theta" not in stopped_reply

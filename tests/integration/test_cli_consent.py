@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
-from tests.integration.test_cli import _env, _Reader, _run_cli
+from tests.integration.test_cli import _run_cli, cli_process
 from tests.integration.test_consent import CREATE, LIST_AND_KILL_BOTH
 
 QUESTION = "? [y]es once / [c]onversation / [a]lways / [N]o: "
@@ -104,35 +102,14 @@ def test_ctrl_c_at_the_question_denies_and_stops_the_reply(
     fake_services: FakeServices, tmp_path: Path
 ) -> None:
     _attack(fake_services)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "desktop", "--cli"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_env(fake_services, tmp_path),
-        cwd=tmp_path,
-    )
-    assert process.stdin and process.stdout
-    reader = _Reader(process.stdout.fileno())
-    reader.start()
-    try:
-        process.stdin.write(b"list my sandboxes\n")
-        process.stdin.flush()
+    with cli_process(fake_services, tmp_path) as (process, reader, type_line):
+        type_line("list my sandboxes")
         reader.wait_for(QUESTION)
         process.send_signal(signal.SIGINT)
         reader.wait_for("[stopped]")
         reader.wait_for("You: ")
-        process.stdin.write(b"exit\n")  # the prompt's answer, not the question's
-        process.stdin.flush()
+        type_line("exit")  # the prompt's answer, not the question's
         assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        reader.join(timeout=5)
-        for stream in (process.stdin, process.stdout, process.stderr):
-            if stream:
-                stream.close()
     assert _alive(fake_services) == {SEED_RUNNING_ID, SEED_PAUSED_ID}
     assert fake_services.composio.tool_calls == []
     assert "Goodbye!" in reader.data.decode()
