@@ -20,6 +20,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.consent.approvals import NOT_RUN_KEY, ConsentState, Decision, Scope
 from desktop.core.consent.policy import Kind
+from desktop.core.store.sqlite import ConversationStore
 from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
@@ -264,3 +265,45 @@ def test_each_decision_is_kept_with_its_turn_and_in_the_exports(
     assert [card["consent"] for card in cards] == [note for [note] in notes]
     for [note] in notes:
         assert note in markdown
+
+
+def test_an_allowance_for_the_conversation_lasts_across_a_restart(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    database = tmp_path / "c.sqlite3"
+    for _ in range(3):
+        fake_services.openai.script.push(
+            Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+        )
+    asked: list[str] = []
+
+    def for_the_conversation(request: ApprovalRequested) -> tuple[Decision, ...]:
+        asked.append("asked")
+        return tuple(Decision.allow_all(call, Scope.CONVERSATION) for call in request.calls)
+
+    async def first_run() -> str:
+        store = await open_store(database)
+        chat = chat_for(fake_services, store)
+        try:
+            await collect_turn(chat, "start a sandbox", for_the_conversation)
+            assert chat.conversation_id is not None
+            return chat.conversation_id
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    async def after_restart(conversation_id: str | None, answer: Any) -> None:
+        store = await open_store(database)
+        chat = chat_for(fake_services, store, conversation_id=conversation_id)
+        try:
+            await collect_turn(chat, "start another", answer)
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    conversation_id = run(first_run())
+    run(after_restart(conversation_id, None))  # not asked: allowed for this conversation
+    run(after_restart(None, for_the_conversation))  # another conversation asks again
+    assert asked == ["asked", "asked"]
+    with ConversationStore(database) as store:
+        assert store.get_conversation(conversation_id).allowed_actions == ("E2B_CREATE_SANDBOX",)

@@ -39,7 +39,7 @@ from desktop.core.store.records import (
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
-    from desktop.core.consent.approvals import Decision
+    from desktop.core.consent.approvals import ConsentState, Decision
     from desktop.core.conversations.persistent_turn import PersistentTurn
     from desktop.core.router.types import ConnectionInfo
     from desktop.core.store.facade import ConversationRepository
@@ -66,6 +66,9 @@ class AgentSession(Protocol):
 
     @property
     def router_session_id(self) -> str | None: ...
+
+    @property
+    def consent(self) -> ConsentState: ...
 
     async def check(self) -> ConnectionInfo: ...
 
@@ -122,6 +125,7 @@ class PersistentChat:
         self._generation = 0  # bumped by every switch, so a slow load never applies late
         self._synced_id: str | None = None  # the conversation the session's history is of
         self._stored_router_id: str | None = None
+        self._stored_grants: frozenset[str] = frozenset()  # as the store has them
         self._listeners: list[ChangeListener] = [on_change] if on_change else []
         self._prepare_lock = asyncio.Lock()
 
@@ -158,7 +162,7 @@ class PersistentChat:
     def new_conversation(self) -> None:
         """Start afresh; nothing is stored until the first prompt. The connection stays."""
         self._conversation_id = self._synced_id = None
-        self._stored_router_id = None
+        self._stored_router_id, self._stored_grants = None, frozenset()
         self._synced = True
         self._generation += 1
         if self._session is not None:
@@ -185,6 +189,9 @@ class PersistentChat:
                     conversation.router_session_id, history, conversation_id != self._synced_id
                 )
                 self._stored_router_id = conversation.router_session_id
+                # What the person allowed for this conversation lasts as long as it does.
+                self._stored_grants = frozenset(conversation.allowed_actions)
+                self.session.consent.conversation = self._stored_grants
                 self._synced, self._synced_id = True, conversation_id
 
     async def _adopt(
@@ -299,11 +306,22 @@ class PersistentChat:
                 turn_id, messages, text, recorder.cards(), usage, status, error=error, fix=fix
             )
             await self._remember_router_session(conversation_id)
+            await self._remember_grants(conversation_id)
         except StoreError:
             # The reply was shown; only its copy on disk is missing. The turn stays pending.
             log.warning("could not store the reply of turn %s", turn_id, exc_info=True)
             return
         self._notify(ConversationChange(conversation_id, False, turn_id, completed=True))
+
+    async def _remember_grants(self, conversation_id: str) -> None:
+        """Store what was allowed for the rest of the conversation, when a turn changed it."""
+        session = self._session
+        if session is None or conversation_id != self._conversation_id:
+            return
+        grants = session.consent.conversation
+        if grants != self._stored_grants:
+            await self._repository.set_allowed_actions(conversation_id, grants)
+            self._stored_grants = grants
 
     async def _remember_router_session(self, conversation_id: str | None = None) -> None:
         """Store the Tool Router session the conversation runs on, once it is known."""

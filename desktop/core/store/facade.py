@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -55,6 +55,7 @@ class ConversationRepository(Protocol):
     async def rename(self, conversation_id: str, title: str) -> None: ...
     async def delete(self, conversation_id: str) -> bool: ...
     async def set_router_session(self, conversation_id: str, session_id: str | None) -> None: ...
+    async def set_allowed_actions(self, conversation_id: str, slugs: Iterable[str]) -> None: ...
     async def begin_turn(self, conversation_id: str, prompt: str) -> int: ...
     async def complete_turn(
         self,
@@ -135,6 +136,11 @@ class AsyncConversationStore:
     async def set_router_session(self, conversation_id: str, session_id: str | None) -> None:
         await self._call(
             functools.partial(self._store.set_router_session, conversation_id, session_id)
+        )
+
+    async def set_allowed_actions(self, conversation_id: str, slugs: Iterable[str]) -> None:
+        await self._call(
+            functools.partial(self._store.set_allowed_actions, conversation_id, tuple(slugs))
         )
 
     async def begin_turn(self, conversation_id: str, prompt: str) -> int:

@@ -110,6 +110,7 @@ class Conversation:
     router_session_id: str | None
     usage: Usage
     turn_count: int
+    allowed_actions: tuple[str, ...] = ()  # allowed for the rest of this conversation
 
 
 @dataclass(frozen=True)

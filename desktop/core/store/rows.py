@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import sqlite3
 from collections.abc import Sequence
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # the export's models load with the first export or import, n
 
 CONVERSATION_COLUMNS = (
     "id, title, model, created_at, updated_at, router_session_id, turn_count,"
-    " input_tokens, output_tokens, requests, tool_calls, cost"
+    " input_tokens, output_tokens, requests, tool_calls, cost, allowed_actions"
 )
 TURN_COLUMNS = (
     "id, prompt, status, reply_text, tool_cards_json, error,"
@@ -225,7 +226,7 @@ def bounded_card(card: ToolCardRecord) -> ToolCardRecord:
 
 
 def conversation_from_row(row: Sequence[Any]) -> Conversation:
-    (cid, title, model, created, updated, session, count, i, o, r, t, cost) = row
+    (cid, title, model, created, updated, session, count, i, o, r, t, cost, allowed) = row
     return Conversation(
         id=cid,
         title=title if title is not None else DEFAULT_TITLE,
@@ -235,7 +236,19 @@ def conversation_from_row(row: Sequence[Any]) -> Conversation:
         router_session_id=session,
         usage=usage_from_columns(i, o, r, t, cost),
         turn_count=count,
+        allowed_actions=allowed_actions_from_column(allowed),
     )
+
+
+def allowed_actions_from_column(value: str | None) -> tuple[str, ...]:
+    """The stored allowance; a damaged one is none (the app then asks again, never less)."""
+    try:
+        slugs = json.loads(value) if value else []
+    except ValueError:
+        return ()
+    if not isinstance(slugs, list):
+        return ()
+    return tuple(slug for slug in slugs if isinstance(slug, str))
 
 
 def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:

@@ -111,7 +111,11 @@ _V1: Migration = (
 # through `codec.fix_to_json`). NULL in turns stored before, and in turns without a fix.
 _V2: Migration = ("ALTER TABLE turns ADD COLUMN fix_json TEXT",)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+# The actions a person allowed for the rest of a conversation (a JSON list of slugs), so that
+# the allowance lasts as long as the conversation, across restarts. NULL: none.
+_V3: Migration = ("ALTER TABLE conversations ADD COLUMN allowed_actions TEXT",)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 """Append only: step N (1-based) takes a database from user_version N-1 to N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -127,20 +128,19 @@ class ConversationStore:
         ]
 
     def rename(self, conversation_id: str, title: str) -> None:
-        title = clean_title(title)
-        with self._write() as conn:
-            cursor = conn.execute(
-                "UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id)
-            )
-            if cursor.rowcount == 0:
-                raise NotFoundError("This conversation no longer exists.")
+        self._set(conversation_id, "title", clean_title(title))
 
     def set_router_session(self, conversation_id: str, session_id: str | None) -> None:
+        self._set(conversation_id, "router_session_id", session_id)
+
+    def set_allowed_actions(self, conversation_id: str, slugs: Iterable[str]) -> None:
+        """Allowed for the rest of the conversation (rules live in the settings file)."""
+        self._set(conversation_id, "allowed_actions", json.dumps(sorted(set(slugs))))
+
+    def _set(self, conversation_id: str, column: str, value: str | None) -> None:
         with self._write() as conn:
-            cursor = conn.execute(
-                "UPDATE conversations SET router_session_id = ? WHERE id = ?",
-                (session_id, conversation_id),
-            )
+            sql = f"UPDATE conversations SET {column} = ? WHERE id = ?"  # our column names
+            cursor = conn.execute(sql, (value, conversation_id))
             if cursor.rowcount == 0:
                 raise NotFoundError("This conversation no longer exists.")
 

@@ -11,6 +11,7 @@ from pydantic_ai.messages import ModelMessage
 
 from desktop.core.agent.events import TurnEvent, TurnFailed
 from desktop.core.config.credentials import OPENAI_API_KEY, missing_error
+from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.history import items_from_turn
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.transcript import ErrorItem
@@ -41,6 +42,9 @@ class _Fails:
 
 class _Session:
     router_session_id: str | None = None
+
+    def __init__(self) -> None:
+        self.consent = ConsentState()
 
     async def check(self) -> ConnectionInfo:
         raise AssertionError("not needed")

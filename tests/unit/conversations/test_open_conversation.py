@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pydantic_ai.messages import ModelMessage
 
+from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.open_conversation import (
     ConversationsChanged,
     OpenConversation,
@@ -187,6 +188,9 @@ def test_rewind_deletes_the_last_turn_and_the_agent_forgets_it_too(
 
     class Session:
         router_session_id = None
+
+        def __init__(self) -> None:
+            self.consent = ConsentState()
 
         def load_history(self, messages: Sequence[ModelMessage]) -> None:
             loaded.append(messages)

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic_ai.messages import ModelMessage
 
 from desktop.core.agent.events import TextDelta, TurnEvent
+from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.history import items_from_turn
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.transcript import ErrorItem
@@ -36,6 +37,9 @@ class _EndsEarly:
 
 class _Session:
     router_session_id: str | None = None
+
+    def __init__(self) -> None:
+        self.consent = ConsentState()
 
     async def check(self) -> ConnectionInfo:
         raise AssertionError("not needed")

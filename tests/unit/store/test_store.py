@@ -458,3 +458,24 @@ def test_a_closed_store_says_so(db_path: Path) -> None:
     closed.close()  # idempotent
     with pytest.raises(StoreError, match="closed"):
         closed.list_conversations()
+
+
+def test_what_was_allowed_for_a_conversation_is_kept_with_it(
+    store: ConversationStore, db_path: Path
+) -> None:
+    cid = store.create_conversation("openai:gpt-5")
+    assert store.get_conversation(cid).allowed_actions == ()
+    store.set_allowed_actions(cid, ["E2B_PAUSE_SANDBOX", "E2B_CREATE_SANDBOX", "E2B_PAUSE_SANDBOX"])
+    assert store.get_conversation(cid).allowed_actions == (
+        "E2B_CREATE_SANDBOX",
+        "E2B_PAUSE_SANDBOX",
+    )
+    with pytest.raises(NotFoundError):
+        store.set_allowed_actions("gone", ["E2B_CREATE_SANDBOX"])
+    # A damaged value is no allowance at all: the app asks again rather than less.
+    for damaged in ("not json", '{"E2B_CREATE_SANDBOX": true}', "[1, 2]"):
+        raw = sqlite3.connect(db_path)
+        raw.execute("UPDATE conversations SET allowed_actions = ? WHERE id = ?", (damaged, cid))
+        raw.commit()
+        raw.close()
+        assert store.get_conversation(cid).allowed_actions == ()

@@ -37,6 +37,7 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 # Fields turns gained after the record was written: None in every old row and export.
+ADDED_CONVERSATION_FIELDS = {"allowed_actions": []}  # none allowed before consent
 ADDED_CARD_FIELDS = {"consent": ""}  # who decided: none before consent
 ADDED_TURN_FIELDS = ("fix",)
 
@@ -44,6 +45,8 @@ ADDED_TURN_FIELDS = ("fix",)
 def _as_recorded(snapshot: dict[str, Any]) -> dict[str, Any]:
     """The snapshot without the turns' added fields, once they are shown to be unset."""
     for conversation in snapshot["conversations"]:
+        for name, unset in ADDED_CONVERSATION_FIELDS.items():
+            assert conversation["conversation"].pop(name) == unset, name
         for turn in conversation["turns"]:
             for name in ADDED_TURN_FIELDS:
                 assert turn.pop(name) is None, (name, turn["id"])
