@@ -33,8 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.consent.approvals import Decision, Outcome, PendingCall, Scope
 from desktop.core.consent.policy import Action, Kind
-from desktop.ui.chat.approval_dialogs import confirm_always
-from desktop.ui.chat.approval_text import (
+from desktop.ui.action_words import (
     STOPPED_TEXT,
     argument_lines,
     breakable,
@@ -45,6 +44,7 @@ from desktop.ui.chat.approval_text import (
     title_of,
     visible,
 )
+from desktop.ui.chat.approval_dialogs import confirm_always
 from desktop.ui.chat.highlighter import CodeHighlighter
 from desktop.ui.chat.labels import plain_label
 

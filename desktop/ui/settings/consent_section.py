@@ -16,39 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.config.settings import ApprovalRule, Settings
-from desktop.core.router.types import BASH_TOOL, WORKBENCH_TOOL
+from desktop.ui.action_words import title_of_slug
 from desktop.ui.settings.settings_fields import field_description, wrapped_label
 
 NO_RULES = "No rules: the app asks before every change."
 REVOKE_NOTE = "A revoked rule ends when you save; Cancel keeps it."
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# The names the approval card gives the actions a rule can allow.
-ACTION_TITLES = {
-    "E2B_CREATE_SANDBOX": "Start a sandbox",
-    "E2B_CONNECT_SANDBOX": "Connect to a sandbox",
-    "E2B_SET_SANDBOX_TIMEOUT": "Set a sandbox's timeout",
-    "E2B_REFRESH_SANDBOX": "Extend a sandbox",
-    "E2B_PAUSE_SANDBOX": "Pause a sandbox",
-    "E2B_DELETE_SANDBOXES": "Kill sandbox",
-    "E2B_CREATE_TEMPLATE": "Create a template",
-    "E2B_UPDATE_TEMPLATE": "Change a template",
-    "E2B_START_TEMPLATE_BUILD": "Build a template",
-    "E2B_CREATE_WEBHOOK": "Add a webhook",
-    "E2B_UPDATE_WEBHOOK_CONFIGURATION": "Change a webhook",
-    "E2B_DELETE_WEBHOOK": "Delete a webhook",
-    WORKBENCH_TOOL: "Run Python code",
-    BASH_TOOL: "Run a shell command",
-}
 SLUG_ROLE = Qt.ItemDataRole.UserRole
-
-
-def action_title(slug: str) -> str:
-    """The action in words: "Start a sandbox"; for a slug the app does not know, from the slug."""
-    title = ACTION_TITLES.get(slug)
-    if title is not None:
-        return title
-    name = slug.removeprefix("E2B_").replace("_", " ").strip()
-    return name.capitalize() or "An action"
 
 
 def made_text(made_at: datetime) -> str:
@@ -80,7 +54,7 @@ class ConsentSection(QWidget):
         self.rules_list.setMaximumHeight(120)
         for rule in settings.approval_rules:
             # A list item shows its text as plain text: a slug cannot format anything.
-            text = f"{action_title(rule.slug)} — {rule.slug} · {made_text(rule.made_at)}"
+            text = f"{title_of_slug(rule.slug)} — {rule.slug} · {made_text(rule.made_at)}"
             item = QListWidgetItem(text)
             item.setData(SLUG_ROLE, rule.slug)
             item.setToolTip(text)

@@ -21,8 +21,8 @@ from desktop.core.consent.approvals import (
     outcome_of,
 )
 from desktop.core.consent.policy import actions_of, must_ask
+from desktop.ui.action_words import STOPPED_TEXT
 from desktop.ui.chat.approval_card import ApprovalCardWidget
-from desktop.ui.chat.approval_text import STOPPED_TEXT
 from desktop.ui.chat.chat_view import ChatView
 
 MULTI = "COMPOSIO_MULTI_EXECUTE_TOOL"

@@ -208,13 +208,19 @@ WORDS: Mapping[str, Words] = {
 
 
 def title_of(action: Action) -> str:
-    """The slug in words: "Kill sandbox"; for a slug the app does not know, from the slug."""
-    words = WORDS.get(action.slug)
+    """The action in words: "Kill sandbox"."""
+    return title_of_slug(action.slug)
+
+
+def title_of_slug(slug: str) -> str:
+    """A slug in words: "Start a sandbox"; for a slug the app does not know, from the slug.
+    The one naming of actions: the approval card and the Settings' list of rules use it."""
+    words = WORDS.get(slug)
     if words is not None:
         return words.title
-    if action.slug == MULTI_EXECUTE_TOOL:
+    if slug == MULTI_EXECUTE_TOOL:
         return "Run several actions"
-    name = action.slug.split("_", 1)[-1] if action.slug.startswith("E2B_") else action.slug
+    name = slug.split("_", 1)[-1] if slug.startswith("E2B_") else slug
     return visible(capped(name.replace("_", " ").strip().capitalize() or "An action", 80))
 
 
