@@ -15,6 +15,7 @@ MANAGE_CONNECTIONS = "COMPOSIO_MANAGE_CONNECTIONS"
 
 _ID = re.compile(r"\b(?=[a-z]*\d)[a-z0-9]{8,}\b")
 _RECALL = re.compile(r"what did i (just )?(ask|say)|previous|remember|earlier")
+_EVERY = re.compile(r"\b(delete|kill|remove|destroy)\b.*\b(all|every)\b")
 
 
 def _sandbox_id(text: str) -> str | None:
@@ -68,6 +69,8 @@ def _answer_user(message: str, users: list[str], tools: list[str]) -> Reply:
         if not sandbox_id:
             return Reply.text("Which sandbox should I pause? Tell me its ID.")
         return _call_e2b(tools, "E2B_PAUSE_SANDBOX", {"sandbox_id": sandbox_id})
+    if _EVERY.search(low):  # list first; the kills follow the listing (`_kill_listed`)
+        return _call_e2b(tools, "E2B_LIST_ALL_SANDBOXES", {})
     if re.search(r"\b(delete|kill|remove|destroy)", low):
         if not sandbox_id:
             return Reply.text("Which sandbox should I delete? Tell me its ID.")
@@ -231,8 +234,35 @@ def default_reply(body: dict[str, Any]) -> Reply:
             if turn.role != "tool_result":
                 break
             results.append(turn)
+        kills = _kill_listed(turns, offered_tools(body))
+        if kills is not None:
+            return kills
         return Reply.text("\n".join(summarise_tool_result(t) for t in reversed(results)))
     users = user_messages(turns)
     if not users:
         return Reply.text("Hello! How can I help with your E2B sandboxes?")
     return _answer_user(users[-1], users, offered_tools(body))
+
+
+def _kill_listed(turns: list[Turn], tools: list[str]) -> Reply | None:
+    """ "Delete all my sandboxes": after the listing, one router call with a kill for each
+    sandbox listed (each is asked about in the app); None once the kills were asked for."""
+    users = [i for i, turn in enumerate(turns) if turn.role == "user"]
+    if not users or not _EVERY.search(turns[users[-1]].text.lower()) or MULTI_EXECUTE not in tools:
+        return None
+    since = turns[users[-1] :]
+    if any("E2B_DELETE_SANDBOXES" in turn.arguments for turn in since):
+        return None
+    ids = sorted(set(re.findall(r'"sandboxID":\s*"([a-z0-9]+)"', since[-1].text)))
+    if not ids:
+        return Reply.text("You have no sandboxes to delete.")
+    return Reply.tool_call(
+        MULTI_EXECUTE,
+        {
+            "tools": [
+                {"tool_slug": "E2B_DELETE_SANDBOXES", "arguments": {"sandbox_id": box}}
+                for box in ids
+            ],
+            "sync_response_to_workbench": False,
+        },
+    )

@@ -144,3 +144,15 @@ def test_an_always_rule_survives_a_restart_of_the_terminal(
     assert load_settings(settings_file).always_allowed == {"E2B_CREATE_SANDBOX"}
     second = run_once("start another\nexit\n")  # a new process would read the same file
     assert QUESTION not in second
+
+
+def test_delete_all_my_sandboxes_asks_about_each_kill_of_one_router_call(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """The fake model unscripted, as a person tries it: it lists, then asks to kill them all."""
+    result = _run_cli(fake_services.env(), "delete all my sandboxes\ny\nn\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(QUESTION) == 2  # one per sandbox, no question for the listing
+    kills = [c for c in fake_services.composio.tool_calls if "E2B_DELETE" in str(c.arguments)]
+    assert len(kills) == 1 and len(kills[0].arguments["tools"]) == 1  # only the allowed one
+    assert len(_alive(fake_services)) == 1
