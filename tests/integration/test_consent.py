@@ -261,8 +261,15 @@ def test_each_decision_is_kept_with_its_turn_and_in_the_exports(
         ["Not run: stopped"],
         ["Allowed by your rule: always E2B_CREATE_SANDBOX"],
     ]
+    # When: set for a person's decision, not for a stopped turn or a rule.
+    decided = [[card.consent_at is not None for card in turn.tool_cards] for turn in turns]
+    assert decided == [[True], [True], [False], [False]]
     cards = [card for turn in json.loads(exported)["turns"] for card in turn["tool_cards"]]
     assert [card["consent"] for card in cards] == [note for [note] in notes]
+    assert ["consent_at" in card for card in cards] == [True, True, False, False]
+    with ConversationStore(tmp_path / "imported.sqlite3") as other:  # and back, unchanged
+        imported = other.turns(other.import_json(exported))
+    assert [t.tool_cards for t in imported] == [t.tool_cards for t in turns]
     for [note] in notes:
         assert note in markdown
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,7 @@ class Outcome:
     not_run: tuple[int, ...]
     reason: str = ""
     note: str = ""  # who decided and what ran, for the call's card (`decision_note`)
+    decided_at: datetime | None = None  # when (None: nobody decided, the turn was stopped)
 
 
 def pending_call(part: ToolCallPart, grants: Grants, hints: frozenset[str]) -> PendingCall:
@@ -162,7 +164,8 @@ def deferred_results(
     outcomes = []
     for call in calls:
         outcome = outcome_of(call, decisions.get(call.call_id))
-        outcome = replace(outcome, note=decision_note(call, outcome))
+        decided_at = datetime.now(UTC) if call.call_id in decisions else None
+        outcome = replace(outcome, note=decision_note(call, outcome), decided_at=decided_at)
         outcomes.append(outcome)
         if not outcome.ran:
             approvals[call.call_id] = ToolDenied(denial_message(call, outcome))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import assert_never
 
 from desktop.core.agent.events import (
@@ -34,6 +35,7 @@ class TurnRecorder:
         self._seconds: dict[str, float] = {}
         self._stretches_before: dict[str, int] = {}  # how many stretches of text came first
         self._consent: dict[str, str] = {}  # who decided, per call asked about
+        self._consent_at: dict[str, datetime | None] = {}  # and when
 
     def add(self, event: TurnEvent) -> None:
         match event:
@@ -65,6 +67,7 @@ class TurnRecorder:
             case ApprovalResolved():
                 for outcome in event.outcomes:
                     self._consent[outcome.call_id] = outcome.note
+                    self._consent_at[outcome.call_id] = outcome.decided_at
             case _:
                 assert_never(event)
 
@@ -85,5 +88,10 @@ class TurnRecorder:
             before = stretches[: self._stretches_before.get(call_id, len(stretches))]
             offset = len("\n\n".join(s for s in before if s))
             consent = self._consent.get(call_id, card.consent)
-            cards.append(dataclasses.replace(card, text_offset=offset, consent=consent))
+            decided_at = self._consent_at.get(call_id)
+            cards.append(
+                dataclasses.replace(
+                    card, text_offset=offset, consent=consent, consent_at=decided_at
+                )
+            )
         return cards

@@ -83,8 +83,9 @@ def cards_to_json(cards: Sequence[ToolCardRecord]) -> str:
 def drop_unset_card_fields(card: dict[str, object]) -> None:
     """A card's fields added after the first export, left out while unset, so that a file
     without them reads as before in this app and in older ones."""
-    if not card.get("consent"):
-        card.pop("consent", None)
+    for name in ("consent", "consent_at"):
+        if not card.get(name):
+            card.pop(name, None)
 
 
 def cards_from_json(text: str | bytes) -> tuple[ToolCardRecord, ...]:

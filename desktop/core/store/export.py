@@ -235,7 +235,8 @@ def _card_lines(card: ToolCardRecord) -> list[str]:
         for a in actions
     ]
     lines += [f"  - error: {error}" for error in card.errors]
-    lines += [f"  - {card.consent}"] if card.consent else []
+    when = f" ({card.consent_at:%Y-%m-%d %H:%M} UTC)" if card.consent_at else ""
+    lines += [f"  - {card.consent}{when}"] if card.consent else []
     lines += [f"- Connect {link.toolkit}: <{link.url}>" for link in card.connect_links]
     return lines
 

@@ -68,6 +68,7 @@ class ToolCardRecord:
     # Who decided that it ran or not ("Approved by you", "Denied by you: ...", "Allowed by your
     # rule: ..."); "" when nobody had to (a read), as for every card stored before consent.
     consent: str = ""
+    consent_at: datetime | None = None  # when the person decided (None: nobody did)
 
     def events(self) -> tuple[ToolCallStarted, ToolCallFinished]:
         """The call's events as they were live, for redrawing its card (an interrupted call's
