@@ -188,6 +188,9 @@ def must_ask(action: Action, grants: Grants) -> bool:
             return action.slug not in grants.always | grants.conversation
 
 
+RULE_NOTE = "Allowed by your rule: always "
+
+
 def allowed_without_asking(actions: Sequence[Action], grants: Grants) -> str:
     """Why a call ran without a question when the defaults would have asked, in words for its
     card ("" when nobody had to be asked, or when someone is)."""
@@ -197,7 +200,7 @@ def allowed_without_asking(actions: Sequence[Action], grants: Grants) -> str:
     granted = [action.slug for action in actions if must_ask(action, defaults)]
     ruled = sorted({slug for slug in granted if slug in grants.always})
     if ruled:
-        return "Allowed by your rule: always " + ", ".join(ruled)
+        return RULE_NOTE + ", ".join(ruled)
     if granted:
         return "Allowed for this conversation: " + ", ".join(sorted(set(granted)))
     return ""

@@ -20,8 +20,7 @@ from desktop.ui.chat.empty_state import EmptyState
 from desktop.ui.chat.turn_actions import TurnActionsWidget
 
 if TYPE_CHECKING:
-    # The entries' widgets (markdown, highlighting) and the records they show are imported when
-    # the first entry is built: an empty chat paints without them (the window's first paint).
+    # Imported when the first entry is built: an empty chat paints without them (first paint).
     from desktop.core.agent.events import (
         ApprovalRequested,
         ApprovalResolved,
@@ -51,16 +50,15 @@ FOLLOW_THRESHOLD_PX = 24
 
 
 class ChatView(QScrollArea):
-    """User messages, replies (streamed), tool cards, approvals, errors and notices, in order.
-
-    It only renders what the window tells it. Streaming appends to the last reply only; it keeps
-    to the bottom while the user is there and leaves the scroll alone once they scroll up.
+    """User messages, replies (streamed), tool cards, approvals, errors and notices, in order;
+    it keeps to the bottom while the user is there and leaves the scroll alone once they scroll up.
     """
 
     suggestion_chosen = Signal(str)
     regenerate_requested = Signal()
     edit_last_requested = Signal()
     decision_made = Signal(object)  # tuple[Decision, ...]: a person's answer on an approval card
+    rules_requested = Signal()  # a card ran by a rule: the person wants to see the rules
 
     def __init__(
         self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
@@ -199,7 +197,7 @@ class ChatView(QScrollArea):
 
         self._end_stretch()
         card = ToolCardWidget(started, url_opener=self._url_opener, parent=self._column)
-        self._cards[started.call_id] = card
+        self._track(card)
         self._add(card)
         return card
 
@@ -314,8 +312,7 @@ class ChatView(QScrollArea):
         return len(widgets)
 
     def reveal(self, index: int) -> bool:
-        """Bring entry `index` of the history shown last (counting earlier entries not built
-        yet) to the top of the view, e.g. the turn a search found; False if there is none."""
+        """Bring entry `index` of the history (built or not yet) to the top; False if none."""
         from desktop.ui.chat.message_widget import UserMessageWidget
 
         if index < len(self._older):
@@ -353,14 +350,17 @@ class ChatView(QScrollArea):
 
         widget = entry_widget(item, self._column, self._url_opener)
         if isinstance(widget, ToolCardWidget):
-            self._cards[widget.started.call_id] = widget
+            self._track(widget)
         return widget
+
+    def _track(self, card: ToolCardWidget) -> None:
+        self._cards[card.started.call_id] = card
+        card.rules_requested.connect(self.rules_requested)
 
     def _add(self, widget: EntryWidget) -> None:
         self._empty.hide()
         self._entries.append(widget)
-        # Before the turn actions and the stretch.
-        self._layout.insertWidget(self._layout.indexOf(self._turn_actions), widget)
+        self._layout.insertWidget(self._layout.indexOf(self._turn_actions), widget)  # above them
         if self._turn_actions_wanted and self._turn_actions.isHidden():
             self._update_turn_actions()
 

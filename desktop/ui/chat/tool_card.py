@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -20,6 +20,7 @@ from desktop.core.agent.events import (
     ToolOutcome,
     interrupted_call,
 )
+from desktop.core.consent.policy import RULE_NOTE
 from desktop.core.conversations.transcript import (
     OUTCOMES,
     ToolCallItem,
@@ -73,6 +74,8 @@ class ToolCardWidget(QFrame):
     """A tool call: running (spinner and elapsed seconds), then its coloured outcome, a result
     that is collapsed until asked for, and a button per Connect Link. All text is plain text."""
 
+    rules_requested = Signal()  # "Manage rules…" on a call a rule let run
+
     def __init__(
         self,
         started: ToolCallStarted,
@@ -109,6 +112,13 @@ class ToolCardWidget(QFrame):
         self.consent_label = plain_label(started.consent, "toolConsent", self)
         self.consent_label.setWordWrap(True)
         self.consent_label.setVisible(bool(started.consent))
+        # A call a rule let run: the rules are one click away (Settings > Permissions).
+        self.rules_button = QToolButton(self)
+        self.rules_button.setObjectName("manageRulesButton")
+        self.rules_button.setText("Manage rules…")
+        self.rules_button.setAccessibleName("Manage the rules in Settings")
+        self.rules_button.clicked.connect(self.rules_requested)
+        self.rules_button.setVisible(started.consent.startswith(RULE_NOTE))
         self._seconds: float | None = None
         self.outcome_label.setProperty("outcome", "running")
         self.toggle_button = QToolButton(self)
@@ -131,6 +141,7 @@ class ToolCardWidget(QFrame):
         self._actions_row = QHBoxLayout()
         self._actions_row.setSpacing(8)
         self._actions_row.addWidget(self.toggle_button)
+        self._actions_row.addWidget(self.rules_button)
         self._actions_row.addStretch(1)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(12, 8, 12, 8)
@@ -221,6 +232,7 @@ class ToolCardWidget(QFrame):
         """A person decided (`note` says what); what was allowed runs now."""
         self.consent_label.setText(note)
         self.consent_label.setVisible(bool(note))
+        self.rules_button.setVisible(note.startswith(RULE_NOTE))
         if self.finished is None:
             self.outcome_label.setText("Running")
             self.outcome_label.setProperty("outcome", "running")

@@ -24,6 +24,8 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     window.new_chat_requested.connect(guard.new_conversation)
     window.regenerate_requested.connect(controller.regenerate)
     window.edit_resend_requested.connect(controller.resend_edited)
+    # "Manage rules…" on a card a rule let run opens Settings, where the rules are listed.
+    window.chat_view.rules_requested.connect(window.settings_action.trigger)
     window.composing_started.connect(controller.prepare_agent)
     window.decision_made.connect(controller.decide)
 

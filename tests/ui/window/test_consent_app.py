@@ -4,18 +4,28 @@ the E2B emulator untouched unless a person allowed it, and only what they ticked
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
+from desktop.core.config.settings import Settings, save_settings
 from desktop.core.store.sqlite import ConversationStore
 from desktop.paths import AppPaths
 from desktop.ui.chat.approval_card import ApprovalCardWidget
+from desktop.ui.chat.tool_card import ToolCardWidget
 from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
 from tests.integration.test_consent import LIST_AND_KILL_BOTH
-from tests.ui.app_support import WAIT_MS, AppHarness, shown_replies, wait_idle
+from tests.ui.app_support import WAIT_MS, AppHarness, send, shown_replies, wait_idle
 
 
 def _alive(services: FakeServices) -> set[str]:
@@ -86,3 +96,30 @@ def test_ticking_one_kill_kills_only_that_sandbox(
         "E2B_LIST_ALL_SANDBOXES",
         "E2B_DELETE_SANDBOXES",
     ]
+
+
+def test_a_call_a_rule_let_run_says_so_and_links_to_the_rules(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices, app_paths: AppPaths
+) -> None:
+    save_settings(
+        app_paths.settings_file, Settings(user_id="test-user").with_rule("E2B_CREATE_SANDBOX")
+    )
+    before = len(_alive(fake_services))
+    app = app_harness.start()
+    send(qtbot, app, "Start a sandbox from the base template")  # no question: the rule allows
+    assert len(_alive(fake_services)) == before + 1
+    assert app.window.chat_view.findChildren(ApprovalCardWidget, "approvalCard") == []
+    [card] = app.window.chat_view.findChildren(ToolCardWidget, "toolCard")
+    assert card.consent_label.text() == "Allowed by your rule: always E2B_CREATE_SANDBOX"
+    button = card.findChild(QToolButton, "manageRulesButton")
+    assert button is not None and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    def dialog() -> QWidget | None:
+        shown = [w for w in QApplication.topLevelWidgets() if w.objectName() == "settingsDialog"]
+        return shown[0] if shown and shown[0].isVisible() else None
+
+    qtbot.waitUntil(lambda: dialog() is not None, timeout=WAIT_MS)
+    rules = dialog().findChild(QListWidget, "approvalRulesList")  # type: ignore[union-attr]
+    assert rules is not None and rules.count() == 1
+    dialog().close()  # type: ignore[union-attr]
