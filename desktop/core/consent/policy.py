@@ -10,8 +10,8 @@ destructive actions). Each action gets a kind:
 - code (ask): the workbench's Python, the remote bash command.
 
 A slug the app does not know (another toolkit, a new E2B tool) is classified by the tool's MCP
-annotations where it has them (`readOnlyHint`, `destructiveHint`), otherwise as a change: it is
-asked about, never run silently.
+annotations where it has them (`readOnlyHint`, `destructiveHint`), otherwise as a change; either
+way it is asked about, never run silently.
 """
 
 from __future__ import annotations
@@ -181,7 +181,10 @@ def must_ask(action: Action, grants: Grants) -> bool:
     unless a rule allows it; allowing it for a conversation does not."""
     match action.kind:
         case Kind.READS:
-            return grants.ask_for_reads and action.slug not in grants.always | grants.conversation
+            # A slug the app does not know is asked about even when its annotations say it only
+            # reads: annotations name its kind, they do not vouch for it.
+            cautious = grants.ask_for_reads or not action.known
+            return cautious and action.slug not in grants.always | grants.conversation
         case Kind.DESTRUCTIVE:
             return action.slug not in grants.always
         case Kind.CHANGES | Kind.CODE:

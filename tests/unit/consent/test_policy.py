@@ -133,6 +133,14 @@ def test_unknown_slugs_follow_their_annotations_or_are_changes(
     assert action.kind is kind and not action.known
 
 
+def test_an_unknown_slug_is_asked_about_even_when_it_says_it_only_reads() -> None:
+    [action] = actions_of("SLACK_LIST_CHANNELS", {}, hints_of({"readOnlyHint": True}))
+    assert action.kind is Kind.READS and not action.known
+    assert must_ask(action, Grants())
+    assert not must_ask(action, Grants(conversation=frozenset({"SLACK_LIST_CHANNELS"})))
+    assert not must_ask(_action("COMPOSIO_SEARCH_TOOLS"), Grants())  # a read the app knows
+
+
 def test_a_new_e2b_tool_is_a_change_until_the_app_knows_it() -> None:
     assert classify("E2B_RESIZE_SANDBOX", {"sandbox_id": "s"}) is Kind.CHANGES
 
