@@ -20,6 +20,7 @@ from desktop.core.agent.events import (
     ToolOutcome,
     interrupted_call,
 )
+from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.consent.policy import RULE_NOTE
 from desktop.core.conversations.transcript import (
     OUTCOMES,
@@ -120,6 +121,7 @@ class ToolCardWidget(QFrame):
         self.rules_button.clicked.connect(self.rules_requested)
         self.rules_button.setVisible(started.consent.startswith(RULE_NOTE))
         self._seconds: float | None = None
+        self._waiting = False  # a person is asked before it runs
         self.outcome_label.setProperty("outcome", "running")
         self.toggle_button = QToolButton(self)
         self.toggle_button.setObjectName("toggleResultButton")
@@ -223,6 +225,7 @@ class ToolCardWidget(QFrame):
     def wait_for_decision(self) -> None:
         """Nothing runs until a person decides: the card says so, its clock waits."""
         if self.finished is None:
+            self._waiting = True
             self._timer.stop()
             self.outcome_label.setText("Waiting for you")
             self.outcome_label.setProperty("outcome", "waiting")
@@ -230,6 +233,7 @@ class ToolCardWidget(QFrame):
 
     def decided(self, note: str) -> None:
         """A person decided (`note` says what); what was allowed runs now."""
+        self._waiting = False
         self.consent_label.setText(note)
         self.consent_label.setVisible(bool(note))
         self.rules_button.setVisible(note.startswith(RULE_NOTE))
@@ -242,6 +246,8 @@ class ToolCardWidget(QFrame):
 
     def interrupt(self) -> None:
         """The turn ended while this call still ran (stopped, failed): say so."""
+        if self._waiting:  # it never ran: nobody decided
+            self.decided(STOPPED_NOTE)
         if self.finished is None:
             self.finish(interrupted_call(self.started))
 

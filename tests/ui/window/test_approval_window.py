@@ -84,11 +84,14 @@ def test_stop_while_the_card_waits(
     window = app_window
     send(qtbot, window, "start a sandbox")
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
+    fake_backend.stream.push(ToolCallStarted("c1", "E2B_CREATE_SANDBOX", ARGUMENTS, ()))
     fake_backend.stream.push(ApprovalRequested((CREATE,)))
     qtbot.waitUntil(lambda: card_of(window) is not None)
     qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.busy)
     card = card_of(window)
     assert card is not None and card.status_text == "Not run: stopped"
+    [tool_card] = window.chat_view.findChildren(ToolCardWidget, "toolCard")
+    assert tool_card.consent_label.text() == "Not run: stopped"  # the tool card says so too
     assert not card.approve_button.isEnabled()
     assert fake_backend.stream.decisions == []
