@@ -1,17 +1,23 @@
 """The agent's tools behind consent: Pydantic AI's own approval, deciding from the arguments.
 
 `gated(toolset, consent)` is `toolset.approval_required(...)`, asking the consent policy about
-every call (each inner action of a multi-execute on its own), plus one small wrapper: a call a
-person allowed only in part gets, in its result, the list of the actions that were not run and
-why, so that the model does not take them for done.
+every call (each inner action of a multi-execute on its own), plus one small wrapper around each
+call (`CallGuard`):
+- a call a person allowed only in part gets, in its result, the list of the actions that were
+  not run and why, so that the model does not take them for done;
+- a call the Tool Router did not answer in time is reported, to the model and the card, as one
+  that may have run (check before retrying), not as a plain error to retry;
+- a call the MCP client can only call "an error" (the client says the same of a 401) is looked
+  into with the light check: a refused key or an expired session ends the turn with that reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic_ai.exceptions import ModelRetry
 from pydantic_ai.toolsets import AbstractToolset, WrapperToolset
 
 from desktop.core.consent.approvals import NOT_RUN_KEY, ConsentState
@@ -23,7 +29,19 @@ if TYPE_CHECKING:
     from pydantic_ai.toolsets.abstract import ToolsetTool
 
 
-def gated(toolset: AbstractToolset[None], consent: ConsentState) -> AbstractToolset[None]:
+TIMED_OUT_RESULT = (
+    "The Tool Router did not answer within {seconds:g} s. The action may have run: check "
+    "(for example list the sandboxes) before retrying it."
+)
+
+
+def gated(
+    toolset: AbstractToolset[None],
+    consent: ConsentState,
+    *,
+    diagnose: Callable[[], Awaitable[None]] | None = None,
+    read_timeout: float = 0.0,
+) -> AbstractToolset[None]:
     def approval_required(
         _ctx: RunContext[None], tool_def: ToolDefinition, args: dict[str, Any]
     ) -> bool:
@@ -31,12 +49,15 @@ def gated(toolset: AbstractToolset[None], consent: ConsentState) -> AbstractTool
         consent.hints[tool_def.name] = hints  # the faces' cards show the same classification
         return needs_approval(tool_def.name, args, consent.grants, hints)
 
-    return NotRunNote(toolset.approval_required(approval_required))
+    return CallGuard(toolset.approval_required(approval_required), diagnose, read_timeout)
 
 
 @dataclass
-class NotRunNote(WrapperToolset[None]):
-    """Adds to a partly allowed call's result which of its actions the user did not allow."""
+class CallGuard(WrapperToolset[None]):
+    """See the module: what was not run, a call that timed out, a refused key."""
+
+    diagnose: Callable[[], Awaitable[None]] | None = None
+    read_timeout: float = 0.0
 
     async def call_tool(
         self,
@@ -45,7 +66,11 @@ class NotRunNote(WrapperToolset[None]):
         ctx: RunContext[None],
         tool: ToolsetTool[None],
     ) -> Any:
-        result = await super().call_tool(name, tool_args, ctx, tool)
+        try:
+            result = await super().call_tool(name, tool_args, ctx, tool)
+        except ModelRetry as exc:
+            await self._explain(exc)
+            raise
         metadata = ctx.tool_call_metadata if ctx.tool_call_approved else None
         note = metadata.get(NOT_RUN_KEY) if isinstance(metadata, Mapping) else None
         if not note:
@@ -53,3 +78,14 @@ class NotRunNote(WrapperToolset[None]):
         if isinstance(result, Mapping):
             return {**result, NOT_RUN_KEY: note}
         return {"result": result, NOT_RUN_KEY: note}
+
+    async def _explain(self, exc: ModelRetry) -> None:
+        """Raise what the failed call means, when the MCP client's words say too little."""
+        from fastmcp.exceptions import McpError
+
+        if not isinstance(exc.__cause__, McpError):
+            return  # the tool itself answered with an error: the model reads it as it is
+        if "timed out" in str(exc.__cause__).lower():
+            raise ModelRetry(TIMED_OUT_RESULT.format(seconds=self.read_timeout)) from exc
+        if self.diagnose is not None:
+            await self.diagnose()  # raises a refused key or an expired session

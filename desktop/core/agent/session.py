@@ -183,7 +183,12 @@ class ChatSession:
                 self._agent_toolset = self._connection.toolset
                 self._agent = build_agent(
                     self._model,
-                    gated(self._connection.toolset, self.consent),
+                    gated(
+                        self._connection.toolset,
+                        self.consent,
+                        diagnose=self._connection.diagnose,
+                        read_timeout=self.timeouts.mcp_read,
+                    ),
                     self.settings.instructions,
                 )
             return info

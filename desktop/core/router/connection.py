@@ -134,6 +134,12 @@ class RouterConnection:
         self._info = ConnectionInfo(self.session.session_id, tuple(t.name for t in tools))
         return self._info
 
+    async def diagnose(self) -> None:
+        """After a tool call the MCP client could only call "an error": the light check says
+        why in the user's terms (a refused key, an expired session, a dead endpoint) by raising
+        it; it returns when the Tool Router still answers."""
+        await list_router_tools(self._http, self.session, self._timeouts.mcp_init)
+
     async def reset(self) -> None:
         """Drop a broken connection; the next `open()` makes a fresh one."""
         toolset, self._toolset = self._toolset, None
