@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
 from desktop.ui.window.first_paint import show_until_painted
 from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.single_instance import already_running_message, claim_data_folder
 
 if TYPE_CHECKING:
     # What the first paint does without: the settings model (pydantic), the controllers, the
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
 SIDEBAR_WIDTH = 270
 FIRST_PAINT_TIMEOUT_MS = 30_000
+ALREADY_RUNNING = 3  # the exit status of a second launch on the same data folder
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,36 @@ def run_gui(
     app.setDesktopFileName("e2b-agent")
     # qasync: the loop ends from our shutdown, not when Qt sees the last window close.
     app.setQuitOnLastWindowClosed(False)
+    # One window per data folder: two would write into the same conversations (issue 10).
+    lock = claim_data_folder(paths.data_dir)
+    if lock is None:
+        return _say_already_running(app, paths.data_dir, smoke_test=smoke_test)
+    try:
+        return _run_locked(app, paths, known_secrets, smoke_test, process_start)
+    finally:
+        lock.unlock()
+
+
+def _say_already_running(app: QApplication, data_dir: Path, *, smoke_test: bool) -> int:
+    """Tell a second launch, in the terminal and (launched from a menu) in a box, then end."""
+    message = already_running_message(data_dir)
+    print(message, file=sys.stderr)
+    if not smoke_test:
+        box = QMessageBox(QMessageBox.Icon.Information, "E2B Agent", message)
+        box.setObjectName("alreadyRunningBox")
+        box.finished.connect(app.quit)
+        box.open()
+        app.exec()
+    return ALREADY_RUNNING
+
+
+def _run_locked(
+    app: QApplication,
+    paths: AppPaths,
+    known_secrets: KnownSecrets,
+    smoke_test: bool,
+    process_start: float,
+) -> int:
     apply_theme(app)
     shell = WindowShell.build()
     painted_at = show_until_painted(shell.window, FIRST_PAINT_TIMEOUT_MS)

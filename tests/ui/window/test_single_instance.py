@@ -1,0 +1,66 @@
+"""The data folder's lock: one holder at a time, a dead holder's lock taken over (issue 10)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from desktop.ui.window.single_instance import (
+    LOCK_FILE_NAME,
+    already_running_message,
+    claim_data_folder,
+)
+
+REPO = Path(__file__).resolve().parents[3]
+
+# A process that takes the lock and dies without releasing it, as a crash or SIGKILL does.
+_CRASH_WHILE_HOLDING = """
+import os, sys
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+app = QCoreApplication([])
+from desktop.ui.window.single_instance import claim_data_folder
+lock = claim_data_folder(Path(sys.argv[1]))
+assert lock is not None and lock.isLocked()
+os._exit(0)
+"""
+
+
+def test_a_second_claim_on_the_same_folder_is_refused_until_the_first_ends(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    first = claim_data_folder(tmp_path)
+    assert first is not None and first.isLocked()
+
+    assert claim_data_folder(tmp_path) is None
+
+    first.unlock()
+    again = claim_data_folder(tmp_path)
+    assert again is not None and again.isLocked()
+    again.unlock()
+
+
+def test_the_lock_of_a_process_that_died_is_taken_over(qapp: QApplication, tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-c", _CRASH_WHILE_HOLDING, str(tmp_path)],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)},
+        check=True,
+        timeout=60,
+    )
+    assert (tmp_path / LOCK_FILE_NAME).is_file()  # left behind, as after a crash
+
+    lock = claim_data_folder(tmp_path)
+
+    assert lock is not None and lock.isLocked()
+    lock.unlock()
+
+
+def test_the_message_names_the_data_folder(tmp_path: Path) -> None:
+    message = already_running_message(tmp_path)
+
+    assert message.startswith("E2B Agent is already running")
+    assert str(tmp_path) in message
