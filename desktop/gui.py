@@ -185,14 +185,22 @@ class DesktopApp:
         # After the first paint: sqlite and the store's modules are not needed to paint.
         from desktop.core.store.opening import StoreUnavailable, open_conversation_store
 
-        store = await open_conversation_store(self.database_file)
-        if isinstance(store, StoreUnavailable):
+        opened = await open_conversation_store(self.database_file)
+        if isinstance(opened, StoreUnavailable):
             self._warn(
                 "Conversations are not being saved",
-                f"The conversation database ({store.path}) could not be opened: "
-                f"{store.reason} This session's chat is kept in memory only.",
+                f"The conversation database ({opened.path}) could not be opened: "
+                f"{opened.reason} This session's chat is kept in memory only.",
             )
             return
+        if opened.set_aside is not None:
+            self._warn(
+                "The conversation database was damaged",
+                f"The conversation database was damaged ({opened.set_aside.problem}), so a "
+                f"new one was started. The old one was moved aside, not deleted: "
+                f"{opened.set_aside.moved_to}",
+            )
+        store = opened.store
         self.conversation_store = store
         self.controller.set_repository(store)
         self.conversations.set_repository(store)
