@@ -12,13 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
 from desktop.ui.window.first_paint import show_until_painted
 from desktop.ui.window.main_window import MainWindow
-from desktop.ui.window.single_instance import already_running_message, claim_data_folder
+from desktop.ui.window.single_instance import (
+    bring_forward,
+    claim_data_folder,
+    listen_for_second_launches,
+    say_already_running,
+)
 
 if TYPE_CHECKING:
     # What the first paint does without: the settings model (pydantic), the controllers, the
@@ -339,24 +344,12 @@ def run_gui(
     # One window per data folder: two would write into the same conversations (issue 10).
     lock = claim_data_folder(paths.data_dir)
     if lock is None:
-        return _say_already_running(app, paths.data_dir, smoke_test=smoke_test)
+        say_already_running(app, paths.data_dir, smoke_test=smoke_test)
+        return ALREADY_RUNNING
     try:
         return _run_locked(app, paths, known_secrets, smoke_test, process_start)
     finally:
         lock.unlock()
-
-
-def _say_already_running(app: QApplication, data_dir: Path, *, smoke_test: bool) -> int:
-    """Tell a second launch, in the terminal and (launched from a menu) in a box, then end."""
-    message = already_running_message(data_dir)
-    print(message, file=sys.stderr)
-    if not smoke_test:
-        box = QMessageBox(QMessageBox.Icon.Information, "E2B Agent", message)
-        box.setObjectName("alreadyRunningBox")
-        box.finished.connect(app.quit)
-        box.open()
-        app.exec()
-    return ALREADY_RUNNING
 
 
 def _run_locked(
@@ -378,6 +371,8 @@ def _run_locked(
         print(f"first paint: {elapsed:.3f} s")
         shell.window.close_for_good()
         return 0
+    # Kept for the process's life: a second launch's ping brings this window forward.
+    launches = listen_for_second_launches(paths.data_dir, lambda: bring_forward(shell.window))
     import asyncio
 
     import qasync
@@ -388,4 +383,6 @@ def _run_locked(
         desktop_app = DesktopApp(paths, known_secrets, shell=shell)
         _quit_on_signals(app, desktop_app)
         status = loop.run_until_complete(_main(desktop_app))
+    if launches is not None:
+        launches.close()
     return int(status)

@@ -65,6 +65,12 @@ def test_a_second_window_on_the_same_data_folder_says_so_and_exits(tmp_path: Pat
             assert "first paint" not in second.stdout  # no window was built
             after = {p.name: p.stat().st_mtime_ns for p in database.parent.iterdir()}
             assert after == before  # the database was not touched
+            # The first one heard of it and brought its window forward.
+            log = home / "logs" / "e2b-agent.log"
+            deadline = time.monotonic() + 30
+            while "a second launch on this data folder" not in log.read_text():
+                assert time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.1)
         finally:
             first.terminate()
             first.wait(timeout=30)

@@ -7,12 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+import pytest
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 
 from desktop.ui.window.single_instance import (
     LOCK_FILE_NAME,
     already_running_message,
+    bring_forward,
     claim_data_folder,
+    listen_for_second_launches,
+    ping_first_launch,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -64,3 +69,22 @@ def test_the_message_names_the_data_folder(tmp_path: Path) -> None:
 
     assert message.startswith("E2B Agent is already running")
     assert str(tmp_path) in message
+
+
+# The offscreen platform cannot raise a window; X11 and Windows can, Wayland may flash it.
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_a_second_launch_pings_the_first_which_comes_forward(qtbot: QtBot, tmp_path: Path) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.showMinimized()
+    server = listen_for_second_launches(tmp_path, lambda: bring_forward(window))
+    assert server is not None
+    try:
+        assert ping_first_launch(tmp_path)
+        qtbot.waitUntil(lambda: not window.isMinimized(), timeout=5000)
+    finally:
+        server.close()
+
+
+def test_with_nobody_listening_the_ping_says_so(qapp: QApplication, tmp_path: Path) -> None:
+    assert not ping_first_launch(tmp_path, timeout_ms=200)
