@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.INFO,
     )
     if args.cli:
+        # No data-folder lock here (the window takes one, issue 10): the terminal opens no
+        # conversation database, and its one write, an "always allow" rule, re-reads
+        # settings.json and replaces it atomically, so a window beside it corrupts nothing.
         from desktop.cli import run_cli
         from desktop.core.config.secrets import open_secret_store
         from desktop.core.config.settings import load_settings

@@ -18,6 +18,12 @@ from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
 from desktop.ui.window.first_paint import show_until_painted
 from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.single_instance import (
+    bring_forward,
+    claim_data_folder,
+    listen_for_second_launches,
+    say_already_running,
+)
 
 if TYPE_CHECKING:
     # What the first paint does without: the settings model (pydantic), the controllers, the
@@ -40,6 +46,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
 SIDEBAR_WIDTH = 270
 FIRST_PAINT_TIMEOUT_MS = 30_000
+ALREADY_RUNNING = 3  # the exit status of a second launch on the same data folder
 
 
 @dataclass(frozen=True)
@@ -183,14 +190,22 @@ class DesktopApp:
         # After the first paint: sqlite and the store's modules are not needed to paint.
         from desktop.core.store.opening import StoreUnavailable, open_conversation_store
 
-        store = await open_conversation_store(self.database_file)
-        if isinstance(store, StoreUnavailable):
+        opened = await open_conversation_store(self.database_file)
+        if isinstance(opened, StoreUnavailable):
             self._warn(
                 "Conversations are not being saved",
-                f"The conversation database ({store.path}) could not be opened: "
-                f"{store.reason} This session's chat is kept in memory only.",
+                f"The conversation database ({opened.path}) could not be opened: "
+                f"{opened.reason} This session's chat is kept in memory only.",
             )
             return
+        if opened.set_aside is not None:
+            self._warn(
+                "The conversation database was damaged",
+                f"The conversation database was damaged ({opened.set_aside.problem}), so a "
+                f"new one was started. The old one was moved aside, not deleted: "
+                f"{opened.set_aside.moved_to}",
+            )
+        store = opened.store
         self.conversation_store = store
         self.controller.set_repository(store)
         self.conversations.set_repository(store)
@@ -326,6 +341,24 @@ def run_gui(
     app.setDesktopFileName("e2b-agent")
     # qasync: the loop ends from our shutdown, not when Qt sees the last window close.
     app.setQuitOnLastWindowClosed(False)
+    # One window per data folder: two would write into the same conversations (issue 10).
+    lock = claim_data_folder(paths.data_dir)
+    if lock is None:
+        say_already_running(app, paths.data_dir, smoke_test=smoke_test)
+        return ALREADY_RUNNING
+    try:
+        return _run_locked(app, paths, known_secrets, smoke_test, process_start)
+    finally:
+        lock.unlock()
+
+
+def _run_locked(
+    app: QApplication,
+    paths: AppPaths,
+    known_secrets: KnownSecrets,
+    smoke_test: bool,
+    process_start: float,
+) -> int:
     apply_theme(app)
     shell = WindowShell.build()
     painted_at = show_until_painted(shell.window, FIRST_PAINT_TIMEOUT_MS)
@@ -338,6 +371,8 @@ def run_gui(
         print(f"first paint: {elapsed:.3f} s")
         shell.window.close_for_good()
         return 0
+    # Kept for the process's life: a second launch's ping brings this window forward.
+    launches = listen_for_second_launches(paths.data_dir, lambda: bring_forward(shell.window))
     import asyncio
 
     import qasync
@@ -348,4 +383,6 @@ def run_gui(
         desktop_app = DesktopApp(paths, known_secrets, shell=shell)
         _quit_on_signals(app, desktop_app)
         status = loop.run_until_complete(_main(desktop_app))
+    if launches is not None:
+        launches.close()
     return int(status)
