@@ -73,8 +73,18 @@ def build_agent(
 ) -> Agent[None, str]:
     import pydantic_ai
     from pydantic_ai import Agent
+    from pydantic_ai.capabilities import ProcessHistory
+
+    from desktop.core.agent.lone_surrogates import clean_history
 
     # The app owns its output: no first-run banner in the terminal mode or the log.
     pydantic_ai.BANNER_ENABLED = False
 
-    return Agent(model, toolsets=[toolset], instructions=instructions, output_type=str)
+    return Agent(
+        model,
+        toolsets=[toolset],
+        instructions=instructions,
+        output_type=str,
+        # A lone surrogate in a reply or a tool result cannot be encoded in a request.
+        capabilities=[ProcessHistory(clean_history)],
+    )
