@@ -256,12 +256,16 @@ class TurnStream:
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
             await session.after_failure(exc)
-            error = describe_model_error(
-                exc,
-                base_url=session.endpoints.openai_base_url,
-                read_timeout=session.timeouts.model_read,
-                secrets=session.secrets,
-            )
+            try:
+                error = describe_model_error(
+                    exc,
+                    base_url=session.endpoints.openai_base_url,
+                    read_timeout=session.timeouts.model_read,
+                    secrets=session.secrets,
+                )
+            except Exception:  # a failure the wording trips on still fails the turn, not "Stopped"
+                log.error("describing the failure failed", exc_info=True)
+                error = unexpected(exc, session.secrets)
             kept = self._keep_actions_taken(before)
             self._emit(TurnFailed(error.kind, error.message, kept, error.fix))
         except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
