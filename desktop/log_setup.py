@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -44,11 +45,20 @@ class RedactingFilter(logging.Filter):
 def configure_logging(
     log_file: Path, secrets: Callable[[], Iterable[str]], *, level: int = logging.INFO
 ) -> logging.Handler:
-    """Install the file handler on the root logger before any SDK import can add its own."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
+    """Install the file handler on the root logger before any SDK import can add its own; when
+    the log file cannot be written (a read-only log dir), warnings go to stderr instead."""
+    handler: logging.Handler
+    problem: OSError | None = None
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:
+        problem = exc
+        # Warnings only: the terminal mode's chat shares stderr's screen.
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(max(level, logging.WARNING))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
@@ -56,6 +66,10 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    if problem is not None:
+        logging.getLogger(__name__).warning(
+            "cannot write the log file %s (%s): logging warnings to stderr only", log_file, problem
+        )
     # Chatty libraries: their debug lines carry request bodies.
     for noisy in ("httpx", "httpx2", "httpcore", "mcp", "fastmcp", "openai", "composio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -33,7 +33,9 @@ class AppPaths:
         return self.log_dir / "e2b-agent.log"
 
     def ensure(self) -> None:
-        for directory in (self.config_dir, self.data_dir, self.log_dir):
+        # Not the log dir: `log_setup.configure_logging` makes it, and falls back to stderr
+        # when it cannot.
+        for directory in (self.config_dir, self.data_dir):
             directory.mkdir(parents=True, exist_ok=True)
 
 

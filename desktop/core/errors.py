@@ -140,8 +140,33 @@ def quoted(text: str, secrets: Iterable[str] = (), limit: int = 200) -> str:
 def host_of(url: str | None, default: str) -> str:
     if not url:
         return default
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an address `endpoint_problem` refuses
+        return default
     return parts.netloc or default
+
+
+def endpoint_problem(variable: str, url: str) -> UserFacingError | None:
+    """Why the address in the environment variable `variable` cannot be used, as a refusal, or
+    None when it can (an address that does not parse would otherwise raise deep in an SDK)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- the port is checked only when it is read
+    except ValueError as exc:
+        reason = quoted(str(exc), limit=80)
+    else:
+        if parts.scheme not in ("https", "http"):
+            reason = "it must start with https:// or http://"
+        elif not parts.hostname:
+            reason = "it names no host"
+        else:
+            return None
+    return UserFacingError(
+        ErrorKind.BAD_INPUT,
+        f"{variable} is not a usable address ({reason}): "
+        "correct or unset it, then restart the app.",
+    )
 
 
 def unreachable(service: str, where: str) -> UserFacingError:

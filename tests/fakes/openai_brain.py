@@ -116,7 +116,7 @@ def _loads(text: str) -> Any:
             break
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # a real model reads nesting json cannot
             break
     return value
 

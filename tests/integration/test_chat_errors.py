@@ -139,6 +139,28 @@ def test_openai_unreachable(fake_services: FakeServices, unreachable_url: str) -
     assert "127.0.0.1" in failure.message
 
 
+def test_a_model_endpoint_that_does_not_parse_is_refused_naming_its_variable(
+    fake_services: FakeServices,
+) -> None:
+    session = session_for(fake_services, openai_base_url="http://[::1/v1")
+    failure = _failure(_one_turn(session, "hello"))
+    assert failure.kind is ErrorKind.BAD_INPUT
+    assert failure.message.startswith("OPENAI_BASE_URL is not a usable address")
+    assert "OPENAI_BASE_URL" in _in_the_window(failure)
+
+
+def test_a_failure_that_cannot_be_worded_still_fails_the_turn(
+    fake_services: FakeServices, unreachable_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def trip(*args: object, **kwargs: object) -> UserFacingError:
+        raise ValueError("tripped")
+
+    monkeypatch.setattr("desktop.core.agent.turn_stream.describe_model_error", trip)
+    session = session_for(fake_services, openai_base_url=unreachable_url + "/v1")
+    failure = _failure(_one_turn(session, "hello"))
+    assert failure.kind is ErrorKind.UNEXPECTED
+
+
 def test_composio_unreachable(fake_services: FakeServices, unreachable_url: str) -> None:
     session = session_for(fake_services, composio_base_url=unreachable_url)
     failure = _failure(_one_turn(session))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import ErrorKind, UserFacingError, endpoint_problem
 from desktop.core.router.types import Timeouts
 
 if TYPE_CHECKING:
@@ -44,6 +44,10 @@ def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeou
     problem = model_problem(model)
     if problem:
         raise UserFacingError(ErrorKind.BAD_INPUT, problem)
+    if endpoints.openai_base_url is not None:
+        refusal = endpoint_problem("OPENAI_BASE_URL", endpoints.openai_base_url)
+        if refusal is not None:
+            raise refusal
     provider_name, _, model_name = model.strip().partition(":")
     # The SDK's own request transform walks the whole history once per union member on every
     # request (0.4 s of CPU per request at turn 200, openai-python#3616); this client sends the
@@ -69,8 +73,18 @@ def build_agent(
 ) -> Agent[None, str]:
     import pydantic_ai
     from pydantic_ai import Agent
+    from pydantic_ai.capabilities import ProcessHistory
+
+    from desktop.core.agent.lone_surrogates import clean_history
 
     # The app owns its output: no first-run banner in the terminal mode or the log.
     pydantic_ai.BANNER_ENABLED = False
 
-    return Agent(model, toolsets=[toolset], instructions=instructions, output_type=str)
+    return Agent(
+        model,
+        toolsets=[toolset],
+        instructions=instructions,
+        output_type=str,
+        # A lone surrogate in a reply or a tool result cannot be encoded in a request.
+        capabilities=[ProcessHistory(clean_history)],
+    )

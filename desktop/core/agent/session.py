@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from desktop.core.agent.build import Endpoints, build_agent, build_model
+from desktop.core.agent.lone_surrogates import clean_messages
 from desktop.core.agent.turn_stream import TurnStream
 from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.settings import Settings
@@ -89,7 +90,7 @@ class ChatSession:
         return self._agent
 
     def load_history(self, messages: Sequence[ModelMessage]) -> None:
-        self._history = list(messages)
+        self._history = clean_messages(messages)
 
     def _check_credentials(self) -> tuple[str, str, str]:
         creds = self._credentials

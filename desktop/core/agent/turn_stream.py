@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
@@ -24,6 +24,7 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
+from desktop.core.agent.lone_surrogates import clean_messages, clean_text, clean_value
 from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.tool_calls import actions_of, read_result
 from desktop.core.consent import policy
@@ -104,7 +105,7 @@ def _usage_of(run_usage: Any) -> Usage:
 def _dump(messages: Sequence[ModelMessage]) -> bytes:
     from pydantic_ai.messages import ModelMessagesTypeAdapter
 
-    return ModelMessagesTypeAdapter.dump_json(list(messages))
+    return ModelMessagesTypeAdapter.dump_json(clean_messages(messages))
 
 
 class TurnStream:
@@ -255,12 +256,16 @@ class TurnStream:
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
             await session.after_failure(exc)
-            error = describe_model_error(
-                exc,
-                base_url=session.endpoints.openai_base_url,
-                read_timeout=session.timeouts.model_read,
-                secrets=session.secrets,
-            )
+            try:
+                error = describe_model_error(
+                    exc,
+                    base_url=session.endpoints.openai_base_url,
+                    read_timeout=session.timeouts.model_read,
+                    secrets=session.secrets,
+                )
+            except Exception:  # a failure the wording trips on still fails the turn, not "Stopped"
+                log.error("describing the failure failed", exc_info=True)
+                error = unexpected(exc, session.secrets)
             kept = self._keep_actions_taken(before)
             self._emit(TurnFailed(error.kind, error.message, kept, error.fix))
         except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
@@ -317,16 +322,16 @@ class TurnStream:
         if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
             # The first piece of a text part arrives here, not as a delta.
             if event.part.content:
-                self._emit(TextDelta(event.part.content))
+                self._emit(TextDelta(clean_text(event.part.content)))
         elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
             if event.delta.content_delta:
-                self._emit(TextDelta(event.delta.content_delta))
+                self._emit(TextDelta(clean_text(event.delta.content_delta)))
         elif isinstance(event, FunctionToolCallEvent):
             part = event.part
             try:
-                args = part.args_as_dict()
+                args = cast("dict[str, Any]", clean_value(part.args_as_dict()))
             except ValueError:
-                args = {"raw": str(part.args)}
+                args = {"raw": clean_text(str(part.args))}
             consent = self._session.consent
             hints = consent.hints.get(part.tool_name, frozenset())
             self._emit(
@@ -343,17 +348,18 @@ class TurnStream:
         elif isinstance(event, FunctionToolResultEvent):
             returned = event.part
             shown = read_result(returned.content)
+            text, errors = clean_text(shown.text), tuple(map(clean_text, shown.errors))
             self._emit(
                 ToolCallFinished(
                     call_id=returned.tool_call_id,
                     tool_name=returned.tool_name,
                     # A router call whose E2B action failed is a failure to the user.
                     outcome="failed"
-                    if shown.errors and returned.outcome == "success"
+                    if errors and returned.outcome == "success"
                     else returned.outcome,
-                    result_text=shown.text,
+                    result_text=text,
                     connect_links=shown.connect_links,
-                    errors=shown.errors,
+                    errors=errors,
                 )
             )
         elif isinstance(event, AgentRunResultEvent):
@@ -361,7 +367,7 @@ class TurnStream:
             self._session.load_history(result.all_messages())
             self._emit(
                 TurnFinished(
-                    text=str(result.output),
+                    text=clean_text(str(result.output)),
                     usage=_usage_of(result.usage),
                     messages_json=_dump(result.new_messages()),
                 )

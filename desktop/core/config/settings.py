@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -141,6 +140,15 @@ def load_settings(path: Path) -> Settings:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()
+    except IsADirectoryError:
+        # Moving a directory aside could carry away whatever the user keeps in it: left alone.
+        log.warning("settings file %s is a directory: left as it is, using the defaults", path)
+        return Settings()
+    except UnicodeDecodeError as exc:
+        return _set_aside(path, exc)
+    except OSError as exc:
+        log.warning("settings file %s cannot be read (%s): using the defaults", path, exc)
+        return Settings()
     try:
         data = json.loads(raw)
         if isinstance(data, dict):
@@ -162,12 +170,26 @@ def load_settings(path: Path) -> Settings:
                 ", ".join(f"{name} {str(data.get(name))[:80]!r}" for name in sorted(bad)),
             )
             return fallback
-    except (json.JSONDecodeError, ValidationError) as exc:
-        backup = path.with_name(path.name + ".invalid")
-        with contextlib.suppress(OSError):
-            os.replace(path, backup)
+    except (json.JSONDecodeError, ValidationError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the parser goes.
+        return _set_aside(path, exc)
+
+
+def _set_aside(path: Path, exc: Exception) -> Settings:
+    """The defaults, with the damaged file moved beside itself (`.invalid`), never deleted."""
+    backup = path.with_name(path.name + ".invalid")
+    try:
+        os.replace(path, backup)
+    except OSError as moving:
+        log.warning(
+            "invalid settings file %s (%s): could not be moved aside (%s), using the defaults",
+            path,
+            type(exc).__name__,
+            moving,
+        )
+    else:
         log.warning("invalid settings file %s (%s): moved to %s", path, type(exc).__name__, backup)
-        return Settings()
+    return Settings()
 
 
 def keep_rule(path: Path, slug: str) -> Settings:

@@ -32,6 +32,7 @@ from desktop.core.errors import (
     Fix,
     Remedy,
     UserFacingError,
+    endpoint_problem,
     host_of,
     quoted,
     rate_limited,
@@ -85,6 +86,9 @@ def session_request_body(user_id: str, toolkits: Sequence[str]) -> dict[str, Any
 def checked_base_url(base_url: str | None) -> str:
     """The backend's origin; the key never travels over plain http except to this machine."""
     url = (base_url or COMPOSIO_DEFAULT_BASE_URL).rstrip("/")
+    refusal = endpoint_problem("COMPOSIO_BASE_URL", url)
+    if refusal is not None:
+        raise refusal
     if key_may_travel_to(url):
         return url
     raise UserFacingError(

@@ -30,3 +30,35 @@ def test_each_api_gets_its_model() -> None:
 
     assert isinstance(chat.client, PlainBodyAsyncOpenAI)
     assert isinstance(responses.client, PlainBodyAsyncOpenAI)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://[::1/v1", "Invalid IPv6 URL"),
+        ("http://localhost:port/v1", "Port"),
+        ("localhost:8000/v1", "https://"),
+        ("http:///v1", "no host"),
+    ],
+)
+def test_an_invalid_model_endpoint_is_refused_naming_the_variable(url: str, reason: str) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        build_model("openai:gpt-5", "sk-test", Endpoints(openai_base_url=url), Timeouts())
+    assert caught.value.kind is ErrorKind.BAD_INPUT
+    assert caught.value.message.startswith("OPENAI_BASE_URL is not a usable address (")
+    assert reason in caught.value.message
+    assert caught.value.message.endswith(": correct or unset it, then restart the app.")
+
+
+def test_an_invalid_composio_endpoint_is_refused_naming_the_variable() -> None:
+    from desktop.core.router.rest import checked_base_url
+
+    with pytest.raises(UserFacingError) as caught:
+        checked_base_url("http://[::1/api")
+    assert caught.value.message.startswith("COMPOSIO_BASE_URL is not a usable address (")
+
+
+def test_the_host_of_an_invalid_address_is_the_default() -> None:
+    from desktop.core.errors import host_of
+
+    assert host_of("http://[::1/v1", "OpenAI") == "OpenAI"

@@ -165,3 +165,31 @@ def test_a_damaged_rule_is_dropped_and_the_rest_of_the_file_kept(tmp_path: Path)
     assert loaded.user_id == "keep-me" and loaded.approval_rules == ()
     assert loaded.ask_before_reads
     assert path.exists()  # not moved aside: nothing the user typed is lost
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe{\x00", b"[" * 100_000 + b"]" * 100_000],
+    ids=["undecodable", "nested-too-deep"],
+)
+def test_an_unreadable_file_is_moved_aside_and_defaults_used(
+    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    with caplog.at_level("WARNING"):
+        assert load_settings(path) == Settings()
+    assert (tmp_path / "settings.json.invalid").read_bytes() == content
+    assert not path.exists()
+    assert "moved to" in caplog.text
+
+
+def test_a_directory_in_the_files_place_is_kept_and_defaults_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "settings.json"
+    (path / "inside").mkdir(parents=True)
+    with caplog.at_level("WARNING"):
+        assert load_settings(path) == Settings()
+    assert (path / "inside").is_dir()
+    assert "is a directory" in caplog.text
