@@ -6,7 +6,9 @@ reply or a tool result made every later store write and model request of the con
 
 from __future__ import annotations
 
+import contextlib
 import json
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,17 +39,38 @@ def clean_value(value: object) -> object:
     return value
 
 
+# Messages already found encodable, by identity: a long history is checked once, not before
+# every request (a message in the history is never changed afterwards). Weak: forgotten with
+# the message. Used on the agent's loop only.
+_ENCODABLE: dict[int, weakref.ref[Any]] = {}
+_PRUNE_AT = 20_000
+
+
+def _known_encodable(message: object) -> bool:
+    seen = _ENCODABLE.get(id(message))
+    return seen is not None and seen() is message
+
+
 def clean_messages(messages: Sequence[ModelMessage]) -> list[ModelMessage]:
     """The messages, rebuilt with their text cleaned only when some of it cannot be encoded."""
     from pydantic_ai.messages import ModelMessagesTypeAdapter
     from pydantic_core import PydanticSerializationError
 
+    unchecked = [message for message in messages if not _known_encodable(message)]
+    if not unchecked:
+        return list(messages)
     try:
-        ModelMessagesTypeAdapter.dump_json(list(messages))
+        ModelMessagesTypeAdapter.dump_json(unchecked)
     except PydanticSerializationError:
         data = ModelMessagesTypeAdapter.dump_python(list(messages), mode="json")
         text = clean_text(json.dumps(data, ensure_ascii=False))
         return ModelMessagesTypeAdapter.validate_json(text)
+    if len(_ENCODABLE) > _PRUNE_AT:
+        for key in [key for key, ref in _ENCODABLE.items() if ref() is None]:
+            del _ENCODABLE[key]
+    for message in unchecked:
+        with contextlib.suppress(TypeError):  # not weakly referable: checked again next time
+            _ENCODABLE[id(message)] = weakref.ref(message)
     return list(messages)
 
 

@@ -26,3 +26,17 @@ def test_messages_are_rebuilt_only_when_they_hold_one() -> None:
     ]
     cleaned = clean_messages(broken)
     assert [part.content for m in cleaned for part in m.parts] == ["a \ufffd", "r \ufffd"]
+
+
+def test_a_history_is_checked_once_and_a_changed_one_again() -> None:
+    from pydantic_ai.messages import ModelRequest, UserPromptPart
+
+    from desktop.core.agent import lone_surrogates
+
+    clean = ModelRequest(parts=[UserPromptPart("fine")])
+    assert lone_surrogates.clean_messages([clean]) == [clean]
+    assert lone_surrogates._known_encodable(clean)
+    broken = ModelRequest(parts=[UserPromptPart("half \ud83d")])
+    [_, fixed] = lone_surrogates.clean_messages([clean, broken])
+    assert fixed.parts[0].content == "half \ufffd"  # type: ignore[union-attr]
+    assert not lone_surrogates._known_encodable(broken)
