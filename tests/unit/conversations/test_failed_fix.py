@@ -4,72 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from pydantic_ai.messages import ModelMessage
-
-from desktop.core.agent.events import TurnEvent, TurnFailed
+from desktop.core.agent.events import TurnFailed
 from desktop.core.config.credentials import OPENAI_API_KEY, missing_error
-from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.history import items_from_turn
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.transcript import ErrorItem
 from desktop.core.errors import Fix, Remedy
-from desktop.core.router.types import ConnectionInfo
 from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.sqlite import ConversationStore
+from tests.unit.conversations.scripted_session import ScriptedSession
 
 MISSING = missing_error((OPENAI_API_KEY,))
 FAILED = TurnFailed(MISSING.kind, MISSING.message, fix=MISSING.fix)
-
-
-class _Fails:
-    """A session's turn that fails at once, as a turn without an OpenAI key does."""
-
-    def __aiter__(self) -> AsyncIterator[TurnEvent]:
-        return self._events()
-
-    async def _events(self) -> AsyncIterator[TurnEvent]:
-        yield FAILED
-
-    def cancel(self) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass
-
-
-class _Session:
-    router_session_id: str | None = None
-
-    def __init__(self) -> None:
-        self.consent = ConsentState()
-
-    async def check(self) -> ConnectionInfo:
-        raise AssertionError("not needed")
-
-    async def connect(self) -> ConnectionInfo:
-        raise AssertionError("not needed")
-
-    def run_turn(self, prompt: str) -> _Fails:
-        return _Fails()
-
-    def new_conversation(self) -> None:
-        pass
-
-    def load_history(self, messages: Sequence[ModelMessage]) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass
 
 
 def _failed_conversation(path: Path) -> str:
     async def scenario() -> str:
         store = await AsyncConversationStore.open(path)
         try:
-            chat = PersistentChat(store, lambda _id, _history: _Session(), model="openai:gpt-5")
+            chat = PersistentChat(
+                store, lambda _id, _history: ScriptedSession(FAILED), model="openai:gpt-5"
+            )
             events = [event async for event in chat.run_turn("go")]
             assert events == [FAILED]
             assert chat.conversation_id is not None
