@@ -32,7 +32,7 @@ from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall, Scope
-from desktop.core.consent.policy import Action, Kind
+from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
 from desktop.core.errors import (
     CredentialSpec,
     ErrorKind,
@@ -42,6 +42,7 @@ from desktop.core.errors import (
     join_labels,
 )
 from desktop.core.router.types import Timeouts
+from desktop.ui.action_words import shown_value, visible
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
@@ -161,6 +162,31 @@ class LineReader:
         return line
 
 
+def _question_arguments(action: Action) -> str:
+    """Every argument of the action asked about (but its code, printed above), each value cut
+    on its own: a long first value cannot push the sandbox id out of the question."""
+    import json
+
+    code_key = CODE_ARGUMENT.get(action.slug)
+    parts = [
+        f"{json.dumps(visible(str(key))[:80])}: {_question_value(value)}"
+        for key, value in action.arguments.items()
+        if key != code_key
+    ]
+    return " {" + ", ".join(parts) + "}" if parts else ""
+
+
+def _question_value(value: object) -> str:
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)[:QUESTION_VALUE_CHARS]
+    return shown_value(text, QUESTION_VALUE_CHARS)
+
+
+QUESTION_VALUE_CHARS = 200
 ANSWERS = {"y": Scope.ONCE, "yes": Scope.ONCE, "c": Scope.CONVERSATION, "a": Scope.ALWAYS}
 ALWAYS_WORD = "always"
 
@@ -248,10 +274,10 @@ class ChatRepl:
         code = action.code
         if code is not None:
             self.term.dim(f"  {action.slug} would run:")
-            self.term.line(code)
-        arguments = "" if code is not None else " " + _compact(action.arguments)
+            self.term.line(visible(code))  # in full; control and direction marks written out
         self.term.write(
-            f"Allow {action.slug}{arguments}? [y]es once / [c]onversation / [a]lways / [N]o: "
+            f"Allow {visible(action.slug)}{_question_arguments(action)}? "
+            "[y]es once / [c]onversation / [a]lways / [N]o: "
         )
         scope = ANSWERS.get((await self.reader.readline()).strip().lower())
         if scope is Scope.CONVERSATION and action.kind is Kind.DESTRUCTIVE:

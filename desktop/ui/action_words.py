@@ -71,8 +71,8 @@ def shown_value(value: object, limit: int = SHOWN_CHARS) -> str:
     else:
         try:
             text = json.dumps(value, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = repr(value)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(value)[: limit + 1]
     return visible(capped(text.replace("\n", " ").replace("\t", " "), limit))
 
 

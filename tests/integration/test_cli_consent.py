@@ -156,3 +156,28 @@ def test_delete_all_my_sandboxes_asks_about_each_kill_of_one_router_call(
     kills = [c for c in fake_services.composio.tool_calls if "E2B_DELETE" in str(c.arguments)]
     assert len(kills) == 1 and len(kills[0].arguments["tools"]) == 1  # only the allowed one
     assert len(_alive(fake_services)) == 1
+
+
+def test_the_question_shows_every_argument_and_nothing_a_terminal_would_obey(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """Padding cannot push the sandbox out of the question; escapes and direction marks in the
+    model's arguments are written out, not obeyed."""
+    hostile = {
+        "note": "x" * 5_000 + "\x1b]52;c;ZXZpbA==\x07",
+        "sandbox_id": SEED_RUNNING_ID + "\u202e",
+    }
+    fake_services.openai.script.push(
+        Reply.tool_call(
+            "COMPOSIO_MULTI_EXECUTE_TOOL",
+            {"tools": [{"tool_slug": "E2B_DELETE_SANDBOXES", "arguments": hostile}]},
+        ),
+        Reply.text("Done."),
+    )
+    result = _run_cli(fake_services.env(), "list my sandboxes\nn\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    [question] = [line for line in result.stdout.splitlines() if QUESTION in line]
+    assert f'"sandbox_id": "{SEED_RUNNING_ID}\\u202e"' in question  # shown, mark written out
+    assert len(question) < 1_000  # the padding is cut, on its own
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert SEED_RUNNING_ID in _alive(fake_services)

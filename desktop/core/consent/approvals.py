@@ -215,6 +215,8 @@ class ConsentState:
                 if not 0 <= index < len(call.actions) or scope is Scope.ONCE:
                     continue
                 slug = call.actions[index].slug
+                if slug == MULTI_EXECUTE_TOOL:
+                    continue  # a call that could not be read is allowed once, never beyond
                 if scope is Scope.CONVERSATION:
                     self.conversation |= {slug}
                 elif slug not in self.rules:

@@ -129,14 +129,15 @@ def actions_of(
     tool_name: str, arguments: Mapping[str, object], hints: Collection[str] = ()
 ) -> tuple[Action, ...]:
     """The actions one tool call would run. A multi-execute whose `tools` cannot be read is one
-    action of its own, a change: it is asked about as a whole."""
+    action of its own, treated as destructive: asked about as a whole, every time."""
     if tool_name != MULTI_EXECUTE_TOOL:
         known = tool_name in KNOWN or tool_name == MANAGE_CONNECTIONS_TOOL
         return (Action(tool_name, arguments, classify(tool_name, arguments, hints), known),)
     tools = arguments.get("tools")
     items = _inner_tools(tools)
     if items is None:
-        return (Action(tool_name, arguments, Kind.CHANGES, False),)
+        # It cannot be told what it would run: as dangerous as anything it might hold.
+        return (Action(tool_name, arguments, Kind.DESTRUCTIVE, False),)
     return tuple(
         Action(
             slug,
@@ -149,17 +150,26 @@ def actions_of(
     )
 
 
+MAX_INNER_TOOLS = 50  # the router's own limit (`maxItems` of COMPOSIO_MULTI_EXECUTE_TOOL)
+MAX_SLUG_CHARS = 128  # no real slug is longer; a longer one is not a slug to show or grant
+
+
 def _inner_tools(tools: object) -> list[tuple[str, Mapping[str, object]]] | None:
     if not isinstance(tools, Sequence) or isinstance(tools, (str, bytes)) or not tools:
+        return None
+    if len(tools) > MAX_INNER_TOOLS:
         return None
     items: list[tuple[str, Mapping[str, object]]] = []
     for item in tools:
         if not isinstance(item, Mapping):
             return None
         slug, inner = item.get("tool_slug"), item.get("arguments", {})
-        if not isinstance(slug, str) or not slug or not isinstance(inner, Mapping):
+        if not isinstance(slug, str) or not slug.strip() or not isinstance(inner, Mapping):
             return None
-        items.append((slug, inner))
+        if len(slug) > MAX_SLUG_CHARS:
+            return None
+        # As a router may read it: `e2b_delete_sandboxes ` is still a kill.
+        items.append((slug.strip().upper(), inner))
     return items
 
 

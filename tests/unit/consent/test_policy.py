@@ -106,11 +106,13 @@ def test_each_action_inside_a_multi_execute_is_classified_on_its_own() -> None:
         [{"arguments": {}}],
         [{"tool_slug": ""}],
         [{"tool_slug": "E2B_GET_SANDBOX", "arguments": "sandbox_id=s"}],
+        [{"tool_slug": "E2B_" + "X" * 1_000_000, "arguments": {}}],  # not a slug to show
+        [{"tool_slug": "E2B_DELETE_SANDBOXES", "arguments": {}}] * 51,  # over the router's 50
     ],
 )
 def test_a_multi_execute_that_cannot_be_read_is_asked_about_whole(tools: object) -> None:
     [action] = actions_of("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": tools})
-    assert action.kind is Kind.CHANGES and not action.known
+    assert action.kind is Kind.DESTRUCTIVE and not action.known
     assert needs_approval("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": tools}, Grants())
 
 
@@ -139,6 +141,16 @@ def test_an_unknown_slug_is_asked_about_even_when_it_says_it_only_reads() -> Non
     assert must_ask(action, Grants())
     assert not must_ask(action, Grants(conversation=frozenset({"SLACK_LIST_CHANNELS"})))
     assert not must_ask(_action("COMPOSIO_SEARCH_TOOLS"), Grants())  # a read the app knows
+
+
+def test_a_slug_is_read_as_a_router_may_read_it() -> None:
+    arguments = {"tools": [{"tool_slug": " e2b_delete_sandboxes", "arguments": {}}]}
+    [action] = actions_of("COMPOSIO_MULTI_EXECUTE_TOOL", arguments)
+    assert (action.slug, action.kind, action.known) == (
+        "E2B_DELETE_SANDBOXES",
+        Kind.DESTRUCTIVE,
+        True,
+    )
 
 
 def test_a_new_e2b_tool_is_a_change_until_the_app_knows_it() -> None:
