@@ -33,19 +33,20 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     from desktop.frozen import use_certifi_if_no_system_certificates
-    from desktop.log_setup import KnownSecrets, configure_logging
+    from desktop.log_setup import KnownSecrets, configure_logging, hold_early_records
     from desktop.paths import default_paths
 
     use_certifi_if_no_system_certificates()
     paths = default_paths()
     paths.ensure()
     known_secrets = KnownSecrets()
-    configure_logging(
-        paths.log_file,
-        known_secrets,
-        level=logging.DEBUG if args.debug else logging.INFO,
-    )
+    level = logging.DEBUG if args.debug else logging.INFO
+
+    def start_logging() -> None:
+        configure_logging(paths.log_file, known_secrets, level=level)
+
     if args.cli:
+        start_logging()
         # No data-folder lock here (the window takes one, issue 10): the terminal opens no
         # conversation database, and its one write, an "always allow" rule, re-reads
         # settings.json and replaces it atomically, so a window beside it corrupts nothing.
@@ -62,13 +63,21 @@ def main(argv: list[str] | None = None) -> int:
             known_secrets=known_secrets.add,
             settings_file=paths.settings_file,
         )
+    # The window opens the log file once it has painted; what is logged before waits for it.
+    hold_early_records(level)
     from desktop.ui import pyside_imports
 
     # Before the window's modules are imported, so that none of their sources is kept.
     pyside_imports.install()
     from desktop.gui import run_gui
 
-    status = run_gui(paths, known_secrets, smoke_test=args.smoke_test, process_start=PROCESS_START)
+    status = run_gui(
+        paths,
+        known_secrets,
+        smoke_test=args.smoke_test,
+        process_start=PROCESS_START,
+        start_logging=start_logging,
+    )
     # Everything is saved and closed by now. The interpreter's own teardown of the agent stack
     # takes over a second and does nothing the user needs, so the window's process ends here.
     logging.shutdown()

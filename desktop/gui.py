@@ -6,18 +6,16 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
 from desktop.ui.window.first_paint import show_until_painted
-from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.shell import WindowShell, first_paint_window
 from desktop.ui.window.single_instance import (
     bring_forward,
     claim_data_folder,
@@ -44,24 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
-SIDEBAR_WIDTH = 270
 FIRST_PAINT_TIMEOUT_MS = 30_000
 ALREADY_RUNNING = 3  # the exit status of a second launch on the same data folder
-
-
-@dataclass(frozen=True)
-class WindowShell:
-    """What the first paint shows: the main window and its conversation list, both empty."""
-
-    window: MainWindow
-    sidebar: ConversationSidebar
-
-    @classmethod
-    def build(cls) -> WindowShell:
-        window = MainWindow()
-        sidebar = ConversationSidebar()
-        window.set_sidebar(sidebar, SIDEBAR_WIDTH)
-        return cls(window, sidebar)
 
 
 class DesktopApp:
@@ -332,9 +314,15 @@ def _quit_on_signals(app: QApplication, shell: DesktopApp) -> None:
 
 
 def run_gui(
-    paths: AppPaths, known_secrets: KnownSecrets, *, smoke_test: bool, process_start: float
+    paths: AppPaths,
+    known_secrets: KnownSecrets,
+    *,
+    smoke_test: bool,
+    process_start: float,
+    start_logging: Callable[[], None] = lambda: None,
 ) -> int:
-    """Paint the window first, with only what it paints imported; then build the rest."""
+    """Paint the window first, with only what it paints imported; then open the log file
+    (`start_logging`) and build the rest."""
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("E2B Agent")
@@ -344,10 +332,11 @@ def run_gui(
     # One window per data folder: two would write into the same conversations (issue 10).
     lock = claim_data_folder(paths.data_dir)
     if lock is None:
+        start_logging()
         say_already_running(app, paths.data_dir, smoke_test=smoke_test)
         return ALREADY_RUNNING
     try:
-        return _run_locked(app, paths, known_secrets, smoke_test, process_start)
+        return _run_locked(app, paths, known_secrets, smoke_test, process_start, start_logging)
     finally:
         lock.unlock()
 
@@ -358,19 +347,23 @@ def _run_locked(
     known_secrets: KnownSecrets,
     smoke_test: bool,
     process_start: float,
+    start_logging: Callable[[], None],
 ) -> int:
     apply_theme(app)
-    shell = WindowShell.build()
-    painted_at = show_until_painted(shell.window, FIRST_PAINT_TIMEOUT_MS)
-    if painted_at is None:
+    window = first_paint_window()
+    painted_at = show_until_painted(window, FIRST_PAINT_TIMEOUT_MS)
+    elapsed = None if painted_at is None else painted_at - process_start
+    if smoke_test and elapsed is not None:
+        print(f"first paint: {elapsed:.3f} s", flush=True)  # before the log file opens
+    start_logging()
+    if elapsed is None:
         print("the window was never painted", file=sys.stderr)
         return 1
-    elapsed = painted_at - process_start
     log.info("first paint %.3f s after start", elapsed)
     if smoke_test:
-        print(f"first paint: {elapsed:.3f} s")
-        shell.window.close_for_good()
+        window.close_for_good()
         return 0
+    shell = WindowShell.around(window)
     # Kept for the process's life: a second launch's ping brings this window forward.
     launches = listen_for_second_launches(paths.data_dir, lambda: bring_forward(shell.window))
     import asyncio

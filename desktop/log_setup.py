@@ -1,14 +1,18 @@
-"""Logging to a rotating file in the per-user log dir, with keys redacted from every record."""
+"""Logging to a rotating file in the per-user log dir, with keys redacted from every record.
+
+Importing this module costs only `logging`: the window opens its log file once it has painted
+(issue 8), and holds what was logged before (`hold_early_records`) until then.
+"""
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from desktop.core.errors import redact
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class KnownSecrets:
@@ -28,8 +32,11 @@ class RedactingFilter(logging.Filter):
     """Formats each record once and removes key values and key-shaped strings from it."""
 
     def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
+        from desktop.core.errors import redact
+
         super().__init__()
         self._secrets = secrets
+        self._redact = redact
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -37,16 +44,37 @@ class RedactingFilter(logging.Filter):
             message += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
             record.exc_text = None
-        record.msg = redact(message, tuple(self._secrets()))
+        record.msg = self._redact(message, tuple(self._secrets()))
         record.args = None
         return True
+
+
+class EarlyRecords(logging.Handler):
+    """Keeps the records logged before the log file is open; `configure_logging` writes them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def hold_early_records(level: int = logging.INFO) -> None:
+    """Keep what is logged from now until `configure_logging` (the window's first paint)."""
+    root = logging.getLogger()
+    root.addHandler(EarlyRecords())
+    root.setLevel(level)
 
 
 def configure_logging(
     log_file: Path, secrets: Callable[[], Iterable[str]], *, level: int = logging.INFO
 ) -> logging.Handler:
     """Install the file handler on the root logger before any SDK import can add its own; when
-    the log file cannot be written (a read-only log dir), warnings go to stderr instead."""
+    the log file cannot be written (a read-only log dir), warnings go to stderr instead.
+    Records kept by `hold_early_records` are written first, in order."""
+    import logging.handlers
+
     handler: logging.Handler
     problem: OSError | None = None
     try:
@@ -62,10 +90,16 @@ def configure_logging(
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
+    early: list[logging.LogRecord] = []
     for old in list(root.handlers):
+        if isinstance(old, EarlyRecords):
+            early += old.records
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for record in early:
+        if record.levelno >= max(level, handler.level):
+            handler.handle(record)
     if problem is not None:
         logging.getLogger(__name__).warning(
             "cannot write the log file %s (%s): logging warnings to stderr only", log_file, problem

@@ -8,7 +8,13 @@
   (`python -m desktop --smoke-test`, a fresh E2B_AGENT_HOME each run) are started alternately,
   RUNS times each. Each is timed as a whole process, from spawn until its "first paint:" line
   arrives (its stdout is a pseudo-terminal, so the line is not held in a pipe's buffer until
-  exit). Prints both medians and the ratio app / bare (issue 8's target: at most 1.5x).
+  exit). Prints both medians and the ratio app / bare (issue 8's target: at most 1.5x), and the
+  same for the CPU each process used (it exits right after its first paint): on a busy machine
+  the CPU figures move much less than the wall-clock ones.
+- Bytecode: by default both start as on a user's second start, with bytecode written by a
+  first, uncounted start (into a throwaway PYTHONPYCACHEPREFIX, even where the environment
+  sets PYTHONDONTWRITEBYTECODE, as this workplace does). `--cold` measures without bytecode:
+  the first start after an editable install (pip compiles a wheel's modules at install).
 - The frozen build, if DIST/e2b-agent/e2b-agent exists (default: dist/ in this checkout), is
   timed the same way, in the same rounds. A frozen bare window would need its own PyInstaller
   build, so it is compared (1) with the bare window from source, and (2) with an estimated
@@ -45,15 +51,22 @@ IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
 TARGET_RATIO = 1.5
 
 
+PYCACHE: Path | None = None  # where measured processes keep bytecode; None: no bytecode
+
+
 def _environment(home: Path, *, frozen: bool = False) -> dict[str, str]:
     """A measured process's environment: offscreen Qt, a throwaway home, no keys, this checkout."""
     base = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("OPENAI_", "COMPOSIO_", "E2B_AGENT_", "SSL_CERT_"))
-        and k != "USER_ID"
+        and k not in ("USER_ID", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
         and not (frozen and k.startswith("PYTHON"))
     }
+    if PYCACHE is None:
+        base["PYTHONDONTWRITEBYTECODE"] = "1"
+    elif not frozen:
+        base["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     base |= {
         "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
         "E2B_AGENT_HOME": str(home / "home"),
@@ -65,8 +78,11 @@ def _environment(home: Path, *, frozen: bool = False) -> dict[str, str]:
     return base
 
 
-def time_to_paint(argv: list[str], env: dict[str, str], cwd: Path, timeout: float = 60) -> float:
-    """Seconds from spawning `argv` until it prints its "first paint:" line."""
+def time_to_paint(
+    argv: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
+) -> tuple[float, float]:
+    """Seconds from spawning `argv` until it prints its "first paint:" line, and the CPU
+    seconds (user and system) the process used in all: it exits right after that line."""
     master, slave = pty.openpty()
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
@@ -90,12 +106,14 @@ def time_to_paint(argv: list[str], env: dict[str, str], cwd: Path, timeout: floa
                     sys.exit(f"{' '.join(argv)} ended without a first paint:\n{seen!r}\n{text}")
                 seen += chunk
             painted = time.perf_counter() - started
+            _pid, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
         finally:
             try:
                 process.wait(timeout=30)
             finally:
                 os.close(master)
-    return painted
+    return painted, usage.ru_utime + usage.ru_stime
 
 
 def time_whole(argv: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -129,7 +147,9 @@ def compare(runs: int, frozen: Path | None) -> None:
             ):
                 home = scratch / f"{name}{n}"
                 home.mkdir()
-                times[name].append(time_to_paint(argv, _environment(home, frozen=is_frozen), home))
+                wall, cpu = time_to_paint(argv, _environment(home, frozen=is_frozen), home)
+                times[name].append(wall)
+                times[f"{name}_cpu"].append(cpu)
         if frozen is not None:
             for _ in range(runs):
                 version = [sys.executable, "-m", "desktop", "--version"]
@@ -141,10 +161,16 @@ def compare(runs: int, frozen: Path | None) -> None:
                 )
 
     bare_s, app_s = _median(times["bare"]), _median(times["app"])
-    print(f"first paint, whole process from spawn (median of {runs}, alternating):")
+    bare_cpu, app_cpu = _median(times["bare_cpu"]), _median(times["app_cpu"])
+    how = "without bytecode (--cold)" if PYCACHE is None else "with bytecode (a second start)"
+    print(f"first paint, whole process from spawn (median of {runs}, alternating), {how}:")
     print(f"  bare PySide6 window (source): {bare_s:.3f} s   ({_runs(times['bare'])})")
     print(f"  app (source):                 {app_s:.3f} s   ({_runs(times['app'])})")
     print(f"  ratio app / bare (source):    {app_s / bare_s:.2f}x   (target <= {TARGET_RATIO}x)")
+    print(
+        f"  CPU used, bare {bare_cpu:.3f} s, app {app_cpu:.3f} s: ratio {app_cpu / bare_cpu:.2f}x"
+        " (steadier than the wall clock on a busy machine)"
+    )
     if frozen is None:
         print("  frozen build: none at dist/e2b-agent/e2b-agent (make package); not measured")
         return
@@ -218,10 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="modules in the import profile")
     parser.add_argument("--import-runs", type=int, default=3, help="-X importtime runs")
     parser.add_argument("--dist", type=Path, default=REPO / "dist", help="the frozen build")
+    parser.add_argument("--cold", action="store_true", help="no bytecode: a first start")
     args = parser.parse_args(argv)
     binary = args.dist / "e2b-agent" / "e2b-agent"
-    compare(args.runs, binary if binary.is_file() else None)
-    import_profile(args.top, args.import_runs)
+    global PYCACHE
+    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as pycache:
+        PYCACHE = None if args.cold else Path(pycache)
+        compare(args.runs, binary if binary.is_file() else None)
+        import_profile(args.top, args.import_runs)
     return 0
 
 

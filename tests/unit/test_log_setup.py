@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.log_setup import configure_logging
+from desktop.log_setup import configure_logging, hold_early_records
 from desktop.paths import AppPaths
 
 
@@ -55,3 +55,22 @@ def test_making_the_dirs_leaves_the_log_dir_to_the_logging_set_up(tmp_path: Path
     (tmp_path / "logs").write_text("not a directory")
     AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs").ensure()
     assert (tmp_path / "config").is_dir() and (tmp_path / "data").is_dir()
+
+
+def test_records_logged_before_the_log_file_opens_are_written_to_it_first_and_redacted(
+    tmp_path: Path,
+) -> None:
+    # The window opens its log file once it has painted (issue 8); nothing logged before is lost.
+    hold_early_records(logging.INFO)
+    logging.getLogger("desktop.test").info("before the paint, key sk-early-secret-value")
+    logging.getLogger("desktop.test").debug("below the level: not kept")
+    log_file = tmp_path / "e2b-agent.log"
+    handler = configure_logging(log_file, lambda: ("sk-early-secret-value",))
+    logging.getLogger("desktop.test").info("after the paint")
+    handler.flush()
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "before the paint, key [redacted]",
+        "after the paint",
+    ]
+    assert all("sk-early" not in line for line in lines)

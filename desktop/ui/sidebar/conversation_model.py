@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.core.store.highlight import HIGHLIGHT_END, HIGHLIGHT_START
+from desktop.ui.waiting_words import WAITING_TEXT
 
 if TYPE_CHECKING:
     from desktop.core.store.records import ConversationSummary, SearchHit
@@ -29,7 +30,6 @@ TIME_ROLE = Qt.ItemDataRole.UserRole + 2  # "5 min ago"
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 3  # safe HTML, matches in <b>
 UPDATED_ROLE = Qt.ItemDataRole.UserRole + 4  # aware datetime
 WAITING_ROLE = Qt.ItemDataRole.UserRole + 5  # bool: its running turn waits for a decision
-WAITING_TEXT = "Waiting for your decision"  # the row's tooltip; the window title's mark
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Clock = Callable[[], datetime]

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH
-from desktop.ui.sidebar.conversation_model import WAITING_TEXT
+from desktop.ui.waiting_words import WAITING_TEXT
 
 APP_NAME = "E2B Agent"
 WAITING_MARK = f"⏸ {WAITING_TEXT}"

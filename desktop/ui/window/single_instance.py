@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from collections.abc import Callable
@@ -52,6 +51,8 @@ def claim_data_folder(data_dir: Path) -> QLockFile | None:
 
 
 def _server_name(data_dir: Path) -> str:
+    import hashlib  # after the first paint: ~2 ms
+
     digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
     return f"e2b-agent-{digest}"
 
