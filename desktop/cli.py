@@ -29,7 +29,13 @@ from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.config.credentials import resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
-from desktop.core.consent.approvals import ConsentState, Decision, PendingCall, Scope
+from desktop.core.consent.approvals import (
+    ConsentState,
+    Decision,
+    PendingCall,
+    Scope,
+    granted_scope,
+)
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
 from desktop.core.errors import (
     CredentialSpec,
@@ -39,9 +45,9 @@ from desktop.core.errors import (
     UserFacingError,
     join_labels,
 )
-from desktop.core.router.types import Timeouts
+from desktop.core.router.types import MULTI_EXECUTE_TOOL, Timeouts
 from desktop.line_reader import LineReader
-from desktop.ui.action_words import shown_value, visible
+from desktop.ui.action_words import ONCE_ONLY, shown_value, visible
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
@@ -153,6 +159,7 @@ def _question_value(value: object) -> str:
 QUESTION_VALUE_CHARS = 200
 ANSWERS = {"y": Scope.ONCE, "yes": Scope.ONCE, "c": Scope.CONVERSATION, "a": Scope.ALWAYS}
 ALWAYS_WORD = "always"
+DESTRUCTIVE_ONCE = "a destructive action is asked every time: allowed once"
 
 
 class ChatRepl:
@@ -244,8 +251,9 @@ class ChatRepl:
             "[y]es once / [c]onversation / [a]lways / [N]o: "
         )
         scope = ANSWERS.get((await self.reader.readline()).strip().lower())
-        if scope is Scope.CONVERSATION and action.kind is Kind.DESTRUCTIVE:
-            self.term.dim("  (a destructive action is asked every time: allowed once)")
+        if scope is not None and granted_scope(action, scope) is not scope:
+            unread = action.slug == MULTI_EXECUTE_TOOL
+            self.term.dim(f"  ({ONCE_ONLY if unread else DESTRUCTIVE_ONCE})")
             return Scope.ONCE
         if scope is Scope.ALWAYS and action.kind is Kind.DESTRUCTIVE:
             self.term.write(

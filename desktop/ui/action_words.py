@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from desktop.core.consent.approvals import Scope
+from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
 from desktop.core.router.types import BASH_TOOL, MULTI_EXECUTE_TOOL, WORKBENCH_TOOL
 
@@ -272,21 +272,7 @@ def shown_code(code: str) -> str:
     return f"{head}{ELLIPSIS}\n\n# {note}"
 
 
-def decided_text(scopes: Iterable[tuple[str, Scope]], reason: str, *, partly: bool) -> str:
-    """What a person decided, said on the card: `scopes` are the allowed actions' slugs."""
-    allowed = list(scopes)
-    if not allowed:
-        return f"Denied by you: {visible(capped(reason, 300))}" if reason else "Denied by you"
-    scope = allowed[0][1]
-    slugs = ", ".join(dict.fromkeys(slug for slug, _ in allowed))
-    match scope:
-        case Scope.ONCE:
-            text = "Approved by you"
-        case Scope.CONVERSATION:
-            text = "Allowed for this conversation"
-        case Scope.ALWAYS:
-            text = f"Always allowed: {slugs}"
-    return f"{text} (only the ticked actions run)" if partly else text
+ONCE_ONLY = "The app could not read which actions this call runs: it is allowed once only"
 
 
-STOPPED_TEXT = "Not run: stopped"
+STOPPED_TEXT = STOPPED_NOTE

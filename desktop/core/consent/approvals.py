@@ -35,6 +35,27 @@ class Scope(StrEnum):
     ALWAYS = "always"  # a rule, kept in the settings file until revoked
 
 
+_WIDTH = {Scope.ONCE: 0, Scope.CONVERSATION: 1, Scope.ALWAYS: 2}
+
+
+def scopes_for(action: Action) -> tuple[Scope, ...]:
+    """How long a person may allow `action`, narrowest first; both faces offer only these.
+
+    A call whose actions could not be read (the multi-execute itself) is allowed once, never
+    beyond; a destructive action never for a whole conversation: it is asked about every time
+    unless a rule allows it (`policy.must_ask`)."""
+    if action.slug == MULTI_EXECUTE_TOOL:
+        return (Scope.ONCE,)
+    if action.kind is Kind.DESTRUCTIVE:
+        return (Scope.ONCE, Scope.ALWAYS)
+    return (Scope.ONCE, Scope.CONVERSATION, Scope.ALWAYS)
+
+
+def granted_scope(action: Action, scope: Scope) -> Scope:
+    """`scope` if `action` may be allowed that long, else once (what a face's answer grants)."""
+    return scope if scope in scopes_for(action) else Scope.ONCE
+
+
 @dataclass(frozen=True)
 class PendingCall:
     """One tool call waiting for a person."""
@@ -79,6 +100,7 @@ class Outcome:
     ran: tuple[int, ...]  # indices of the actions that run
     not_run: tuple[int, ...]
     reason: str = ""
+    scope: Scope = Scope.ONCE  # the widest allowance granted to what ran
     note: str = ""  # who decided and what ran, for the call's card (`decision_note`)
     decided_at: datetime | None = None  # when (None: nobody decided, the turn was stopped)
 
@@ -112,7 +134,9 @@ def outcome_of(call: PendingCall, decision: Decision | None) -> Outcome:
         return Outcome(call.call_id, (), tuple(range(len(call.actions))), decision.reason)
     ran = tuple(i for i, asked in enumerate(call.asked) if not asked or i in decision.allowed)
     not_run = tuple(i for i in range(len(call.actions)) if i not in ran)
-    return Outcome(call.call_id, ran, not_run, decision.reason)
+    granted = (granted_scope(call.actions[i], decision.allowed[i]) for i in asked_and_allowed)
+    scope = max(granted, key=_WIDTH.__getitem__)
+    return Outcome(call.call_id, ran, not_run, decision.reason, scope)
 
 
 def not_run_note(call: PendingCall, outcome: Outcome) -> list[str]:
@@ -136,16 +160,33 @@ STOPPED_NOTE = "Not run: stopped"
 
 
 def decision_note(call: PendingCall, outcome: Outcome) -> str:
-    """Who decided and what ran, for the call's card (kept with the turn)."""
+    """Who decided, for how long, and what ran: the words of the approval card and of the
+    call's tool card (kept with the turn)."""
     why = f": {outcome.reason}" if outcome.reason else ""
     if not outcome.ran:
         return STOPPED_NOTE if outcome.reason == STOPPED_REASON else f"Denied by you{why}"
+    part = " in part" if outcome.not_run else ""
+    match outcome.scope:
+        case Scope.ONCE:
+            allowed = f"Approved by you{part}"
+        case Scope.CONVERSATION:
+            allowed = f"Allowed for this conversation{part}"
+        case Scope.ALWAYS:
+            ruled = (call.actions[i].slug for i in outcome.ran if call.asked[i])
+            allowed = "Always allowed: " + ", ".join(dict.fromkeys(ruled))
     if not outcome.not_run:
-        return "Approved by you"
+        return allowed
     left_out = ", ".join(
         f"{call.actions[i].slug} {_brief(call.actions[i].arguments)}" for i in outcome.not_run
     )
-    return f"Approved by you in part; not run: {left_out}"
+    return f"{allowed}; not run: {left_out}"
+
+
+def decided_note(calls: Sequence[PendingCall], decisions: Sequence[Decision]) -> str:
+    """What one question's answer decided (its calls' notes, each said once), for its card."""
+    by_id = {decision.call_id: decision for decision in decisions}
+    notes = (decision_note(call, outcome_of(call, by_id.get(call.call_id))) for call in calls)
+    return " · ".join(dict.fromkeys(notes))
 
 
 def _brief(arguments: Mapping[str, object]) -> str:
@@ -211,12 +252,13 @@ class ConsentState:
             call = by_id.get(decision.call_id)
             if call is None:
                 continue
-            for index, scope in sorted(decision.allowed.items()):
-                if not 0 <= index < len(call.actions) or scope is Scope.ONCE:
+            for index, asked_for in sorted(decision.allowed.items()):
+                if not 0 <= index < len(call.actions):
                     continue
+                scope = granted_scope(call.actions[index], asked_for)
                 slug = call.actions[index].slug
-                if slug == MULTI_EXECUTE_TOOL:
-                    continue  # a call that could not be read is allowed once, never beyond
+                if scope is Scope.ONCE:
+                    continue
                 if scope is Scope.CONVERSATION:
                     self.conversation |= {slug}
                 elif slug not in self.rules:

@@ -31,13 +31,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.consent.approvals import Decision, Outcome, PendingCall, Scope
+from desktop.core.consent.approvals import (
+    Decision,
+    Outcome,
+    PendingCall,
+    Scope,
+    decided_note,
+    scopes_for,
+)
 from desktop.core.consent.policy import Action, Kind
+from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.ui.action_words import (
+    ONCE_ONLY,
     STOPPED_TEXT,
     argument_lines,
     breakable,
-    decided_text,
     effect_of,
     language_of,
     shown_code,
@@ -164,8 +172,7 @@ class ApprovalCardWidget(QFrame):
 
     def _build_row(self, call: int, index: int, action: Action, *, several: bool) -> _Row:
         row = QFrame(self)
-        # One action: its row is the item; several: each has a check box, the item.
-        row.setObjectName("approvalRow" if several else "approvalItem")
+        row.setObjectName("approvalRow")  # with several, each row's check box is `approvalItem`
         row.setProperty("kind", action.kind.value)
         layout = QVBoxLayout(row)
         layout.setContentsMargins(10, 8, 10, 8)
@@ -241,19 +248,27 @@ class ApprovalCardWidget(QFrame):
     def ticked(self) -> list[_Row]:
         return [row for row in self.rows if row.ticked]
 
-    def _update_buttons(self) -> None:
+    def _offers(self, scope: Scope) -> bool:
+        """Whether every ticked action may be allowed that long (`consent.scopes_for`)."""
         ticked = self.ticked()
-        destroys = any(row.action.kind is Kind.DESTRUCTIVE for row in ticked)
-        for button in (self.approve_button, self.approve_always_button):
-            button.setEnabled(self.waiting and bool(ticked))
-        self.approve_conversation_button.setEnabled(self.waiting and bool(ticked) and not destroys)
+        return self.waiting and bool(ticked) and all(scope in scopes_for(r.action) for r in ticked)
+
+    def _update_buttons(self) -> None:
+        self.approve_button.setEnabled(self._offers(Scope.ONCE))
+        self.approve_conversation_button.setEnabled(self._offers(Scope.CONVERSATION))
+        self.approve_always_button.setEnabled(self._offers(Scope.ALWAYS))
+        unread = any(row.action.slug == MULTI_EXECUTE_TOOL for row in self.ticked())
         self.approve_conversation_button.setToolTip(
-            "A destructive action is asked about every time: allow it once, or always"
-            if destroys
+            ONCE_ONLY
+            if unread
+            else "A destructive action is asked about every time: allow it once, or always"
+            if any(row.action.kind is Kind.DESTRUCTIVE for row in self.ticked())
             else "Allow these actions without asking again until you open another conversation"
         )
         self.approve_always_button.setToolTip(
-            "Make a rule: never ask about these actions again (revoke it in Settings)"
+            ONCE_ONLY
+            if unread
+            else "Make a rule: never ask about these actions again (revoke it in Settings)"
         )
 
     def claim_focus(self) -> None:
@@ -265,14 +280,16 @@ class ApprovalCardWidget(QFrame):
         self._allow(Scope.ONCE)
 
     def _on_approve_conversation_button_clicked(self) -> None:
-        if not any(row.action.kind is Kind.DESTRUCTIVE for row in self.ticked()):
+        if self._offers(Scope.CONVERSATION):
             self._allow(Scope.CONVERSATION)
 
     def _on_approve_always_button_clicked(self) -> None:
         destroying = [row.action for row in self.ticked() if row.action.kind is Kind.DESTRUCTIVE]
+        if not self._offers(Scope.ALWAYS):
+            return
         if not destroying:
             self._allow(Scope.ALWAYS)
-        elif self.waiting and self.confirm_box is None:
+        elif self.confirm_box is None:
             slugs = ", ".join(dict.fromkeys(visible(action.slug) for action in destroying))
             self.confirm_box = confirm_always(self, slugs, self._on_always_confirmed)
             self.confirm_box.finished.connect(self._on_confirm_box_finished)
@@ -286,32 +303,27 @@ class ApprovalCardWidget(QFrame):
     def _on_deny_button_clicked(self) -> None:
         if self.waiting:
             reason = self.reason_edit.text().strip()
-            decisions = tuple(Decision.deny(call, reason) for call in self.calls)
-            self._finish(decisions, decided_text((), reason, partly=False))
+            self._finish(tuple(Decision.deny(call, reason) for call in self.calls))
 
     def _allow(self, scope: Scope) -> None:
         ticked = self.ticked()
         if not self.waiting or not ticked:
             return
         reason = self.reason_edit.text().strip()  # for the actions left out, if any
-        decisions = []
-        for c, call in enumerate(self.calls):
-            if not any(call.asked):  # nothing to ask: it runs as the policy says
-                allowed = dict.fromkeys(range(len(call.actions)), Scope.ONCE)
-            else:
-                allowed = {row.index: scope for row in ticked if row.call == c}
-            decisions.append(Decision(call.call_id, allowed, reason))
-        allowed_slugs = [(row.action.slug, scope) for row in ticked]
-        text = decided_text(allowed_slugs, reason, partly=len(ticked) < len(self.rows))
-        self._finish(tuple(decisions), visible(text))
+        self._finish(
+            tuple(
+                Decision(call.call_id, {r.index: scope for r in ticked if r.call == c}, reason)
+                for c, call in enumerate(self.calls)
+            )
+        )
 
-    def _finish(self, decisions: tuple[Decision, ...], text: str) -> None:
+    def _finish(self, decisions: tuple[Decision, ...]) -> None:
         self.decisions = decisions
         allowed = {(d.call_id, i) for d in decisions for i in d.allowed}
         for row in self.rows:
             ran = (self.calls[row.call].call_id, row.index) in allowed
             self._set_row_state(row, "Allowed" if ran else "Not run")
-        self._read_only(text)
+        self._read_only(visible(decided_note(self.calls, decisions)))  # the core's words
         self.decided.emit(decisions)
 
     # -- afterwards --------------------------------------------------------------------------
@@ -334,9 +346,9 @@ class ApprovalCardWidget(QFrame):
             outcome = by_id.get(self.calls[row.call].call_id)
             if outcome is not None:
                 self._set_row_state(row, "Allowed" if row.index in outcome.ran else "Not run")
-        if self.waiting:  # decided without this card (it cannot be: said all the same)
-            ran = any(outcome.ran for outcome in mine)
-            self._read_only("Allowed" if ran else "Not run")
+        notes = " · ".join(dict.fromkeys(outcome.note for outcome in mine if outcome.note))
+        if notes:  # the core's words, as on the tool card (what the click showed, or the stop)
+            self._read_only(visible(notes))
 
     @property
     def status_text(self) -> str:

@@ -82,7 +82,8 @@ def test_one_change_reads_in_words_with_its_cost(make_card: MakeCard) -> None:
     card = make_card(CREATE)
     assert card.objectName() == "approvalCard"
     assert card.findChildren(QCheckBox) == []  # one action: nothing to tick
-    assert len(card.findChildren(QFrame, "approvalItem")) == 1
+    assert len(card.findChildren(QFrame, "approvalRow")) == 1
+    assert card.findChildren(QWidget, "approvalItem") == []  # the check boxes of several
     assert labels(card, "approvalActionTitle") == ["Start a sandbox"]
     assert labels(card, "approvalSlug") == ["E2B_CREATE_SANDBOX"]
     [effect] = labels(card, "approvalEffect")
@@ -216,12 +217,14 @@ def test_a_list_and_two_kills_allowed_in_part(
     assert decisions == (Decision("m1", {2: Scope.ONCE}),)
     outcome = outcome_of(LIST_AND_TWO_KILLS, decisions[0])
     assert outcome.ran == (0, 2) and outcome.not_run == (1,)
-    assert card.status_text == "Approved by you (only the ticked actions run)"
+    # The core's words, as the tool card says them (`approvals.decision_note`).
+    in_part = "Approved by you in part; not run: E2B_DELETE_SANDBOXES (sbx_one)"
+    assert card.status_text == in_part
     assert labels(card, "approvalRowState") == ["Not run", "Allowed"]
     assert all(not box.isEnabled() for box in boxes)
     card.resolve((Outcome("m1", (0, 2), (1,)),))  # the turn agrees: nothing changes
     assert labels(card, "approvalRowState") == ["Not run", "Allowed"]
-    assert card.status_text == "Approved by you (only the ticked actions run)"
+    assert card.status_text == in_part
 
 
 def test_changes_and_code_are_ticked_a_kill_is_not(
@@ -329,3 +332,13 @@ def test_the_card_follows_the_tool_card_of_its_call(qtbot: QtBot) -> None:
     assert view.items() and len(view.entries()) == 2  # the card is not a history entry
     view.clear()
     qtbot.waitUntil(lambda: not view.findChildren(ApprovalCardWidget))
+
+
+def test_a_call_the_app_could_not_read_is_allowed_once_only(make_card: MakeCard) -> None:
+    card = make_card(pending("u1", MULTI, {"tools": "not a list"}))
+    assert card.approve_button.isEnabled()
+    assert not card.approve_conversation_button.isEnabled()
+    assert not card.approve_always_button.isEnabled()  # no rule for what cannot be read
+    assert "once only" in card.approve_always_button.toolTip()
+    card.approve_always_button.click()  # disabled: a click (say, by a script) does nothing
+    assert card.decisions is None

@@ -11,9 +11,12 @@ from desktop.core.consent.approvals import (
     Decision,
     PendingCall,
     Scope,
+    decided_note,
     decision_note,
     deferred_results,
+    granted_scope,
     outcome_of,
+    scopes_for,
 )
 from desktop.core.consent.policy import Grants, actions_of, must_ask
 
@@ -98,3 +101,45 @@ def test_what_a_decision_keeps_beyond_this_once() -> None:
     assert saved == ["E2B_CREATE_SANDBOX"]  # a rule is saved once
     consent.forget_conversation()
     assert consent.grants == Grants(frozenset({"E2B_CREATE_SANDBOX"}), frozenset(), False)
+
+
+def test_how_long_an_action_may_be_allowed_is_decided_in_one_place() -> None:
+    change, kill = actions_of(
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        {"tools": TOOLS[0:1] + TOOLS[1:2]},
+    )
+    [unread] = actions_of("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": "not a list"})
+    assert scopes_for(change) == (Scope.ONCE, Scope.CONVERSATION, Scope.ALWAYS)
+    assert scopes_for(kill) == (Scope.ONCE, Scope.ALWAYS)  # asked every time, or a rule
+    assert scopes_for(unread) == (Scope.ONCE,)  # what it runs is unknown: never beyond once
+    assert granted_scope(kill, Scope.CONVERSATION) is Scope.ONCE
+    assert granted_scope(unread, Scope.ALWAYS) is Scope.ONCE
+    assert granted_scope(kill, Scope.ALWAYS) is Scope.ALWAYS
+
+
+def test_a_face_s_wider_answer_is_kept_only_as_far_as_the_action_allows() -> None:
+    # A kill "for this conversation" is not remembered (the policy would ask again anyway),
+    # and an unreadable call "always" makes no rule: both faces' answers are read the same way.
+    saved: list[str] = []
+    consent = ConsentState(on_rule=saved.append)
+    kills = _call("k")
+    unread_call = PendingCall(
+        "u",
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        {"tools": "not a list"},
+        actions_of("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": "not a list"}),
+        (True,),
+    )
+    consent.remember(
+        [kills, unread_call],
+        [Decision("k", {1: Scope.CONVERSATION}), Decision("u", {0: Scope.ALWAYS})],
+    )
+    assert consent.conversation == frozenset() and consent.rules == frozenset() and saved == []
+    # ... and the card and tool card say what was granted, not what was asked for.
+    assert outcome_of(unread_call, Decision("u", {0: Scope.ALWAYS})).scope is Scope.ONCE
+    kill_always = outcome_of(kills, Decision("k", {1: Scope.ALWAYS, 2: Scope.ALWAYS}))
+    assert decision_note(kills, kill_always) == "Always allowed: E2B_DELETE_SANDBOXES"
+    in_part = Decision("k", {1: Scope.CONVERSATION}, "not b")
+    assert decided_note([kills], [in_part]) == (
+        "Approved by you in part; not run: E2B_DELETE_SANDBOXES (sbx_b)"
+    )
