@@ -28,6 +28,16 @@ from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
 KEYWORD, STRING, COMMENT, KEY, INSERTED = "#cf222e", "#0a3069", "#6e7781", "#0550ae", "#116329"
 
 
+SLICE = highlighter.SLICE_SECONDS
+
+
+@pytest.fixture(autouse=True)
+def _one_slice_lexes_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about colours, not time: on a busy machine a 12 ms slice could end
+    before a line is lexed. The test of slicing itself puts the real slice back."""
+    monkeypatch.setattr(highlighter, "SLICE_SECONDS", 1_000.0)
+
+
 @pytest.fixture
 def fresh_lexers() -> Iterator[None]:
     code_lexing._lexer.cache_clear()
@@ -184,7 +194,6 @@ def test_a_token_left_open_is_followed_over_a_bounded_number_of_characters(
     styled_app: QApplication, lexed: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # All of it in one slice, however slow the machine: this test is about characters, not time.
-    monkeypatch.setattr(highlighter, "SLICE_SECONDS", 1_000.0)
     lines = ["x" * (MAX_LINE_CHARS - 10)] * 40  # an open comment of 40 lines (40,000 chars)
     _render("```c\n/* open\n" + "\n".join(lines) + "\n*/ int b;\n```\n")
     assert len(lexed) > 40 and max(lexed) <= MAX_CONTINUED_CHARS + 2 * MAX_LINE_CHARS
@@ -208,6 +217,7 @@ def test_a_huge_block_is_coloured_over_several_turns(
     lines = [f'def f{n}(x):\n    """doc {n}\n    """\n    return x + {n}  # c' for n in range(800)]
     source = "```python\n" + "\n".join(lines) + "\n```\n"
     lexer_for("python")  # Pygments loaded: its first import is not part of the slice
+    monkeypatch.setattr(highlighter, "SLICE_SECONDS", SLICE)
     doc, highlight = _render(source)
     assert highlight.busy  # 3,200 lines: far more than a slice lexes
     assert _line(doc, "    return x + 799  # c").layout().formats() == []  # not yet
