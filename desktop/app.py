@@ -32,17 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     import logging
 
+    from desktop.core.redaction import Redactor
     from desktop.frozen import use_certifi_if_no_system_certificates
-    from desktop.log_setup import KnownSecrets, configure_logging
+    from desktop.log_setup import configure_logging
     from desktop.paths import default_paths
 
     use_certifi_if_no_system_certificates()
     paths = default_paths()
     paths.ensure()
-    known_secrets = KnownSecrets()
+    # The one redactor: the log, the keys read from the keyring or the environment, the chat.
+    redactor = Redactor()
     configure_logging(
         paths.log_file,
-        known_secrets,
+        redactor,
         level=logging.DEBUG if args.debug else logging.INFO,
     )
     if args.cli:
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_cli(
             load_settings(paths.settings_file),
             open_secret_store(),
-            known_secrets=known_secrets.add,
+            known_secrets=redactor.add,
             settings_file=paths.settings_file,
         )
     from desktop.ui import pyside_imports
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     pyside_imports.install()
     from desktop.gui import run_gui
 
-    status = run_gui(paths, known_secrets, smoke_test=args.smoke_test, process_start=PROCESS_START)
+    status = run_gui(paths, redactor, smoke_test=args.smoke_test, process_start=PROCESS_START)
     # Everything is saved and closed by now. The interpreter's own teardown of the agent stack
     # takes over a second and does nothing the user needs, so the window's process ends here.
     logging.shutdown()
