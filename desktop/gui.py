@@ -191,7 +191,7 @@ class DesktopApp:
         # After the first paint: sqlite and the store's modules are not needed to paint.
         from desktop.core.store.opening import StoreUnavailable, open_conversation_store
 
-        opened = await open_conversation_store(self.database_file)
+        opened = await open_conversation_store(self.database_file, self.redactor)
         if isinstance(opened, StoreUnavailable):
             self._warn(
                 "Conversations are not being saved",
@@ -241,6 +241,7 @@ class DesktopApp:
             previous=previous,
             http=self.http,
             keep_rule=self.configuration.keep_rule,
+            redactor=self.redactor,
         )
 
     # -- settings ----------------------------------------------------------------------------

@@ -49,10 +49,10 @@ class AppHarness:
         self.services = services
         self.apps: list[DesktopApp] = []
 
-    def start(self, **kwargs: Any) -> DesktopApp:
+    def start(self, redactor: Redactor | None = None, **kwargs: Any) -> DesktopApp:
         app = DesktopApp(
             self.paths,
-            Redactor(),
+            redactor or Redactor(),
             environ=self.services.env(),
             cwd=self.paths.config_dir.parent,
             secret_store=MemorySecretStore(),
