@@ -32,18 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     import logging
 
+    from desktop.core.redaction import Redactor
     from desktop.frozen import use_certifi_if_no_system_certificates
-    from desktop.log_setup import KnownSecrets, configure_logging, hold_early_records
+    from desktop.log_setup import configure_logging, hold_early_records
     from desktop.paths import default_paths
 
     use_certifi_if_no_system_certificates()
     paths = default_paths()
     paths.ensure()
-    known_secrets = KnownSecrets()
+    # The one redactor: the log, the keys read from the keyring or the environment, the chat.
+    redactor = Redactor()
     level = logging.DEBUG if args.debug else logging.INFO
 
     def start_logging() -> None:
-        configure_logging(paths.log_file, known_secrets, level=level)
+        configure_logging(paths.log_file, redactor, level=level)
 
     if args.cli:
         start_logging()
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_cli(
             load_settings(paths.settings_file),
             open_secret_store(),
-            known_secrets=known_secrets.add,
+            known_secrets=redactor.add,
             settings_file=paths.settings_file,
         )
     # The window opens the log file once it has painted; what is logged before waits for it.
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     status = run_gui(
         paths,
-        known_secrets,
+        redactor,
         smoke_test=args.smoke_test,
         process_start=PROCESS_START,
         start_logging=start_logging,

@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     from desktop.core.config.settings import Settings
     from desktop.core.conversations.backend import ChatBackend
     from desktop.core.conversations.factory import BackendMaker
+    from desktop.core.redaction import Redactor
     from desktop.core.router.types import Timeouts
     from desktop.core.store.facade import AsyncConversationStore
-    from desktop.log_setup import KnownSecrets
     from desktop.paths import AppPaths
     from desktop.ui.settings.settings_dialog import SettingsDialog
 
@@ -58,7 +58,7 @@ class DesktopApp:
     def __init__(
         self,
         paths: AppPaths,
-        known_secrets: KnownSecrets,
+        redactor: Redactor,
         *,
         environ: Mapping[str, str] | None = None,
         cwd: Path | None = None,
@@ -91,12 +91,13 @@ class DesktopApp:
         environ = dict(os.environ if environ is None else environ)
         self.timeouts = timeouts or Timeouts()
         self.endpoints = Endpoints.from_environ(environ)
+        self.redactor = redactor
         self.configuration = Configuration(
             paths.settings_file,
             environ,
             cwd or Path.cwd(),
             secret_store=secret_store,
-            known_secrets=known_secrets.add,
+            known_secrets=redactor.add,
         )
         shell = shell or WindowShell.build()
         self.window, self.sidebar = shell.window, shell.sidebar
@@ -172,7 +173,7 @@ class DesktopApp:
         # After the first paint: sqlite and the store's modules are not needed to paint.
         from desktop.core.store.opening import StoreUnavailable, open_conversation_store
 
-        opened = await open_conversation_store(self.database_file)
+        opened = await open_conversation_store(self.database_file, self.redactor)
         if isinstance(opened, StoreUnavailable):
             self._warn(
                 "Conversations are not being saved",
@@ -222,6 +223,7 @@ class DesktopApp:
             previous=previous,
             http=self.http,
             keep_rule=self.configuration.keep_rule,
+            redactor=self.redactor,
         )
 
     # -- settings ----------------------------------------------------------------------------
@@ -239,6 +241,7 @@ class DesktopApp:
     async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
         from desktop.core.agent.probe import probe_keys
 
+        self.redactor.add(*keys.values())  # typed, not saved: still keys, in what comes back
         return await self.agent_loop.run(
             probe_keys(settings, keys, self.endpoints, self.timeouts, http=self.http)
         )
@@ -315,7 +318,7 @@ def _quit_on_signals(app: QApplication, shell: DesktopApp) -> None:
 
 def run_gui(
     paths: AppPaths,
-    known_secrets: KnownSecrets,
+    redactor: Redactor,
     *,
     smoke_test: bool,
     process_start: float,
@@ -336,7 +339,7 @@ def run_gui(
         say_already_running(app, paths.data_dir, smoke_test=smoke_test)
         return ALREADY_RUNNING
     try:
-        return _run_locked(app, paths, known_secrets, smoke_test, process_start, start_logging)
+        return _run_locked(app, paths, redactor, smoke_test, process_start, start_logging)
     finally:
         lock.unlock()
 
@@ -344,7 +347,7 @@ def run_gui(
 def _run_locked(
     app: QApplication,
     paths: AppPaths,
-    known_secrets: KnownSecrets,
+    redactor: Redactor,
     smoke_test: bool,
     process_start: float,
     start_logging: Callable[[], None],
@@ -373,7 +376,7 @@ def _run_locked(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        desktop_app = DesktopApp(paths, known_secrets, shell=shell)
+        desktop_app = DesktopApp(paths, redactor, shell=shell)
         _quit_on_signals(app, desktop_app)
         status = loop.run_until_complete(_main(desktop_app))
     if launches is not None:

@@ -8,35 +8,21 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-
-class KnownSecrets:
-    """The key values in use, so that log lines can be scrubbed of them."""
-
-    def __init__(self) -> None:
-        self._values: set[str] = set()
-
-    def add(self, *values: str | None) -> None:
-        self._values.update(v for v in values if v)
-
-    def __call__(self) -> Iterable[str]:
-        return tuple(self._values)
+    from desktop.core.redaction import Redactor
 
 
 class RedactingFilter(logging.Filter):
-    """Formats each record once and removes key values and key-shaped strings from it."""
+    """Formats each record once and takes the keys the redactor knows (in all their forms),
+    URL passwords and key-shaped strings out of it."""
 
-    def __init__(self, secrets: Callable[[], Iterable[str]]) -> None:
-        from desktop.core.errors import redact
-
+    def __init__(self, redactor: Redactor) -> None:
         super().__init__()
-        self._secrets = secrets
-        self._redact = redact
+        self._redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -44,7 +30,7 @@ class RedactingFilter(logging.Filter):
             message += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
             record.exc_text = None
-        record.msg = self._redact(message, tuple(self._secrets()))
+        record.msg = self._redactor.text(message)
         record.args = None
         return True
 
@@ -68,7 +54,7 @@ def hold_early_records(level: int = logging.INFO) -> None:
 
 
 def configure_logging(
-    log_file: Path, secrets: Callable[[], Iterable[str]], *, level: int = logging.INFO
+    log_file: Path, redactor: Redactor, *, level: int = logging.INFO
 ) -> logging.Handler:
     """Install the file handler on the root logger before any SDK import can add its own; when
     the log file cannot be written (a read-only log dir), warnings go to stderr instead.
@@ -88,7 +74,7 @@ def configure_logging(
         handler = logging.StreamHandler(sys.stderr)
         handler.setLevel(max(level, logging.WARNING))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(RedactingFilter(redactor))
     root = logging.getLogger()
     early: list[logging.LogRecord] = []
     for old in list(root.handlers):
@@ -104,8 +90,19 @@ def configure_logging(
         logging.getLogger(__name__).warning(
             "cannot write the log file %s (%s): logging warnings to stderr only", log_file, problem
         )
-    # Chatty libraries: their debug lines carry request bodies.
-    for noisy in ("httpx", "httpx2", "httpcore", "mcp", "fastmcp", "openai", "composio"):
+    # Chatty libraries: their debug lines carry request bodies (qasync's: the arguments and the
+    # result of every call it runs in a thread, keys read from the keyring among them).
+    for noisy in (
+        "httpx",
+        "httpx2",
+        "httpcore",
+        "httpcore2",
+        "mcp",
+        "fastmcp",
+        "openai",
+        "composio",
+        "qasync",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     return handler

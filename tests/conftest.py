@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,3 +34,17 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     # A `.env` in the repo must not leak into tests that read the working directory.
     monkeypatch.chdir(tmp_path)
     yield
+
+
+@pytest.fixture
+def restore_root_logger() -> Iterator[None]:
+    """For tests that set up the app's logging: the root logger as it was, afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)

@@ -1,13 +1,15 @@
-"""One actionable sentence for every failure the user can meet; no traceback, no key, ever."""
+"""One actionable sentence for every failure the user can meet; no traceback, no key, ever
+(keys are taken out by `desktop.core.redaction`)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
+
+from desktop.core.redaction import redact
 
 
 class ErrorKind(StrEnum):
@@ -26,8 +28,6 @@ class ErrorKind(StrEnum):
     MODEL_BEHAVIOUR = "model_behaviour"
     UNEXPECTED = "unexpected"
 
-
-_KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|ak_[A-Za-z0-9]{6,})")
 
 _UNEXPECTED = "Something went wrong{}; the details are in the log file."
 UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
@@ -108,14 +108,6 @@ class UserFacingError(Exception):
     @classmethod
     def fixable(cls, kind: ErrorKind, fix: Fix) -> UserFacingError:
         return cls(kind, neutral_text(fix), fix)
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove known key values and anything shaped like an API key."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    return _KEYLIKE.sub("[redacted]", text)
 
 
 def quoted(text: str, secrets: Iterable[str] = (), limit: int = 200) -> str:

@@ -191,13 +191,13 @@ async def cpu_child(turns: int, at: list[int], repeats: int, profile: int | None
 # -- child 2: the window -----------------------------------------------------------------------
 async def ui_child(turns: int) -> dict[str, Any]:
     from desktop.core.config.secrets import MemorySecretStore
+    from desktop.core.redaction import Redactor
     from desktop.gui import DesktopApp
-    from desktop.log_setup import KnownSecrets
     from desktop.paths import default_paths
 
     paths = default_paths()
     paths.ensure()
-    shell = DesktopApp(paths, KnownSecrets(), secret_store=MemorySecretStore())
+    shell = DesktopApp(paths, Redactor(), secret_store=MemorySecretStore())
     shell.window.show()
     finished: list[object] = []
     shell.controller.turn_event.connect(

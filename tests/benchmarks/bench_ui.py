@@ -93,14 +93,14 @@ async def scenario_app(start: float, tokens: int) -> dict[str, float]:
     """Runs inside a child process: ready time, memory, the huge stream, the long history."""
     from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
     from desktop.core.conversations.transcript import AssistantItem, ToolCallItem, UserItem
+    from desktop.core.redaction import Redactor
     from desktop.gui import DesktopApp
-    from desktop.log_setup import KnownSecrets
     from desktop.paths import default_paths
     from desktop.ui.chat.message_widget import AssistantMessageWidget
 
     paths = default_paths()
     paths.ensure()
-    shell = DesktopApp(paths, KnownSecrets(), **keys_in_the_keyring())
+    shell = DesktopApp(paths, Redactor(), **keys_in_the_keyring())
     shell.window.show()
     await shell.start()
     await _until(lambda: shell.controller.connection_status.state.value == "ready")
@@ -167,13 +167,13 @@ async def scenario_app(start: float, tokens: int) -> dict[str, float]:
 
 async def scenario_cold_send(start: float) -> dict[str, float]:
     """Runs inside a child process: a prompt sent the moment the app is ready, untyped."""
+    from desktop.core.redaction import Redactor
     from desktop.gui import DesktopApp
-    from desktop.log_setup import KnownSecrets
     from desktop.paths import default_paths
 
     paths = default_paths()
     paths.ensure()
-    shell = DesktopApp(paths, KnownSecrets(), **keys_in_the_keyring())
+    shell = DesktopApp(paths, Redactor(), **keys_in_the_keyring())
     shell.window.show()
     await shell.start()
     await _until(lambda: shell.controller.connection_status.state.value == "ready")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import mcp.types as mcp_types
 from mcp.server.context import ServerRequestContext
@@ -58,12 +60,40 @@ class ComposioBehaviour:
     """Tool name (or `*`) -> raw text returned instead of JSON (e.g. `HTML_PAYLOAD`)."""
     tool_errors: dict[str, str] = field(default_factory=dict)
     """Tool name (or `*`) -> message returned as an MCP error result (`isError: true`)."""
+    key_echoes: dict[str, bool] = field(default_factory=dict)
+    """Tool name (or `*`) -> answer with a body that repeats the request's `x-api-key` (see
+    `key_echo`): as an MCP error result (True) or as a successful result (False)."""
     session_status: int | None = None
     """The session REST endpoints answer every request with this error status (429 comes with
     `Retry-After: 7`)."""
 
     def matching(self, table: Collection[str], names: list[str]) -> str | None:
         return next((n for n in [*names, "*"] if n in table), None)
+
+
+ECHO_PROXY_PASSWORD = "hunter2-proxy-pass"
+
+
+def key_echo(key: str) -> str:
+    """An error body a careless server might send: the request's key as it is, in base64
+    (standard, URL-safe, and inside a Basic credential), percent- and form-encoded, and a URL
+    with a user and password in it."""
+    raw = key.encode()
+    basic = base64.b64encode(b"agent:" + raw).decode()
+    return json.dumps(
+        {
+            "successful": False,
+            "error": f"403 Forbidden: x-api-key {key} may not run this tool",
+            "request": {"headers": {"x-api-key": key, "authorization": f"Basic {basic}"}},
+            "encoded": {
+                "b64": base64.b64encode(raw).decode(),
+                "urlsafe": base64.urlsafe_b64encode(raw).decode().rstrip("="),
+            },
+            "retry": f"https://api.example.test/v3/retry?api_key={quote(key, safe='')}"
+            f"&form={quote_plus(key)}",
+            "proxy": f"https://agent:{ECHO_PROXY_PASSWORD}@proxy.example.test:8443/route",
+        }
+    )
 
 
 class _McpGate:
@@ -264,6 +294,8 @@ class ComposioFake(ServedFake):
             return self._text("released", is_error=True)
         if (key := behaviour.matching(behaviour.tool_errors, [name, *inner])) is not None:
             return self._text(behaviour.tool_errors[key], is_error=True)
+        if (key := behaviour.matching(behaviour.key_echoes, [name, *inner])) is not None:
+            return self._text(key_echo(headers.get("x-api-key", "")), behaviour.key_echoes[key])
         if (key := behaviour.matching(behaviour.raw_results, [name, *inner])) is not None:
             return self._text(behaviour.raw_results[key])
         payload, is_error = await self.meta.call(session, name, arguments)
@@ -309,10 +341,12 @@ class ComposioFake(ServedFake):
 
 __all__ = [
     "AUTH_CONFIG_ID",
+    "ECHO_PROXY_PASSWORD",
     "HTML_PAYLOAD",
     "TEST_COMPOSIO_KEY",
     "ComposioBehaviour",
     "ComposioFake",
     "ToolCallRecord",
     "ToolRouterSession",
+    "key_echo",
 ]

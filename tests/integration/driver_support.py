@@ -11,8 +11,8 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.redaction import Redactor
 from desktop.gui import DesktopApp
-from desktop.log_setup import KnownSecrets
 from desktop.paths import default_paths
 from desktop.ui.theme import apply_theme
 
@@ -31,7 +31,7 @@ async def start_ready_app() -> DesktopApp:
     """The app's window, shown and started, its connection ready (keys from the environment)."""
     paths = default_paths()
     paths.ensure()
-    shell = DesktopApp(paths, KnownSecrets(), secret_store=MemorySecretStore())
+    shell = DesktopApp(paths, Redactor(), secret_store=MemorySecretStore())
     shell.window.show()
     await shell.start()
     await until(lambda: shell.controller.connection_status.state.value == "ready")

@@ -33,8 +33,8 @@ from desktop.core.config.secrets import (
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.threaded import ThreadedBackend
 from desktop.core.errors import ErrorKind
+from desktop.core.redaction import Redactor
 from desktop.gui import DesktopApp
-from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
 from desktop.ui.chat.message_widget import (
     AssistantMessageWidget,
@@ -81,7 +81,7 @@ class Harness:
     def start(self, environ: dict[str, str], store: SecretStore | None = None) -> DesktopApp:
         app = DesktopApp(
             self.paths,
-            KnownSecrets(),
+            Redactor(),
             environ=environ,
             cwd=self.cwd,
             secret_store=store or MemorySecretStore(),
@@ -302,7 +302,7 @@ def test_settings_opened_before_the_keyring_is_open_wait_for_it(
 ) -> None:
     """Settings (Ctrl+,) works from the first paint: it shows and saves to the keyring, not
     to a stand-in in memory, even while the keyring is still opening."""
-    app = DesktopApp(paths, KnownSecrets(), environ={}, cwd=tmp_path, timeouts=FAST_TIMEOUTS)
+    app = DesktopApp(paths, Redactor(), environ={}, cwd=tmp_path, timeouts=FAST_TIMEOUTS)
     try:
         app.open_settings()  # before start(): the keyring is not open yet
         qtbot.waitUntil(lambda: app.dialog is not None, timeout=WAIT_MS)

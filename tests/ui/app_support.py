@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.redaction import Redactor
 from desktop.core.store.sqlite import ConversationStore
 from desktop.gui import DesktopApp
-from desktop.log_setup import KnownSecrets
 from desktop.paths import AppPaths
 from desktop.ui.chat.message_widget import AssistantMessageWidget, UserMessageWidget
 from tests.fakes.harness import FakeServices
@@ -49,10 +49,10 @@ class AppHarness:
         self.services = services
         self.apps: list[DesktopApp] = []
 
-    def start(self, **kwargs: Any) -> DesktopApp:
+    def start(self, redactor: Redactor | None = None, **kwargs: Any) -> DesktopApp:
         app = DesktopApp(
             self.paths,
-            KnownSecrets(),
+            redactor or Redactor(),
             environ=self.services.env(),
             cwd=self.paths.config_dir.parent,
             secret_store=MemorySecretStore(),

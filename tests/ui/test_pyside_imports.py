@@ -49,8 +49,8 @@ def test_the_desktop_app_installs_it(
     qasync_loop: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from desktop.core.config.secrets import MemorySecretStore
+    from desktop.core.redaction import Redactor
     from desktop.gui import DesktopApp
-    from desktop.log_setup import KnownSecrets
     from desktop.paths import AppPaths
 
     home = tmp_path / "home"
@@ -58,7 +58,7 @@ def test_the_desktop_app_installs_it(
     # As before any install: shiboken's own check, which caches what it reads.
     monkeypatch.setattr(feature, "_mod_uses_pyside", lambda module: False)
     linecache.getlines(__file__)
-    shell = DesktopApp(paths, KnownSecrets(), secret_store=MemorySecretStore())
+    shell = DesktopApp(paths, Redactor(), secret_store=MemorySecretStore())
     try:
         assert getattr(feature._mod_uses_pyside, "_e2b_agent_bytes_check", False)
         assert __file__ not in linecache.cache

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import logging.handlers
-from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
+from desktop.core.redaction import Redactor
 from desktop.log_setup import configure_logging, hold_early_records
 from desktop.paths import AppPaths
 
-
-@pytest.fixture(autouse=True)
-def _restore_root_logger() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_root_logger")
 
 
 def test_a_log_dir_that_cannot_be_made_falls_back_to_stderr_with_one_warning(
@@ -31,13 +22,13 @@ def test_a_log_dir_that_cannot_be_made_falls_back_to_stderr_with_one_warning(
 ) -> None:
     (tmp_path / "logs").write_text("a file where the log dir should be")
     log_file = tmp_path / "logs" / "e2b-agent.log"
-    handler = configure_logging(log_file, lambda: ("sk-secret-value",))
+    handler = configure_logging(log_file, Redactor(["secret-value"]))
     assert not isinstance(handler, logging.FileHandler)
-    logging.getLogger("desktop.test").warning("a later warning with sk-secret-value")
+    logging.getLogger("desktop.test").warning("a later warning with secret-value")
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2
     assert str(log_file) in lines[0] and "stderr" in lines[0]
-    assert "[redacted]" in lines[1] and "sk-secret-value" not in lines[1]
+    assert "[redacted]" in lines[1] and "secret-value" not in lines[1]
 
 
 def test_a_read_only_log_dir_falls_back_to_stderr(
@@ -47,7 +38,7 @@ def test_a_read_only_log_dir_falls_back_to_stderr(
         raise PermissionError(13, "Permission denied", str(tmp_path / "e2b-agent.log"))
 
     monkeypatch.setattr(logging.handlers, "RotatingFileHandler", refuse)
-    configure_logging(tmp_path / "e2b-agent.log", tuple)
+    configure_logging(tmp_path / "e2b-agent.log", Redactor())
     assert "Permission denied" in capsys.readouterr().err
 
 
@@ -65,7 +56,7 @@ def test_records_logged_before_the_log_file_opens_are_written_to_it_first_and_re
     logging.getLogger("desktop.test").info("before the paint, key sk-early-secret-value")
     logging.getLogger("desktop.test").debug("below the level: not kept")
     log_file = tmp_path / "e2b-agent.log"
-    handler = configure_logging(log_file, lambda: ("sk-early-secret-value",))
+    handler = configure_logging(log_file, Redactor(("sk-early-secret-value",)))
     logging.getLogger("desktop.test").info("after the paint")
     handler.flush()
     lines = log_file.read_text(encoding="utf-8").splitlines()
@@ -74,3 +65,23 @@ def test_records_logged_before_the_log_file_opens_are_written_to_it_first_and_re
         "after the paint",
     ]
     assert all("sk-early" not in line for line in lines)
+
+
+def test_the_log_takes_every_form_of_a_known_key_out(tmp_path: Path) -> None:
+    """The one redactor: the key the app read, also base64- or percent-encoded, and a URL's
+    password, in the message and in the traceback alike."""
+    key = "composio-key/with+odd=chars"
+    redactor = Redactor()
+    log_file = tmp_path / "logs" / "e2b-agent.log"
+    handler = configure_logging(log_file, redactor)
+    redactor.add(key)  # read from the keyring after logging started
+    encoded = base64.b64encode(key.encode()).decode()
+    try:
+        raise ValueError(f"body {quote(key, safe='')} via https://u:pw-1234@proxy.example/")
+    except ValueError:
+        logging.getLogger("desktop.test").exception("echoed %s", encoded)
+    handler.flush()
+    text = log_file.read_text()
+    assert "echoed [redacted]" in text and "ValueError: body [redacted]" in text
+    for leaked in (key, encoded, quote(key, safe=""), "pw-1234"):
+        assert leaked not in text

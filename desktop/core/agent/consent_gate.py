@@ -8,20 +8,25 @@ call (`CallGuard`):
 - a call the Tool Router did not answer in time is reported, to the model and the card, as one
   that may have run (check before retrying), not as a plain error to retry;
 - a call the MCP client can only call "an error" (the client says the same of a 401) is looked
-  into with the light check: a refused key or an expired session ends the turn with that reason.
+  into with the light check: a refused key or an expired session ends the turn with that reason;
+- every result and every error a tool answers loses the keys the redactor knows (and URL
+  passwords) here, before Pydantic AI makes it a part of the history: the model, the store, the
+  cards and the terminal only ever get the redacted text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic_ai.exceptions import ModelRetry
 from pydantic_ai.toolsets import AbstractToolset, WrapperToolset
 
 from desktop.core.consent.approvals import NOT_RUN_KEY, ConsentState
 from desktop.core.consent.policy import hints_of, needs_approval
+from desktop.core.redaction import Redactor
 
 if TYPE_CHECKING:
     from pydantic_ai import RunContext
@@ -41,6 +46,7 @@ def gated(
     *,
     diagnose: Callable[[], Awaitable[None]] | None = None,
     read_timeout: float = 0.0,
+    redactor: Redactor | None = None,
 ) -> AbstractToolset[None]:
     def approval_required(
         _ctx: RunContext[None], tool_def: ToolDefinition, args: dict[str, Any]
@@ -49,15 +55,21 @@ def gated(
         consent.hints[tool_def.name] = hints  # the faces' cards show the same classification
         return needs_approval(tool_def.name, args, consent.grants, hints)
 
-    return CallGuard(toolset.approval_required(approval_required), diagnose, read_timeout)
+    return CallGuard(
+        toolset.approval_required(approval_required),
+        diagnose,
+        read_timeout,
+        redactor or Redactor(),
+    )
 
 
 @dataclass
 class CallGuard(WrapperToolset[None]):
-    """See the module: what was not run, a call that timed out, a refused key."""
+    """See the module: what was not run, a call that timed out, a refused key, keys echoed."""
 
     diagnose: Callable[[], Awaitable[None]] | None = None
     read_timeout: float = 0.0
+    redactor: Redactor = field(default_factory=Redactor)
 
     async def call_tool(
         self,
@@ -67,10 +79,13 @@ class CallGuard(WrapperToolset[None]):
         tool: ToolsetTool[None],
     ) -> Any:
         try:
-            result = await super().call_tool(name, tool_args, ctx, tool)
+            result = self._redacted(await super().call_tool(name, tool_args, ctx, tool))
         except ModelRetry as exc:
             await self._explain(exc)
-            raise
+            message = self.redactor.text(exc.message)
+            if message == exc.message:
+                raise
+            raise ModelRetry(message) from exc
         metadata = ctx.tool_call_metadata if ctx.tool_call_approved else None
         note = metadata.get(NOT_RUN_KEY) if isinstance(metadata, Mapping) else None
         if not note:
@@ -78,6 +93,18 @@ class CallGuard(WrapperToolset[None]):
         if isinstance(result, Mapping):
             return {**result, NOT_RUN_KEY: note}
         return {"result": result, NOT_RUN_KEY: note}
+
+    def _redacted(self, result: Any) -> Any:
+        from pydantic_ai.messages import ToolReturn
+
+        if isinstance(result, ToolReturn):
+            return dataclasses.replace(
+                result,
+                return_value=self.redactor.value(result.return_value),
+                content=cast("Any", self.redactor.value(result.content)),
+                metadata=self.redactor.value(result.metadata),
+            )
+        return self.redactor.value(result)
 
     async def _explain(self, exc: ModelRetry) -> None:
         """Raise what the failed call means, when the MCP client's words say too little."""

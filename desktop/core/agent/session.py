@@ -16,6 +16,7 @@ from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.errors import UserFacingError
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
+from desktop.core.redaction import Redactor
 from desktop.core.router.connection import RouterConnection
 from desktop.core.router.http import open_http_client
 from desktop.core.router.probe import list_router_tools
@@ -45,8 +46,13 @@ class ChatSession:
         history: Sequence[ModelMessage] = (),
         http: httpx.AsyncClient | None = None,
         consent: ConsentState | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.settings = settings
+        # What arrives from outside (tool results, errors) and the prompt lose every key it
+        # knows before the model, the store or a screen sees them; the app passes its own.
+        self.redactor = redactor or Redactor()
+        self.redactor.add(*credentials.secret_values())
         # What the user allowed beyond the defaults (the rules come from the settings file).
         self.consent = consent or ConsentState(
             rules=settings.always_allowed, ask_for_reads=settings.ask_before_reads
@@ -77,7 +83,7 @@ class ChatSession:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return self._credentials.secret_values()
+        return tuple(self.redactor.secrets)
 
     def new_conversation(self) -> None:
         self._history = []
@@ -189,6 +195,7 @@ class ChatSession:
                         self.consent,
                         diagnose=self._connection.diagnose,
                         read_timeout=self.timeouts.mcp_read,
+                        redactor=self.redactor,
                     ),
                     self.settings.instructions,
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
@@ -37,6 +38,7 @@ from desktop.core.consent.approvals import (
 from desktop.core.consent.policy import allowed_without_asking
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
+from desktop.core.redaction import Redactor
 from desktop.core.router.types import ConnectionInfo, Timeouts
 
 if TYPE_CHECKING:
@@ -65,6 +67,9 @@ class TurnSession(Protocol):
 
     @property
     def secrets(self) -> tuple[str, ...]: ...
+
+    @property
+    def redactor(self) -> Redactor: ...
 
     @property
     def consent(self) -> ConsentState: ...
@@ -207,6 +212,10 @@ class TurnStream:
             self._text.append(event.text)
         elif isinstance(event, TERMINAL_EVENTS):
             self._ended = True
+            if isinstance(event, TurnFailed):  # whatever words it was made of, no key
+                event = dataclasses.replace(
+                    event, message=self._session.redactor.text(event.message)
+                )
         self._queue.put_nowait(event)
 
     async def _produce(self) -> None:
@@ -237,7 +246,8 @@ class TurnStream:
             if self._cancel_requested:
                 raise asyncio.CancelledError
             async with agent.run_stream_events(
-                self._prompt,
+                # A key pasted into the prompt is not sent (nor kept in the history).
+                session.redactor.text(self._prompt),
                 message_history=before,
                 capabilities=[HandleDeferredToolCalls(handler=self._ask)],
             ) as handle:

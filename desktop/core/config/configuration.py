@@ -13,6 +13,7 @@ from typing import Literal
 
 from desktop.core.config.credentials import Credentials, missing_credentials, resolve_credentials
 from desktop.core.config.secrets import (
+    ENV_VARS,
     SecretName,
     SecretStore,
     SecretStoreError,
@@ -53,7 +54,10 @@ class Configuration:
         self.credentials: Credentials | None = None
         self.store: SecretStore | None = secret_store
         self._store_opening: asyncio.Future[SecretStore] | None = None
-        self._known_secrets = known_secrets
+        # Told every key value as soon as it is read (before any thread or log line sees it).
+        self._known_secrets: Callable[..., None] = known_secrets or (lambda *_values: None)
+        from_env = (self.environ.get(var, "").strip() for var in ENV_VARS.values())
+        self._known_secrets(*(value for value in from_env if value))
         self._rule_lock = threading.Lock()
 
     def keep_rule(self, slug: str) -> None:
@@ -90,17 +94,21 @@ class Configuration:
     async def stored_keys(self) -> dict[SecretName, str]:
         """The keys the secret store holds (those it cannot read are left out)."""
         store = await self.secret_store()
-        return await asyncio.to_thread(_stored_keys, store)
+        keys = await asyncio.to_thread(_stored_keys, store)
+        self._known_secrets(*keys.values())  # held by the keyring, if not in use: still keys
+        return keys
 
     async def reload_credentials(self) -> Credentials:
         """Keys from the environment, `.env` and the secret store, for the current settings."""
         store = await self.secret_store()
+        dotenv = self.dotenv()
+        overrides = overrides_from_environment(self.environ, dotenv)
+        self._known_secrets(*(value for name, (value, _) in overrides.items() if name != "user_id"))
         credentials = await asyncio.to_thread(
-            resolve_credentials, store, self.settings.user_id, self.environ, self.dotenv()
+            resolve_credentials, store, self.settings.user_id, self.environ, dotenv
         )
         self.credentials = credentials
-        if self._known_secrets is not None:
-            self._known_secrets(*credentials.secret_values())
+        self._known_secrets(*credentials.secret_values())
         return credentials
 
     async def save(
@@ -117,6 +125,7 @@ class Configuration:
         `settings.approval_rules`: a rule a person made while the dialog was open (on the
         agent's thread) is kept unless it was revoked.
         """
+        self._known_secrets(*keys.values())
         store = await self.secret_store()
         problem = await asyncio.to_thread(self._save_blocking, settings, keys, store, revoked)
         if problem is not None:

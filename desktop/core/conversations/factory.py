@@ -19,6 +19,7 @@ from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.backend import ChatBackend
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
+from desktop.core.redaction import Redactor
 from desktop.core.router.types import Timeouts
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class BackendMaker:
         previous: ChatBackend | None = None,
         http: httpx.AsyncClient | None = None,
         keep_rule: Callable[[str], None] | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self._agent_loop = agent_loop
         self._settings = settings
@@ -54,6 +56,7 @@ class BackendMaker:
         self._http = http  # the app's one client for its own requests (on the agent's loop)
         self._keep_rule = keep_rule  # saves an "always allow" a person chose
         self._rules = set(settings.always_allowed)  # and every session made later knows it
+        self._redactor = redactor  # the app's one, which knows every key it has read
         # An in-memory chat's history carries over to the backend these settings make.
         self._carried: tuple[ModelMessage, ...] = ()
         if isinstance(previous, ThreadedBackend) and isinstance(previous.inner, ChatSession):
@@ -87,6 +90,7 @@ class BackendMaker:
             router_session_id=router_session_id,
             history=history,
             http=self._http,
+            redactor=self._redactor,
             consent=ConsentState(
                 rules=frozenset(self._rules),
                 ask_for_reads=self._settings.ask_before_reads,

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from desktop.core.errors import (
     UserFacingError,
     host_of,
-    redact,
     timed_out,
     unreachable,
 )
+from desktop.core.redaction import redact
 from desktop.core.router.probe import list_router_tools, mcp_key_rejected
 from desktop.core.router.types import ConnectionInfo, RouterSession, Timeouts
 

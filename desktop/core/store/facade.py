@@ -10,6 +10,8 @@ Decisions (see the methods for details):
   commits the reply; a crash loses at most the reply in flight, whose turn stays 'pending'.
 - `history()` is the stored pydantic-ai messages of every turn that holds a model response,
   repaired so that a new prompt is always accepted; unanswered turns are shown, never sent.
+- With a redactor, a prompt is stored (and titles the conversation) without the keys it knows,
+  and an export leaves with none either, also of a conversation stored before it knew them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
 from desktop.core.lazy_imports import MESSAGE_TYPES, import_off_loop
+from desktop.core.redaction import Redactor
 from desktop.core.store.records import (
     Conversation,
     ConversationSummary,
@@ -89,15 +92,25 @@ class AsyncConversationStore:
     still commits); a call still queued is dropped.
     """
 
-    def __init__(self, executor: ThreadPoolExecutor, store: ConversationStore) -> None:
+    def __init__(
+        self,
+        executor: ThreadPoolExecutor,
+        store: ConversationStore,
+        redactor: Redactor | None = None,
+    ) -> None:
         # Use `open()`: the store must be created on the executor's thread.
         self._executor = executor
         self._store = store
+        self._redactor = redactor or Redactor()
         self._closed = False
 
     @classmethod
     async def open(
-        cls, path: Path | str, *, clock: Callable[[], float] = time.time
+        cls,
+        path: Path | str,
+        *,
+        clock: Callable[[], float] = time.time,
+        redactor: Redactor | None = None,
     ) -> AsyncConversationStore:
         """Open (creating and migrating if needed) the database on a new worker thread."""
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conversation-store")
@@ -109,7 +122,7 @@ class AsyncConversationStore:
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        return cls(executor, store)
+        return cls(executor, store, redactor)
 
     async def _call(self, fn: Callable[[], _T]) -> _T:
         if self._closed:
@@ -144,6 +157,7 @@ class AsyncConversationStore:
         )
 
     async def begin_turn(self, conversation_id: str, prompt: str) -> int:
+        prompt = self._redactor.text(prompt)
         return await self._call(functools.partial(self._store.begin_turn, conversation_id, prompt))
 
     async def complete_turn(
@@ -197,10 +211,12 @@ class AsyncConversationStore:
         return await self._call(functools.partial(self._store.search, query, limit))
 
     async def export_markdown(self, conversation_id: str) -> str:
-        return await self._call(functools.partial(self._store.export_markdown, conversation_id))
+        export = functools.partial(self._store.export_markdown, conversation_id)
+        return await self._call(lambda: self._redactor.text(export()))  # on the store's thread
 
     async def export_json(self, conversation_id: str) -> str:
-        return await self._call(functools.partial(self._store.export_json, conversation_id))
+        export = functools.partial(self._store.export_json, conversation_id)
+        return await self._call(lambda: self._redactor.text(export()))
 
     async def import_json(self, text: str | bytes) -> str:
         await import_off_loop(MESSAGE_TYPES)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.core.redaction import Redactor
 from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.integrity import SetAside, damage_of, move_aside
 from desktop.core.store.records import StoreError
@@ -32,7 +33,9 @@ class StoreOpened:
     set_aside: SetAside | None = None
 
 
-async def open_conversation_store(path: Path) -> StoreOpened | StoreUnavailable:
+async def open_conversation_store(
+    path: Path, redactor: Redactor | None = None
+) -> StoreOpened | StoreUnavailable:
     """Create the folder if needed, move a damaged database aside (`PRAGMA quick_check`), and
     open (creating or migrating) the database; an unreadable or newer database, or a damaged
     one that cannot be moved, gives the reason, never an exception."""
@@ -51,7 +54,8 @@ async def open_conversation_store(path: Path) -> StoreOpened | StoreUnavailable:
                     f"It is damaged ({problem}) and could not be moved aside: "
                     f"{exc.strerror or exc}.",
                 )
-        return StoreOpened(await AsyncConversationStore.open(path), set_aside)
+        store = await AsyncConversationStore.open(path, redactor=redactor)
+        return StoreOpened(store, set_aside)
     except (StoreError, OSError, ImportError) as exc:
         log.error("conversation store unavailable", exc_info=True)
         if isinstance(exc, OSError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import dataclasses
 import inspect
 import threading
 from collections.abc import Coroutine
@@ -13,6 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from desktop.core.agent.events import Usage
+from desktop.core.redaction import Redactor
 from desktop.core.store.facade import AsyncConversationStore, ConversationRepository
 from desktop.core.store.records import StoreError
 from desktop.core.store.sqlite import ConversationStore
@@ -162,3 +165,33 @@ def test_the_async_store_implements_the_repository_protocol() -> None:
         expected = inspect.signature(getattr(ConversationRepository, name))
         actual = inspect.signature(getattr(AsyncConversationStore, name))
         assert actual == expected, name
+
+
+def test_an_export_leaves_without_a_key_stored_before_the_redactor_knew_it(
+    tmp_path: Path,
+) -> None:
+    """A conversation stored by an older version (a key echoed in a card, as it is and in
+    base64) is exported without it; the round trip through an import still works."""
+    key = "cmp-stored-before-1234/x"  # not shaped like a key: only known
+    echoed = f"refused {key}; Basic {base64.b64encode(f'me:{key}'.encode()).decode()}"
+    with ConversationStore(tmp_path / "c.sqlite3") as old:
+        cid = old.create_conversation(MODEL)
+        turn = old.begin_turn(cid, "list")
+        stored = dataclasses.replace(card(), result_text=echoed)
+        old.complete_turn(turn, dump(answered("list", "done")), "done", [stored])
+
+    async def scenario() -> tuple[str, str, str]:
+        redactor = Redactor([key])
+        store = await AsyncConversationStore.open(tmp_path / "c.sqlite3", redactor=redactor)
+        try:
+            exported = await store.export_json(cid)
+            reimported = await store.import_json(exported)
+            return exported, await store.export_markdown(cid), reimported
+        finally:
+            await store.aclose()
+
+    exported, markdown, reimported = run(scenario())
+    assert key not in exported and "refused [redacted]; Basic " in exported
+    assert base64.b64encode(key.encode()).decode()[4:20] not in exported
+    assert key not in markdown
+    assert reimported != cid
