@@ -262,12 +262,12 @@ def test_first_run_asks_for_keys_which_survive_a_restart(
     qtbot.waitUntil(lambda: app.dialog is not None and app.dialog.isVisible(), timeout=WAIT_MS)
     dialog = app.dialog
     assert dialog is not None and dialog.objectName() == "settingsDialog"
-    assert dialog.first_run_label.isVisible()
+    assert dialog.keys.first_run_label.isVisible()
     assert app.controller.connection_status.state.value == "not_configured"
 
-    qtbot.keyClicks(dialog.openai_key.edit, env["OPENAI_API_KEY"])
-    qtbot.keyClicks(dialog.composio_key.edit, env["COMPOSIO_API_KEY"])
-    qtbot.keyClicks(dialog.user_id_field, env["USER_ID"])
+    qtbot.keyClicks(dialog.keys.openai_key.edit, env["OPENAI_API_KEY"])
+    qtbot.keyClicks(dialog.keys.composio_key.edit, env["COMPOSIO_API_KEY"])
+    qtbot.keyClicks(dialog.keys.user_id_field, env["USER_ID"])
     qtbot.waitUntil(dialog.save_button.isEnabled)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     wait_ready(qtbot, app)
@@ -307,7 +307,7 @@ def test_settings_opened_before_the_keyring_is_open_wait_for_it(
         app.open_settings()  # before start(): the keyring is not open yet
         qtbot.waitUntil(lambda: app.dialog is not None, timeout=WAIT_MS)
         assert app.dialog is not None
-        assert "InMemoryKeyring" in app.dialog.keyring_label.text()
+        assert "InMemoryKeyring" in app.dialog.keys.keyring_label.text()
         assert app.store is not None and app.store.is_secure
     finally:
         if app.dialog is not None:

@@ -190,7 +190,7 @@ def test_a_rule_made_while_the_dialog_is_open_is_kept_on_save(qtbot: QtBot, flow
     flow = flows.start(two_rules())
     dialog = open_dialog(flow, qtbot)
     revoke(qtbot, dialog, "E2B_CREATE_SANDBOX")
-    dialog.user_id_field.setText("bob")
+    dialog.keys.user_id_field.setText("bob")
 
     # A person chooses "always allow" in a conversation meanwhile (on the agent's thread).
     agent = threading.Thread(target=flows.configuration.keep_rule, args=("E2B_PAUSE_SANDBOX",))
@@ -230,4 +230,4 @@ def test_a_damaged_files_rules_show_no_rules_and_the_switch_on(qtbot: QtBot, flo
     assert empty.textFormat() == Qt.TextFormat.PlainText
     assert not child(dialog, QPushButton, "revokeRuleButton").isVisible()
     assert child(dialog, QCheckBox, "askBeforeReadsCheck").isChecked()
-    assert dialog.user_id_field.text() == "alice"
+    assert dialog.keys.user_id_field.text() == "alice"

@@ -15,7 +15,8 @@ from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings, model_problem
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.ui.settings.connection_tester import ConnectionTester
-from desktop.ui.settings.settings_dialog import INSECURE_WARNING, SettingsDialog
+from desktop.ui.settings.keys_section import INSECURE_WARNING
+from desktop.ui.settings.settings_dialog import SettingsDialog
 
 KEYS = {SecretName.OPENAI_API_KEY: "sk-test-openai", SecretName.COMPOSIO_API_KEY: "ak_test"}
 
@@ -51,10 +52,11 @@ def test_fields_are_named_filled_and_described(qtbot: QtBot, styled_app: object)
     assert model is not None and model.isEditable() and model.currentText() == "openai:gpt-5-mini"
     assert "openai-chat:gpt-4.1" in [model.itemText(i) for i in range(model.count())]
     assert field(dialog, "toolkitsField").text() == "e2b"
-    assert dialog.instructions_field.toPlainText() == Settings().instructions
+    assert dialog.agent.instructions_field.toPlainText() == Settings().instructions
     assert field(dialog, "userIdField").toolTip() == Settings.model_fields["user_id"].description
     assert model.toolTip() == Settings.model_fields["model"].description
-    assert dialog.instructions_field.toolTip() == Settings.model_fields["instructions"].description
+    instructions = dialog.agent.instructions_field
+    assert instructions.toolTip() == Settings.model_fields["instructions"].description
     for widget in dialog.findChildren(QWidget):
         if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisibleTo(dialog):
             if widget.objectName().startswith("qt_"):
@@ -101,7 +103,7 @@ def test_blank_keys_or_user_id_keep_save_disabled(qtbot: QtBot, styled_app: obje
 
 def test_a_model_without_provider_is_rejected(qtbot: QtBot, styled_app: object) -> None:
     dialog = make_dialog(qtbot)
-    dialog.model_field.setCurrentText("gpt-5")
+    dialog.agent.model_field.setCurrentText("gpt-5")
     assert not dialog.save_button.isEnabled()
     assert dialog.problems() == ["The model must look like openai:gpt-5 (provider:name)."]
 
@@ -110,11 +112,11 @@ def test_an_unknown_provider_is_rejected_with_the_settings_check(
     qtbot: QtBot, styled_app: object
 ) -> None:
     dialog = make_dialog(qtbot)
-    dialog.model_field.setCurrentText("anthropic:claude-sonnet")
+    dialog.agent.model_field.setCurrentText("anthropic:claude-sonnet")
     assert not dialog.save_button.isEnabled()
     assert dialog.problems() == [model_problem("anthropic:claude-sonnet")]
     assert "openai-chat" in dialog.validation_label.text()
-    dialog.model_field.setCurrentText("openai-responses:gpt-5")
+    dialog.agent.model_field.setCurrentText("openai-responses:gpt-5")
     assert dialog.save_button.isEnabled()
 
 
@@ -123,9 +125,9 @@ def test_save_emits_settings_and_typed_keys(qtbot: QtBot, styled_app: object) ->
     user_id = field(dialog, "userIdField")
     user_id.clear()
     qtbot.keyClicks(user_id, " carol ")
-    dialog.model_field.setCurrentText("openai-chat:gpt-4.1")
+    dialog.agent.model_field.setCurrentText("openai-chat:gpt-4.1")
     field(dialog, "toolkitsField").setText("E2B, github")
-    dialog.instructions_field.setPlainText("Be brief.")
+    dialog.agent.instructions_field.setPlainText("Be brief.")
     key = field(dialog, "openaiKeyField")
     key.clear()
     qtbot.keyClicks(key, " sk-new ")
@@ -151,23 +153,23 @@ def test_cancel_emits_nothing(qtbot: QtBot, styled_app: object) -> None:
 
 def test_first_run_explains_where_keys_go(qtbot: QtBot, styled_app: object) -> None:
     dialog = make_dialog(qtbot, first_run=True, backend_name="macOS Keychain")
-    assert not dialog.first_run_label.isHidden()
-    assert dialog.first_run_label.text() == (
+    assert not dialog.keys.first_run_label.isHidden()
+    assert dialog.keys.first_run_label.text() == (
         "Enter your OpenAI and Composio keys once; they are stored in macOS Keychain."
     )
-    assert "macOS Keychain" in dialog.keyring_label.text()
-    assert make_dialog(qtbot).first_run_label.isHidden()
+    assert "macOS Keychain" in dialog.keys.keyring_label.text()
+    assert make_dialog(qtbot).keys.first_run_label.isHidden()
 
 
 def test_insecure_keyring_warning(qtbot: QtBot, styled_app: object) -> None:
     dialog = make_dialog(qtbot, is_secure=False, backend_name="memory (this session only)")
-    assert not dialog.keyring_warning.isHidden()
-    assert dialog.keyring_warning.text() == INSECURE_WARNING
+    assert not dialog.keys.keyring_warning.isHidden()
+    assert dialog.keys.keyring_warning.text() == INSECURE_WARNING
     assert INSECURE_WARNING == (
         "No secure keyring is available on this system: keys will be kept in memory for this "
         "session only"
     )
-    assert make_dialog(qtbot).keyring_warning.isHidden()
+    assert make_dialog(qtbot).keys.keyring_warning.isHidden()
 
 
 def test_keys_from_the_environment_can_be_imported(qtbot: QtBot, styled_app: object) -> None:
@@ -176,16 +178,16 @@ def test_keys_from_the_environment_can_be_imported(qtbot: QtBot, styled_app: obj
         "user_id": ("env-user", ".env"),
     }
     dialog = make_dialog(qtbot, Settings(), keys={}, environment=environment)
-    assert not dialog.import_button.isHidden()
-    assert "OPENAI_API_KEY (environment)" in dialog.environment_label.text()
-    assert "USER_ID (.env)" in dialog.environment_label.text()
+    assert not dialog.keys.import_button.isHidden()
+    assert "OPENAI_API_KEY (environment)" in dialog.keys.environment_label.text()
+    assert "USER_ID (.env)" in dialog.keys.environment_label.text()
     # Values found there make their fields optional; the Composio key is still missing.
     assert dialog.problems() == ["Enter your Composio API key."]
-    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.keys.import_button, Qt.MouseButton.LeftButton)
     assert field(dialog, "openaiKeyField").text() == "sk-from-env"
     assert field(dialog, "userIdField").text() == "env-user"
-    assert not dialog.import_button.isEnabled()
-    assert make_dialog(qtbot).import_button.isHidden()
+    assert not dialog.keys.import_button.isEnabled()
+    assert make_dialog(qtbot).keys.import_button.isHidden()
 
 
 def test_test_connection_shows_tools_and_disables_the_button(
@@ -200,7 +202,7 @@ def test_test_connection_shows_tools_and_disables_the_button(
         return ["COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL"]
 
     dialog = make_dialog(qtbot, tester=ConnectionTester(probe))
-    button = dialog.test_button
+    button = dialog.connection.test_button
     assert button.objectName() == "testConnectionButton" and not button.isHidden()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert not button.isEnabled()
@@ -208,10 +210,10 @@ def test_test_connection_shows_tools_and_disables_the_button(
     assert seen[0][0].user_id == "alice" and seen[0][1] == KEYS
     gate.set()
     qtbot.waitUntil(button.isEnabled)
-    assert dialog.test_result.text() == (
+    assert dialog.connection.test_result.text() == (
         "Connected: 2 tools available (COMPOSIO_SEARCH_TOOLS, COMPOSIO_MULTI_EXECUTE_TOOL)."
     )
-    assert dialog.test_result.property("result") == "ok"
+    assert dialog.connection.test_result.property("result") == "ok"
 
 
 def test_test_connection_shows_the_error_inline(
@@ -221,10 +223,10 @@ def test_test_connection_shows_the_error_inline(
         raise UserFacingError(ErrorKind.COMPOSIO_KEY_REJECTED, "Composio rejected the API key.")
 
     dialog = make_dialog(qtbot, tester=ConnectionTester(probe))
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.test_result.property("result") == "error")
-    assert dialog.test_result.text() == "Composio rejected the API key."
-    assert dialog.test_button.isEnabled()
+    qtbot.mouseClick(dialog.connection.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.connection.test_result.property("result") == "error")
+    assert dialog.connection.test_result.text() == "Composio rejected the API key."
+    assert dialog.connection.test_button.isEnabled()
     assert dialog.isVisible()  # testing never closes the dialog
 
 
@@ -236,10 +238,12 @@ def test_test_connection_words_a_missing_user_id_for_the_window(
         return []
 
     dialog = make_dialog(qtbot, tester=ConnectionTester(probe))
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.test_result.property("result") == "error")
-    assert dialog.test_result.text() == "No Composio user id is set: enter it in Settings (Ctrl+,)."
+    qtbot.mouseClick(dialog.connection.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.connection.test_result.property("result") == "error")
+    assert dialog.connection.test_result.text() == (
+        "No Composio user id is set: enter it in Settings (Ctrl+,)."
+    )
 
 
 def test_without_a_tester_there_is_no_test_button(qtbot: QtBot, styled_app: object) -> None:
-    assert make_dialog(qtbot).test_button.isHidden()
+    assert make_dialog(qtbot).connection.test_button.isHidden()
