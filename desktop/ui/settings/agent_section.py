@@ -21,9 +21,9 @@ MODEL_CHOICES = (
 
 
 class AgentSection(QWidget):
-    """The agent's fields of `settings`, as edited; `edited` says one changed."""
+    """The agent's fields of `settings`, as edited; `edited(field)` says one changed."""
 
-    edited = Signal()
+    edited = Signal(object)  # the QWidget edited
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,8 +61,8 @@ class AgentSection(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.form)
-        self.toolkits_field.textChanged.connect(self.edited)
-        self.model_field.currentTextChanged.connect(self.edited)
+        self.toolkits_field.textChanged.connect(lambda _t: self.edited.emit(self.toolkits_field))
+        self.model_field.currentTextChanged.connect(lambda _t: self.edited.emit(self.model_field))
 
     def focus_order(self) -> tuple[QWidget, ...]:
         return (self.model_field, self.toolkits_field, self.instructions_field)

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.config.secrets import ENV_VARS, USER_ID_ENV, SecretName
+from desktop.core.errors import join_labels
 from desktop.ui.settings.settings_fields import (
     KEY_LABELS,
     KeyField,
@@ -19,19 +20,36 @@ from desktop.ui.settings.settings_fields import (
 )
 
 INSECURE_WARNING = (
-    "No secure keyring is available on this system: keys will be kept in memory for this "
-    "session only"
+    "No secure keyring is available on this system: the keys you enter are kept in memory "
+    "until the app closes. Set OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or a "
+    ".env file to skip typing them at every start."
 )
 USER_ID_KEY = "user_id"
+ENVIRONMENT_NAMES = {
+    SecretName.OPENAI_API_KEY.value: ENV_VARS[SecretName.OPENAI_API_KEY],
+    SecretName.COMPOSIO_API_KEY.value: ENV_VARS[SecretName.COMPOSIO_API_KEY],
+    USER_ID_KEY: USER_ID_ENV,
+}
+
+
+def from_environment_text(name: str, source: str) -> str:
+    """What a field set from outside shows in its place: the variable, never its value."""
+    variable = ENVIRONMENT_NAMES.get(name, name)
+    return f"from {variable}" if source == "environment" else f"from {variable} in {source}"
 
 
 class KeysSection(QWidget):
-    """The keys and user id as typed (never stored here). `environment` is what
-    `desktop.core.config.secrets.overrides_from_environment` found: name -> (value, source);
-    a value found there makes its field optional and can be imported. `edited` says a field
-    changed."""
+    """The keys and user id as typed (never stored here).
 
-    edited = Signal()
+    `environment` is what `desktop.core.config.secrets.overrides_from_environment` found:
+    name -> (value, source). The environment wins over the keyring and the settings, so a field
+    set there is read-only and says where its value comes from ("from OPENAI_API_KEY"), never
+    the value; with a secure keyring the values can be imported into it. One notice says where
+    typed keys go (the first run's, or the warning that there is no secure keyring).
+    `edited(field)` says a field changed.
+    """
+
+    edited = Signal(object)  # the QWidget edited
 
     def __init__(
         self,
@@ -47,14 +65,17 @@ class KeysSection(QWidget):
         super().__init__(parent)
         self.setObjectName("keysSection")
         self._environment = dict(environment)
+        self._user_id = user_id
         self.first_run_label = wrapped_label(
             f"Enter your OpenAI and Composio keys once; they are stored in {backend_name}.",
             "firstRunLabel",
         )
-        self.first_run_label.setVisible(first_run)
         self.keyring_warning = wrapped_label(INSECURE_WARNING, "keyringWarning")
-        self.keyring_warning.setVisible(not is_secure)
         self.keyring_label = wrapped_label(f"Keys are stored in: {backend_name}", "keyringLabel")
+        # One notice: where keys go is said once, by whichever of the three fits.
+        self.keyring_warning.setVisible(not is_secure)
+        self.first_run_label.setVisible(first_run and is_secure)
+        self.keyring_label.setVisible(is_secure and not first_run)
 
         self.openai_key = KeyField(SecretName.OPENAI_API_KEY, "openaiKeyField", self)
         self.composio_key = KeyField(SecretName.COMPOSIO_API_KEY, "composioKeyField", self)
@@ -65,18 +86,24 @@ class KeysSection(QWidget):
         self.user_id_field.setAccessibleName("Composio user id")
         self.user_id_field.setToolTip(field_description("user_id"))
         self.user_id_field.setPlaceholderText("e.g. you@example.com")
+        for name, edit in self._edits().items():
+            if name in self._environment:
+                self._show_from_environment(name, edit)
 
         self.import_button = QPushButton("Import keys found in the environment")
         self.import_button.setObjectName("importEnvironmentButton")
         self.import_button.setAccessibleName("Import keys found in the environment")
         self.import_button.clicked.connect(self._on_import_button_clicked)
-        self.environment_label = wrapped_label(self._environment_summary(), "environmentLabel")
-        has_environment = bool(self._environment)
-        self.import_button.setVisible(has_environment)
-        self.environment_label.setVisible(has_environment)
+        self.environment_label = wrapped_label(
+            self._environment_summary(backend_name), "environmentLabel"
+        )
+        # Importing keeps a copy in the keyring; into memory it would keep nothing.
+        can_import = bool(self._environment) and is_secure
+        self.import_button.setVisible(can_import)
+        self.environment_label.setVisible(can_import)
         self._lay_out()
-        for edit in (self.openai_key.edit, self.composio_key.edit, self.user_id_field):
-            edit.textChanged.connect(self.edited)
+        for edit in self._edits().values():
+            edit.textChanged.connect(lambda _text, edit=edit: self.edited.emit(edit))
 
     def _lay_out(self) -> None:
         self.form = new_form()
@@ -107,32 +134,53 @@ class KeysSection(QWidget):
             self.import_button,
         )
 
+    def first_editable(self) -> QWidget:
+        """Where typing starts: the first field the environment does not set."""
+        edits = [edit for edit in self._edits().values() if not edit.isReadOnly()]
+        return edits[0] if edits else self.user_id_field
+
     def fields(self) -> tuple[QWidget, ...]:
         """The fields `field_problems` may name (each drawn as invalid or not)."""
         return (self.openai_key.edit, self.composio_key.edit, self.user_id_field)
 
+    def _show_from_environment(self, name: str, edit: QLineEdit) -> None:
+        edit.clear()  # a stored value is not the one in use: the environment's is
+        edit.setReadOnly(True)
+        edit.setClearButtonEnabled(False)
+        where = from_environment_text(name, self._environment[name][1])
+        edit.setPlaceholderText(where)
+        edit.setToolTip(
+            f"Set {where.removeprefix('from ')}, which the app uses instead of a stored value: "
+            "change or unset it there."
+        )
+        if name != USER_ID_KEY:
+            self.key_fields()[SecretName(name)].toggle.setEnabled(False)
+
     # -- values ------------------------------------------------------------------------------
-    def _environment_summary(self) -> str:
-        names = {
-            SecretName.OPENAI_API_KEY.value: ENV_VARS[SecretName.OPENAI_API_KEY],
-            SecretName.COMPOSIO_API_KEY.value: ENV_VARS[SecretName.COMPOSIO_API_KEY],
-            USER_ID_KEY: USER_ID_ENV,
-        }
+    def _environment_summary(self, backend_name: str) -> str:
         found = [
-            f"{names.get(key, key)} ({source})" for key, (_, source) in self._environment.items()
+            from_environment_text(key, source).removeprefix("from ")
+            for key, (_, source) in self._environment.items()
         ]
-        if not found:
-            return ""
+        verb, them = ("is", "it") if len(found) == 1 else ("are", "them")
         return (
-            f"Found {', '.join(found)}: used while the matching field is empty. "
-            "Import to keep it in the keyring."
+            f"{join_labels(found)} {verb} in use: import {them} to keep a copy in "
+            f"{backend_name} for later starts."
         )
 
-    def _key_edits(self) -> dict[SecretName, QLineEdit]:
+    def key_fields(self) -> dict[SecretName, KeyField]:
         return {
-            SecretName.OPENAI_API_KEY: self.openai_key.edit,
-            SecretName.COMPOSIO_API_KEY: self.composio_key.edit,
+            SecretName.OPENAI_API_KEY: self.openai_key,
+            SecretName.COMPOSIO_API_KEY: self.composio_key,
         }
+
+    def _key_edits(self) -> dict[SecretName, QLineEdit]:
+        return {name: key.edit for name, key in self.key_fields().items()}
+
+    def _edits(self) -> dict[str, QLineEdit]:
+        """Every field by the name `environment` uses."""
+        edits = {name.value: edit for name, edit in self._key_edits().items()}
+        return {**edits, USER_ID_KEY: self.user_id_field}
 
     def typed_keys(self) -> dict[SecretName, str]:
         """The keys in the fields (blank ones left out)."""
@@ -150,11 +198,12 @@ class KeysSection(QWidget):
         return keys
 
     def user_id(self, *, use_environment: bool = False) -> str:
-        """The user id typed (with `use_environment`, else the environment's)."""
+        """The user id typed, else (with `use_environment`) the environment's; a field the
+        environment sets keeps the saved one, which is not in use while the variable is set."""
         user_id = self.user_id_field.text().strip()
-        if use_environment and not user_id and USER_ID_KEY in self._environment:
-            return self._environment[USER_ID_KEY][0]
-        return user_id
+        if user_id or USER_ID_KEY not in self._environment:
+            return user_id
+        return self._environment[USER_ID_KEY][0] if use_environment else self._user_id
 
     def field_problems(self) -> list[tuple[QWidget, str]]:
         problems: list[tuple[QWidget, str]] = []
@@ -167,11 +216,10 @@ class KeysSection(QWidget):
 
     # -- actions -----------------------------------------------------------------------------
     def _on_import_button_clicked(self) -> None:
-        edits = self._key_edits()
+        edits = self._edits()
         for key, (value, _source) in self._environment.items():
-            if key == USER_ID_KEY:
-                self.user_id_field.setText(value)
-            else:
-                edits[SecretName(key)].setText(value)
+            edits[key].setText(value)
+            if key != USER_ID_KEY:
+                self.key_fields()[SecretName(key)].toggle.setEnabled(True)
         self.import_button.setText("Imported")
         self.import_button.setEnabled(False)

@@ -56,6 +56,10 @@ class SettingsDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(520)
         self._settings = settings
+        # Problems show for the fields edited, and for all of them once Save or Test is pressed:
+        # never in red before the person has done anything.
+        self._edited: set[QWidget] = set()
+        self._revealed = False
         self.keys = KeysSection(
             keys,
             settings.user_id,
@@ -99,8 +103,9 @@ class SettingsDialog(QDialog):
         )
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
-        self.keys.edited.connect(self._validate)
-        self.agent.edited.connect(self._validate)
+        self.keys.first_editable().setFocus()
+        self.keys.edited.connect(self._on_section_edited)
+        self.agent.edited.connect(self._on_section_edited)
         self._validate()
 
     def _sections(self) -> tuple[QWidget, ...]:
@@ -127,22 +132,34 @@ class SettingsDialog(QDialog):
         return [*self.keys.field_problems(), *self.agent.field_problems()]
 
     def problems(self) -> list[str]:
-        """What keeps Save disabled, one sentence per field."""
+        """What keeps Save from saving, one sentence per field (shown or not yet)."""
         return [message for _, message in self._field_problems()]
 
     def _validate(self) -> bool:
+        """Show the problems of the fields edited (all once revealed); True without any."""
         problems = self._field_problems()
-        self.validation_label.setText(" ".join(message for _, message in problems))
-        self.validation_label.setVisible(bool(problems))
-        self.save_button.setEnabled(not problems)
-        bad_fields = {field for field, _ in problems}
+        shown = [(f, text) for f, text in problems if self._revealed or f in self._edited]
+        self.validation_label.setText(" ".join(message for _, message in shown))
+        self.validation_label.setVisible(bool(shown))
+        bad_fields = {field for field, _ in shown}
         for field in (*self.keys.fields(), *self.agent.fields()):
             mark_invalid(field, field in bad_fields)
         return not problems
 
+    def _reveal_problems(self) -> bool:
+        self._revealed = True
+        valid = self._validate()
+        if not valid:
+            self._field_problems()[0][0].setFocus()
+        return valid
+
     # -- actions -----------------------------------------------------------------------------
+    def _on_section_edited(self, field: QWidget) -> None:
+        self._edited.add(field)
+        self._validate()
+
     def _on_buttons_accepted(self) -> None:
-        if not self._validate():
+        if not self._reveal_problems():
             return
         try:
             settings = self.build_settings()
@@ -158,6 +175,8 @@ class SettingsDialog(QDialog):
         tester = self.connection.tester
         if tester is None:
             return
+        self._revealed = True  # the test reports each service; the fields say what is missing
+        self._validate()
         try:
             settings = self.build_settings(use_environment_user_id=True)
         except ValidationError as exc:

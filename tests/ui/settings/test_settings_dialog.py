@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
@@ -78,33 +78,60 @@ def test_keys_are_masked_until_shown(qtbot: QtBot, styled_app: object) -> None:
     assert key.echoMode() == QLineEdit.EchoMode.Password
 
 
-def test_blank_keys_or_user_id_keep_save_disabled(qtbot: QtBot, styled_app: object) -> None:
-    dialog = make_dialog(qtbot, Settings(), keys={})
-    assert not dialog.save_button.isEnabled()
+def test_problems_show_only_once_the_person_acts(qtbot: QtBot, styled_app: object) -> None:
+    dialog = make_dialog(qtbot, Settings(), keys={}, first_run=True)
+    # Nothing is red before anything was typed, though three fields are still empty.
     assert dialog.problems() == [
         "Enter your OpenAI API key.",
         "Enter your Composio API key.",
         "Enter your Composio user id.",
     ]
-    assert "Enter your Composio user id." in dialog.validation_label.text()
+    assert dialog.validation_label.isHidden()
+    assert not any(field(dialog, n).property("invalid") for n in ("openaiKeyField", "userIdField"))
+    # Editing a field judges that field only.
+    key = field(dialog, "openaiKeyField")
+    qtbot.keyClicks(key, "sk-1")
+    key.clear()
+    assert dialog.validation_label.text() == "Enter your OpenAI API key."
+    assert key.property("invalid") is True
+    assert field(dialog, "userIdField").property("invalid") is False
+    # Save says everything that is missing, saves nothing and puts the cursor on the first.
+    with qtbot.assertNotEmitted(dialog.settings_saved):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.validation_label.text() == (
+        "Enter your OpenAI API key. Enter your Composio API key. Enter your Composio user id."
+    )
     assert field(dialog, "userIdField").property("invalid") is True
-    qtbot.keyClicks(field(dialog, "openaiKeyField"), "sk-1")
+    assert dialog.focusWidget() is key
+    qtbot.keyClicks(key, "sk-1")
     qtbot.keyClicks(field(dialog, "composioKeyField"), "ak_1")
-    assert not dialog.save_button.isEnabled()
     qtbot.keyClicks(field(dialog, "userIdField"), "   ")
-    assert not dialog.save_button.isEnabled()
+    assert dialog.problems() == ["Enter your Composio user id."]
     qtbot.keyClicks(field(dialog, "userIdField"), "bob")
-    assert dialog.save_button.isEnabled()
     assert dialog.validation_label.isHidden()
     field(dialog, "toolkitsField").setText(" , ")
-    assert not dialog.save_button.isEnabled()
     assert dialog.problems() == ["Name at least one toolkit, e.g. e2b."]
+    assert not dialog.validation_label.isHidden()
+
+
+def test_test_connection_shows_the_problems_too(
+    qtbot: QtBot, qasync_loop: qasync.QEventLoop
+) -> None:
+    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
+        return []
+
+    dialog = make_dialog(qtbot, Settings(user_id="alice"), keys={}, tester=ConnectionTester(probe))
+    assert dialog.validation_label.isHidden()
+    qtbot.mouseClick(dialog.connection.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.validation_label.text() == (
+        "Enter your OpenAI API key. Enter your Composio API key."
+    )
 
 
 def test_a_model_without_provider_is_rejected(qtbot: QtBot, styled_app: object) -> None:
     dialog = make_dialog(qtbot)
     dialog.agent.model_field.setCurrentText("gpt-5")
-    assert not dialog.save_button.isEnabled()
+    assert dialog.agent.model_field.property("invalid") is True
     assert dialog.problems() == ["The model must look like openai:gpt-5 (provider:name)."]
 
 
@@ -113,11 +140,11 @@ def test_an_unknown_provider_is_rejected_with_the_settings_check(
 ) -> None:
     dialog = make_dialog(qtbot)
     dialog.agent.model_field.setCurrentText("anthropic:claude-sonnet")
-    assert not dialog.save_button.isEnabled()
     assert dialog.problems() == [model_problem("anthropic:claude-sonnet")]
     assert "openai-chat" in dialog.validation_label.text()
     dialog.agent.model_field.setCurrentText("openai-responses:gpt-5")
-    assert dialog.save_button.isEnabled()
+    assert dialog.problems() == []
+    assert dialog.validation_label.isHidden()
 
 
 def test_save_emits_settings_and_typed_keys(qtbot: QtBot, styled_app: object) -> None:
@@ -157,19 +184,76 @@ def test_first_run_explains_where_keys_go(qtbot: QtBot, styled_app: object) -> N
     assert dialog.keys.first_run_label.text() == (
         "Enter your OpenAI and Composio keys once; they are stored in macOS Keychain."
     )
-    assert "macOS Keychain" in dialog.keys.keyring_label.text()
-    assert make_dialog(qtbot).keys.first_run_label.isHidden()
+    assert dialog.keys.keyring_label.isHidden()  # said once, by the first run's notice
+    later = make_dialog(qtbot, backend_name="macOS Keychain")
+    assert later.keys.first_run_label.isHidden()
+    assert not later.keys.keyring_label.isHidden()
+    assert later.keys.keyring_label.text() == "Keys are stored in: macOS Keychain"
 
 
-def test_insecure_keyring_warning(qtbot: QtBot, styled_app: object) -> None:
-    dialog = make_dialog(qtbot, is_secure=False, backend_name="memory (this session only)")
+def visible_texts(dialog: SettingsDialog) -> str:
+    labels = dialog.findChildren(QLabel)
+    return " ".join(label.text() for label in labels if label.isVisibleTo(dialog))
+
+
+def test_no_secure_keyring_is_said_once(qtbot: QtBot, styled_app: object) -> None:
+    dialog = make_dialog(
+        qtbot,
+        Settings(),
+        keys={},
+        is_secure=False,
+        first_run=True,
+        backend_name="memory (this session only)",
+        environment={"openai_api_key": ("sk-from-env", "environment")},
+    )
     assert not dialog.keys.keyring_warning.isHidden()
     assert dialog.keys.keyring_warning.text() == INSECURE_WARNING
     assert INSECURE_WARNING == (
-        "No secure keyring is available on this system: keys will be kept in memory for this "
-        "session only"
+        "No secure keyring is available on this system: the keys you enter are kept in memory "
+        "until the app closes. Set OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or a "
+        ".env file to skip typing them at every start."
     )
+    assert dialog.keys.first_run_label.isHidden()
+    assert dialog.keys.keyring_label.isHidden()
+    texts = visible_texts(dialog)
+    assert texts.count("memory") == 1, texts
+    # Nothing to import into: memory would keep the key no longer than the environment does.
+    assert dialog.keys.import_button.isHidden()
+    assert dialog.keys.environment_label.isHidden()
     assert make_dialog(qtbot).keys.keyring_warning.isHidden()
+
+
+def test_a_key_from_the_environment_shows_its_variable_never_its_value(
+    qtbot: QtBot, styled_app: object
+) -> None:
+    environment = {
+        "openai_api_key": ("sk-from-env-1234", "environment"),
+        "user_id": ("env-user", ".env"),
+    }
+    # A stored key is not the one in use while the variable is set: it is not shown either.
+    dialog = make_dialog(qtbot, Settings(user_id="saved-user"), keys=KEYS, environment=environment)
+    key = field(dialog, "openaiKeyField")
+    assert key.text() == ""
+    assert key.placeholderText() == "from OPENAI_API_KEY"
+    assert key.isReadOnly()
+    assert "OPENAI_API_KEY" in key.toolTip() and "sk-from-env" not in key.toolTip()
+    toggle = dialog.findChild(QToolButton, "openaiKeyToggle")
+    assert toggle is not None and not toggle.isEnabled()
+    user_id = field(dialog, "userIdField")
+    assert user_id.text() == "" and user_id.placeholderText() == "from USER_ID in .env"
+    assert user_id.isReadOnly()
+    # The field that is not set from outside keeps its stored value, and typing starts there.
+    assert field(dialog, "composioKeyField").text() == "ak_test"
+    assert not field(dialog, "composioKeyField").isReadOnly()
+    assert dialog.focusWidget() is field(dialog, "composioKeyField")
+    assert "sk-from-env" not in visible_texts(dialog)
+    assert dialog.problems() == []
+    # Saving keeps what is stored: no key typed over it, the saved user id as it was.
+    with qtbot.waitSignal(dialog.settings_saved) as blocker:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settings, keys, _revoked = blocker.args
+    assert keys == {SecretName.COMPOSIO_API_KEY: "ak_test"}
+    assert settings.user_id == "saved-user"
 
 
 def test_keys_from_the_environment_can_be_imported(qtbot: QtBot, styled_app: object) -> None:
@@ -179,14 +263,17 @@ def test_keys_from_the_environment_can_be_imported(qtbot: QtBot, styled_app: obj
     }
     dialog = make_dialog(qtbot, Settings(), keys={}, environment=environment)
     assert not dialog.keys.import_button.isHidden()
-    assert "OPENAI_API_KEY (environment)" in dialog.keys.environment_label.text()
-    assert "USER_ID (.env)" in dialog.keys.environment_label.text()
+    assert dialog.keys.environment_label.text() == (
+        "OPENAI_API_KEY and USER_ID in .env are in use: import them to keep a copy in "
+        "SecretService Keyring for later starts."
+    )
     # Values found there make their fields optional; the Composio key is still missing.
     assert dialog.problems() == ["Enter your Composio API key."]
     qtbot.mouseClick(dialog.keys.import_button, Qt.MouseButton.LeftButton)
     assert field(dialog, "openaiKeyField").text() == "sk-from-env"
     assert field(dialog, "userIdField").text() == "env-user"
     assert not dialog.keys.import_button.isEnabled()
+    assert dialog.typed_keys() == {SecretName.OPENAI_API_KEY: "sk-from-env"}
     assert make_dialog(qtbot).keys.import_button.isHidden()
 
 
