@@ -6,7 +6,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     # chat's rendering; each is imported once the window is on screen (issue 8).
     import httpx
 
+    from desktop.core.agent.service_check import ConnectionReport
     from desktop.core.config.credentials import Credentials
     from desktop.core.config.secrets import SecretName, SecretStore
     from desktop.core.config.settings import Settings
@@ -254,11 +255,11 @@ class DesktopApp:
             self._backend_maker(previous) if self.configuration.complete else None
         )
 
-    async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
-        from desktop.core.agent.probe import probe_keys
+    async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
+        from desktop.core.agent.probe import check_services
 
         return await self.agent_loop.run(
-            probe_keys(settings, keys, self.endpoints, self.timeouts, http=self.http)
+            check_services(settings, keys, self.endpoints, self.timeouts, http=self.http)
         )
 
     def _warn(self, title: str, text: str) -> None:

@@ -117,6 +117,9 @@ class KeysSection(QWidget):
         environment.addWidget(self.environment_label, 1)
         environment.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
         self.form.addRow("", environment)
+        # Hidden rows take no room (an empty row still has its spacing).
+        self.form.setRowVisible(self.keyring_label, not self.keyring_label.isHidden())
+        self.form.setRowVisible(environment, not self.import_button.isHidden())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)

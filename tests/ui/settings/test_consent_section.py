@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QListWidget, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.core.agent.service_check import ConnectionReport
 from desktop.core.config.configuration import Configuration
 from desktop.core.config.secrets import MemorySecretStore, SecretName
 from desktop.core.config.settings import ApprovalRule, Settings, save_settings
@@ -29,8 +30,8 @@ MADE = datetime(2026, 12, 1, 13, 40).astimezone()
 LATER = datetime(2026, 12, 2, 9, 5).astimezone()
 
 
-async def no_probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
-    return ()
+async def no_probe(settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
+    return ConnectionReport(())
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.core.agent.service_check import ConnectionReport, ServiceCheck
 from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings, model_problem
@@ -117,8 +118,8 @@ def test_problems_show_only_once_the_person_acts(qtbot: QtBot, styled_app: objec
 def test_test_connection_shows_the_problems_too(
     qtbot: QtBot, qasync_loop: qasync.QEventLoop
 ) -> None:
-    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
-        return []
+    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
+        return REPORT
 
     dialog = make_dialog(qtbot, Settings(user_id="alice"), keys={}, tester=ConnectionTester(probe))
     assert dialog.validation_label.isHidden()
@@ -277,36 +278,59 @@ def test_keys_from_the_environment_can_be_imported(qtbot: QtBot, styled_app: obj
     assert make_dialog(qtbot).keys.import_button.isHidden()
 
 
-def test_test_connection_shows_tools_and_disables_the_button(
+REPORT = ConnectionReport(
+    (
+        ServiceCheck.failed("OpenAI", "the key was refused (401)"),
+        ServiceCheck.ok("Composio", "connected"),
+        ServiceCheck.ok(
+            "Tool Router", "2 tools", ("COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL")
+        ),
+    )
+)
+
+
+def test_test_connection_shows_each_service_and_disables_the_button(
     qtbot: QtBot, qasync_loop: qasync.QEventLoop
 ) -> None:
     gate = asyncio.Event()
     seen: list[tuple[Settings, Mapping[SecretName, str]]] = []
 
-    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
+    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
         seen.append((settings, keys))
         await gate.wait()
-        return ["COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL"]
+        return REPORT
 
     dialog = make_dialog(qtbot, tester=ConnectionTester(probe))
     button = dialog.connection.test_button
     assert button.objectName() == "testConnectionButton" and not button.isHidden()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert not button.isEnabled()
+    assert dialog.connection.test_result.text() == (
+        "Checking the model provider, Composio and the Tool Router…"
+    )
     qtbot.waitUntil(lambda: bool(seen))
     assert seen[0][0].user_id == "alice" and seen[0][1] == KEYS
     gate.set()
     qtbot.waitUntil(button.isEnabled)
-    assert dialog.connection.test_result.text() == (
-        "Connected: 2 tools available (COMPOSIO_SEARCH_TOOLS, COMPOSIO_MULTI_EXECUTE_TOOL)."
-    )
-    assert dialog.connection.test_result.property("result") == "ok"
+    labels = dialog.connection.findChildren(QLabel, "serviceResultLabel")
+    assert [label.text() for label in labels] == [
+        "OpenAI: the key was refused (401).",
+        "Composio: connected.",
+        "Tool Router: 2 tools.",
+    ]
+    assert [label.property("result") for label in labels] == ["error", "ok", "ok"]
+    assert labels[2].toolTip() == "COMPOSIO_SEARCH_TOOLS, COMPOSIO_MULTI_EXECUTE_TOOL"
+    assert dialog.connection.test_result.isHidden()
+    # A second test replaces the lines rather than adding to them.
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(button.isEnabled)
+    qtbot.waitUntil(lambda: len(dialog.connection.findChildren(QLabel, "serviceResultLabel")) == 3)
 
 
 def test_test_connection_shows_the_error_inline(
     qtbot: QtBot, qasync_loop: qasync.QEventLoop
 ) -> None:
-    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
+    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
         raise UserFacingError(ErrorKind.COMPOSIO_KEY_REJECTED, "Composio rejected the API key.")
 
     dialog = make_dialog(qtbot, tester=ConnectionTester(probe))
@@ -320,9 +344,9 @@ def test_test_connection_shows_the_error_inline(
 def test_test_connection_words_a_missing_user_id_for_the_window(
     qtbot: QtBot, qasync_loop: qasync.QEventLoop
 ) -> None:
-    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
+    async def probe(settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
         require_credentials(Credentials(None, "ak_test", None), FOR_ROUTER)
-        return []
+        return REPORT
 
     dialog = make_dialog(qtbot, tester=ConnectionTester(probe))
     qtbot.mouseClick(dialog.connection.test_button, Qt.MouseButton.LeftButton)
