@@ -26,7 +26,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.session import ChatSession
 from desktop.core.agent.turn_stream import validate_prompt
-from desktop.core.config.credentials import resolve_credentials
+from desktop.core.config.credentials import keyring_problem, resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall, Scope
@@ -38,6 +38,7 @@ from desktop.core.errors import (
     Remedy,
     UserFacingError,
     join_labels,
+    neutral_text,
 )
 from desktop.core.router.types import Timeouts
 from desktop.line_reader import LineReader
@@ -46,6 +47,7 @@ from desktop.ui.action_words import shown_value, visible
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
+KEYRING_UNREADABLE_EXIT = 75  # sysexits' EX_TEMPFAIL: a temporary failure, try again later
 # Control characters of text from outside (the model, tools, links, errors): a terminal would
 # obey them (ESC ]52 writes the clipboard, ESC [2J clears the screen, 0x9b is an 8-bit CSI).
 # Only the app's own colour codes reach the terminal; newlines and tabs stay.
@@ -87,6 +89,9 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
             return f'{fix.problem}: set another "model" in the settings file.'
         case Remedy.NEW_CONVERSATION:
             return f"{fix.problem}: type exit and start again for a new conversation."
+        case Remedy.UNLOCK_KEYRING | Remedy.START_KEYRING:  # here, retrying is starting again
+            text = neutral_text(fix).removesuffix(".")
+            return f"{text} (start the app again), or set {env_vars} in the environment or .env."
 
 
 def _compact(arguments: Mapping[str, object]) -> str:
@@ -353,6 +358,9 @@ def run_cli(
     )
     if known_secrets is not None:
         known_secrets(*credentials.secret_values())
+    if (locked := keyring_problem(credentials)) is not None:  # no turn could run: say so, end
+        term.error(terminal_text(locked.message, locked.fix, keyring=store.is_secure))
+        return KEYRING_UNREADABLE_EXIT
     consent = ConsentState(
         rules=settings.always_allowed,
         ask_for_reads=settings.ask_before_reads,

@@ -177,13 +177,14 @@ class DesktopApp:
         await self._open_conversations()
         await keyring
         await self.configuration.reload_credentials()
-        if self.configuration.complete:
+        if self.configuration.connectable:  # complete, or a locked keyring the status names
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
             # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
             # window stays light (desktop.core.lazy_imports).
             self.controller.reconfigure(self._backend_maker())
         else:
             self.controller.connect_backend()  # shows "not configured" with the reason
+        if not self.configuration.complete:  # keys to enter, or the keyring's Retry
             self.open_settings(first_run=True)
         self.ready.set()
 
@@ -252,7 +253,7 @@ class DesktopApp:
         # New settings or keys continue the conversation on screen rather than forgetting it.
         previous = self.controller.backend
         self.controller.reconfigure(
-            self._backend_maker(previous) if self.configuration.complete else None
+            self._backend_maker(previous) if self.configuration.connectable else None
         )
 
     async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:

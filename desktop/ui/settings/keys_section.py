@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from desktop.core.config.credentials import KeyringUnreadable
 from desktop.core.config.secrets import ENV_VARS, USER_ID_ENV, SecretName
 from desktop.core.errors import join_labels
+from desktop.ui.settings.keyring_notice import KeyringNotice
 from desktop.ui.settings.settings_fields import (
     KEY_LABELS,
     KeyField,
@@ -60,22 +62,23 @@ class KeysSection(QWidget):
         is_secure: bool,
         first_run: bool,
         environment: Mapping[str, tuple[str, str]],
+        unreadable: KeyringUnreadable | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("keysSection")
         self._environment = dict(environment)
         self._user_id = user_id
+        self._first_run = first_run
+        self._is_secure = is_secure
+        self.unreadable = unreadable
         self.first_run_label = wrapped_label(
             f"Enter your OpenAI and Composio keys once; they are stored in {backend_name}.",
             "firstRunLabel",
         )
         self.keyring_warning = wrapped_label(INSECURE_WARNING, "keyringWarning")
         self.keyring_label = wrapped_label(f"Keys are stored in: {backend_name}", "keyringLabel")
-        # One notice: where keys go is said once, by whichever of the three fits.
-        self.keyring_warning.setVisible(not is_secure)
-        self.first_run_label.setVisible(first_run and is_secure)
-        self.keyring_label.setVisible(is_secure and not first_run)
+        self.keyring_notice = KeyringNotice()
 
         self.openai_key = KeyField(SecretName.OPENAI_API_KEY, "openaiKeyField", self)
         self.composio_key = KeyField(SecretName.COMPOSIO_API_KEY, "composioKeyField", self)
@@ -102,6 +105,7 @@ class KeysSection(QWidget):
         self.import_button.setVisible(can_import)
         self.environment_label.setVisible(can_import)
         self._lay_out()
+        self.set_keyring_state(unreadable, {})
         for edit in self._edits().values():
             edit.textChanged.connect(lambda _text, edit=edit: self.edited.emit(edit))
 
@@ -117,18 +121,19 @@ class KeysSection(QWidget):
         environment.addWidget(self.environment_label, 1)
         environment.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
         self.form.addRow("", environment)
-        # Hidden rows take no room (an empty row still has its spacing).
-        self.form.setRowVisible(self.keyring_label, not self.keyring_label.isHidden())
+        # A hidden row takes no room (an empty one still has its spacing).
         self.form.setRowVisible(environment, not self.import_button.isHidden())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
+        layout.addWidget(self.keyring_notice)
         layout.addWidget(self.first_run_label)
         layout.addWidget(self.keyring_warning)
         layout.addLayout(self.form)
 
     def focus_order(self) -> tuple[QWidget, ...]:
         return (
+            self.keyring_notice.retry_button,
             self.openai_key.edit,
             self.openai_key.toggle,
             self.composio_key.edit,
@@ -137,8 +142,44 @@ class KeysSection(QWidget):
             self.import_button,
         )
 
-    def first_editable(self) -> QWidget:
-        """Where typing starts: the first field the environment does not set."""
+    # -- the keyring's state ----------------------------------------------------------------
+    def set_keyring_state(
+        self,
+        unreadable: KeyringUnreadable | None,
+        keys: Mapping[SecretName, str],
+        *,
+        again: bool = False,
+    ) -> None:
+        """What reading the keyring found: while it cannot be read, its notice (with Retry) is
+        the one notice and the keys it may hold are not asked for; once read, `keys` fill the
+        fields still empty (without counting as edits)."""
+        self.unreadable = unreadable
+        self.keyring_notice.show_state(unreadable, again=again)
+        # One notice: where keys go (or why they are unknown) is said once, by whichever fits.
+        readable = unreadable is None
+        self.keyring_warning.setVisible(readable and not self._is_secure)
+        self.first_run_label.setVisible(readable and self._first_run and self._is_secure)
+        self.form.setRowVisible(
+            self.keyring_label, readable and self._is_secure and not self._first_run
+        )
+        unknown = ""
+        if unreadable is not None:
+            why = "is locked" if unreadable.locked else "cannot be read"
+            unknown = f"unknown while the keyring {why}"
+        for name, field in self.key_fields().items():
+            if name.value in self._environment:
+                continue
+            field.edit.setPlaceholderText(unknown)
+            if keys.get(name) and not field.edit.text():
+                field.edit.blockSignals(True)
+                field.edit.setText(keys[name])
+                field.edit.blockSignals(False)
+
+    def initial_focus(self) -> QWidget:
+        """Retry while the keyring cannot be read; else where typing starts: the first field
+        the environment does not set."""
+        if self.unreadable is not None:
+            return self.keyring_notice.retry_button
         edits = [edit for edit in self._edits().values() if not edit.isReadOnly()]
         return edits[0] if edits else self.user_id_field
 
@@ -211,7 +252,8 @@ class KeysSection(QWidget):
     def field_problems(self) -> list[tuple[QWidget, str]]:
         problems: list[tuple[QWidget, str]] = []
         for name, edit in self._key_edits().items():
-            if not edit.text().strip() and name.value not in self._environment:
+            known_elsewhere = name.value in self._environment or self.unreadable is not None
+            if not edit.text().strip() and not known_elsewhere:
                 problems.append((edit, f"Enter your {KEY_LABELS[name]}."))
         if not self.user_id_field.text().strip() and USER_ID_KEY not in self._environment:
             problems.append((self.user_id_field, "Enter your Composio user id."))

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from desktop.core.config.credentials import KeyringUnreadable
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
 from desktop.ui.settings.agent_section import AgentSection
@@ -32,7 +33,9 @@ class SettingsDialog(QDialog):
     composition root stores them. Open it with `open()`, never `exec()`.
 
     `environment` is what `desktop.core.config.secrets.overrides_from_environment` found: name ->
-    (value, source) (see `KeysSection`).
+    (value, source) (see `KeysSection`); `unreadable`, why the keyring could not be read, if it
+    could not: its notice's Retry (`keys.keyring_notice.retry_requested`) asks the owner to read
+    it again and report with `keyring_read`.
     """
 
     settings_saved = Signal(object, object, object)  # Settings, {SecretName: str}, frozenset
@@ -46,6 +49,7 @@ class SettingsDialog(QDialog):
         is_secure: bool,
         first_run: bool = False,
         environment: Mapping[str, tuple[str, str]] | None = None,
+        unreadable: KeyringUnreadable | None = None,
         tester: ConnectionTester | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -67,6 +71,7 @@ class SettingsDialog(QDialog):
             is_secure=is_secure,
             first_run=first_run,
             environment=environment or {},
+            unreadable=unreadable,
         )
         self.agent = AgentSection(settings)
         self.connection = ConnectionSection(tester)
@@ -103,7 +108,7 @@ class SettingsDialog(QDialog):
         )
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
-        self.keys.first_editable().setFocus()
+        self.keys.initial_focus().setFocus()
         self.keys.edited.connect(self._on_section_edited)
         self.agent.edited.connect(self._on_section_edited)
         self._validate()
@@ -152,6 +157,18 @@ class SettingsDialog(QDialog):
         if not valid:
             self._field_problems()[0][0].setFocus()
         return valid
+
+    @property
+    def edited(self) -> bool:
+        """Something was typed or changed since the dialog opened."""
+        return bool(self._edited)
+
+    def keyring_read(
+        self, unreadable: KeyringUnreadable | None, keys: Mapping[SecretName, str]
+    ) -> None:
+        """The keyring read again (Retry): its state, and its keys in the fields still empty."""
+        self.keys.set_keyring_state(unreadable, keys, again=True)
+        self._validate()
 
     # -- actions -----------------------------------------------------------------------------
     def _on_section_edited(self, field: QWidget) -> None:

@@ -11,7 +11,12 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.service_check import ConnectionReport, ServiceCheck
-from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
+from desktop.core.config.credentials import (
+    FOR_ROUTER,
+    Credentials,
+    KeyringUnreadable,
+    require_credentials,
+)
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings, model_problem
 from desktop.core.errors import ErrorKind, UserFacingError
@@ -358,3 +363,36 @@ def test_test_connection_words_a_missing_user_id_for_the_window(
 
 def test_without_a_tester_there_is_no_test_button(qtbot: QtBot, styled_app: object) -> None:
     assert make_dialog(qtbot).connection.test_button.isHidden()
+
+
+def test_a_locked_keyring_offers_retry_and_fills_the_keys_once_read(
+    qtbot: QtBot, styled_app: object
+) -> None:
+    locked = KeyringUnreadable(locked=True, reason="KeyringLocked")
+    dialog = make_dialog(qtbot, keys={}, first_run=True, unreadable=locked)
+    notice = dialog.keys.keyring_notice
+    assert not notice.isHidden()
+    assert dialog.focusWidget() is notice.retry_button
+    assert dialog.keys.first_run_label.isHidden()  # one notice
+    assert dialog.problems() == []  # the keys are unknown, not missing
+    with qtbot.waitSignal(notice.retry_requested):
+        qtbot.mouseClick(notice.retry_button, Qt.MouseButton.LeftButton)
+    assert not notice.retry_button.isEnabled()
+    dialog.keyring_read(locked, {})
+    assert notice.label.text().startswith("The keyring is still locked")
+    assert notice.retry_button.isEnabled()
+    dialog.keyring_read(None, KEYS)
+    assert notice.isHidden()
+    assert field(dialog, "openaiKeyField").text() == "sk-test-openai"
+    assert field(dialog, "openaiKeyField").placeholderText() == ""
+    assert not dialog.edited  # filled from the keyring, not typed
+    assert not dialog.keys.first_run_label.isHidden()
+
+
+def test_a_keyring_that_does_not_answer_names_its_error(qtbot: QtBot, styled_app: object) -> None:
+    dialog = make_dialog(qtbot, keys={}, unreadable=KeyringUnreadable(False, "InitError"))
+    assert dialog.keys.keyring_notice.label.text() == (
+        "The keyring could not be read (InitError): check that it is running and unlocked "
+        "(GNOME Keyring, KWallet…), then press Retry."
+    )
+    assert dialog.keys.keyring_label.isHidden()

@@ -61,7 +61,7 @@ def test_save_writes_keys_to_the_keyring_and_the_rest_to_the_file(
     assert configuration.credentials.openai_api_key == "sk-test-save"
     assert configuration.complete
     assert set(seen) == {"sk-test-save", "ak-test-save"}  # scrubbed from the log from now on
-    assert asyncio.run(configuration.stored_keys()) == KEYS
+    assert asyncio.run(configuration.stored_keys()).keys == KEYS
 
 
 class RefusingStore(KeyringSecretStore):
