@@ -21,10 +21,9 @@ from desktop.ui.settings.settings_fields import (
     wrapped_label,
 )
 
-INSECURE_WARNING = (
+NO_KEYRING = (
     "No secure keyring is available on this system: the keys you enter are kept in memory "
-    "until the app closes. Set OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or a "
-    ".env file to skip typing them at every start."
+    "until the app closes."
 )
 USER_ID_KEY = "user_id"
 ENVIRONMENT_NAMES = {
@@ -32,6 +31,18 @@ ENVIRONMENT_NAMES = {
     SecretName.COMPOSIO_API_KEY.value: ENV_VARS[SecretName.COMPOSIO_API_KEY],
     USER_ID_KEY: USER_ID_ENV,
 }
+
+
+def insecure_warning(environment: Mapping[str, tuple[str, str]]) -> str:
+    """The one notice without a keyring, naming the variables that would spare the typing."""
+    unset = [var for name, var in ENV_VARS.items() if name.value not in environment]
+    if not unset:
+        return NO_KEYRING
+    where = "it" if len(unset) == 1 else "them"
+    return (
+        f"{NO_KEYRING} Set {join_labels(unset)} in the environment or a .env file to skip "
+        f"typing {where} at every start."
+    )
 
 
 def from_environment_text(name: str, source: str) -> str:
@@ -76,7 +87,7 @@ class KeysSection(QWidget):
             f"Enter your OpenAI and Composio keys once; they are stored in {backend_name}.",
             "firstRunLabel",
         )
-        self.keyring_warning = wrapped_label(INSECURE_WARNING, "keyringWarning")
+        self.keyring_warning = wrapped_label(insecure_warning(environment), "keyringWarning")
         self.keyring_label = wrapped_label(f"Keys are stored in: {backend_name}", "keyringLabel")
         self.keyring_notice = KeyringNotice()
 

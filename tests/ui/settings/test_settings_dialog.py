@@ -21,7 +21,7 @@ from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings, model_problem
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.ui.settings.connection_tester import ConnectionTester
-from desktop.ui.settings.keys_section import INSECURE_WARNING
+from desktop.ui.settings.keys_section import insecure_warning
 from desktop.ui.settings.settings_dialog import SettingsDialog
 
 KEYS = {SecretName.OPENAI_API_KEY: "sk-test-openai", SecretName.COMPOSIO_API_KEY: "ak_test"}
@@ -213,11 +213,14 @@ def test_no_secure_keyring_is_said_once(qtbot: QtBot, styled_app: object) -> Non
         environment={"openai_api_key": ("sk-from-env", "environment")},
     )
     assert not dialog.keys.keyring_warning.isHidden()
-    assert dialog.keys.keyring_warning.text() == INSECURE_WARNING
-    assert INSECURE_WARNING == (
+    assert dialog.keys.keyring_warning.text() == (
         "No secure keyring is available on this system: the keys you enter are kept in memory "
-        "until the app closes. Set OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or a "
-        ".env file to skip typing them at every start."
+        "until the app closes. Set COMPOSIO_API_KEY in the environment or a .env file to skip "
+        "typing it at every start."
+    )
+    assert insecure_warning({}).endswith(
+        "Set OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or a .env file to skip "
+        "typing them at every start."
     )
     assert dialog.keys.first_run_label.isHidden()
     assert dialog.keys.keyring_label.isHidden()
