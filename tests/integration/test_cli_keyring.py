@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
-
-import keyring
-import pytest
 
 from desktop.cli import KEYRING_UNREADABLE_EXIT, run_cli
 from desktop.core.config.secrets import KEYRING_SERVICE, KeyringSecretStore
 from desktop.core.config.settings import Settings
 from tests.fakes.harness import FakeServices
-from tests.unit.config.test_secrets import InMemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+from tests.fakes.keyring_backend import InMemoryKeyring
 
 
 def _run(env: dict[str, str], tmp_path: Path) -> tuple[int, str, str]:

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import httpx2
-import keyring
 import pytest
 import qasync
 from PySide6.QtCore import Qt
@@ -44,11 +43,11 @@ from desktop.ui.chat.message_widget import (
 from desktop.ui.chat.tool_card import ToolCardWidget
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
+from tests.fakes.keyring_backend import InMemoryKeyring
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
 from tests.integration.chat_helpers import FAST_TIMEOUTS
 from tests.ui.app_support import wait_for
-from tests.unit.config.test_secrets import InMemoryKeyring
 
 WAIT_MS = 20_000
 
@@ -58,15 +57,6 @@ def paths(tmp_path: Path) -> AppPaths:
     app_paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
     app_paths.ensure()
     return app_paths
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 class Harness:

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import keyring
-import pytest
-import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -15,41 +9,37 @@ from pytestqt.qtbot import QtBot
 from desktop.core.config.secrets import KEYRING_SERVICE, KeyringSecretStore, MemorySecretStore
 from desktop.core.config.settings import Settings, save_settings
 from desktop.gui import DesktopApp
-from desktop.paths import AppPaths
+from desktop.ui.chat.message_widget import AssistantMessageWidget
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
-from tests.integration.test_desktop_app import (
-    WAIT_MS,
-    Harness,
-    endpoints_only,
-    replies,
-    send,
-    wait_idle,
-)
-from tests.unit.config.test_secrets import InMemoryKeyring
+from tests.fakes.keyring_backend import InMemoryKeyring
+from tests.ui.app_support import WAIT_MS, AppHarness, send
 
 
-@pytest.fixture
-def paths(tmp_path: Path) -> AppPaths:
-    app_paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
-    app_paths.ensure()
-    return app_paths
+def endpoints_only(services: FakeServices) -> dict[str, str]:
+    """The fakes' addresses, without their keys: those come from Settings or the keyring."""
+    return {k: v for k, v in services.env().items() if k.endswith("_BASE_URL")}
 
 
-@pytest.fixture
-def harness(
-    qtbot: QtBot, qasync_loop: qasync.QEventLoop, paths: AppPaths, tmp_path: Path
-) -> Iterator[Harness]:
-    made = Harness(qtbot, paths, tmp_path)
-    yield made
-    made.close_all()
+def wait_for_dialog(qtbot: QtBot, app: DesktopApp) -> None:
+    qtbot.waitUntil(lambda: app.dialog is not None and app.dialog.isVisible(), timeout=WAIT_MS)
+
+
+def status_text(app: DesktopApp) -> str:
+    label = app.window.findChild(QLabel, "statusConnectionLabel")
+    assert label is not None
+    return label.toolTip()
+
+
+def state_is(app: DesktopApp, state: str) -> bool:
+    return app.controller.connection_status.state.value == state
 
 
 def test_test_connection_names_the_refused_openai_key_without_spending_tokens(
-    qtbot: QtBot, harness: Harness, fake_services: FakeServices
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
 ) -> None:
-    app = harness.start(endpoints_only(fake_services), MemorySecretStore())
-    qtbot.waitUntil(lambda: app.dialog is not None and app.dialog.isVisible(), timeout=WAIT_MS)
+    app = app_harness.start(environ=endpoints_only(fake_services), secret_store=MemorySecretStore())
+    wait_for_dialog(qtbot, app)
     dialog = app.dialog
     assert dialog is not None
     qtbot.keyClicks(dialog.keys.openai_key.edit, "sk-wrong-key-0000")
@@ -78,36 +68,22 @@ def test_test_connection_names_the_refused_openai_key_without_spending_tokens(
     assert dialog.isVisible()  # testing never closes the dialog
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-def status_text(app: DesktopApp) -> str:
-    label = app.window.findChild(QLabel, "statusConnectionLabel")
-    assert label is not None
-    return label.toolTip()
-
-
 def test_a_locked_keyring_is_said_and_retry_reads_it_without_a_restart(
     qtbot: QtBot,
-    harness: Harness,
+    app_harness: AppHarness,
     fake_services: FakeServices,
     memory_keyring: InMemoryKeyring,
-    paths: AppPaths,
 ) -> None:
     stored = {"openai_api_key": "sk-test-kept-in-keyring", "composio_api_key": "test-composio-kept"}
     for name, value in stored.items():
         memory_keyring.passwords[(KEYRING_SERVICE, name)] = value
-    save_settings(paths.settings_file, Settings(user_id=fake_services.user_id))
+    save_settings(app_harness.paths.settings_file, Settings(user_id=fake_services.user_id))
     memory_keyring.lock()
 
-    app = harness.start(endpoints_only(fake_services), KeyringSecretStore())
-    qtbot.waitUntil(lambda: app.dialog is not None and app.dialog.isVisible(), timeout=WAIT_MS)
+    app = app_harness.start(
+        environ=endpoints_only(fake_services), secret_store=KeyringSecretStore()
+    )
+    wait_for_dialog(qtbot, app)
     dialog = app.dialog
     assert dialog is not None
     notice = dialog.keys.keyring_notice
@@ -143,7 +119,7 @@ def test_a_locked_keyring_is_said_and_retry_reads_it_without_a_restart(
     )
     assert memory_keyring.passwords[(KEYRING_SERVICE, "openai_api_key")] == stored["openai_api_key"]
     send(qtbot, app, "list my sandboxes")
-    wait_idle(qtbot, app)
-    assert SEED_RUNNING_ID in replies(app)[-1]
+    replies = [e for e in app.window.chat_view.entries() if isinstance(e, AssistantMessageWidget)]
+    assert SEED_RUNNING_ID in replies[-1].plain_text()
     auth = fake_services.openai.last_request.headers["authorization"]
     assert auth == f"Bearer {stored['openai_api_key']}"

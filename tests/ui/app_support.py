@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.config.secrets import MemorySecretStore, SecretStore
 from desktop.core.store.sqlite import ConversationStore
 from desktop.gui import DesktopApp
 from desktop.log_setup import KnownSecrets
@@ -49,13 +49,21 @@ class AppHarness:
         self.services = services
         self.apps: list[DesktopApp] = []
 
-    def start(self, **kwargs: Any) -> DesktopApp:
+    def start(
+        self,
+        *,
+        environ: dict[str, str] | None = None,
+        secret_store: SecretStore | None = None,
+        **kwargs: Any,
+    ) -> DesktopApp:
+        """A started app; by default with the fakes' keys in its environment and a store in
+        memory."""
         app = DesktopApp(
             self.paths,
             KnownSecrets(),
-            environ=self.services.env(),
+            environ=self.services.env() if environ is None else environ,
             cwd=self.paths.config_dir.parent,
-            secret_store=MemorySecretStore(),
+            secret_store=secret_store or MemorySecretStore(),
             timeouts=FAST_TIMEOUTS,
             **kwargs,
         )

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import keyring
-import pytest
 
 from desktop.core.config.configuration import Configuration, SaveFailed
 from desktop.core.config.secrets import (
@@ -19,18 +15,9 @@ from desktop.core.config.secrets import (
     SecretStoreError,
 )
 from desktop.core.config.settings import Settings
-from tests.unit.config.test_secrets import InMemoryKeyring
+from tests.fakes.keyring_backend import InMemoryKeyring
 
 KEYS = {SecretName.OPENAI_API_KEY: "sk-test-save", SecretName.COMPOSIO_API_KEY: "ak-test-save"}
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def _configuration(tmp_path: Path, **kwargs: object) -> Configuration:

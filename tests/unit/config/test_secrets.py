@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import InitError, KeyringError, KeyringLocked
+from keyring.errors import InitError
 
 from desktop.core.config.credentials import (
     KeyringUnreadable,
@@ -27,53 +25,7 @@ from desktop.core.config.secrets import (
 )
 from desktop.core.config.settings import Settings, save_settings
 from desktop.core.errors import ErrorKind, UserFacingError
-
-
-class InMemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps passwords in a dict. While `refusing` holds an error
-    (keyring's `KeyringLocked`, as the Secret Service raises when its unlock prompt is
-    dismissed, or `InitError` when it does not answer), every read and write raises it."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-        self.refusing: KeyringError | None = None
-        self.reads = 0
-
-    def lock(self) -> None:
-        self.refusing = KeyringLocked("Failed to unlock the collection!")
-
-    def unlock(self) -> None:
-        self.refusing = None
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.reads += 1
-        if self.refusing is not None:
-            raise self.refusing
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        if self.refusing is not None:
-            raise self.refusing
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.passwords:
-            raise PasswordDeleteError(username)
-        del self.passwords[(service, username)]
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+from tests.fakes.keyring_backend import InMemoryKeyring
 
 
 def test_keyring_store_round_trip(memory_keyring: InMemoryKeyring) -> None:
