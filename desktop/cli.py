@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO, assert_never
 
+from desktop.cli_consent import ConsentQuestions
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
     ApprovalRequested,
@@ -26,17 +27,10 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.session import ChatSession
 from desktop.core.agent.turn_stream import validate_prompt
-from desktop.core.config.credentials import resolve_credentials
+from desktop.core.config.credentials import keyring_problem, resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
-from desktop.core.consent.approvals import (
-    ConsentState,
-    Decision,
-    PendingCall,
-    Scope,
-    granted_scope,
-)
-from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
+from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
 from desktop.core.errors import (
     CredentialSpec,
     ErrorKind,
@@ -44,14 +38,15 @@ from desktop.core.errors import (
     Remedy,
     UserFacingError,
     join_labels,
+    neutral_text,
 )
-from desktop.core.router.types import MULTI_EXECUTE_TOOL, Timeouts
+from desktop.core.router.types import Timeouts
 from desktop.line_reader import LineReader
-from desktop.ui.action_words import ONCE_ONLY, shown_value, visible
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
+KEYRING_UNREADABLE_EXIT = 75  # sysexits' EX_TEMPFAIL: a temporary failure, try again later
 # Control characters of text from outside (the model, tools, links, errors): a terminal would
 # obey them (ESC ]52 writes the clipboard, ESC [2J clears the screen, 0x9b is an 8-bit CSI).
 # Only the app's own colour codes reach the terminal; newlines and tabs stay.
@@ -93,6 +88,9 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
             return f'{fix.problem}: set another "model" in the settings file.'
         case Remedy.NEW_CONVERSATION:
             return f"{fix.problem}: type exit and start again for a new conversation."
+        case Remedy.UNLOCK_KEYRING | Remedy.START_KEYRING:  # here, retrying is starting again
+            text = neutral_text(fix).removesuffix(".")
+            return f"{text} (start the app again), or set {env_vars} in the environment or .env."
 
 
 def _compact(arguments: Mapping[str, object]) -> str:
@@ -132,36 +130,6 @@ class Terminal:
         self._emit(self.err, self._style("31", f"Error: {printable(text)}") + "\n")
 
 
-def _question_arguments(action: Action) -> str:
-    """Every argument of the action asked about (but its code, printed above), each value cut
-    on its own: a long first value cannot push the sandbox id out of the question."""
-    import json
-
-    code_key = CODE_ARGUMENT.get(action.slug)
-    parts = [
-        f"{json.dumps(visible(str(key))[:80])}: {_question_value(value)}"
-        for key, value in action.arguments.items()
-        if key != code_key
-    ]
-    return " {" + ", ".join(parts) + "}" if parts else ""
-
-
-def _question_value(value: object) -> str:
-    import json
-
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)[:QUESTION_VALUE_CHARS]
-    return shown_value(text, QUESTION_VALUE_CHARS)
-
-
-QUESTION_VALUE_CHARS = 200
-ANSWERS = {"y": Scope.ONCE, "yes": Scope.ONCE, "c": Scope.CONVERSATION, "a": Scope.ALWAYS}
-ALWAYS_WORD = "always"
-DESTRUCTIVE_ONCE = "a destructive action is asked every time: allowed once"
-
-
 class ChatRepl:
     """Reads prompts and streams replies; Ctrl-C stops the reply in flight, back to the prompt."""
 
@@ -176,6 +144,7 @@ class ChatRepl:
         self.session = session
         self.term = term
         self.reader = reader or LineReader(sys.stdin)
+        self.questions = ConsentQuestions(term, self.reader)
         self._asking: asyncio.Task[tuple[Decision, ...]] | None = None
         self.keyring = keyring  # a usable keyring: its command is offered to store a key
         self._at_line_start = True
@@ -227,46 +196,9 @@ class ChatRepl:
             case _:
                 assert_never(event)
 
-    async def _ask(self, calls: tuple[PendingCall, ...]) -> tuple[Decision, ...]:
-        """One question per action that needs a person; anything but a yes is a no."""
-        decisions = []
-        for call in calls:
-            allowed: dict[int, Scope] = {}
-            for index, (action, asked) in enumerate(zip(call.actions, call.asked, strict=True)):
-                if asked:
-                    scope = await self._ask_one(action)
-                    if scope is not None:
-                        allowed[index] = scope
-            decisions.append(Decision(call.call_id, allowed))
-        return tuple(decisions)
-
-    async def _ask_one(self, action: Action) -> Scope | None:
-        self._end_line()
-        code = action.code
-        if code is not None:
-            self.term.dim(f"  {action.slug} would run:")
-            self.term.line(visible(code))  # in full; control and direction marks written out
-        self.term.write(
-            f"Allow {visible(action.slug)}{_question_arguments(action)}? "
-            "[y]es once / [c]onversation / [a]lways / [N]o: "
-        )
-        scope = ANSWERS.get((await self.reader.readline()).strip().lower())
-        if scope is not None and granted_scope(action, scope) is not scope:
-            unread = action.slug == MULTI_EXECUTE_TOOL
-            self.term.dim(f"  ({ONCE_ONLY if unread else DESTRUCTIVE_ONCE})")
-            return Scope.ONCE
-        if scope is Scope.ALWAYS and action.kind is Kind.DESTRUCTIVE:
-            self.term.write(
-                f"Always allow {action.slug} without asking, from now on? "
-                f'Type "{ALWAYS_WORD}" to confirm: '
-            )
-            if (await self.reader.readline()).strip().lower() != ALWAYS_WORD:
-                self.term.dim("  (not made a rule: allowed once)")
-                return Scope.ONCE
-        return scope
-
     async def _answers(self, calls: tuple[PendingCall, ...]) -> tuple[Decision, ...]:
-        self._asking = asyncio.ensure_future(self._ask(calls))
+        self._end_line()
+        self._asking = asyncio.ensure_future(self.questions.ask(calls))
         try:
             return await self._asking
         except asyncio.CancelledError:
@@ -361,6 +293,9 @@ def run_cli(
     )
     if known_secrets is not None:
         known_secrets(*credentials.secret_values())
+    if (locked := keyring_problem(credentials)) is not None:  # no turn could run: say so, end
+        term.error(terminal_text(locked.message, locked.fix, keyring=store.is_secure))
+        return KEYRING_UNREADABLE_EXIT
     consent = ConsentState(
         rules=settings.always_allowed,
         ask_for_reads=settings.ask_before_reads,

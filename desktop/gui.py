@@ -6,7 +6,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     # chat's rendering; each is imported once the window is on screen (issue 8).
     import httpx
 
+    from desktop.core.agent.service_check import ConnectionReport
     from desktop.core.config.credentials import Credentials
     from desktop.core.config.secrets import SecretName, SecretStore
     from desktop.core.config.settings import Settings
@@ -159,13 +160,14 @@ class DesktopApp:
         await self._open_conversations()
         await keyring
         await self.configuration.reload_credentials()
-        if self.configuration.complete:
+        if self.configuration.connectable:  # complete, or a locked keyring the status names
             # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
             # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
             # window stays light (desktop.core.lazy_imports).
             self.controller.reconfigure(self._backend_maker())
         else:
             self.controller.connect_backend()  # shows "not configured" with the reason
+        if not self.configuration.complete:  # keys to enter, or the keyring's Retry
             self.open_settings(first_run=True)
         self.ready.set()
 
@@ -235,15 +237,15 @@ class DesktopApp:
         # New settings or keys continue the conversation on screen rather than forgetting it.
         previous = self.controller.backend
         self.controller.reconfigure(
-            self._backend_maker(previous) if self.configuration.complete else None
+            self._backend_maker(previous) if self.configuration.connectable else None
         )
 
-    async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
-        from desktop.core.agent.probe import probe_keys
+    async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
+        from desktop.core.agent.probe import check_services
 
         self.redactor.add(*keys.values())  # typed, not saved: still keys, in what comes back
         return await self.agent_loop.run(
-            probe_keys(settings, keys, self.endpoints, self.timeouts, http=self.http)
+            check_services(settings, keys, self.endpoints, self.timeouts, http=self.http)
         )
 
     def _warn(self, title: str, text: str) -> None:

@@ -16,6 +16,7 @@ class ErrorKind(StrEnum):
     """Why a turn (or a connection) failed; each kind has its own actionable message."""
 
     MISSING_KEY = "missing_key"
+    KEYRING_UNREADABLE = "keyring_unreadable"  # locked, or not answering: retry once it is
     COMPOSIO_KEY_REJECTED = "composio_key_rejected"
     OPENAI_KEY_REJECTED = "openai_key_rejected"
     MCP_KEY_REJECTED = "mcp_key_rejected"
@@ -43,6 +44,11 @@ class Remedy(StrEnum):
     CHECK_CREDENTIAL = "check_credential"  # the service refused the credential in `Fix.items`
     CHOOSE_MODEL = "choose_model"  # the model does not exist or the key cannot use it
     NEW_CONVERSATION = "new_conversation"  # only a fresh conversation gets past this
+    UNLOCK_KEYRING = "unlock_keyring"  # the keyring holding `Fix.items` is locked: unlock, retry
+    START_KEYRING = "start_keyring"  # the keyring did not answer: make it run and unlock, retry
+
+
+KEYRING_EXAMPLES = "GNOME Keyring, KWallet"
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,10 @@ def neutral_text(fix: Fix) -> str:
             remedy = "choose another model"
         case Remedy.NEW_CONVERSATION:
             remedy = "start a new conversation"
+        case Remedy.UNLOCK_KEYRING:
+            remedy = f"unlock it ({KEYRING_EXAMPLES}...) and retry"
+        case Remedy.START_KEYRING:
+            remedy = f"check that it is running and unlocked ({KEYRING_EXAMPLES}...), then retry"
     return f"{fix.problem}: {remedy}."
 
 

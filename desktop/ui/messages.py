@@ -6,9 +6,10 @@ from dataclasses import replace
 
 from desktop.core.agent.events import TurnFailed
 from desktop.core.conversations.backend import ConnectionStatus
-from desktop.core.errors import Fix, Remedy, UserFacingError, join_labels
+from desktop.core.errors import KEYRING_EXAMPLES, Fix, Remedy, UserFacingError, join_labels
 
 CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
+RETRY_IN_SETTINGS = "then press Retry in Settings (Ctrl+,)"
 
 
 def window_text(message: str, fix: Fix | None) -> str:
@@ -31,6 +32,13 @@ def window_text(message: str, fix: Fix | None) -> str:
             return f"{fix.problem}: pick another model in Settings."
         case Remedy.NEW_CONVERSATION:
             return f"{fix.problem}: start a new chat (Ctrl+N)."
+        case Remedy.UNLOCK_KEYRING:
+            return f"{fix.problem}: unlock it ({KEYRING_EXAMPLES}…), {RETRY_IN_SETTINGS}."
+        case Remedy.START_KEYRING:
+            return (
+                f"{fix.problem}: check that it is running and unlocked ({KEYRING_EXAMPLES}…), "
+                f"{RETRY_IN_SETTINGS}."
+            )
 
 
 def error_text(error: UserFacingError) -> str:

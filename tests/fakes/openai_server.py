@@ -115,6 +115,7 @@ class OpenAIFake(ServedFake):
         self.gate = Gate()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._model_lists: list[RecordedRequest] = []
         self._server = ServerThread(
             self.build_app, port=port, name="fake-openai", on_stop=self.gate.release_all
         )
@@ -135,6 +136,7 @@ class OpenAIFake(ServedFake):
         self.gate.release_all()
         with self._lock:
             self._requests.clear()
+            self._model_lists.clear()
         self.brain = default_reply
 
     # ------------------------------------------------------------------ inspection
@@ -143,6 +145,12 @@ class OpenAIFake(ServedFake):
         """Model requests received so far (authenticated or not), oldest first."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def model_lists(self) -> list[RecordedRequest]:
+        """`GET /v1/models` requests received (authenticated or not): they cost no tokens."""
+        with self._lock:
+            return list(self._model_lists)
 
     @property
     def last_request(self) -> RecordedRequest:
@@ -185,6 +193,12 @@ class OpenAIFake(ServedFake):
         return None
 
     async def _models(self, request: Request) -> Response:
+        """OpenAI's model list: 401 with its error body for a missing or wrong key."""
+        record = RecordedRequest(
+            request.method, request.url.path, {k.lower(): v for k, v in request.headers.items()}, {}
+        )
+        with self._lock:
+            self._model_lists.append(record)
         if (error := self._auth_error(request)) is not None:
             return error
         data = [

@@ -8,9 +8,22 @@ from typing import Any
 import pytest
 
 from tests.fakes.harness import FakeServices
+from tests.fakes.keyring_backend import InMemoryKeyring
 from tests.fakes.serving import DeadServer, closed_url
 
 FakeServicesFactory = Callable[..., FakeServices]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[InMemoryKeyring]:
+    """keyring's backend for this test: an `InMemoryKeyring` (the real API, no OS keyring)."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -21,7 +21,12 @@ T = TypeVar("T")
 
 # Short bounds so that dead-server tests finish in seconds.
 FAST_TIMEOUTS = Timeouts(
-    composio_request=3.0, mcp_init=3.0, mcp_read=10.0, model_connect=2.0, model_read=2.0
+    composio_request=3.0,
+    mcp_init=3.0,
+    mcp_read=10.0,
+    model_connect=2.0,
+    model_read=2.0,
+    model_list=2.0,
 )
 
 

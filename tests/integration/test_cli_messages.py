@@ -81,6 +81,23 @@ class SecureStore(MemorySecretStore):
             "This conversation is too long for the model: type exit and start again for a new "
             "conversation.",
         ),
+        (
+            Fix(Remedy.UNLOCK_KEYRING, "The keyring is locked", (OPENAI_API_KEY,)),
+            True,
+            "The keyring is locked: unlock it (GNOME Keyring, KWallet...) and retry (start the "
+            "app again), or set OPENAI_API_KEY in the environment or .env.",
+        ),
+        (
+            Fix(
+                Remedy.START_KEYRING,
+                "The keyring could not be read (InitError)",
+                (OPENAI_API_KEY, COMPOSIO_API_KEY),
+            ),
+            True,
+            "The keyring could not be read (InitError): check that it is running and unlocked "
+            "(GNOME Keyring, KWallet...), then retry (start the app again), or set "
+            "OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or .env.",
+        ),
     ],
 )
 def test_each_remedy_in_the_terminals_words(fix: Fix, keyring: bool, expected: str) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import httpx2
-import keyring
 import pytest
 import qasync
 from PySide6.QtCore import Qt
@@ -44,11 +43,11 @@ from desktop.ui.chat.message_widget import (
 from desktop.ui.chat.tool_card import ToolCardWidget
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
+from tests.fakes.keyring_backend import InMemoryKeyring
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
 from tests.integration.chat_helpers import FAST_TIMEOUTS
 from tests.ui.app_support import wait_for
-from tests.unit.config.test_secrets import InMemoryKeyring
 
 WAIT_MS = 20_000
 
@@ -58,15 +57,6 @@ def paths(tmp_path: Path) -> AppPaths:
     app_paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
     app_paths.ensure()
     return app_paths
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 class Harness:
@@ -262,12 +252,12 @@ def test_first_run_asks_for_keys_which_survive_a_restart(
     qtbot.waitUntil(lambda: app.dialog is not None and app.dialog.isVisible(), timeout=WAIT_MS)
     dialog = app.dialog
     assert dialog is not None and dialog.objectName() == "settingsDialog"
-    assert dialog.first_run_label.isVisible()
+    assert dialog.keys.first_run_label.isVisible()
     assert app.controller.connection_status.state.value == "not_configured"
 
-    qtbot.keyClicks(dialog.openai_key.edit, env["OPENAI_API_KEY"])
-    qtbot.keyClicks(dialog.composio_key.edit, env["COMPOSIO_API_KEY"])
-    qtbot.keyClicks(dialog.user_id_field, env["USER_ID"])
+    qtbot.keyClicks(dialog.keys.openai_key.edit, env["OPENAI_API_KEY"])
+    qtbot.keyClicks(dialog.keys.composio_key.edit, env["COMPOSIO_API_KEY"])
+    qtbot.keyClicks(dialog.keys.user_id_field, env["USER_ID"])
     qtbot.waitUntil(dialog.save_button.isEnabled)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     wait_ready(qtbot, app)
@@ -307,7 +297,7 @@ def test_settings_opened_before_the_keyring_is_open_wait_for_it(
         app.open_settings()  # before start(): the keyring is not open yet
         qtbot.waitUntil(lambda: app.dialog is not None, timeout=WAIT_MS)
         assert app.dialog is not None
-        assert "InMemoryKeyring" in app.dialog.keyring_label.text()
+        assert "InMemoryKeyring" in app.dialog.keys.keyring_label.text()
         assert app.store is not None and app.store.is_secure
     finally:
         if app.dialog is not None:

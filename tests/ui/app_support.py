@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop.core.config.secrets import MemorySecretStore
+from desktop.core.config.secrets import MemorySecretStore, SecretStore
 from desktop.core.redaction import Redactor
 from desktop.core.store.sqlite import ConversationStore
 from desktop.gui import DesktopApp
@@ -49,13 +49,22 @@ class AppHarness:
         self.services = services
         self.apps: list[DesktopApp] = []
 
-    def start(self, redactor: Redactor | None = None, **kwargs: Any) -> DesktopApp:
+    def start(
+        self,
+        redactor: Redactor | None = None,
+        *,
+        environ: dict[str, str] | None = None,
+        secret_store: SecretStore | None = None,
+        **kwargs: Any,
+    ) -> DesktopApp:
+        """A started app; by default with the fakes' keys in its environment and a store in
+        memory."""
         app = DesktopApp(
             self.paths,
             redactor or Redactor(),
-            environ=self.services.env(),
+            environ=self.services.env() if environ is None else environ,
             cwd=self.paths.config_dir.parent,
-            secret_store=MemorySecretStore(),
+            secret_store=secret_store or MemorySecretStore(),
             timeouts=FAST_TIMEOUTS,
             **kwargs,
         )

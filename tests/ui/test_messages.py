@@ -54,6 +54,16 @@ from desktop.ui.messages import (
             Fix(Remedy.NEW_CONVERSATION, "This conversation is too long for the model"),
             "This conversation is too long for the model: start a new chat (Ctrl+N).",
         ),
+        (
+            Fix(Remedy.UNLOCK_KEYRING, "The keyring is locked", (OPENAI_API_KEY,)),
+            "The keyring is locked: unlock it (GNOME Keyring, KWallet…), then press Retry in "
+            "Settings (Ctrl+,).",
+        ),
+        (
+            Fix(Remedy.START_KEYRING, "The keyring could not be read (InitError)"),
+            "The keyring could not be read (InitError): check that it is running and unlocked "
+            "(GNOME Keyring, KWallet…), then press Retry in Settings (Ctrl+,).",
+        ),
     ],
     ids=lambda value: value.remedy.value if isinstance(value, Fix) else "",
 )

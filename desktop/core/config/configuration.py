@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -11,12 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from desktop.core.config.credentials import Credentials, missing_credentials, resolve_credentials
+from desktop.core.config.credentials import (
+    Credentials,
+    KeyringUnreadable,
+    keyring_problem,
+    missing_credentials,
+    resolve_credentials,
+)
 from desktop.core.config.secrets import (
     ENV_VARS,
     SecretName,
     SecretStore,
     SecretStoreError,
+    SecretStoreUnreadableError,
     overrides_from_environment,
     read_dotenv,
 )
@@ -32,6 +38,14 @@ class SaveFailed:
 
     part: Literal["keys", "settings"]
     reason: str
+
+
+@dataclass(frozen=True)
+class StoredKeys:
+    """The keys the secret store holds, and why it could not be read if it could not."""
+
+    keys: Mapping[SecretName, str]
+    unreadable: KeyringUnreadable | None = None
 
 
 class Configuration:
@@ -74,6 +88,18 @@ class Configuration:
         """Whether the keys and user id a chat needs are all known."""
         return not missing_credentials(self.credentials)
 
+    @property
+    def keyring_unreadable(self) -> KeyringUnreadable | None:
+        """The keyring could not be read (locked, or not answering) when keys were last read:
+        keys it may hold are unknown until `reload_credentials` reads it again."""
+        return self.credentials.unreadable if self.credentials is not None else None
+
+    @property
+    def connectable(self) -> bool:
+        """A chat backend is worth making: everything is known, or the keyring is why a key
+        is not (connecting then says so, in the words of `keyring_problem`)."""
+        return self.complete or keyring_problem(self.credentials) is not None
+
     def dotenv(self) -> dict[str, str]:
         return read_dotenv(self.cwd / ".env")
 
@@ -91,11 +117,11 @@ class Configuration:
             self.store = await asyncio.shield(self._store_opening)
         return self.store
 
-    async def stored_keys(self) -> dict[SecretName, str]:
+    async def stored_keys(self) -> StoredKeys:
         """The keys the secret store holds (those it cannot read are left out)."""
         store = await self.secret_store()
         keys = await asyncio.to_thread(_stored_keys, store)
-        self._known_secrets(*keys.values())  # held by the keyring, if not in use: still keys
+        self._known_secrets(*keys.keys.values())  # held by the keyring, if not in use: still keys
         return keys
 
     async def reload_credentials(self) -> Credentials:
@@ -171,11 +197,17 @@ def save_settings_and_keys(
     return None
 
 
-def _stored_keys(store: SecretStore) -> dict[SecretName, str]:
+def _stored_keys(store: SecretStore) -> StoredKeys:
     stored: dict[SecretName, str] = {}
+    unreadable: KeyringUnreadable | None = None
     for name in SecretName:
-        with contextlib.suppress(SecretStoreError):
+        try:
             value = store.get(name)
-            if value:
-                stored[name] = value
-    return stored
+        except SecretStoreUnreadableError as exc:
+            unreadable = KeyringUnreadable(exc.locked, exc.reason)
+            continue
+        except SecretStoreError:
+            continue
+        if value:
+            stored[name] = value
+    return StoredKeys(stored, unreadable)

@@ -30,6 +30,17 @@ class SecretStoreError(Exception):
     """The secret store refused to read or write; the message is safe to show."""
 
 
+class SecretStoreUnreadableError(SecretStoreError):
+    """The store could not be read at all: `locked`, or not answering (`reason`: the keyring's
+    exception type, e.g. InitError). Reading it again once it is unlocked may work."""
+
+    def __init__(self, reason: str, *, locked: bool) -> None:
+        what = "is locked" if locked else f"could not be read ({reason})"
+        super().__init__(f"The keyring {what}.")
+        self.reason = reason
+        self.locked = locked
+
+
 class SecretStore(Protocol):
     """Where keys are kept. `is_secure` is False when they only live in memory for this run."""
 
@@ -91,12 +102,14 @@ class KeyringSecretStore:
         return True
 
     def get(self, name: SecretName) -> str | None:
-        from keyring.errors import KeyringError
+        from keyring.errors import KeyringError, KeyringLocked
 
         try:
             value = self._backend.get_password(self._service, name.value)
-        except KeyringError as exc:
-            raise SecretStoreError(f"The keyring could not be read: {type(exc).__name__}.") from exc
+        except KeyringLocked as exc:  # Secret Service: the unlock prompt was dismissed
+            raise SecretStoreUnreadableError(type(exc).__name__, locked=True) from exc
+        except KeyringError as exc:  # InitError (no D-Bus, no service) and the like
+            raise SecretStoreUnreadableError(type(exc).__name__, locked=False) from exc
         return str(value) if value else None
 
     def set(self, name: SecretName, value: str) -> None:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 CONNECTION_KINDS = frozenset(
     {
         ErrorKind.MISSING_KEY,
+        ErrorKind.KEYRING_UNREADABLE,
         ErrorKind.COMPOSIO_KEY_REJECTED,
         ErrorKind.MCP_KEY_REJECTED,
         ErrorKind.UNREACHABLE,

@@ -24,6 +24,7 @@ class Timeouts:
     mcp_read: float = 180.0  # one MCP request, which includes the E2B action it runs
     model_connect: float = 10.0
     model_read: float = 120.0  # between two bytes of a model's stream (reasoning can be slow)
+    model_list: float = 20.0  # the provider's model list (Settings' Test connection)
 
 
 @dataclass(frozen=True)

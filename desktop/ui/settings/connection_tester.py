@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.core.agent.service_check import ConnectionReport
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
 from desktop.core.conversations.backend import user_error
 from desktop.ui.messages import error_text
 
-ConnectionProbe = Callable[[Settings, Mapping[SecretName, str]], Awaitable[Sequence[str]]]
-"""Creates a Tool Router session with these (unsaved) values and returns its tool names; raises
-UserFacingError when it cannot. The composition root adapts
-`desktop.core.agent.session.check_connection`."""
+ConnectionProbe = Callable[[Settings, Mapping[SecretName, str]], Awaitable[ConnectionReport]]
+"""Checks each service with these (unsaved) values and reports what each answered. The
+composition root adapts `desktop.core.agent.probe.check_services`."""
 
 
 class ConnectionTester(QObject):
     """Owns the probe's task (a strong reference) so the dialog never awaits anything."""
 
     running_changed = Signal(bool)
-    succeeded = Signal(object)  # tuple[str, ...]: the tool names
-    failed = Signal(str)  # one sentence for the user
+    reported = Signal(object)  # ConnectionReport: each service's answer
+    failed = Signal(str)  # one sentence for the user: the check itself could not run
 
     def __init__(self, probe: ConnectionProbe, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -43,7 +43,7 @@ class ConnectionTester(QObject):
 
     async def _run(self, settings: Settings, keys: Mapping[SecretName, str]) -> None:
         try:
-            names = tuple(await self._probe(settings, keys))
+            report = await self._probe(settings, keys)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -51,7 +51,7 @@ class ConnectionTester(QObject):
             self.failed.emit(error_text(user_error(exc)))
         else:
             self._task = None
-            self.succeeded.emit(names)
+            self.reported.emit(report)
         finally:
             self._task = None
             self.running_changed.emit(False)

@@ -1,9 +1,9 @@
-"""The settings dialog's building blocks: a masked key field and small label helpers."""
+"""The settings dialog's building blocks: a masked key field, forms and small label helpers."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
@@ -31,6 +31,44 @@ def wrapped_label(text: str, name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     return label
+
+
+def new_form() -> QFormLayout:
+    """A section's form, laid out like the others (`align_labels` lines their labels up)."""
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setHorizontalSpacing(12)
+    form.setVerticalSpacing(8)
+    return form
+
+
+def add_row(form: QFormLayout, text: str, field: QWidget, buddy: QWidget | None = None) -> None:
+    """A labelled row; the label's mnemonic moves the focus to `buddy` (else `field`)."""
+    label = QLabel(text)
+    label.setBuddy(buddy or field)
+    form.addRow(label, field)
+
+
+def align_labels(*forms: QFormLayout) -> None:
+    """The label columns of several sections' forms as wide as the widest, so fields line up."""
+    labels: list[QWidget] = []
+    for form in forms:
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            label = item.widget() if item is not None else None
+            if label is not None:
+                labels.append(label)
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
+
+
+def mark_invalid(field: QWidget, bad: bool) -> None:
+    """The `invalid` property the style sheet draws (a red border), repolished on change."""
+    if field.property("invalid") != bad:
+        field.setProperty("invalid", bad)
+        field.style().unpolish(field)
+        field.style().polish(field)
 
 
 class KeyField(QWidget):

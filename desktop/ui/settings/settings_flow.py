@@ -21,8 +21,9 @@ SAVE_FAILED_TITLES = {"keys": "The keys were not saved", "settings": "The settin
 class SettingsFlow(QObject):
     """Owns the one Settings dialog and the tasks behind it; the window never awaits.
 
-    Emits `saved` once new settings and keys are written and resolved again (the root then
-    reconnects), and `problem(title, text)` when something could not be saved.
+    Emits `saved` once new settings and keys are in use: written and resolved again, or read
+    again from a keyring that could not be read before (its Retry); the root then reconnects.
+    Emits `problem(title, text)` when something could not be saved.
     """
 
     saved = Signal()
@@ -53,15 +54,17 @@ class SettingsFlow(QObject):
             return
         dialog = SettingsDialog(
             self._configuration.settings,
-            stored,
+            stored.keys,
             backend_name=store.backend_name,
             is_secure=store.is_secure,
             first_run=first_run,
             environment=self._configuration.overrides(),
+            unreadable=stored.unreadable,
             tester=ConnectionTester(self._probe, self._parent),
             parent=self._parent,
         )
         dialog.settings_saved.connect(self._on_dialog_settings_saved)
+        dialog.keys.keyring_notice.retry_requested.connect(self._on_keyring_retry_requested)
         dialog.finished.connect(self._on_dialog_finished)
         self.dialog = dialog
         dialog.open()
@@ -70,6 +73,23 @@ class SettingsFlow(QObject):
         if self.dialog is not None:
             self.dialog.deleteLater()
         self.dialog = None
+
+    def _on_keyring_retry_requested(self) -> None:
+        self._spawn(self.retry_keyring())
+
+    async def retry_keyring(self) -> None:
+        """Read the keyring again (no restart): once it can be read, its keys are in use; a
+        dialog that had nothing else to do (nothing edited, nothing missing) then closes."""
+        credentials = await self._configuration.reload_credentials()
+        stored = await self._configuration.stored_keys()
+        dialog = self.dialog
+        if dialog is not None:
+            dialog.keyring_read(stored.unreadable, stored.keys)
+        if credentials.unreadable is not None:
+            return
+        self.saved.emit()
+        if dialog is not None and self._configuration.complete and not dialog.edited:
+            dialog.reject()
 
     def _on_dialog_settings_saved(
         self, settings: Settings, keys: dict[SecretName, str], revoked: frozenset[str]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QListWidget, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.core.agent.service_check import ConnectionReport
 from desktop.core.config.configuration import Configuration
 from desktop.core.config.secrets import MemorySecretStore, SecretName
 from desktop.core.config.settings import ApprovalRule, Settings, save_settings
@@ -29,8 +30,8 @@ MADE = datetime(2026, 12, 1, 13, 40).astimezone()
 LATER = datetime(2026, 12, 2, 9, 5).astimezone()
 
 
-async def no_probe(settings: Settings, keys: Mapping[SecretName, str]) -> Sequence[str]:
-    return ()
+async def no_probe(settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
+    return ConnectionReport(())
 
 
 @pytest.fixture
@@ -190,7 +191,7 @@ def test_a_rule_made_while_the_dialog_is_open_is_kept_on_save(qtbot: QtBot, flow
     flow = flows.start(two_rules())
     dialog = open_dialog(flow, qtbot)
     revoke(qtbot, dialog, "E2B_CREATE_SANDBOX")
-    dialog.user_id_field.setText("bob")
+    dialog.keys.user_id_field.setText("bob")
 
     # A person chooses "always allow" in a conversation meanwhile (on the agent's thread).
     agent = threading.Thread(target=flows.configuration.keep_rule, args=("E2B_PAUSE_SANDBOX",))
@@ -230,4 +231,4 @@ def test_a_damaged_files_rules_show_no_rules_and_the_switch_on(qtbot: QtBot, flo
     assert empty.textFormat() == Qt.TextFormat.PlainText
     assert not child(dialog, QPushButton, "revokeRuleButton").isVisible()
     assert child(dialog, QCheckBox, "askBeforeReadsCheck").isChecked()
-    assert dialog.user_id_field.text() == "alice"
+    assert dialog.keys.user_id_field.text() == "alice"

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import keyring
-import pytest
 
 from desktop.core.config.configuration import Configuration, SaveFailed
 from desktop.core.config.secrets import (
@@ -19,18 +15,9 @@ from desktop.core.config.secrets import (
     SecretStoreError,
 )
 from desktop.core.config.settings import Settings
-from tests.unit.config.test_secrets import InMemoryKeyring
+from tests.fakes.keyring_backend import InMemoryKeyring
 
 KEYS = {SecretName.OPENAI_API_KEY: "sk-test-save", SecretName.COMPOSIO_API_KEY: "ak-test-save"}
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def _configuration(tmp_path: Path, **kwargs: object) -> Configuration:
@@ -61,7 +48,7 @@ def test_save_writes_keys_to_the_keyring_and_the_rest_to_the_file(
     assert configuration.credentials.openai_api_key == "sk-test-save"
     assert configuration.complete
     assert set(seen) == {"sk-test-save", "ak-test-save"}  # scrubbed from the log from now on
-    assert asyncio.run(configuration.stored_keys()) == KEYS
+    assert asyncio.run(configuration.stored_keys()).keys == KEYS
 
 
 class RefusingStore(KeyringSecretStore):

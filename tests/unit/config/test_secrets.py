@@ -2,56 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from keyring.errors import InitError
 
-from desktop.core.config.credentials import resolve_credentials
+from desktop.core.config.credentials import (
+    KeyringUnreadable,
+    require_credentials,
+    resolve_credentials,
+)
 from desktop.core.config.secrets import (
     KEYRING_SERVICE,
     KeyringSecretStore,
     MemorySecretStore,
     SecretName,
+    SecretStoreUnreadableError,
     open_secret_store,
     read_dotenv,
 )
 from desktop.core.config.settings import Settings, save_settings
-
-
-class InMemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps passwords in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.passwords:
-            raise PasswordDeleteError(username)
-        del self.passwords[(service, username)]
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+from desktop.core.errors import ErrorKind, UserFacingError
+from tests.fakes.keyring_backend import InMemoryKeyring
 
 
 def test_keyring_store_round_trip(memory_keyring: InMemoryKeyring) -> None:
@@ -158,3 +132,60 @@ def test_keys_never_reach_the_settings_file(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     save_settings(path, Settings(user_id="alice"))
     assert "sk-test" not in path.read_text()
+
+
+def test_a_locked_keyring_is_not_a_missing_key(memory_keyring: InMemoryKeyring) -> None:
+    memory_keyring.passwords[(KEYRING_SERVICE, "openai_api_key")] = "sk-test-stored"
+    memory_keyring.lock()
+    store = KeyringSecretStore()
+    with pytest.raises(SecretStoreUnreadableError) as raised:
+        store.get(SecretName.OPENAI_API_KEY)
+    assert raised.value.locked and raised.value.reason == "KeyringLocked"
+    creds = resolve_credentials(store, "alice", {}, {})
+    assert creds.openai_api_key is None
+    assert creds.unreadable == KeyringUnreadable(locked=True, reason="KeyringLocked")
+    with pytest.raises(UserFacingError) as refused:
+        require_credentials(creds)
+    assert refused.value.kind is ErrorKind.KEYRING_UNREADABLE
+    assert refused.value.message == (
+        "The keyring is locked: unlock it (GNOME Keyring, KWallet...) and retry."
+    )
+    assert "No " not in refused.value.message
+    # Unlocked, the same store reads the key: no new store, no restart.
+    memory_keyring.unlock()
+    again = resolve_credentials(store, "alice", {}, {})
+    assert again.openai_api_key == "sk-test-stored" and again.unreadable is None
+
+
+def test_a_keyring_that_does_not_answer_says_so(memory_keyring: InMemoryKeyring) -> None:
+    memory_keyring.refusing = InitError("Failed to create the collection: no D-Bus")
+    creds = resolve_credentials(KeyringSecretStore(), "alice", {}, {})
+    assert creds.unreadable == KeyringUnreadable(locked=False, reason="InitError")
+    with pytest.raises(UserFacingError) as refused:
+        require_credentials(creds)
+    assert refused.value.message == (
+        "The keyring could not be read (InitError): check that it is running and unlocked "
+        "(GNOME Keyring, KWallet...), then retry."
+    )
+    assert "D-Bus" not in refused.value.message
+
+
+def test_keys_from_the_environment_need_no_keyring(memory_keyring: InMemoryKeyring) -> None:
+    memory_keyring.lock()
+    env = {"OPENAI_API_KEY": "sk-test-env", "COMPOSIO_API_KEY": "ak-env"}
+    creds = resolve_credentials(KeyringSecretStore(), "alice", env, {})
+    assert creds.unreadable is None
+    assert memory_keyring.reads == 0
+    require_credentials(creds)  # nothing is missing: the locked keyring does not matter
+
+
+def test_a_locked_keyring_and_a_missing_user_id_name_the_keyring_first(
+    memory_keyring: InMemoryKeyring,
+) -> None:
+    memory_keyring.lock()
+    creds = resolve_credentials(KeyringSecretStore(), "", {"OPENAI_API_KEY": "sk-test-env"}, {})
+    with pytest.raises(UserFacingError) as refused:
+        require_credentials(creds)
+    assert refused.value.kind is ErrorKind.KEYRING_UNREADABLE
+    assert refused.value.fix is not None
+    assert [item.env_var for item in refused.value.fix.items] == ["COMPOSIO_API_KEY"]
