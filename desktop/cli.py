@@ -32,6 +32,7 @@ from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall, Scope
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
 from desktop.core.errors import (
+    PLAIN_HTTP_SETTING,
     CredentialSpec,
     ErrorKind,
     Fix,
@@ -43,6 +44,7 @@ from desktop.core.router.types import Timeouts
 from desktop.line_reader import LineReader
 from desktop.ui.action_words import shown_value, visible
 
+PLAIN_HTTP_FLAG = "--allow-plain-http-model"
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
@@ -87,6 +89,12 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
             return f'{fix.problem}: set another "model" in the settings file.'
         case Remedy.NEW_CONVERSATION:
             return f"{fix.problem}: type exit and start again for a new conversation."
+        case Remedy.ALLOW_PLAIN_HTTP:
+            return (
+                f"{fix.problem}: use an https:// address, or, for a server of your own on a "
+                f"network you trust, start with {PLAIN_HTTP_FLAG} (or set "
+                f'"{PLAIN_HTTP_SETTING}": true in the settings file).'
+            )
 
 
 def _compact(arguments: Mapping[str, object]) -> str:

@@ -35,6 +35,10 @@ UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
 REPLY_ENDED_MESSAGE = "The reply ended unexpectedly; try again."
 
 
+# The setting that lets the model's key travel in plain http to another machine (a LAN server).
+PLAIN_HTTP_SETTING = "allow_plain_http_model_endpoint"
+
+
 class Remedy(StrEnum):
     """How the user can fix a failure, in neutral terms: each face words it for its controls."""
 
@@ -43,6 +47,8 @@ class Remedy(StrEnum):
     CHECK_CREDENTIAL = "check_credential"  # the service refused the credential in `Fix.items`
     CHOOSE_MODEL = "choose_model"  # the model does not exist or the key cannot use it
     NEW_CONVERSATION = "new_conversation"  # only a fresh conversation gets past this
+    # the model server is plain http on another machine: https, or the user's explicit consent
+    ALLOW_PLAIN_HTTP = "allow_plain_http"
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,11 @@ def neutral_text(fix: Fix) -> str:
             remedy = "choose another model"
         case Remedy.NEW_CONVERSATION:
             remedy = "start a new conversation"
+        case Remedy.ALLOW_PLAIN_HTTP:
+            remedy = (
+                f"use an https:// address, or, for a server of your own on a network you trust, "
+                f"set {PLAIN_HTTP_SETTING} in the settings"
+            )
     return f"{fix.problem}: {remedy}."
 
 

@@ -54,6 +54,12 @@ from desktop.ui.messages import (
             Fix(Remedy.NEW_CONVERSATION, "This conversation is too long for the model"),
             "This conversation is too long for the model: start a new chat (Ctrl+N).",
         ),
+        (
+            Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
+            "OPENAI_BASE_URL is plain http:// to another machine: use an https:// address, or, "
+            "for a server of your own on a network you trust, tick \u201cAllow a plain-http "
+            "model server on another machine\u201d in Settings (Ctrl+,).",
+        ),
     ],
     ids=lambda value: value.remedy.value if isinstance(value, Fix) else "",
 )

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -26,9 +25,11 @@ from desktop.core.config.secrets import ENV_VARS, USER_ID_ENV, SecretName
 from desktop.core.config.settings import Settings, model_problem
 from desktop.ui.settings.connection_tester import ConnectionTester
 from desktop.ui.settings.consent_section import ConsentSection
+from desktop.ui.settings.endpoint_section import EndpointSection
 from desktop.ui.settings.settings_fields import (
     KEY_LABELS,
     KeyField,
+    add_row,
     field_description,
     wrapped_label,
 )
@@ -134,6 +135,7 @@ class SettingsDialog(QDialog):
         self.instructions_field.setTabChangesFocus(True)
         self.instructions_field.setMinimumHeight(96)
         self.consent = ConsentSection(settings)
+        self.endpoint = EndpointSection(settings)
 
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnectionButton")
@@ -178,9 +180,9 @@ class SettingsDialog(QDialog):
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(8)
         form.addRow(wrapped_label("API keys", "sectionTitle"))
-        self._add_row(form, "&OpenAI API key", self.openai_key, self.openai_key.edit)
-        self._add_row(form, "&Composio API key", self.composio_key, self.composio_key.edit)
-        self._add_row(form, "Composio &user id", self.user_id_field)
+        add_row(form, "&OpenAI API key", self.openai_key, self.openai_key.edit)
+        add_row(form, "&Composio API key", self.composio_key, self.composio_key.edit)
+        add_row(form, "Composio &user id", self.user_id_field)
         form.addRow("", self.keyring_label)
         environment = QHBoxLayout()
         environment.setSpacing(10)
@@ -188,9 +190,10 @@ class SettingsDialog(QDialog):
         environment.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
         form.addRow("", environment)
         form.addRow(wrapped_label("Agent", "sectionTitle"))
-        self._add_row(form, "&Model", self.model_field)
-        self._add_row(form, "&Toolkits", self.toolkits_field)
-        self._add_row(form, "&Instructions", self.instructions_field)
+        add_row(form, "&Model", self.model_field)
+        form.addRow("", self.endpoint)
+        add_row(form, "&Toolkits", self.toolkits_field)
+        add_row(form, "&Instructions", self.instructions_field)
 
         test_row = QHBoxLayout()
         test_row.setSpacing(10)
@@ -217,6 +220,7 @@ class SettingsDialog(QDialog):
             self.user_id_field,
             self.import_button,
             self.model_field,
+            self.endpoint.allow_plain_http,
             self.toolkits_field,
             self.instructions_field,
             self.test_button,
@@ -226,14 +230,6 @@ class SettingsDialog(QDialog):
         )
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
-
-    @staticmethod
-    def _add_row(
-        form: QFormLayout, text: str, field: QWidget, buddy: QWidget | None = None
-    ) -> None:
-        label = QLabel(text)
-        label.setBuddy(buddy or field)
-        form.addRow(label, field)
 
     # -- values ------------------------------------------------------------------------------
     def _environment_summary(self) -> str:
@@ -289,6 +285,7 @@ class SettingsDialog(QDialog):
             instructions=self.instructions_field.toPlainText().strip()
             or self._settings.instructions,
             ask_before_reads=self.consent.ask_before_reads.isChecked(),
+            allow_plain_http_model_endpoint=self.endpoint.allowed(),
             approval_rules=self.consent.kept_rules(),
         )
         return Settings.model_validate(data)

@@ -1,9 +1,9 @@
-"""The settings dialog's building blocks: a masked key field and small label helpers."""
+"""The settings dialog's building blocks: a masked key field and small label and row helpers."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
@@ -31,6 +31,13 @@ def wrapped_label(text: str, name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     return label
+
+
+def add_row(form: QFormLayout, text: str, field: QWidget, buddy: QWidget | None = None) -> None:
+    """A row of `form`: `text` as a label whose mnemonic focuses `buddy` (else `field`)."""
+    label = QLabel(text)
+    label.setBuddy(buddy or field)
+    form.addRow(label, field)
 
 
 class KeyField(QWidget):
