@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 PROJECT = "e2b-agent"
 # The first setuptools with the fixes of CVE-2022-40897, CVE-2024-6345 and CVE-2025-47273.
 SAFE_SETUPTOOLS = Version("78.1.1")
+INSTALL = re.compile(r"pip install|\$\(PIP_INSTALL\)")
 
 
 def _pyproject() -> dict[str, object]:
@@ -88,9 +89,8 @@ def test_every_install_of_the_makefile_takes_the_constraints() -> None:
     for line in makefile.splitlines():
         if match := re.match(r"^([^\s#:=]+):", line):
             target = match.group(1)
-        elif line.startswith("\t") and target != "constraints":
-            if "pip install" in line or "$(PIP_INSTALL)" in line:
-                installs.append(line.strip())
+        elif line.startswith("\t") and target != "constraints" and INSTALL.search(line):
+            installs.append(line.strip())
     assert len(installs) == 3, installs  # pip and setuptools, the run extra, the test extras
     for line in installs:
         assert "-c constraints.txt" in line or line.startswith("$(PIP_INSTALL)"), line
