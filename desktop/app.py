@@ -24,8 +24,23 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         help="show the window, wait for the first paint, quit and print the start-up time",
     )
     parser.add_argument("--debug", action="store_true", help="log at debug level")
+    parser.add_argument(
+        "--allow-plain-http-model",
+        action="store_true",
+        help="with --cli, for this run: let the OpenAI key and the conversation travel "
+        "unencrypted to a plain http:// model server on another machine (OPENAI_BASE_URL); "
+        "the window has this in Settings",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.allow_plain_http_model and not args.cli:
+        from desktop.ui.messages import PLAIN_HTTP_CHECK
+
+        parser.error(
+            f'--allow-plain-http-model is for the terminal (--cli); in the window, tick "'
+            f'{PLAIN_HTTP_CHECK}" in Settings'
+        )
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
 
         # The terminal's choice too: its user waits for the same imports at "Connecting…".
         pause_collection_while_importing()
+        settings = load_settings(paths.settings_file)
+        if args.allow_plain_http_model:
+            settings = settings.model_copy(update={"allow_plain_http_model_endpoint": True})
         return run_cli(
-            load_settings(paths.settings_file),
+            settings,
             open_secret_store(),
             known_secrets=redactor.add,
             settings_file=paths.settings_file,

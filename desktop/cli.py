@@ -32,6 +32,7 @@ from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_doten
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
 from desktop.core.errors import (
+    PLAIN_HTTP_SETTING,
     CredentialSpec,
     ErrorKind,
     Fix,
@@ -43,6 +44,7 @@ from desktop.core.errors import (
 from desktop.core.router.types import Timeouts
 from desktop.line_reader import LineReader
 
+PLAIN_HTTP_FLAG = "--allow-plain-http-model"
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
@@ -91,6 +93,12 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
         case Remedy.UNLOCK_KEYRING | Remedy.START_KEYRING:  # here, retrying is starting again
             text = neutral_text(fix).removesuffix(".")
             return f"{text} (start the app again), or set {env_vars} in the environment or .env."
+        case Remedy.ALLOW_PLAIN_HTTP:
+            return (
+                f"{fix.problem}: use an https:// address, or, for a server of your own on a "
+                f"network you trust, start with {PLAIN_HTTP_FLAG} (or set "
+                f'"{PLAIN_HTTP_SETTING}": true in the settings file).'
+            )
 
 
 def _compact(arguments: Mapping[str, object]) -> str:

@@ -36,6 +36,10 @@ UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
 REPLY_ENDED_MESSAGE = "The reply ended unexpectedly; try again."
 
 
+# The setting that lets the model's key travel in plain http to another machine (a LAN server).
+PLAIN_HTTP_SETTING = "allow_plain_http_model_endpoint"
+
+
 class Remedy(StrEnum):
     """How the user can fix a failure, in neutral terms: each face words it for its controls."""
 
@@ -46,6 +50,8 @@ class Remedy(StrEnum):
     NEW_CONVERSATION = "new_conversation"  # only a fresh conversation gets past this
     UNLOCK_KEYRING = "unlock_keyring"  # the keyring holding `Fix.items` is locked: unlock, retry
     START_KEYRING = "start_keyring"  # the keyring did not answer: make it run and unlock, retry
+    # the model server is plain http on another machine: https, or the user's explicit consent
+    ALLOW_PLAIN_HTTP = "allow_plain_http"
 
 
 KEYRING_EXAMPLES = "GNOME Keyring, KWallet"
@@ -99,6 +105,11 @@ def neutral_text(fix: Fix) -> str:
             remedy = f"unlock it ({KEYRING_EXAMPLES}...) and retry"
         case Remedy.START_KEYRING:
             remedy = f"check that it is running and unlocked ({KEYRING_EXAMPLES}...), then retry"
+        case Remedy.ALLOW_PLAIN_HTTP:
+            remedy = (
+                f"use an https:// address, or, for a server of your own on a network you trust, "
+                f"set {PLAIN_HTTP_SETTING} in the settings"
+            )
     return f"{fix.problem}: {remedy}."
 
 

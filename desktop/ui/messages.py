@@ -8,6 +8,7 @@ from desktop.core.agent.events import TurnFailed
 from desktop.core.conversations.backend import ConnectionStatus
 from desktop.core.errors import KEYRING_EXAMPLES, Fix, Remedy, UserFacingError, join_labels
 
+PLAIN_HTTP_CHECK = "Allow a plain-http model server on another machine"
 CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
 RETRY_IN_SETTINGS = "then press Retry in Settings (Ctrl+,)"
 
@@ -38,6 +39,11 @@ def window_text(message: str, fix: Fix | None) -> str:
             return (
                 f"{fix.problem}: check that it is running and unlocked ({KEYRING_EXAMPLES}…), "
                 f"{RETRY_IN_SETTINGS}."
+            )
+        case Remedy.ALLOW_PLAIN_HTTP:
+            return (
+                f"{fix.problem}: use an https:// address, or, for a server of your own on a "
+                f"network you trust, tick \u201c{PLAIN_HTTP_CHECK}\u201d in Settings (Ctrl+,)."
             )
 
 

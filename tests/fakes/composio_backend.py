@@ -66,6 +66,8 @@ class ComposioBehaviour:
     session_status: int | None = None
     """The session REST endpoints answer every request with this error status (429 comes with
     `Retry-After: 7`)."""
+    mcp_url: str | None = None
+    """The MCP address the session answers name instead of the fake's own (a hostile backend)."""
 
     def matching(self, table: Collection[str], names: list[str]) -> str | None:
         return next((n for n in [*names, "*"] if n in table), None)
@@ -204,7 +206,7 @@ class ComposioFake(ServedFake):
             self._sessions.pop(session_id, None)
 
     def mcp_url(self, session_id: str) -> str:
-        return f"{self.base_url}/tool_router/{session_id}/mcp"
+        return self.behaviour.mcp_url or f"{self.base_url}/tool_router/{session_id}/mcp"
 
     def connect_link(self, session: ToolRouterSession | None = None) -> str:
         """A new Connect Link on this origin; opening it (GET) connects E2B."""

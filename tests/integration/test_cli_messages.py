@@ -98,6 +98,14 @@ class SecureStore(MemorySecretStore):
             "(GNOME Keyring, KWallet...), then retry (start the app again), or set "
             "OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or .env.",
         ),
+        (
+            Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
+            True,
+            "OPENAI_BASE_URL is plain http:// to another machine: use an https:// address, or, "
+            "for a server of your own on a network you trust, start with "
+            '--allow-plain-http-model (or set "allow_plain_http_model_endpoint": true in the '
+            "settings file).",
+        ),
     ],
 )
 def test_each_remedy_in_the_terminals_words(fix: Fix, keyring: bool, expected: str) -> None:

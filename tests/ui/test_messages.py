@@ -64,6 +64,12 @@ from desktop.ui.messages import (
             "The keyring could not be read (InitError): check that it is running and unlocked "
             "(GNOME Keyring, KWallet…), then press Retry in Settings (Ctrl+,).",
         ),
+        (
+            Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
+            "OPENAI_BASE_URL is plain http:// to another machine: use an https:// address, or, "
+            "for a server of your own on a network you trust, tick \u201cAllow a plain-http "
+            "model server on another machine\u201d in Settings (Ctrl+,).",
+        ),
     ],
     ids=lambda value: value.remedy.value if isinstance(value, Fix) else "",
 )

@@ -24,6 +24,9 @@ FIXES = [
     Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
     Fix(Remedy.CHOOSE_MODEL, "The chosen model does not exist"),
     Fix(Remedy.NEW_CONVERSATION, "This conversation is too long for the model"),
+    Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
+    Fix(Remedy.UNLOCK_KEYRING, "The keyring is locked"),  # its items: what it holds
+    Fix(Remedy.START_KEYRING, "The keyring could not be read (InitError)"),
 ]
 
 
@@ -35,6 +38,10 @@ def test_neutral_text_names_what_and_its_variable_but_no_control(fix: Fix) -> No
         assert item.label in text or item.env_var in text
     for control in ("Settings", "Ctrl", "menu", "button", "chat"):
         assert control not in text
+
+
+def test_every_remedy_has_a_fix_to_test() -> None:
+    assert {fix.remedy for fix in FIXES} == set(Remedy)
 
 
 def test_a_fixable_error_carries_its_fix_and_the_neutral_sentence() -> None:

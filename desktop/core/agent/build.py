@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop.core.errors import ErrorKind, UserFacingError, endpoint_problem
+from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError, endpoint_problem
+from desktop.core.router.transport import (
+    key_may_travel_to,
+    key_route_problem,
+    new_model_http_client,
+)
 from desktop.core.router.types import Timeouts
 
 if TYPE_CHECKING:
@@ -32,8 +37,41 @@ class Endpoints:
         )
 
 
-def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeouts) -> Model:
-    """The model object, built once the key is known (never from the process environment)."""
+def model_endpoint_refusal(url: str, *, plain_http_allowed: bool) -> UserFacingError | None:
+    """Why the OpenAI key may not go to `url` (OPENAI_BASE_URL), or None when it may. Plain
+    http to another machine (a LAN Ollama) needs the user's consent, `plain_http_allowed`."""
+    refusal = endpoint_problem("OPENAI_BASE_URL", url)
+    if refusal is not None:
+        return refusal
+    problem = key_route_problem(url, plain_http_allowed=plain_http_allowed)
+    if problem is None:
+        return None
+    if key_may_travel_to(url, plain_http_allowed=True):  # only the user's consent is missing
+        return UserFacingError.fixable(
+            ErrorKind.BAD_INPUT,
+            Fix(
+                Remedy.ALLOW_PLAIN_HTTP,
+                f"OPENAI_BASE_URL is {problem}: the OpenAI key and the conversation would "
+                "travel unencrypted, so nothing was sent",
+            ),
+        )
+    return UserFacingError(
+        ErrorKind.BAD_INPUT,
+        f"OPENAI_BASE_URL is not a usable address ({problem}): correct or unset it, then "
+        "restart the app.",
+    )
+
+
+def build_model(
+    model: str,
+    api_key: str,
+    endpoints: Endpoints,
+    timeouts: Timeouts,
+    *,
+    plain_http_allowed: bool = False,
+) -> Model:
+    """The model object, built once the key is known (never from the process environment).
+    `plain_http_allowed`: the user's consent to a plain-http model server on another machine."""
     import openai
     from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
     from pydantic_ai.providers.openai import OpenAIProvider
@@ -45,7 +83,9 @@ def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeou
     if problem:
         raise UserFacingError(ErrorKind.BAD_INPUT, problem)
     if endpoints.openai_base_url is not None:
-        refusal = endpoint_problem("OPENAI_BASE_URL", endpoints.openai_base_url)
+        refusal = model_endpoint_refusal(
+            endpoints.openai_base_url, plain_http_allowed=plain_http_allowed
+        )
         if refusal is not None:
             raise refusal
     provider_name, _, model_name = model.strip().partition(":")
@@ -61,6 +101,9 @@ def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeou
         # The SDK's silent retries honour Retry-After and can stall a turn for many seconds
         # with nothing on screen; a rate limit is reported to the user at once instead.
         max_retries=0,
+        # Loopback past any proxy of the environment (`router.transport`); closed with the
+        # SDK's client.
+        http_client=new_model_http_client(),
     )
     provider = OpenAIProvider(openai_client=client)
     if provider_name == "openai-chat":

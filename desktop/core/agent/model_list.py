@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from desktop.core.agent.service_check import ServiceCheck
 from desktop.core.errors import endpoint_problem, host_of, quoted
-from desktop.core.router.http import key_may_travel_to, request_failure
+from desktop.core.router.http import request_failure
+from desktop.core.router.transport import key_may_travel_to
 
 if TYPE_CHECKING:
     import httpx
@@ -33,6 +34,7 @@ class ModelTarget:
     model: str
     api_key: str
     base_url: str | None
+    plain_http_allowed: bool = False  # the user's opt-in for a plain-http server elsewhere
 
 
 ModelListCheck = Callable[[ModelTarget, "httpx.AsyncClient", float], Awaitable[ServiceCheck]]
@@ -99,7 +101,7 @@ async def openai_compatible(
     refusal = endpoint_problem(variable, base)
     if refusal is not None:
         return ServiceCheck.failed(service, refusal.message)
-    if not key_may_travel_to(base):
+    if not key_may_travel_to(base, plain_http_allowed=target.plain_http_allowed):
         return ServiceCheck.failed(
             service,
             f"the key was not sent: {variable} is plain http:// to another machine, and keys "

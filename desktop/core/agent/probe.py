@@ -49,7 +49,13 @@ async def _model(
     service = provider.name_for(endpoints.openai_base_url)
     if not key:
         return ServiceCheck.failed(service, "no key is set")
-    target = ModelTarget(provider_name, model, key, endpoints.openai_base_url)
+    target = ModelTarget(
+        provider_name,
+        model,
+        key,
+        endpoints.openai_base_url,
+        plain_http_allowed=settings.allow_plain_http_model_endpoint,
+    )
     return await provider.check(target, http, timeouts.model_list)
 
 

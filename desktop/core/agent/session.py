@@ -183,7 +183,11 @@ class ChatSession:
             if self._agent is None or self._agent_toolset is not self._connection.toolset:
                 if self._model is None:
                     self._model = build_model(
-                        self.settings.model, openai_key, self.endpoints, self.timeouts
+                        self.settings.model,
+                        openai_key,
+                        self.endpoints,
+                        self.timeouts,
+                        plain_http_allowed=self.settings.allow_plain_http_model_endpoint,
                     )
                 from desktop.core.agent.consent_gate import gated
 

@@ -55,9 +55,12 @@ class ApprovalRule(BaseModel):
 
 
 # Fields a damaged value of which is replaced rather than losing the file; the replacement can
-# only make the app ask more, never less (no rules; a damaged switch asks before reads too).
-DROPPABLE_FIELDS = frozenset({"model", "approval_rules", "ask_before_reads"})
-CAUTIOUS_FALLBACK = {"ask_before_reads": True}
+# only make the app ask more, never less (no rules; a damaged switch asks before reads too, and
+# keeps the model's key off plain http).
+DROPPABLE_FIELDS = frozenset(
+    {"model", "approval_rules", "ask_before_reads", "allow_plain_http_model_endpoint"}
+)
+CAUTIOUS_FALLBACK = {"ask_before_reads": True, "allow_plain_http_model_endpoint": False}
 
 
 class Settings(BaseModel):
@@ -94,6 +97,15 @@ class Settings(BaseModel):
     )
     ask_before_reads: bool = Field(
         default=False, description="Ask before every action, reads (listings, logs) too."
+    )
+    allow_plain_http_model_endpoint: bool = Field(
+        default=False,
+        strict=True,  # a JSON true, nothing that merely reads as one ("yes", 1)
+        description=(
+            "Send the OpenAI key and the conversation in plain http:// (unencrypted) to a model "
+            "server on another machine named by OPENAI_BASE_URL, such as Ollama on your own "
+            "network. Anyone on the network between can read them."
+        ),
     )
 
     @property

@@ -20,10 +20,12 @@ from desktop.core.errors import (
 )
 from desktop.core.redaction import redact
 from desktop.core.router.probe import list_router_tools, mcp_key_rejected
+from desktop.core.router.transport import new_mcp_http_client
 from desktop.core.router.types import ConnectionInfo, RouterSession, Timeouts
 
 if TYPE_CHECKING:
     import httpx
+    import httpx2
     from pydantic_ai.mcp import MCPToolset
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ class RouterConnection:
         self._timeouts = timeouts
         self._http = http
         self._toolset: MCPToolset[None] | None = None
+        self._mcp_http: httpx2.AsyncClient | None = None  # the toolset's HTTP client
         self._entered = False
         self._info: ConnectionInfo | None = None  # set once connected; cleared by reset()
 
@@ -85,10 +88,13 @@ class RouterConnection:
         if self._toolset is None:
             from pydantic_ai.mcp import MCPToolset
 
+            # The client is the app's (loopback past any proxy, no redirects: see
+            # `router.transport`); the toolset never closes it, `reset()` does.
+            self._mcp_http = new_mcp_http_client(self.session.headers, self._timeouts.mcp_read)
             self._toolset = MCPToolset(
                 self.session.mcp_url,
                 id="composio",
-                headers=dict(self.session.headers),
+                http_client=self._mcp_http,
                 init_timeout=self._timeouts.mcp_init,
                 read_timeout=self._timeouts.mcp_read,
             )
@@ -143,11 +149,15 @@ class RouterConnection:
     async def reset(self) -> None:
         """Drop a broken connection; the next `open()` makes a fresh one."""
         toolset, self._toolset = self._toolset, None
+        client, self._mcp_http = self._mcp_http, None
         was_entered, self._entered = self._entered, False
         self._info = None
         if toolset is not None and was_entered:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(toolset.__aexit__(None, None, None), timeout=5)
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.aclose(), timeout=5)
 
     async def aclose(self) -> None:
         await self.reset()

@@ -6,8 +6,8 @@ The client
 - bounds every request (`Timeouts`; callers pass a tighter bound per request where they have one);
 - never follows a redirect: a 3xx is an answer like any other, so the API key in the request's
   headers never travels to the address a server names;
-- takes proxies from the environment (`HTTPS_PROXY`, `NO_PROXY` ...), except for this machine
-  (`LOOPBACK_HOSTS`): a request to loopback never goes through a proxy;
+- takes proxies from the environment (`HTTPS_PROXY`, `NO_PROXY` ...), except for this machine:
+  a request to loopback never goes through a proxy (`router.transport`, `router.loopback_direct`);
 - bounds every answer's body (`MAX_RESPONSE_BYTES`), as it arrives and once decoded: an endless
   event stream, a huge body or a small compressed one that inflates to gigabytes fails with
   `ResponseTooLargeError` instead of growing the app's memory; it asks only for the codings
@@ -22,7 +22,6 @@ first, see `desktop.core.lazy_imports`): importing this module costs nothing.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from desktop.core.errors import ErrorKind, UserFacingError, timed_out, unreachable
 from desktop.core.router.types import ResponseTooLargeError, Timeouts
@@ -32,21 +31,7 @@ if TYPE_CHECKING:
 
 USER_AGENT = "e2b-agent"
 
-# This machine's names in a URL: requests to them bypass any proxy, and only to them may a key
-# travel over plain http. httpx's URL patterns name hosts, not address ranges, so the rest of
-# 127.0.0.0/8 is not among them: it would follow NO_PROXY.
-LOOPBACK_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024  # of one answer's body: the app's answers are a few KiB
-
-
-def _loopback_mount(host: str) -> str:
-    return f"all://[{host}]" if ":" in host else f"all://{host}"
-
-
-def key_may_travel_to(url: str) -> bool:
-    """An https address, or plain http to this machine: where a request may carry a key."""
-    parts = urlsplit(url)
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
 
 
 def new_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
@@ -54,15 +39,16 @@ def new_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
     import httpx
 
     from desktop.core.router.bounded_body import ACCEPT_ENCODING, body_bound
+    from desktop.core.router.loopback_direct import httpx_mounts
 
     return httpx.AsyncClient(
         timeout=httpx.Timeout((timeouts or Timeouts()).composio_request),
         follow_redirects=False,
         trust_env=True,
-        # A mount of None is the client's own transport: no proxy.
-        mounts=dict.fromkeys(_loopback_mount(host) for host in LOOPBACK_HOSTS),
-        # A hook, not a wrapping transport: it bounds the proxies' transports too, which httpx
-        # makes itself from the environment.
+        # Loopback past any proxy of the environment.
+        mounts=httpx_mounts(),
+        # A hook, not a wrapping transport: it bounds whichever transport a request takes,
+        # a proxy's too.
         event_hooks={"response": [body_bound(MAX_RESPONSE_BYTES)]},
         headers={"user-agent": USER_AGENT, "accept-encoding": ACCEPT_ENCODING},
     )

@@ -39,7 +39,8 @@ from desktop.core.errors import (
     server_error,
     unexpected,
 )
-from desktop.core.router.http import key_may_travel_to, request_failure
+from desktop.core.router.http import request_failure
+from desktop.core.router.transport import key_route_problem
 from desktop.core.router.types import RouterSession, Timeouts
 
 if TYPE_CHECKING:
@@ -89,12 +90,13 @@ def checked_base_url(base_url: str | None) -> str:
     refusal = endpoint_problem("COMPOSIO_BASE_URL", url)
     if refusal is not None:
         raise refusal
-    if key_may_travel_to(url):
+    problem = key_route_problem(url)
+    if problem is None:
         return url
     raise UserFacingError(
         ErrorKind.BAD_INPUT,
         f"COMPOSIO_BASE_URL must be an https:// address (plain http only for this machine), "
-        f"not '{quoted(url, limit=100)}'.",
+        f"not {problem}: the key would travel unencrypted, so the app sent nothing there.",
     )
 
 
@@ -143,13 +145,15 @@ def _session_from(response: httpx.Response, api_key: str) -> RouterSession:
             ErrorKind.SERVER_ERROR,
             "Composio answered without a session or MCP address: try again in a moment.",
         ) from exc
-    if not key_may_travel_to(answer.mcp.url):
-        # The key goes with every MCP request: never in clear over the network.
+    problem = key_route_problem(answer.mcp.url)
+    if problem is not None:
+        # The key goes with every MCP request: never in clear over the network. Refused before
+        # any connection is tried, so nothing at all reaches that address.
         raise UserFacingError(
             ErrorKind.SERVER_ERROR,
             f"Composio named an MCP address that is not https:// "
-            f"('{quoted(answer.mcp.url, [api_key], limit=100)}'), so the app did not send the "
-            "key there: check COMPOSIO_BASE_URL, or try again later.",
+            f"('{quoted(answer.mcp.url, [api_key], limit=100)}', {problem}), so the app did "
+            "not connect to it: check COMPOSIO_BASE_URL, or try again later.",
         )
     # The MCP endpoint wants the same key (401 without it).
     return RouterSession(

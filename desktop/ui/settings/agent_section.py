@@ -1,4 +1,5 @@
-"""The Settings dialog's Agent: the model, the toolkits and the instructions."""
+"""The Settings dialog's Agent: the model (and the plain-http consent beside it), the toolkits
+and the instructions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
 from desktop.core.config.settings import Settings, model_problem
+from desktop.ui.settings.endpoint_section import EndpointSection
 from desktop.ui.settings.settings_fields import add_row, field_description, new_form, wrapped_label
 
 MODEL_CHOICES = (
@@ -56,6 +58,8 @@ class AgentSection(QWidget):
         self.form = new_form()
         self.form.addRow(wrapped_label("Agent", "sectionTitle"))
         add_row(self.form, "&Model", self.model_field)
+        self.endpoint = EndpointSection(settings)
+        self.form.addRow("", self.endpoint)
         add_row(self.form, "&Toolkits", self.toolkits_field)
         add_row(self.form, "&Instructions", self.instructions_field)
         layout = QVBoxLayout(self)
@@ -65,7 +69,12 @@ class AgentSection(QWidget):
         self.model_field.currentTextChanged.connect(lambda _t: self.edited.emit(self.model_field))
 
     def focus_order(self) -> tuple[QWidget, ...]:
-        return (self.model_field, self.toolkits_field, self.instructions_field)
+        return (
+            self.model_field,
+            self.endpoint.allow_plain_http,
+            self.toolkits_field,
+            self.instructions_field,
+        )
 
     def fields(self) -> tuple[QWidget, ...]:
         """The fields `field_problems` may name (each drawn as invalid or not)."""
@@ -81,6 +90,7 @@ class AgentSection(QWidget):
             "toolkits": self.toolkits(),
             "instructions": self.instructions_field.toPlainText().strip()
             or self._settings.instructions,
+            "allow_plain_http_model_endpoint": self.endpoint.allowed(),
         }
 
     def field_problems(self) -> list[tuple[QWidget, str]]:

@@ -6,7 +6,7 @@ import pytest
 
 from desktop.core.agent.build import Endpoints, build_model
 from desktop.core.config.settings import model_problem
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import ErrorKind, Remedy, UserFacingError
 from desktop.core.router.types import Timeouts
 
 
@@ -62,3 +62,25 @@ def test_the_host_of_an_invalid_address_is_the_default() -> None:
     from desktop.core.errors import host_of
 
     assert host_of("http://[::1/v1", "OpenAI") == "OpenAI"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://models.example/v1", "http://localhost:11434/v1", "http://127.0.0.2/v1"],
+)
+def test_https_and_loopback_model_servers_need_no_consent(url: str) -> None:
+    build_model("openai:gpt-5", "sk-test", Endpoints(openai_base_url=url), Timeouts())
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.5:11434/v1", "http://127.0.0.1.evil.example/v1", "http://x@a.b/v1"]
+)
+def test_a_plain_http_model_server_elsewhere_needs_the_users_consent(url: str) -> None:
+    endpoints = Endpoints(openai_base_url=url)
+    with pytest.raises(UserFacingError) as caught:
+        build_model("openai:gpt-5", "sk-test", endpoints, Timeouts())
+    assert caught.value.kind is ErrorKind.BAD_INPUT
+    assert caught.value.fix is not None and caught.value.fix.remedy is Remedy.ALLOW_PLAIN_HTTP
+    assert "would travel unencrypted" in caught.value.message
+    assert "x@" not in caught.value.message  # the userinfo is never quoted
+    build_model("openai:gpt-5", "sk-test", endpoints, Timeouts(), plain_http_allowed=True)

@@ -1,4 +1,5 @@
-"""The app's shared HTTP client against loopback servers: bounds, no redirects, proxies."""
+"""The app's shared HTTP client against loopback servers: bounds, no redirects, TLS (its proxy
+routes: test_transport)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,11 @@ import httpx
 import pytest
 
 from desktop.core.errors import ErrorKind
-from desktop.core.router.http import (
-    LOOPBACK_HOSTS,
-    USER_AGENT,
-    new_http_client,
-    request_failure,
-)
+from desktop.core.router.http import USER_AGENT, new_http_client, request_failure
 from desktop.core.router.types import Timeouts
 from tests.fakes.serving import closed_url
 from tests.unit.router.loopback import LOOPBACK, LoopbackServer, Reply, Seen, json_reply
 
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -42,19 +37,6 @@ async def _silent(seen: Seen) -> Reply:
 
 async def _ok(seen: Seen) -> Reply:
     return Reply(200, b"direct")
-
-
-async def _proxy(seen: Seen) -> Reply:
-    return Reply(200, b"proxied")
-
-
-@pytest.fixture
-def proxy_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No proxy variables from the machine running the tests; set them per test."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    return monkeypatch
 
 
 def test_an_error_status_is_an_answer_with_its_body() -> None:
@@ -109,37 +91,6 @@ def test_a_closed_port_is_unreachable_not_a_timeout() -> None:
 
 def test_other_failures_are_not_taken_for_the_network() -> None:
     assert request_failure(ValueError("bad JSON"), "Composio", "here", 1) is None
-
-
-def test_loopback_never_goes_through_the_proxy_of_the_environment(
-    proxy_environment: pytest.MonkeyPatch,
-) -> None:
-    async def scenario() -> tuple[list[bytes], list[str], list[str]]:
-        async with (
-            LoopbackServer(_proxy) as proxy,
-            LoopbackServer(_ok) as target,
-            LoopbackServer(_ok, host="::1") as target_v6,
-        ):
-            proxy_environment.setenv("HTTP_PROXY", proxy.base_url)
-            proxy_environment.setenv("HTTPS_PROXY", proxy.base_url)
-            async with new_http_client() as http:
-                answers = [
-                    (await http.get(url)).content
-                    for url in (
-                        f"{target.base_url}/a",
-                        f"http://localhost:{target.port}/b",
-                        f"{target_v6.base_url}/c",
-                        "http://composio.example/d",  # elsewhere: through the proxy
-                    )
-                ]
-            direct = [s.target for s in target.seen + target_v6.seen]
-            return answers, direct, [s.target for s in proxy.seen]
-
-    answers, direct, proxied = asyncio.run(scenario())
-    assert set(LOOPBACK_HOSTS) == {"127.0.0.1", "localhost", "::1"}  # the three tried here
-    assert answers == [b"direct", b"direct", b"direct", b"proxied"]
-    assert direct == ["/a", "/b", "/c"]
-    assert proxied == ["http://composio.example/d"]
 
 
 def test_importing_the_router_loads_no_heavy_library() -> None:

@@ -144,22 +144,33 @@ def test_a_closed_port_is_unreachable() -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "http://127.0.0.2:8000",  # loopback, yet a proxy of the environment would carry it
         "http://composio.example",
         "ftp://127.0.0.1",
         "http://localhost.example.com",
+        "http://127.0.0.1.evil.example",
+        "http://127.0.0.1@evil.example",  # the host is after the userinfo
+        "http://10.255.255.1",
     ],
 )
-def test_plain_http_is_refused_but_to_the_hosts_that_bypass_the_proxy(url: str) -> None:
+def test_plain_http_is_refused_but_to_this_machine(url: str) -> None:
     with pytest.raises(UserFacingError) as caught:
         checked_base_url(url)
     assert caught.value.kind is ErrorKind.BAD_INPUT
-    for allowed in ("https://x.example", "http://localhost:1", "http://127.0.0.1", "http://[::1]"):
-        assert checked_base_url(allowed) == allowed
+    allowed = (
+        "https://x.example",
+        "http://localhost:1",
+        "http://127.0.0.1",
+        "http://127.0.0.2:8000",  # all of 127.0.0.0/8, past any proxy (test_http)
+        "http://[::1]",
+        "http://evil.example:80@127.0.0.1",  # the host is after the userinfo
+    )
+    for url_allowed in allowed:
+        assert checked_base_url(url_allowed) == url_allowed
 
 
 @pytest.mark.parametrize(
-    "mcp_url", ["http://composio.example/mcp", "http://127.0.0.2/mcp", "file:///mcp", "mcp"]
+    "mcp_url",
+    ["http://composio.example/mcp", "http://10.255.255.1/mcp", "file:///mcp", "mcp"],
 )
 def test_an_mcp_address_the_key_may_not_travel_to_is_refused(mcp_url: str) -> None:
     answer = json_reply(json.dumps({**SESSION, "mcp": {"url": mcp_url}}).encode())
