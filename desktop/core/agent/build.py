@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.errors import ErrorKind, UserFacingError, endpoint_problem
 from desktop.core.router.types import Timeouts
 
@@ -30,6 +31,11 @@ class Endpoints:
             openai_base_url=env.get("OPENAI_BASE_URL") or None,
             composio_base_url=env.get("COMPOSIO_BASE_URL") or None,
         )
+
+    @property
+    def composio_hosts(self) -> ComposioHosts:
+        """Composio's own hosts for this run (the Connect Links' rule)."""
+        return ComposioHosts(self.composio_base_url)
 
 
 def build_model(model: str, api_key: str, endpoints: Endpoints, timeouts: Timeouts) -> Model:
