@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TextIO, assert_never
 
 from desktop.core.agent.build import Endpoints
+from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
 from desktop.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -31,6 +31,7 @@ from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_doten
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall, Scope
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
+from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
 from desktop.core.errors import (
     CredentialSpec,
     ErrorKind,
@@ -39,22 +40,14 @@ from desktop.core.errors import (
     UserFacingError,
     join_labels,
 )
+from desktop.core.inert import inert
 from desktop.core.router.types import Timeouts
 from desktop.line_reader import LineReader
-from desktop.ui.action_words import shown_value, visible
+from desktop.ui.action_words import shown_value
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
-# Control characters of text from outside (the model, tools, links, errors): a terminal would
-# obey them (ESC ]52 writes the clipboard, ESC [2J clears the screen, 0x9b is an 8-bit CSI).
-# Only the app's own colour codes reach the terminal; newlines and tabs stay.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """`text` without the control characters a terminal would act on (but \\n and \\t)."""
-    return _CONTROLS.sub("", text)
 
 
 def _keyring_command(item: CredentialSpec) -> str:
@@ -112,18 +105,19 @@ class Terminal:
         stream.write(text)
         stream.flush()
 
-    # Each takes text from outside: made printable before the app's own colours go around it.
+    # Each takes text from outside: its control and escape characters written out (`inert`)
+    # before the app's own colours go around it, the only escapes that reach the terminal.
     def write(self, text: str) -> None:
-        self._emit(self.out, printable(text))
+        self._emit(self.out, inert(text))
 
     def line(self, text: str = "") -> None:
-        self._emit(self.out, printable(text) + "\n")
+        self._emit(self.out, inert(text) + "\n")
 
     def dim(self, text: str) -> None:
-        self._emit(self.out, self._style("2", printable(text)) + "\n")
+        self._emit(self.out, self._style("2", inert(text)) + "\n")
 
     def error(self, text: str) -> None:
-        self._emit(self.err, self._style("31", f"Error: {printable(text)}") + "\n")
+        self._emit(self.err, self._style("31", f"Error: {inert(text)}") + "\n")
 
 
 def _question_arguments(action: Action) -> str:
@@ -133,7 +127,7 @@ def _question_arguments(action: Action) -> str:
 
     code_key = CODE_ARGUMENT.get(action.slug)
     parts = [
-        f"{json.dumps(visible(str(key))[:80])}: {_question_value(value)}"
+        f"{json.dumps(inert(str(key))[:80])}: {_question_value(value)}"
         for key, value in action.arguments.items()
         if key != code_key
     ]
@@ -155,6 +149,17 @@ ANSWERS = {"y": Scope.ONCE, "yes": Scope.ONCE, "c": Scope.CONVERSATION, "a": Sco
 ALWAYS_WORD = "always"
 
 
+def _link_line(offer: LinkOffer) -> str:
+    """What a Connect Link asks of the person: the terminal opens no browser, they do."""
+    toolkit = toolkit_display_name(offer.toolkit)
+    if offer.foreign:
+        return (
+            f"  Warning: this link to connect {toolkit} goes to {offer.host}, which is not one "
+            "of Composio's sites. Open it only if you expected that host:"
+        )
+    return f"  To connect {toolkit}, open this link in your browser (it goes to {offer.host}):"
+
+
 class ChatRepl:
     """Reads prompts and streams replies; Ctrl-C stops the reply in flight, back to the prompt."""
 
@@ -165,9 +170,11 @@ class ChatRepl:
         *,
         keyring: bool = False,
         reader: LineReader | None = None,
+        hosts: ComposioHosts | None = None,
     ) -> None:
         self.session = session
         self.term = term
+        self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self._asking: asyncio.Task[tuple[Decision, ...]] | None = None
         self.keyring = keyring  # a usable keyring: its command is offered to store a key
@@ -194,9 +201,13 @@ class ChatRepl:
             case ToolCallFinished():
                 lines = [*event.errors, *event.result_text.strip().splitlines()]
                 failed = event.outcome != "success" and lines
-                self.term.dim(f"  <- {event.outcome}" + (f": {lines[0][:160]}" if failed else ""))
-                for link in event.connect_links:
-                    self.term.line(f"  Open this link to connect {link.toolkit}: {link.url}")
+                offers = self.hosts.offers(event.connect_links)
+                needed = shown_outcome(event, offers) == "action_needed"
+                said = "action needed" if needed else event.outcome
+                self.term.dim(f"  <- {said}" + (f": {lines[0][:160]}" if failed else ""))
+                for offer in offers:
+                    self.term.line(_link_line(offer))
+                    self.term.line(f"  {offer.url}")
             case TurnFinished():
                 self._end_line()
                 self.term.line()
@@ -238,9 +249,9 @@ class ChatRepl:
         code = action.code
         if code is not None:
             self.term.dim(f"  {action.slug} would run:")
-            self.term.line(visible(code))  # in full; control and direction marks written out
+            self.term.line(inert(code))  # in full, control and direction marks written out
         self.term.write(
-            f"Allow {visible(action.slug)}{_question_arguments(action)}? "
+            f"Allow {inert(action.slug)}{_question_arguments(action)}? "
             "[y]es once / [c]onversation / [a]lways / [N]o: "
         )
         scope = ANSWERS.get((await self.reader.readline()).strip().lower())
@@ -362,7 +373,8 @@ def run_cli(
         settings, credentials, Endpoints.from_environ(env), Timeouts(), consent=consent
     )
     reader = LineReader(stdin)
-    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader)
+    hosts = session.endpoints.composio_hosts
+    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader, hosts=hosts)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     with asyncio.Runner() as runner:
         try:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.consent.approvals import Decision, Outcome, PendingCall, Scope
 from desktop.core.consent.policy import Action, Kind
+from desktop.core.inert import inert
 from desktop.ui.action_words import (
     STOPPED_TEXT,
     argument_lines,
@@ -42,7 +43,6 @@ from desktop.ui.action_words import (
     language_of,
     shown_code,
     title_of,
-    visible,
 )
 from desktop.ui.chat.approval_dialogs import confirm_always
 from desktop.ui.chat.highlighter import CodeHighlighter
@@ -100,7 +100,7 @@ class ApprovalCardWidget(QFrame):
         for row in self.rows:
             layout.addWidget(row.widget)
         silent = [
-            f"{title_of(action)} ({visible(action.slug)})"
+            f"{title_of(action)} ({inert(action.slug)})"
             for call in calls
             for action, ask in zip(call.actions, call.asked, strict=True)
             if not ask
@@ -170,7 +170,7 @@ class ApprovalCardWidget(QFrame):
         layout = QVBoxLayout(row)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(3)
-        title, slug = title_of(action), visible(action.slug)
+        title, slug = title_of(action), inert(action.slug)
         top = QHBoxLayout()
         top.setSpacing(8)
         box: QCheckBox | None = None
@@ -273,7 +273,7 @@ class ApprovalCardWidget(QFrame):
         if not destroying:
             self._allow(Scope.ALWAYS)
         elif self.waiting and self.confirm_box is None:
-            slugs = ", ".join(dict.fromkeys(visible(action.slug) for action in destroying))
+            slugs = ", ".join(dict.fromkeys(inert(action.slug) for action in destroying))
             self.confirm_box = confirm_always(self, slugs, self._on_always_confirmed)
             self.confirm_box.finished.connect(self._on_confirm_box_finished)
 
@@ -303,7 +303,7 @@ class ApprovalCardWidget(QFrame):
             decisions.append(Decision(call.call_id, allowed, reason))
         allowed_slugs = [(row.action.slug, scope) for row in ticked]
         text = decided_text(allowed_slugs, reason, partly=len(ticked) < len(self.rows))
-        self._finish(tuple(decisions), visible(text))
+        self._finish(tuple(decisions), inert(text))
 
     def _finish(self, decisions: tuple[Decision, ...], text: str) -> None:
         self.decisions = decisions
