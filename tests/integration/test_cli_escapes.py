@@ -3,19 +3,16 @@ item 3), and Connect Links are printed inert, with their host (items 1 and 17)."
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 
 import httpx
 
-from desktop.cli import run_cli
-from desktop.core.config.secrets import MemorySecretStore
-from desktop.core.config.settings import Settings
 from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL, MULTI_EXECUTE_TOOL
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
+from tests.integration.test_cli import _run_cli
 
 # A clipboard write (OSC 52), a title (OSC 0), a cleared screen, the cursor sent home and up,
 # a line wiped, and a carriage return that forges the user's own prompt; an 8-bit CSI and a
@@ -28,24 +25,11 @@ OWN_COLOURS = re.compile(r"\x1b\[(?:2|31|0)m")  # the app's own: dim, red, reset
 EVIL = "https://evil.example/e2b-login"
 
 
-class _Tty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def _run(services: FakeServices, tmp_path: Path, stdin: str) -> tuple[str, str]:
-    out, err = _Tty(), io.StringIO()
-    code = run_cli(
-        Settings(),
-        MemorySecretStore(),
-        environ=services.env(),
-        cwd=tmp_path,
-        stdin=io.StringIO(stdin),
-        stdout=out,
-        stderr=err,
-    )
-    assert code == 0
-    return out.getvalue(), err.getvalue()
+    """The terminal in this process, its output a terminal (the app's colours on)."""
+    result = _run_cli(services.env(), stdin, tmp_path, terminal=True)
+    assert result.returncode == 0
+    return result.stdout, result.stderr
 
 
 def _list() -> Reply:

@@ -25,5 +25,6 @@ def test_what_a_terminal_or_a_reader_would_obey_is_written_out(text: str, shown:
 
 
 def test_newlines_tabs_and_text_stay() -> None:
-    text = "Sandbox sb-1:\n\tläuft 🧑\u200d💻 مرحبا"  # the joiner is kept: emoji and scripts need it
+    # The zero-width joiner is kept: emoji and several scripts need it.
+    text = "Sandbox sb-1:\n\tläuft 🧑\u200d💻 مرحبا"
     assert inert(text) == text

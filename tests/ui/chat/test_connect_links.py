@@ -17,6 +17,7 @@ from desktop.ui.chat.tool_card import ToolCardWidget
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
 from tests.ui.app_support import WAIT_MS, AppHarness, send
+from tests.ui.chat.test_chat_view import make_view
 from tests.ui.conftest import RecordingOpener
 
 EVIL = "https://evil.example/e2b-login"
@@ -31,15 +32,6 @@ class NoBrowser(RecordingOpener):
         return False
 
 
-def _view(qtbot: QtBot, opener: RecordingOpener) -> ChatView:
-    view = ChatView(url_opener=opener)
-    qtbot.addWidget(view)
-    view.resize(700, 500)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
-
-
 def _started() -> ToolCallStarted:
     return ToolCallStarted("c1", MANAGE_CONNECTIONS_TOOL, {"toolkits": ["e2b"]}, ())
 
@@ -51,7 +43,7 @@ def _finished(*urls: str) -> ToolCallFinished:
 
 def _card(qtbot: QtBot, opener: RecordingOpener, *urls: str) -> tuple[ChatView, ToolCardWidget]:
     """A finished card, and the view that holds it (kept by the test while it looks)."""
-    view = _view(qtbot, opener)
+    view = make_view(qtbot, opener)
     card = view.add_tool_call(_started())
     view.finish_tool_call(_finished(*urls))
     return view, card
@@ -105,7 +97,7 @@ def test_composio_links_open_at_once(
 def test_a_reloaded_card_is_checked_again(
     qtbot: QtBot, styled_app: object, url_opener: RecordingOpener
 ) -> None:
-    view = _view(qtbot, url_opener)
+    view = make_view(qtbot, url_opener)
     finished = _finished("file:///etc/passwd", EVIL)
     view.load_history([ToolCallItem.of(_started(), finished, 0.5)])
     card = view.tool_card("c1")
