@@ -43,6 +43,7 @@ from desktop.core.errors import (
 from desktop.core.inert import inert
 from desktop.core.router.types import Timeouts
 from desktop.line_reader import LineReader
+from desktop.terminal import Terminal
 from desktop.ui.action_words import shown_value
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
@@ -87,37 +88,6 @@ def _compact(arguments: Mapping[str, object]) -> str:
 
     text = json.dumps(dict(arguments), ensure_ascii=False, separators=(", ", ": "), default=str)
     return text if len(text) <= MAX_ARGS_SHOWN else text[: MAX_ARGS_SHOWN - 1] + "…"
-
-
-class Terminal:
-    """Writes the conversation; ANSI styling only on a terminal and without NO_COLOR."""
-
-    def __init__(self, out: TextIO, err: TextIO, *, color: bool) -> None:
-        self.out = out
-        self.err = err
-        self.color = color
-
-    def _style(self, code: str, text: str) -> str:
-        return f"\033[{code}m{text}\033[0m" if self.color else text
-
-    @staticmethod
-    def _emit(stream: TextIO, text: str) -> None:
-        stream.write(text)
-        stream.flush()
-
-    # Each takes text from outside: its control and escape characters written out (`inert`)
-    # before the app's own colours go around it, the only escapes that reach the terminal.
-    def write(self, text: str) -> None:
-        self._emit(self.out, inert(text))
-
-    def line(self, text: str = "") -> None:
-        self._emit(self.out, inert(text) + "\n")
-
-    def dim(self, text: str) -> None:
-        self._emit(self.out, self._style("2", inert(text)) + "\n")
-
-    def error(self, text: str) -> None:
-        self._emit(self.err, self._style("31", f"Error: {inert(text)}") + "\n")
 
 
 def _question_arguments(action: Action) -> str:
