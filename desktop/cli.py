@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -14,6 +13,7 @@ from typing import TextIO, assert_never
 
 from desktop.cli_consent import ConsentQuestions
 from desktop.core.agent.build import Endpoints
+from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
 from desktop.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -31,6 +31,7 @@ from desktop.core.config.credentials import keyring_problem, resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
+from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
 from desktop.core.errors import (
     PLAIN_HTTP_SETTING,
     CredentialSpec,
@@ -43,21 +44,13 @@ from desktop.core.errors import (
 )
 from desktop.core.router.types import Timeouts
 from desktop.line_reader import LineReader
+from desktop.terminal import Terminal
 
 PLAIN_HTTP_FLAG = "--allow-plain-http-model"
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
 KEYRING_UNREADABLE_EXIT = 75  # sysexits' EX_TEMPFAIL: a temporary failure, try again later
-# Control characters of text from outside (the model, tools, links, errors): a terminal would
-# obey them (ESC ]52 writes the clipboard, ESC [2J clears the screen, 0x9b is an 8-bit CSI).
-# Only the app's own colour codes reach the terminal; newlines and tabs stay.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """`text` without the control characters a terminal would act on (but \\n and \\t)."""
-    return _CONTROLS.sub("", text)
 
 
 def _keyring_command(item: CredentialSpec) -> str:
@@ -108,34 +101,15 @@ def _compact(arguments: Mapping[str, object]) -> str:
     return text if len(text) <= MAX_ARGS_SHOWN else text[: MAX_ARGS_SHOWN - 1] + "…"
 
 
-class Terminal:
-    """Writes the conversation; ANSI styling only on a terminal and without NO_COLOR."""
-
-    def __init__(self, out: TextIO, err: TextIO, *, color: bool) -> None:
-        self.out = out
-        self.err = err
-        self.color = color
-
-    def _style(self, code: str, text: str) -> str:
-        return f"\033[{code}m{text}\033[0m" if self.color else text
-
-    @staticmethod
-    def _emit(stream: TextIO, text: str) -> None:
-        stream.write(text)
-        stream.flush()
-
-    # Each takes text from outside: made printable before the app's own colours go around it.
-    def write(self, text: str) -> None:
-        self._emit(self.out, printable(text))
-
-    def line(self, text: str = "") -> None:
-        self._emit(self.out, printable(text) + "\n")
-
-    def dim(self, text: str) -> None:
-        self._emit(self.out, self._style("2", printable(text)) + "\n")
-
-    def error(self, text: str) -> None:
-        self._emit(self.err, self._style("31", f"Error: {printable(text)}") + "\n")
+def _link_line(offer: LinkOffer) -> str:
+    """What a Connect Link asks of the person: the terminal opens no browser, they do."""
+    toolkit = toolkit_display_name(offer.toolkit)
+    if offer.foreign:
+        return (
+            f"  Warning: this link to connect {toolkit} goes to {offer.host}, which is not one "
+            "of Composio's sites. Open it only if you expected that host:"
+        )
+    return f"  To connect {toolkit}, open this link in your browser (it goes to {offer.host}):"
 
 
 class ChatRepl:
@@ -148,9 +122,11 @@ class ChatRepl:
         *,
         keyring: bool = False,
         reader: LineReader | None = None,
+        hosts: ComposioHosts | None = None,
     ) -> None:
         self.session = session
         self.term = term
+        self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self.questions = ConsentQuestions(term, self.reader)
         self._asking: asyncio.Task[tuple[Decision, ...]] | None = None
@@ -178,9 +154,13 @@ class ChatRepl:
             case ToolCallFinished():
                 lines = [*event.errors, *event.result_text.strip().splitlines()]
                 failed = event.outcome != "success" and lines
-                self.term.dim(f"  <- {event.outcome}" + (f": {lines[0][:160]}" if failed else ""))
-                for link in event.connect_links:
-                    self.term.line(f"  Open this link to connect {link.toolkit}: {link.url}")
+                offers = self.hosts.offers(event.connect_links)
+                needed = shown_outcome(event, offers) == "action_needed"
+                said = "action needed" if needed else event.outcome
+                self.term.dim(f"  <- {said}" + (f": {lines[0][:160]}" if failed else ""))
+                for offer in offers:
+                    self.term.line(_link_line(offer))
+                    self.term.line(f"  {offer.url}")
             case TurnFinished():
                 self._end_line()
                 self.term.line()
@@ -313,7 +293,8 @@ def run_cli(
         settings, credentials, Endpoints.from_environ(env), Timeouts(), consent=consent
     )
     reader = LineReader(stdin)
-    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader)
+    hosts = session.endpoints.composio_hosts
+    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader, hosts=hosts)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     with asyncio.Runner() as runner:
         try:

@@ -10,9 +10,10 @@ from typing import Protocol
 
 from desktop.core.consent.approvals import Decision, PendingCall, Scope, granted_scope
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
+from desktop.core.inert import inert
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.line_reader import LineReader
-from desktop.ui.action_words import ONCE_ONLY, shown_value, visible
+from desktop.ui.action_words import ONCE_ONLY, shown_value
 
 
 class Lines(Protocol):
@@ -32,7 +33,7 @@ def _question_arguments(action: Action) -> str:
 
     code_key = CODE_ARGUMENT.get(action.slug)
     parts = [
-        f"{json.dumps(visible(str(key))[:80])}: {_question_value(value)}"
+        f"{json.dumps(inert(str(key))[:80])}: {_question_value(value)}"
         for key, value in action.arguments.items()
         if key != code_key
     ]
@@ -79,9 +80,9 @@ class ConsentQuestions:
         code = action.code
         if code is not None:
             self.term.dim(f"  {action.slug} would run:")
-            self.term.line(visible(code))  # in full; control and direction marks written out
+            self.term.line(inert(code))  # in full; control and direction marks written out
         self.term.write(
-            f"Allow {visible(action.slug)}{_question_arguments(action)}? "
+            f"Allow {inert(action.slug)}{_question_arguments(action)}? "
             "[y]es once / [c]onversation / [a]lways / [N]o: "
         )
         scope = ANSWERS.get((await self.reader.readline()).strip().lower())

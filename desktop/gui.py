@@ -102,6 +102,7 @@ class DesktopApp:
         )
         shell = shell or WindowShell.build()
         self.window, self.sidebar = shell.window, shell.sidebar
+        self.window.chat_view.links.hosts = self.endpoints.composio_hosts  # Connect Links' rule
         self.controller = ChatController(None, self.window)
         self.conversations = ConversationListController(None, self.window)
         self.leave_guard = connect_window(self.window, self.controller)

@@ -2,8 +2,9 @@
 arguments as a person reads them, and what was decided. Qt-free text for the approval card.
 
 All of it is shown as plain text. Values come from the model: each is capped (`SHOWN_CHARS`)
-and its control and bidirectional characters are written out (`\\x1b`, `\\u202e`), so that an
-argument can neither stall the window nor disguise itself as something else.
+and its control and bidirectional characters are written out (`\\u001b`, `\\u202e`, by
+`desktop.core.inert`), so that an argument can neither stall the window nor disguise itself as
+something else.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
+from desktop.core.inert import inert
 from desktop.core.router.types import BASH_TOOL, MULTI_EXECUTE_TOOL, WORKBENCH_TOOL
 
 SHOWN_CHARS = 2_000  # of one argument's value
@@ -43,14 +45,6 @@ ARGUMENT_NAMES = {
     "timeout": "timeout",
 }
 
-_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def visible(text: str) -> str:
-    """Control and direction characters written out, so that what is shown is what is there."""
-    return _UNSEEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
 _LONG_RUN = re.compile(r"\S{40}(?=\S)")
 
 
@@ -73,7 +67,7 @@ def shown_value(value: object, limit: int = SHOWN_CHARS) -> str:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError, RecursionError):
             text = repr(value)[: limit + 1]
-    return visible(capped(text.replace("\n", " ").replace("\t", " "), limit))
+    return inert(capped(text.replace("\n", " ").replace("\t", " "), limit))
 
 
 def minutes(seconds: object) -> str | None:
@@ -221,7 +215,7 @@ def title_of_slug(slug: str) -> str:
     if slug == MULTI_EXECUTE_TOOL:
         return "Run several actions"
     name = slug.split("_", 1)[-1] if slug.startswith("E2B_") else slug
-    return visible(capped(name.replace("_", " ").strip().capitalize() or "An action", 80))
+    return inert(capped(name.replace("_", " ").strip().capitalize() or "An action", 80))
 
 
 def effect_of(action: Action) -> str:
@@ -247,7 +241,7 @@ def argument_lines(action: Action) -> list[tuple[str, str]]:
     for key, value in list(action.arguments.items())[:50]:
         if key == code_key:
             continue
-        name = ARGUMENT_NAMES.get(key, visible(capped(str(key), 80)))
+        name = ARGUMENT_NAMES.get(key, inert(capped(str(key), 80)))
         text = shown_value(value)
         if key == "timeout" and (spoken := minutes(value)) is not None:
             text = f"{spoken} ({text} s)"
@@ -265,7 +259,7 @@ def language_of(action: Action) -> str | None:
 def shown_code(code: str) -> str:
     """The code as shown: lines kept, other control characters written out, capped with a
     note that the rest runs too."""
-    head = "\n".join(visible(line) for line in code[:CODE_SHOWN_CHARS].split("\n"))
+    head = "\n".join(inert(line) for line in code[:CODE_SHOWN_CHARS].split("\n"))
     if len(code) <= CODE_SHOWN_CHARS:
         return head
     note = f"Shown: the first {CODE_SHOWN_CHARS:,} of {len(code):,} characters; all of it runs."

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
+if TYPE_CHECKING:
+    from desktop.core.agent.connect_links import ComposioHosts
+
 UrlOpener = Callable[[QUrl], object]
-"""Opens a URL outside the app; `QDesktopServices.openUrl` in the app, a recorder in tests."""
+"""Opens a URL outside the app; `QDesktopServices.openUrl` in the app, a recorder in tests.
+It answers False when nothing opened it (no browser)."""
 
 SAFE_SCHEMES = frozenset({"http", "https"})
+
+
+@dataclass
+class Links:
+    """How the chat opens links: the opener, and Composio's hosts for this run (the core's rule
+    for Connect Links; the real service's until the app knows its endpoints)."""
+
+    opener: UrlOpener | None = None
+    hosts: ComposioHosts | None = None
 
 
 def is_web_url(url: QUrl | str) -> bool:
@@ -20,9 +35,9 @@ def is_web_url(url: QUrl | str) -> bool:
 
 
 def open_web_url(url: QUrl | str, opener: UrlOpener | None = None) -> bool:
-    """Open an http(s) URL in the system browser; anything else is refused."""
+    """Open an http(s) URL in the system browser; anything else is refused. False when it was
+    refused or nothing opened it (`QDesktopServices.openUrl` finds no browser)."""
     qurl = QUrl(url) if isinstance(url, str) else url
     if not is_web_url(qurl):
         return False
-    (opener or QDesktopServices.openUrl)(qurl)
-    return True
+    return (opener or QDesktopServices.openUrl)(qurl) is not False

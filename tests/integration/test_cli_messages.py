@@ -186,7 +186,8 @@ def test_control_characters_from_outside_never_reach_the_terminal(color: bool) -
     printed = out.getvalue() + err.getvalue()
     own = printed.replace("\x1b[2m", "").replace("\x1b[31m", "").replace("\x1b[0m", "")
     assert not any(char in own for char in "\x1b\x07\x00\r") and not re.search("[\x80-\x9f]", own)
-    assert "copied]52;c;eA== text\ttab\n" in own
-    assert "  <- error: [2Jcleared" in own
-    assert "Open this link to connect e2b[31m: https://x.example/]8;;evil" in own
-    assert "Error: bad 31m thing  " in own
+    # Written out, not dropped (issue 10, item 3): what is shown is what was there.
+    assert "copied\\u001b]52;c;eA==\\u0007 text\ttab\\u000d\n" in own
+    assert "  <- error: \\u001b[2Jcleared" in own
+    assert "x.example" not in own  # a link with escapes in it is not one to open (item 1)
+    assert "Error: bad \\u009b31m thing \\u0085 \\u0000" in own

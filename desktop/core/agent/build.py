@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.errors import ErrorKind, Fix, Remedy, UserFacingError, endpoint_problem
 from desktop.core.router.transport import (
     key_may_travel_to,
@@ -35,6 +36,11 @@ class Endpoints:
             openai_base_url=env.get("OPENAI_BASE_URL") or None,
             composio_base_url=env.get("COMPOSIO_BASE_URL") or None,
         )
+
+    @property
+    def composio_hosts(self) -> ComposioHosts:
+        """Composio's own hosts for this run (the Connect Links' rule)."""
+        return ComposioHosts(self.composio_base_url)
 
 
 def model_endpoint_refusal(url: str, *, plain_http_allowed: bool) -> UserFacingError | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
+from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import ConnectLink, ToolAction
 from desktop.core.consent import policy as consent
 
@@ -34,14 +35,14 @@ class ToolResult:
     connect_links: tuple[ConnectLink, ...]
 
 
-def read_result(content: object) -> ToolResult:
-    """The card's text, the failed E2B actions and the Connect Links of one tool result, with the
-    result's JSON parsed once."""
+def read_result(tool_name: str, content: object, hosts: ComposioHosts) -> ToolResult:
+    """The card's text, the failed E2B actions and the Connect Links of one result of
+    `tool_name`, with the result's JSON parsed once."""
     data = _parsed(content)
     return ToolResult(
         text=_text(content, data),
         errors=_errors(None if data is _NOT_JSON else data),
-        connect_links=_links(None if data is _NOT_JSON else data),
+        connect_links=hosts.links_in(tool_name, None if data is _NOT_JSON else data),
     )
 
 
@@ -113,31 +114,10 @@ def _errors(data: object) -> tuple[str, ...]:
     return tuple(errors)
 
 
-def _walk(value: Any, toolkit: str | None = None) -> Iterator[tuple[str | None, Any, Any]]:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield toolkit, key, item
-            nested = key if isinstance(key, str) and isinstance(item, Mapping) else toolkit
-            yield from _walk(item, nested)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk(item, toolkit)
-
-
-def connect_links_of(content: object) -> tuple[ConnectLink, ...]:
-    """Connect Links (`redirect_url`) in a COMPOSIO_MANAGE_CONNECTIONS-style result."""
+def connect_links_of(
+    tool_name: str, content: object, hosts: ComposioHosts
+) -> tuple[ConnectLink, ...]:
+    """The Connect Links to act on in a tool's result: a COMPOSIO_MANAGE_CONNECTIONS answer's
+    (`ComposioHosts.links_in`); none anywhere else."""
     data = _parsed(content)
-    return _links(None if data is _NOT_JSON else data)
-
-
-def _links(data: object) -> tuple[ConnectLink, ...]:
-    links: dict[str, ConnectLink] = {}
-    for toolkit, key, item in _walk(data):
-        if (
-            key == "redirect_url"
-            and isinstance(item, str)
-            and item.startswith(("https://", "http://"))
-        ):
-            name = toolkit if toolkit and toolkit not in ("results", "data") else "e2b"
-            links.setdefault(item, ConnectLink(toolkit=name, url=item))
-    return tuple(links.values())
+    return hosts.links_in(tool_name, None if data is _NOT_JSON else data)

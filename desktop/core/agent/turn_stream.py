@@ -357,7 +357,8 @@ class TurnStream:
             )
         elif isinstance(event, FunctionToolResultEvent):
             returned = event.part
-            shown = read_result(returned.content)
+            hosts = self._session.endpoints.composio_hosts
+            shown = read_result(returned.tool_name, returned.content, hosts)
             text, errors = clean_text(shown.text), tuple(map(clean_text, shown.errors))
             self._emit(
                 ToolCallFinished(

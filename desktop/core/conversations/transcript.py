@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from desktop.core.agent.connect_links import LinkOffer
 from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, ToolOutcome
 from desktop.core.errors import ErrorKind, Fix
 from desktop.core.store.records import ToolCardRecord, tool_card_from_events
@@ -80,13 +82,24 @@ class OutcomeStyle:
     symbol: str
 
 
-OUTCOMES: Mapping[ToolOutcome, OutcomeStyle] = {
+ShownOutcome = ToolOutcome | Literal["action_needed"]
+"""How a finished call reads: its outcome, or "action_needed" (see `shown_outcome`)."""
+
+OUTCOMES: Mapping[ShownOutcome, OutcomeStyle] = {
     "success": OutcomeStyle("Succeeded", "✓"),
+    "action_needed": OutcomeStyle("Action needed", "!"),
     "failed": OutcomeStyle("Failed", "✕"),
     "denied": OutcomeStyle("Denied", "⊘"),
     "interrupted": OutcomeStyle("Interrupted", "■"),
     "retried": OutcomeStyle("Retried", "↻"),
 }
+
+
+def shown_outcome(finished: ToolCallFinished, offers: Sequence[LinkOffer]) -> ShownOutcome:
+    """A call that succeeded but left the user a Connect Link to open is not done: it reads
+    "Action needed" until they have (the next call then shows whether it worked)."""
+    return "action_needed" if finished.outcome == "success" and offers else finished.outcome
+
 
 _TOOLKIT_NAMES = {"e2b": "E2B", "github": "GitHub", "gmail": "Gmail"}
 

@@ -23,6 +23,7 @@ from pydantic import (
 from desktop.core.agent.events import ToolAction, Usage
 from desktop.core.errors import Fix
 from desktop.core.store.codec import drop_unset_card_fields, problem
+from desktop.core.store.inert_markdown import code_lines, code_span, plain, prose
 from desktop.core.store.records import (
     DEFAULT_TITLE,
     EXPORT_FORMAT,
@@ -213,15 +214,18 @@ def _turn_v1(record: TurnRecord, messages_json: str | None) -> TurnV1:
 
 
 def render_markdown(conversation: Conversation, turns: Sequence[TurnRecord]) -> str:
+    """The conversation to read: prompts and replies as Markdown without live HTML, and what
+    came from tools (names, arguments, errors, notes, links) as code (`inert_markdown`)."""
     created = conversation.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"# {conversation.title}", "", f"_{created} · {conversation.model}_", ""]
+    lines = [f"# {plain(conversation.title)}", "", f"_{created}_ · {code_span(conversation.model)}"]
+    lines.append("")
     for turn in turns:
-        lines += ["---", "", "**You:**", "", turn.prompt.strip(), "", "**Assistant:**", ""]
+        lines += ["---", "", "**You:**", "", prose(turn.prompt.strip()), "", "**Assistant:**", ""]
         if turn.tool_cards:
             lines += [line for card in turn.tool_cards for line in _card_lines(card)]
             lines.append("")
         if turn.text.strip():
-            lines += [turn.text.strip(), ""]
+            lines += [prose(turn.text.strip()), ""]
         note = _status_note(turn)
         if note:
             lines += [note, ""]
@@ -229,15 +233,16 @@ def render_markdown(conversation: Conversation, turns: Sequence[TurnRecord]) -> 
 
 
 def _card_lines(card: ToolCardRecord) -> list[str]:
-    actions = card.actions or (ToolAction(card.tool_name),)
-    lines = [
-        f"- {a.slug} {json.dumps(dict(a.arguments), ensure_ascii=False)} → {card.outcome}"
-        for a in actions
-    ]
-    lines += [f"  - error: {error}" for error in card.errors]
+    lines: list[str] = []
+    for action in card.actions or (ToolAction(card.tool_name),):
+        arguments = json.dumps(dict(action.arguments), ensure_ascii=False, default=str)
+        lines.append(f"- {code_span(action.slug)} {code_span(arguments)} → {card.outcome}")
+    for error in card.errors:
+        lines += code_lines("  - error:", error, "    ")
     when = f" ({card.consent_at:%Y-%m-%d %H:%M} UTC)" if card.consent_at else ""
-    lines += [f"  - {card.consent}{when}"] if card.consent else []
-    lines += [f"- Connect {link.toolkit}: <{link.url}>" for link in card.connect_links]
+    lines += code_lines("  -", card.consent, "    ", after=when) if card.consent else []
+    for link in card.connect_links:
+        lines.append(f"- Connect {code_span(link.toolkit)}: {code_span(link.url)}")
     return lines
 
 
@@ -245,7 +250,7 @@ def _status_note(turn: TurnRecord) -> str | None:
     if turn.status == "cancelled":
         return "_Stopped._"
     if turn.status == "failed":
-        return f"_Failed: {turn.error}_" if turn.error else "_Failed._"
+        return f"_Failed:_ {code_span(turn.error)}" if turn.error else "_Failed._"
     if turn.status == "pending":
         return "_No reply (interrupted)._"
     return None

@@ -40,6 +40,7 @@ from desktop.core.consent.approvals import (
     scopes_for,
 )
 from desktop.core.consent.policy import Action, Kind
+from desktop.core.inert import inert
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.ui.action_words import (
     ONCE_ONLY,
@@ -50,7 +51,6 @@ from desktop.ui.action_words import (
     language_of,
     shown_code,
     title_of,
-    visible,
 )
 from desktop.ui.chat.approval_dialogs import confirm_always
 from desktop.ui.chat.highlighter import CodeHighlighter
@@ -108,7 +108,7 @@ class ApprovalCardWidget(QFrame):
         for row in self.rows:
             layout.addWidget(row.widget)
         silent = [
-            f"{title_of(action)} ({visible(action.slug)})"
+            f"{title_of(action)} ({inert(action.slug)})"
             for call in calls
             for action, ask in zip(call.actions, call.asked, strict=True)
             if not ask
@@ -177,7 +177,7 @@ class ApprovalCardWidget(QFrame):
         layout = QVBoxLayout(row)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(3)
-        title, slug = title_of(action), visible(action.slug)
+        title, slug = title_of(action), inert(action.slug)
         top = QHBoxLayout()
         top.setSpacing(8)
         box: QCheckBox | None = None
@@ -290,7 +290,7 @@ class ApprovalCardWidget(QFrame):
         if not destroying:
             self._allow(Scope.ALWAYS)
         elif self.confirm_box is None:
-            slugs = ", ".join(dict.fromkeys(visible(action.slug) for action in destroying))
+            slugs = ", ".join(dict.fromkeys(inert(action.slug) for action in destroying))
             self.confirm_box = confirm_always(self, slugs, self._on_always_confirmed)
             self.confirm_box.finished.connect(self._on_confirm_box_finished)
 
@@ -323,7 +323,7 @@ class ApprovalCardWidget(QFrame):
         for row in self.rows:
             ran = (self.calls[row.call].call_id, row.index) in allowed
             self._set_row_state(row, "Allowed" if ran else "Not run")
-        self._read_only(visible(decided_note(self.calls, decisions)))  # the core's words
+        self._read_only(inert(decided_note(self.calls, decisions)))  # the core's words
         self.decided.emit(decisions)
 
     # -- afterwards --------------------------------------------------------------------------
@@ -348,7 +348,7 @@ class ApprovalCardWidget(QFrame):
                 self._set_row_state(row, "Allowed" if row.index in outcome.ran else "Not run")
         notes = " · ".join(dict.fromkeys(outcome.note for outcome in mine if outcome.note))
         if notes:  # the core's words, as on the tool card (what the click showed, or the stop)
-            self._read_only(visible(notes))
+            self._read_only(inert(notes))
 
     @property
     def status_text(self) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.chat.empty_state import EmptyState
 from desktop.ui.chat.turn_actions import TurnActionsWidget
+from desktop.ui.links import Links, UrlOpener
 
 if TYPE_CHECKING:
     # Imported when the first entry is built: an empty chat paints without them (first paint).
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
         UserMessageWidget,
     )
     from desktop.ui.chat.tool_card import ToolCardWidget
-    from desktop.ui.links import UrlOpener
 
 COLUMN_MAX_WIDTH = 860
 # A past conversation shows its newest entries; earlier ones are built when scrolled to (or
@@ -71,7 +71,7 @@ class ChatView(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Focusable so the keyboard can scroll it (Page Up/Down, Home/End).
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._url_opener = url_opener
+        self.links = Links(url_opener)  # its hosts are set once the app knows its endpoints
         self._entries: list[EntryWidget] = []
         self._streaming: AssistantMessageWidget | None = None
         self._cards: dict[str, ToolCardWidget] = {}
@@ -187,7 +187,7 @@ class ChatView(QScrollArea):
             from desktop.ui.chat.message_widget import AssistantMessageWidget
 
             self._streaming = AssistantMessageWidget(
-                url_opener=self._url_opener, parent=self._column
+                url_opener=self.links.opener, parent=self._column
             )
             self._add(self._streaming)
         self._streaming.append(text)
@@ -196,7 +196,7 @@ class ChatView(QScrollArea):
         from desktop.ui.chat.tool_card import ToolCardWidget
 
         self._end_stretch()
-        card = ToolCardWidget(started, url_opener=self._url_opener, parent=self._column)
+        card = ToolCardWidget(started, links=self.links, parent=self._column)
         self._track(card)
         self._add(card)
         return card
@@ -348,7 +348,7 @@ class ChatView(QScrollArea):
         from desktop.ui.chat.history_entries import entry_widget
         from desktop.ui.chat.tool_card import ToolCardWidget
 
-        widget = entry_widget(item, self._column, self._url_opener)
+        widget = entry_widget(item, self._column, self.links)
         if isinstance(widget, ToolCardWidget):
             self._track(widget)
         return widget

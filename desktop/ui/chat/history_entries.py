@@ -18,7 +18,7 @@ from desktop.ui.chat.message_widget import (
     UserMessageWidget,
 )
 from desktop.ui.chat.tool_card import ToolCardWidget
-from desktop.ui.links import UrlOpener
+from desktop.ui.links import Links
 from desktop.ui.messages import window_text
 
 EntryWidget = (
@@ -26,14 +26,14 @@ EntryWidget = (
 )
 
 
-def entry_widget(item: HistoryItem, parent: QWidget, url_opener: UrlOpener | None) -> EntryWidget:
+def entry_widget(item: HistoryItem, parent: QWidget, links: Links) -> EntryWidget:
     """A past entry as it was shown live (a tool card with its outcome and time)."""
     if isinstance(item, UserItem):
         return UserMessageWidget(item.text, parent)
     if isinstance(item, AssistantItem):
-        return AssistantMessageWidget(item.text, url_opener=url_opener, parent=parent)
+        return AssistantMessageWidget(item.text, url_opener=links.opener, parent=parent)
     if isinstance(item, ToolCallItem):
-        card = ToolCardWidget(item.started, url_opener=url_opener, parent=parent)
+        card = ToolCardWidget(item.started, links=links, parent=parent)
         card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)
         return card
     if isinstance(item, ErrorItem):

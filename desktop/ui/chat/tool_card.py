@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import (
     ToolCallFinished,
     ToolCallStarted,
@@ -30,10 +31,11 @@ from desktop.core.conversations.transcript import (
     format_elapsed,
     full_arguments,
     result_preview,
-    toolkit_display_name,
+    shown_outcome,
 )
+from desktop.ui.chat.connect_links import ConnectLinksWidget
 from desktop.ui.chat.labels import plain_label
-from desktop.ui.links import UrlOpener, is_web_url, open_web_url
+from desktop.ui.links import Links
 
 SPINNER_INTERVAL_MS = 80
 
@@ -73,7 +75,8 @@ def _monospace() -> QFont:
 
 class ToolCardWidget(QFrame):
     """A tool call: running (spinner and elapsed seconds), then its coloured outcome, a result
-    that is collapsed until asked for, and a button per Connect Link. All text is plain text."""
+    that is collapsed until asked for, and a button per Connect Link ("Action needed" until it is
+    opened). All text is plain text."""
 
     rules_requested = Signal()  # "Manage rules…" on a call a rule let run
 
@@ -81,18 +84,17 @@ class ToolCardWidget(QFrame):
         self,
         started: ToolCallStarted,
         *,
-        url_opener: UrlOpener | None = None,
+        links: Links | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("toolCard")
         self.started = started
         self.finished: ToolCallFinished | None = None
-        self._url_opener = url_opener
+        self._links = links or Links()
         self._details: QWidget | None = None
         self._result_view: QPlainTextEdit | None = None
         self._show_all: QPushButton | None = None
-        self.connect_buttons: list[QPushButton] = []
 
         self.spinner = SpinnerWidget(self)
         self.status_icon = plain_label("", "toolStatusIcon", self)
@@ -152,6 +154,8 @@ class ToolCardWidget(QFrame):
         self._layout.addWidget(self.errors_label)
         self._layout.addWidget(self.consent_label)
         self._layout.addLayout(self._actions_row)
+        self.connect_links = ConnectLinksWidget(self._links, self)
+        self._layout.addWidget(self.connect_links)
         self.setAccessibleName(f"Tool call {self.title_label.text()}")
 
         self._clock = QElapsedTimer()
@@ -169,6 +173,10 @@ class ToolCardWidget(QFrame):
     @property
     def outcome(self) -> ToolOutcome | None:
         return self.finished.outcome if self.finished else None
+
+    @property
+    def connect_buttons(self) -> list[QPushButton]:
+        return list(self.connect_links.buttons)
 
     @property
     def is_expanded(self) -> bool:
@@ -192,33 +200,20 @@ class ToolCardWidget(QFrame):
         self.errors_label.setVisible(bool(finished.errors))
         self.errors_label.setAccessibleName("Failed actions: " + "; ".join(finished.errors))
         self.elapsed_label.setVisible(elapsed is None or elapsed > 0)
-        style = OUTCOMES.get(finished.outcome, OUTCOMES["failed"])
+        offers = (self._links.hosts or ComposioHosts()).offers(finished.connect_links)
+        outcome = shown_outcome(finished, offers)
+        style = OUTCOMES.get(outcome, OUTCOMES["failed"])
         self.spinner.hide()
         self.status_icon.setText(style.symbol)
         self.status_icon.show()
         self.outcome_label.setText(style.label)
         for label in (self.outcome_label, self.status_icon):
-            label.setProperty("outcome", finished.outcome)
-        self.setProperty("outcome", finished.outcome)
+            label.setProperty("outcome", outcome)
+        self.setProperty("outcome", outcome)
         self._repolish(self, self.outcome_label, self.status_icon)
         self.toggle_button.setText("Show result")
         self.toggle_button.setAccessibleName(f"Show result of {self.title_label.text()}")
-        for old in self.connect_buttons:  # a repeated result replaces the links
-            self._actions_row.removeWidget(old)
-            old.deleteLater()
-        self.connect_buttons = []
-        for link in finished.connect_links:
-            if not is_web_url(link.url):
-                continue
-            button = QPushButton(f"Connect {toolkit_display_name(link.toolkit)}", self)
-            button.setObjectName("connectButton")
-            button.setToolTip(f"Opens {link.url} in your browser")
-            button.setAccessibleName(button.text())
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
-            url = link.url
-            button.clicked.connect(lambda _=False, u=url: open_web_url(u, self._url_opener))
-            self._actions_row.insertWidget(self._actions_row.count() - 1, button)
-            self.connect_buttons.append(button)
+        self.connect_links.show_offers(offers)
         if self._result_view is not None:
             self._fill_result()
 

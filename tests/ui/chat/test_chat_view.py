@@ -196,9 +196,12 @@ def test_connect_link_button_opens_only_web_links(
             ),
         )
     )
-    assert [b.text() for b in card.connect_buttons] == ["Connect E2B"]
+    assert [b.text() for b in card.connect_buttons] == ["Connect E2B (connect.composio.dev)"]
     button = card.connect_buttons[0]
-    assert button.objectName() == "connectButton" and button.accessibleName() == "Connect E2B"
+    assert button.objectName() == "connectButton"
+    assert button.accessibleName() == (
+        "Connect E2B (connect.composio.dev): opens connect.composio.dev in your browser"
+    )
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert url_opener.urls == ["https://connect.composio.dev/link/lk_1"]
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from desktop.core.agent import tool_calls
+from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import ConnectLink, ToolAction
 from desktop.core.agent.tool_calls import (
     RESULT_TEXT_LIMIT,
@@ -19,6 +20,9 @@ from desktop.core.agent.tool_calls import (
     result_text,
     truncate_result,
 )
+from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL
+
+HOSTS = ComposioHosts()
 
 
 def test_multi_execute_shows_inner_e2b_actions() -> None:
@@ -70,14 +74,17 @@ def test_connect_links_found_in_manage_connections_result() -> None:
         "error": None,
         "successful": True,
     }
-    assert connect_links_of(json.dumps(result)) == (
+    assert connect_links_of(MANAGE_CONNECTIONS_TOOL, json.dumps(result), HOSTS) == (
         ConnectLink("e2b", "https://connect.composio.dev/link/abc"),
     )
 
 
 def test_connect_links_ignore_non_http_urls() -> None:
-    assert connect_links_of({"redirect_url": "javascript:alert(1)"}) == ()
-    assert connect_links_of("not json") == ()
+    assert (
+        connect_links_of(MANAGE_CONNECTIONS_TOOL, {"redirect_url": "javascript:alert(1)"}, HOSTS)
+        == ()
+    )
+    assert connect_links_of(MANAGE_CONNECTIONS_TOOL, "not json", HOSTS) == ()
 
 
 def test_inner_action_failures_are_found() -> None:
@@ -136,7 +143,7 @@ def test_a_huge_result_is_pretty_printed_only_as_far_as_its_card_shows(
 
 def test_one_read_gives_the_text_errors_and_links(monkeypatch: pytest.MonkeyPatch) -> None:
     result = {
-        "data": {"results": {"e2b": {"redirect_url": "https://connect/x"}}},
+        "data": {"results": {"e2b": {"status": "initiated", "redirect_url": "https://connect/x"}}},
         "error": "not connected",
         "successful": False,
     }
@@ -148,7 +155,7 @@ def test_one_read_gives_the_text_errors_and_links(monkeypatch: pytest.MonkeyPatc
         return loads(text)
 
     monkeypatch.setattr(tool_calls.json, "loads", counting_loads)
-    assert read_result(json.dumps(result)) == ToolResult(
+    assert read_result(MANAGE_CONNECTIONS_TOOL, json.dumps(result), HOSTS) == ToolResult(
         text=result_text(result),
         errors=("not connected",),
         connect_links=(ConnectLink("e2b", "https://connect/x"),),
@@ -158,4 +165,6 @@ def test_one_read_gives_the_text_errors_and_links(monkeypatch: pytest.MonkeyPatc
 
 def test_a_result_nested_deeper_than_json_goes_is_shown_as_text() -> None:
     nested = "[" * 100_000
-    assert read_result(nested) == ToolResult(truncate_result(nested), (), ())
+    assert read_result(MANAGE_CONNECTIONS_TOOL, nested, HOSTS) == ToolResult(
+        truncate_result(nested), (), ()
+    )

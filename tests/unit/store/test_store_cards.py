@@ -73,7 +73,7 @@ def test_export_and_import_keep_them(store: ConversationStore) -> None:
     assert json.loads(exported)["turns"][0]["tool_cards"][0]["seconds"] == 2.5
     copy = store.import_json(exported)
     assert store.turns(copy)[0].tool_cards == (FAILED,)
-    assert "error: E2B_LIST_ALL_SANDBOXES: No active connection" in store.export_markdown(cid)
+    assert "error: `E2B_LIST_ALL_SANDBOXES: No active connection" in store.export_markdown(cid)
 
 
 def test_the_recorder_measures_each_call() -> None:
