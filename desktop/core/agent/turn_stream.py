@@ -27,6 +27,7 @@ from desktop.core.agent.events import (
 from desktop.core.agent.lone_surrogates import clean_messages, clean_text, clean_value
 from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.tool_calls import actions_of, read_result
+from desktop.core.agent.turn_progress import messages_so_far
 from desktop.core.consent import policy
 from desktop.core.consent.approvals import (
     ConsentState,
@@ -42,7 +43,7 @@ from desktop.core.router.types import ConnectionInfo, Timeouts
 if TYPE_CHECKING:
     from pydantic_ai import Agent, RunContext
     from pydantic_ai.agent import AgentRunEvents
-    from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.messages import ModelMessage, ToolReturnPart
     from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,8 @@ class TurnStream:
         self._ended = False  # a terminal event was emitted
         self._text: list[str] = []
         self._decisions: asyncio.Future[tuple[Decision, ...]] | None = None  # while waiting
+        self._before = 0  # how many messages of history the run began with
+        self._returned: dict[str, ToolReturnPart] = {}  # by call id, as each call finished
 
     def __aiter__(self) -> TurnStream:
         return self
@@ -161,6 +164,26 @@ class TurnStream:
             asyncio.get_running_loop().call_later(STOP_GRACE_SECONDS, self._hard_cancel)
         else:
             self._hard_cancel()
+
+    def progress(self) -> bytes:
+        """The turn's messages so far while it runs (`turn_progress.messages_so_far`), for the
+        store to keep as each call finishes; b"" when the run is not under way."""
+        handle = self._handle
+        try:
+            messages = handle.all_messages() if handle is not None else []
+        except Exception:  # the run has not started
+            return b""
+        if len(messages) <= self._before:
+            return b""
+        return _dump(messages_so_far(messages[self._before :], self._returned))
+
+    def leftover(self) -> list[TurnEvent]:
+        """The events produced and not taken yet: after `aclose`, what a consumer cut off from
+        outside keeps (the end among them)."""
+        events = []
+        while not self._queue.empty():
+            events.append(self._queue.get_nowait())
+        return events
 
     def decide(self, decisions: tuple[Decision, ...]) -> None:
         """A person's answer to the pending `ApprovalRequested` (ignored if none is pending)."""
@@ -212,6 +235,7 @@ class TurnStream:
     async def _produce(self) -> None:
         session = self._session
         before = list(session.history)
+        self._before = len(before)
         problem = validate_prompt(self._prompt)
         if problem:
             self._emit(TurnFailed(ErrorKind.BAD_INPUT, problem))
@@ -346,7 +370,7 @@ class TurnStream:
                 )
             )
         elif isinstance(event, FunctionToolResultEvent):
-            returned = event.part
+            returned = self._returned[event.part.tool_call_id] = event.part
             shown = read_result(returned.content)
             text, errors = clean_text(shown.text), tuple(map(clean_text, shown.errors))
             self._emit(

@@ -22,7 +22,8 @@ from desktop.core.agent.events import (
 from desktop.core.errors import Fix
 
 TurnStatus = Literal["pending", "complete", "cancelled", "failed"]
-"""'pending' until the reply is stored; a pending turn left by a crash stays pending."""
+"""'pending' until the reply is stored; a pending turn left by a crash stays pending, with what
+it had done by the last tool call that finished (an interrupted turn)."""
 
 FinalStatus = Literal["complete", "cancelled", "failed"]
 
@@ -122,7 +123,7 @@ class TurnRecord:
     conversation_id: str
     prompt: str
     status: TurnStatus
-    text: str  # the assistant's display text; "" while pending
+    text: str  # the assistant's display text; while pending, as of the last finished tool call
     tool_cards: tuple[ToolCardRecord, ...]
     error: str | None
     usage: Usage
