@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.core.agent.events import (
-    ApprovalRequested,
-    ApprovalResolved,
-    TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnCancelled,
-    TurnEvent,
-    TurnFailed,
-    TurnFinished,
-)
+from desktop.core.agent.events import TextDelta, TurnCancelled, TurnEvent, TurnFailed
 from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import (
     BackendFactory,
     ChatBackend,
-    ConnectionState,
     ConnectionStatus,
     ConversationBackend,
     StoredChange,
     user_error,
 )
-from desktop.core.conversations.connection import (
-    CONNECTION_KINDS,
-    BackendConnection,
-    failure_status,
-)
+from desktop.core.conversations.connection import BackendConnection
 from desktop.core.conversations.open_conversation import (
     NOTHING_TO_REDO,
     ConversationsChanged,
@@ -43,7 +28,8 @@ from desktop.core.conversations.open_conversation import (
 # store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
 from desktop.core.store.records import StoreError
 from desktop.ui.chat.turn_runner import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnRunner
-from desktop.ui.messages import CONFIGURE_FIRST, window_failure, window_status
+from desktop.ui.chat.window_events import as_window_shows
+from desktop.ui.messages import CONFIGURE_FIRST, window_status
 
 if TYPE_CHECKING:
     from desktop.core.store.facade import ConversationRepository
@@ -288,28 +274,7 @@ class ChatController(QObject):
 
     def _on_turn_event(self, event: TurnEvent) -> None:
         # Text has been passed on already (coalesced); this is every other event.
-        match event:
-            case TurnFinished():
-                if self._connection.status.state is not ConnectionState.READY:
-                    self._connection.set_status(ConnectionStatus(ConnectionState.READY))
-            case TurnFailed():
-                if event.kind in CONNECTION_KINDS:
-                    self._connection.set_status(
-                        failure_status(event.kind, event.message, event.fix)
-                    )
-                event = window_failure(event)
-            case (
-                TextDelta()
-                | ToolCallStarted()
-                | ToolCallFinished()
-                | ApprovalRequested()
-                | ApprovalResolved()
-                | TurnCancelled()
-            ):
-                pass
-            case _:
-                assert_never(event)
-        self.turn_event.emit(event)
+        self.turn_event.emit(as_window_shows(event, self._connection))
 
     def _end_turn(self) -> None:
         self._turn.finish()
