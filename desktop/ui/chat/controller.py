@@ -23,6 +23,7 @@ from desktop.core.conversations.open_conversation import (
     NOTHING_TO_REDO,
     ConversationsChanged,
     OpenConversation,
+    Rewound,
 )
 
 # store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
@@ -65,6 +66,8 @@ class ChatController(QObject):
     history_failed = Signal(str)  # the conversation could not be read
     history_reveal = Signal(int)  # after history_loaded: the item to bring into view
     rewind_available_changed = Signal(bool)  # regenerate / edit the last prompt possible
+    # (RewindWarning, the edited prompt or None): the last reply's actions ran; ask, then confirm
+    rewind_warned = Signal(object, object)
     waiting_changed = Signal(bool)  # the running turn waits for a person's decision, or no more
 
     def __init__(
@@ -204,17 +207,16 @@ class ChatController(QObject):
         self._turn.begin()
         self._set_busy(True)
 
-    def regenerate(self) -> bool:
-        """Delete the last turn of the conversation and ask its prompt again."""
-        return self._rewind(None)
+    def regenerate(self, *, confirmed: bool = False) -> bool:
+        """Delete the last turn of the conversation and ask its prompt again; unless `confirmed`,
+        a turn whose actions ran is kept and `rewind_warned` says what to ask first."""
+        return self._rewind(None, confirmed)
 
-    def resend_edited(self, prompt: str) -> bool:
-        """Replace the last turn: delete it, then send `prompt` in its place."""
-        if not prompt.strip():
-            return False
-        return self._rewind(prompt)
+    def resend_edited(self, prompt: str, *, confirmed: bool = False) -> bool:
+        """Replace the last turn: delete it, then send `prompt` in its place (as `regenerate`)."""
+        return self._rewind(prompt, confirmed) if prompt.strip() else False
 
-    def _rewind(self, prompt: str | None) -> bool:
+    def _rewind(self, prompt: str | None, confirmed: bool) -> bool:
         if self._busy:
             self.send_refused.emit(WAIT_FOR_REPLY)
             return False
@@ -225,14 +227,17 @@ class ChatController(QObject):
             self.send_refused.emit(CONFIGURE_FIRST)
             return False
         self._begin_busy()
-        self._turn.task = self._start(self._rewind_and_run(prompt))
+        self._turn.task = self._start(self._rewind_and_run(prompt, confirmed))
         return True
 
-    async def _rewind_and_run(self, prompt: str | None) -> None:
+    async def _rewind_and_run(self, prompt: str | None, confirmed: bool) -> None:
         turn = self._turn
         try:
             rewound = await self._open.rewind(
-                prompt, lambda: self._connection.backend, left=lambda: turn.abandoned
+                prompt,
+                lambda: self._connection.backend,
+                left=lambda: turn.abandoned,
+                confirmed=confirmed,
             )
         except StoreError as exc:
             self.send_refused.emit(str(exc))
@@ -241,8 +246,11 @@ class ChatController(QObject):
         except BaseException:
             self._end_turn()
             raise
-        if rewound is None:
-            self.send_refused.emit(NOTHING_TO_REDO)
+        if not isinstance(rewound, Rewound):  # nothing to ask again, or ask the person first
+            if rewound is None:
+                self.send_refused.emit(NOTHING_TO_REDO)
+            else:
+                self.rewind_warned.emit(rewound, prompt)
             self._end_turn()
             return
         if not turn.abandoned:  # still on screen: show it without the deleted turn
