@@ -102,3 +102,21 @@ def test_progress_of_a_turn_already_ended_or_gone_is_refused(store: Conversation
     with pytest.raises(StoreError, match="not valid"):
         store.record_progress(store.begin_turn(cid, "next"), b"[{]", "", [])
     assert store.history(cid) == hello
+
+
+def test_an_interrupted_turn_exports_and_imports_with_what_it_had_done(
+    store: ConversationStore,
+) -> None:
+    cid = store.create_conversation(MODEL)
+    turn = store.begin_turn(cid, "create a sandbox")
+    store.record_progress(turn, dump(created()), "Creating it.", [card("c1")])
+
+    assert "_Interrupted before the reply ended._" in store.export_markdown(cid)
+    copy = store.import_json(store.export_json(cid))
+    [imported] = store.turns(copy)
+    assert (imported.status, imported.text, imported.tool_cards) == (
+        "pending",
+        "Creating it.",
+        (card("c1"),),
+    )
+    assert store.history(copy) == store.history(cid)
