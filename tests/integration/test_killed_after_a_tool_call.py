@@ -14,29 +14,22 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 if __name__ == "__main__":  # the driver: make the repository importable before the imports
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from pydantic_ai.messages import ModelMessage
 
-from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import ToolCallFinished
-from desktop.core.agent.session import ChatSession
-from desktop.core.config.credentials import Credentials
-from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.history import INTERRUPTED_NOTICE, items_from_turn
-from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.transcript import NoticeItem, ToolCallItem, UserItem
 from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.sqlite import ConversationStore
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
-from tests.integration.chat_helpers import FAST_TIMEOUTS, run
-from tests.integration.conversation_helpers import chat_for, collect_turn, open_store
+from tests.integration.chat_helpers import run
+from tests.integration.conversation_helpers import chat_from_environment, continue_conversation
 from tests.integration.work_kept_helpers import (
     CREATE_CALL_ID,
     CREATE_PROMPT,
@@ -52,29 +45,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 async def drive(db: Path) -> None:
-    env = os.environ
     store = await AsyncConversationStore.open(db)
-    credentials = Credentials(
-        openai_api_key=env["OPENAI_API_KEY"],
-        composio_api_key=env["COMPOSIO_API_KEY"],
-        user_id=env["USER_ID"],
-    )
-    endpoints = Endpoints(
-        openai_base_url=env["OPENAI_BASE_URL"], composio_base_url=env["COMPOSIO_BASE_URL"]
-    )
-
-    def make_session(router_session_id: str | None, history: Sequence[ModelMessage]) -> ChatSession:
-        return ChatSession(
-            Settings(user_id=credentials.user_id),
-            credentials,
-            endpoints,
-            FAST_TIMEOUTS,
-            router_session_id=router_session_id,
-            history=history,
-            consent=ConsentState(rules=frozenset({"E2B_CREATE_SANDBOX"})),
-        )
-
-    chat = PersistentChat(store, make_session, model="openai:gpt-5")
+    allowed = ConsentState(rules=frozenset({"E2B_CREATE_SANDBOX"}))
+    chat = chat_from_environment(store, consent=allowed)
     async for event in chat.run_turn(CREATE_PROMPT):
         if isinstance(event, ToolCallFinished):
             print("tool finished", event.call_id, flush=True)
@@ -134,16 +107,7 @@ def test_a_process_killed_after_a_tool_call_keeps_the_call(
     # The next start continues the conversation: the model is told of the sandbox it made.
     fake_services.openai.script.push(Reply.text("You have one new sandbox."))
 
-    async def continue_it() -> None:
-        store = await open_store(db)
-        chat = chat_for(fake_services, store, conversation_id=summary.id)
-        try:
-            await collect_turn(chat, "Which sandbox did you create?")
-        finally:
-            await chat.aclose()
-            await store.aclose()
-
-    run(continue_it())
+    run(continue_conversation(fake_services, db, summary.id, "Which sandbox did you create?"))
     assert_model_was_told(fake_services, sandbox)
 
 

@@ -18,7 +18,7 @@ from desktop.core.store.sqlite import ConversationStore
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
 from tests.integration.chat_helpers import run
-from tests.integration.conversation_helpers import chat_for, collect_turn, open_store
+from tests.integration.conversation_helpers import chat_for, continue_conversation, open_store
 from tests.integration.work_kept_helpers import (
     CREATE_PROMPT,
     assert_history_holds_the_create,
@@ -87,15 +87,6 @@ def test_a_turn_stopped_or_quit_after_a_create_keeps_the_call(
 
     fake_services.openai.script.push(Reply.text("You created one sandbox."))
 
-    async def next_turn() -> None:
-        store = await open_store(db)
-        chat = chat_for(fake_services, store, conversation_id=conversation_id)
-        try:
-            await collect_turn(chat, "Which sandbox did you create?")
-        finally:
-            await chat.aclose()
-            await store.aclose()
-
-    run(next_turn())
+    run(continue_conversation(fake_services, db, conversation_id, "Which sandbox did you create?"))
     assert_model_was_told(fake_services, sandbox)
     assert sandbox_ids(fake_services) == before | {sandbox}  # nothing created twice
