@@ -10,15 +10,24 @@ from typing import Literal
 
 import pytest
 
-from desktop.core.agent.events import TextDelta, ToolCallFinished
+from desktop.core.agent.events import ApprovalRequested, TextDelta, ToolCallFinished
 from desktop.core.agent.worker import AgentLoop
-from desktop.core.consent.approvals import ConsentState
+from desktop.core.consent.approvals import ConsentState, Decision, Scope
+from desktop.core.conversations.rewind_warning import rewind_warning
 from desktop.core.conversations.threaded import on_agent_loop
+from desktop.core.store.records import TurnRecord
 from desktop.core.store.sqlite import ConversationStore
+from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
 from tests.integration.chat_helpers import run
-from tests.integration.conversation_helpers import chat_for, continue_conversation, open_store
+from tests.integration.conversation_helpers import (
+    chat_for,
+    collect_turn,
+    continue_conversation,
+    open_store,
+)
+from tests.integration.test_consent import LIST_AND_KILL_BOTH
 from tests.integration.work_kept_helpers import (
     CREATE_PROMPT,
     assert_history_holds_the_create,
@@ -90,3 +99,34 @@ def test_a_turn_stopped_or_quit_after_a_create_keeps_the_call(
     run(continue_conversation(fake_services, db, conversation_id, "Which sandbox did you create?"))
     assert_model_was_told(fake_services, sandbox)
     assert sandbox_ids(fake_services) == before | {sandbox}  # nothing created twice
+
+
+def test_the_warning_names_only_the_actions_that_ran_of_a_call_allowed_in_part(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    fake_services.openai.script.push(
+        Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", LIST_AND_KILL_BOTH), Reply.text("Done.")
+    )
+
+    def allow_first_kill(request: ApprovalRequested) -> tuple[Decision, ...]:
+        [call] = request.calls
+        return (Decision(call.call_id, {1: Scope.ONCE}),)
+
+    async def scenario() -> list[TurnRecord]:
+        store = await open_store(tmp_path / "c.sqlite3")
+        chat = chat_for(fake_services, store)
+        try:
+            await collect_turn(chat, "list my sandboxes", allow_first_kill)
+            assert chat.conversation_id is not None
+            return await store.turns(chat.conversation_id)
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    [turn] = run(scenario())
+    assert sandbox_ids(fake_services) == {SEED_PAUSED_ID}
+    [card] = turn.tool_cards
+    assert card.not_run == (2,)  # kept with the card: the second kill was left out
+    warning = rewind_warning(turn)
+    assert warning is not None
+    assert warning.ran == (f"E2B_DELETE_SANDBOXES sandbox_id={SEED_RUNNING_ID}",)

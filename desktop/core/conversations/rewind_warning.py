@@ -37,12 +37,15 @@ class RewindWarning:
 
 def actions_that_ran(cards: Iterable[ToolCardRecord]) -> list[tuple[ToolAction, ToolCardRecord]]:
     """The actions of these cards that changed or destroyed something and ran (or may have):
-    every call but those denied or stopped before anyone decided."""
+    every call but those denied or stopped before anyone decided, and every action but those a
+    person left out of a call allowed in part."""
     ran = []
     for card in cards:
         if card.outcome == "denied" or card.consent == STOPPED_NOTE:
             continue
-        for action in card.actions or (ToolAction(card.tool_name),):
+        for index, action in enumerate(card.actions or (ToolAction(card.tool_name),)):
+            if index in card.not_run:  # left out by the person: it did not run
+                continue
             if classify(action.slug, action.arguments) is not Kind.READS:
                 ran.append((action, card))
     return ran

@@ -70,6 +70,9 @@ class ToolCardRecord:
     # rule: ..."); "" when nobody had to (a read), as for every card stored before consent.
     consent: str = ""
     consent_at: datetime | None = None  # when the person decided (None: nobody did)
+    # Which of `actions` did not run: those a person left out of a call allowed in part, or all
+    # of a call denied (indices; () for every card stored before this was kept).
+    not_run: tuple[Annotated[int, Ge(0), Strict()], ...] = ()
 
     def events(self) -> tuple[ToolCallStarted, ToolCallFinished]:
         """The call's events as they were live, for redrawing its card (an interrupted call's

@@ -4,6 +4,7 @@ warning names them. Reads, denials and calls stopped before anyone decided ask a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,6 +71,14 @@ def test_a_create_or_a_kill_that_ran_is_named() -> None:
     assert edited.detail.startswith("They stay done") and "know they ran" in edited.detail
     kill = rewind_warning(turn(card(KILL)))
     assert kill is not None and "second sandbox" not in kill.detail
+
+
+def test_actions_a_person_left_out_are_not_named() -> None:
+    other = ToolAction("E2B_DELETE_SANDBOXES", {"sandbox_id": "sbx-2"})
+    partly = dataclasses.replace(card(LIST, KILL, other), not_run=(2,))
+    warning = rewind_warning(turn(partly))
+    assert warning is not None and warning.ran == ("E2B_DELETE_SANDBOXES sandbox_id=sbx-1",)
+    assert rewind_warning(turn(dataclasses.replace(card(KILL), not_run=(0,)))) is None
 
 
 @pytest.mark.parametrize("outcome", ["interrupted", "retried"])
