@@ -13,28 +13,21 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 if __name__ == "__main__":  # the driver: make the repository importable before the imports
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import pytest
-from pydantic_ai.messages import ModelMessage
 
-from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import TextDelta, TurnFinished
-from desktop.core.agent.session import ChatSession
-from desktop.core.config.credentials import Credentials
-from desktop.core.config.settings import Settings
-from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.sqlite import ConversationStore
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
 from tests.fakes.openai_script import Reply
-from tests.integration.chat_helpers import FAST_TIMEOUTS, run
-from tests.integration.conversation_helpers import chat_for, collect_turn
+from tests.integration.chat_helpers import run
+from tests.integration.conversation_helpers import chat_for, chat_from_environment, collect_turn
 
 REPO = Path(__file__).resolve().parents[2]
 FIRST_PROMPT = "Remember the word apple"
@@ -44,28 +37,8 @@ SLOW_REPLY = " ".join(f"n{i}" for i in range(1, 41))
 
 
 async def drive(db: Path) -> None:
-    env = os.environ
     store = await AsyncConversationStore.open(db)
-    credentials = Credentials(
-        openai_api_key=env["OPENAI_API_KEY"],
-        composio_api_key=env["COMPOSIO_API_KEY"],
-        user_id=env["USER_ID"],
-    )
-    endpoints = Endpoints(
-        openai_base_url=env["OPENAI_BASE_URL"], composio_base_url=env["COMPOSIO_BASE_URL"]
-    )
-
-    def make_session(router_session_id: str | None, history: Sequence[ModelMessage]) -> ChatSession:
-        return ChatSession(
-            Settings(user_id=credentials.user_id),
-            credentials,
-            endpoints,
-            FAST_TIMEOUTS,
-            router_session_id=router_session_id,
-            history=history,
-        )
-
-    chat = PersistentChat(store, make_session, model="openai:gpt-5")
+    chat = chat_from_environment(store)
     async for event in chat.run_turn(FIRST_PROMPT):
         if isinstance(event, TurnFinished):
             print("completed", flush=True)

@@ -11,7 +11,6 @@ LIMIT = 400
 # Still over the limit, to be split; each may shrink but not grow.
 OVER_FOR_NOW = {
     "ui/sidebar/conversation_sidebar.py": 433,
-    "core/store/sqlite.py": 406,
 }
 
 

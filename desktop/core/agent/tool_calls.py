@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from desktop.core.agent.connect_links import ComposioHosts
-from desktop.core.agent.events import ConnectLink, ToolAction
+from desktop.core.agent.events import ConnectLink, ToolAction, ToolCallFinished, ToolCallStarted
+from desktop.core.agent.lone_surrogates import clean_text, clean_value
 from desktop.core.consent import policy as consent
+from desktop.core.consent.approvals import ConsentState
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ToolCallPart, ToolReturnPart
 
 RESULT_TEXT_LIMIT = 64 * 1024
 """Characters of a tool result shown on its card, live and reloaded alike (the model, and the
@@ -23,6 +28,39 @@ def actions_of(tool_name: str, arguments: Mapping[str, object]) -> tuple[ToolAct
     return tuple(
         ToolAction(action.slug, dict(action.arguments))
         for action in consent.actions_of(tool_name, arguments)
+    )
+
+
+def call_started(part: ToolCallPart, state: ConsentState) -> ToolCallStarted:
+    """The card's start of a call: its actions, read once (as the consent policy reads them),
+    and why it ran without a question, if a rule or a grant let it."""
+    try:
+        arguments = cast("dict[str, Any]", clean_value(part.args_as_dict()))
+    except ValueError:
+        arguments = {"raw": clean_text(str(part.args))}
+    hints = state.hints.get(part.tool_name, frozenset())
+    actions = consent.actions_of(part.tool_name, arguments, hints)
+    return ToolCallStarted(
+        call_id=part.tool_call_id,
+        tool_name=part.tool_name,
+        arguments=arguments,
+        actions=tuple(ToolAction(a.slug, dict(a.arguments)) for a in actions),
+        consent=consent.allowed_without_asking(actions, state.grants),
+    )
+
+
+def call_finished(part: ToolReturnPart, hosts: ComposioHosts) -> ToolCallFinished:
+    """The card's end of a call: its text, the E2B actions that failed, its Connect Links."""
+    shown = read_result(part.tool_name, part.content, hosts)
+    text, errors = clean_text(shown.text), tuple(map(clean_text, shown.errors))
+    return ToolCallFinished(
+        call_id=part.tool_call_id,
+        tool_name=part.tool_name,
+        # A router call whose E2B action failed is a failure to the user.
+        outcome="failed" if errors and part.outcome == "success" else part.outcome,
+        result_text=text,
+        connect_links=shown.connect_links,
+        errors=errors,
     )
 
 

@@ -8,7 +8,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
@@ -17,25 +17,22 @@ from desktop.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
     TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
     TurnCancelled,
     TurnEvent,
     TurnFailed,
     TurnFinished,
     Usage,
 )
-from desktop.core.agent.lone_surrogates import clean_messages, clean_text, clean_value
+from desktop.core.agent.lone_surrogates import clean_messages, clean_text
 from desktop.core.agent.model_errors import describe_model_error
-from desktop.core.agent.tool_calls import actions_of, read_result
-from desktop.core.consent import policy
+from desktop.core.agent.tool_calls import call_finished, call_started
+from desktop.core.agent.turn_progress import messages_so_far
 from desktop.core.consent.approvals import (
     ConsentState,
     Decision,
     deferred_results,
     pending_call,
 )
-from desktop.core.consent.policy import allowed_without_asking
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.redaction import Redactor
@@ -44,7 +41,7 @@ from desktop.core.router.types import ConnectionInfo, Timeouts
 if TYPE_CHECKING:
     from pydantic_ai import Agent, RunContext
     from pydantic_ai.agent import AgentRunEvents
-    from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.messages import ModelMessage, ToolReturnPart
     from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults
 
 log = logging.getLogger(__name__)
@@ -131,6 +128,8 @@ class TurnStream:
         self._ended = False  # a terminal event was emitted
         self._text: list[str] = []
         self._decisions: asyncio.Future[tuple[Decision, ...]] | None = None  # while waiting
+        self._before = 0  # how many messages of history the run began with
+        self._returned: dict[str, ToolReturnPart] = {}  # by call id, as each call finished
 
     def __aiter__(self) -> TurnStream:
         return self
@@ -166,6 +165,26 @@ class TurnStream:
             asyncio.get_running_loop().call_later(STOP_GRACE_SECONDS, self._hard_cancel)
         else:
             self._hard_cancel()
+
+    def progress(self) -> bytes:
+        """The turn's messages so far while it runs (`turn_progress.messages_so_far`), for the
+        store to keep as each call finishes; b"" when the run is not under way."""
+        handle = self._handle
+        try:
+            messages = handle.all_messages() if handle is not None else []
+        except Exception:  # the run has not started
+            return b""
+        if len(messages) <= self._before:
+            return b""
+        return _dump(messages_so_far(messages[self._before :], self._returned))
+
+    def leftover(self) -> list[TurnEvent]:
+        """The events produced and not taken yet: after `aclose`, what a consumer cut off from
+        outside keeps (the end among them)."""
+        events = []
+        while not self._queue.empty():
+            events.append(self._queue.get_nowait())
+        return events
 
     def decide(self, decisions: tuple[Decision, ...]) -> None:
         """A person's answer to the pending `ApprovalRequested` (ignored if none is pending)."""
@@ -221,6 +240,7 @@ class TurnStream:
     async def _produce(self) -> None:
         session = self._session
         before = list(session.history)
+        self._before = len(before)
         problem = validate_prompt(self._prompt)
         if problem:
             self._emit(TurnFailed(ErrorKind.BAD_INPUT, problem))
@@ -337,42 +357,10 @@ class TurnStream:
             if event.delta.content_delta:
                 self._emit(TextDelta(clean_text(event.delta.content_delta)))
         elif isinstance(event, FunctionToolCallEvent):
-            part = event.part
-            try:
-                args = cast("dict[str, Any]", clean_value(part.args_as_dict()))
-            except ValueError:
-                args = {"raw": clean_text(str(part.args))}
-            consent = self._session.consent
-            hints = consent.hints.get(part.tool_name, frozenset())
-            self._emit(
-                ToolCallStarted(
-                    call_id=part.tool_call_id,
-                    tool_name=part.tool_name,
-                    arguments=args,
-                    actions=actions_of(part.tool_name, args),
-                    consent=allowed_without_asking(
-                        policy.actions_of(part.tool_name, args, hints), consent.grants
-                    ),
-                )
-            )
+            self._emit(call_started(event.part, self._session.consent))
         elif isinstance(event, FunctionToolResultEvent):
-            returned = event.part
-            hosts = self._session.endpoints.composio_hosts
-            shown = read_result(returned.tool_name, returned.content, hosts)
-            text, errors = clean_text(shown.text), tuple(map(clean_text, shown.errors))
-            self._emit(
-                ToolCallFinished(
-                    call_id=returned.tool_call_id,
-                    tool_name=returned.tool_name,
-                    # A router call whose E2B action failed is a failure to the user.
-                    outcome="failed"
-                    if errors and returned.outcome == "success"
-                    else returned.outcome,
-                    result_text=text,
-                    connect_links=shown.connect_links,
-                    errors=errors,
-                )
-            )
+            returned = self._returned[event.part.tool_call_id] = event.part
+            self._emit(call_finished(returned, self._session.endpoints.composio_hosts))
         elif isinstance(event, AgentRunResultEvent):
             result = event.result
             self._session.load_history(result.all_messages())

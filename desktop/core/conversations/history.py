@@ -17,6 +17,10 @@ from desktop.core.store.records import ToolCardRecord, TurnRecord
 
 STOPPED_NOTICE = "Stopped. What arrived is kept."
 PENDING_NOTICE = "No reply was saved: the app closed before it arrived. Regenerate to ask again."
+INTERRUPTED_NOTICE = (
+    "Interrupted: the app closed before this reply ended. What ran above is kept, and the agent "
+    "remembers it."
+)
 
 
 def _reply_items(text: str, cards: tuple[ToolCardRecord, ...]) -> list[HistoryItem]:
@@ -47,8 +51,9 @@ def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
         items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE, fix=turn.fix))
     elif turn.status == "cancelled":
         items.append(NoticeItem(STOPPED_NOTICE))
-    elif turn.status == "pending":
-        items.append(NoticeItem(PENDING_NOTICE))
+    elif turn.status == "pending":  # its process ended before the reply did
+        done = turn.tool_cards or turn.text.strip()
+        items.append(NoticeItem(INTERRUPTED_NOTICE if done else PENDING_NOTICE))
     return items
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from desktop.core.conversations.backend import ChatBackend, ConversationBackend, StoredChange
 from desktop.core.conversations.history import items_and_position, items_from_turns
+from desktop.core.conversations.rewind_warning import RewindWarning, rewind_warning
 from desktop.core.conversations.transcript import HistoryItem
 
 if TYPE_CHECKING:
@@ -183,9 +184,13 @@ class OpenConversation:
         backend: Callable[[], ChatBackend | None],
         *,
         left: Callable[[], bool],
-    ) -> Rewound | None:
+        confirmed: bool = False,
+    ) -> Rewound | RewindWarning | None:
         """Delete the last turn of the conversation on screen and return the prompt to ask in
         its place (`prompt`, or the deleted one's); None if there is no turn to delete.
+
+        Unless `confirmed`, a turn whose actions changed or destroyed something is left alone:
+        the warning to show is returned instead (`rewind_warning`), for the face to ask first.
 
         The agent's history follows the store at once, before anything else, so that a Stop
         right after cannot leave it holding the deleted turn; unless the face has `left` the
@@ -193,6 +198,11 @@ class OpenConversation:
         repository, conversation_id = self._repository, self._conversation_id
         if repository is None or conversation_id is None:
             return None
+        if not confirmed:
+            last = await repository.turns(conversation_id, 1)
+            warning = rewind_warning(last[-1] if last else None, edited=prompt is not None)
+            if warning is not None:
+                return warning
         removed = await repository.delete_last_turn(conversation_id)
         if removed is None:
             return None

@@ -3,9 +3,11 @@
 `PersistentChat` wraps a `ChatSession` and a `ConversationRepository` and offers what the UI
 needs of a chat backend (`connect`, `run_turn`, `new_conversation`, `aclose`), plus
 `open_conversation`. Crash safety comes from the order of writes: the prompt is committed as a
-pending turn before the agent runs, and the reply (finished, stopped with what arrived, or failed
-with its error) is committed before the turn's last event reaches the caller. A process killed
-mid-reply leaves the prompt behind as a pending turn and every earlier turn intact.
+pending turn before the agent runs, what the turn has done so far (its messages, text and tool
+cards) each time a tool call finishes, and the reply (finished, stopped with what arrived, or
+failed with its error) before the turn's last event reaches the caller. A process killed mid-reply
+leaves the prompt behind as a pending turn with every call that had finished, and every earlier
+turn intact; the store's history includes those calls, so the agent still knows they ran.
 
 A conversation is created lazily, by its first prompt (which gives it its title). Opening a stored
 conversation is cheap and lazy too: its history is read from the store, and its Tool Router
@@ -57,6 +59,10 @@ class SessionTurn(Protocol):
     def cancel(self) -> None: ...
 
     def decide(self, decisions: tuple[Decision, ...]) -> None: ...
+
+    def progress(self) -> bytes: ...
+
+    def leftover(self) -> Sequence[TurnEvent]: ...
 
     async def aclose(self) -> None: ...
 
@@ -272,6 +278,16 @@ class PersistentChat:
             self._notify(ConversationChange(conversation_id, created, turn_id))
             return conversation_id, turn_id, created
         raise StoreError("The conversation could not be saved.")
+
+    async def store_progress(self, turn_id: int, messages: bytes, recorder: TurnRecorder) -> None:
+        """Keep what the running turn has done so far (one write per finished tool call), so
+        that a turn cut off or killed still holds the calls that ran and what they returned."""
+        try:
+            await self._repository.record_progress(
+                turn_id, messages or None, recorder.text(), recorder.cards()
+            )
+        except StoreError:  # the turn goes on; its end is stored as usual
+            log.warning("could not store the progress of turn %s", turn_id, exc_info=True)
 
     async def store_reply(
         self, conversation_id: str, turn_id: int, event: TurnEnd, recorder: TurnRecorder

@@ -1,5 +1,6 @@
-"""One stored turn of a `PersistentChat`: the prompt before the agent runs, the reply before
-the turn's last event reaches the caller (see `desktop.core.conversations.persistent`)."""
+"""One stored turn of a `PersistentChat`: the prompt before the agent runs, what it has done so
+far as each tool call finishes, the reply before the turn's last event reaches the caller (see
+`desktop.core.conversations.persistent`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from desktop.core.agent.events import TERMINAL_EVENTS, TurnCancelled, TurnEvent, TurnFailed
+from desktop.core.agent.events import (
+    TERMINAL_EVENTS,
+    ToolCallFinished,
+    TurnCancelled,
+    TurnEnd,
+    TurnEvent,
+    TurnFailed,
+)
 from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
@@ -19,10 +27,12 @@ if TYPE_CHECKING:
 
 
 class PersistentTurn:
-    """One turn, stored: the prompt before the agent runs, the reply before the last event.
+    """One turn, stored: the prompt before the agent runs, its messages, text and cards each time
+    a tool call finishes (before that event is passed on), the reply before the last event.
 
     Iterate it like `TurnStream` (it yields the session's events unchanged); `cancel()` stops
-    the turn and what arrived is stored as a stopped turn.
+    the turn and what arrived is stored as a stopped turn, as it is when the turn is cut off
+    from outside (its task cancelled at shutdown, or its consumer gone).
     """
 
     def __init__(self, chat: PersistentChat, prompt: str) -> None:
@@ -71,6 +81,8 @@ class PersistentTurn:
                     stored = True
                     yield event
                     return
+                if isinstance(event, ToolCallFinished):  # what ran is on disk before it shows
+                    await chat.store_progress(turn_id, inner.progress(), recorder)
                 yield event
             # A stream that ends without a terminal event breaks its contract; keep what came.
             await chat.store_reply(
@@ -85,5 +97,11 @@ class PersistentTurn:
                 # Cut off from outside (the task was cancelled, or the consumer left).
                 with contextlib.suppress(Exception):
                     await inner.aclose()
-                # Stored as stopped, with what arrived.
-                await chat.store_reply(conversation_id, turn_id, TurnCancelled(""), recorder)
+                # Stored with what arrived: the stream's own end (stopped, with its messages)
+                # and the events it produced that were not taken yet.
+                end: TurnEnd = TurnCancelled("")
+                for event in inner.leftover():
+                    recorder.add(event)
+                    if isinstance(event, TERMINAL_EVENTS):
+                        end = event
+                await chat.store_reply(conversation_id, turn_id, end, recorder)

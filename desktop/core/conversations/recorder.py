@@ -36,6 +36,7 @@ class TurnRecorder:
         self._stretches_before: dict[str, int] = {}  # how many stretches of text came first
         self._consent: dict[str, str] = {}  # who decided, per call asked about
         self._consent_at: dict[str, datetime | None] = {}  # and when
+        self._not_run: dict[str, tuple[int, ...]] = {}  # the actions a decision left out
 
     def add(self, event: TurnEvent) -> None:
         match event:
@@ -68,6 +69,7 @@ class TurnRecorder:
                 for outcome in event.outcomes:
                     self._consent[outcome.call_id] = outcome.note
                     self._consent_at[outcome.call_id] = outcome.decided_at
+                    self._not_run[outcome.call_id] = outcome.not_run
             case _:
                 assert_never(event)
 
@@ -91,7 +93,11 @@ class TurnRecorder:
             decided_at = self._consent_at.get(call_id)
             cards.append(
                 dataclasses.replace(
-                    card, text_offset=offset, consent=consent, consent_at=decided_at
+                    card,
+                    text_offset=offset,
+                    consent=consent,
+                    consent_at=decided_at,
+                    not_run=self._not_run.get(call_id, ()),
                 )
             )
         return cards

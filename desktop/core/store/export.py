@@ -251,6 +251,7 @@ def _status_note(turn: TurnRecord) -> str | None:
         return "_Stopped._"
     if turn.status == "failed":
         return f"_Failed:_ {code_span(turn.error)}" if turn.error else "_Failed._"
-    if turn.status == "pending":
-        return "_No reply (interrupted)._"
+    if turn.status == "pending":  # its process ended first; what it had done is above
+        done = turn.tool_cards or turn.text.strip()
+        return "_Interrupted before the reply ended._" if done else "_No reply (interrupted)._"
     return None

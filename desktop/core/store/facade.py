@@ -6,10 +6,12 @@ the store's own thread, so no sqlite call ever blocks the event loop.
 
 Decisions (see the methods for details):
 - Timestamps are UTC epoch seconds in the database and aware UTC datetimes in the records.
-- `begin_turn` commits the prompt as a 'pending' turn before the agent runs and `complete_turn`
-  commits the reply; a crash loses at most the reply in flight, whose turn stays 'pending'.
-- `history()` is the stored pydantic-ai messages of every turn that holds a model response,
-  repaired so that a new prompt is always accepted; unanswered turns are shown, never sent.
+- `begin_turn` commits the prompt as a 'pending' turn before the agent runs, `record_progress`
+  what it has done each time a tool call finishes, and `complete_turn` the reply; a crash loses
+  at most what came after the last call that finished, and the turn stays 'pending'.
+- `history()` is the stored pydantic-ai messages of every turn that holds a model response
+  (a pending one's progress included), repaired so that a new prompt is always accepted;
+  unanswered turns are shown, never sent.
 - With a redactor, a prompt is stored (and titles the conversation) without the keys it knows,
   and an export leaves with none either, also of a conversation stored before it knew them.
 """
@@ -71,6 +73,13 @@ class ConversationRepository(Protocol):
         *,
         error: str | None = None,
         fix: Fix | None = None,
+    ) -> None: ...
+    async def record_progress(
+        self,
+        turn_id: int,
+        messages_json: bytes | str | None,
+        text: str,
+        tool_cards: Sequence[ToolCardRecord] = (),
     ) -> None: ...
     async def turns(
         self, conversation_id: str, limit: int | None = None, *, before: int | None = None
@@ -185,6 +194,21 @@ class AsyncConversationStore:
                 status,
                 error=error,
                 fix=fix,
+            )
+        )
+
+    async def record_progress(
+        self,
+        turn_id: int,
+        messages_json: bytes | str | None,
+        text: str,
+        tool_cards: Sequence[ToolCardRecord] = (),
+    ) -> None:
+        if messages_json:
+            await import_off_loop(MESSAGE_TYPES)  # the messages are checked before storing
+        await self._call(
+            functools.partial(
+                self._store.record_progress, turn_id, messages_json, text, tuple(tool_cards)
             )
         )
 

@@ -22,7 +22,8 @@ from desktop.core.agent.events import (
 from desktop.core.errors import Fix
 
 TurnStatus = Literal["pending", "complete", "cancelled", "failed"]
-"""'pending' until the reply is stored; a pending turn left by a crash stays pending."""
+"""'pending' until the reply is stored; a pending turn left by a crash stays pending, with what
+it had done by the last tool call that finished (an interrupted turn)."""
 
 FinalStatus = Literal["complete", "cancelled", "failed"]
 
@@ -69,6 +70,9 @@ class ToolCardRecord:
     # rule: ..."); "" when nobody had to (a read), as for every card stored before consent.
     consent: str = ""
     consent_at: datetime | None = None  # when the person decided (None: nobody did)
+    # Which of `actions` did not run: those a person left out of a call allowed in part, or all
+    # of a call denied (indices; () for every card stored before this was kept).
+    not_run: tuple[Annotated[int, Ge(0), Strict()], ...] = ()
 
     def events(self) -> tuple[ToolCallStarted, ToolCallFinished]:
         """The call's events as they were live, for redrawing its card (an interrupted call's
@@ -122,7 +126,7 @@ class TurnRecord:
     conversation_id: str
     prompt: str
     status: TurnStatus
-    text: str  # the assistant's display text; "" while pending
+    text: str  # the assistant's display text; while pending, as of the last finished tool call
     tool_cards: tuple[ToolCardRecord, ...]
     error: str | None
     usage: Usage

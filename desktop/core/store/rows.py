@@ -159,7 +159,7 @@ def insert_imported(
                 t.prompt,
                 t.status,
                 messages_json,
-                None if t.status == "pending" else t.text,
+                t.text,  # a pending turn keeps what it had shown when it was cut off
                 cards_to_json([bounded_card(c) for c in t.tool_cards]),
                 t.error,
                 *usage_columns(t.usage),

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from pydantic import ValidationError
-
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
 from desktop.core.store.codec import cards_to_json, fix_to_json, usage_columns, usage_from_columns
+from desktop.core.store.model_history import history_of, history_rows
+from desktop.core.store.progress import save_progress
 from desktop.core.store.records import (
     DEFAULT_TITLE,
     FINAL_STATUSES,
@@ -186,9 +186,9 @@ class ConversationStore:
     ) -> None:
         """Store the reply of a pending turn (finished, stopped or failed) and add its usage.
 
-        `messages_json` is `ModelMessagesTypeAdapter.dump_json(result.new_messages())`; it is
-        validated here so that a bad value can never break `history()` later. A failed turn
-        keeps its neutral sentence (`error`) and its `fix`, for each face to word again.
+        `messages_json` is `ModelMessagesTypeAdapter.dump_json(result.new_messages())`, checked
+        so that a bad value can never break `history()` later; none keeps what `record_progress`
+        stored. A failed turn keeps its sentence (`error`) and its `fix`, for each face to word.
         """
         if status not in FINAL_STATUSES:
             raise StoreError(f"A turn cannot be completed with status {status!r}.")
@@ -205,7 +205,8 @@ class ConversationStore:
                 raise StoreError(f"Turn {turn_id} is already {row[1]}.")
             now = self._now()
             conn.execute(
-                "UPDATE turns SET status = ?, messages_json = ?, reply_text = ?,"
+                "UPDATE turns SET status = ?, messages_json = COALESCE(?, messages_json),"
+                " reply_text = ?,"
                 " tool_cards_json = ?, error = ?, input_tokens = ?, output_tokens = ?,"
                 " requests = ?, tool_calls = ?, cost = ?, completed_at = ?, fix_json = ?"
                 " WHERE id = ?",
@@ -236,35 +237,26 @@ class ConversationStore:
             ).fetchall()
         return [turn_from_row(conversation_id, row) for row in reversed(rows)]
 
+    def record_progress(
+        self,
+        turn_id: int,
+        messages_json: bytes | str | None,
+        text: str,
+        tool_cards: Sequence[ToolCardRecord] = (),
+    ) -> None:
+        """Keep what a pending turn has done so far (`progress.save_progress`): one write."""
+        stored_messages = checked_messages(messages_json)
+        cards = cards_to_json([bounded_card(card) for card in tool_cards])
+        with self._write() as conn:
+            save_progress(conn, turn_id, stored_messages, text, cards)
+
     def history(self, conversation_id: str) -> list[ModelMessage]:
-        """The pydantic-ai message history to continue the conversation with.
-
-        The stored messages of every turn that holds at least one model response, in order,
-        repaired by `pydantic_ai.messages.repair_messages` (a stopped turn's unanswered tool
-        calls are closed out so that a new prompt is accepted). Pending turns and turns that
-        never got a response (failed before the model answered, stopped at once) are shown to
-        the user but left out: the model does not see a question nobody answered.
-        """
-        # pydantic-ai's message types weigh ~50 MB: loaded when a conversation is continued,
-        # not when the store opens (see desktop.core.lazy_imports).
-        from pydantic_ai.messages import ModelMessagesTypeAdapter, ModelResponse, repair_messages
-
+        """The pydantic-ai message history to continue the conversation with: the stored
+        messages of its turns, repaired (`model_history.history_of`)."""
         with self._read() as conn:
             pk, _ = self._conversation_key(conn, conversation_id)
-            rows = conn.execute(
-                "SELECT messages_json FROM turns WHERE conversation_pk = ?"
-                " AND status != 'pending' AND messages_json IS NOT NULL ORDER BY id",
-                (pk,),
-            ).fetchall()
-        messages: list[ModelMessage] = []
-        for (stored,) in rows:
-            try:
-                turn_messages = ModelMessagesTypeAdapter.validate_json(stored)
-            except ValidationError as exc:
-                raise StoreError("A stored reply of this conversation cannot be read.") from exc
-            if any(isinstance(m, ModelResponse) for m in turn_messages):
-                messages.extend(turn_messages)
-        return repair_messages(messages)
+            rows = history_rows(conn, pk)
+        return history_of(rows)
 
     def delete_last_turn(self, conversation_id: str) -> TurnRecord | None:
         """Remove the newest turn (to regenerate it or edit its prompt); returns what it was."""

@@ -4,46 +4,33 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.core.agent.events import (
-    ApprovalRequested,
-    ApprovalResolved,
-    TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnCancelled,
-    TurnEvent,
-    TurnFailed,
-    TurnFinished,
-)
+from desktop.core.agent.events import TextDelta, TurnCancelled, TurnEvent, TurnFailed
 from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import (
     BackendFactory,
     ChatBackend,
-    ConnectionState,
     ConnectionStatus,
     ConversationBackend,
     StoredChange,
     user_error,
 )
-from desktop.core.conversations.connection import (
-    CONNECTION_KINDS,
-    BackendConnection,
-    failure_status,
-)
+from desktop.core.conversations.connection import BackendConnection
 from desktop.core.conversations.open_conversation import (
     NOTHING_TO_REDO,
     ConversationsChanged,
     OpenConversation,
+    Rewound,
 )
 
 # store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
 from desktop.core.store.records import StoreError
 from desktop.ui.chat.turn_runner import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnRunner
-from desktop.ui.messages import CONFIGURE_FIRST, window_failure, window_status
+from desktop.ui.chat.window_events import as_window_shows
+from desktop.ui.messages import CONFIGURE_FIRST, window_status
 
 if TYPE_CHECKING:
     from desktop.core.store.facade import ConversationRepository
@@ -79,6 +66,8 @@ class ChatController(QObject):
     history_failed = Signal(str)  # the conversation could not be read
     history_reveal = Signal(int)  # after history_loaded: the item to bring into view
     rewind_available_changed = Signal(bool)  # regenerate / edit the last prompt possible
+    # (RewindWarning, the edited prompt or None): the last reply's actions ran; ask, then confirm
+    rewind_warned = Signal(object, object)
     waiting_changed = Signal(bool)  # the running turn waits for a person's decision, or no more
 
     def __init__(
@@ -218,17 +207,16 @@ class ChatController(QObject):
         self._turn.begin()
         self._set_busy(True)
 
-    def regenerate(self) -> bool:
-        """Delete the last turn of the conversation and ask its prompt again."""
-        return self._rewind(None)
+    def regenerate(self, *, confirmed: bool = False) -> bool:
+        """Delete the last turn of the conversation and ask its prompt again; unless `confirmed`,
+        a turn whose actions ran is kept and `rewind_warned` says what to ask first."""
+        return self._rewind(None, confirmed)
 
-    def resend_edited(self, prompt: str) -> bool:
-        """Replace the last turn: delete it, then send `prompt` in its place."""
-        if not prompt.strip():
-            return False
-        return self._rewind(prompt)
+    def resend_edited(self, prompt: str, *, confirmed: bool = False) -> bool:
+        """Replace the last turn: delete it, then send `prompt` in its place (as `regenerate`)."""
+        return self._rewind(prompt, confirmed) if prompt.strip() else False
 
-    def _rewind(self, prompt: str | None) -> bool:
+    def _rewind(self, prompt: str | None, confirmed: bool) -> bool:
         if self._busy:
             self.send_refused.emit(WAIT_FOR_REPLY)
             return False
@@ -239,14 +227,17 @@ class ChatController(QObject):
             self.send_refused.emit(CONFIGURE_FIRST)
             return False
         self._begin_busy()
-        self._turn.task = self._start(self._rewind_and_run(prompt))
+        self._turn.task = self._start(self._rewind_and_run(prompt, confirmed))
         return True
 
-    async def _rewind_and_run(self, prompt: str | None) -> None:
+    async def _rewind_and_run(self, prompt: str | None, confirmed: bool) -> None:
         turn = self._turn
         try:
             rewound = await self._open.rewind(
-                prompt, lambda: self._connection.backend, left=lambda: turn.abandoned
+                prompt,
+                lambda: self._connection.backend,
+                left=lambda: turn.abandoned,
+                confirmed=confirmed,
             )
         except StoreError as exc:
             self.send_refused.emit(str(exc))
@@ -255,8 +246,11 @@ class ChatController(QObject):
         except BaseException:
             self._end_turn()
             raise
-        if rewound is None:
-            self.send_refused.emit(NOTHING_TO_REDO)
+        if not isinstance(rewound, Rewound):  # nothing to ask again, or ask the person first
+            if rewound is None:
+                self.send_refused.emit(NOTHING_TO_REDO)
+            else:
+                self.rewind_warned.emit(rewound, prompt)
             self._end_turn()
             return
         if not turn.abandoned:  # still on screen: show it without the deleted turn
@@ -288,28 +282,7 @@ class ChatController(QObject):
 
     def _on_turn_event(self, event: TurnEvent) -> None:
         # Text has been passed on already (coalesced); this is every other event.
-        match event:
-            case TurnFinished():
-                if self._connection.status.state is not ConnectionState.READY:
-                    self._connection.set_status(ConnectionStatus(ConnectionState.READY))
-            case TurnFailed():
-                if event.kind in CONNECTION_KINDS:
-                    self._connection.set_status(
-                        failure_status(event.kind, event.message, event.fix)
-                    )
-                event = window_failure(event)
-            case (
-                TextDelta()
-                | ToolCallStarted()
-                | ToolCallFinished()
-                | ApprovalRequested()
-                | ApprovalResolved()
-                | TurnCancelled()
-            ):
-                pass
-            case _:
-                assert_never(event)
-        self.turn_event.emit(event)
+        self.turn_event.emit(as_window_shows(event, self._connection))
 
     def _end_turn(self) -> None:
         self._turn.finish()

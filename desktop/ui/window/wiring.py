@@ -9,6 +9,7 @@ from desktop.ui.sidebar.conversation_list_controller import ConversationListCont
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.window.leave_guard import LeaveGuard
 from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.rewind_question import ask_before_rewinding
 
 
 def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard:
@@ -24,6 +25,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     window.new_chat_requested.connect(guard.new_conversation)
     window.regenerate_requested.connect(controller.regenerate)
     window.edit_resend_requested.connect(controller.resend_edited)
+    ask_before_rewinding(window, controller)  # when the reply to ask again ran actions
     # "Manage rules…" on a card a rule let run opens Settings, where the rules are listed.
     window.chat_view.rules_requested.connect(window.settings_action.trigger)
     window.composing_started.connect(controller.prepare_agent)

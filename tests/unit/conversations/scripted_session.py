@@ -30,6 +30,12 @@ class ScriptedTurn:
     def decide(self, decisions: tuple[Decision, ...]) -> None:
         pass
 
+    def progress(self) -> bytes:
+        return b""
+
+    def leftover(self) -> list[TurnEvent]:
+        return []
+
     async def aclose(self) -> None:
         pass
 
