@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, assert_never
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -17,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
-from desktop.ui.chat.message_input import MessageInput
-from desktop.ui.window.header import ChatHeader, make_button, window_title
+from desktop.ui.chat.chat_view import ChatView
+from desktop.ui.window.composer import EDIT_HINT, Composer
+from desktop.ui.window.header import ChatHeader, window_title
 from desktop.ui.window.status_bar import ConnectionStatusWidget
 
 if TYPE_CHECKING:  # the window paints before the core's event and record types are imported
@@ -28,7 +26,6 @@ if TYPE_CHECKING:  # the window paints before the core's event and record types 
     from desktop.core.conversations.transcript import HistoryItem
     from desktop.ui.links import UrlOpener
 
-EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
 STATUS_MESSAGE_MS = 6_000
 
 __all__ = ["EDIT_HINT", "MainWindow"]
@@ -77,7 +74,12 @@ class MainWindow(QMainWindow):
         self.chat_view.regenerate_requested.connect(self.regenerate_action.trigger)
         self.chat_view.edit_last_requested.connect(self.edit_last_action.trigger)
         self.chat_view.decision_made.connect(self.decision_made)
-        self.message_input = MessageInput()
+        self.composer = composer = Composer()
+        self.message_input = composer.message_input
+        self.send_button, self.stop_button = composer.send_button, composer.stop_button
+        self.composer_hint, self.edit_hint = composer.hint, composer.edit_hint
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.stop_button.clicked.connect(self._on_stop_action_triggered)
         self.message_input.submitted.connect(self._on_message_input_submitted)
         self.message_input.textChanged.connect(self._on_message_input_text_changed)
         self.message_input.edit_last_requested.connect(self._on_message_input_edit_last_requested)
@@ -93,7 +95,7 @@ class MainWindow(QMainWindow):
         self.new_chat_button, self.settings_button = header.new_chat_button, header.settings_button
         panel_layout.addWidget(header)
         panel_layout.addWidget(self.chat_view, 1)
-        panel_layout.addWidget(self._build_composer())
+        panel_layout.addWidget(composer)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -158,52 +160,6 @@ class MainWindow(QMainWindow):
         self.export_json_action.triggered.connect(lambda: self.export_requested.emit("json"))
         self.import_action = self._action("Import conversation…", "importAction", "Ctrl+O")
         self.import_action.triggered.connect(self.import_requested)
-
-    def _build_composer(self) -> QWidget:
-        area = QWidget()
-        area.setObjectName("composerArea")
-        composer = QFrame(area)
-        composer.setObjectName("composer")
-        composer.setMaximumWidth(COLUMN_MAX_WIDTH - 32)
-        self.send_button = make_button("Send", "sendButton", "Send message", "Send (Enter)")
-        self.send_button.setDefault(False)
-        self.send_button.clicked.connect(self._on_send_button_clicked)
-        self.stop_button = make_button(
-            "Stop", "stopButton", "Stop the reply", "Stop the reply (Esc)"
-        )
-        self.stop_button.clicked.connect(self._on_stop_action_triggered)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(6)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.send_button)
-        row = QHBoxLayout(composer)
-        row.setContentsMargins(12, 8, 8, 8)
-        row.setSpacing(8)
-        row.addWidget(self.message_input, 1)
-        row.addLayout(buttons)
-        row.setAlignment(buttons, Qt.AlignmentFlag.AlignBottom)
-        self.composer_hint = QLabel(area)
-        self.composer_hint.setObjectName("composerHint")
-        self.composer_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.composer_hint.setWordWrap(True)
-        self.composer_hint.hide()
-        self.edit_hint = QLabel(area)
-        self.edit_hint.setObjectName("editHint")
-        self.edit_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.edit_hint.setText(EDIT_HINT)
-        self.edit_hint.setWordWrap(True)
-        self.edit_hint.hide()
-        column = QVBoxLayout()
-        column.setSpacing(4)
-        column.addWidget(self.edit_hint)
-        column.addWidget(composer)
-        column.addWidget(self.composer_hint)
-        outer = QHBoxLayout(area)
-        outer.setContentsMargins(16, 6, 16, 12)
-        outer.addStretch(0)
-        outer.addLayout(column, 1)
-        outer.addStretch(0)
-        return area
 
     def set_sidebar(self, widget: QWidget, width: int = 260) -> None:
         """Put a panel (the conversation list) left of the chat."""
@@ -286,11 +242,8 @@ class MainWindow(QMainWindow):
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.stop_button.setEnabled(busy)
         self.stop_action.setEnabled(busy)
-        self.send_button.setEnabled(not busy)
-        self.send_button.setVisible(not busy)
-        self.stop_button.setVisible(busy)
+        self.composer.set_busy(busy)
 
     def show_turn_started(self, prompt: str) -> None:
         """The prompt was accepted: move it from the input into the conversation."""
