@@ -31,7 +31,10 @@ from desktop.core.errors import (
     ErrorKind,
     Fix,
     Remedy,
+    Remote,
+    Service,
     UserFacingError,
+    ending,
     endpoint_problem,
     host_of,
     quoted,
@@ -114,6 +117,9 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+COMPOSIO = Remote(Service.COMPOSIO)
+
+
 def _status_error(
     response: httpx.Response, api_key: str, action: Literal["create", "resume"]
 ) -> UserFacingError:
@@ -124,13 +130,15 @@ def _status_error(
             Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
         )
     if status == 429:
-        return rate_limited("Composio", _retry_after(response))
+        return rate_limited(COMPOSIO, _retry_after(response))
     if status >= 500:
-        return server_error("Composio", status)
+        return server_error(COMPOSIO, status)
     what = "create a session" if action == "create" else "resume the session"
     message = quoted(_error_message(response), [api_key])
     return UserFacingError(
-        ErrorKind.SERVER_ERROR, f"Composio refused to {what} ({status}): {message}"
+        ErrorKind.SERVER_ERROR,
+        f"Composio refused to {what} ({status}): {ending(message)}",
+        service=Service.COMPOSIO,
     )
 
 
@@ -142,6 +150,7 @@ def _session_from(response: httpx.Response, api_key: str) -> RouterSession:
         raise UserFacingError(
             ErrorKind.SERVER_ERROR,
             "Composio answered without a session or MCP address: try again in a moment.",
+            service=Service.COMPOSIO,
         ) from exc
     if not key_may_travel_to(answer.mcp.url):
         # The key goes with every MCP request: never in clear over the network.
@@ -150,6 +159,7 @@ def _session_from(response: httpx.Response, api_key: str) -> RouterSession:
             f"Composio named an MCP address that is not https:// "
             f"('{quoted(answer.mcp.url, [api_key], limit=100)}'), so the app did not send the "
             "key there: check COMPOSIO_BASE_URL, or try again later.",
+            service=Service.COMPOSIO,
         )
     # The MCP endpoint wants the same key (401 without it).
     return RouterSession(
@@ -209,6 +219,6 @@ async def open_router_session(
         raise
     except Exception as exc:
         log.warning("tool router session failed: %s", quoted(repr(exc), [api_key], limit=500))
-        if (failure := request_failure(exc, "Composio", where, seconds)) is not None:
+        if (failure := request_failure(exc, Remote(Service.COMPOSIO, where), seconds)) is not None:
             raise failure from exc
         raise unexpected(exc, [api_key]) from exc

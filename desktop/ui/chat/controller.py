@@ -23,22 +23,18 @@ from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import (
     BackendFactory,
     ChatBackend,
-    ConnectionState,
     ConnectionStatus,
     ConversationBackend,
     StoredChange,
     user_error,
 )
-from desktop.core.conversations.connection import (
-    CONNECTION_KINDS,
-    BackendConnection,
-    failure_status,
-)
+from desktop.core.conversations.connection import CONNECTION_KINDS, BackendConnection
 from desktop.core.conversations.open_conversation import (
     NOTHING_TO_REDO,
     ConversationsChanged,
     OpenConversation,
 )
+from desktop.core.errors import UserFacingError
 
 # store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
 from desktop.core.store.records import StoreError
@@ -282,7 +278,7 @@ class ChatController(QObject):
             turn.dispatch(TurnCancelled(turn.text))
         except Exception as exc:
             error = user_error(exc)
-            turn.dispatch(TurnFailed(error.kind, error.message, fix=error.fix))
+            turn.dispatch(TurnFailed.of(error))
         finally:
             self._end_turn()
 
@@ -290,12 +286,11 @@ class ChatController(QObject):
         # Text has been passed on already (coalesced); this is every other event.
         match event:
             case TurnFinished():
-                if self._connection.status.state is not ConnectionState.READY:
-                    self._connection.set_status(ConnectionStatus(ConnectionState.READY))
+                self._connection.record_reply()
             case TurnFailed():
                 if event.kind in CONNECTION_KINDS:
-                    self._connection.set_status(
-                        failure_status(event.kind, event.message, event.fix)
+                    self._connection.record_failure(
+                        UserFacingError(event.kind, event.message, event.fix, service=event.service)
                     )
                 event = window_failure(event)
             case (

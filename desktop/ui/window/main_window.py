@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, assert_never
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QSplitter,
     QVBoxLayout,
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 from desktop.ui.chat.chat_view import ChatView
 from desktop.ui.window.composer import EDIT_HINT, Composer
 from desktop.ui.window.header import ChatHeader, window_title
-from desktop.ui.window.status_bar import ConnectionStatusWidget
+from desktop.ui.window.status_bar import WindowStatusBar
 
 if TYPE_CHECKING:  # the window paints before the core's event and record types are imported
     from desktop.core.agent import events
@@ -26,7 +25,6 @@ if TYPE_CHECKING:  # the window paints before the core's event and record types 
     from desktop.core.conversations.transcript import HistoryItem
     from desktop.ui.links import UrlOpener
 
-STATUS_MESSAGE_MS = 6_000
 
 __all__ = ["EDIT_HINT", "MainWindow"]
 
@@ -104,16 +102,10 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.setCentralWidget(self.splitter)
 
-        self.model_label = QLabel()
-        self.model_label.setObjectName("statusModelLabel")
-        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.connection_status = ConnectionStatusWidget()
-        status_bar = self.statusBar()
-        status_bar.setObjectName("statusBar")
-        status_bar.setSizeGripEnabled(False)
-        status_bar.addWidget(self.connection_status)
-        status_bar.addPermanentWidget(self.model_label)
-        self.set_model_name("")
+        self.status_bar = WindowStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.connection_status = self.status_bar.connection
+        self.model_label = self.status_bar.model_label
 
         tab_order: list[QWidget] = [self.message_input, self.send_button, self.stop_button]
         tab_order += [self.new_chat_button, self.settings_button, self.menu_button, self.chat_view]
@@ -319,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         """A passing note in the status bar (e.g. where an export was written)."""
-        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        self.status_bar.show_message(text)
 
     def set_rewind_available(self, available: bool) -> None:
         """Whether the last turn can be asked again or edited (stored, and nothing runs)."""
@@ -349,5 +341,4 @@ class MainWindow(QMainWindow):
         self.connection_status.set_status(status)
 
     def set_model_name(self, model: str) -> None:
-        self.model_label.setText(f"Model: {model}" if model else "Model: not set")
-        self.model_label.setAccessibleName(self.model_label.text())
+        self.status_bar.set_model_name(model)
