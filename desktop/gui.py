@@ -7,17 +7,16 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
 from desktop.ui.theme import apply_theme
 from desktop.ui.window.first_paint import show_until_painted
-from desktop.ui.window.main_window import MainWindow
+from desktop.ui.window.geometry import save_geometry
+from desktop.ui.window.shell import WindowShell
 from desktop.ui.window.single_instance import (
     bring_forward,
     claim_data_folder,
@@ -44,24 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
-SIDEBAR_WIDTH = 270
 FIRST_PAINT_TIMEOUT_MS = 30_000
 ALREADY_RUNNING = 3  # the exit status of a second launch on the same data folder
-
-
-@dataclass(frozen=True)
-class WindowShell:
-    """What the first paint shows: the main window and its conversation list, both empty."""
-
-    window: MainWindow
-    sidebar: ConversationSidebar
-
-    @classmethod
-    def build(cls) -> WindowShell:
-        window = MainWindow()
-        sidebar = ConversationSidebar()
-        window.set_sidebar(sidebar, SIDEBAR_WIDTH)
-        return cls(window, sidebar)
 
 
 class DesktopApp:
@@ -116,7 +99,8 @@ class DesktopApp:
             secret_store=secret_store,
             known_secrets=known_secrets.add,
         )
-        shell = shell or WindowShell.build()
+        self.window_state_file = paths.window_state_file
+        shell = shell or WindowShell.build(self.window_state_file)
         self.window, self.sidebar = shell.window, shell.sidebar
         self.controller = ChatController(None, self.window)
         self.conversations = ConversationListController(None, self.window)
@@ -184,6 +168,8 @@ class DesktopApp:
         else:
             self.controller.connect_backend()  # shows "not configured" with the reason
             self.open_settings(first_run=True)
+        # Wired and started: a prompt sent meanwhile is sent now (or refused, with the reason).
+        self.window.set_ready()
         self.ready.set()
 
     async def _open_conversations(self) -> None:
@@ -221,8 +207,13 @@ class DesktopApp:
         except StoreError:
             log.warning("could not read the most recent conversation", exc_info=True)
             recent = []
-        if recent and self.controller.conversation_id is None and not self.controller.busy:
-            self.controller.open_conversation(recent[0].id)
+        # A prompt sent meanwhile starts a new chat: the last one is not opened under it.
+        if self.window.held_prompt is not None or self.controller.conversation_id is not None:
+            return
+        if recent and not self.controller.busy:
+            shown = self.controller.open_conversation(recent[0].id)
+            if shown is not None:  # on screen before a prompt sent next can start its turn
+                await shown
 
     def _backend_maker(self, previous: ChatBackend | None = None) -> BackendMaker:
         """The backend factory for the current settings and keys (see `core.conversations`)."""
@@ -271,6 +262,13 @@ class DesktopApp:
         # Ctrl+Q or the close button: while a decision waits, the person is asked first.
         self.leave_guard.leave(self.request_quit)
 
+    def _keep_window_place(self) -> None:
+        try:
+            self.window_state_file.parent.mkdir(parents=True, exist_ok=True)
+            save_geometry(self.window, self.window_state_file)
+        except OSError:
+            log.warning("could not keep the window's place", exc_info=True)
+
     def request_quit(self) -> None:
         self._quit.set()
 
@@ -285,6 +283,7 @@ class DesktopApp:
         from desktop.core.store.records import StoreError
 
         await self.settings_flow.aclose()
+        self._keep_window_place()
         try:
             await asyncio.wait_for(self.controller.aclose(), SHUTDOWN_SECONDS)
         except TimeoutError:
@@ -360,7 +359,7 @@ def _run_locked(
     process_start: float,
 ) -> int:
     apply_theme(app)
-    shell = WindowShell.build()
+    shell = WindowShell.build(paths.window_state_file)
     painted_at = show_until_painted(shell.window, FIRST_PAINT_TIMEOUT_MS)
     if painted_at is None:
         print("the window was never painted", file=sys.stderr)

@@ -230,6 +230,14 @@ class BackendConnection:
             return
         self._warmed = True
 
+    async def wait_warm(self) -> None:
+        """Load the agent now, if it is not yet, and wait for it; a failure is left to the turn
+        that follows (it tries again and says why)."""
+        self.warm()
+        if self._warm_task is not None and not self._warm_task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._warm_task)
+
     async def wait_connecting(self) -> None:
         """Let a connection under way finish first, however it ends."""
         if self._connect_task is not None and not self._connect_task.done():

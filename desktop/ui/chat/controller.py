@@ -76,6 +76,7 @@ class ChatController(QObject):
     history_reveal = Signal(int)  # after history_loaded: the item to bring into view
     rewind_available_changed = Signal(bool)  # regenerate / edit the last prompt possible
     waiting_changed = Signal(bool)  # the running turn waits for a person's decision, or no more
+    activity_changed = Signal(object)  # Activity | None: what the turn awaits before it shows
 
     def __init__(
         self,
@@ -104,6 +105,7 @@ class ChatController(QObject):
             flush_interval_ms=flush_interval_ms,
             stop_grace_ms=stop_grace_ms,
             on_waiting=self.waiting_changed.emit,
+            on_activity=self.activity_changed.emit,
         )
 
     # -- state -------------------------------------------------------------------------------
@@ -211,7 +213,7 @@ class ChatController(QObject):
         return True
 
     def _begin_busy(self) -> None:
-        self._turn.begin()
+        self._turn.begin(loading=not self._connection.warmed)
         self._set_busy(True)
 
     def regenerate(self) -> bool:
@@ -271,6 +273,10 @@ class ChatController(QObject):
                 turn.dispatch(TurnCancelled(""))
                 return
             backend = await self._connection.ensure()
+            await self._connection.wait_warm()  # "Loading the agent…" until it has loaded
+            if turn.stop_requested:
+                turn.dispatch(TurnCancelled(""))
+                return
             await turn.pump(backend.run_turn(prompt))
         except asyncio.CancelledError:
             if not turn.stop_requested:
@@ -329,14 +335,14 @@ class ChatController(QObject):
         self._open.open(None, self._connection.backend, turn_running=self._busy)
         self.conversation_cleared.emit()
 
-    def open_conversation(self, conversation_id: str) -> None:
-        """Show a stored conversation and continue it with its history (and router session)."""
+    def open_conversation(self, conversation_id: str) -> asyncio.Task[None] | None:
+        """Show a stored conversation and continue it with its history (and router session);
+        the task that shows it, if it is not on screen already."""
         self._leave_turn(unless_on=conversation_id)
         generation = self._open.open(
             conversation_id, self._connection.backend, turn_running=self._busy
         )
-        if generation is not None:
-            self._start(self._show(generation))
+        return self._start(self._show(generation)) if generation is not None else None
 
     def open_conversation_at(self, conversation_id: str, turn_id: int) -> None:
         """Show a stored conversation at one of its turns (a search hit), even if it is the one

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -32,10 +32,9 @@ from desktop.core.conversations.transcript import (
     result_preview,
     toolkit_display_name,
 )
-from desktop.ui.chat.labels import plain_label
+from desktop.ui.chat.labels import keeps_focus, plain_label
+from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.links import UrlOpener, is_web_url, open_web_url
-
-SPINNER_INTERVAL_MS = 80
 
 
 class SpinnerWidget(QWidget):
@@ -73,7 +72,10 @@ def _monospace() -> QFont:
 
 class ToolCardWidget(QFrame):
     """A tool call: running (spinner and elapsed seconds), then its coloured outcome, a result
-    that is collapsed until asked for, and a button per Connect Link. All text is plain text."""
+    that is collapsed until asked for, and a button per Connect Link. All text is plain text.
+
+    While it runs, `clock` ticks it: the chat view's one clock for all its running cards (a
+    card made without one has its own)."""
 
     rules_requested = Signal()  # "Manage rules…" on a call a rule let run
 
@@ -83,6 +85,7 @@ class ToolCardWidget(QFrame):
         *,
         url_opener: UrlOpener | None = None,
         parent: QWidget | None = None,
+        clock: RunningClock | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("toolCard")
@@ -131,6 +134,7 @@ class ToolCardWidget(QFrame):
         self.toggle_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle_button.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle_button.toggled.connect(self._on_toggle_button_toggled)
+        keeps_focus(self.toggle_button, self.rules_button)
 
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -154,12 +158,10 @@ class ToolCardWidget(QFrame):
         self._layout.addLayout(self._actions_row)
         self.setAccessibleName(f"Tool call {self.title_label.text()}")
 
-        self._clock = QElapsedTimer()
-        self._clock.start()
-        self._timer = QTimer(self)
-        self._timer.setInterval(SPINNER_INTERVAL_MS)
-        self._timer.timeout.connect(self._on_timer_timeout)
-        self._timer.start()
+        self._clock = clock = clock or RunningClock(self)
+        self._started_at = clock.add(self)
+        # A card deleted while it runs (the chat was cleared) is ticked no more.
+        self.destroyed.connect(lambda *_: clock.remove(self))
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -177,15 +179,16 @@ class ToolCardWidget(QFrame):
     def record(self) -> ToolCallItem:
         return ToolCallItem.of(self.started, self.finished, self._seconds)
 
-    def _on_timer_timeout(self) -> None:
+    def tick(self, now: float) -> None:
+        """The clock's tick while the call runs: the spinner turns, the seconds count."""
         self.spinner.advance()
-        self.elapsed_label.setText(format_elapsed(self._clock.elapsed() / 1000))
+        self.elapsed_label.setText(format_elapsed(max(0.0, now - self._started_at)))
 
     def finish(self, finished: ToolCallFinished, *, elapsed: float | None = None) -> None:
         """Show the outcome; `elapsed` is given for calls loaded from history."""
         self.finished = finished
-        self._timer.stop()
-        seconds = self._clock.elapsed() / 1000 if elapsed is None else elapsed
+        ended = self._clock.remove(self)
+        seconds = ended - self._started_at if elapsed is None else elapsed
         self._seconds = seconds if seconds > 0 else None
         self.elapsed_label.setText(format_elapsed(seconds, precise=True))
         self.errors_label.setText("\n".join(finished.errors))
@@ -215,6 +218,7 @@ class ToolCardWidget(QFrame):
             button.setToolTip(f"Opens {link.url} in your browser")
             button.setAccessibleName(button.text())
             button.setCursor(Qt.CursorShape.PointingHandCursor)
+            keeps_focus(button)
             url = link.url
             button.clicked.connect(lambda _=False, u=url: open_web_url(u, self._url_opener))
             self._actions_row.insertWidget(self._actions_row.count() - 1, button)
@@ -226,7 +230,7 @@ class ToolCardWidget(QFrame):
         """Nothing runs until a person decides: the card says so, its clock waits."""
         if self.finished is None:
             self._waiting = True
-            self._timer.stop()
+            self._clock.remove(self)
             self.outcome_label.setText("Waiting for you")
             self.outcome_label.setProperty("outcome", "waiting")
             self._repolish(self.outcome_label)
@@ -241,8 +245,7 @@ class ToolCardWidget(QFrame):
             self.outcome_label.setText("Running")
             self.outcome_label.setProperty("outcome", "running")
             self._repolish(self.outcome_label)
-            self._clock.restart()
-            self._timer.start()
+            self._started_at = self._clock.add(self)
 
     def interrupt(self) -> None:
         """The turn ended while this call still ran (stopped, failed): say so."""
@@ -299,6 +302,7 @@ class ToolCardWidget(QFrame):
         show_all.setObjectName("showAllButton")
         show_all.setAccessibleName("Show the whole result")
         show_all.clicked.connect(self._on_show_all_clicked)
+        keeps_focus(show_all)
         layout.addWidget(show_all, 0, Qt.AlignmentFlag.AlignLeft)
         self._details, self._result_view, self._show_all = details, result, show_all
         self._layout.addWidget(details)

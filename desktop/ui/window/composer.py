@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH
 from desktop.ui.chat.message_input import MessageInput
@@ -14,12 +14,18 @@ EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, 
 
 class Composer(QWidget):
     """The message box with Send and Stop beside it, the edit hint above and the refusal hint
-    under it. The window connects the controls; this widget lays them out and shows states."""
+    under it. The window connects the controls; this widget lays them out and shows states.
+
+    Send is enabled only when there is something to send: text that is not all blank, no reply
+    running, no prompt already held for the app to send once it is ready."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("composerArea")
+        self._busy = False
+        self._holding = False
         self.message_input = MessageInput()
+        self.message_input.textChanged.connect(self.update_send)
         frame = QFrame(self)
         frame.setObjectName("composer")
         frame.setMaximumWidth(COLUMN_MAX_WIDTH - 32)
@@ -62,7 +68,27 @@ class Composer(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         """While a reply runs Stop takes Send's place."""
+        self._busy = busy
         self.stop_button.setEnabled(busy)
-        self.send_button.setEnabled(not busy)
         self.send_button.setVisible(not busy)
         self.stop_button.setVisible(busy)
+        self.update_send()
+
+    def set_holding(self, holding: bool) -> None:
+        """A prompt waits for the app to be ready: nothing more is sent meanwhile."""
+        self._holding = holding
+        self.update_send()
+
+    def update_send(self) -> None:
+        sendable = not self._busy and not self._holding and has_text(self.message_input)
+        self.send_button.setEnabled(sendable)
+
+
+# Unicode's blanks too (an ideographic space is blank, as `str.strip` and the controller see it).
+_NOT_BLANK = QRegularExpression(r"\S", QRegularExpression.PatternOption.UseUnicodePropertiesOption)
+
+
+def has_text(box: QPlainTextEdit) -> bool:
+    """Something other than blanks is in the box (found without copying a long text out)."""
+    document = box.document()
+    return document.characterCount() > 1 and not document.find(_NOT_BLANK).isNull()

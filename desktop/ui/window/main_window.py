@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.chat.activity import Activity
 from desktop.ui.chat.chat_view import ChatView
 from desktop.ui.window.composer import EDIT_HINT, Composer
+from desktop.ui.window.geometry import DEFAULT_SIZE
 from desktop.ui.window.header import ChatHeader, window_title
 from desktop.ui.window.status_bar import WindowStatusBar
 
@@ -35,6 +37,9 @@ class MainWindow(QMainWindow):
     The composition root connects the intents to the controller and the controller's signals to
     the `show_*` methods (see `desktop.ui.window.wiring`). Closing the window only asks: the root
     decides, then calls `close_for_good()`.
+
+    The window paints before it is wired: a prompt sent before the root calls `set_ready()` is
+    held (shown waiting, "Loading the agent…") and sent then, never dropped.
     """
 
     send_requested = Signal(str)
@@ -58,8 +63,12 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("E2B Agent")
         self.setAccessibleName("E2B Agent")
-        self.resize(1180, 780)
+        self.resize(DEFAULT_SIZE)
         self._allow_close = False
+        self._ready = False  # wired and started: until then a prompt is held
+        self._held: str | None = None
+        self._handing: str | None = None  # the held prompt, being sent
+        self._activity: Activity | None = None
         self._busy = False
         self._turn_has_text = False
         self._editing = False
@@ -165,10 +174,44 @@ class MainWindow(QMainWindow):
     def _on_message_input_submitted(self, text: str) -> None:
         if not text.strip():
             return
+        if not self._ready:
+            self._hold(text)
+            return
         if self._editing:
             self.edit_resend_requested.emit(text)
         else:
             self.send_requested.emit(text)
+
+    def _hold(self, text: str) -> None:
+        """Sent before the app can send: kept and shown waiting, sent by `set_ready`."""
+        if self._held is not None:
+            return
+        self._held = text
+        self.message_input.clear()
+        self.composer.set_holding(True)
+        self.chat_view.show_activity(Activity.LOADING, text)
+
+    @property
+    def held_prompt(self) -> str | None:
+        """The prompt sent before the app was ready, waiting to be sent."""
+        return self._held
+
+    def set_ready(self) -> None:
+        """The app is wired and started: a prompt held meanwhile is sent now, as if just sent
+        from the box (so a refusal leaves it in the box, with the reason)."""
+        self._ready = True
+        held, self._held = self._held, None
+        if held is None:
+            return
+        self.composer.set_holding(False)
+        self.chat_view.show_activity(self._activity)
+        if not self.message_input.toPlainText().strip():
+            self.message_input.setPlainText(held)
+        self._handing = held
+        try:
+            self._on_message_input_submitted(held)
+        finally:
+            self._handing = None
 
     def _on_message_input_edit_last_requested(self) -> None:
         self.start_editing_last()
@@ -247,8 +290,19 @@ class MainWindow(QMainWindow):
         self.chat_view.add_user_message(prompt)
 
     def show_send_refused(self, reason: str) -> None:
+        typed = self.message_input.toPlainText()
+        if self._handing is not None and typed != self._handing:  # back in the box, first
+            self.message_input.setPlainText(f"{self._handing}\n\n{typed}")
         self.composer_hint.setText(reason)
         self.composer_hint.show()
+
+    def show_activity(self, activity: Activity | None) -> None:
+        """What the running turn awaits before it shows anything (the agent loading, the model
+        thinking); None: nothing, or the turn shows its own progress."""
+        self._activity = activity
+        self.chat_view.show_activity(
+            activity if self._held is None else Activity.LOADING, self._held
+        )
 
     def show_turn_event(self, event: events.TurnEvent) -> None:
         """One event of the running turn, as the controller passes it on."""

@@ -12,6 +12,7 @@ from desktop.core.errors import Service
 
 STATUS_MESSAGE_MS = 6_000
 REASON_WIDTH_PX = 460
+MIN_LABEL_PX = 24
 
 SERVICE_LABELS = {
     Service.MODEL: "Model server",
@@ -61,9 +62,7 @@ class ServiceIndicator(QWidget):
         self.dot = QLabel("●", self)
         self.dot.setObjectName("statusConnectionDot")
         self.dot.setTextFormat(Qt.TextFormat.PlainText)
-        self.label = QLabel(self)
-        self.label.setObjectName("statusServiceLabel")
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label = _shrinking_label("statusServiceLabel", self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -95,9 +94,8 @@ class ConnectionStatusWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("statusConnection")
         self.services = {service: ServiceIndicator(service, self) for service in Service}
-        self.label = QLabel(self)  # the reason, when something is wrong (whole in the tooltip)
-        self.label.setObjectName("statusConnectionLabel")
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        # The reason, when something is wrong (whole in the tooltip).
+        self.label = _shrinking_label("statusConnectionLabel", self)
         self.label.setMaximumWidth(REASON_WIDTH_PX + 20)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -137,9 +135,7 @@ class WindowStatusBar(QStatusBar):
         self.setObjectName("statusBar")
         self.setSizeGripEnabled(False)
         self.connection = ConnectionStatusWidget(self)
-        self.message_label = QLabel(self)
-        self.message_label.setObjectName("statusMessage")
-        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label = _shrinking_label("statusMessage", self)
         self.model_label = QLabel(self)
         self.model_label.setObjectName("statusModelLabel")
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -161,6 +157,16 @@ class WindowStatusBar(QStatusBar):
     def set_model_name(self, model: str) -> None:
         self.model_label.setText(f"Model: {model}" if model else "Model: not set")
         self.model_label.setAccessibleName(self.model_label.text())
+
+
+def _shrinking_label(name: str, parent: QWidget) -> QLabel:
+    """A label that gives up width on a small screen (cut off, whole in the tooltip) rather than
+    make the window wider than the screen."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setMinimumWidth(MIN_LABEL_PX)
+    return label
 
 
 def plain_tooltip(text: str) -> str:

@@ -81,6 +81,8 @@ def test_tab_order_runs_from_the_input_through_the_buttons(
             names.append(widget.objectName())
         return names
 
+    assert chain()[0] == "newChatButton"  # nothing to send: Send is disabled
+    qtbot.keyClicks(window.message_input, "list them")
     assert chain() == ["sendButton", "newChatButton", "settingsButton", "menuButton", "chatView"]
     window.set_busy(True)
     assert chain() == ["stopButton", "newChatButton", "settingsButton", "menuButton", "chatView"]
@@ -113,7 +115,10 @@ def test_a_whole_turn(qtbot: QtBot, app_window: MainWindow, fake_backend: FakeBa
     assert isinstance(card, ToolCardWidget) and card.outcome == "success"
     assert isinstance(reply, AssistantMessageWidget)
     assert reply.plain_text() == "You have no sandboxes."
-    assert window.send_button.isEnabled() and not window.stop_button.isEnabled()
+    assert not window.stop_button.isEnabled()
+    assert window.send_button.isVisible() and not window.send_button.isEnabled()  # empty box
+    qtbot.keyClicks(window.message_input, "and now?")
+    assert window.send_button.isEnabled()
 
 
 def test_typing_a_prompt_loads_the_agent_before_it_is_sent(
@@ -145,7 +150,7 @@ def test_stop_mid_stream_keeps_the_partial_reply(
     assert isinstance(reply, AssistantMessageWidget)
     assert reply.plain_text() == "Once upon a time"
     assert isinstance(entries[-1], NoticeWidget) and entries[-1].text() == STOPPED_NOTICE
-    assert window.send_button.isEnabled() and window.message_input.isEnabled()
+    assert window.message_input.isEnabled() and window.send_button.isVisible()
     send(qtbot, window, "again")  # input works again
     qtbot.waitUntil(lambda: len(fake_backend.streams) == 2)
 
