@@ -158,7 +158,7 @@ def test_a_turn_typed_into_the_window_streams_text_and_shows_the_e2b_action(
     wait_ready(qtbot, app)
     assert app.controller.connection_status.state.value == "ready"
     status = app.window.connection_status.text
-    pattern = r"Model server: not checked yet · Composio: ready · Tool Router: \d+ tools"
+    pattern = r"Model server: not checked · Composio: ready · Tool Router: \d+ tools"
     assert re.fullmatch(pattern, status), status
 
     send(qtbot, app, "list my sandboxes")
@@ -387,7 +387,7 @@ def test_connection_errors_show_in_the_status_bar_and_inline(
     shown = app.window.connection_status.text
     assert {
         ErrorKind.MCP_KEY_REJECTED: "Composio: ready · Tool Router: error",
-        ErrorKind.COMPOSIO_KEY_REJECTED: "Composio: error · Tool Router: not checked yet",
+        ErrorKind.COMPOSIO_KEY_REJECTED: "Composio: error · Tool Router: not checked",
     }[kind] in shown, shown
     send(qtbot, app, "hello")
     wait_idle(qtbot, app)

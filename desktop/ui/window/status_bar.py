@@ -29,7 +29,7 @@ _STATE_WORDS = {
     ConnectionState.CONNECTING: "connecting…",
     ConnectionState.READY: "ready",
     ConnectionState.ERROR: "error",
-    ConnectionState.UNKNOWN: "not checked yet",
+    ConnectionState.UNKNOWN: "not checked",
 }
 _UNKNOWN_TIPS = {
     Service.MODEL: "The model is first asked with your first message.",
@@ -62,7 +62,9 @@ class ServiceIndicator(QWidget):
         self.dot = QLabel("●", self)
         self.dot.setObjectName("statusConnectionDot")
         self.dot.setTextFormat(Qt.TextFormat.PlainText)
-        self.label = _shrinking_label("statusServiceLabel", self)
+        self.label = QLabel(self)  # whole: on a small screen the reason and the model give way
+        self.label.setObjectName("statusServiceLabel")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -136,9 +138,7 @@ class WindowStatusBar(QStatusBar):
         self.setSizeGripEnabled(False)
         self.connection = ConnectionStatusWidget(self)
         self.message_label = _shrinking_label("statusMessage", self)
-        self.model_label = QLabel(self)
-        self.model_label.setObjectName("statusModelLabel")
-        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_label = _shrinking_label("statusModelLabel", self)
         self.addWidget(self.connection)
         self.addWidget(self.message_label, 1)
         self.addPermanentWidget(self.model_label)

@@ -288,9 +288,9 @@ def test_status_bar_shows_model_and_connection(
         )
     )
     assert shown() == [
-        "Model server: not checked yet",
+        "Model server: not checked",
         "Composio: error",
-        "Tool Router: not checked yet",
+        "Tool Router: not checked",
     ]
     assert label.text() == "Composio rejected <b>x</b>" and not label.isHidden()
     assert label.textFormat() == Qt.TextFormat.PlainText
