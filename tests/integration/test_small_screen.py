@@ -4,18 +4,15 @@ its own Xvfb: it fits, its status bar and message box are on screen, the menu op
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.harness import FakeServices
+from tests.integration.app_process import REPO, app_env, run_driver
 
-REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 SCREEN = "1366x768x24"
 
@@ -38,28 +35,22 @@ def test_the_window_fits_a_small_screen(
     fake_services.composio.behaviour.tool_delay = 2.5  # the card runs long enough to be seen
     out = tmp_path / "shots"
     out.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
-    env = {k: v for k, v in env.items() if not k.startswith(("OPENAI_", "COMPOSIO_"))}
-    env.update(
-        fake_services.env(),
+    env = app_env(
+        fake_services,
+        tmp_path / "home",
         QT_QPA_PLATFORM="xcb",
         QT_SCALE_FACTOR=scale,
-        E2B_AGENT_HOME=str(tmp_path / "home"),
-        PYTHONPATH=str(REPO),
         XDG_RUNTIME_DIR=str(tmp_path),
     )
-    command = [sys.executable, "-m", "tests.integration.small_screen_driver", str(out)]
-    result = subprocess.run(
-        [xvfb_run, "-a", "-s", f"-screen 0 {SCREEN}", *command, "list my sandboxes"],
+    env.pop("DISPLAY", None)  # xvfb-run gives it its own
+    report = run_driver(
+        "tests.integration.small_screen_driver",
+        str(out),
+        "list my sandboxes",
         env=env,
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        prefix=(xvfb_run, "-a", "-s", f"-screen 0 {SCREEN}"),
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(result.stdout.splitlines()[-1])
     kept = ARTIFACTS / f"small-screen-x{scale}"
     shutil.rmtree(kept, ignore_errors=True)
     shutil.copytree(out, kept)

@@ -54,6 +54,14 @@ class FakeTime:
         self.seconds += seconds
 
 
+def timed_view(qtbot: QtBot) -> tuple[ChatView, FakeTime]:
+    """A chat view whose running cards count on a clock the test moves."""
+    view = make_view(qtbot)
+    clock = FakeTime()
+    view.running_clock.now = clock
+    return view, clock
+
+
 def make_view(qtbot: QtBot, opener: RecordingOpener | None = None) -> ChatView:
     view = ChatView(url_opener=opener)
     qtbot.addWidget(view)
@@ -97,9 +105,7 @@ def test_streaming_updates_only_the_last_reply(qtbot: QtBot, styled_app: object)
 def test_tool_card_shows_the_inner_e2b_slug_then_outcome_and_result(
     qtbot: QtBot, styled_app: object
 ) -> None:
-    view = make_view(qtbot)
-    clock = FakeTime()
-    view.running_clock.now = clock
+    view, clock = timed_view(qtbot)
     card = view.add_tool_call(started())
     assert card.title_label.text() == "E2B_LIST_ALL_SANDBOXES"
     assert ROUTER not in card.title_label.text()
@@ -446,9 +452,7 @@ def test_running_cards_count_their_seconds_on_one_clock_that_stops_when_none_run
     qtbot: QtBot, styled_app: object
 ) -> None:
     """Issue 10, item 15: running cards said "0.0 s" until they ended."""
-    view = make_view(qtbot)
-    clock = FakeTime()
-    view.running_clock.now = clock
+    view, clock = timed_view(qtbot)
     assert not view.running_clock.active  # an idle chat wakes for nothing
     first = view.add_tool_call(started("a"))
     clock.advance(2.4)
