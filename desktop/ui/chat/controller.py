@@ -268,12 +268,10 @@ class ChatController(QObject):
     async def _run_turn(self, prompt: str) -> None:
         turn = self._turn
         try:
-            await self._connection.wait_connecting()
-            if turn.stop_requested:
-                turn.dispatch(TurnCancelled(""))
-                return
-            backend = await self._connection.ensure()
-            await self._connection.wait_warm()  # "Loading the agent…" until it has loaded
+            with turn.stoppable_at_once():  # nothing has run yet: Stop need not wait
+                await self._connection.wait_connecting()
+                backend = await self._connection.ensure()
+                await self._connection.wait_warm()  # "Loading the agent…" until it has loaded
             if turn.stop_requested:
                 turn.dispatch(TurnCancelled(""))
                 return

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -69,6 +70,7 @@ class TurnRunner(QObject):
         self.task: asyncio.Task[None] | None = None  # the turn's task, cut after the grace
         self._stream: TurnEvents | None = None
         self._stop_requested = False
+        self._stoppable = False  # within `stoppable_at_once`
         self._abandoned = False  # the turn's remaining events belong to a cleared chat
         self._pending: list[str] = []
         self._turn_text: list[str] = []
@@ -191,12 +193,27 @@ class TurnRunner(QObject):
     def forget_abandoned(self) -> None:
         self._abandoned = False
 
+    @contextlib.contextmanager
+    def stoppable_at_once(self) -> Iterator[None]:
+        """Within, the turn only waits (for the connection, for the agent to load): nothing has
+        run, so Stop cancels `task` at once instead of asking a stream there is not yet."""
+        self._stoppable = True
+        try:
+            if self._stop_requested and self.task is not None:
+                self.task.cancel()  # stopped before it even began to wait
+            yield
+        finally:
+            self._stoppable = False
+
     def stop(self) -> None:
         """Ask the stream to cancel (once); it ends with TurnCancelled."""
         self._set_waiting(False)  # stopping denies what waits
         if self._stop_requested:
             return
         self._stop_requested = True
+        if self._stoppable and self.task is not None:
+            self.task.cancel()
+            return
         if self._stream is not None:
             self._stream.cancel()
         self._stop_timer.start()

@@ -206,3 +206,22 @@ def test_the_more_menu_opens_inside_the_window(qtbot: QtBot, window: MainWindow)
     button_right = button.mapToGlobal(QPoint(button.width(), 0)).x()
     assert placed.right() == button_right - 1
     menu.close()
+
+
+def test_stop_while_the_agent_loads_ends_the_turn_without_waiting_for_it(
+    qtbot: QtBot, window: MainWindow, qasync_loop: object, fake_backend: FakeBackend
+) -> None:
+    """Nothing has run while the agent loads: Stop ends the turn then, not after the agent
+    (or a grace period, made endless here) is done."""
+    controller = ChatController(lambda: fake_backend, window, stop_grace_ms=3_600_000)
+    connect_window(window, controller)
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state.value == "ready")
+    fake_backend.connect_gate = asyncio.Event()  # the agent never finishes loading
+    type_and_send(qtbot, window, "hello")
+    assert window.chat_view.activity.text == LOADING
+    qtbot.keyClick(window.message_input, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.busy)
+    assert not window.chat_view.activity.isVisible()
+    assert fake_backend.streams == []  # the model was never asked
+    assert user_texts(window) == ["hello"]
