@@ -25,6 +25,11 @@ class AppPaths:
         return self.config_dir / "settings.json"
 
     @property
+    def window_state_file(self) -> Path:
+        """Where the window was last closed (`desktop.ui.window.geometry`)."""
+        return self.config_dir / "window.ini"
+
+    @property
     def database_file(self) -> Path:
         return self.data_dir / "conversations.sqlite3"
 

@@ -30,6 +30,30 @@ class ErrorKind(StrEnum):
     UNEXPECTED = "unexpected"
 
 
+class Service(StrEnum):
+    """A remote service the app talks to; a failure names the one it concerns, and the faces
+    show each one's state on its own."""
+
+    MODEL = "model"  # OpenAI, or the model server OPENAI_BASE_URL names
+    COMPOSIO = "composio"  # Composio's API: it creates and resumes the Tool Router session
+    TOOL_ROUTER = "tool_router"  # the session's MCP endpoint: the agent's tools
+
+
+SERVICE_NAMES = {
+    Service.MODEL: "the model server",
+    Service.COMPOSIO: "Composio",
+    Service.TOOL_ROUTER: "the Tool Router",
+}
+# What else the user can check when a service cannot be reached: the variable naming its address.
+_ADDRESS_VARIABLES = {Service.MODEL: "OPENAI_BASE_URL", Service.COMPOSIO: "COMPOSIO_BASE_URL"}
+# Failures whose kind says which service refused.
+_KIND_SERVICES = {
+    ErrorKind.OPENAI_KEY_REJECTED: Service.MODEL,
+    ErrorKind.MODEL_NOT_FOUND: Service.MODEL,
+    ErrorKind.COMPOSIO_KEY_REJECTED: Service.COMPOSIO,
+    ErrorKind.MCP_KEY_REJECTED: Service.TOOL_ROUTER,
+}
+
 _UNEXPECTED = "Something went wrong{}; the details are in the log file."
 UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
 # A reply that stopped without saying how (no outcome arrived, or none was stored).
@@ -117,18 +141,30 @@ class UserFacingError(Exception):
     """A failure with a message written for the user, safe to show and to log.
 
     `message` is complete and neutral; `fix`, when present, lets each face say the remedy in
-    its own terms (the window's Settings, the terminal's environment variables).
+    its own terms (the window's Settings, the terminal's environment variables). `service` is
+    the remote service that failed or refused (None: nothing remote, or not known); a kind that
+    names its service (a rejected key) implies it.
     """
 
-    def __init__(self, kind: ErrorKind, message: str, fix: Fix | None = None) -> None:
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        fix: Fix | None = None,
+        *,
+        service: Service | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.fix = fix
+        self.service = service or _KIND_SERVICES.get(kind)
 
     @classmethod
-    def fixable(cls, kind: ErrorKind, fix: Fix) -> UserFacingError:
-        return cls(kind, neutral_text(fix), fix)
+    def fixable(
+        cls, kind: ErrorKind, fix: Fix, *, service: Service | None = None
+    ) -> UserFacingError:
+        return cls(kind, neutral_text(fix), fix, service=service)
 
 
 def quoted(text: str, secrets: Iterable[str] = (), limit: int = 200) -> str:
@@ -148,6 +184,11 @@ def quoted(text: str, secrets: Iterable[str] = (), limit: int = 200) -> str:
         if len(kept) > limit:
             return "".join(kept[: limit - 1]).rstrip() + "\u2026"
     return "".join(kept).rstrip()
+
+
+def ending(text: str) -> str:
+    """`text` as the end of a sentence: a full stop added unless it ends in one already."""
+    return text if text.endswith((".", "!", "?", "\u2026")) else f"{text}."
 
 
 def host_of(url: str | None, default: str) -> str:
@@ -182,35 +223,68 @@ def endpoint_problem(variable: str, url: str) -> UserFacingError | None:
     )
 
 
-def unreachable(service: str, where: str) -> UserFacingError:
+@dataclass(frozen=True)
+class Remote:
+    """A service as a sentence names it: "Composio at backend.composio.dev", "the model server
+    at 127.0.0.1:8000", "OpenAI at api.openai.com". Every sentence about a remote service names
+    it through `named` (where the address may be the problem: unreachable, no answer) or `label`
+    (the service answered), so none names it twice or by another's name."""
+
+    service: Service
+    where: str = ""  # host[:port], when known
+    name: str = ""  # instead of the service's generic name ("OpenAI" for OpenAI's own API)
+
+    def named(self, *, start: bool = False) -> str:
+        """The name and where it is; capitalised with `start` (at the head of a sentence)."""
+        name = self.label()
+        text = f"{name} at {self.where}" if self.where and self.where != name else name
+        return text[:1].upper() + text[1:] if start else text
+
+    def label(self, *, start: bool = False) -> str:
+        """The name alone ("OpenAI", "the model server")."""
+        name = self.name or SERVICE_NAMES[self.service]
+        return name[:1].upper() + name[1:] if start else name
+
+
+def unreachable(remote: Remote) -> UserFacingError:
+    variable = _ADDRESS_VARIABLES.get(remote.service)
+    checks = (
+        f"your internet connection, proxy or {variable}"
+        if variable
+        else ("your internet connection or proxy")
+    )
     return UserFacingError(
         ErrorKind.UNREACHABLE,
-        f"Could not reach {service} at {where}: check your internet connection, proxy or "
-        f"the endpoint setting, then try again.",
+        f"Could not reach {remote.named()}: check {checks}, then try again.",
+        service=remote.service,
     )
 
 
-def timed_out(service: str, seconds: float) -> UserFacingError:
+def timed_out(remote: Remote, seconds: float) -> UserFacingError:
     return UserFacingError(
         ErrorKind.TIMEOUT,
-        f"{service} did not answer within {seconds:g} s: it may be overloaded or unreachable; "
-        "try again in a moment.",
+        f"{remote.named(start=True)} did not answer within {seconds:g} s: it may be overloaded "
+        "or unreachable; try again in a moment.",
+        service=remote.service,
     )
 
 
-def rate_limited(service: str, retry_after: float | None) -> UserFacingError:
+def rate_limited(remote: Remote, retry_after: float | None) -> UserFacingError:
     wait = f"wait {retry_after:g} s" if retry_after else "wait a little"
     return UserFacingError(
         ErrorKind.RATE_LIMITED,
-        f"{service} is rate limiting this key: {wait} and send again, or check your plan's limits.",
+        f"{remote.label(start=True)} is rate limiting this key: {wait} and send again, or "
+        "check your plan's limits.",
+        service=remote.service,
     )
 
 
-def server_error(service: str, status: int | None) -> UserFacingError:
+def server_error(remote: Remote, status: int | None) -> UserFacingError:
     code = f" ({status})" if status else ""
     return UserFacingError(
         ErrorKind.SERVER_ERROR,
-        f"{service} had a server error{code}: try again in a moment.",
+        f"{remote.label(start=True)} had a server error{code}: try again in a moment.",
+        service=remote.service,
     )
 
 

@@ -57,7 +57,11 @@ def window_failure(event: TurnFailed) -> TurnFailed:
 
 
 def window_status(status: ConnectionStatus) -> ConnectionStatus:
-    """The connection status as the window shows it: its reason is final text."""
-    if status.fix is None:
-        return status
-    return ConnectionStatus(status.state, window_text(status.detail, status.fix), status.tool_names)
+    """The connection status as the window shows it: every reason is final text."""
+    services = tuple(
+        replace(service, detail=window_text(service.detail, service.fix), fix=None)
+        for service in status.services
+    )
+    return replace(
+        status, detail=window_text(status.detail, status.fix), fix=None, services=services
+    )

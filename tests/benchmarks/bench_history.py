@@ -165,6 +165,7 @@ async def measure(path: Path, conversations: int, messages: int) -> None:
     listing = ConversationListController(None, window)
     guard = connect_window(window, controller)
     connect_sidebar(window, sidebar, listing, controller, guard)
+    window.set_ready()
     window.set_sidebar(sidebar, 270)
     window.show()
     await asyncio.sleep(0.3)

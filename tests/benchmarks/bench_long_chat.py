@@ -192,7 +192,7 @@ async def cpu_child(turns: int, at: list[int], repeats: int, profile: int | None
 async def ui_child(turns: int) -> dict[str, Any]:
     from desktop.core.config.secrets import MemorySecretStore
     from desktop.core.redaction import Redactor
-    from desktop.gui import DesktopApp
+    from desktop.desktop_app import DesktopApp
     from desktop.paths import default_paths
 
     paths = default_paths()

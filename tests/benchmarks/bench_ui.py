@@ -94,7 +94,7 @@ async def scenario_app(start: float, tokens: int) -> dict[str, float]:
     from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
     from desktop.core.conversations.transcript import AssistantItem, ToolCallItem, UserItem
     from desktop.core.redaction import Redactor
-    from desktop.gui import DesktopApp
+    from desktop.desktop_app import DesktopApp
     from desktop.paths import default_paths
     from desktop.ui.chat.message_widget import AssistantMessageWidget
 
@@ -168,7 +168,7 @@ async def scenario_app(start: float, tokens: int) -> dict[str, float]:
 async def scenario_cold_send(start: float) -> dict[str, float]:
     """Runs inside a child process: a prompt sent the moment the app is ready, untyped."""
     from desktop.core.redaction import Redactor
-    from desktop.gui import DesktopApp
+    from desktop.desktop_app import DesktopApp
     from desktop.paths import default_paths
 
     paths = default_paths()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.redaction import Redactor
-from desktop.gui import DesktopApp
+from desktop.desktop_app import DesktopApp
 from desktop.paths import default_paths
 from desktop.ui.theme import apply_theme
 

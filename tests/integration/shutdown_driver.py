@@ -13,11 +13,11 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop import gui
+from desktop import desktop_app
 from desktop.app import main
 from desktop.ui.chat.message_widget import AssistantMessageWidget
 
-_original_start = gui.DesktopApp.start
+_original_start = desktop_app.DesktopApp.start
 
 
 async def _until(predicate: object, seconds: float = 30) -> None:
@@ -28,7 +28,7 @@ async def _until(predicate: object, seconds: float = 30) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _start_then_close_mid_reply(self: gui.DesktopApp) -> None:
+async def _start_then_close_mid_reply(self: desktop_app.DesktopApp) -> None:
     await _original_start(self)
     await _until(lambda: self.controller.connection_status.state.value == "ready")
     window = self.window
@@ -44,7 +44,7 @@ async def _start_then_close_mid_reply(self: gui.DesktopApp) -> None:
     window.close()  # as the user clicking the window's close button
 
 
-gui.DesktopApp.start = _start_then_close_mid_reply  # type: ignore[method-assign]
+desktop_app.DesktopApp.start = _start_then_close_mid_reply  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     sys.exit(main([]))

@@ -33,7 +33,7 @@ from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.threaded import ThreadedBackend
 from desktop.core.errors import ErrorKind
 from desktop.core.redaction import Redactor
-from desktop.gui import DesktopApp
+from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.chat.message_widget import (
     AssistantMessageWidget,
@@ -147,8 +147,9 @@ def test_a_turn_typed_into_the_window_streams_text_and_shows_the_e2b_action(
     app = harness.start(fake_services.env())
     wait_ready(qtbot, app)
     assert app.controller.connection_status.state.value == "ready"
-    status = app.window.findChild(QLabel, "statusConnectionLabel").text()
-    assert re.fullmatch(r"Composio: ready \(\d+ tools\)", status), status
+    status = app.window.connection_status.text
+    pattern = r"Model server: not checked · Composio: ready · Tool Router: \d+ tools"
+    assert re.fullmatch(pattern, status), status
 
     send(qtbot, app, "list my sandboxes")
     qtbot.waitUntil(lambda: app.window.chat_view.findChild(ToolCardWidget) is not None)
@@ -336,7 +337,7 @@ def test_turn_errors_appear_inline(
     assert len(errors) == 1
     text = errors[0].label.text()
     expected = {
-        "openai": "OpenAI rejected the API key",
+        "openai": "The model server rejected the API key (401)",
         "rate": "wait 7 s",
         "server": "server error",
         "timeout": "did not answer",
@@ -372,11 +373,37 @@ def test_connection_errors_show_in_the_status_bar_and_inline(
     }[kind]
     label = app.window.findChild(QLabel, "statusConnectionLabel").text()
     assert expected in label
+    # Each service shows its own state: the one that refused, and what it left unreached.
+    shown = app.window.connection_status.text
+    assert {
+        ErrorKind.MCP_KEY_REJECTED: "Composio: ready · Tool Router: error",
+        ErrorKind.COMPOSIO_KEY_REJECTED: "Composio: error · Tool Router: not checked",
+    }[kind] in shown, shown
     send(qtbot, app, "hello")
     wait_idle(qtbot, app)
     errors = [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
     assert len(errors) == 1
     assert expected in errors[0].label.text()
+
+
+def test_an_unreachable_model_server_is_named_and_shown_apart_from_composio(
+    qtbot: QtBot, harness: Harness, fake_services: FakeServices, unreachable_url: str
+) -> None:
+    """Issue 10, item 16: "Could not reach The model server (127.0.0.1:38017) at
+    127.0.0.1:38017", and the status bar said "Composio: error"."""
+    app = harness.start({**fake_services.env(), "OPENAI_BASE_URL": f"{unreachable_url}/v1"})
+    wait_ready(qtbot, app)
+    send(qtbot, app, "hello")
+    wait_idle(qtbot, app)
+    errors = [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
+    host = unreachable_url.removeprefix("http://")
+    assert [e.label.text() for e in errors] == [
+        f"Could not reach the model server at {host}: check your internet connection, proxy "
+        "or OPENAI_BASE_URL, then try again."
+    ]
+    shown = app.window.connection_status.text
+    assert shown.startswith("Model server: error · Composio: ready · Tool Router: "), shown
+    assert shown.count(host) == 1, shown
 
 
 def test_the_window_imports_the_agent_with_the_collector_paused(

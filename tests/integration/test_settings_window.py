@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.config.secrets import KEYRING_SERVICE, KeyringSecretStore, MemorySecretStore
 from desktop.core.config.settings import Settings, save_settings
-from desktop.gui import DesktopApp
+from desktop.desktop_app import DesktopApp
 from desktop.ui.chat.message_widget import AssistantMessageWidget
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices

@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.config.secrets import MemorySecretStore, SecretStore
 from desktop.core.redaction import Redactor
 from desktop.core.store.sqlite import ConversationStore
-from desktop.gui import DesktopApp
+from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.chat.message_widget import AssistantMessageWidget, UserMessageWidget
 from tests.fakes.harness import FakeServices

@@ -99,6 +99,7 @@ def window(
     qtbot: QtBot, styled_app: QApplication, url_opener: RecordingOpener
 ) -> Iterator[MainWindow]:
     win = MainWindow(url_opener=url_opener)
+    win.set_ready()  # as the app's start-up ends; tests/ui/window/test_first_moments.py before
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -50,7 +50,7 @@ def test_the_desktop_app_installs_it(
 ) -> None:
     from desktop.core.config.secrets import MemorySecretStore
     from desktop.core.redaction import Redactor
-    from desktop.gui import DesktopApp
+    from desktop.desktop_app import DesktopApp
     from desktop.paths import AppPaths
 
     home = tmp_path / "home"

@@ -15,7 +15,7 @@ from typing import Annotated, Literal, get_args
 from annotated_types import Ge
 
 from desktop.core.consent.approvals import Outcome, PendingCall
-from desktop.core.errors import ErrorKind, Fix
+from desktop.core.errors import ErrorKind, Fix, Service, UserFacingError
 
 STOP_GRACE_SECONDS = 1.0
 """After Stop, a turn gets this long to wind down on its own before it is cut off."""
@@ -160,7 +160,12 @@ class TurnFailed:
     # What is missing or refused, for each face to word the remedy its own way (None: `message`
     # says it all).
     fix: Fix | None = None
+    service: Service | None = None  # the remote service that failed, when one did
     event_kind: Literal["turn_failed"] = field(default="turn_failed", init=False, repr=False)
+
+    @classmethod
+    def of(cls, error: UserFacingError, messages_json: bytes = b"") -> TurnFailed:
+        return cls(error.kind, error.message, messages_json, error.fix, error.service)
 
 
 TurnEvent = (

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from desktop.core.agent.service_check import ServiceCheck
-from desktop.core.errors import endpoint_problem, host_of, quoted
+from desktop.core.errors import Remote, Service, endpoint_problem, host_of, quoted
 from desktop.core.router.http import request_failure
 from desktop.core.router.transport import key_may_travel_to
 
@@ -113,7 +113,9 @@ async def openai_compatible(
             response = await http.get(f"{base}/models", headers=headers, timeout=seconds)
     except Exception as exc:
         log.info("model list check failed: %s", quoted(repr(exc), [target.api_key], limit=300))
-        failure = request_failure(exc, service, host_of(base, service), seconds)
+        own = service == provider.service  # the provider's own API: named, not "the model server"
+        remote = Remote(Service.MODEL, host_of(base, ""), name=provider.service if own else "")
+        failure = request_failure(exc, remote, seconds)
         if failure is None:
             return ServiceCheck.failed(service, f"the check failed ({type(exc).__name__})")
         return ServiceCheck.from_error(service, failure)

@@ -282,7 +282,7 @@ class TurnStream:
             if not self._cancel_requested:
                 raise  # cancelled from outside (shutdown): let it propagate
         except UserFacingError as exc:
-            self._emit(TurnFailed(exc.kind, exc.message, fix=exc.fix))
+            self._emit(TurnFailed.of(exc))
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
             await session.after_failure(exc)
@@ -297,7 +297,7 @@ class TurnStream:
                 log.error("describing the failure failed", exc_info=True)
                 error = unexpected(exc, session.secrets)
             kept = self._keep_actions_taken(before)
-            self._emit(TurnFailed(error.kind, error.message, kept, error.fix))
+            self._emit(TurnFailed.of(error, kept))
         except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             raise

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from desktop.core.errors import Fix, UserFacingError, unexpected
+from desktop.core.errors import Fix, Service, UserFacingError, unexpected
 
 if TYPE_CHECKING:  # the window's status bar paints without the event types
     from desktop.core.agent.events import TurnEvent
@@ -91,14 +91,36 @@ class ConnectionState(StrEnum):
     CONNECTING = "connecting"
     READY = "ready"
     ERROR = "error"
+    UNKNOWN = "unknown"  # a service not asked yet (the model: until the first reply)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """One remote service's state, as far as the app has seen it."""
+
+    service: Service
+    state: ConnectionState
+    detail: str = ""  # the reason for ERROR / NOT_CONFIGURED; the tool count for a READY router
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)
 class ConnectionStatus:
+    """Whether the app can send (`state`: the Tool Router session and its tools), and each
+    service's own state (`services`, in `Service` order; empty: not known apart)."""
+
     state: ConnectionState
     detail: str = ""  # the reason for ERROR / NOT_CONFIGURED; tool count when READY
     tool_names: tuple[str, ...] = ()
     fix: Fix | None = None  # with a reason: what is missing or refused, for the face to word
+    services: tuple[ServiceStatus, ...] = ()
+
+    def of(self, service: Service) -> ServiceStatus:
+        """`service`'s own state; without one apart, the overall state stands for it."""
+        for status in self.services:
+            if status.service is service:
+                return status
+        return ServiceStatus(service, self.state, self.detail, self.fix)
 
 
 def user_error(exc: BaseException) -> UserFacingError:

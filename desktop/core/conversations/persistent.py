@@ -36,6 +36,7 @@ from desktop.core.store.records import (
     FinalStatus,
     NotFoundError,
     StoreError,
+    TurnEndedError,
 )
 
 if TYPE_CHECKING:
@@ -323,6 +324,11 @@ class PersistentChat:
             )
             await self._remember_router_session(conversation_id)
             await self._remember_grants(conversation_id)
+        except TurnEndedError:
+            # Stored already: a cut-off turn's second attempt, after the first one's write went
+            # on while its task was cancelled (shutdown).
+            log.debug("the end of turn %s was stored already", turn_id)
+            return
         except StoreError:
             # The reply was shown; only its copy on disk is missing. The turn stays pending.
             log.warning("could not store the reply of turn %s", turn_id, exc_info=True)

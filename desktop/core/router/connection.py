@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from desktop.core.errors import (
+    Remote,
+    Service,
     UserFacingError,
     host_of,
     timed_out,
@@ -109,7 +111,7 @@ class RouterConnection:
         """Connect and list the tools, once per connection; errors are user-facing."""
         if self._info is not None:
             return self._info
-        where = host_of(self.session.mcp_url, "the Tool Router")
+        remote = Remote(Service.TOOL_ROUTER, host_of(self.session.mcp_url, ""))
         toolset = self.toolset
         try:
             async with asyncio.timeout(self._timeouts.mcp_init + 5):
@@ -120,7 +122,7 @@ class RouterConnection:
                 tools = await toolset.list_tools()
         except TimeoutError as exc:
             await self.reset()
-            raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
+            raise timed_out(remote, self._timeouts.mcp_init) from exc
         except Exception as exc:
             await self.reset()
             secrets = list(self.session.headers.values())
@@ -135,8 +137,8 @@ class RouterConnection:
             if _mentions_unauthorized(exc):
                 raise mcp_key_rejected() from exc
             if _mentions_timeout(exc):
-                raise timed_out(f"The Tool Router ({where})", self._timeouts.mcp_init) from exc
-            raise unreachable("the Tool Router", where) from exc
+                raise timed_out(remote, self._timeouts.mcp_init) from exc
+            raise unreachable(remote) from exc
         self._info = ConnectionInfo(self.session.session_id, tuple(t.name for t in tools))
         return self._info
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop.core.errors import ErrorKind, UserFacingError, timed_out, unreachable
+from desktop.core.errors import ErrorKind, Remote, UserFacingError, timed_out, unreachable
 from desktop.core.router.types import ResponseTooLargeError, Timeouts
 
 if TYPE_CHECKING:
@@ -68,23 +68,19 @@ def no_answer(exc: BaseException) -> bool:
     return isinstance(exc, httpx.TransportError) and not is_timeout(exc)
 
 
-def request_failure(
-    exc: BaseException, service: str, where: str, seconds: float
-) -> UserFacingError | None:
-    """The sentence for a request that timed out, got no answer or too long a one; None for
-    other failures.
-
-    `service` names the other side ("Composio", "the Tool Router"), `where` its host.
-    """
-    named = f"{service[0].upper()}{service[1:]} ({where})"
+def request_failure(exc: BaseException, remote: Remote, seconds: float) -> UserFacingError | None:
+    """The sentence for a request to `remote` that timed out, got no answer or too long a one;
+    None for other failures."""
     if is_timeout(exc):
-        return timed_out(named, seconds)
+        return timed_out(remote, seconds)
     if no_answer(exc):
-        return unreachable(service, where)
+        return unreachable(remote)
     if isinstance(exc, ResponseTooLargeError):
         return UserFacingError(
             ErrorKind.SERVER_ERROR,
-            f"{named} answered with more data than expected: try again in a moment.",
+            f"{remote.named(start=True)} answered with more data than expected: try again in a "
+            "moment.",
+            service=remote.service,
         )
     return None
 

@@ -28,6 +28,8 @@ from desktop.core.errors import (
     ErrorKind,
     Fix,
     Remedy,
+    Remote,
+    Service,
     UserFacingError,
     host_of,
     quoted,
@@ -237,7 +239,7 @@ async def list_router_tools(
     http: httpx.AsyncClient, session: RouterSession, seconds: float
 ) -> ConnectionInfo:
     """Handshake with the session's MCP endpoint and list its tools; user-facing errors."""
-    where = host_of(session.mcp_url, "the Tool Router")
+    remote = Remote(Service.TOOL_ROUTER, host_of(session.mcp_url, ""))
     try:
         # Each request has its own timeout; this bounds the handshake as a whole.
         async with asyncio.timeout(4 * seconds + 1):
@@ -252,13 +254,14 @@ async def list_router_tools(
         if exc.status in (401, 403):
             raise mcp_key_rejected() from exc
         if exc.status >= 500:
-            raise server_error("The Tool Router", exc.status) from exc
+            raise server_error(remote, exc.status) from exc
         raise UserFacingError(
             ErrorKind.SERVER_ERROR,
             f"The Tool Router refused the MCP handshake ({exc.status}): try again in a moment.",
+            service=Service.TOOL_ROUTER,
         ) from exc
     except Exception as exc:
-        if (failure := request_failure(exc, "the Tool Router", where, seconds)) is not None:
+        if (failure := request_failure(exc, remote, seconds)) is not None:
             raise failure from exc
         if not _odd_answer(exc):
             raise
@@ -268,5 +271,6 @@ async def list_router_tools(
             ErrorKind.SERVER_ERROR,
             "The Tool Router's MCP endpoint gave an answer the app does not understand: "
             "try again in a moment.",
+            service=Service.TOOL_ROUTER,
         ) from exc
     return ConnectionInfo(session.session_id, names)

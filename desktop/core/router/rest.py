@@ -31,7 +31,10 @@ from desktop.core.errors import (
     ErrorKind,
     Fix,
     Remedy,
+    Remote,
+    Service,
     UserFacingError,
+    ending,
     endpoint_problem,
     host_of,
     quoted,
@@ -116,6 +119,9 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+COMPOSIO = Remote(Service.COMPOSIO)
+
+
 def _status_error(
     response: httpx.Response, api_key: str, action: Literal["create", "resume"]
 ) -> UserFacingError:
@@ -126,13 +132,15 @@ def _status_error(
             Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
         )
     if status == 429:
-        return rate_limited("Composio", _retry_after(response))
+        return rate_limited(COMPOSIO, _retry_after(response))
     if status >= 500:
-        return server_error("Composio", status)
+        return server_error(COMPOSIO, status)
     what = "create a session" if action == "create" else "resume the session"
     message = quoted(_error_message(response), [api_key])
     return UserFacingError(
-        ErrorKind.SERVER_ERROR, f"Composio refused to {what} ({status}): {message}"
+        ErrorKind.SERVER_ERROR,
+        f"Composio refused to {what} ({status}): {ending(message)}",
+        service=Service.COMPOSIO,
     )
 
 
@@ -144,6 +152,7 @@ def _session_from(response: httpx.Response, api_key: str) -> RouterSession:
         raise UserFacingError(
             ErrorKind.SERVER_ERROR,
             "Composio answered without a session or MCP address: try again in a moment.",
+            service=Service.COMPOSIO,
         ) from exc
     problem = key_route_problem(answer.mcp.url)
     if problem is not None:
@@ -154,6 +163,7 @@ def _session_from(response: httpx.Response, api_key: str) -> RouterSession:
             f"Composio named an MCP address that is not https:// "
             f"('{quoted(answer.mcp.url, [api_key], limit=100)}', {problem}), so the app did "
             "not connect to it: check COMPOSIO_BASE_URL, or try again later.",
+            service=Service.COMPOSIO,
         )
     # The MCP endpoint wants the same key (401 without it).
     return RouterSession(
@@ -213,6 +223,6 @@ async def open_router_session(
         raise
     except Exception as exc:
         log.warning("tool router session failed: %s", quoted(repr(exc), [api_key], limit=500))
-        if (failure := request_failure(exc, "Composio", where, seconds)) is not None:
+        if (failure := request_failure(exc, Remote(Service.COMPOSIO, where), seconds)) is not None:
             raise failure from exc
         raise unexpected(exc, [api_key]) from exc

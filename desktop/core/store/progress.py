@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from desktop.core.store.records import NotFoundError, StoreError
+from desktop.core.store.records import NotFoundError, TurnEndedError
 
 
 def save_progress(
@@ -31,4 +31,4 @@ def save_progress(
     row = conn.execute("SELECT status FROM turns WHERE id = ?", (turn_id,)).fetchone()
     if row is None:
         raise NotFoundError("This turn no longer exists.")
-    raise StoreError(f"Turn {turn_id} is already {row[0]}.")
+    raise TurnEndedError(f"Turn {turn_id} is already {row[0]}.")

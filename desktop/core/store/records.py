@@ -48,6 +48,11 @@ class NotFoundError(StoreError):
     """The conversation or turn does not exist (any more)."""
 
 
+class TurnEndedError(StoreError):
+    """The turn is no longer pending: its end is stored already (say, by a write that went on
+    while the task that asked for it was cancelled at shutdown)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ToolCardRecord:
     """What the chat view needs to redraw one tool call card: the one tool-card type, stored and

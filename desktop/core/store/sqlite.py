@@ -27,6 +27,7 @@ from desktop.core.store.records import (
     SearchHit,
     StoreError,
     ToolCardRecord,
+    TurnEndedError,
     TurnRecord,
     clean_title,
     derive_title,
@@ -202,7 +203,7 @@ class ConversationStore:
             if row is None:
                 raise NotFoundError("This turn no longer exists.")
             if row[1] != "pending":
-                raise StoreError(f"Turn {turn_id} is already {row[1]}.")
+                raise TurnEndedError(f"Turn {turn_id} is already {row[1]}.")
             now = self._now()
             conn.execute(
                 "UPDATE turns SET status = ?, messages_json = COALESCE(?, messages_json),"

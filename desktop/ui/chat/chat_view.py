@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.chat.activity import Activity, ActivityWidget
 from desktop.ui.chat.empty_state import EmptyState
+from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.chat.turn_actions import TurnActionsWidget
 from desktop.ui.links import Links, UrlOpener
 
@@ -65,12 +67,14 @@ class ChatView(QScrollArea):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("chatView")
+        self.running_clock = RunningClock(self)  # ticks every running tool card
         self.setAccessibleName("Conversation")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Focusable so the keyboard can scroll it (Page Up/Down, Home/End).
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Tab reaches it to scroll by keyboard (Page Up/Down); a click on anything inside does
+        # not take the focus from the message box (Qt gives it to the nearest ancestor that can).
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.links = Links(url_opener)  # its hosts are set once the app knows its endpoints
         self._entries: list[EntryWidget] = []
         self._streaming: AssistantMessageWidget | None = None
@@ -95,6 +99,7 @@ class ChatView(QScrollArea):
         self._earlier_button.setObjectName("showEarlierButton")
         self._earlier_button.setAccessibleName("Show earlier messages")
         self._earlier_button.clicked.connect(self._on_earlier_button_clicked)
+        self._earlier_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # the box keeps it
         self._earlier_button.hide()
         self._layout.addWidget(self._earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self._empty = EmptyState(self._column)
@@ -106,6 +111,8 @@ class ChatView(QScrollArea):
         self.edit_last_button = self._turn_actions.edit_last_button
         self.edit_last_button.clicked.connect(self.edit_last_requested)
         self._layout.addWidget(self._turn_actions)
+        self.activity = ActivityWidget(self._column)  # under the entries: what is awaited
+        self._layout.addWidget(self.activity)
         self._layout.addStretch(1)
         row = QHBoxLayout(canvas)
         row.setContentsMargins(0, 0, 0, 0)
@@ -133,16 +140,9 @@ class ChatView(QScrollArea):
 
     def last_prompt(self) -> str | None:
         """The text of the newest user message on screen (or not built yet)."""
-        from desktop.core.conversations.transcript import UserItem
-        from desktop.ui.chat.message_widget import UserMessageWidget
+        from desktop.ui.chat.history_entries import last_prompt
 
-        for entry in reversed(self._entries):
-            if isinstance(entry, UserMessageWidget):
-                return entry.text
-        for record in reversed(self._older):
-            if isinstance(record, UserItem):
-                return record.text
-        return None
+        return last_prompt(self._entries, self._older)
 
     # -- reading -----------------------------------------------------------------------------
     def entries(self) -> list[EntryWidget]:
@@ -196,7 +196,9 @@ class ChatView(QScrollArea):
         from desktop.ui.chat.tool_card import ToolCardWidget
 
         self._end_stretch()
-        card = ToolCardWidget(started, links=self.links, parent=self._column)
+        card = ToolCardWidget(
+            started, links=self.links, parent=self._column, clock=self.running_clock
+        )
         self._track(card)
         self._add(card)
         return card
@@ -247,6 +249,11 @@ class ChatView(QScrollArea):
         widget = NoticeWidget(text, self._column)
         self._add(widget)
         return widget
+
+    def show_activity(self, activity: Activity | None, held: str | None = None) -> None:
+        """Under the last entry: a prompt `held` until the app can send it, what is awaited."""
+        self.activity.show_state(activity, held)
+        self._empty.setVisible(not self._entries and held is None)
 
     def end_turn(self) -> None:
         """The turn is over: finish the reply and mark calls that never returned."""
@@ -313,7 +320,7 @@ class ChatView(QScrollArea):
 
     def reveal(self, index: int) -> bool:
         """Bring entry `index` of the history (built or not yet) to the top; False if none."""
-        from desktop.ui.chat.message_widget import UserMessageWidget
+        from desktop.ui.chat.history_entries import mark_only
 
         if index < len(self._older):
             self.show_earlier(len(self._older) - index)
@@ -324,11 +331,7 @@ class ChatView(QScrollArea):
         self._anchor_from_bottom = None
         self._follow = False
         self._scroll_to_revealed()
-        for entry in self._entries:
-            if isinstance(entry, UserMessageWidget) and entry.is_marked:
-                entry.set_marked(False)
-        if isinstance(self._revealed, UserMessageWidget):
-            self._revealed.set_marked(True)  # until the conversation is shown again
+        mark_only(self._entries, self._revealed)  # until the conversation is shown again
         return True
 
     def _scroll_to_revealed(self) -> None:
@@ -395,6 +398,3 @@ class ChatView(QScrollArea):
 
     def _on_scrollbar_value_changed(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - FOLLOW_THRESHOLD_PX
-
-
-__all__ = ["ChatView"]

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout
 
 from desktop.core.agent.connect_links import LinkOffer
 from desktop.core.conversations.transcript import toolkit_display_name
-from desktop.ui.chat.labels import plain_label
+from desktop.ui.chat.labels import keeps_focus, plain_label
 from desktop.ui.confirm import Choice, ask_to_confirm
 from desktop.ui.links import Links, open_web_url
 
@@ -49,6 +49,7 @@ class ConnectLinksWidget(QWidget):
         self.copy_button = QPushButton("Copy link", self)
         self.copy_button.setObjectName("copyLinkButton")
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        keeps_focus(self.copy_button)
         fallback = QHBoxLayout()
         fallback.setContentsMargins(0, 0, 0, 0)
         fallback.addWidget(self.notice, 1)
@@ -77,6 +78,7 @@ class ConnectLinksWidget(QWidget):
             button.setToolTip(f"Opens {offer.url} in your browser{leaves}")
             button.setAccessibleName(f"{button.text()}: opens {offer.host} in your browser")
             button.setCursor(Qt.CursorShape.PointingHandCursor)
+            keeps_focus(button)
             button.clicked.connect(lambda _=False, o=offer: self._on_connect_clicked(o))
             self._buttons_row.insertWidget(len(self.buttons), button)
             self.buttons.append(button)

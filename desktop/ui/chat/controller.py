@@ -69,6 +69,7 @@ class ChatController(QObject):
     # (RewindWarning, the edited prompt or None): the last reply's actions ran; ask, then confirm
     rewind_warned = Signal(object, object)
     waiting_changed = Signal(bool)  # the running turn waits for a person's decision, or no more
+    activity_changed = Signal(object)  # Activity | None: what the turn awaits before it shows
 
     def __init__(
         self,
@@ -97,6 +98,7 @@ class ChatController(QObject):
             flush_interval_ms=flush_interval_ms,
             stop_grace_ms=stop_grace_ms,
             on_waiting=self.waiting_changed.emit,
+            on_activity=self.activity_changed.emit,
         )
 
     # -- state -------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ class ChatController(QObject):
         return True
 
     def _begin_busy(self) -> None:
-        self._turn.begin()
+        self._turn.begin(loading=not self._connection.warmed)
         self._set_busy(True)
 
     def regenerate(self, *, confirmed: bool = False) -> bool:
@@ -264,11 +266,13 @@ class ChatController(QObject):
     async def _run_turn(self, prompt: str) -> None:
         turn = self._turn
         try:
-            await self._connection.wait_connecting()
+            with turn.stoppable_at_once():  # nothing has run yet: Stop need not wait
+                await self._connection.wait_connecting()
+                backend = await self._connection.ensure()
+                await self._connection.wait_warm()  # "Loading the agent…" until it has loaded
             if turn.stop_requested:
                 turn.dispatch(TurnCancelled(""))
                 return
-            backend = await self._connection.ensure()
             await turn.pump(backend.run_turn(prompt))
         except asyncio.CancelledError:
             if not turn.stop_requested:
@@ -276,7 +280,7 @@ class ChatController(QObject):
             turn.dispatch(TurnCancelled(turn.text))
         except Exception as exc:
             error = user_error(exc)
-            turn.dispatch(TurnFailed(error.kind, error.message, fix=error.fix))
+            turn.dispatch(TurnFailed.of(error))
         finally:
             self._end_turn()
 
@@ -307,14 +311,14 @@ class ChatController(QObject):
         self._open.open(None, self._connection.backend, turn_running=self._busy)
         self.conversation_cleared.emit()
 
-    def open_conversation(self, conversation_id: str) -> None:
-        """Show a stored conversation and continue it with its history (and router session)."""
+    def open_conversation(self, conversation_id: str) -> asyncio.Task[None] | None:
+        """Show a stored conversation and continue it with its history (and router session);
+        the task that shows it, if it is not on screen already."""
         self._leave_turn(unless_on=conversation_id)
         generation = self._open.open(
             conversation_id, self._connection.backend, turn_running=self._busy
         )
-        if generation is not None:
-            self._start(self._show(generation))
+        return self._start(self._show(generation)) if generation is not None else None
 
     def open_conversation_at(self, conversation_id: str, turn_id: int) -> None:
         """Show a stored conversation at one of its turns (a search hit), even if it is the one

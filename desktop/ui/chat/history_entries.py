@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import QWidget
 
 from desktop.core.conversations.transcript import (
@@ -24,6 +26,26 @@ from desktop.ui.messages import window_text
 EntryWidget = (
     UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
 )
+
+
+def last_prompt(entries: Sequence[EntryWidget], older: Sequence[HistoryItem]) -> str | None:
+    """The newest user message among the entries shown, else among those not built yet."""
+    for entry in reversed(entries):
+        if isinstance(entry, UserMessageWidget):
+            return entry.text
+    for record in reversed(older):
+        if isinstance(record, UserItem):
+            return record.text
+    return None
+
+
+def mark_only(entries: Sequence[EntryWidget], revealed: EntryWidget) -> None:
+    """Mark the user message a search revealed (if it is one), and no other."""
+    for entry in entries:
+        if isinstance(entry, UserMessageWidget) and entry.is_marked and entry is not revealed:
+            entry.set_marked(False)
+    if isinstance(revealed, UserMessageWidget):
+        revealed.set_marked(True)
 
 
 def entry_widget(item: HistoryItem, parent: QWidget, links: Links) -> EntryWidget:

@@ -1,9 +1,17 @@
-"""Labels that show text as text, shared by the chat's light and heavy widgets."""
+"""Labels that show text as text, and buttons that leave the focus alone: shared by the chat's
+light and heavy widgets."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+
+def keeps_focus(*buttons: QAbstractButton) -> None:
+    """A click on any of `buttons` leaves the keyboard focus where it was (the message box, so
+    what is being typed goes on there); Tab still reaches them."""
+    for button in buttons:
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
 
 def plain_label(text: str, object_name: str, parent: QWidget | None = None) -> QLabel:

@@ -133,6 +133,7 @@ class AssistantMessageWidget(QWidget):
         self.copy_button.setAccessibleName("Copy reply")
         self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.copy_button.clicked.connect(self.copy_to_clipboard)
+        self.copy_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # the message box keeps it
         footer = QHBoxLayout()
         footer.setContentsMargins(4, 0, 0, 0)
         footer.addWidget(self.copy_button)

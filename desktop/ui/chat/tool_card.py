@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -34,10 +34,9 @@ from desktop.core.conversations.transcript import (
     shown_outcome,
 )
 from desktop.ui.chat.connect_links import ConnectLinksWidget
-from desktop.ui.chat.labels import plain_label
+from desktop.ui.chat.labels import keeps_focus, plain_label
+from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.links import Links
-
-SPINNER_INTERVAL_MS = 80
 
 
 class SpinnerWidget(QWidget):
@@ -76,7 +75,10 @@ def _monospace() -> QFont:
 class ToolCardWidget(QFrame):
     """A tool call: running (spinner and elapsed seconds), then its coloured outcome, a result
     that is collapsed until asked for, and a button per Connect Link ("Action needed" until it is
-    opened). All text is plain text."""
+    opened). All text is plain text.
+
+    While it runs, `clock` ticks it: the chat view's one clock for all its running cards (a
+    card made without one has its own)."""
 
     rules_requested = Signal()  # "Manage rules…" on a call a rule let run
 
@@ -86,6 +88,7 @@ class ToolCardWidget(QFrame):
         *,
         links: Links | None = None,
         parent: QWidget | None = None,
+        clock: RunningClock | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("toolCard")
@@ -133,6 +136,7 @@ class ToolCardWidget(QFrame):
         self.toggle_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle_button.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle_button.toggled.connect(self._on_toggle_button_toggled)
+        keeps_focus(self.toggle_button, self.rules_button)
 
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -158,12 +162,10 @@ class ToolCardWidget(QFrame):
         self._layout.addWidget(self.connect_links)
         self.setAccessibleName(f"Tool call {self.title_label.text()}")
 
-        self._clock = QElapsedTimer()
-        self._clock.start()
-        self._timer = QTimer(self)
-        self._timer.setInterval(SPINNER_INTERVAL_MS)
-        self._timer.timeout.connect(self._on_timer_timeout)
-        self._timer.start()
+        self._clock = clock = clock or RunningClock(self)
+        self._started_at = clock.add(self)
+        # A card deleted while it runs (the chat was cleared) is ticked no more.
+        self.destroyed.connect(lambda *_: clock.remove(self))
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -185,15 +187,16 @@ class ToolCardWidget(QFrame):
     def record(self) -> ToolCallItem:
         return ToolCallItem.of(self.started, self.finished, self._seconds)
 
-    def _on_timer_timeout(self) -> None:
+    def tick(self, now: float) -> None:
+        """The clock's tick while the call runs: the spinner turns, the seconds count."""
         self.spinner.advance()
-        self.elapsed_label.setText(format_elapsed(self._clock.elapsed() / 1000))
+        self.elapsed_label.setText(format_elapsed(max(0.0, now - self._started_at)))
 
     def finish(self, finished: ToolCallFinished, *, elapsed: float | None = None) -> None:
         """Show the outcome; `elapsed` is given for calls loaded from history."""
         self.finished = finished
-        self._timer.stop()
-        seconds = self._clock.elapsed() / 1000 if elapsed is None else elapsed
+        ended = self._clock.remove(self)
+        seconds = ended - self._started_at if elapsed is None else elapsed
         self._seconds = seconds if seconds > 0 else None
         self.elapsed_label.setText(format_elapsed(seconds, precise=True))
         self.errors_label.setText("\n".join(finished.errors))
@@ -221,7 +224,7 @@ class ToolCardWidget(QFrame):
         """Nothing runs until a person decides: the card says so, its clock waits."""
         if self.finished is None:
             self._waiting = True
-            self._timer.stop()
+            self._clock.remove(self)
             self.outcome_label.setText("Waiting for you")
             self.outcome_label.setProperty("outcome", "waiting")
             self._repolish(self.outcome_label)
@@ -236,8 +239,7 @@ class ToolCardWidget(QFrame):
             self.outcome_label.setText("Running")
             self.outcome_label.setProperty("outcome", "running")
             self._repolish(self.outcome_label)
-            self._clock.restart()
-            self._timer.start()
+            self._started_at = self._clock.add(self)
 
     def interrupt(self) -> None:
         """The turn ended while this call still ran (stopped, failed): say so."""
@@ -294,6 +296,7 @@ class ToolCardWidget(QFrame):
         show_all.setObjectName("showAllButton")
         show_all.setAccessibleName("Show the whole result")
         show_all.clicked.connect(self._on_show_all_clicked)
+        keeps_focus(show_all)
         layout.addWidget(show_all, 0, Qt.AlignmentFlag.AlignLeft)
         self._details, self._result_view, self._show_all = details, result, show_all
         self._layout.addWidget(details)

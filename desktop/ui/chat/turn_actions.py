@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
+from desktop.ui.chat.labels import keeps_focus
+
 
 class TurnActionsWidget(QWidget):
     """Regenerate / Edit message; the chat view shows it when the last turn can be rewound."""
@@ -21,6 +23,7 @@ class TurnActionsWidget(QWidget):
         self.edit_last_button.setToolTip(
             "Change your last message and send it again (Up in an empty message box)"
         )
+        keeps_focus(self.regenerate_button, self.edit_last_button)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -15,12 +16,14 @@ from desktop.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
     TextDelta,
+    ToolCallFinished,
     TurnEvent,
     TurnFailed,
 )
 from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import TurnEvents
 from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
+from desktop.ui.chat.activity import Activity
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,9 @@ class TurnRunner(QObject):
 
     It also knows whether the turn waits for a person's decision: from an `ApprovalRequested`
     until it is decided, resolved, stopped, abandoned or the turn ends (`on_waiting` hears each
-    change).
+    change), and what it awaits before anything shows (`on_activity`): the agent loading, then
+    the model thinking, until text, a tool call or an approval arrives (and again after a call's
+    result, while the model reads it).
     """
 
     def __init__(
@@ -53,15 +58,19 @@ class TurnRunner(QObject):
         flush_interval_ms: int = FLUSH_INTERVAL_MS,
         stop_grace_ms: int = STOP_GRACE_MS,
         on_waiting: Callable[[bool], None] = lambda _waiting: None,
+        on_activity: Callable[[Activity | None], None] = lambda _activity: None,
     ) -> None:
         super().__init__(parent)
         self._on_text = on_text
         self._on_event = on_event
         self._on_waiting = on_waiting
+        self._on_activity = on_activity
+        self._activity: Activity | None = None
         self._waiting = False
         self.task: asyncio.Task[None] | None = None  # the turn's task, cut after the grace
         self._stream: TurnEvents | None = None
         self._stop_requested = False
+        self._stoppable = False  # within `stoppable_at_once`
         self._abandoned = False  # the turn's remaining events belong to a cleared chat
         self._pending: list[str] = []
         self._turn_text: list[str] = []
@@ -87,6 +96,16 @@ class TurnRunner(QObject):
         """The turn asked for a decision that nobody has made yet."""
         return self._waiting
 
+    @property
+    def activity(self) -> Activity | None:
+        return self._activity
+
+    def set_activity(self, activity: Activity | None) -> None:
+        if activity != self._activity:
+            self._activity = activity
+            if not self._abandoned or activity is None:
+                self._on_activity(activity)
+
     def _set_waiting(self, waiting: bool) -> None:
         if waiting != self._waiting:
             self._waiting = waiting
@@ -97,15 +116,18 @@ class TurnRunner(QObject):
         """All the text this turn has received so far, shown or not."""
         return "".join(self._turn_text)
 
-    def begin(self) -> None:
-        """A new turn starts: not stopped, not abandoned, no text yet."""
+    def begin(self, *, loading: bool = False) -> None:
+        """A new turn starts: not stopped, not abandoned, no text yet; the agent is `loading`
+        (else the model has the prompt at once)."""
         self._stop_requested = False
         self._abandoned = False
         self._turn_text = []
         self._set_waiting(False)
+        self.set_activity(Activity.LOADING if loading else Activity.THINKING)
 
     async def pump(self, stream: TurnEvents) -> None:
         """Pass on `stream`'s events until the turn ends; a stream that just stops failed."""
+        self.set_activity(Activity.THINKING)
         self._stream = stream
         if self._stop_requested:
             stream.cancel()
@@ -125,6 +147,10 @@ class TurnRunner(QObject):
             self.dispatch(TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE))
 
     def dispatch(self, event: TurnEvent) -> None:
+        if isinstance(event, ToolCallFinished):
+            self.set_activity(Activity.THINKING)  # the model reads the result
+        elif not isinstance(event, ApprovalResolved):  # the approved calls run: their cards show
+            self.set_activity(None)
         if isinstance(event, TextDelta):
             self._turn_text.append(event.text)
             if self._abandoned:
@@ -151,6 +177,7 @@ class TurnRunner(QObject):
 
     def finish(self) -> None:
         """The turn is over: show the last text, forget the stream and the task."""
+        self.set_activity(None)
         self.flush()
         self._stop_timer.stop()
         self._stream = None
@@ -166,12 +193,27 @@ class TurnRunner(QObject):
     def forget_abandoned(self) -> None:
         self._abandoned = False
 
+    @contextlib.contextmanager
+    def stoppable_at_once(self) -> Iterator[None]:
+        """Within, the turn only waits (for the connection, for the agent to load): nothing has
+        run, so Stop cancels `task` at once instead of asking a stream there is not yet."""
+        self._stoppable = True
+        try:
+            if self._stop_requested and self.task is not None:
+                self.task.cancel()  # stopped before it even began to wait
+            yield
+        finally:
+            self._stoppable = False
+
     def stop(self) -> None:
         """Ask the stream to cancel (once); it ends with TurnCancelled."""
         self._set_waiting(False)  # stopping denies what waits
         if self._stop_requested:
             return
         self._stop_requested = True
+        if self._stoppable and self.task is not None:
+            self.task.cancel()
+            return
         if self._stream is not None:
             self._stream.cancel()
         self._stop_timer.start()

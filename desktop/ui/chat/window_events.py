@@ -15,12 +15,8 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
-from desktop.core.conversations.backend import ConnectionState, ConnectionStatus
-from desktop.core.conversations.connection import (
-    CONNECTION_KINDS,
-    BackendConnection,
-    failure_status,
-)
+from desktop.core.conversations.connection import CONNECTION_KINDS, BackendConnection
+from desktop.core.errors import UserFacingError
 from desktop.ui.messages import window_failure
 
 
@@ -29,11 +25,12 @@ def as_window_shows(event: TurnEvent, connection: BackendConnection) -> TurnEven
     the connection works; a failure of the connection's own kinds sets its status."""
     match event:
         case TurnFinished():
-            if connection.status.state is not ConnectionState.READY:
-                connection.set_status(ConnectionStatus(ConnectionState.READY))
+            connection.record_reply()
         case TurnFailed():
             if event.kind in CONNECTION_KINDS:
-                connection.set_status(failure_status(event.kind, event.message, event.fix))
+                connection.record_failure(
+                    UserFacingError(event.kind, event.message, event.fix, service=event.service)
+                )
             return window_failure(event)
         case (
             TextDelta()

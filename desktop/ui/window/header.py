@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -71,7 +71,7 @@ class ChatHeader(QFrame):
         self.menu_button.setAccessibleName("More")
         self.menu_button.setToolTip("More")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.menu_button)
+        menu = WindowMenu(self.menu_button)
         menu.setObjectName("mainMenu")
         for group in (
             (actions.new_chat_action, actions.find_action),
@@ -105,6 +105,23 @@ class ChatHeader(QFrame):
             metrics.elidedText(shown, Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
         )
         self.title_label.setToolTip(shown if title else "")
+
+
+class WindowMenu(QMenu):
+    """A button's menu that opens inside its window: one that would cross the window's right
+    edge opens leftwards instead, its right edge under the button's."""
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        button = self.parentWidget()
+        if button is None:
+            return
+        window = button.window()
+        window_right = window.mapToGlobal(QPoint(window.width(), 0)).x()
+        place = self.geometry()
+        if place.right() >= window_right:
+            left = button.mapToGlobal(QPoint(button.width(), 0)).x() - place.width()
+            self.move(max(left, window.mapToGlobal(QPoint(0, 0)).x()), place.y())
 
 
 def make_button(text: str, name: str, accessible_name: str, tip: str) -> QPushButton:

@@ -55,7 +55,7 @@ class LeaveGuard(QObject):
         self._parent = parent
         self._controller = controller
         self._box: QMessageBox | None = None
-        self._leave: Callable[[], None] | None = None
+        self._leave: Callable[[], object] | None = None
 
     @property
     def dialog(self) -> QMessageBox | None:
@@ -75,7 +75,7 @@ class LeaveGuard(QObject):
             lambda: controller.open_conversation_at(conversation_id, turn_id), conversation_id
         )
 
-    def leave(self, then: Callable[[], None], going_to: str | None = None) -> None:
+    def leave(self, then: Callable[[], object], going_to: str | None = None) -> None:
         """Call `then`, which shows `going_to` (None: a new chat, or closes the window), now if
         no decision waits, else once the person chose to deny and leave."""
         if not self._controller.leaves_decision(going_to):

@@ -8,19 +8,18 @@ from typing import TYPE_CHECKING, assert_never
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
-from desktop.ui.chat.message_input import MessageInput
-from desktop.ui.window.header import ChatHeader, make_button, window_title
-from desktop.ui.window.status_bar import ConnectionStatusWidget
+from desktop.ui.chat.activity import Activity
+from desktop.ui.chat.chat_view import ChatView
+from desktop.ui.window.composer import EDIT_HINT, Composer
+from desktop.ui.window.geometry import DEFAULT_SIZE
+from desktop.ui.window.header import ChatHeader, window_title
+from desktop.ui.window.status_bar import WindowStatusBar
 
 if TYPE_CHECKING:  # the window paints before the core's event and record types are imported
     from desktop.core.agent import events
@@ -28,8 +27,6 @@ if TYPE_CHECKING:  # the window paints before the core's event and record types 
     from desktop.core.conversations.transcript import HistoryItem
     from desktop.ui.links import UrlOpener
 
-EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
-STATUS_MESSAGE_MS = 6_000
 
 __all__ = ["EDIT_HINT", "MainWindow"]
 
@@ -40,6 +37,9 @@ class MainWindow(QMainWindow):
     The composition root connects the intents to the controller and the controller's signals to
     the `show_*` methods (see `desktop.ui.window.wiring`). Closing the window only asks: the root
     decides, then calls `close_for_good()`.
+
+    The window paints before it is wired: a prompt sent before the root calls `set_ready()` is
+    held (shown waiting, "Loading the agent…") and sent then, never dropped.
     """
 
     send_requested = Signal(str)
@@ -63,8 +63,12 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("E2B Agent")
         self.setAccessibleName("E2B Agent")
-        self.resize(1180, 780)
+        self.resize(DEFAULT_SIZE)
         self._allow_close = False
+        self._ready = False  # wired and started: until then a prompt is held
+        self._held: str | None = None
+        self._handing: str | None = None  # the held prompt, being sent
+        self._activity: Activity | None = None
         self._busy = False
         self._turn_has_text = False
         self._editing = False
@@ -77,7 +81,12 @@ class MainWindow(QMainWindow):
         self.chat_view.regenerate_requested.connect(self.regenerate_action.trigger)
         self.chat_view.edit_last_requested.connect(self.edit_last_action.trigger)
         self.chat_view.decision_made.connect(self.decision_made)
-        self.message_input = MessageInput()
+        self.composer = composer = Composer()
+        self.message_input = composer.message_input
+        self.send_button, self.stop_button = composer.send_button, composer.stop_button
+        self.composer_hint, self.edit_hint = composer.hint, composer.edit_hint
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.stop_button.clicked.connect(self._on_stop_action_triggered)
         self.message_input.submitted.connect(self._on_message_input_submitted)
         self.message_input.textChanged.connect(self._on_message_input_text_changed)
         self.message_input.edit_last_requested.connect(self._on_message_input_edit_last_requested)
@@ -93,7 +102,7 @@ class MainWindow(QMainWindow):
         self.new_chat_button, self.settings_button = header.new_chat_button, header.settings_button
         panel_layout.addWidget(header)
         panel_layout.addWidget(self.chat_view, 1)
-        panel_layout.addWidget(self._build_composer())
+        panel_layout.addWidget(composer)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -102,16 +111,10 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.setCentralWidget(self.splitter)
 
-        self.model_label = QLabel()
-        self.model_label.setObjectName("statusModelLabel")
-        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.connection_status = ConnectionStatusWidget()
-        status_bar = self.statusBar()
-        status_bar.setObjectName("statusBar")
-        status_bar.setSizeGripEnabled(False)
-        status_bar.addWidget(self.connection_status)
-        status_bar.addPermanentWidget(self.model_label)
-        self.set_model_name("")
+        self.status_bar = WindowStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.connection_status = self.status_bar.connection
+        self.model_label = self.status_bar.model_label
 
         tab_order: list[QWidget] = [self.message_input, self.send_button, self.stop_button]
         tab_order += [self.new_chat_button, self.settings_button, self.menu_button, self.chat_view]
@@ -159,52 +162,6 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("Import conversation…", "importAction", "Ctrl+O")
         self.import_action.triggered.connect(self.import_requested)
 
-    def _build_composer(self) -> QWidget:
-        area = QWidget()
-        area.setObjectName("composerArea")
-        composer = QFrame(area)
-        composer.setObjectName("composer")
-        composer.setMaximumWidth(COLUMN_MAX_WIDTH - 32)
-        self.send_button = make_button("Send", "sendButton", "Send message", "Send (Enter)")
-        self.send_button.setDefault(False)
-        self.send_button.clicked.connect(self._on_send_button_clicked)
-        self.stop_button = make_button(
-            "Stop", "stopButton", "Stop the reply", "Stop the reply (Esc)"
-        )
-        self.stop_button.clicked.connect(self._on_stop_action_triggered)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(6)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.send_button)
-        row = QHBoxLayout(composer)
-        row.setContentsMargins(12, 8, 8, 8)
-        row.setSpacing(8)
-        row.addWidget(self.message_input, 1)
-        row.addLayout(buttons)
-        row.setAlignment(buttons, Qt.AlignmentFlag.AlignBottom)
-        self.composer_hint = QLabel(area)
-        self.composer_hint.setObjectName("composerHint")
-        self.composer_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.composer_hint.setWordWrap(True)
-        self.composer_hint.hide()
-        self.edit_hint = QLabel(area)
-        self.edit_hint.setObjectName("editHint")
-        self.edit_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.edit_hint.setText(EDIT_HINT)
-        self.edit_hint.setWordWrap(True)
-        self.edit_hint.hide()
-        column = QVBoxLayout()
-        column.setSpacing(4)
-        column.addWidget(self.edit_hint)
-        column.addWidget(composer)
-        column.addWidget(self.composer_hint)
-        outer = QHBoxLayout(area)
-        outer.setContentsMargins(16, 6, 16, 12)
-        outer.addStretch(0)
-        outer.addLayout(column, 1)
-        outer.addStretch(0)
-        return area
-
     def set_sidebar(self, widget: QWidget, width: int = 260) -> None:
         """Put a panel (the conversation list) left of the chat."""
         self.splitter.insertWidget(0, widget)
@@ -217,10 +174,44 @@ class MainWindow(QMainWindow):
     def _on_message_input_submitted(self, text: str) -> None:
         if not text.strip():
             return
+        if not self._ready:
+            self._hold(text)
+            return
         if self._editing:
             self.edit_resend_requested.emit(text)
         else:
             self.send_requested.emit(text)
+
+    def _hold(self, text: str) -> None:
+        """Sent before the app can send: kept and shown waiting, sent by `set_ready`."""
+        if self._held is not None:
+            return
+        self._held = text
+        self.message_input.clear()
+        self.composer.set_holding(True)
+        self.chat_view.show_activity(Activity.LOADING, text)
+
+    @property
+    def held_prompt(self) -> str | None:
+        """The prompt sent before the app was ready, waiting to be sent."""
+        return self._held
+
+    def set_ready(self) -> None:
+        """The app is wired and started: a prompt held meanwhile is sent now, as if just sent
+        from the box (so a refusal leaves it in the box, with the reason)."""
+        self._ready = True
+        held, self._held = self._held, None
+        if held is None:
+            return
+        self.composer.set_holding(False)
+        self.chat_view.show_activity(self._activity)
+        if not self.message_input.toPlainText().strip():
+            self.message_input.setPlainText(held)
+        self._handing = held
+        try:
+            self._on_message_input_submitted(held)
+        finally:
+            self._handing = None
 
     def _on_message_input_edit_last_requested(self) -> None:
         self.start_editing_last()
@@ -286,11 +277,8 @@ class MainWindow(QMainWindow):
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.stop_button.setEnabled(busy)
         self.stop_action.setEnabled(busy)
-        self.send_button.setEnabled(not busy)
-        self.send_button.setVisible(not busy)
-        self.stop_button.setVisible(busy)
+        self.composer.set_busy(busy)
 
     def show_turn_started(self, prompt: str) -> None:
         """The prompt was accepted: move it from the input into the conversation."""
@@ -302,8 +290,19 @@ class MainWindow(QMainWindow):
         self.chat_view.add_user_message(prompt)
 
     def show_send_refused(self, reason: str) -> None:
+        typed = self.message_input.toPlainText()
+        if self._handing is not None and typed != self._handing:  # back in the box, first
+            self.message_input.setPlainText(f"{self._handing}\n\n{typed}")
         self.composer_hint.setText(reason)
         self.composer_hint.show()
+
+    def show_activity(self, activity: Activity | None) -> None:
+        """What the running turn awaits before it shows anything (the agent loading, the model
+        thinking); None: nothing, or the turn shows its own progress."""
+        self._activity = activity
+        self.chat_view.show_activity(
+            activity if self._held is None else Activity.LOADING, self._held
+        )
 
     def show_turn_event(self, event: events.TurnEvent) -> None:
         """One event of the running turn, as the controller passes it on."""
@@ -366,7 +365,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         """A passing note in the status bar (e.g. where an export was written)."""
-        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        self.status_bar.show_message(text)
 
     def set_rewind_available(self, available: bool) -> None:
         """Whether the last turn can be asked again or edited (stored, and nothing runs)."""
@@ -396,5 +395,4 @@ class MainWindow(QMainWindow):
         self.connection_status.set_status(status)
 
     def set_model_name(self, model: str) -> None:
-        self.model_label.setText(f"Model: {model}" if model else "Model: not set")
-        self.model_label.setAccessibleName(self.model_label.text())
+        self.status_bar.set_model_name(model)

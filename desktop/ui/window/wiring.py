@@ -42,6 +42,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     controller.history_reveal.connect(window.reveal_history_entry)
     controller.rewind_available_changed.connect(window.set_rewind_available)
     controller.waiting_changed.connect(window.set_waiting_for_decision)
+    controller.activity_changed.connect(window.show_activity)
 
     def _on_conversations_changed(change: ConversationsChanged) -> None:
         if change.switched:

@@ -41,6 +41,27 @@ def started(call_id: str = "call-1", slug: str = "E2B_LIST_ALL_SANDBOXES") -> To
     )
 
 
+class FakeTime:
+    """A clock the test moves: seconds, as `time.monotonic` counts them."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
+
+
+def timed_view(qtbot: QtBot) -> tuple[ChatView, FakeTime]:
+    """A chat view whose running cards count on a clock the test moves."""
+    view = make_view(qtbot)
+    clock = FakeTime()
+    view.running_clock.now = clock
+    return view, clock
+
+
 def make_view(qtbot: QtBot, opener: RecordingOpener | None = None) -> ChatView:
     view = ChatView(url_opener=opener)
     qtbot.addWidget(view)
@@ -84,14 +105,16 @@ def test_streaming_updates_only_the_last_reply(qtbot: QtBot, styled_app: object)
 def test_tool_card_shows_the_inner_e2b_slug_then_outcome_and_result(
     qtbot: QtBot, styled_app: object
 ) -> None:
-    view = make_view(qtbot)
+    view, clock = timed_view(qtbot)
     card = view.add_tool_call(started())
     assert card.title_label.text() == "E2B_LIST_ALL_SANDBOXES"
     assert ROUTER not in card.title_label.text()
     assert "limit=10" in card.arguments_label.text()
     assert card.is_running and not card.spinner.isHidden()
     assert card.outcome_label.text() == "Running"
-    qtbot.waitUntil(lambda: card.elapsed_label.text() == "1 s", timeout=3000)
+    clock.advance(1.2)
+    view.running_clock.tick()
+    assert card.elapsed_label.text() == "1 s"
 
     result = json.dumps({"data": [{"sandboxID": "sbx-1", "state": "running"}]}, indent=2)
     view.finish_tool_call(ToolCallFinished("call-1", ROUTER, "success", result))
@@ -426,3 +449,40 @@ def test_a_reloaded_failure_is_worded_as_it_was_live(qtbot: QtBot, styled_app: o
     assert isinstance(reloaded, ErrorWidget)
     assert reloaded.label.text() == live.label.text()
     assert reloaded.message == live.message
+
+
+def test_running_cards_count_their_seconds_on_one_clock_that_stops_when_none_runs(
+    qtbot: QtBot, styled_app: object
+) -> None:
+    """Issue 10, item 15: running cards said "0.0 s" until they ended."""
+    view, clock = timed_view(qtbot)
+    assert not view.running_clock.active  # an idle chat wakes for nothing
+    first = view.add_tool_call(started("a"))
+    clock.advance(2.4)
+    second = view.add_tool_call(started("b"))
+    assert view.running_clock.active and view.running_clock.running == 2
+    clock.advance(3.1)
+    view.running_clock.tick()  # one tick moves every running card
+    assert (first.elapsed_label.text(), second.elapsed_label.text()) == ("5 s", "3 s")
+    view.finish_tool_call(ToolCallFinished("a", ROUTER, "success", "[]"))
+    assert first.elapsed_label.text() == "5.5 s" and view.running_clock.running == 1
+    second.wait_for_decision()  # its clock waits with it
+    assert not view.running_clock.active
+    clock.advance(60)
+    second.decided("Approved by you")
+    assert view.running_clock.active
+    clock.advance(75)
+    view.running_clock.tick()
+    assert second.elapsed_label.text() == "1 min 15 s"
+    view.end_turn()  # interrupted: no card runs, the timer stops
+    assert not view.running_clock.active and view.running_clock.running == 0
+
+
+def test_a_card_cleared_while_it_runs_is_ticked_no_more(qtbot: QtBot, styled_app: object) -> None:
+    view = make_view(qtbot)
+    view.add_tool_call(started("a"))
+    assert view.running_clock.running == 1
+    view.clear()
+    qtbot.waitUntil(lambda: view.running_clock.running == 0)
+    view.running_clock.tick()
+    assert not view.running_clock.active

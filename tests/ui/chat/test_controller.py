@@ -22,7 +22,11 @@ from desktop.core.agent.events import (
     Usage,
 )
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY
-from desktop.core.conversations.backend import ChatBackend, ConnectionState, ConnectionStatus
+from desktop.core.conversations.backend import (
+    ChatBackend,
+    ConnectionState,
+    ServiceStatus,
+)
 from desktop.core.conversations.open_conversation import NOTHING_TO_REDO, ConversationsChanged
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, UserItem
 from desktop.core.errors import (
@@ -31,7 +35,10 @@ from desktop.core.errors import (
     ErrorKind,
     Fix,
     Remedy,
+    Remote,
+    Service,
     UserFacingError,
+    unreachable,
 )
 from desktop.core.store.facade import AsyncConversationStore
 from desktop.core.store.sqlite import ConversationStore
@@ -164,9 +171,10 @@ def test_without_a_factory_sending_is_refused(qtbot: QtBot, qasync_loop: qasync.
     controller = ChatController(None)
     recorder = Recorder(controller)
     controller.connect_backend()
-    assert controller.connection_status == ConnectionStatus(
-        ConnectionState.NOT_CONFIGURED, CONFIGURE_FIRST
-    )
+    status = controller.connection_status
+    assert (status.state, status.detail) == (ConnectionState.NOT_CONFIGURED, CONFIGURE_FIRST)
+    for service in Service:
+        assert status.of(service).state is ConnectionState.NOT_CONFIGURED
     assert controller.send("hi") is False
     assert recorder.named("send_refused") == [CONFIGURE_FIRST]
     assert not controller.busy
@@ -309,6 +317,34 @@ def test_a_connection_failure_during_a_turn_updates_the_status(
     assert "Could not reach Composio" in controller.connection_status.detail
 
 
+def test_a_model_failure_marks_the_model_server_not_composio(
+    qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
+) -> None:
+    """Issue 10, item 16: a model server that cannot be reached was shown as "Composio: error"."""
+    controller.connect_backend()
+    qtbot.waitUntil(lambda: controller.connection_status.state is ConnectionState.READY)
+    assert controller.connection_status.of(Service.MODEL).state is ConnectionState.UNKNOWN
+    error = unreachable(Remote(Service.MODEL, "127.0.0.1:38017"))
+    fake_backend.scripts.append([TurnFailed.of(error)])
+    with wait_for_event(qtbot, controller, TurnFailed):
+        controller.send("go")
+    status = controller.connection_status
+    assert status.of(Service.MODEL) == ServiceStatus(
+        Service.MODEL, ConnectionState.ERROR, error.message
+    )
+    assert status.of(Service.COMPOSIO).state is ConnectionState.READY
+    assert status.of(Service.TOOL_ROUTER).state is ConnectionState.READY
+    assert status.of(Service.TOOL_ROUTER).detail == "2 tools"
+    assert (status.state, status.detail) == (ConnectionState.ERROR, error.message)
+
+    fake_backend.scripts.append([TurnFinished("Hello.", Usage())])
+    with wait_for_event(qtbot, controller, TurnFinished):
+        controller.send("again")
+    status = controller.connection_status
+    assert [status.of(s).state for s in Service] == [ConnectionState.READY] * 3
+    assert (status.state, status.detail) == (ConnectionState.READY, "2 tools")
+
+
 def test_the_window_words_the_core_remedy(
     qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend
 ) -> None:
@@ -325,7 +361,11 @@ def test_the_window_words_the_core_remedy(
         "(or COMPOSIO_API_KEY)."
     )
     assert blocker.args[0].message == worded
-    assert controller.connection_status == ConnectionStatus(ConnectionState.ERROR, worded)
+    status = controller.connection_status
+    assert (status.state, status.detail) == (ConnectionState.ERROR, worded)
+    assert status.of(Service.COMPOSIO) == ServiceStatus(
+        Service.COMPOSIO, ConnectionState.ERROR, worded
+    )
     assert recorder.named("connection_state_changed")[-1] == controller.connection_status
 
 

@@ -234,7 +234,7 @@ def test_a_huge_block_is_coloured_over_several_turns(
 def test_pygments_and_markdown_it_are_not_loaded_before_they_are_needed() -> None:
     script = (
         "import sys\n"
-        "import desktop.gui\n"
+        "import desktop.gui, desktop.desktop_app\n"
         "from desktop.ui.chat import message_widget\n"
         "print(sorted({'pygments', 'markdown_it'} & set(sys.modules)))\n"
     )

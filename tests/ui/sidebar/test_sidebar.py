@@ -23,7 +23,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.agent.events import TurnFinished
 from desktop.core.store.records import StoreError
 from desktop.core.store.sqlite import ConversationStore
-from desktop.gui import DesktopApp
+from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.sidebar.conversation_model import PAGE_SIZE, SNIPPET_ROLE, TIME_ROLE
 from desktop.ui.sidebar.conversation_sidebar import HIT_REPEAT_S

@@ -13,7 +13,7 @@ from desktop.core.agent.events import ApprovalRequested, ApprovalResolved, TextD
 from desktop.core.consent.approvals import Outcome, PendingCall
 from desktop.core.consent.policy import actions_of
 from desktop.core.store.sqlite import ConversationStore
-from desktop.gui import DesktopApp
+from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.sidebar.conversation_model import WAITING_ROLE
 from desktop.ui.window.header import WAITING_MARK

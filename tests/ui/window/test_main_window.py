@@ -14,9 +14,9 @@ from desktop.core.agent.events import (
     ToolCallStarted,
     TurnFailed,
 )
-from desktop.core.conversations.backend import ConnectionState, ConnectionStatus
+from desktop.core.conversations.backend import ConnectionState, ConnectionStatus, ServiceStatus
 from desktop.core.conversations.history import STOPPED_NOTICE
-from desktop.core.errors import ErrorKind
+from desktop.core.errors import ErrorKind, Service
 from desktop.ui.chat.chat_view import ChatView
 from desktop.ui.chat.controller import ChatController
 from desktop.ui.chat.message_widget import (
@@ -53,6 +53,10 @@ def test_object_names_and_accessible_names(window: MainWindow) -> None:
         ("mainSplitter", QWidget),
         ("statusModelLabel", QWidget),
         ("statusConnectionLabel", QWidget),
+        ("statusModelServer", QWidget),
+        ("statusComposio", QWidget),
+        ("statusToolRouter", QWidget),
+        ("statusMessage", QWidget),
     ]:
         widget = window.findChild(kind, name)
         assert widget is not None, name
@@ -77,6 +81,8 @@ def test_tab_order_runs_from_the_input_through_the_buttons(
             names.append(widget.objectName())
         return names
 
+    assert chain()[0] == "newChatButton"  # nothing to send: Send is disabled
+    qtbot.keyClicks(window.message_input, "list them")
     assert chain() == ["sendButton", "newChatButton", "settingsButton", "menuButton", "chatView"]
     window.set_busy(True)
     assert chain() == ["stopButton", "newChatButton", "settingsButton", "menuButton", "chatView"]
@@ -109,7 +115,10 @@ def test_a_whole_turn(qtbot: QtBot, app_window: MainWindow, fake_backend: FakeBa
     assert isinstance(card, ToolCardWidget) and card.outcome == "success"
     assert isinstance(reply, AssistantMessageWidget)
     assert reply.plain_text() == "You have no sandboxes."
-    assert window.send_button.isEnabled() and not window.stop_button.isEnabled()
+    assert not window.stop_button.isEnabled()
+    assert window.send_button.isVisible() and not window.send_button.isEnabled()  # empty box
+    qtbot.keyClicks(window.message_input, "and now?")
+    assert window.send_button.isEnabled()
 
 
 def test_typing_a_prompt_loads_the_agent_before_it_is_sent(
@@ -141,7 +150,7 @@ def test_stop_mid_stream_keeps_the_partial_reply(
     assert isinstance(reply, AssistantMessageWidget)
     assert reply.plain_text() == "Once upon a time"
     assert isinstance(entries[-1], NoticeWidget) and entries[-1].text() == STOPPED_NOTICE
-    assert window.send_button.isEnabled() and window.message_input.isEnabled()
+    assert window.message_input.isEnabled() and window.send_button.isVisible()
     send(qtbot, window, "again")  # input works again
     qtbot.waitUntil(lambda: len(fake_backend.streams) == 2)
 
@@ -249,20 +258,73 @@ def test_closing_asks_the_composition_root(qtbot: QtBot, window: MainWindow) -> 
 def test_status_bar_shows_model_and_connection(
     qtbot: QtBot, window: MainWindow, controller: ChatController, fake_backend: FakeBackend
 ) -> None:
-    label = window.connection_status.label
+    bar = window.connection_status
+    label = bar.label
     window.set_model_name("openai:gpt-5-mini")
     assert window.model_label.text() == "Model: openai:gpt-5-mini"
+
+    def shown() -> list[str]:
+        return [bar.services[service].text for service in Service]
+
     window.set_connection_status(ConnectionStatus(ConnectionState.NOT_CONFIGURED))
-    assert label.text() == "Composio: not configured"
+    assert shown() == [
+        "Model server: not set up",
+        "Composio: not set up",
+        "Tool Router: not set up",
+    ]
     window.set_connection_status(ConnectionStatus(ConnectionState.CONNECTING))
-    assert label.text() == "Composio: connecting…"
+    assert shown()[1:] == ["Composio: connecting…", "Tool Router: connecting…"]
+    assert label.isHidden()
+    rejected = ServiceStatus(Service.COMPOSIO, ConnectionState.ERROR, "Composio rejected <b>x</b>")
     window.set_connection_status(
-        ConnectionStatus(ConnectionState.ERROR, "Composio rejected <b>x</b>")
+        ConnectionStatus(
+            ConnectionState.ERROR,
+            rejected.detail,
+            services=(
+                ServiceStatus(Service.MODEL, ConnectionState.UNKNOWN),
+                rejected,
+                ServiceStatus(Service.TOOL_ROUTER, ConnectionState.UNKNOWN),
+            ),
+        )
     )
-    assert label.text() == "Composio: error: Composio rejected <b>x</b>"
+    assert shown() == [
+        "Model server: not checked",
+        "Composio: error",
+        "Tool Router: not checked",
+    ]
+    assert label.text() == "Composio rejected <b>x</b>" and not label.isHidden()
     assert label.textFormat() == Qt.TextFormat.PlainText
-    window.set_connection_status(ConnectionStatus(ConnectionState.READY, "7 tools"))
-    assert label.text() == "Composio: ready (7 tools)"
+    assert "&lt;b&gt;" in bar.services[Service.COMPOSIO].toolTip()
+    ready = ConnectionStatus(
+        ConnectionState.READY,
+        "7 tools",
+        services=(
+            ServiceStatus(Service.MODEL, ConnectionState.READY),
+            ServiceStatus(Service.COMPOSIO, ConnectionState.READY),
+            ServiceStatus(Service.TOOL_ROUTER, ConnectionState.READY, "7 tools"),
+        ),
+    )
+    window.set_connection_status(ready)
+    assert shown() == ["Model server: ready", "Composio: ready", "Tool Router: 7 tools"]
+    assert label.isHidden()
+
+
+def test_a_passing_message_leaves_the_connection_state_in_view(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Issue 10, item 18: "Exported to..." hid the connection state (QStatusBar.showMessage)."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.set_connection_status(ConnectionStatus(ConnectionState.CONNECTING))
+    window.show_message("Exported to /tmp/chat.md")
+    message = window.status_bar.message_label
+    assert message.text() == "Exported to /tmp/chat.md" and message.isVisible()
+    assert window.connection_status.isVisible()
+    assert window.connection_status.services[Service.COMPOSIO].isVisible()
+    assert window.status_bar.currentMessage() == ""
+    window.status_bar.message_timer.timeout.emit()  # its few seconds are up
+    assert message.text() == ""
+    assert window.connection_status.isVisible()
 
 
 def test_sidebar_goes_left_of_the_chat(window: MainWindow) -> None:

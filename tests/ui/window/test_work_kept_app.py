@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.conversations.history import INTERRUPTED_NOTICE, STOPPED_NOTICE
 from desktop.core.conversations.transcript import NoticeItem, ToolCallItem, UserItem
 from desktop.core.store.sqlite import ConversationStore
-from desktop.gui import DesktopApp
+from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.window.main_window import MainWindow
 from tests.fakes.harness import FakeServices

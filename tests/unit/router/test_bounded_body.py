@@ -12,6 +12,7 @@ import zlib
 import httpx
 import pytest
 
+from desktop.core.errors import Remote, Service
 from desktop.core.router.bounded_body import _STEP, ACCEPT_ENCODING, _BoundedStream
 from desktop.core.router.http import MAX_RESPONSE_BYTES, new_http_client, request_failure
 from desktop.core.router.types import ResponseTooLargeError
@@ -93,10 +94,10 @@ def test_a_compressed_body_within_the_bound_reads_as_before() -> None:
 
 def test_the_same_sentence_as_for_a_large_plain_body() -> None:
     error = ResponseTooLargeError("the answer's decoded body went past 4,194,304 bytes")
-    verdict = request_failure(error, "Composio", "backend.composio.dev", 5)
+    verdict = request_failure(error, Remote(Service.COMPOSIO, "backend.composio.dev"), 5)
     assert verdict is not None
     assert verdict.message == (
-        "Composio (backend.composio.dev) answered with more data than expected: "
+        "Composio at backend.composio.dev answered with more data than expected: "
         "try again in a moment."
     )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from desktop.core.errors import ErrorKind
+from desktop.core.errors import ErrorKind, Remote, Service
 from desktop.core.router.http import USER_AGENT, new_http_client, request_failure
 from desktop.core.router.types import Timeouts
 from tests.fakes.serving import closed_url
@@ -71,9 +71,9 @@ def test_every_request_is_bounded_and_a_timed_out_one_leaves_no_task_running() -
         return caught.value, asyncio.all_tasks() - {asyncio.current_task()}
 
     exc, left = asyncio.run(scenario())
-    failure = request_failure(exc, "Composio", "127.0.0.1", 0.3)
+    failure = request_failure(exc, Remote(Service.COMPOSIO, "127.0.0.1"), 0.3)
     assert failure is not None and failure.kind is ErrorKind.TIMEOUT
-    assert failure.message.startswith("Composio (127.0.0.1) did not answer within 0.3 s")
+    assert failure.message.startswith("Composio at 127.0.0.1 did not answer within 0.3 s")
     assert left == set()
 
 
@@ -84,13 +84,13 @@ def test_a_closed_port_is_unreachable_not_a_timeout() -> None:
                 await http.get(closed_url())
             return caught.value
 
-    failure = request_failure(asyncio.run(scenario()), "the Tool Router", "127.0.0.1", 2)
+    failure = request_failure(asyncio.run(scenario()), Remote(Service.TOOL_ROUTER, "127.0.0.1"), 2)
     assert failure is not None and failure.kind is ErrorKind.UNREACHABLE
     assert failure.message.startswith("Could not reach the Tool Router at 127.0.0.1")
 
 
 def test_other_failures_are_not_taken_for_the_network() -> None:
-    assert request_failure(ValueError("bad JSON"), "Composio", "here", 1) is None
+    assert request_failure(ValueError("bad JSON"), Remote(Service.COMPOSIO, "here"), 1) is None
 
 
 def test_importing_the_router_loads_no_heavy_library() -> None:

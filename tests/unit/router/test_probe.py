@@ -216,7 +216,7 @@ def test_an_endless_data_line_is_cut_off_at_the_bound_on_an_answer() -> None:
     assert isinstance(verdict, UserFacingError)
     assert verdict.kind is ErrorKind.SERVER_ERROR
     assert verdict.message.startswith(
-        f"The Tool Router ({server.base_url.removeprefix('http://')}) answered with more data "
+        f"The Tool Router at {server.base_url.removeprefix('http://')} answered with more data "
         "than expected"
     )
     assert MAX_RESPONSE_BYTES <= 8 * 1024 * 1024  # a few MiB, not what the machine can hold

@@ -193,7 +193,7 @@ def test_a_refused_resume_says_resume() -> None:
     refused = json_reply(b'{"error": {"message": "bad id"}}', status=400)
     verdict, _ = _open(_answering(refused))
     assert isinstance(verdict, UserFacingError)
-    assert verdict.message == "Composio refused to resume the session (400): bad id"
+    assert verdict.message == "Composio refused to resume the session (400): bad id."
 
 
 def test_a_long_error_body_is_redacted_whole_then_cut_to_one_line() -> None:
@@ -218,4 +218,4 @@ def test_an_answer_past_the_bound_is_refused_before_it_fills_the_memory() -> Non
     assert isinstance(verdict, UserFacingError)
     assert verdict.kind is ErrorKind.SERVER_ERROR
     assert "answered with more data than expected" in verdict.message
-    assert verdict.message.startswith("Composio (127.0.0.1:")
+    assert verdict.message.startswith("Composio at 127.0.0.1:")

@@ -1,0 +1,296 @@
+"""Wires the painted window to the core: keys, the backend, conversations; owns shutdown."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop.ui.window.geometry import save_geometry
+from desktop.ui.window.shell import WindowShell
+
+if TYPE_CHECKING:
+    import httpx
+
+    from desktop.core.agent.service_check import ConnectionReport
+    from desktop.core.config.credentials import Credentials
+    from desktop.core.config.secrets import SecretName, SecretStore
+    from desktop.core.config.settings import Settings
+    from desktop.core.conversations.backend import ChatBackend
+    from desktop.core.conversations.factory import BackendMaker
+    from desktop.core.redaction import Redactor
+    from desktop.core.router.types import Timeouts
+    from desktop.core.store.facade import AsyncConversationStore
+    from desktop.paths import AppPaths
+    from desktop.ui.settings.settings_dialog import SettingsDialog
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_SECONDS = 1.5  # the running turn and the MCP connection get this long to close
+
+
+class DesktopApp:
+    """Wires the painted window to the core, starts it (keys, conversations), owns shutdown.
+
+    Conversations live in the SQLite store (`database_file`, by default in the data dir), opened
+    in `start()`. On start the most recent conversation is reopened, as a desktop app restores
+    where you left off; "New chat" (Ctrl+N) is one key away. Without a usable database the app
+    still chats, without keeping anything, and says so.
+    """
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        redactor: Redactor,
+        *,
+        environ: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        secret_store: SecretStore | None = None,
+        timeouts: Timeouts | None = None,
+        database_file: Path | None = None,
+        reopen_last: bool = True,
+        shell: WindowShell | None = None,
+    ) -> None:
+        # After the first paint, as everything this class builds (asyncio included: ~10 ms).
+        import asyncio
+
+        from desktop.core.agent.build import Endpoints
+        from desktop.core.agent.worker import AgentLoop
+        from desktop.core.config.configuration import Configuration
+        from desktop.core.router.types import Timeouts
+        from desktop.gc_policy import pause_collection_while_importing
+        from desktop.ui import pyside_imports
+        from desktop.ui.chat.controller import ChatController
+        from desktop.ui.settings.settings_flow import SettingsFlow
+        from desktop.ui.sidebar.conversation_list_controller import ConversationListController
+        from desktop.ui.window.wiring import connect_sidebar, connect_window
+
+        # Usually done by app.py already; idempotent. The agent's libraries import later.
+        pyside_imports.install()
+        # The window's choice: the agent's libraries import with the collector paused.
+        pause_collection_while_importing()
+        self.database_file = database_file or paths.database_file
+        self.reopen_last = reopen_last
+        environ = dict(os.environ if environ is None else environ)
+        self.timeouts = timeouts or Timeouts()
+        self.endpoints = Endpoints.from_environ(environ)
+        self.redactor = redactor
+        self.configuration = Configuration(
+            paths.settings_file,
+            environ,
+            cwd or Path.cwd(),
+            secret_store=secret_store,
+            known_secrets=redactor.add,
+        )
+        self.window_state_file = paths.window_state_file
+        shell = shell or WindowShell.build(self.window_state_file)
+        self.window, self.sidebar = shell.window, shell.sidebar
+        self.window.chat_view.links.hosts = self.endpoints.composio_hosts  # Connect Links' rule
+        self.controller = ChatController(None, self.window)
+        self.conversations = ConversationListController(None, self.window)
+        self.leave_guard = connect_window(self.window, self.controller)
+        connect_sidebar(
+            self.window, self.sidebar, self.conversations, self.controller, self.leave_guard
+        )
+        self.conversation_store: AsyncConversationStore | None = None
+        self.window.set_model_name(self.settings.model)
+        self.settings_flow = SettingsFlow(self.configuration, self._probe, self.window)
+        self.settings_flow.saved.connect(self._on_settings_flow_saved)
+        self.settings_flow.problem.connect(self._warn)
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.quit_requested.connect(self._on_window_close_requested)
+        self.window.close_requested.connect(self._on_window_close_requested)
+        self._quit = asyncio.Event()
+        self.ready = asyncio.Event()  # keys loaded and the connection started (for tests)
+        # The agent, its MCP connection and the SDK clients run on their own loop and thread:
+        # their CPU (the openai SDK's request transform grows with the history) never stalls
+        # the window.
+        self.agent_loop = AgentLoop()
+        self.http: httpx.AsyncClient | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.configuration.settings
+
+    @property
+    def credentials(self) -> Credentials | None:
+        return self.configuration.credentials
+
+    @property
+    def store(self) -> SecretStore | None:
+        """The secret store, once open."""
+        return self.configuration.store
+
+    @property
+    def dialog(self) -> SettingsDialog | None:
+        return self.settings_flow.dialog
+
+    # -- start-up ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """After the first paint: the HTTP client, the conversations, keys from the keyring,
+        then connect (or ask for keys)."""
+        import asyncio
+
+        from desktop.core.lazy_imports import RENDERING, start_import
+        from desktop.core.router.http import open_http_client
+        from desktop.ui.chat.message_widget import prepare_rendering
+
+        if self.http is None:  # before Settings (Test connection, Save) can be opened
+            # The app's one client for its own requests, on the agent's loop; it needs no keys.
+            self.http = await self.agent_loop.run(open_http_client(self.timeouts))
+        start_import(RENDERING, then=prepare_rendering)  # before the first reply needs them
+        # The keyring may sit behind D-Bus: it opens off the UI thread, meanwhile.
+        keyring = asyncio.ensure_future(self.configuration.secret_store())
+        await self._open_conversations()
+        await keyring
+        await self.configuration.reload_credentials()
+        if self.configuration.connectable:  # complete, or a locked keyring the status names
+            # Ready to send once the Tool Router answers; the agent itself (pydantic-ai, its
+            # MCP client, openai: ~90 MB) loads when a prompt is first typed, so an idle
+            # window stays light (desktop.core.lazy_imports).
+            self.controller.reconfigure(self._backend_maker())
+        else:
+            self.controller.connect_backend()  # shows "not configured" with the reason
+        if not self.configuration.complete:  # keys to enter, or the keyring's Retry
+            self.open_settings(first_run=True)
+        # Wired and started: a prompt sent meanwhile is sent now (or refused, with the reason).
+        self.window.set_ready()
+        self.ready.set()
+
+    async def _open_conversations(self) -> None:
+        # After the first paint: sqlite and the store's modules are not needed to paint.
+        from desktop.core.store.opening import StoreUnavailable, open_conversation_store
+
+        opened = await open_conversation_store(self.database_file, self.redactor)
+        if isinstance(opened, StoreUnavailable):
+            self._warn(
+                "Conversations are not being saved",
+                f"The conversation database ({opened.path}) could not be opened: "
+                f"{opened.reason} This session's chat is kept in memory only.",
+            )
+            return
+        if opened.set_aside is not None:
+            self._warn(
+                "The conversation database was damaged",
+                f"The conversation database was damaged ({opened.set_aside.problem}), so a "
+                f"new one was started. The old one was moved aside, not deleted: "
+                f"{opened.set_aside.moved_to}",
+            )
+        store = opened.store
+        self.conversation_store = store
+        self.controller.set_repository(store)
+        self.conversations.set_repository(store)
+        self.sidebar.start()
+        if self.reopen_last:
+            await self._reopen_most_recent(store)
+
+    async def _reopen_most_recent(self, store: AsyncConversationStore) -> None:
+        from desktop.core.store.records import StoreError
+
+        try:
+            recent = await store.list_conversations(limit=1)
+        except StoreError:
+            log.warning("could not read the most recent conversation", exc_info=True)
+            recent = []
+        # A prompt sent meanwhile starts a new chat: the last one is not opened under it.
+        if self.window.held_prompt is not None or self.controller.conversation_id is not None:
+            return
+        if recent and not self.controller.busy:
+            shown = self.controller.open_conversation(recent[0].id)
+            if shown is not None:  # on screen before a prompt sent next can start its turn
+                await shown
+
+    def _backend_maker(self, previous: ChatBackend | None = None) -> BackendMaker:
+        """The backend factory for the current settings and keys (see `core.conversations`)."""
+        # After the first paint: the chat session's modules are not needed to paint.
+        from desktop.core.conversations.factory import BackendMaker
+
+        assert self.credentials is not None
+        return BackendMaker(
+            self.agent_loop,
+            self.settings,
+            self.credentials,
+            self.endpoints,
+            self.timeouts,
+            self.conversation_store,
+            previous=previous,
+            http=self.http,
+            keep_rule=self.configuration.keep_rule,
+            redactor=self.redactor,
+        )
+
+    # -- settings ----------------------------------------------------------------------------
+    def open_settings(self, first_run: bool = False) -> None:
+        self.settings_flow.open(first_run)
+
+    def _on_settings_flow_saved(self) -> None:
+        self.window.set_model_name(self.settings.model)
+        # New settings or keys continue the conversation on screen rather than forgetting it.
+        previous = self.controller.backend
+        self.controller.reconfigure(
+            self._backend_maker(previous) if self.configuration.connectable else None
+        )
+
+    async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
+        from desktop.core.agent.probe import check_services
+
+        self.redactor.add(*keys.values())  # typed, not saved: still keys, in what comes back
+        return await self.agent_loop.run(
+            check_services(settings, keys, self.endpoints, self.timeouts, http=self.http)
+        )
+
+    def _warn(self, title: str, text: str) -> None:
+        from desktop.ui.sidebar.conversation_dialogs import show_problem
+
+        show_problem(self.window, title, text, object_name="warningBox")
+
+    # -- lifetime ----------------------------------------------------------------------------
+    def _on_window_close_requested(self) -> None:
+        # Ctrl+Q or the close button: while a decision waits, the person is asked first.
+        self.leave_guard.leave(self.request_quit)
+
+    def _keep_window_place(self) -> None:
+        try:
+            self.window_state_file.parent.mkdir(parents=True, exist_ok=True)
+            save_geometry(self.window, self.window_state_file)
+        except OSError:
+            log.warning("could not keep the window's place", exc_info=True)
+
+    def request_quit(self) -> None:
+        self._quit.set()
+
+    async def wait_for_quit(self) -> None:
+        await self._quit.wait()
+
+    async def shutdown(self) -> None:
+        """Cancel the running turn, close the MCP connection, then close the window."""
+        import asyncio
+        import contextlib
+
+        from desktop.core.store.records import StoreError
+
+        await self.settings_flow.aclose()
+        self._keep_window_place()
+        try:
+            await asyncio.wait_for(self.controller.aclose(), SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.warning("shutdown: the agent did not close within %.1f s", SHUTDOWN_SECONDS)
+        await self.conversations.aclose()
+        # Whatever the agent still runs ends before the database closes.
+        http, self.http = self.http, None
+        if http is not None:
+            with contextlib.suppress(Exception):
+                await self.agent_loop.run(http.aclose())
+        await self.agent_loop.aclose()
+        store, self.conversation_store = self.conversation_store, None
+        if store is not None:
+            # After the turn above was stopped: its reply is stored before the database closes.
+            self.controller.set_repository(None)
+            self.conversations.set_repository(None)
+            try:
+                await store.aclose()
+            except StoreError:
+                log.warning("closing the conversation store failed", exc_info=True)
+        self.window.close_for_good()
