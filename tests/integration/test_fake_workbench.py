@@ -1,5 +1,6 @@
 """The fake workbench and bash tool behave like Composio's for the app's purposes: a Jupyter-like
-kernel per session and real shell commands, sharing the session's files mount."""
+kernel per session and real shell commands, sharing the session's files mount; the app reads
+what they answer as code cells."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import pytest
 from composio import Composio
 from pydantic_ai.mcp import MCPToolset
 
+from desktop.core.agent.cell_outputs import ImageOutput
+from desktop.core.agent.code_runs import read_code_run
 from tests.fakes.harness import FakeServices
 
 TIMEOUT = 20
@@ -212,3 +215,25 @@ def test_kernels_end_with_a_reset_and_with_the_fake() -> None:
         assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_the_app_reads_the_fake_s_runs_as_cells(fake_services: FakeServices) -> None:
+    """What the fakes answer is what `read_code_run` expects: a chart is an image, an exception
+    a cell error after its output, a failed command an exit status."""
+    session = _session(fake_services)
+    chart = "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.title('t')"
+    calls = [
+        ("COMPOSIO_REMOTE_WORKBENCH", {"code_to_execute": chart}),
+        ("COMPOSIO_REMOTE_WORKBENCH", {"code_to_execute": "print('a')\nraise KeyError('k')"}),
+        ("COMPOSIO_REMOTE_BASH_TOOL", {"command": "echo x; exit 4"}),
+    ]
+    answers = _calls(fake_services, session, calls)
+    runs = [read_code_run(name, args, a) for (name, args), a in zip(calls, answers, strict=True)]
+    drawn, raised, exited = runs
+    assert drawn is not None and drawn.succeeded
+    (image,) = drawn.outputs
+    assert isinstance(image, ImageOutput) and (image.width, image.height) == (640, 480)
+    assert raised is not None and raised.stdout == "a\n"
+    assert raised.error is not None and raised.error.name == "KeyError"
+    assert raised.status_text == "KeyError: 'k'"
+    assert exited is not None and exited.exit_code == 4 and exited.stdout == "x\n"
