@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import os
 import tracemalloc
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,11 +21,11 @@ from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.router.files_mount import FilesMount
 from desktop.core.router.http import new_http_client
 from desktop.core.router.presigned import new_transfer_client
-from desktop.core.router.rest import open_router_session
 from desktop.core.router.transfer_errors import MAX_MOUNT_FILE_BYTES, FileTransferError
 from desktop.core.router.types import SessionExpiredError, Timeouts
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS, run
+from tests.integration.mount_helpers import with_mount
 
 T = TypeVar("T")
 MIB = 1024 * 1024
@@ -50,42 +50,6 @@ def _sdk(fs: FakeServices) -> Iterator[Composio[Any, Any]]:
         )
 
 
-def _with_mount(
-    fs: FakeServices,
-    use: Callable[[FilesMount, str], Awaitable[T]],
-    *,
-    timeouts: Timeouts = FAST_TIMEOUTS,
-    session_id: str | None = None,
-    api_key: str | None = None,
-) -> T:
-    """`use(mount, session_id)` with the app's two clients, on this test's event loop."""
-
-    async def scenario() -> T:
-        async with new_http_client(timeouts) as api, new_transfer_client(timeouts) as transfers:
-            sid = session_id
-            if sid is None:
-                session = await open_router_session(
-                    api,
-                    api_key=fs.composio_api_key,
-                    user_id=fs.user_id,
-                    toolkits=["e2b"],
-                    base_url=fs.composio_base_url,
-                    timeouts=timeouts,
-                )
-                sid = session.session_id
-            mount = FilesMount(
-                api,
-                transfers,
-                session_id=sid,
-                api_key=api_key or fs.composio_api_key,
-                base_url=fs.composio_base_url,
-                timeouts=timeouts,
-            )
-            return await use(mount, sid)
-
-    return run(scenario())
-
-
 def _file(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
@@ -104,7 +68,7 @@ def test_an_upload_lands_in_the_mount_the_workbench_reads(
         listed = await mount.list()
         return uploaded, listed
 
-    uploaded, listed = _with_mount(fake_services, use)  # type: ignore[misc]
+    uploaded, listed = with_mount(fake_services, use)  # type: ignore[misc]
     sid = next(iter(fake_services.composio.sessions))
     assert fake_services.composio.files.files(sid) == {"sales.csv": data}
     assert uploaded.sandbox_path == "/mnt/files/sales.csv"
@@ -140,7 +104,7 @@ def test_a_download_is_written_atomically_to_the_chosen_path(
         fake_services.composio.files.put_file(sid, "out/chart.png", data)
         return await mount.download("out/chart.png", target)
 
-    assert _with_mount(fake_services, use) == len(data)
+    assert with_mount(fake_services, use) == len(data)
     assert target.read_bytes() == data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png"]  # no temporary left
     (get,) = fake_services.composio.files.presigned_requests
@@ -156,7 +120,7 @@ def test_listing_follows_the_cursor_over_pages(fake_services: FakeServices) -> N
         under = await mount.list("other/")
         return [i.mount_relative_path for i in everything] + ["|"] + [i.name for i in under]
 
-    names = _with_mount(fake_services, use)
+    names = with_mount(fake_services, use)
     assert names == [*(f"f{i}.txt" for i in range(7)), "other/g.txt", "|", "g.txt"]
     pages = [r for r in fake_services.composio.requests if r.path.endswith("/items")]
     assert len(pages) == 3 + 1
@@ -168,7 +132,7 @@ def test_delete_removes_and_a_missing_file_is_no_error(fake_services: FakeServic
         await mount.delete("a.txt")
         await mount.delete("a.txt")
 
-    _with_mount(fake_services, use)
+    with_mount(fake_services, use)
     sid = next(iter(fake_services.composio.sessions))
     assert fake_services.composio.files.files(sid) == {}
 
@@ -180,7 +144,7 @@ def _upload_failure(
         await mount.upload(source, source.name)
 
     with pytest.raises(FileTransferError) as caught:
-        _with_mount(fs, use, timeouts=timeouts)
+        with_mount(fs, use, timeouts=timeouts)
     sid = next(iter(fs.composio.sessions))
     assert fs.composio.files.files(sid) == {}  # nothing half-sent is in the mount
     return caught.value
@@ -248,7 +212,7 @@ def test_a_cancelled_upload_leaves_nothing(fake_services: FakeServices, tmp_path
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    _with_mount(fake_services, use)
+    with_mount(fake_services, use)
     sid = next(iter(fake_services.composio.sessions))
     assert fake_services.composio.files.files(sid) == {}
     assert len(progressed) == 2  # it stopped right there
@@ -262,7 +226,7 @@ def _download_failure(
         await mount.download("data.bin", target, max_bytes=max_bytes)
 
     with pytest.raises(FileTransferError) as caught:
-        _with_mount(fs, use)
+        with_mount(fs, use)
     assert target.read_bytes() == b"keep"  # the old file stays, no temporary beside it
     assert [p.name for p in target.parent.iterdir()] == [target.name]
     return caught.value
@@ -301,7 +265,7 @@ def test_download_failures(
         await use(mount, sid)
 
     with pytest.raises(FileTransferError) as caught:
-        _with_mount(fake_services, seeded)
+        with_mount(fake_services, seeded)
     assert caught.value.problem == problem
     assert target.read_bytes() == b"keep"
 
@@ -313,9 +277,9 @@ def test_the_rest_calls_fail_as_the_session_calls_do(
         return await mount.list()
 
     with pytest.raises(SessionExpiredError):
-        _with_mount(fake_services, listing, session_id="trs_gone")
+        with_mount(fake_services, listing, session_id="trs_gone")
     with pytest.raises(UserFacingError) as caught:
-        _with_mount(fake_services, listing, api_key="wrong-key")
+        with_mount(fake_services, listing, api_key="wrong-key")
     assert caught.value.kind is ErrorKind.COMPOSIO_KEY_REJECTED
 
 
@@ -334,7 +298,7 @@ def test_a_50_mb_upload_streams_from_disk(fake_services: FakeServices, tmp_path:
         finally:
             tracemalloc.stop()
 
-    peak = _with_mount(fake_services, use)
+    peak = with_mount(fake_services, use)
     sid = next(iter(fake_services.composio.sessions))
     assert (fake_services.composio.sandboxes.get(sid).mount / "big.bin").stat().st_size == size
     # Chunks of 256 KiB in flight, the fake's buffers, the interpreter's own: a few MiB at most,
