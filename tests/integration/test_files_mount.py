@@ -18,8 +18,9 @@ import pytest
 from composio import Composio
 
 from desktop.core.errors import ErrorKind, UserFacingError
-from desktop.core.router.files_mount import FilesMount
+from desktop.core.router.files_mount import FilesMount, files_left
 from desktop.core.router.http import new_http_client
+from desktop.core.router.mount_names import save_target
 from desktop.core.router.presigned import new_transfer_client
 from desktop.core.router.transfer_errors import MAX_MOUNT_FILE_BYTES, FileTransferError
 from desktop.core.router.types import SessionExpiredError, Timeouts
@@ -109,6 +110,30 @@ def test_a_download_is_written_atomically_to_the_chosen_path(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png"]  # no temporary left
     (get,) = fake_services.composio.files.presigned_requests
     assert get.method == "GET" and not get.api_key_sent
+
+
+def test_files_a_run_leaves_are_found_and_saved(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    async def use(mount: FilesMount, sid: str) -> list[str]:
+        fake_services.composio.files.put_file(sid, "sales.csv", b"a,b\n1,2\n")
+        fake_services.composio.files.put_file(sid, "old.txt", b"same")
+        before = await mount.list()
+        sandbox = fake_services.composio.sandboxes.get(sid)
+        code = (
+            "import matplotlib.pyplot as plt\nplt.bar(['a'], [1])\n"
+            "plt.savefig('/mnt/files/out/chart.png')\n"
+            "open('/mnt/files/sales.csv', 'a').write('3,4\\n')"
+        )
+        sandbox.run_python("import os\nos.makedirs('/mnt/files/out', exist_ok=True)")
+        assert sandbox.run_python(code)["error"] is None
+        left = files_left(before, await mount.list())
+        target = save_target(left[0].mount_relative_path, tmp_path, tmp_path)
+        await mount.download(left[0].mount_relative_path, target)
+        return [item.mount_relative_path for item in left]
+
+    assert with_mount(fake_services, use) == ["out/chart.png", "sales.csv"]
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_listing_follows_the_cursor_over_pages(fake_services: FakeServices) -> None:

@@ -44,7 +44,7 @@ from desktop.core.router.transfer_errors import (
 from desktop.core.router.types import SessionExpiredError, Timeouts
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Iterable
 
     import httpx
 
@@ -106,6 +106,13 @@ class UploadedFile:
     size: int
     mimetype: str
     sha256: str
+
+
+def files_left(before: Iterable[MountItem], after: Iterable[MountItem]) -> tuple[MountItem, ...]:
+    """The files of `after` that `before` did not have, or had with another size or time: what
+    a code run left in the mount, listed before and after it."""
+    known = {(i.mount_relative_path, i.size, i.last_modified) for i in before}
+    return tuple(i for i in after if (i.mount_relative_path, i.size, i.last_modified) not in known)
 
 
 def sandbox_path(prefix: str, mount_relative_path: str) -> str:
