@@ -99,7 +99,7 @@ def run_cell(code: str, namespace: dict[str, Any], cell: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    sys.path.insert(0, sys.argv[1])
+    sys.path[0] = sys.argv[1]  # the stand-ins, instead of this script's directory (the fakes)
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

@@ -148,6 +148,23 @@ def test_a_cell_past_its_timeout_is_interrupted_and_the_state_stays(
     assert after["data"]["results"] == [{"text": "7"}]
 
 
+def test_a_kernel_that_dies_restarts_without_its_state(fake_services: FakeServices) -> None:
+    session = _session(fake_services)
+    _, died, after, isolated = _cells(
+        fake_services,
+        session,
+        "z = 1",
+        "import os\nos._exit(3)",
+        "print(globals().get('z'))",
+        "import importlib.util\nimportlib.util.find_spec('harness') is None",
+    )
+    assert died["data"]["error"]["name"] == "DeadKernelError"
+    assert "exit status 3" in died["data"]["error"]["value"]
+    assert after["data"]["stdout"] == "None\n"
+    assert isolated["data"]["results"] == [{"text": "True"}]  # the fakes' modules are not there
+    assert fake_services.composio.sandboxes.get(session.session_id).kernel.started == 2
+
+
 def test_bash_runs_real_commands_in_its_home(fake_services: FakeServices) -> None:
     fake_services.composio.sandboxes.limits.bash_timeout = 1.0
     session = _session(fake_services)
