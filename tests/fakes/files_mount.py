@@ -258,35 +258,28 @@ class MountApi(SessionApi):
         self.mount = mount
 
     async def _session(
-        self, request: Request
-    ) -> tuple[dict[str, Any], ToolRouterSession, SessionSandbox] | Response:
-        body, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
+        self, request: Request, with_path: bool = True
+    ) -> tuple[ToolRouterSession, SessionSandbox, str] | Response:
+        """The session, its sandbox and the body's `mount_relative_path` (when `with_path`), or
+        the error answer."""
+        checked = await self.checked(request)
+        if isinstance(checked, Response):
+            return checked
+        body, found = checked
         if request.path_params["mount_id"] != MOUNT_ID:
             mount_id = request.path_params["mount_id"]
             return composio_error(404, f"Mount '{mount_id}' not found", "ToolRouter_MountNotFound")
-        return body, found, self.mount.sandbox(found.session_id)
-
-    def _path(self, body: dict[str, Any]) -> str | Response:
         path = body.get("mount_relative_path")
-        problem = mount_path_problem(path)
+        problem = mount_path_problem(path) if with_path else None
         if problem is not None:
             return composio_error(400, problem, "Common_ValidationError")
-        assert isinstance(path, str)
-        return path
+        return found, self.mount.sandbox(found.session_id), str(path or "")
 
     async def _url(self, request: Request, op: str) -> Response:
         checked = await self._session(request)
         if isinstance(checked, Response):
             return checked
-        body, session, _ = checked
-        path = self._path(body)
-        if isinstance(path, Response):
-            return path
+        session, _, path = checked
         url, expires_at = self.mount.presigned_url(op, session.session_id, path)
         return JSONResponse(
             {
@@ -304,10 +297,10 @@ class MountApi(SessionApi):
         return await self._url(request, "download")
 
     async def items(self, request: Request) -> Response:
-        checked = await self._session(request)
+        checked = await self._session(request, with_path=False)
         if isinstance(checked, Response):
             return checked
-        _, _, sandbox = checked
+        _, sandbox, _ = checked
         query = request.query_params
         try:
             limit = int(query.get("limit") or 100)
@@ -340,10 +333,7 @@ class MountApi(SessionApi):
         checked = await self._session(request)
         if isinstance(checked, Response):
             return checked
-        body, _, sandbox = checked
-        path = self._path(body)
-        if isinstance(path, Response):
-            return path
+        _, sandbox, path = checked
         target = sandbox.mount / path
         if target.is_dir():
             shutil.rmtree(target)

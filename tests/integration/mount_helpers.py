@@ -1,9 +1,14 @@
-"""A `FilesMount` on the fakes, with the app's two HTTP clients, for the mount's tests."""
+"""The mount's and the workbench's tests on the fakes: a `FilesMount` with the app's two HTTP
+clients, and the real SDK."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx
+from composio import Composio
 
 from desktop.core.router.files_mount import FilesMount
 from desktop.core.router.http import new_http_client
@@ -50,3 +55,23 @@ def with_mount(
             return await use(mount, sid)
 
     return run(scenario())
+
+
+@contextmanager
+def composio_sdk(fs: FakeServices) -> Iterator[Composio[Any, Any]]:
+    """The real Composio SDK pointed at the fake (its own httpx client, closed at the end)."""
+    with httpx.Client(timeout=10) as http:
+        yield Composio(
+            api_key=fs.composio_api_key,
+            base_url=fs.composio_base_url,
+            timeout=10,
+            max_retries=0,
+            allow_tracking=False,
+            http_client=http,
+        )
+
+
+def sdk_session(fs: FakeServices) -> Any:
+    """A Tool Router session made by the SDK (with its MCP address and headers)."""
+    with composio_sdk(fs) as composio:
+        return composio.create(user_id=fs.user_id, toolkits=["e2b"], mcp=True)

@@ -10,39 +10,18 @@ import json
 import os
 import struct
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
-from composio import Composio
 from pydantic_ai.mcp import MCPToolset
 
 from desktop.core.agent.cell_outputs import ImageOutput
 from desktop.core.agent.code_runs import read_code_run
 from tests.fakes.harness import FakeServices
+from tests.integration.mount_helpers import sdk_session
 
 TIMEOUT = 20
 SALES = "region,month,revenue\nNorth,Jan,100\nSouth,Jan,80\nNorth,Feb,120\nSouth,Feb,95\n"
-
-
-@contextmanager
-def _sdk(fs: FakeServices) -> Iterator[Composio[Any, Any]]:
-    with httpx.Client(timeout=TIMEOUT) as http:
-        yield Composio(
-            api_key=fs.composio_api_key,
-            base_url=fs.composio_base_url,
-            timeout=TIMEOUT,
-            max_retries=0,
-            allow_tracking=False,
-            http_client=http,
-        )
-
-
-def _session(fs: FakeServices) -> Any:
-    with _sdk(fs) as composio:
-        return composio.create(user_id=fs.user_id, toolkits=["e2b"], mcp=True)
 
 
 def _calls(fs: FakeServices, session: Any, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
@@ -86,7 +65,7 @@ def _png_size_and_colours(data: bytes) -> tuple[int, int, int]:
 
 
 def test_the_workbench_keeps_state_and_answers_like_a_kernel(fake_services: FakeServices) -> None:
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     first, second, failed = _cells(
         fake_services,
         session,
@@ -111,7 +90,7 @@ def test_the_workbench_keeps_state_and_answers_like_a_kernel(fake_services: Fake
 
 
 def test_pandas_reads_the_mount_and_a_chart_is_a_png(fake_services: FakeServices) -> None:
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     fake_services.composio.files.put_file(session.session_id, "sales.csv", SALES.encode())
     code = (
         "import pandas as pd\nimport matplotlib.pyplot as plt\n"
@@ -139,7 +118,7 @@ def test_a_cell_past_its_timeout_is_interrupted_and_the_state_stays(
     fake_services: FakeServices,
 ) -> None:
     fake_services.composio.sandboxes.limits.cell_timeout = 0.5
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     _, stuck, after = _cells(
         fake_services, session, "y = 7", "print('working')\nwhile True:\n    pass", "y"
     )
@@ -149,7 +128,7 @@ def test_a_cell_past_its_timeout_is_interrupted_and_the_state_stays(
 
 
 def test_a_kernel_that_dies_restarts_without_its_state(fake_services: FakeServices) -> None:
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     _, died, after, isolated = _cells(
         fake_services,
         session,
@@ -167,7 +146,7 @@ def test_a_kernel_that_dies_restarts_without_its_state(fake_services: FakeServic
 
 def test_bash_runs_real_commands_in_its_home(fake_services: FakeServices) -> None:
     fake_services.composio.sandboxes.limits.bash_timeout = 1.0
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     fake_services.composio.files.put_file(session.session_id, "notes.txt", b"n")
     email = "node -e \"console.log(/^[^@\\s]+@[^@\\s]+$/.test('a@b') ? 'valid' : 'invalid')\""
     listing, failing, node, slow = _calls(
@@ -201,7 +180,7 @@ def test_long_bash_output_is_cut_with_the_whole_of_it_in_a_file(
     fake_services: FakeServices,
 ) -> None:
     fake_services.composio.sandboxes.limits.bash_output_chars = 100
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     (answer,) = _calls(
         fake_services, session, [("COMPOSIO_REMOTE_BASH_TOOL", {"command": "seq 1 1000"})]
     )
@@ -218,7 +197,7 @@ def test_long_bash_output_is_cut_with_the_whole_of_it_in_a_file(
 
 def test_kernels_end_with_a_reset_and_with_the_fake() -> None:
     with FakeServices() as services:
-        session = _session(services)
+        session = sdk_session(services)
         _cells(services, session, "1")
         kernel = services.composio.sandboxes.get(session.session_id).kernel
         pid = kernel.pid
@@ -226,7 +205,7 @@ def test_kernels_end_with_a_reset_and_with_the_fake() -> None:
         services.reset()
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
-        session = _session(services)
+        session = sdk_session(services)
         _cells(services, session, "1")
         pid = services.composio.sandboxes.get(session.session_id).kernel.pid
         assert pid is not None
@@ -237,7 +216,7 @@ def test_kernels_end_with_a_reset_and_with_the_fake() -> None:
 def test_the_app_reads_the_fake_s_runs_as_cells(fake_services: FakeServices) -> None:
     """What the fakes answer is what `read_code_run` expects: a chart is an image, an exception
     a cell error after its output, a failed command an exit status."""
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     chart = "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.title('t')"
     calls = [
         ("COMPOSIO_REMOTE_WORKBENCH", {"code_to_execute": chart}),

@@ -8,14 +8,10 @@ import asyncio
 import hashlib
 import os
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import httpx
 import pytest
-from composio import Composio
 
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.router.files_mount import FilesMount, files_left
@@ -26,29 +22,11 @@ from desktop.core.router.transfer_errors import MAX_MOUNT_FILE_BYTES, FileTransf
 from desktop.core.router.types import SessionExpiredError, Timeouts
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS, run
-from tests.integration.mount_helpers import with_mount
+from tests.integration.mount_helpers import composio_sdk, sdk_session, with_mount
 
 T = TypeVar("T")
 MIB = 1024 * 1024
 SALES = "region,revenue\nNorth,220\nSouth,175\n"
-
-
-def _session(fs: FakeServices) -> Any:
-    with _sdk(fs) as composio:
-        return composio.create(user_id=fs.user_id, toolkits=["e2b"], mcp=True)
-
-
-@contextmanager
-def _sdk(fs: FakeServices) -> Iterator[Composio[Any, Any]]:
-    with httpx.Client(timeout=10) as http:
-        yield Composio(
-            api_key=fs.composio_api_key,
-            base_url=fs.composio_base_url,
-            timeout=10,
-            max_retries=0,
-            allow_tracking=False,
-            http_client=http,
-        )
 
 
 def _file(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -333,10 +311,10 @@ def test_a_50_mb_upload_streams_from_disk(fake_services: FakeServices, tmp_path:
 
 def test_the_mount_api_is_what_the_sdk_sends(fake_services: FakeServices) -> None:
     """The app's mount calls (`FilesMount`) and composio-client's, side by side on the fake."""
-    session = _session(fake_services)
+    session = sdk_session(fake_services)
     sid = session.session_id
     fake_services.composio.files.put_file(sid, "out/chart.png", b"png")
-    with _sdk(fake_services) as composio:
+    with composio_sdk(fake_services) as composio:
         files = composio.client.tool_router.session.files
         upload = files.create_upload_url(
             "files", session_id=sid, mount_relative_path="sales.csv", mimetype="text/csv"

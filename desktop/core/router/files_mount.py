@@ -32,7 +32,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from desktop.core.errors import ErrorKind, UserFacingError, host_of, quoted, unexpected
 from desktop.core.router.http import request_failure
-from desktop.core.router.presigned import Progress, check_presigned_url, get_file, put_file
+from desktop.core.router.presigned import (
+    PresignedTarget,
+    Progress,
+    check_presigned_url,
+    get_file,
+    put_file,
+)
 from desktop.core.router.rest import SESSION_PATH, checked_base_url, status_error
 from desktop.core.router.transfer_errors import (
     MAX_MOUNT_FILE_BYTES,
@@ -57,6 +63,7 @@ MAX_LISTED = 10_000
 """Files listed at most: a mount holding more is listed this far."""
 
 _M = TypeVar("_M", bound=BaseModel)
+_U = TypeVar("_U", "_UploadUrl", "_DownloadUrl")
 
 
 class _Answer(BaseModel):
@@ -68,10 +75,18 @@ class _UploadUrl(_Answer):
     mount_relative_path: str = Field(min_length=1)
     sandbox_mount_prefix: str = DEFAULT_SANDBOX_PREFIX
 
+    @property
+    def url(self) -> str:
+        return self.upload_url
+
 
 class _DownloadUrl(_Answer):
     download_url: str = Field(min_length=1)
     mount_relative_path: str = Field(min_length=1)
+
+    @property
+    def url(self) -> str:
+        return self.download_url
 
 
 class MountItem(_Answer):
@@ -202,6 +217,19 @@ class FilesMount:
                 "form: try again in a moment.",
             ) from exc
 
+    async def _presigned(
+        self, model: type[_U], transfer: Transfer, body: dict[str, str]
+    ) -> tuple[_U, PresignedTarget]:
+        """Ask for the presigned URL of a transfer, and check it."""
+        response = await self._request(
+            "POST",
+            f"{transfer.direction}_url",
+            f"prepare the {transfer.direction} of {transfer.label}",
+            json=body,
+        )
+        answer = self._parsed(response, model)
+        return answer, await check_presigned_url(answer.url, self._base, transfer)
+
     async def _moved(self, transfer: Transfer, url: str, moving: Awaitable[Any]) -> Any:
         seconds = self._timeouts.file_transfer
         try:
@@ -231,11 +259,7 @@ class FilesMount:
         try:
             kind = mimetype or guess_mimetype(mount_relative_path)
             body = {"mount_relative_path": mount_relative_path, "mimetype": kind}
-            response = await self._request(
-                "POST", "upload_url", f"prepare the upload of {transfer.label}", json=body
-            )
-            answer = self._parsed(response, _UploadUrl)
-            target = await check_presigned_url(answer.upload_url, self._base, transfer)
+            answer, target = await self._presigned(_UploadUrl, transfer, body)
             seconds = self._timeouts.file_transfer
             sent = put_file(
                 self._transfers, target, handle, size, kind,
@@ -265,11 +289,7 @@ class FilesMount:
         fails, is cancelled or is over `max_bytes`."""
         transfer = Transfer("download", PurePosixPath(mount_relative_path).name)
         body = {"mount_relative_path": mount_relative_path}
-        response = await self._request(
-            "POST", "download_url", f"prepare the download of {transfer.label}", json=body
-        )
-        answer = self._parsed(response, _DownloadUrl)
-        target = await check_presigned_url(answer.download_url, self._base, transfer)
+        answer, target = await self._presigned(_DownloadUrl, transfer, body)
         seconds = self._timeouts.file_transfer
         receiving = get_file(
             self._transfers, target, destination,
