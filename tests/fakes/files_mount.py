@@ -59,6 +59,8 @@ class MountBehaviour:
     """An upload's connection is cut once this many of its bytes have arrived."""
     download_without_length: bool = False
     """Downloads are sent chunked, without a Content-Length (so only counting can bound them)."""
+    url_base: str | None = None
+    """Presigned URLs name this origin instead of the fake's (an address the app must refuse)."""
 
 
 @dataclass
@@ -146,8 +148,9 @@ class FilesMount:
         lifetime = -60.0 if self.behaviour.expired_urls else self.behaviour.url_lifetime
         expires = int(time.time() + lifetime)
         signature = self._signature(op, session_id, path, expires)
+        base = self.behaviour.url_base or self.backend.base_url
         url = (
-            f"{self.backend.base_url}/presigned/{op}/{quote(session_id, safe='')}/"
+            f"{base}/presigned/{op}/{quote(session_id, safe='')}/"
             f"{quote(path)}?expires={expires}&signature={signature}"
         )
         return url, iso(expires)
@@ -155,7 +158,10 @@ class FilesMount:
     def _refusal(self, request: Request, op: str, record: PresignedRequest) -> Response | None:
         forced = self.behaviour.presigned_status
         if forced is not None:
-            return _s3_error(forced, "AccessDenied" if forced == 403 else "Scripted", "Scripted")
+            answer = _s3_error(forced, "AccessDenied" if forced == 403 else "Scripted", "Scripted")
+            if 300 <= forced < 400:  # a redirect, to where no file should go
+                answer.headers["location"] = "http://169.254.169.254/latest/meta-data/"
+            return answer
         if record.api_key_sent:
             return _s3_error(400, "InvalidRequest", "A presigned request carries no credentials")
         try:

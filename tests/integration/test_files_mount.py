@@ -175,6 +175,34 @@ def test_a_slow_storage_times_out(fake_services: FakeServices, tmp_path: Path) -
     assert "stopped answering for 0.3 s while uploading 'a.csv'" in error.message
 
 
+def test_a_redirect_from_the_storage_is_not_followed(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    fake_services.composio.files.behaviour.presigned_status = 307
+    error = _upload_failure(fake_services, _file(tmp_path, "a.csv", b"1,2\n"))
+    assert error.problem == "server_error"
+    assert "with a redirect (307), which the app does not follow" in error.message
+    assert len(fake_services.composio.files.presigned_requests) == 1  # nothing followed it
+
+
+@pytest.mark.parametrize(
+    ("origin", "why"),
+    [
+        ("https://169.254.169.254", "it leads to a private or local address"),
+        ("http://storage.example.com", "plain http"),
+        ("https://10.0.0.7:9000", "it leads to a private or local address"),
+    ],
+)
+def test_a_presigned_url_to_a_forbidden_place_gets_nothing(
+    fake_services: FakeServices, tmp_path: Path, origin: str, why: str
+) -> None:
+    fake_services.composio.files.behaviour.url_base = origin
+    error = _upload_failure(fake_services, _file(tmp_path, "a.csv", b"secret\n"))
+    assert error.problem == "unsafe_address"
+    assert why in error.message and "nothing was sent" in error.message
+    assert fake_services.composio.files.presigned_requests == []
+
+
 def test_a_dropped_connection_mid_upload(fake_services: FakeServices, tmp_path: Path) -> None:
     fake_services.composio.files.behaviour.drop_upload_after = 300 * 1024
     error = _upload_failure(fake_services, _file(tmp_path, "big.bin", os.urandom(4 * MIB)))
