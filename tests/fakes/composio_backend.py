@@ -146,6 +146,14 @@ class ComposioFake(ServedFake):
 
     def _on_stop(self) -> None:
         self.gate.release_all()
+        self.sandboxes.close_all()  # a cell that runs ends now, so its request can finish
+
+    def join(self) -> None:
+        super().join()
+        self.sandboxes.close_all()  # what requests still in flight at the stop made
+
+    def stop(self) -> None:
+        super().stop()
         self.sandboxes.close_all()
 
     # ------------------------------------------------------------------ lifecycle

@@ -207,10 +207,12 @@ def test_kernels_end_with_a_reset_and_with_the_fake() -> None:
             os.kill(pid, 0)
         session = sdk_session(services)
         _cells(services, session, "1")
-        pid = services.composio.sandboxes.get(session.session_id).kernel.pid
+        sandbox = services.composio.sandboxes.get(session.session_id)
+        pid = sandbox.kernel.pid
         assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+    assert not sandbox.root.parent.exists()  # the fake's directories went with it
 
 
 def test_the_app_reads_the_fake_s_runs_as_cells(fake_services: FakeServices) -> None:
