@@ -8,7 +8,7 @@ import secrets
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, quote_plus
 
 import mcp.types as mcp_types
@@ -25,9 +25,11 @@ from starlette.types import Message, Receive, Scope, Send
 from tests.fakes.composio_meta import AUTH_CONFIG_ID, MetaTools, ToolRouterSession, mcp_tool
 from tests.fakes.composio_rest import SessionApi, composio_error
 from tests.fakes.e2b_emulator import E2BEmulator
+from tests.fakes.files_mount import FilesMount
 from tests.fakes.gate import Gate
 from tests.fakes.openai_script import RecordedRequest
-from tests.fakes.serving import ServedFake, ServerThread
+from tests.fakes.serving import ServedFake, ServerThread, hide_dropped_connections
+from tests.fakes.workbench import Sandboxes, SandboxLimits
 
 TEST_COMPOSIO_KEY = "test-composio-key"
 HTML_PAYLOAD = (
@@ -156,20 +158,43 @@ class ComposioFake(ServedFake):
         self.api_keys: set[str] | None = set(api_keys) if api_keys is not None else None
         self.behaviour = ComposioBehaviour()
         self.gate = Gate()
-        self.meta = MetaTools(self.emulator, self.connect_link, self.gate.wait)
+        self.sandboxes = Sandboxes()
+        """Each session's workbench: files mount, Python kernel, shell (`sandboxes.limits`)."""
+        self.meta = MetaTools(self.emulator, self.connect_link, self.gate.wait, self.sandboxes)
+        self.files = FilesMount(self)
+        """The files mount's state (`files(sid)`, `presigned_requests`) and fault switches."""
         self._lock = threading.Lock()
         self._sessions: dict[str, ToolRouterSession] = {}
         self._link_tokens: dict[str, str] = {}
         self._requests: list[RecordedRequest] = []
         self._tool_calls: list[ToolCallRecord] = []
         self._server = ServerThread(
-            self.build_app, port=port, name="fake-composio", on_stop=self.gate.release_all
+            self.build_app, port=port, name="fake-composio", on_stop=self._on_stop
         )
+
+    def start(self) -> Self:
+        hide_dropped_connections()  # the files mount cuts uploads on purpose
+        return super().start()
+
+    def _on_stop(self) -> None:
+        self.gate.release_all()
+        self.sandboxes.close_all()  # a cell that runs ends now, so its request can finish
+
+    def join(self) -> None:
+        super().join()
+        self.sandboxes.close_all()  # what requests still in flight at the stop made
+
+    def stop(self) -> None:
+        super().stop()
+        self.sandboxes.close_all()
 
     # ------------------------------------------------------------------ lifecycle
     def reset(self) -> None:
-        """Fresh state: no sessions or records, default behaviour, emulator reset."""
+        """Fresh state: no sessions, records or sandboxes, default behaviour, emulator reset."""
         self.gate.release_all()
+        self.sandboxes.close_all()
+        self.sandboxes.limits = SandboxLimits()
+        self.files.reset()
         with self._lock:
             self._sessions.clear()
             self._link_tokens.clear()
@@ -237,6 +262,7 @@ class ComposioFake(ServedFake):
             request.url.path,
             {k.lower(): v for k, v in request.headers.items()},
             body,
+            request.url.query,
         )
         with self._lock:
             self._requests.append(entry)
@@ -332,6 +358,7 @@ class ComposioFake(ServedFake):
         return Starlette(
             routes=[
                 *rest.routes(),
+                *self.files.routes(),
                 Route("/connect/e2b/{token}", self._open_link, methods=["GET"]),
                 Route(
                     "/tool_router/{session_id}/mcp", _McpGate(self, StreamableHTTPASGIApp(manager))

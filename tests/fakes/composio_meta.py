@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -15,6 +15,7 @@ from tests.fakes import e2b_catalog
 from tests.fakes.composio_meta_specs import META_TOOLS
 from tests.fakes.e2b_emulator import E2BEmulator
 from tests.fakes.e2b_state import iso
+from tests.fakes.workbench import Sandboxes
 
 SEARCH = "COMPOSIO_SEARCH_TOOLS"
 SCHEMAS = "COMPOSIO_GET_TOOL_SCHEMAS"
@@ -142,8 +143,10 @@ class MetaTools:
         emulator: E2BEmulator,
         connect_link: Callable[[ToolRouterSession], str],
         wait_seconds: Callable[[float], Any],
+        sandboxes: Sandboxes,
     ) -> None:
         self.emulator = emulator
+        self.sandboxes = sandboxes
         self._connect_link = connect_link
         self._wait = wait_seconds
         self.wait_for_connections_timeout = 10.0
@@ -357,24 +360,22 @@ class MetaTools:
         code = args.get("code_to_execute")
         if not isinstance(code, str):
             return _missing("code_to_execute")
-        printed = re.findall(r"print\(\s*[rfb]?['\"](.*?)['\"]\s*\)", code)
-        stdout = (
-            "\n".join(printed)
-            if printed
-            else f"Executed {len(code.splitlines())} line(s) in the remote workbench (fake)."
-        )
-        return _ok({"results": [], "stdout": stdout + "\n", "stderr": ""})
+        sandbox = self.sandboxes.get(session.session_id)
+        data = await asyncio.to_thread(sandbox.run_python, code)
+        error = data.get("error")
+        if isinstance(error, dict):
+            return _fail(f"{error.get('name')}: {error.get('value')}", data)
+        return _ok(data)
 
     async def _bash(self, session: ToolRouterSession, args: dict[str, Any]) -> ToolResult:
         command = args.get("command")
         if not isinstance(command, str):
             return _missing("command")
-        if command.strip().startswith("echo "):
-            stdout = command.strip()[5:].strip("'\"") + "\n"
-        elif command.strip() in ("ls", "ls -la", "ls -l"):
-            stdout = "notes.txt\nresults.csv\n"
-        else:
-            stdout = f"(fake bash in /home/user) $ {command}\n"
-        return _ok(
-            {"stdout": stdout, "stdoutLines": stdout.count("\n"), "stderr": "", "stderrLines": 0}
-        )
+        sandbox = self.sandboxes.get(session.session_id)
+        data, status = await asyncio.to_thread(sandbox.run_bash, command)
+        if status is None:
+            limit = self.sandboxes.limits.bash_timeout
+            return _fail(f"Command timed out after {limit:g} seconds", data)
+        if status != 0:
+            return _fail(f"Command failed with exit code {status}", data)
+        return _ok(data)

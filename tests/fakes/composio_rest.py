@@ -70,13 +70,10 @@ def _session_route(
 
     @functools.wraps(handler)
     async def endpoint(self: SessionApi, request: Request) -> Response:
-        body, error = await self._begin(request)
-        if error is not None:
-            return error
-        found = self._find(request)
-        if isinstance(found, Response):
-            return found
-        return await handler(self, body, found)
+        checked = await self.checked(request)
+        if isinstance(checked, Response):
+            return checked
+        return await handler(self, *checked)
 
     return endpoint
 
@@ -118,6 +115,18 @@ class SessionApi:
                 400, "Request body must be a JSON object", "Common_BadRequest"
             )
         return body, None
+
+    async def checked(
+        self, request: Request
+    ) -> tuple[dict[str, Any], ToolRouterSession] | Response:
+        """The request's body and session, or the error answer (key, body, unknown session)."""
+        body, error = await self._begin(request)
+        if error is not None:
+            return error
+        found = self._find(request)
+        if isinstance(found, Response):
+            return found
+        return body, found
 
     def _find(self, request: Request) -> ToolRouterSession | Response:
         session_id = request.path_params["session_id"]

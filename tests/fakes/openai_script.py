@@ -141,6 +141,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     json: dict[str, Any]
+    query: str = ""
 
     @property
     def api(self) -> Literal["responses", "chat"]:

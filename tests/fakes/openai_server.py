@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterator
@@ -19,7 +18,12 @@ from tests.fakes.openai_brain import default_reply
 from tests.fakes.openai_chat_events import ChatBuilder
 from tests.fakes.openai_events import Drop, Pause, ResponsesBuilder, Step
 from tests.fakes.openai_script import RecordedRequest, Reply, Responder, Script
-from tests.fakes.serving import ServedFake, ServerThread
+from tests.fakes.serving import (
+    DroppedConnectionError,
+    ServedFake,
+    ServerThread,
+    hide_dropped_connections,
+)
 
 TEST_OPENAI_KEY = "sk-test-local-key"
 MODELS = ("gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4o-mini")
@@ -41,23 +45,6 @@ _ERROR_MESSAGES = {
     503: "The engine is currently overloaded, please try again later.",
 }
 _ERROR_CODES = {404: "model_not_found", 429: "rate_limit_exceeded"}
-
-
-class DroppedConnectionError(Exception):
-    """Raised inside a streaming body to cut the connection mid-stream."""
-
-
-class _HideDrops(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        while exc is not None:
-            if isinstance(exc, DroppedConnectionError):
-                return False
-            exc = exc.__cause__ or exc.__context__
-        return True
-
-
-_HIDE_DROPS = _HideDrops()
 
 
 def _headers() -> dict[str, str]:
@@ -127,7 +114,7 @@ class OpenAIFake(ServedFake):
         return f"{self._server.base_url}/v1"
 
     def start(self) -> Self:
-        logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPS)
+        hide_dropped_connections()
         return super().start()
 
     def reset(self) -> None:

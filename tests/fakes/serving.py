@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import selectors
 import socket
 import threading
@@ -16,6 +17,28 @@ import uvicorn
 from starlette.types import ASGIApp
 
 LOOPBACK = "127.0.0.1"
+
+
+class DroppedConnectionError(Exception):
+    """Raised by a fake's handler to cut its connection (mid-stream, mid-upload)."""
+
+
+class _HideDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if isinstance(exc, DroppedConnectionError):
+                return False
+            exc = exc.__cause__ or exc.__context__
+        return True
+
+
+_HIDE_DROPS = _HideDrops()
+
+
+def hide_dropped_connections() -> None:
+    """Keep uvicorn from logging the tracebacks of connections a fake cut on purpose."""
+    logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPS)
 
 
 def _bind(port: int = 0) -> socket.socket:

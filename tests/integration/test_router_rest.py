@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
-from composio import Composio
 
 from desktop.core.errors import ErrorKind, UserFacingError
 from desktop.core.router.connection import RouterConnection
@@ -23,6 +21,7 @@ from desktop.core.router.rest import open_router_session
 from desktop.core.router.types import RouterSession, SessionExpiredError
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS, run, session_for
+from tests.integration.mount_helpers import composio_sdk
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION_PATH = "/api/v3.1/tool_router/session"
@@ -37,19 +36,6 @@ def _with_http(call: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
             return await call(http)
 
     return run(scenario())
-
-
-@contextmanager
-def _sdk(fs: FakeServices) -> Iterator[Composio[Any, Any]]:
-    with httpx.Client(timeout=10) as http:
-        yield Composio(
-            api_key=fs.composio_api_key,
-            base_url=fs.composio_base_url,
-            timeout=10,
-            max_retries=0,
-            allow_tracking=False,
-            http_client=http,
-        )
 
 
 def _open(fs: FakeServices, *, resume_id: str | None = None, key: str | None = None) -> Any:
@@ -71,7 +57,7 @@ def _rest_requests(fs: FakeServices) -> list[Any]:
 
 
 def test_creating_a_session_sends_what_the_sdk_sends(fake_services: FakeServices) -> None:
-    with _sdk(fake_services) as composio:
+    with composio_sdk(fake_services) as composio:
         composio.create(user_id=fake_services.user_id, toolkits=["e2b"], mcp=True)
     ours = _open(fake_services)
 
@@ -86,7 +72,7 @@ def test_creating_a_session_sends_what_the_sdk_sends(fake_services: FakeServices
 
 def test_resuming_a_session_asks_what_the_sdk_asks(fake_services: FakeServices) -> None:
     first = _open(fake_services)
-    with _sdk(fake_services) as composio:
+    with composio_sdk(fake_services) as composio:
         composio.use(first.session_id, mcp=True)
     resumed = _open(fake_services, resume_id=first.session_id)
 

@@ -68,3 +68,21 @@ def test_a_failure_leaves_the_old_file_and_no_temporary_one(
         write_text_atomically(path, text)
     assert path.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["export.json"]
+
+
+def test_a_file_written_in_pieces_appears_whole_or_not_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "chart.png"
+    path.write_bytes(b"old")
+    writer = files.AtomicWriter(path)
+    for piece in (b"\x89PNG", b"\r\n", b"rest"):
+        writer.write(piece)
+        assert path.read_bytes() == b"old"  # readers see the old file meanwhile
+    writer.commit()
+    assert path.read_bytes() == b"\x89PNG\r\nrest" and writer.written == 10
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
+
+    with pytest.raises(RuntimeError), files.AtomicWriter(path) as failing:
+        failing.write(b"half")
+        raise RuntimeError("the download dropped")
+    assert path.read_bytes() == b"\x89PNG\r\nrest"
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field, ValidationError
@@ -103,7 +103,7 @@ def checked_base_url(base_url: str | None) -> str:
     )
 
 
-def _error_message(response: httpx.Response) -> str:
+def error_message(response: httpx.Response) -> str:
     """The message of Composio's error envelope, or the body's start."""
     try:
         error = _ErrorAnswer.model_validate_json(response.content).error
@@ -122,9 +122,9 @@ def _retry_after(response: httpx.Response) -> float | None:
 COMPOSIO = Remote(Service.COMPOSIO)
 
 
-def _status_error(
-    response: httpx.Response, api_key: str, action: Literal["create", "resume"]
-) -> UserFacingError:
+def status_error(response: httpx.Response, api_key: str, what: str) -> UserFacingError:
+    """The sentence for a refused request to Composio's REST API; `what` is what it was for
+    ("create a session")."""
     status = response.status_code
     if status in (401, 403):
         return UserFacingError.fixable(
@@ -135,8 +135,7 @@ def _status_error(
         return rate_limited(COMPOSIO, _retry_after(response))
     if status >= 500:
         return server_error(COMPOSIO, status)
-    what = "create a session" if action == "create" else "resume the session"
-    message = quoted(_error_message(response), [api_key])
+    message = quoted(error_message(response), [api_key])
     return UserFacingError(
         ErrorKind.SERVER_ERROR,
         f"Composio refused to {what} ({status}): {ending(message)}",
@@ -188,7 +187,7 @@ async def _open(
         if response.status_code == 200:
             return _session_from(response, api_key)
         if response.status_code != 404:
-            raise _status_error(response, api_key, "resume")
+            raise status_error(response, api_key, "resume the session")
         log.info("tool router session %s is gone; creating a new one", resume_id)
     response = await http.post(
         f"{base}{SESSION_PATH}",
@@ -197,7 +196,7 @@ async def _open(
         timeout=seconds,
     )
     if response.status_code not in (200, 201):
-        raise _status_error(response, api_key, "create")
+        raise status_error(response, api_key, "create a session")
     return _session_from(response, api_key)
 
 

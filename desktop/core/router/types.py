@@ -25,6 +25,9 @@ class Timeouts:
     model_connect: float = 10.0
     model_read: float = 120.0  # between two bytes of a model's stream (reasoning can be slow)
     model_list: float = 20.0  # the provider's model list (Settings' Test connection)
+    # A file's upload or download to the session's files mount: each step of it (connect, a
+    # write, a read), not the whole transfer, which takes as long as the file needs.
+    file_transfer: float = 60.0
 
 
 @dataclass(frozen=True)
