@@ -33,6 +33,7 @@ from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
 from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
 from desktop.core.errors import (
+    BUDGET_SETTING,
     PLAIN_HTTP_SETTING,
     CredentialSpec,
     ErrorKind,
@@ -91,6 +92,11 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
                 f"{fix.problem}: use an https:// address, or, for a server of your own on a "
                 f"network you trust, start with {PLAIN_HTTP_FLAG} (or set "
                 f'"{PLAIN_HTTP_SETTING}": true in the settings file).'
+            )
+        case Remedy.RAISE_BUDGET:
+            return (
+                f'{fix.problem}: set a higher "{BUDGET_SETTING}" in the settings file, or type '
+                "exit and start again for a new conversation."
             )
 
 
