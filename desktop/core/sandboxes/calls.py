@@ -52,7 +52,13 @@ NOT_CONNECTED_MESSAGE = (
     "see and manage your sandboxes."
 )
 _NOT_CONNECTED_WORDS = ("no active connection", "not connected", "no connected account")
-_NOT_FOUND_WORDS = ("404", "doesn't exist", "does not exist", "not found")
+
+
+def _not_found(text: str, sandbox_id: str) -> bool:
+    """E2B's 404 for a sandbox (`sandbox "x" doesn't exist or you don't have access`)."""
+    if text.startswith("404") or "doesn't exist" in text or "does not exist" in text:
+        return True
+    return sandbox_id in text and "not found" in text
 
 
 class ToolCaller(Protocol):
@@ -94,7 +100,7 @@ def _failure(slug: str, sandbox_id: str | None, text: str) -> SandboxError:
     low = text.lower()
     if any(word in low for word in _NOT_CONNECTED_WORDS):
         return SandboxError(ErrorKind.NOT_CONNECTED, NOT_CONNECTED_MESSAGE)
-    if sandbox_id is not None and any(word in low for word in _NOT_FOUND_WORDS):
+    if sandbox_id is not None and _not_found(low, sandbox_id.lower()):
         return SandboxError(
             ErrorKind.NOT_FOUND,
             f"Sandbox {sandbox_id} no longer exists: it was killed or its time ran out.",
