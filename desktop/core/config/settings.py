@@ -260,6 +260,14 @@ def keep_rule(path: Path, slug: str) -> Settings:
     return settings
 
 
+def keep_quit_choice(path: Path, choice: QuitChoice) -> Settings:
+    """Make `choice` what quitting does with the app's running sandboxes, in the settings file
+    as it is now; the settings with it."""
+    settings = load_settings(path).model_copy(update={"sandboxes_at_quit": choice})
+    save_settings(path, settings)
+    return settings
+
+
 def save_settings(path: Path, settings: Settings) -> None:
     """Write atomically: a crash mid-write leaves the previous file intact."""
     write_text_atomically(path, settings.model_dump_json(indent=2) + "\n")

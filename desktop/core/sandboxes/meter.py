@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import MappingProxyType
 
+from desktop.core.config.settings import Settings
 from desktop.core.sandboxes.records import Sandbox
 
 MIB_PER_GIB = Decimal(1024)
@@ -38,6 +39,11 @@ class SandboxRates:
 
     vcpu: Decimal  # per vCPU
     ram_gib: Decimal  # per GiB of RAM
+
+    @classmethod
+    def of(cls, settings: Settings) -> SandboxRates:
+        """The rates the user's settings hold (E2B's published ones by default)."""
+        return cls(settings.sandbox_vcpu_price, settings.sandbox_ram_price)
 
     def per_second(self, cpu_count: int, memory_mb: int) -> Decimal:
         return self.vcpu * cpu_count + self.ram_gib * Decimal(memory_mb) / MIB_PER_GIB
