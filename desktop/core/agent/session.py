@@ -19,7 +19,7 @@ from desktop.core.consent.approvals import ConsentState
 from desktop.core.errors import UserFacingError
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.redaction import Redactor
-from desktop.core.router.connection import RouterConnection
+from desktop.core.router.connection import RouterConnection, ToolAnsweredError
 from desktop.core.router.http import open_http_client
 from desktop.core.router.probe import list_router_tools
 from desktop.core.router.rest import open_router_session
@@ -220,7 +220,8 @@ class ChatSession:
     async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any:
         """Call one of the Tool Router's tools without the model (no tokens), on this
         conversation's MCP connection: the agent's when it is open, else opened with the
-        Composio key alone (`RouterConnection.call_tool`; user-facing errors)."""
+        Composio key alone (`RouterConnection.call_tool`; user-facing errors). The answer and
+        an error's text lose every key the app knows."""
         await import_off_loop(AGENT_STACK)
         for attempt in range(2):
             async with self._connect_lock:
@@ -229,7 +230,10 @@ class ChatSession:
                 connection = self._connection
             assert connection is not None
             try:
-                return await connection.call_tool(name, arguments, seconds)
+                # What comes back loses every key the redactor knows, as the agent's results do.
+                return self.redactor.value(await connection.call_tool(name, arguments, seconds))
+            except ToolAnsweredError as exc:
+                raise ToolAnsweredError(self.redactor.text(str(exc))) from None
             except SessionExpiredError:
                 if attempt:
                     raise
