@@ -23,13 +23,14 @@ the MCP connection), else on the caller's own. How a face uses it:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
-from desktop.core.errors import ErrorKind, UserFacingError
+from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL
 from desktop.core.sandboxes.calls import (
     DIRECT_CALL_SECONDS,
@@ -45,6 +46,7 @@ from desktop.core.sandboxes.refresh import RefreshSchedule
 from desktop.core.sandboxes.view import SandboxView, build_view
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 RESUME_SECONDS = 300  # a resumed sandbox runs this long unless extended (E2B's default)
 
@@ -130,8 +132,8 @@ class SandboxService:
         self.schedule.started()
         try:
             listing = await self._io(lambda calls: calls.list_all())
-        except UserFacingError as exc:
-            error = exc if isinstance(exc, SandboxError) else SandboxError(exc.kind, exc.message)
+        except Exception as exc:  # a sentence for the panel; a bug's traceback goes to the log
+            error = _sandbox_error(exc)
             self._error = error
             self.schedule.failed(error.message)
         except BaseException:
@@ -240,3 +242,13 @@ def _one_action(
         return calls.pause(sandbox_id) if choice is LeaveChoice.PAUSE else calls.kill(sandbox_id)
 
     return work
+
+
+def _sandbox_error(exc: Exception) -> SandboxError:
+    if isinstance(exc, SandboxError):
+        return exc
+    if isinstance(exc, UserFacingError):
+        return SandboxError(exc.kind, exc.message, exc.fix)
+    log.error("listing the sandboxes failed", exc_info=exc)
+    failure = unexpected(exc)
+    return SandboxError(failure.kind, failure.message)
