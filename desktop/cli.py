@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO, assert_never
 
 from desktop.cli_consent import ConsentQuestions
+from desktop.cli_sandboxes import SandboxCommands
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
 from desktop.core.agent.events import (
@@ -33,6 +34,7 @@ from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
 from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
 from desktop.core.errors import (
+    BUDGET_SETTING,
     PLAIN_HTTP_SETTING,
     CredentialSpec,
     ErrorKind,
@@ -43,6 +45,8 @@ from desktop.core.errors import (
     neutral_text,
 )
 from desktop.core.router.types import Timeouts
+from desktop.core.sandboxes.meter import SandboxRates
+from desktop.core.sandboxes.service import SandboxService
 from desktop.line_reader import LineReader
 from desktop.terminal import Terminal
 
@@ -92,6 +96,11 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
                 f"network you trust, start with {PLAIN_HTTP_FLAG} (or set "
                 f'"{PLAIN_HTTP_SETTING}": true in the settings file).'
             )
+        case Remedy.RAISE_BUDGET:
+            return (
+                f'{fix.problem}: set a higher "{BUDGET_SETTING}" in the settings file, or type '
+                "exit and start again for a new conversation."
+            )
 
 
 def _compact(arguments: Mapping[str, object]) -> str:
@@ -123,8 +132,10 @@ class ChatRepl:
         keyring: bool = False,
         reader: LineReader | None = None,
         hosts: ComposioHosts | None = None,
+        commands: SandboxCommands | None = None,
     ) -> None:
         self.session = session
+        self.commands = commands  # the sandbox commands, told of every event
         self.term = term
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
@@ -133,6 +144,7 @@ class ChatRepl:
         self.keyring = keyring  # a usable keyring: its command is offered to store a key
         self._at_line_start = True
         self._missing_key = False  # connecting said a key is missing: no turn can run
+        self.connected = False
 
     def _error(self, message: str, fix: Fix | None) -> None:
         self.term.error(terminal_text(message, fix, keyring=self.keyring))
@@ -143,6 +155,8 @@ class ChatRepl:
         self._at_line_start = True
 
     def _render(self, event: TurnEvent) -> None:
+        if self.commands is not None:
+            self.commands.observe(event)
         match event:
             case TextDelta():
                 self.term.write(event.text)
@@ -212,13 +226,15 @@ class ChatRepl:
             self._error(exc.message, exc.fix)
             self._missing_key = exc.kind is ErrorKind.MISSING_KEY
             return
+        self.connected = True
         self.term.dim(f"Ready: {len(info.tool_names)} tools (session {info.session_id}).")
 
     async def run_turn(self, prompt: str) -> None:
         if self._missing_key:  # the turn would fail the same way: point at the error once given
             self.term.dim(NOT_SENT)
             return
-        turn = self.session.run_turn(prompt)
+        budget = self.commands.budget() if self.commands is not None else None
+        turn = self.session.run_turn(prompt, budget=budget)
         loop = asyncio.get_running_loop()
         handler_installed = False
         try:
@@ -236,6 +252,13 @@ class ChatRepl:
         finally:
             if handler_installed:
                 loop.remove_signal_handler(signal.SIGINT)
+        if self.commands is not None:
+            await self.commands.after_turn()
+
+    async def leave(self) -> None:
+        """`exit` or the end of input: ask about the app's sandboxes left running."""
+        if self.commands is not None and self.connected:
+            await self.commands.at_exit()
 
 
 def _keep_rule(settings_file: Path, term: Terminal, slug: str) -> None:
@@ -294,7 +317,18 @@ def run_cli(
     )
     reader = LineReader(stdin)
     hosts = session.endpoints.composio_hosts
-    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader, hosts=hosts)
+    commands = SandboxCommands(
+        SandboxService(lambda: session, SandboxRates.of(settings)),
+        term,
+        reader,
+        settings=settings,
+        conversation_id=lambda: session.conversation_id,
+        hosts=hosts,
+        settings_file=settings_file,
+    )
+    repl = ChatRepl(
+        session, term, keyring=store.is_secure, reader=reader, hosts=hosts, commands=commands
+    )
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     with asyncio.Runner() as runner:
         try:
@@ -309,9 +343,13 @@ def run_cli(
                 if prompt is None or prompt.strip().lower() in EXIT_WORDS:
                     if prompt is None:
                         term.line()
+                    runner.run(repl.leave())
                     term.line("Goodbye!")
                     return 0
                 if not prompt.strip():
+                    continue
+                if commands.is_command(prompt):
+                    runner.run(commands.run(prompt))
                     continue
                 problem = validate_prompt(prompt)
                 if problem:

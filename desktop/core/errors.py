@@ -27,6 +27,9 @@ class ErrorKind(StrEnum):
     MODEL_NOT_FOUND = "model_not_found"
     BAD_INPUT = "bad_input"
     MODEL_BEHAVIOUR = "model_behaviour"
+    NOT_CONNECTED = "not_connected"  # a toolkit (E2B) is not connected to the Composio account
+    NOT_FOUND = "not_found"  # the sandbox (or whatever was named) no longer exists
+    BUDGET_REACHED = "budget_reached"  # the conversation spent its budget: the agent stopped
     UNEXPECTED = "unexpected"
 
 
@@ -62,6 +65,8 @@ REPLY_ENDED_MESSAGE = "The reply ended unexpectedly; try again."
 
 # The setting that lets the model's key travel in plain http to another machine (a LAN server).
 PLAIN_HTTP_SETTING = "allow_plain_http_model_endpoint"
+# The setting that caps what one conversation may spend (model and sandboxes), in dollars.
+BUDGET_SETTING = "conversation_budget"
 
 
 class Remedy(StrEnum):
@@ -76,6 +81,7 @@ class Remedy(StrEnum):
     START_KEYRING = "start_keyring"  # the keyring did not answer: make it run and unlock, retry
     # the model server is plain http on another machine: https, or the user's explicit consent
     ALLOW_PLAIN_HTTP = "allow_plain_http"
+    RAISE_BUDGET = "raise_budget"  # the conversation reached its budget: raise it, or start anew
 
 
 KEYRING_EXAMPLES = "GNOME Keyring, KWallet"
@@ -134,6 +140,8 @@ def neutral_text(fix: Fix) -> str:
                 f"use an https:// address, or, for a server of your own on a network you trust, "
                 f"set {PLAIN_HTTP_SETTING} in the settings"
             )
+        case Remedy.RAISE_BUDGET:
+            remedy = f"raise the budget ({BUDGET_SETTING} in the settings) or start a new one"
     return f"{fix.problem}: {remedy}."
 
 

@@ -45,6 +45,8 @@ def window_text(message: str, fix: Fix | None) -> str:
                 f"{fix.problem}: use an https:// address, or, for a server of your own on a "
                 f"network you trust, tick \u201c{PLAIN_HTTP_CHECK}\u201d in Settings (Ctrl+,)."
             )
+        case Remedy.RAISE_BUDGET:
+            return f"{fix.problem}: raise the budget in Settings (Ctrl+,), or start a new chat."
 
 
 def error_text(error: UserFacingError) -> str:

@@ -9,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from tests.fakes.e2b_state import many_sandboxes
 from tests.fakes.harness import FakeServices
 
 
@@ -40,6 +41,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="start with no sandboxes instead of one running and one paused",
     )
+    parser.add_argument(
+        "--sandboxes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="start with N sandboxes (a heavy team: four in five running, the rest paused) "
+        "instead of one running and one paused",
+    )
     return parser.parse_args(argv)
 
 
@@ -47,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     services = FakeServices(
         e2b_connected=not args.e2b_disconnected,
-        seed=not args.no_seed,
+        seed=many_sandboxes(args.sandboxes) if args.sandboxes else not args.no_seed,
         openai_port=args.port_openai,
         composio_port=args.port_composio,
     )

@@ -201,7 +201,9 @@ class E2BEmulator:
         ]
         boxes.sort(key=lambda b: b.started_at, reverse=True)
         limit = int(arg(args, "limit", default=100))
-        start = int(arg(args, "next_token", default=0) or 0)
+        if not 1 <= limit <= 100:  # E2B's bounds for a page
+            raise E2BError(400, "limit must be between 1 and 100")
+        start = int(arg(args, "next_token", "nextToken", default=0) or 0)
         page = boxes[start : start + limit]
         more = start + limit < len(boxes)
         return {

@@ -245,6 +245,21 @@ _DEFAULT_SEED: tuple[dict[str, Any], ...] = (
 )
 
 
+def many_sandboxes(count: int) -> list[dict[str, Any]]:
+    """Seeds for a heavy team: `count` sandboxes started a few seconds apart, four in five
+    running (for a day), the rest paused."""
+    return [
+        {
+            "sandboxID": f"i{n:019d}",
+            "state": "paused" if n % 5 == 4 else "running",
+            "age": 60 + 7 * n,
+            "ttl": 24 * 3600,
+            "metadata": {"n": str(n)},
+        }
+        for n in range(count)
+    ]
+
+
 def seed_sandboxes(
     seed: bool | Sequence[Mapping[str, Any]], now: float, templates: Mapping[str, Template]
 ) -> list[Sandbox]:

@@ -15,6 +15,8 @@ from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState, Decision
 from desktop.core.router.types import Timeouts
+from desktop.core.sandboxes.calls import PAGE_SIZE
+from tests.fakes.composio_backend import ToolCallRecord
 from tests.fakes.harness import FakeServices
 
 T = TypeVar("T")
@@ -102,3 +104,18 @@ async def collect(session: _Chat, prompt: str, answer: Answer | None = None) -> 
             assert answer is not None, f"unexpected approval request: {event.calls}"
             turn.decide(answer(event))
     return events
+
+
+def agent_tool_calls(services: FakeServices) -> list[ToolCallRecord]:
+    """The router calls the agent made: without the app's own sandbox listings (made without
+    the model: the terminal's check at exit, the sandbox panel's refreshes)."""
+    return [call for call in services.composio.tool_calls if not _app_listing(call)]
+
+
+def _app_listing(call: ToolCallRecord) -> bool:
+    tools = call.arguments.get("tools") if call.name == "COMPOSIO_MULTI_EXECUTE_TOOL" else None
+    return isinstance(tools, list) and all(
+        tool.get("tool_slug") == "E2B_LIST_ALL_SANDBOXES"
+        and tool.get("arguments", {}).get("limit") == PAGE_SIZE
+        for tool in tools
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic_ai.messages import ModelMessage
@@ -14,7 +15,7 @@ from desktop.core.agent.session import ChatSession
 from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
-from desktop.core.conversations.persistent import ChangeListener, PersistentChat
+from desktop.core.conversations.persistent import ChangeListener, PersistentChat, SandboxCost
 from desktop.core.store.facade import AsyncConversationStore
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS, Answer, collect, session_for
@@ -30,6 +31,8 @@ def chat_for(
     on_change: ChangeListener | None = None,
     settings: Settings | None = None,
     consent: ConsentState | None = None,
+    budget: Decimal | None = None,
+    sandbox_cost: SandboxCost | None = None,
 ) -> PersistentChat:
     template = session_for(services, settings=settings)
 
@@ -45,7 +48,13 @@ def chat_for(
         )
 
     return PersistentChat(
-        store, make_session, model=MODEL, conversation_id=conversation_id, on_change=on_change
+        store,
+        make_session,
+        model=MODEL,
+        conversation_id=conversation_id,
+        on_change=on_change,
+        budget=budget,
+        sandbox_cost=sandbox_cost,
     )
 
 

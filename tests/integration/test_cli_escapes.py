@@ -12,6 +12,7 @@ import httpx
 from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL, MULTI_EXECUTE_TOOL
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_script import Reply
+from tests.integration.chat_helpers import agent_tool_calls
 from tests.integration.test_cli import _run_cli
 
 # A clipboard write (OSC 52), a title (OSC 0), a cleared screen, the cursor sent home and up,
@@ -46,7 +47,7 @@ def test_escapes_in_a_reply_and_a_tool_result_are_written_out(
     fake_services.composio.behaviour.raw_results[MULTI_EXECUTE_TOOL] = json.dumps(failure)
     fake_services.openai.script.push(_list(), Reply.text(f"Here: {HOSTILE}\nDone.\tok"))
     out, err = _run(fake_services, tmp_path, "list my sandboxes\nexit\n")
-    assert [c.name for c in fake_services.composio.tool_calls] == [MULTI_EXECUTE_TOOL]
+    assert [c.name for c in agent_tool_calls(fake_services)] == [MULTI_EXECUTE_TOOL]
     printed = OWN_COLOURS.sub("", out + err)
     assert OWN_COLOURS.search(out)  # colours are on: this is a terminal
     assert "\x1b" not in printed and "\r" not in printed and "\x07" not in printed

@@ -35,5 +35,7 @@ def test_ctrl_c_after_a_create_keeps_the_sandbox_in_the_agents_history(
         type_line("Which sandbox did you create?")
         reader.wait_for("You have one new sandbox.")
         type_line("exit")
+        reader.wait_for("still running")  # the sandbox it created: asked about at exit
+        type_line("")  # keep it running
         assert process.wait(timeout=30) == 0
     assert_model_was_told(fake_services, created_sandbox(fake_services, before))

@@ -682,6 +682,16 @@ def test_emulator_answers_all_27_slugs() -> None:
     assert not missing.successful and (missing.error or "").startswith("404 Not Found")
 
 
+def test_emulator_pages_its_list_as_e2b_does() -> None:
+    emulator = E2BEmulator(seed=[{"sandboxID": f"i{n:019d}", "age": n} for n in range(3)])
+    first = emulator.execute("E2B_LIST_ALL_SANDBOXES", {"limit": 2}).data or {}
+    rest = emulator.execute("E2B_LIST_ALL_SANDBOXES", {"limit": 2, "next_token": "2"}).data or {}
+    assert len(first["sandboxes"]) == 2 and first["next_token"] == "2"
+    assert len(rest["sandboxes"]) == 1 and rest["next_token"] is None
+    too_many = emulator.execute("E2B_LIST_ALL_SANDBOXES", {"limit": 101})
+    assert not too_many.successful and "between 1 and 100" in (too_many.error or "")
+
+
 def test_fake_env_fixture_sets_variables(fake_env: dict[str, str]) -> None:
     assert {k: os.environ[k] for k in fake_env} == fake_env
 

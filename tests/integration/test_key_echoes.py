@@ -26,6 +26,8 @@ from desktop.core.agent.events import ToolCallFinished, TurnEvent
 from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
 from desktop.core.redaction import MARK, Redactor
+from desktop.core.sandboxes.meter import SandboxRates
+from desktop.core.sandboxes.service import SandboxService
 from desktop.log_setup import configure_logging
 from desktop.paths import AppPaths
 from desktop.ui.chat.message_widget import AssistantMessageWidget
@@ -106,6 +108,23 @@ def test_the_model_and_the_turns_events_never_hold_an_echoed_key(echoing: FakeSe
     assert leaks(texts) == {}
     [finished] = [e for e in events if isinstance(e, ToolCallFinished)]
     assert MARK in finished.result_text  # the echo arrived, redacted
+
+
+def test_the_sandbox_list_without_the_model_never_holds_an_echoed_key(
+    echoing: FakeServices,
+) -> None:
+    async def scenario() -> tuple[str, str]:
+        session = session_for(echoing)
+        try:
+            service = SandboxService(lambda: session, SandboxRates.of(Settings()))
+            view = await service.refresh()
+            return repr(view), view.error.message if view.error else ""
+        finally:
+            await session.aclose()
+
+    shown, error = run(scenario())
+    assert leaks({"view": shown, "error": error}) == {}
+    assert MARK in shown
 
 
 def test_the_terminal_and_the_log_never_show_an_echoed_key(

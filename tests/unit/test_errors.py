@@ -27,6 +27,7 @@ FIXES = [
     Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
     Fix(Remedy.UNLOCK_KEYRING, "The keyring is locked"),  # its items: what it holds
     Fix(Remedy.START_KEYRING, "The keyring could not be read (InitError)"),
+    Fix(Remedy.RAISE_BUDGET, "This conversation has spent $0.50 of its $0.50 budget"),
 ]
 
 

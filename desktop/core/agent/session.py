@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from desktop.core.agent.budget import TurnBudget
 from desktop.core.agent.build import Endpoints, build_agent, build_model
 from desktop.core.agent.lone_surrogates import clean_messages
 from desktop.core.agent.turn_stream import TurnStream
@@ -17,7 +19,7 @@ from desktop.core.consent.approvals import ConsentState
 from desktop.core.errors import UserFacingError
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.redaction import Redactor
-from desktop.core.router.connection import RouterConnection
+from desktop.core.router.connection import RouterConnection, ToolAnsweredError
 from desktop.core.router.http import open_http_client
 from desktop.core.router.probe import list_router_tools
 from desktop.core.router.rest import open_router_session
@@ -62,6 +64,9 @@ class ChatSession:
         self.timeouts = timeouts or Timeouts()
         self._resume_id = router_session_id
         self._history: list[ModelMessage] = list(history)
+        # The conversation its sandboxes are tagged with when no stored one is named (the
+        # terminal's, a chat kept in memory); a stored conversation passes its own id.
+        self.conversation_id = uuid.uuid4().hex
         self._router: RouterSession | None = None
         self._connection: RouterConnection | None = None
         self._agent: Agent[None, str] | None = None
@@ -87,6 +92,7 @@ class ChatSession:
 
     def new_conversation(self) -> None:
         self._history = []
+        self.conversation_id = uuid.uuid4().hex
         self.consent.forget_conversation()
 
     @property
@@ -156,6 +162,25 @@ class ChatSession:
                     await self._http_client(), router, self.timeouts.mcp_init
                 )
 
+    async def _open_connection(self, composio_key: str, user_id: str) -> ConnectionInfo:
+        """Open the MCP connection to this conversation's Tool Router session (under the
+        connect lock): once, replacing a session the backend forgot."""
+        if self._connection is None:
+            router = await self._router_session(composio_key, user_id)
+            self._connection = RouterConnection(
+                router, self.timeouts, http=await self._http_client()
+            )
+            self._agent = None
+        try:
+            return await self._connection.open()
+        except SessionExpiredError:
+            await self._replace_expired()
+            router = await self._router_session(composio_key, user_id)
+            self._connection = RouterConnection(
+                router, self.timeouts, http=await self._http_client()
+            )
+            return await self._connection.open()
+
     async def connect(self) -> ConnectionInfo:
         """Load the agent, then open its MCP connection to the Tool Router session (once);
         user-facing errors."""
@@ -163,21 +188,8 @@ class ChatSession:
         await import_off_loop(AGENT_STACK)
         async with self._connect_lock:
             openai_key, composio_key, user_id = self._check_credentials()
-            if self._connection is None:
-                router = await self._router_session(composio_key, user_id)
-                self._connection = RouterConnection(
-                    router, self.timeouts, http=await self._http_client()
-                )
-                self._agent = None
-            try:
-                info = await self._connection.open()
-            except SessionExpiredError:
-                await self._replace_expired()
-                router = await self._router_session(composio_key, user_id)
-                self._connection = RouterConnection(
-                    router, self.timeouts, http=await self._http_client()
-                )
-                info = await self._connection.open()
+            info = await self._open_connection(composio_key, user_id)
+            assert self._connection is not None
             # A connection reset after a failure has a new toolset: the agent must use it, not
             # reopen the old one on every run.
             if self._agent is None or self._agent_toolset is not self._connection.toolset:
@@ -205,8 +217,37 @@ class ChatSession:
                 )
             return info
 
-    def run_turn(self, prompt: str) -> TurnStream:
-        return TurnStream(self, prompt)
+    async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any:
+        """Call one of the Tool Router's tools without the model (no tokens), on this
+        conversation's MCP connection: the agent's when it is open, else opened with the
+        Composio key alone (`RouterConnection.call_tool`; user-facing errors). The answer and
+        an error's text lose every key the app knows."""
+        await import_off_loop(AGENT_STACK)
+        for attempt in range(2):
+            async with self._connect_lock:
+                composio_key, user_id = self._router_credentials()
+                await self._open_connection(composio_key, user_id)
+                connection = self._connection
+            assert connection is not None
+            try:
+                # What comes back loses every key the redactor knows, as the agent's results do.
+                return self.redactor.value(await connection.call_tool(name, arguments, seconds))
+            except ToolAnsweredError as exc:
+                raise ToolAnsweredError(self.redactor.text(str(exc))) from None
+            except SessionExpiredError:
+                if attempt:
+                    raise
+                async with self._connect_lock:
+                    if self._connection is connection:
+                        await self._replace_expired()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_turn(
+        self, prompt: str, *, conversation_id: str | None = None, budget: TurnBudget | None = None
+    ) -> TurnStream:
+        """One turn of the conversation `conversation_id` (the stored one; None: this
+        session's own, in memory), stopped before a model request once `budget` is spent."""
+        return TurnStream(self, prompt, conversation_id or self.conversation_id, budget)
 
     async def after_failure(self, exc: BaseException) -> None:
         """A failure outside the model (the MCP transport) leaves the connection unusable."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop.core.agent.budget import TurnBudget
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
     STOP_GRACE_SECONDS,
@@ -117,9 +118,17 @@ class TurnStream:
     TurnCancelled. Iterating never raises (other than the consumer's own cancellation).
     """
 
-    def __init__(self, session: TurnSession, prompt: str) -> None:
+    def __init__(
+        self,
+        session: TurnSession,
+        prompt: str,
+        conversation_id: str | None = None,
+        budget: TurnBudget | None = None,
+    ) -> None:
         self._session = session
         self._prompt = prompt
+        self._conversation_id = conversation_id  # its sandbox creations are tagged with it
+        self._budget = budget
         self._queue: asyncio.Queue[TurnEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._handle: AgentRunEvents[str] | None = None
@@ -257,8 +266,16 @@ class TurnStream:
             log.error("the agent's libraries failed to import", exc_info=True)
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             return
-        from pydantic_ai.capabilities import HandleDeferredToolCalls
+        from pydantic_ai.capabilities import AbstractCapability, HandleDeferredToolCalls
         from pydantic_ai.exceptions import RunCancelled
+
+        from desktop.core.agent.run_capabilities import BudgetGuard, SandboxTagging
+
+        capabilities: list[AbstractCapability[None]] = [HandleDeferredToolCalls(handler=self._ask)]
+        if self._conversation_id is not None:
+            capabilities.append(SandboxTagging(self._conversation_id))
+        if self._budget is not None:
+            capabilities.append(BudgetGuard(self._budget))
 
         try:
             await session.connect()
@@ -269,7 +286,7 @@ class TurnStream:
                 # A key pasted into the prompt is not sent (nor kept in the history).
                 session.redactor.text(self._prompt),
                 message_history=before,
-                capabilities=[HandleDeferredToolCalls(handler=self._ask)],
+                capabilities=capabilities,
             ) as handle:
                 self._handle = handle
                 async for event in handle:
@@ -282,7 +299,8 @@ class TurnStream:
             if not self._cancel_requested:
                 raise  # cancelled from outside (shutdown): let it propagate
         except UserFacingError as exc:
-            self._emit(TurnFailed.of(exc))
+            # A budget reached, or a refused key found after a tool call: what ran stays.
+            self._emit(TurnFailed.of(exc, self._keep_actions_taken(before)))
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
             await session.after_failure(exc)

@@ -6,7 +6,9 @@ import json
 import logging
 import os
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -58,9 +60,23 @@ class ApprovalRule(BaseModel):
 # only make the app ask more, never less (no rules; a damaged switch asks before reads too, and
 # keeps the model's key off plain http).
 DROPPABLE_FIELDS = frozenset(
-    {"model", "approval_rules", "ask_before_reads", "allow_plain_http_model_endpoint"}
+    {
+        "model",
+        "approval_rules",
+        "ask_before_reads",
+        "allow_plain_http_model_endpoint",
+        "sandbox_vcpu_price",
+        "sandbox_ram_price",
+        "sandboxes_at_quit",
+    }
 )
 CAUTIOUS_FALLBACK = {"ask_before_reads": True, "allow_plain_http_model_endpoint": False}
+
+# E2B's published prices (2026) per running second, for what is allocated, not what is used.
+E2B_VCPU_PRICE = Decimal("0.000014")
+E2B_RAM_PRICE = Decimal("0.0000045")
+QuitChoice = Literal["ask", "keep", "pause", "kill"]
+"""What quitting does with the running sandboxes this app created: ask, or a remembered choice."""
 
 
 class Settings(BaseModel):
@@ -105,6 +121,38 @@ class Settings(BaseModel):
             "Send the OpenAI key and the conversation in plain http:// (unencrypted) to a model "
             "server on another machine named by OPENAI_BASE_URL, such as Ollama on your own "
             "network. Anyone on the network between can read them."
+        ),
+    )
+
+    sandbox_vcpu_price: Decimal = Field(
+        default=E2B_VCPU_PRICE,
+        ge=0,
+        description=(
+            "What E2B charges per vCPU per second a sandbox runs, in US dollars "
+            "(E2B's published rate in 2026; rates change)."
+        ),
+    )
+    sandbox_ram_price: Decimal = Field(
+        default=E2B_RAM_PRICE,
+        ge=0,
+        description=(
+            "What E2B charges per GiB of RAM per second a sandbox runs, in US dollars "
+            "(E2B's published rate in 2026; rates change)."
+        ),
+    )
+    conversation_budget: Decimal | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "The most one conversation may spend, model and sandboxes together, in US dollars: "
+            "the agent stops before its next model request once it is reached. None: no budget."
+        ),
+    )
+    sandboxes_at_quit: QuitChoice = Field(
+        default="ask",
+        description=(
+            "What quitting does with running sandboxes this app created: ask, or always keep "
+            "them running, pause them or kill them."
         ),
     )
 
@@ -208,6 +256,14 @@ def keep_rule(path: Path, slug: str) -> Settings:
     """Add "always allow `slug`" to the settings file as it is now (another window or the
     Settings dialog may have changed it since it was read); the settings with the rule."""
     settings = load_settings(path).with_rule(slug)
+    save_settings(path, settings)
+    return settings
+
+
+def keep_quit_choice(path: Path, choice: QuitChoice) -> Settings:
+    """Make `choice` what quitting does with the app's running sandboxes, in the settings file
+    as it is now; the settings with it."""
+    settings = load_settings(path).model_copy(update={"sandboxes_at_quit": choice})
     save_settings(path, settings)
     return settings
 

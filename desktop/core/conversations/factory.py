@@ -17,7 +17,7 @@ from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.backend import ChatBackend
-from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.conversations.persistent import PersistentChat, SandboxCost
 from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
 from desktop.core.redaction import Redactor
 from desktop.core.router.types import Timeouts
@@ -46,8 +46,10 @@ class BackendMaker:
         http: httpx.AsyncClient | None = None,
         keep_rule: Callable[[str], None] | None = None,
         redactor: Redactor | None = None,
+        sandbox_cost: SandboxCost | None = None,
     ) -> None:
         self._agent_loop = agent_loop
+        self._sandbox_cost = sandbox_cost  # what a conversation's sandboxes cost (its budget)
         self._settings = settings
         self._credentials = credentials
         self._endpoints = endpoints
@@ -71,7 +73,13 @@ class BackendMaker:
             return self.session(None, history)
         # The controller opens the conversation on screen on it (its history comes from the
         # store, its Tool Router session is resumed).
-        return PersistentChat(self._repository, self.session, model=self._settings.model)
+        return PersistentChat(
+            self._repository,
+            self.session,
+            model=self._settings.model,
+            budget=self._settings.conversation_budget,
+            sandbox_cost=self._sandbox_cost,
+        )
 
     def _on_rule(self, slug: str) -> None:
         self._rules.add(slug)

@@ -20,7 +20,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, assert_never
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
 from desktop.core.agent.events import (
     TurnCancelled,
@@ -42,6 +43,7 @@ from desktop.core.store.records import (
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.agent.budget import TurnBudget
     from desktop.core.consent.approvals import ConsentState, Decision
     from desktop.core.conversations.persistent_turn import PersistentTurn
     from desktop.core.router.types import ConnectionInfo
@@ -81,7 +83,11 @@ class AgentSession(Protocol):
 
     async def connect(self) -> ConnectionInfo: ...
 
-    def run_turn(self, prompt: str) -> SessionTurn: ...
+    def run_turn(
+        self, prompt: str, *, conversation_id: str | None = None, budget: TurnBudget | None = None
+    ) -> SessionTurn: ...
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any: ...
 
     def new_conversation(self) -> None: ...
 
@@ -89,6 +95,9 @@ class AgentSession(Protocol):
 
     async def aclose(self) -> None: ...
 
+
+SandboxCost = Callable[[str], Decimal]
+"""`(conversation_id) -> dollars`: what the conversation's sandboxes have cost so far."""
 
 SessionFactory = Callable[[str | None, Sequence["ModelMessage"]], AgentSession]
 """`(router_session_id, history) -> session`: a session resuming that Tool Router session."""
@@ -121,8 +130,13 @@ class PersistentChat:
         model: str,
         conversation_id: str | None = None,
         on_change: ChangeListener | None = None,
+        budget: Decimal | None = None,
+        sandbox_cost: SandboxCost | None = None,
     ) -> None:
         self._repository = repository
+        # The most a conversation may spend (None: no budget), and what its sandboxes cost.
+        self.budget = budget
+        self.sandbox_cost = sandbox_cost
         self._factory = session_factory
         self._model = model
         self._session: AgentSession | None = None
@@ -252,6 +266,11 @@ class PersistentChat:
         from desktop.core.conversations.persistent_turn import PersistentTurn
 
         return PersistentTurn(self, prompt)
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any:
+        """A Tool Router call without the model, on the session's connection (any session of
+        the user sees the same E2B team): what the sandbox panel lists and acts through."""
+        return await self.session.call_tool(name, arguments, seconds)
 
     async def aclose(self) -> None:
         session, self._session = self._session, None

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from desktop.core.agent.budget import TurnBudget, no_sandbox_cost
 from desktop.core.agent.events import (
     TERMINAL_EVENTS,
     ToolCallFinished,
@@ -55,6 +57,19 @@ class PersistentTurn:
         if self._inner is not None:
             self._inner.decide(decisions)
 
+    async def _budget(self, conversation_id: str) -> TurnBudget | None:
+        """The conversation's budget for this turn: what it spent before, as stored."""
+        chat = self._chat
+        if chat.budget is None:
+            return None
+        conversation = await chat.repository.get_conversation(conversation_id)
+        sandbox_cost = chat.sandbox_cost
+        return TurnBudget(
+            chat.budget,
+            conversation.usage.cost or Decimal(0),
+            (lambda: sandbox_cost(conversation_id)) if sandbox_cost else no_sandbox_cost,
+        )
+
     async def _events(self) -> AsyncIterator[TurnEvent]:
         chat = self._chat
         problem = validate_prompt(self._prompt)
@@ -68,7 +83,14 @@ class PersistentTurn:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return
         self.conversation_id, self.turn_id = conversation_id, turn_id
-        inner = self._inner = chat.session.run_turn(self._prompt)
+        try:
+            budget = await self._budget(conversation_id)
+        except StoreError as exc:
+            yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
+            return
+        inner = self._inner = chat.session.run_turn(
+            self._prompt, conversation_id=conversation_id, budget=budget
+        )
         if self._cancel_requested:
             inner.cancel()
         recorder = TurnRecorder()

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import (
     Remote,
@@ -65,6 +65,10 @@ def _mentions_timeout(exc: BaseException) -> bool:
         or "timed out" in str(current).lower()
         for current in _causes(exc)
     )
+
+
+class ToolAnsweredError(Exception):
+    """A tool called without the model answered with an error; `str()` is its text."""
 
 
 class RouterConnection:
@@ -125,8 +129,7 @@ class RouterConnection:
             raise timed_out(remote, self._timeouts.mcp_init) from exc
         except Exception as exc:
             await self.reset()
-            secrets = list(self.session.headers.values())
-            log.warning("MCP connection failed: %s", redact(repr(exc), secrets))
+            log.warning("MCP connection failed: %s", redact(repr(exc), self._secrets))
             # The MCP client reports a 401 and a 404 alike: the light check tells them apart
             # (an expired session, a refused key, a dead endpoint) and says so.
             try:
@@ -141,6 +144,40 @@ class RouterConnection:
             raise unreachable(remote) from exc
         self._info = ConnectionInfo(self.session.session_id, tuple(t.name for t in tools))
         return self._info
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any:
+        """Call one of the router's tools on this connection without the model (no tokens):
+        its result as the MCP client maps it (JSON as dicts and lists). A tool that answers
+        with an error raises `ToolAnsweredError` with its text; a call that does not answer
+        within `seconds`, or a connection that fails, raises a user-facing error."""
+        from fastmcp.exceptions import McpError
+        from pydantic_ai.exceptions import ModelRetry
+
+        await self.open()
+        remote = Remote(Service.TOOL_ROUTER, host_of(self.session.mcp_url, ""))
+        try:
+            async with asyncio.timeout(seconds):
+                return await self.toolset.direct_call_tool(name, arguments)
+        except TimeoutError as exc:
+            raise timed_out(remote, seconds) from exc
+        except ModelRetry as exc:
+            if not isinstance(exc.__cause__, McpError):
+                raise ToolAnsweredError(exc.message) from exc
+            if "timed out" in str(exc.__cause__).lower():
+                raise timed_out(remote, seconds) from exc
+            await self.diagnose()  # a refused key, an expired session: raised in those words
+            await self.reset()
+            raise unreachable(remote) from exc
+        except UserFacingError:
+            raise
+        except Exception as exc:
+            log.warning("a direct tool call failed: %s", redact(repr(exc), self._secrets))
+            await self.reset()
+            raise unreachable(remote) from exc
+
+    @property
+    def _secrets(self) -> list[str]:
+        return list(self.session.headers.values())
 
     async def diagnose(self) -> None:
         """After a tool call the MCP client could only call "an error": the light check says

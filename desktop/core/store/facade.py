@@ -39,6 +39,7 @@ from desktop.core.store.records import (
     ToolCardRecord,
     TurnRecord,
 )
+from desktop.core.store.spending import Spending
 from desktop.core.store.sqlite import ConversationStore
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class ConversationRepository(Protocol):
     async def delete_last_turn(self, conversation_id: str) -> TurnRecord | None: ...
     async def truncate_after(self, turn_id: int, *, inclusive: bool = False) -> int: ...
     async def search(self, query: str, limit: int = 20) -> list[SearchHit]: ...
+    async def spending_between(self, start: float, end: float) -> Spending: ...
     async def export_markdown(self, conversation_id: str) -> str: ...
     async def export_json(self, conversation_id: str) -> str: ...
     async def import_json(self, text: str | bytes) -> str: ...
@@ -233,6 +235,11 @@ class AsyncConversationStore:
 
     async def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         return await self._call(functools.partial(self._store.search, query, limit))
+
+    async def spending_between(self, start: float, end: float) -> Spending:
+        """The model's cost of the turns completed in [start, end): `spending.day_bounds`
+        gives today's."""
+        return await self._call(functools.partial(self._store.spending_between, start, end))
 
     async def export_markdown(self, conversation_id: str) -> str:
         export = functools.partial(self._store.export_markdown, conversation_id)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Self
 
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
-from desktop.core.store.codec import cards_to_json, fix_to_json, usage_columns, usage_from_columns
+from desktop.core.store.codec import cards_to_json, fix_to_json, usage_columns
 from desktop.core.store.model_history import history_of, history_rows
 from desktop.core.store.progress import save_progress
 from desktop.core.store.records import (
@@ -46,6 +46,7 @@ from desktop.core.store.rows import (
     turn_from_row,
 )
 from desktop.core.store.schema import connect, migrate
+from desktop.core.store.spending import Spending, add_to_conversation, spending_between
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
@@ -223,7 +224,7 @@ class ConversationStore:
                     turn_id,
                 ),
             )
-            self._add_usage(conn, row[0], turn_usage, now)
+            add_to_conversation(conn, row[0], turn_usage, now)
 
     def turns(
         self, conversation_id: str, limit: int | None = None, *, before: int | None = None
@@ -318,6 +319,11 @@ class ConversationStore:
             insert_imported(conn, conversation_id, imported, self._now())
         return conversation_id
 
+    def spending_between(self, start: float, end: float) -> Spending:
+        """The model's cost of the turns completed in [start, end) (epoch seconds)."""
+        with self._read() as conn:
+            return spending_between(conn, start, end)
+
     def _export_data(self, conversation_id: str) -> tuple[Conversation, list[StoredTurn]]:
         with self._read() as conn:
             return stored_turns(conn, conversation_id)
@@ -337,19 +343,6 @@ class ConversationStore:
         if row is None:
             raise NotFoundError("This conversation no longer exists.")
         return int(row[0]), row[1]
-
-    def _add_usage(self, conn: sqlite3.Connection, pk: int, usage: Usage, now: float) -> None:
-        row = conn.execute(
-            "SELECT input_tokens, output_tokens, requests, tool_calls, cost"
-            " FROM conversations WHERE pk = ?",
-            (pk,),
-        ).fetchone()
-        total = usage_from_columns(*row) + usage
-        conn.execute(
-            "UPDATE conversations SET input_tokens = ?, output_tokens = ?, requests = ?,"
-            " tool_calls = ?, cost = ?, updated_at = ? WHERE pk = ?",
-            (*usage_columns(total), now, pk),
-        )
 
     def _delete_turns(
         self, conn: sqlite3.Connection, pk: int, condition: str, params: tuple[object, ...]

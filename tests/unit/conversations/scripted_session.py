@@ -55,8 +55,13 @@ class ScriptedSession:
     async def connect(self) -> ConnectionInfo:
         raise AssertionError("not needed")
 
-    def run_turn(self, prompt: str) -> ScriptedTurn:
+    def run_turn(
+        self, prompt: str, *, conversation_id: str | None = None, budget: object = None
+    ) -> ScriptedTurn:
         return ScriptedTurn(self.events)
+
+    async def call_tool(self, name: str, arguments: dict[str, object], seconds: float) -> object:
+        raise AssertionError("not needed")
 
     def new_conversation(self) -> None:
         pass

@@ -1,0 +1,333 @@
+"""The terminal's sandbox commands, none of which asks the model anything (no tokens):
+`/sandboxes` (a table), `/pause ID`, `/resume ID`, `/kill ID` (asks first), `/extend ID
+MINUTES`, `/cost`; and the question `exit` asks about the app's sandboxes still running.
+
+An ID may be given whole or by a prefix that only one listed sandbox has. Everything comes from
+`desktop.core.sandboxes.SandboxService` over the session's Tool Router connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from desktop.core.agent.budget import TurnBudget
+from desktop.core.agent.connect_links import ComposioHosts
+from desktop.core.agent.events import (
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnEvent,
+    TurnFinished,
+    Usage,
+)
+from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
+from desktop.core.config.settings import Settings, keep_quit_choice
+from desktop.core.errors import ErrorKind
+from desktop.core.money import PRICE_UNKNOWN, hourly_text, money_text
+from desktop.core.sandboxes.calls import SandboxError
+from desktop.core.sandboxes.leaving import LeaveChoice, LeaveQuestion, remembered_choice
+from desktop.core.sandboxes.service import SandboxService
+from desktop.core.sandboxes.view import SandboxRow, SandboxView
+from desktop.line_reader import LineReader
+
+COMMANDS = ("/sandboxes", "/pause", "/resume", "/kill", "/extend", "/cost")
+USAGE = {
+    "/pause": "/pause ID",
+    "/resume": "/resume ID",
+    "/kill": "/kill ID",
+    "/extend": "/extend ID MINUTES",
+}
+MAX_EXTEND_MINUTES = 24 * 60  # E2B's longest run (Pro); Hobby stops at 60
+MIN_PREFIX = 4
+QUIT_ANSWERS = {"": LeaveChoice.KEEP, "k": LeaveChoice.KEEP, "keep": LeaveChoice.KEEP}
+QUIT_ANSWERS |= {"p": LeaveChoice.PAUSE, "pause": LeaveChoice.PAUSE, "kill": LeaveChoice.KILL}
+HEADER = ("ID", "TEMPLATE", "STATE", "STARTED", "LEFT", "vCPU", "RAM", "COST", "CHAT", "METADATA")
+
+
+class Lines(Protocol):
+    """The terminal (`desktop.terminal.Terminal`)."""
+
+    def write(self, text: str) -> None: ...
+
+    def line(self, text: str = "") -> None: ...
+
+    def dim(self, text: str) -> None: ...
+
+    def error(self, text: str) -> None: ...
+
+
+def _count(count: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith("x") else "s")
+    return f"{count} {noun if count == 1 else plural}"
+
+
+def _left(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _started(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "?"
+    local = moment.astimezone()
+    same_day = local.date() == now.astimezone().date()
+    return local.strftime("%H:%M" if same_day else "%b %d %H:%M")
+
+
+class SandboxCommands:
+    """The commands and the quit question of one terminal session (its conversation is
+    `conversation_id()`: the chat session's own, in memory)."""
+
+    def __init__(
+        self,
+        service: SandboxService,
+        term: Lines,
+        reader: LineReader,
+        *,
+        settings: Settings,
+        conversation_id: Callable[[], str],
+        hosts: ComposioHosts,
+        settings_file: Path | None = None,
+    ) -> None:
+        self.service = service
+        self.term = term
+        self.reader = reader
+        self.settings = settings
+        self._conversation_id = conversation_id
+        self.hosts = hosts
+        self.settings_file = settings_file
+        self.turns: list[Usage] = []  # this conversation's turns, as they finished
+        self._calls: dict[str, ToolCallStarted] = {}
+        self._changed = False  # an agent call that may change sandboxes ran since the list
+
+    # -- what the chat tells it ----------------------------------------------------------------
+    def observe(self, event: TurnEvent) -> None:
+        """A turn's event: its usage, and whether a call that changes sandboxes ran."""
+        if isinstance(event, ToolCallStarted):
+            self._calls[event.call_id] = event
+        elif isinstance(event, ToolCallFinished):
+            started = self._calls.pop(event.call_id, None)
+            if started is not None and event.outcome == "success":
+                self._changed |= self.service.note_tool_call(started.tool_name, started.arguments)
+        elif isinstance(event, TurnFinished):
+            self.turns.append(event.usage)
+
+    async def after_turn(self) -> None:
+        """A turn changed sandboxes: read the list (no tokens) so their cost is counted."""
+        if self._changed:
+            self._changed = False
+            await self.service.refresh()
+
+    def budget(self) -> TurnBudget | None:
+        """The conversation's budget for its next turn (None: no budget in the settings)."""
+        limit = self.settings.conversation_budget
+        if limit is None:
+            return None
+        spent = sum((usage.cost or Decimal(0) for usage in self.turns), Decimal(0))
+        conversation_id = self._conversation_id()
+        return TurnBudget(limit, spent, lambda: self.service.conversation_cost(conversation_id))
+
+    # -- commands ------------------------------------------------------------------------------
+    @staticmethod
+    def is_command(line: str) -> bool:
+        words = line.split()
+        return bool(words) and words[0].lower() in COMMANDS
+
+    async def run(self, line: str) -> None:
+        """Carry out one command line (`is_command` said it is one)."""
+        name, *args = line.split()
+        name = name.lower()
+        try:
+            if name == "/sandboxes":
+                await self._list()
+            elif name == "/cost":
+                await self._cost()
+            elif len(args) != (2 if name == "/extend" else 1):
+                self.term.error(f"Type {USAGE[name]}.")
+            elif name == "/extend":
+                await self._extend(args[0], args[1])
+            else:
+                await self._act(name, args[0])
+        except SandboxError as exc:
+            await self._failed(exc)
+
+    async def _failed(self, error: SandboxError) -> None:
+        self.term.error(error.message)
+        if error.kind is ErrorKind.NOT_CONNECTED:
+            try:
+                offers = await self.service.connect_links(self.hosts)
+            except SandboxError:
+                return
+            for offer in offers:
+                self.term.line(f"  To connect E2B, open this link in your browser ({offer.host}):")
+                self.term.line(f"  {offer.url}")
+
+    async def _listed(self) -> SandboxView:
+        view = await self.service.refresh()
+        if view.error is not None:
+            raise view.error
+        return view
+
+    async def _list(self) -> None:
+        view = await self._listed()
+        if not view.rows:
+            self.term.line("No running or paused sandboxes.")
+            return
+        table = [HEADER, *(self._cells(row, view.at) for row in view.rows)]
+        widths = [max(len(cells[i]) for cells in table) for i in range(len(HEADER) - 1)]
+        for cells in table:
+            padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
+            self.term.line("  ".join([*padded, cells[-1]]).rstrip())
+        running = view.running
+        self.term.dim(
+            f"{_count(len(view.rows), 'sandbox')}, {len(running)} running: "
+            f"{hourly_text(view.per_hour)}."
+            + (f" {view.unreadable} could not be read." if view.unreadable else "")
+        )
+
+    def _cells(self, row: SandboxRow, now: datetime) -> tuple[str, ...]:
+        box = row.sandbox
+        chat = ""
+        if box.conversation_id == self._conversation_id():
+            chat = "this chat"
+        elif box.made_here:
+            chat = "another chat"
+        metadata = ", ".join(f"{k}={v}" for k, v in box.metadata.items() if k != CONVERSATION_KEY)
+        return (
+            box.sandbox_id,
+            box.label[:24],
+            box.state,
+            _started(box.started_at, now),
+            _left(row.seconds_left),
+            str(box.cpu_count),
+            f"{box.memory_mb} MiB",
+            money_text(row.cost),
+            chat,
+            metadata[:40] + ("…" if len(metadata) > 40 else ""),
+        )
+
+    async def _find(self, given: str) -> SandboxRow | None:
+        """The listed sandbox `given` names (whole, or a prefix only one has); the list is
+        read again when it does not have it."""
+        for view in (self.service.view(), None):
+            if view is None:
+                view = await self._listed()
+            exact = view.row(given)
+            if exact is not None:
+                return exact
+            if len(given) >= MIN_PREFIX:
+                found = [row for row in view.rows if row.sandbox_id.startswith(given)]
+                if len(found) == 1:
+                    return found[0]
+        return None
+
+    async def _act(self, name: str, given: str) -> None:
+        row = await self._find(given)
+        sandbox_id = row.sandbox_id if row else given
+        if name == "/pause":
+            await self.service.pause(sandbox_id)
+            self.term.line(f"Paused {sandbox_id}: memory and files kept, nothing billed.")
+        elif name == "/resume":
+            view = await self.service.resume(sandbox_id)
+            resumed = view.row(sandbox_id)
+            left = _left(resumed.seconds_left if resumed else None)
+            self.term.line(f"Resumed {sandbox_id}: it runs for {left} unless extended.")
+        else:
+            what = f"{sandbox_id} ({row.sandbox.label}, {row.sandbox.state})" if row else sandbox_id
+            self.term.write(f"Kill sandbox {what}? Its files and memory are lost for good. [y/N]: ")
+            if (await self.reader.readline()).strip().lower() not in ("y", "yes"):
+                self.term.line("Not killed.")
+                return
+            await self.service.kill(sandbox_id)
+            self.term.line(f"Killed {sandbox_id}.")
+
+    async def _extend(self, given: str, minutes_text: str) -> None:
+        try:
+            minutes = int(minutes_text)
+        except ValueError:
+            minutes = 0
+        if not 1 <= minutes <= MAX_EXTEND_MINUTES:
+            self.term.error(f"MINUTES must be a whole number from 1 to {MAX_EXTEND_MINUTES}.")
+            return
+        row = await self._find(given)
+        sandbox_id = row.sandbox_id if row else given
+        view = await self.service.extend(sandbox_id, minutes * 60)
+        extended = view.row(sandbox_id)
+        left = _left(extended.seconds_left if extended else None)
+        self.term.line(f"Extended {sandbox_id} by {minutes} min: it now ends in {left}.")
+
+    async def _cost(self) -> None:
+        turns = self.turns
+        known = [u.cost for u in turns if u.cost is not None]
+        total = sum(known, Decimal(0)) if known else None
+        unpriced = len(turns) - len(known)
+        tokens = sum(u.input_tokens + u.output_tokens for u in turns)
+        said = f"Model ({self.settings.model}): {_count(len(turns), 'turn')}, {tokens:,} tokens, "
+        said += money_text(total) + (
+            f" ({unpriced} turns: {PRICE_UNKNOWN})" if known and unpriced else ""
+        )
+        self.term.line(said + ".")
+        if turns:
+            last = ", ".join(money_text(u.cost) for u in turns[-10:])
+            self.term.dim(f"  per turn{' (the last 10)' if len(turns) > 10 else ''}: {last}")
+        view = self.service.view()
+        try:
+            view = await self._listed()
+        except SandboxError as exc:
+            self.term.error(f"{exc.message} (the sandbox figures are from before)")
+        mine = view.for_conversation(self._conversation_id())
+        self.term.line(
+            f"Sandboxes of this conversation: {mine.running} running, {mine.paused} paused, "
+            f"{money_text(mine.cost)} so far."
+        )
+        self.term.line(
+            f"Running now: {_count(len(view.running), 'sandbox')} at {hourly_text(view.per_hour)}."
+        )
+        if self.settings.conversation_budget is not None:
+            spent = (total or Decimal(0)) + mine.cost
+            self.term.dim(
+                f"  budget: {money_text(spent)} of {money_text(self.settings.conversation_budget)}"
+            )
+
+    # -- leaving -------------------------------------------------------------------------------
+    async def at_exit(self) -> None:
+        """Before the terminal closes: the app's sandboxes still running are named with their
+        $/hour and the person chooses (or their remembered choice applies)."""
+        remembered = remembered_choice(self.settings.sandboxes_at_quit)
+        if remembered is LeaveChoice.KEEP:
+            return
+        view = await self.service.refresh()
+        if view.error is not None:
+            self.term.error(f"Could not check for sandboxes left running: {view.error.message}")
+            return
+        question = self.service.leave_question()
+        if question is None:
+            return
+        if remembered is not None:
+            self.term.dim(f"{question.text} Your setting says: {remembered.value} them.")
+            await self._leave(remembered, question)
+            return
+        self.term.write(f"{question.text} [K]eep running / [p]ause all / kill all (type kill): ")
+        line = await self.reader.readline()
+        answer = line.strip().lower()
+        choice = QUIT_ANSWERS.get(answer)
+        if choice is None:
+            self.term.dim("  (not an answer: they keep running)")
+            choice = LeaveChoice.KEEP
+        await self._leave(choice, question)
+        # A choice typed out (not the default of an empty line or the end of input) may
+        # become the rule.
+        if answer in QUIT_ANSWERS and answer and self.settings_file is not None:
+            self.term.write("Do the same each time you quit? [y/N]: ")
+            if (await self.reader.readline()).strip().lower() in ("y", "yes"):
+                keep_quit_choice(self.settings_file, choice.value)
+                self.term.dim(f"  (saved: sandboxes_at_quit = {choice.value})")
+
+    async def _leave(self, choice: LeaveChoice, question: LeaveQuestion) -> None:
+        outcome = await self.service.leave(choice, question)
+        self.term.line(outcome.text)

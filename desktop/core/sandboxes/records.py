@@ -1,0 +1,156 @@
+"""E2B's answers as typed records: a listed sandbox, metric samples, log lines, lifecycle events.
+
+Field names are E2B's (`sandboxID`, `startedAt`, `cpuCount`, ...; `shared/reference/
+e2b-openapi.yml`), read by pydantic aliases; fields the app does not use are ignored, so a new
+field in E2B's answer changes nothing. An entry that cannot be read at all is counted, not
+dropped silently (`read_each`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
+
+log = logging.getLogger(__name__)
+
+RUNNING = "running"
+PAUSED = "paused"
+
+_Record = TypeVar("_Record", bound=BaseModel)
+
+
+class _E2BRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class Sandbox(_E2BRecord):
+    """One running or paused sandbox of the user's E2B team (E2B's `ListedSandbox`)."""
+
+    sandbox_id: str = Field(alias="sandboxID", min_length=1)
+    template_id: str = Field(default="", alias="templateID")
+    alias: str | None = None
+    state: str = RUNNING  # "running" or "paused"; another state E2B adds is kept as it is
+    started_at: datetime | None = Field(default=None, alias="startedAt")
+    end_at: datetime | None = Field(default=None, alias="endAt")  # when its TTL runs out
+    cpu_count: int = Field(default=0, alias="cpuCount", ge=0)
+    memory_mb: int = Field(default=0, alias="memoryMB", ge=0)
+    disk_size_mb: int | None = Field(default=None, alias="diskSizeMB")
+    metadata: Mapping[str, str] = Field(default_factory=dict)
+
+    @field_validator("started_at", "end_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _aware(value)
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _strings(cls, value: object) -> object:
+        if value is None:
+            return {}
+        if isinstance(value, Mapping):
+            return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+        return value
+
+    @property
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+    @property
+    def paused(self) -> bool:
+        return self.state == PAUSED
+
+    @property
+    def label(self) -> str:
+        """Its template as people call it: the alias, else the template id."""
+        return self.alias or self.template_id or "unknown template"
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation of this app that created it (its tag), or None."""
+        value = self.metadata.get(CONVERSATION_KEY)
+        return value or None
+
+    @property
+    def made_here(self) -> bool:
+        """Created by this app's agent (it carries the app's tag)."""
+        return self.conversation_id is not None
+
+    def seconds_left(self, now: datetime) -> float | None:
+        """Seconds until its TTL ends (never below 0); None when paused or unknown."""
+        if not self.running or self.end_at is None:
+            return None
+        return max(0.0, (self.end_at - now).total_seconds())
+
+
+class MetricSample(_E2BRecord):
+    """One of E2B's 5-second samples of a sandbox (`SandboxMetric`); sizes in bytes."""
+
+    timestamp_unix: int = Field(alias="timestampUnix")
+    cpu_count: int = Field(default=0, alias="cpuCount")
+    cpu_used_pct: float = Field(default=0.0, alias="cpuUsedPct")
+    mem_used: int = Field(default=0, alias="memUsed")
+    mem_total: int = Field(default=0, alias="memTotal")
+    disk_used: int = Field(default=0, alias="diskUsed")
+    disk_total: int = Field(default=0, alias="diskTotal")
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp_unix, tz=UTC)
+
+
+class LogLine(_E2BRecord):
+    """One structured log entry of a sandbox (`SandboxLogEntry`)."""
+
+    timestamp: datetime
+    message: str = ""
+    level: str = "info"
+
+    @field_validator("timestamp")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
+class LifecycleEvent(_E2BRecord):
+    """A sandbox was created, paused, resumed, updated or killed (E2B's lifecycle events)."""
+
+    timestamp: datetime
+    label: str = Field(default="", alias="eventLabel")  # "created", "paused", "killed", ...
+    type: str = ""
+
+    @field_validator("timestamp")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
+def read_each(model: type[_Record], items: Iterable[Any]) -> tuple[tuple[_Record, ...], int]:
+    """The entries that read as `model`, and how many did not (logged, never shown raw)."""
+    read: list[_Record] = []
+    unreadable = 0
+    for item in items:
+        try:
+            read.append(model.model_validate(item))
+        except ValidationError as exc:
+            unreadable += 1
+            log.warning(
+                "an E2B %s could not be read: %s",
+                model.__name__,
+                exc.errors(include_input=False, include_url=False)[:2],
+            )
+    return tuple(read), unreadable

@@ -1,0 +1,254 @@
+"""The sandbox panel's and the terminal's application service: the team's sandboxes listed and
+steered without the model, their running cost, the refresh policy, the quit question.
+
+One `SandboxService` per face. Its state (the last listing, the running time seen, the
+schedule) lives on the thread of the loop that awaits it (the window's, the terminal's); each
+call to E2B runs on the agent's loop when a `runner` is given (`AgentLoop`, whose thread owns
+the MCP connection), else on the caller's own. How a face uses it:
+
+- `view()` at any moment: the rows (cost so far, $/hour, seconds left), the totals per
+  conversation, the last failure as a sentence (`error.kind` NOT_CONNECTED: offer Connect);
+- `schedule`: tell it `show()` / `hide()`, arm a timer with `schedule.delay()` and call
+  `refresh()` when it fires; pass every finished agent tool call to `note_tool_call` (True:
+  refresh now);
+- `pause`, `resume`, `extend`, `kill`, `pause_all`, `kill_all`: the user's own actions (the
+  face's confirmation is their consent: no approval card), each followed by a refresh; a
+  failure raises `SandboxError` (one sentence), the list stays as it was;
+- `details(id)`: metrics, last log lines and lifecycle events, in one router call;
+- `leave_question()` / `leave(choice)`: what quitting asks, and what each answer does;
+- `conversation_cost(id)`: what a conversation's sandboxes have cost (its budget counts it);
+  safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
+from desktop.core.errors import ErrorKind, UserFacingError, unexpected
+from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL
+from desktop.core.sandboxes.calls import (
+    DIRECT_CALL_SECONDS,
+    Details,
+    Listing,
+    SandboxCalls,
+    SandboxError,
+    ToolCaller,
+)
+from desktop.core.sandboxes.leaving import LeaveChoice, LeaveOutcome, LeaveQuestion, leave_question
+from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.refresh import RefreshSchedule
+from desktop.core.sandboxes.view import SandboxView, build_view
+
+_T = TypeVar("_T")
+log = logging.getLogger(__name__)
+
+RESUME_SECONDS = 300  # a resumed sandbox runs this long unless extended (E2B's default)
+
+
+class Runner(Protocol):
+    """Where calls to E2B run (`desktop.core.agent.worker.AgentLoop`)."""
+
+    async def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T: ...
+
+
+ToolsProvider = Callable[[], ToolCaller]
+"""The chat backend whose Tool Router connection the calls use, asked for on the agent's loop
+at each call (the backend can change with new settings or another conversation)."""
+
+
+class SandboxService:
+    """See the module."""
+
+    def __init__(
+        self,
+        tools: ToolsProvider,
+        rates: SandboxRates,
+        *,
+        runner: Runner | None = None,
+        clock: Callable[[], float] = time.time,
+        seconds: float = DIRECT_CALL_SECONDS,
+    ) -> None:
+        self._tools = tools
+        self.rates = rates  # replaced when the settings change
+        self._runner = runner
+        self._clock = clock
+        self._seconds = seconds
+        self.schedule = RefreshSchedule(clock)
+        self._meter = RunningTime()
+        self._listing: Listing | None = None
+        self._read_at: float | None = None
+        self._error: SandboxError | None = None
+        self._refreshing: asyncio.Future[SandboxView] | None = None
+        self.list_calls = 0  # listings asked of E2B (pages), for the benchmark and tests
+
+    # -- what the faces read ------------------------------------------------------------------
+    def view(self, now: float | None = None) -> SandboxView:
+        listing = self._listing
+        return build_view(
+            listing.sandboxes if listing else (),
+            self._meter,
+            self.rates,
+            self._clock() if now is None else now,
+            read_at=self._read_at,
+            error=self._error,
+            unreadable=listing.unreadable if listing else 0,
+        )
+
+    def conversation_cost(self, conversation_id: str) -> Decimal:
+        """What the conversation's sandboxes have cost so far (any thread may ask)."""
+        return self._meter.conversation_cost(conversation_id, self._clock(), self.rates)
+
+    def note_tool_call(self, tool_name: str, arguments: Mapping[str, object]) -> bool:
+        """An agent tool call finished; True when it may have changed sandboxes and the face
+        should refresh now."""
+        return self.schedule.after_tool_call(tool_name, arguments)
+
+    def leave_question(self) -> LeaveQuestion | None:
+        """What quitting asks, from the last listing (refresh first for a fresh answer)."""
+        return leave_question(self.view())
+
+    # -- calls ---------------------------------------------------------------------------------
+    async def _io(self, work: Callable[[SandboxCalls], Coroutine[Any, Any, _T]]) -> _T:
+        async def on_agent_loop() -> _T:
+            return await work(SandboxCalls(self._tools(), self._seconds))
+
+        if self._runner is None:
+            return await on_agent_loop()
+        return await self._runner.run(on_agent_loop())
+
+    async def refresh(self) -> SandboxView:
+        """Read the list again (one listing, page after page); a refresh asked for while one
+        runs waits for that one. Never raises for E2B's failures: the view carries them."""
+        if self._refreshing is not None:
+            return await asyncio.shield(self._refreshing)
+        future: asyncio.Future[SandboxView] = asyncio.get_running_loop().create_future()
+        self._refreshing = future
+        self.schedule.started()
+        try:
+            listing = await self._io(lambda calls: calls.list_all())
+        except Exception as exc:  # a sentence for the panel; a bug's traceback goes to the log
+            error = _sandbox_error(exc)
+            self._error = error
+            self.schedule.failed(error.message)
+        except BaseException:
+            self.schedule.failed("The list was not read: the app stopped the refresh.")
+            future.cancel()
+            raise
+        else:
+            now = self._clock()
+            self.list_calls += listing.pages
+            self._meter.observe(listing.sandboxes, now)
+            self._listing, self._read_at, self._error = listing, now, None
+            self.schedule.succeeded()
+        finally:
+            self._refreshing = None
+        view = self.view()
+        if not future.done():
+            future.set_result(view)
+        return view
+
+    async def pause(self, sandbox_id: str) -> SandboxView:
+        """Pause it (memory and files kept, nothing billed), then refresh."""
+        await self._io(lambda calls: calls.pause(sandbox_id))
+        self._meter.paused(sandbox_id, self._clock())
+        return await self.refresh()
+
+    async def resume(self, sandbox_id: str, seconds: int = RESUME_SECONDS) -> SandboxView:
+        """Resume a paused sandbox for `seconds` from now, then refresh."""
+        await self._io(lambda calls: calls.resume(sandbox_id, seconds))
+        self._meter.resumed(sandbox_id, self._clock())
+        return await self.refresh()
+
+    async def extend(self, sandbox_id: str, seconds: int) -> SandboxView:
+        """Push its TTL `seconds` further than it was (E2B sets it anew from now)."""
+        row = self.view().row(sandbox_id)
+        if row is not None and row.sandbox.paused:
+            raise SandboxError(
+                ErrorKind.BAD_INPUT,
+                f"Sandbox {sandbox_id} is paused: resume it first (a paused sandbox has no "
+                "time limit running).",
+            )
+        left = row.seconds_left if row is not None and row.seconds_left is not None else 0.0
+        timeout = int(left + seconds)
+        await self._io(lambda calls: calls.set_timeout(sandbox_id, timeout))
+        return await self.refresh()
+
+    async def kill(self, sandbox_id: str) -> SandboxView:
+        """Kill it for good (its files and memory are lost), then refresh."""
+        await self._io(lambda calls: calls.kill(sandbox_id))
+        self._meter.killed(sandbox_id, self._clock())
+        return await self.refresh()
+
+    async def pause_all(self, sandbox_ids: Sequence[str]) -> tuple[SandboxView, LeaveOutcome]:
+        return await self._each(LeaveChoice.PAUSE, sandbox_ids)
+
+    async def kill_all(self, sandbox_ids: Sequence[str]) -> tuple[SandboxView, LeaveOutcome]:
+        return await self._each(LeaveChoice.KILL, sandbox_ids)
+
+    async def _each(
+        self, choice: LeaveChoice, sandbox_ids: Sequence[str]
+    ) -> tuple[SandboxView, LeaveOutcome]:
+        """Pause or kill each of them (one after another: a failure stops none of the rest)."""
+        done: list[str] = []
+        failed: list[SandboxError] = []
+        for sandbox_id in dict.fromkeys(sandbox_ids):
+            try:
+                await self._io(_one_action(choice, sandbox_id))
+            except SandboxError as exc:
+                failed.append(exc)
+                continue
+            if choice is LeaveChoice.PAUSE:
+                self._meter.paused(sandbox_id, self._clock())
+            else:
+                self._meter.killed(sandbox_id, self._clock())
+            done.append(sandbox_id)
+        view = await self.refresh()
+        return view, LeaveOutcome(choice, tuple(done), tuple(failed))
+
+    async def leave(self, choice: LeaveChoice, question: LeaveQuestion) -> LeaveOutcome:
+        """Carry out the answer to the quit question."""
+        ids = [box.sandbox_id for box in question.sandboxes]
+        if choice is LeaveChoice.KEEP:
+            return LeaveOutcome(choice, tuple(ids))
+        _, outcome = await self._each(choice, ids)
+        return outcome
+
+    async def details(self, sandbox_id: str) -> Details:
+        """Its metrics, last log lines and lifecycle events (each may say why it is missing)."""
+        return await self._io(lambda calls: calls.details(sandbox_id))
+
+    async def connect_links(self, hosts: ComposioHosts) -> tuple[LinkOffer, ...]:
+        """E2B's Connect Link for the user to open, asked of the router without the model."""
+
+        async def ask(calls: SandboxCalls) -> Any:
+            return await self._tools().call_tool(
+                MANAGE_CONNECTIONS_TOOL, {"toolkits": ["e2b"]}, self._seconds
+            )
+
+        answer = await self._io(ask)
+        return hosts.offers(hosts.links_in(MANAGE_CONNECTIONS_TOOL, answer))
+
+
+def _one_action(
+    choice: LeaveChoice, sandbox_id: str
+) -> Callable[[SandboxCalls], Coroutine[Any, Any, None]]:
+    def work(calls: SandboxCalls) -> Coroutine[Any, Any, None]:
+        return calls.pause(sandbox_id) if choice is LeaveChoice.PAUSE else calls.kill(sandbox_id)
+
+    return work
+
+
+def _sandbox_error(exc: Exception) -> SandboxError:
+    if isinstance(exc, SandboxError):
+        return exc
+    if isinstance(exc, UserFacingError):
+        return SandboxError(exc.kind, exc.message, exc.fix)
+    log.error("listing the sandboxes failed", exc_info=exc)
+    failure = unexpected(exc)
+    return SandboxError(failure.kind, failure.message)

@@ -1,0 +1,60 @@
+"""What the model cost, summed from the stored turns: a conversation's total is kept with it
+(`conversations` columns, also after its turns are deleted); a day's is summed from the turns
+completed that day (a deleted turn no longer counts there)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from desktop.core.agent.events import Usage
+from desktop.core.store.codec import usage_columns, usage_from_columns
+
+
+@dataclass(frozen=True)
+class Spending:
+    """Tokens and money of some turns. `usage.cost` sums the turns whose price was known
+    (None when none was); `unpriced_turns` used tokens at a price nobody knew, so a face says
+    "price unknown" for them rather than counting them as free."""
+
+    usage: Usage = field(default_factory=Usage)
+    turns: int = 0
+    unpriced_turns: int = 0
+
+
+def day_bounds(moment: datetime) -> tuple[float, float]:
+    """The local calendar day of `moment` (aware), as epoch seconds [start, end)."""
+    local = moment.astimezone()
+    start = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+    return start.timestamp(), (start + timedelta(days=1)).timestamp()
+
+
+def spending_between(conn: sqlite3.Connection, start: float, end: float) -> Spending:
+    rows = conn.execute(
+        "SELECT input_tokens, output_tokens, requests, tool_calls, cost FROM turns"
+        " WHERE completed_at >= ? AND completed_at < ?",
+        (start, end),
+    ).fetchall()
+    total = Usage()
+    unpriced = 0
+    for row in rows:
+        usage = usage_from_columns(*row)
+        total += usage
+        unpriced += usage.cost is None and usage.input_tokens + usage.output_tokens > 0
+    return Spending(total, len(rows), unpriced)
+
+
+def add_to_conversation(conn: sqlite3.Connection, pk: int, usage: Usage, now: float) -> None:
+    """Add a completed turn's usage to its conversation's totals."""
+    row = conn.execute(
+        "SELECT input_tokens, output_tokens, requests, tool_calls, cost"
+        " FROM conversations WHERE pk = ?",
+        (pk,),
+    ).fetchone()
+    total = usage_from_columns(*row) + usage
+    conn.execute(
+        "UPDATE conversations SET input_tokens = ?, output_tokens = ?, requests = ?,"
+        " tool_calls = ?, cost = ?, updated_at = ? WHERE pk = ?",
+        (*usage_columns(total), now, pk),
+    )
