@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from tests.fakes.openai_conversation import Turn, offered_tools, parse_conversation, user_messages
+from tests.fakes.openai_files import analyse_attached, summarise_analysis
 from tests.fakes.openai_script import Reply
 
 MULTI_EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
@@ -61,6 +62,8 @@ def _answer_user(message: str, users: list[str], tools: list[str]) -> Reply:
     sandbox_id = _sandbox_id(message)
     if _RECALL.search(low):
         return _recall(users)
+    if (analysis := analyse_attached(message, tools)) is not None:
+        return analysis
     if sandbox_id and re.search(r"resume|reconnect|connect to", low):
         return _call_e2b(tools, "E2B_CONNECT_SANDBOX", {"sandbox_id": sandbox_id, "timeout": 300})
     if "connect" in low:
@@ -218,6 +221,8 @@ def summarise_tool_result(turn: Turn) -> str:
         return _summarise_connections(data)
     if turn.name == SEARCH_TOOLS:
         return _summarise_search(data)
+    if "stdout" in data and (analysis := summarise_analysis(data)) is not None:
+        return analysis
     if "stdout" in data:
         return f"Output:\n```\n{data.get('stdout', '')}\n```"
     if turn.name.startswith("E2B_"):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop.core.agent.attachments import Attachment, prompt_with_attachments
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
     STOP_GRACE_SECONDS,
@@ -117,9 +118,12 @@ class TurnStream:
     TurnCancelled. Iterating never raises (other than the consumer's own cancellation).
     """
 
-    def __init__(self, session: TurnSession, prompt: str) -> None:
+    def __init__(
+        self, session: TurnSession, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         self._session = session
         self._prompt = prompt
+        self._attachments = tuple(attachments)  # uploaded already: the prompt names them
         self._queue: asyncio.Queue[TurnEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._handle: AgentRunEvents[str] | None = None
@@ -267,7 +271,7 @@ class TurnStream:
                 raise asyncio.CancelledError
             async with agent.run_stream_events(
                 # A key pasted into the prompt is not sent (nor kept in the history).
-                session.redactor.text(self._prompt),
+                prompt_with_attachments(session.redactor.text(self._prompt), self._attachments),
                 message_history=before,
                 capabilities=[HandleDeferredToolCalls(handler=self._ask)],
             ) as handle:

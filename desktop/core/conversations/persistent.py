@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, assert_never
 
 from desktop.core.agent.events import (
@@ -42,6 +43,7 @@ from desktop.core.store.records import (
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.agent.attachments import Attachment, AttachProgress
     from desktop.core.consent.approvals import ConsentState, Decision
     from desktop.core.conversations.persistent_turn import PersistentTurn
     from desktop.core.router.types import ConnectionInfo
@@ -81,7 +83,11 @@ class AgentSession(Protocol):
 
     async def connect(self) -> ConnectionInfo: ...
 
-    def run_turn(self, prompt: str) -> SessionTurn: ...
+    def run_turn(self, prompt: str, attachments: Sequence[Attachment] = ()) -> SessionTurn: ...
+
+    async def attach(
+        self, paths: Sequence[Path], progress: AttachProgress | None = None
+    ) -> tuple[Attachment, ...]: ...
 
     def new_conversation(self) -> None: ...
 
@@ -248,10 +254,22 @@ class PersistentChat:
         await self._remember_router_session()
         return info
 
-    def run_turn(self, prompt: str) -> PersistentTurn:
+    async def attach(
+        self, paths: Sequence[Path], progress: AttachProgress | None = None
+    ) -> tuple[Attachment, ...]:
+        """Upload files to the files mount of the conversation's own Tool Router session (its
+        history and session brought in line first), for the next turn."""
+        try:
+            await self.sync_with_store()
+        except StoreError as exc:
+            raise UserFacingError(ErrorKind.UNEXPECTED, str(exc)) from exc
+        return await self.session.attach(paths, progress)
+
+    def run_turn(self, prompt: str, attachments: Sequence[Attachment] = ()) -> PersistentTurn:
+        """A stored turn; `attachments` (from `attach`) are stored with its prompt."""
         from desktop.core.conversations.persistent_turn import PersistentTurn
 
-        return PersistentTurn(self, prompt)
+        return PersistentTurn(self, prompt, attachments)
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
@@ -259,8 +277,11 @@ class PersistentChat:
             await session.aclose()
 
     # -- storing -----------------------------------------------------------------------------
-    async def store_prompt(self, prompt: str) -> tuple[str, int, bool]:
-        """Commit the prompt as a pending turn (creating the conversation if needed)."""
+    async def store_prompt(
+        self, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> tuple[str, int, bool]:
+        """Commit the prompt (and its attachments' records) as a pending turn, creating the
+        conversation if needed."""
         created = False
         for _attempt in range(2):
             conversation_id = self._conversation_id
@@ -270,7 +291,7 @@ class PersistentChat:
                 self._stored_router_id = None
                 created = True
             try:
-                turn_id = await self._repository.begin_turn(conversation_id, prompt)
+                turn_id = await self._repository.begin_turn(conversation_id, prompt, attachments)
             except NotFoundError:
                 # Deleted from under us (another window?): the prompt starts a new conversation,
                 # without the deleted one's history.

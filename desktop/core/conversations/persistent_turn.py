@@ -22,6 +22,9 @@ from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
 from desktop.core.store.records import StoreError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from desktop.core.agent.attachments import Attachment
     from desktop.core.consent.approvals import Decision
     from desktop.core.conversations.persistent import PersistentChat, SessionTurn
 
@@ -35,9 +38,12 @@ class PersistentTurn:
     from outside (its task cancelled at shutdown, or its consumer gone).
     """
 
-    def __init__(self, chat: PersistentChat, prompt: str) -> None:
+    def __init__(
+        self, chat: PersistentChat, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         self._chat = chat
         self._prompt = prompt
+        self._attachments = tuple(attachments)  # uploaded already; stored with the prompt
         self._inner: SessionTurn | None = None
         self._cancel_requested = False
         self.conversation_id: str | None = None
@@ -63,12 +69,17 @@ class PersistentTurn:
             return
         try:
             await chat.sync_with_store()
-            conversation_id, turn_id, _ = await chat.store_prompt(self._prompt)
+            conversation_id, turn_id, _ = await chat.store_prompt(self._prompt, self._attachments)
         except StoreError as exc:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return
         self.conversation_id, self.turn_id = conversation_id, turn_id
-        inner = self._inner = chat.session.run_turn(self._prompt)
+        session = chat.session
+        inner = self._inner = (
+            session.run_turn(self._prompt, self._attachments)
+            if self._attachments
+            else session.run_turn(self._prompt)
+        )
         if self._cancel_requested:
             inner.cancel()
         recorder = TurnRecorder()

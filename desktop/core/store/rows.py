@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from desktop.core.agent.tool_calls import truncate_result
 from desktop.core.store.codec import (
+    attachments_from_json,
+    attachments_to_json,
     cards_from_json,
     cards_to_json,
     fix_from_json,
@@ -34,6 +36,7 @@ from desktop.core.store.records import (
 )
 
 if TYPE_CHECKING:  # the export's models load with the first export or import, not the store
+    from desktop.core.agent.events import Usage
     from desktop.core.store.export import ImportedConversation, StoredTurn
 
 CONVERSATION_COLUMNS = (
@@ -43,7 +46,7 @@ CONVERSATION_COLUMNS = (
 TURN_COLUMNS = (
     "id, prompt, status, reply_text, tool_cards_json, error,"
     " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at,"
-    " fix_json"
+    " fix_json, attachments_json"
 )
 SNIPPET_TOKENS = 12
 
@@ -151,8 +154,8 @@ def insert_imported(
     conn.executemany(
         "INSERT INTO turns (conversation_pk, prompt, status, messages_json, reply_text,"
         " tool_cards_json, error, input_tokens, output_tokens, requests, tool_calls, cost,"
-        " created_at, completed_at, fix_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, completed_at, fix_json, attachments_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 cursor.lastrowid,
@@ -166,6 +169,7 @@ def insert_imported(
                 t.created_at.timestamp(),
                 None if t.completed_at is None else t.completed_at.timestamp(),
                 fix_to_json(t.fix),
+                attachments_to_json(t.attachments),
             )
             for t, messages_json in imported.turns
         ],
@@ -188,6 +192,21 @@ def stored_turns(
     return conversation_from_row(row[:-1]), [
         (turn_from_row(conversation_id, r[:-1]), r[-1]) for r in turn_rows
     ]
+
+
+def add_usage(conn: sqlite3.Connection, pk: int, usage: Usage, now: float) -> None:
+    """Add a turn's usage to its conversation's totals."""
+    row = conn.execute(
+        "SELECT input_tokens, output_tokens, requests, tool_calls, cost"
+        " FROM conversations WHERE pk = ?",
+        (pk,),
+    ).fetchone()
+    total = usage_from_columns(*row) + usage
+    conn.execute(
+        "UPDATE conversations SET input_tokens = ?, output_tokens = ?, requests = ?,"
+        " tool_calls = ?, cost = ?, updated_at = ? WHERE pk = ?",
+        (*usage_columns(total), now, pk),
+    )
 
 
 def describe_error(exc: sqlite3.Error) -> str:
@@ -252,7 +271,7 @@ def allowed_actions_from_column(value: str | None) -> tuple[str, ...]:
 
 
 def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
-    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, completed, fix) = row
+    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, done, fix, files) = row
     return TurnRecord(
         id=tid,
         conversation_id=conversation_id,
@@ -263,6 +282,7 @@ def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
         error=error,
         usage=usage_from_columns(i, o, r, t, cost),
         created_at=to_datetime(created),
-        completed_at=None if completed is None else to_datetime(completed),
+        completed_at=None if done is None else to_datetime(done),
         fix=fix_from_json(fix),
+        attachments=attachments_from_json(files),
     )

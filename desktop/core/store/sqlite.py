@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Self
 
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
-from desktop.core.store.codec import cards_to_json, fix_to_json, usage_columns, usage_from_columns
+from desktop.core.store.codec import attachments_to_json, cards_to_json, fix_to_json, usage_columns
 from desktop.core.store.model_history import history_of, history_rows
 from desktop.core.store.progress import save_progress
 from desktop.core.store.records import (
@@ -36,6 +36,7 @@ from desktop.core.store.records import (
 from desktop.core.store.rows import (
     CONVERSATION_COLUMNS,
     TURN_COLUMNS,
+    add_usage,
     bounded_card,
     checked_messages,
     conversation_from_row,
@@ -50,6 +51,7 @@ from desktop.core.store.schema import connect, migrate
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.agent.attachments import Attachment
     from desktop.core.store.export import StoredTurn
 
 
@@ -153,16 +155,20 @@ class ConversationStore:
 
     # -- turns -------------------------------------------------------------------------------
 
-    def begin_turn(self, conversation_id: str, prompt: str) -> int:
-        """Commit the prompt as a pending turn before the agent runs; returns the turn id."""
+    def begin_turn(
+        self, conversation_id: str, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> int:
+        """Commit the prompt (and the records of the files sent with it) as a pending turn
+        before the agent runs; returns the turn id."""
         if not prompt.strip():
             raise StoreError("A prompt cannot be empty.")
         with self._write() as conn:
             pk, title = self._conversation_key(conn, conversation_id)
             now = self._now()
             cursor = conn.execute(
-                "INSERT INTO turns (conversation_pk, prompt, created_at) VALUES (?, ?, ?)",
-                (pk, prompt, now),
+                "INSERT INTO turns (conversation_pk, prompt, created_at, attachments_json)"
+                " VALUES (?, ?, ?, ?)",
+                (pk, prompt, now, attachments_to_json(attachments)),
             )
             conn.execute(
                 "UPDATE conversations SET turn_count = turn_count + 1, updated_at = ?,"
@@ -223,7 +229,7 @@ class ConversationStore:
                     turn_id,
                 ),
             )
-            self._add_usage(conn, row[0], turn_usage, now)
+            add_usage(conn, row[0], turn_usage, now)
 
     def turns(
         self, conversation_id: str, limit: int | None = None, *, before: int | None = None
@@ -337,19 +343,6 @@ class ConversationStore:
         if row is None:
             raise NotFoundError("This conversation no longer exists.")
         return int(row[0]), row[1]
-
-    def _add_usage(self, conn: sqlite3.Connection, pk: int, usage: Usage, now: float) -> None:
-        row = conn.execute(
-            "SELECT input_tokens, output_tokens, requests, tool_calls, cost"
-            " FROM conversations WHERE pk = ?",
-            (pk,),
-        ).fetchone()
-        total = usage_from_columns(*row) + usage
-        conn.execute(
-            "UPDATE conversations SET input_tokens = ?, output_tokens = ?, requests = ?,"
-            " tool_calls = ?, cost = ?, updated_at = ? WHERE pk = ?",
-            (*usage_columns(total), now, pk),
-        )
 
     def _delete_turns(
         self, conn: sqlite3.Connection, pk: int, condition: str, params: tuple[object, ...]
