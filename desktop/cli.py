@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO, assert_never
 
+from desktop.cli_attach import AttachCommand, is_attach_command
 from desktop.cli_consent import ConsentQuestions
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
@@ -123,9 +124,11 @@ class ChatRepl:
         keyring: bool = False,
         reader: LineReader | None = None,
         hosts: ComposioHosts | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.session = session
         self.term = term
+        self.files = AttachCommand(session, term, self._error, cwd or Path.cwd())  # /attach
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self.questions = ConsentQuestions(term, self.reader)
@@ -218,7 +221,7 @@ class ChatRepl:
         if self._missing_key:  # the turn would fail the same way: point at the error once given
             self.term.dim(NOT_SENT)
             return
-        turn = self.session.run_turn(prompt)
+        turn = self.session.run_turn(prompt, self.files.take())
         loop = asyncio.get_running_loop()
         handler_installed = False
         try:
@@ -294,8 +297,9 @@ def run_cli(
     )
     reader = LineReader(stdin)
     hosts = session.endpoints.composio_hosts
-    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader, hosts=hosts)
+    repl = ChatRepl(session, term, keyring=store.is_secure, reader=reader, hosts=hosts, cwd=cwd)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
+    term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:
         try:
             runner.run(repl.connect())
@@ -312,6 +316,9 @@ def run_cli(
                     term.line("Goodbye!")
                     return 0
                 if not prompt.strip():
+                    continue
+                if is_attach_command(prompt):
+                    runner.run(repl.files.run(prompt))
                     continue
                 problem = validate_prompt(prompt)
                 if problem:

@@ -13,6 +13,7 @@ SCRIPTS = (
     "bench_long_chat.py",
     "bench_history.py",
     "bench_store.py",
+    "bench_upload.py",
     "bench_package.py",
 )
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tests.fakes.openai_conversation import Turn, offered_tools, parse_conversation, user_messages
-from tests.fakes.openai_files import analyse_attached, summarise_analysis
+from tests.fakes.openai_files import analyse_attached, summarise_analysis, without_attachments
 from tests.fakes.openai_script import Reply
 
 MULTI_EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
@@ -58,12 +58,13 @@ def _recall(users: list[str]) -> Reply:
 
 
 def _answer_user(message: str, users: list[str], tools: list[str]) -> Reply:
+    if (analysis := analyse_attached(message, tools)) is not None:
+        return analysis
+    message = without_attachments(message)
     low = message.lower()
     sandbox_id = _sandbox_id(message)
     if _RECALL.search(low):
         return _recall(users)
-    if (analysis := analyse_attached(message, tools)) is not None:
-        return analysis
     if sandbox_id and re.search(r"resume|reconnect|connect to", low):
         return _call_e2b(tools, "E2B_CONNECT_SANDBOX", {"sandbox_id": sandbox_id, "timeout": 300})
     if "connect" in low:

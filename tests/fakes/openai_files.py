@@ -37,6 +37,15 @@ if numeric and labels:
 """
 
 
+_ATTACHED_BLOCK = re.compile(r"\n\n\[Attached files?: .*", re.S)
+
+
+def without_attachments(message: str) -> str:
+    """The person's own words: the app's lines about attached files taken off (they mention
+    sandboxes and tools, which the keyword rules would take for a request)."""
+    return _ATTACHED_BLOCK.sub("", message)
+
+
 def attached_csv(message: str) -> str | None:
     """The workbench path of the CSV the message attaches, when it asks to analyse one."""
     found = _ATTACHED_CSV.search(message)

@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
         ("bench_ui.py", ["--runs", "1", "--tokens", "200"], "200-token reply"),
         ("bench_history.py", ["--conversations", "50", "--messages", "20"], "memory:"),
         ("bench_store.py", ["--conversations", "50", "--long-turns", "20"], "async facade"),
+        ("bench_upload.py", ["--mb", "2", "--runs", "1"], "the mount holds the same bytes: yes"),
     ],
 )
 def test_a_benchmark_script_runs_and_prints_its_figures(
