@@ -53,20 +53,10 @@ def reset_peak() -> None:
 async def scenario(path: Path) -> dict[str, float]:
     import gc
 
-    from desktop.core.config.secrets import MemorySecretStore
-    from desktop.core.redaction import Redactor
-    from desktop.desktop_app import DesktopApp
-    from desktop.paths import default_paths
+    from tests.integration.driver_support import start_ready_app
 
-    paths = default_paths()
-    paths.ensure()
-    shell = DesktopApp(
-        paths, Redactor(), environ=dict(os.environ), secret_store=MemorySecretStore()
-    )
-    shell.window.show()
-    await shell.start()
+    shell = await start_ready_app()
     controller, window = shell.controller, shell.window
-    await _until(lambda: controller.connection_status.state.value == "ready")
     window.message_input.setPlainText("what is in it?")  # as typed: the agent loads now
     await _until(lambda: controller.agent_ready)
     await asyncio.sleep(0.3)
@@ -98,22 +88,9 @@ async def scenario(path: Path) -> dict[str, float]:
 
 
 def child(path: Path) -> None:
-    import qasync
-    from PySide6.QtWidgets import QApplication
+    from tests.integration.driver_support import run_on_qt
 
-    from desktop.ui import pyside_imports
-
-    pyside_imports.install()
-    from desktop.ui.theme import apply_theme
-
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    apply_theme(app)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        figures = loop.run_until_complete(scenario(path))
-    print(json.dumps(figures))
+    print(json.dumps(run_on_qt(lambda: scenario(path))))
 
 
 def write_file(path: Path, megabytes: int) -> str:

@@ -25,8 +25,9 @@ from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
 from tests.integration.chat_helpers import FAST_TIMEOUTS, approve_all, collect, run, session_for
 from tests.integration.conversation_helpers import chat_for, open_store
+from tests.integration.mount_helpers import SALES_CSV as SALES
+from tests.integration.mount_helpers import mount_files
 
-SALES = "region,month,revenue\nNorth,Jan,100\nSouth,Jan,80\nNorth,Feb,120\nSouth,Feb,95\n"
 WORKBENCH = "COMPOSIO_REMOTE_WORKBENCH"
 
 
@@ -34,13 +35,6 @@ def _sales(tmp_path: Path) -> Path:
     path = tmp_path / "sales.csv"
     path.write_text(SALES)
     return path
-
-
-def _mount_files(services: FakeServices) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for sid in services.composio.sessions:
-        files |= services.composio.files.files(sid)
-    return files
 
 
 def test_flow_1_an_attached_csv_is_analysed_in_the_workbench(
@@ -68,7 +62,7 @@ def test_flow_1_an_attached_csv_is_analysed_in_the_workbench(
     )
     assert progress[-1] == (0, len(SALES), len(SALES))
     # The bytes are in the session's mount; the PUT that took them there carried no key.
-    assert _mount_files(fake_services) == {"sales.csv": SALES.encode()}
+    assert mount_files(fake_services) == {"sales.csv": SALES.encode()}
     (put,) = fake_services.composio.files.presigned_requests
     assert put.method == "PUT" and put.status == 200 and not put.api_key_sent
     assert fake_services.composio_api_key not in json.dumps(put.headers)
@@ -159,7 +153,7 @@ def _attach_failure(
     with pytest.raises(FileTransferError) as caught:
         run(scenario())
     assert services.openai.requests == []  # nothing reached the model
-    assert _mount_files(services) == {}  # and nothing half-sent stays in the mount
+    assert mount_files(services) == {}  # and nothing half-sent stays in the mount
     return caught.value
 
 
@@ -212,7 +206,7 @@ def test_a_second_file_failing_takes_the_first_one_back(
 
     with pytest.raises(FileTransferError):
         run(scenario())
-    assert _mount_files(fake_services) == {}
+    assert mount_files(fake_services) == {}
     assert fake_services.openai.requests == []
 
 
@@ -234,4 +228,28 @@ def test_a_cancelled_upload_sends_nothing(fake_services: FakeServices, tmp_path:
 
     run(scenario())
     assert fake_services.openai.requests == []
-    assert _mount_files(fake_services) == {}
+    assert mount_files(fake_services) == {}
+
+
+def test_a_key_in_a_file_s_record_is_not_sent_to_the_model(fake_services: FakeServices) -> None:
+    key = fake_services.openai_api_key
+    record = Attachment(
+        name=f"{key}.csv",
+        size=3,
+        mimetype="text/csv",
+        sha256="00" * 32,
+        remote_path=f"{key}.csv",
+        sandbox_path=f"/mnt/files/{key}.csv",
+    )
+
+    async def scenario() -> None:
+        session = session_for(fake_services)
+        try:
+            await collect_with(session, "hello", (record,))
+        finally:
+            await session.aclose()
+
+    run(scenario())
+    (request,) = fake_services.openai.requests
+    sent = json.dumps(request.json)
+    assert key not in sent and "/mnt/files/[redacted].csv" in sent

@@ -16,9 +16,9 @@ from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
+from tests.integration.mount_helpers import SALES_CSV as SALES
+from tests.integration.mount_helpers import mount_files
 from tests.integration.test_cli import CliRun
-
-SALES = "region,month,revenue\nNorth,Jan,100\nSouth,Jan,80\nNorth,Feb,120\nSouth,Feb,95\n"
 
 
 def _run(services: FakeServices, stdin: str, cwd: Path) -> CliRun:
@@ -33,13 +33,6 @@ def _run(services: FakeServices, stdin: str, cwd: Path) -> CliRun:
         stderr=err,
     )
     return CliRun(code, out.getvalue(), err.getvalue())
-
-
-def _mount(services: FakeServices) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for sid in services.composio.sessions:
-        files |= services.composio.files.files(sid)
-    return files
 
 
 def _asked(services: FakeServices) -> list[str]:
@@ -61,7 +54,7 @@ def test_flow_1_in_the_terminal(fake_services: FakeServices, tmp_path: Path) -> 
     assert "pd.read_csv('/mnt/files/sales.csv')" in out  # the cell, shown before it is allowed
     assert "The mean of the first numeric column is 98.750000." in out
     assert "The largest total is North (220)." in out
-    assert _mount(fake_services) == {"sales.csv": SALES.encode()}
+    assert mount_files(fake_services) == {"sales.csv": SALES.encode()}
     assert not any(r.api_key_sent for r in fake_services.composio.files.presigned_requests)
     first = _asked(fake_services)[0]
     assert first.startswith("analyze this csv\n")
@@ -87,7 +80,7 @@ def test_several_files_a_big_one_s_progress_and_the_list(
     assert "- /mnt/files/my_notes.txt (my_notes.txt, 5 bytes, text/plain)" in first
     assert "- /mnt/files/big.bin (big.bin, 4.0 MB, application/octet-stream)" in first
     assert second == "and now?"  # the files went with one message only
-    assert sorted(_mount(fake_services)) == ["big.bin", "my_notes.txt"]
+    assert sorted(mount_files(fake_services)) == ["big.bin", "my_notes.txt"]
 
 
 def test_a_failed_upload_is_a_sentence_and_the_next_prompt_carries_nothing(
@@ -99,7 +92,7 @@ def test_a_failed_upload_is_a_sentence_and_the_next_prompt_carries_nothing(
     assert "Error: The upload link for 'sales.csv' had expired: try again." in result.stderr
     assert "Nothing was attached." in result.stdout
     assert _asked(fake_services) == ["hello"]
-    assert _mount(fake_services) == {}
+    assert mount_files(fake_services) == {}
 
 
 def test_a_file_that_cannot_go_is_refused_before_any_request(
@@ -143,4 +136,4 @@ def test_ctrl_c_cancels_an_upload_and_nothing_is_attached(
     presser.join()
     assert "Upload cancelled: nothing was attached." in result.stdout
     assert _asked(fake_services) == ["hello"]
-    assert _mount(fake_services) == {}
+    assert mount_files(fake_services) == {}

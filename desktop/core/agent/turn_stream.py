@@ -270,8 +270,9 @@ class TurnStream:
             if self._cancel_requested:
                 raise asyncio.CancelledError
             async with agent.run_stream_events(
-                # A key pasted into the prompt is not sent (nor kept in the history).
-                prompt_with_attachments(session.redactor.text(self._prompt), self._attachments),
+                # A key pasted into the prompt (or in a file's name) is not sent, nor kept in
+                # the history.
+                session.redactor.text(prompt_with_attachments(self._prompt, self._attachments)),
                 message_history=before,
                 capabilities=[HandleDeferredToolCalls(handler=self._ask)],
             ) as handle:

@@ -16,10 +16,10 @@ from desktop.ui.chat.message_widget import UserMessageWidget
 from desktop.ui.messages import UPLOAD_CANCELLED
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
+from tests.integration.mount_helpers import SALES_CSV as SALES
+from tests.integration.mount_helpers import mount_files
 from tests.ui.app_support import WAIT_MS, AppHarness, click_approve, shown_replies, wait_idle
 from tests.ui.window.test_attach_files import chips
-
-SALES = "region,month,revenue\nNorth,Jan,100\nSouth,Jan,80\nNorth,Feb,120\nSouth,Feb,95\n"
 
 
 def _ready(qtbot: QtBot, app: DesktopApp) -> None:
@@ -30,13 +30,6 @@ def _ready(qtbot: QtBot, app: DesktopApp) -> None:
 
 def _bubbles(app: DesktopApp) -> list[UserMessageWidget]:
     return app.window.chat_view.findChildren(UserMessageWidget, "userMessage")
-
-
-def _mount(services: FakeServices) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for sid in services.composio.sessions:
-        files |= services.composio.files.files(sid)
-    return files
 
 
 def test_flow_1_in_the_window(
@@ -61,7 +54,7 @@ def test_flow_1_in_the_window(
     reply = "\n".join(shown_replies(app))
     assert "The mean of the first numeric column is 98.750000." in reply
     assert "The largest total is North (220)." in reply
-    assert _mount(fake_services) == {"sales.csv": SALES.encode()}
+    assert mount_files(fake_services) == {"sales.csv": SALES.encode()}
     assert not any(r.api_key_sent for r in fake_services.composio.files.presigned_requests)
     asked = user_messages(parse_conversation(fake_services.openai.requests[0].json))[-1]
     assert "- /mnt/files/sales.csv (sales.csv, " in asked
@@ -104,7 +97,7 @@ def test_a_big_upload_cancelled_from_its_progress_bar_sends_nothing(
     assert field.toPlainText() == "what is in it?"
     assert [name for name, _ in chips(tray)] == ["big.bin"]
     assert fake_services.openai.requests == []
-    assert _mount(fake_services) == {}
+    assert mount_files(fake_services) == {}
     assert _bubbles(app) == []
     put = [r for r in fake_services.composio.files.presigned_requests if r.method == "PUT"]
     assert len(put) == 1 and not put[0].api_key_sent

@@ -14,15 +14,9 @@ from desktop.core.agent.attachments import Attachment, AttachProgress
 from desktop.core.agent.events import TurnEvent, TurnFinished, Usage
 from desktop.core.agent.worker import AgentLoop
 from desktop.core.conversations.threaded import ThreadedBackend
+from tests.unit.agent.test_attachments import SALES
 
-RECORD = Attachment(
-    name="a.csv",
-    size=3,
-    mimetype="text/csv",
-    sha256="00" * 32,
-    remote_path="a.csv",
-    sandbox_path="/mnt/files/a.csv",
-)
+RECORD = SALES
 
 
 class _Turn:
@@ -96,7 +90,7 @@ def test_progress_crosses_in_order_and_the_records_come_back() -> None:
     assert {thread for *_, thread in seen} == {threading.main_thread()}  # the face's thread
     assert inner.threads and inner.threads[0] is not threading.main_thread()
     assert inner.turn_attachments == [(RECORD,)]
-    assert events == [TurnFinished("a.csv", Usage())]
+    assert events == [TurnFinished("sales.csv", Usage())]
 
 
 def test_cancelling_the_face_cancels_the_upload_on_the_agent_s_loop() -> None:

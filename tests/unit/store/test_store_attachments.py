@@ -16,18 +16,11 @@ from desktop.core.conversations.transcript import UserItem
 from desktop.core.store.records import StoreError
 from desktop.core.store.schema import SCHEMA_VERSION
 from desktop.core.store.sqlite import ConversationStore
+from tests.unit.agent.test_attachments import SALES
 from tests.unit.store.test_store_messages import MODEL, answered, dump
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-SALES = Attachment(
-    name="sales.csv",
-    size=1234,
-    mimetype="text/csv",
-    sha256="ab" * 32,
-    remote_path="sales.csv",
-    sandbox_path="/mnt/files/sales.csv",
-)
 CHART = Attachment(
     name="q`1`.png",
     size=3 * 1024 * 1024,
