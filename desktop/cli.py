@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO, assert_never
 
+from desktop.cli_attach import AttachCommand, is_attach_command
 from desktop.cli_consent import ConsentQuestions
 from desktop.cli_sandboxes import SandboxCommands
 from desktop.core.agent.build import Endpoints
@@ -133,10 +134,12 @@ class ChatRepl:
         reader: LineReader | None = None,
         hosts: ComposioHosts | None = None,
         commands: SandboxCommands | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.session = session
         self.commands = commands  # the sandbox commands, told of every event
         self.term = term
+        self.files = AttachCommand(session, term, self._error, cwd or Path.cwd())  # /attach
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self.questions = ConsentQuestions(term, self.reader)
@@ -234,7 +237,7 @@ class ChatRepl:
             self.term.dim(NOT_SENT)
             return
         budget = self.commands.budget() if self.commands is not None else None
-        turn = self.session.run_turn(prompt, budget=budget)
+        turn = self.session.run_turn(prompt, self.files.take(), budget=budget)
         loop = asyncio.get_running_loop()
         handler_installed = False
         try:
@@ -327,9 +330,16 @@ def run_cli(
         settings_file=settings_file,
     )
     repl = ChatRepl(
-        session, term, keyring=store.is_secure, reader=reader, hosts=hosts, commands=commands
+        session,
+        term,
+        keyring=store.is_secure,
+        reader=reader,
+        hosts=hosts,
+        commands=commands,
+        cwd=cwd,
     )
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
+    term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:
         try:
             runner.run(repl.connect())
@@ -347,6 +357,9 @@ def run_cli(
                     term.line("Goodbye!")
                     return 0
                 if not prompt.strip():
+                    continue
+                if is_attach_command(prompt):
+                    runner.run(repl.files.run(prompt))
                     continue
                 if commands.is_command(prompt):
                     runner.run(commands.run(prompt))

@@ -11,6 +11,13 @@ from desktop.core.errors import KEYRING_EXAMPLES, Fix, Remedy, UserFacingError, 
 PLAIN_HTTP_CHECK = "Allow a plain-http model server on another machine"
 CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
 RETRY_IN_SETTINGS = "then press Retry in Settings (Ctrl+,)"
+_STILL_HERE = "Nothing was sent: your message and its files are still here."
+UPLOAD_CANCELLED = f"Upload cancelled. {_STILL_HERE}"
+
+
+def upload_refused(reason: str) -> str:
+    """An attached file did not reach the workbench (`reason`: the core's sentence)."""
+    return f"{reason} {_STILL_HERE}"
 
 
 def window_text(message: str, fix: Fix | None) -> str:

@@ -14,6 +14,7 @@ SCRIPTS = (
     "bench_history.py",
     "bench_store.py",
     "bench_sandboxes.py",
+    "bench_upload.py",
     "bench_package.py",
 )
 

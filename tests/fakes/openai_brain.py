@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from tests.fakes.openai_conversation import Turn, offered_tools, parse_conversation, user_messages
+from tests.fakes.openai_files import analyse_attached, summarise_analysis, without_attachments
 from tests.fakes.openai_script import Reply
 
 MULTI_EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
@@ -57,6 +58,9 @@ def _recall(users: list[str]) -> Reply:
 
 
 def _answer_user(message: str, users: list[str], tools: list[str]) -> Reply:
+    if (analysis := analyse_attached(message, tools)) is not None:
+        return analysis
+    message = without_attachments(message)
     low = message.lower()
     sandbox_id = _sandbox_id(message)
     if _RECALL.search(low):
@@ -218,6 +222,8 @@ def summarise_tool_result(turn: Turn) -> str:
         return _summarise_connections(data)
     if turn.name == SEARCH_TOOLS:
         return _summarise_search(data)
+    if "stdout" in data and (analysis := summarise_analysis(data)) is not None:
+        return analysis
     if "stdout" in data:
         return f"Output:\n```\n{data.get('stdout', '')}\n```"
     if turn.name.startswith("E2B_"):

@@ -20,6 +20,17 @@ from tests.integration.chat_helpers import FAST_TIMEOUTS, run
 
 T = TypeVar("T")
 
+SALES_CSV = "region,month,revenue\nNorth,Jan,100\nSouth,Jan,80\nNorth,Feb,120\nSouth,Feb,95\n"
+"""The CSV of flow 1 (issue 11): its mean revenue is 98.75, North's total 220."""
+
+
+def mount_files(fs: FakeServices) -> dict[str, bytes]:
+    """Every file in the fake files mounts of all sessions, by name."""
+    files: dict[str, bytes] = {}
+    for sid in fs.composio.sessions:
+        files |= fs.composio.files.files(sid)
+    return files
+
 
 def with_mount(
     fs: FakeServices,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import stat
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +24,17 @@ from pydantic import TypeAdapter
 from desktop.core.agent.code_runs import WHERE_CODE_RUNS
 from desktop.core.errors import quoted
 from desktop.core.router.mount_names import size_text, unique_file_names
-from desktop.core.router.transfer_errors import MAX_MOUNT_FILE_BYTES, Transfer, too_big
+from desktop.core.router.transfer_errors import (
+    MAX_MOUNT_FILE_BYTES,
+    FileTransferError,
+    Transfer,
+    too_big,
+)
 
 if TYPE_CHECKING:
     from desktop.core.router.files_mount import FilesMount, UploadedFile
+
+log = logging.getLogger(__name__)
 
 AttachProgress = Callable[[int, int, int | None], None]
 """Called with (which file, counted from 0; bytes sent of it; its size) during `attach_files`."""
@@ -64,49 +73,103 @@ def prompt_with_attachments(prompt: str, attachments: Sequence[Attachment]) -> s
         f"{size_text(a.size)}, {quoted(a.mimetype, limit=100)})"
         for a in attachments
     ]
-    files = "file" if len(attachments) == 1 else "files"
+    one = len(attachments) == 1
+    files, them, paths, they = (
+        ("file", "it", "this path", "It is")
+        if one
+        else ("files", "them", "these paths", "They are")
+    )
     header = (
-        f"[Attached {files}: uploaded to the {WHERE_CODE_RUNS} (its files mount); read them "
-        "there at these paths with COMPOSIO_REMOTE_WORKBENCH or COMPOSIO_REMOTE_BASH_TOOL. "
-        "They are not in any E2B sandbox.]"
+        f"[Attached {files}: uploaded to the {WHERE_CODE_RUNS} (its files mount); read {them} "
+        f"there at {paths} with COMPOSIO_REMOTE_WORKBENCH or COMPOSIO_REMOTE_BASH_TOOL. "
+        f"{they} not in any E2B sandbox.]"
     )
     return "\n".join([prompt.rstrip(), "", header, *lines])
 
 
-def _sizes(paths: Sequence[Path], names: Sequence[str]) -> list[int]:
-    """Each file's size; the first one over the limit refuses them all, before any upload."""
-    sizes = []
-    for path, name in zip(paths, names, strict=True):
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0  # the upload says why it cannot read it
-        if size > MAX_MOUNT_FILE_BYTES:
-            raise too_big(Transfer("upload", path.name or name), size)
-        sizes.append(size)
-    return sizes
+@dataclass(frozen=True)
+class LocalFile:
+    """A file a person chose to attach, before it is sent: where it is, its name and size."""
+
+    path: Path
+    name: str
+    size: int
+
+    @property
+    def shown_size(self) -> str:
+        return size_text(self.size)
+
+    @property
+    def needs_progress(self) -> bool:
+        """Big enough that its upload shows a progress bar."""
+        return self.size > PROGRESS_OVER_BYTES
+
+
+PROGRESS_OVER_BYTES = 1024 * 1024
+"""Files over 1 MB show their upload's progress."""
+
+
+def local_file(path: Path) -> LocalFile:
+    """`path` as a file that can be attached: refused at once (FileTransferError, before any
+    request) when it is not a readable regular file or is over MAX_MOUNT_FILE_BYTES. Cheap
+    (one `stat`): the faces ask it as a file is chosen, dropped or pasted."""
+    transfer = Transfer("upload", path.name or str(path))
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise FileTransferError(
+            "local_file", f"Could not read {transfer.label}: {quoted(exc.strerror or str(exc))}."
+        ) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise FileTransferError("local_file", f"{transfer.label} is not a file.")
+    if info.st_size > MAX_MOUNT_FILE_BYTES:
+        raise too_big(transfer, info.st_size)
+    return LocalFile(path, path.name, info.st_size)
+
+
+def _check_all(paths: Sequence[Path]) -> list[LocalFile]:
+    """Every file checked; the first one that cannot go refuses them all, before any upload."""
+    return [local_file(path) for path in paths]
 
 
 async def attach_files(
     mount: FilesMount,
     paths: Sequence[Path],
     *,
-    taken: Collection[str] = (),
+    taken: Collection[str] | None = None,
     progress: AttachProgress | None = None,
 ) -> tuple[Attachment, ...]:
-    """Upload `paths` to the mount, one after the other, under plain unique names (`taken`:
-    names already there, or attached earlier in the conversation). A file over the limit
-    refuses the whole set before anything is sent; any other failure raises the upload's
-    `FileTransferError` (files sent before it stay in the mount). Cancel by cancelling the
-    task."""
+    """Upload `paths` to the mount, one after the other, under plain unique names. `taken`:
+    names already there (None: the mount is listed for them, after the files are checked). A
+    file that cannot go (not a file, over the limit) refuses the whole set before any request;
+    any other failure raises the upload's `FileTransferError`. Cancel by cancelling the task.
+    Either way the files this call had sent are deleted again, so that nothing half-sent stays
+    and a second try gets the same names."""
+    await asyncio.to_thread(_check_all, paths)
+    if taken is None:
+        taken = [item.mount_relative_path for item in await mount.list()]
     names = unique_file_names([path.name for path in paths], taken)
-    await asyncio.to_thread(_sizes, paths, names)
     attached: list[Attachment] = []
-    for index, (path, name) in enumerate(zip(paths, names, strict=True)):
-        report = functools.partial(progress, index) if progress is not None else None
-        uploaded = await mount.upload(path, name, progress=report)
-        attached.append(attachment_of(uploaded, name))
+    try:
+        for index, (path, name) in enumerate(zip(paths, names, strict=True)):
+            report = functools.partial(progress, index) if progress is not None else None
+            uploaded = await mount.upload(path, name, progress=report)
+            attached.append(attachment_of(uploaded, name))
+    except BaseException:
+        if attached:
+            await asyncio.shield(_take_back(mount, attached))
+        raise
     return tuple(attached)
+
+
+async def _take_back(mount: FilesMount, attached: Sequence[Attachment]) -> None:
+    """Delete what a failed or cancelled set had sent (best effort: the mount is the
+    session's scratch space, a file left there harms nothing)."""
+    for attachment in attached:
+        try:
+            await mount.delete(attachment.remote_path)
+        except Exception:
+            log.warning("could not delete %s after a failed upload", attachment.name)
 
 
 @functools.cache

@@ -7,8 +7,10 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.agent.attachments import Attachment, AttachProgress, attach_files
 from desktop.core.agent.budget import TurnBudget
 from desktop.core.agent.build import Endpoints, build_agent, build_model
 from desktop.core.agent.lone_surrogates import clean_messages
@@ -20,7 +22,9 @@ from desktop.core.errors import UserFacingError
 from desktop.core.lazy_imports import AGENT_STACK, import_off_loop
 from desktop.core.redaction import Redactor
 from desktop.core.router.connection import RouterConnection, ToolAnsweredError
+from desktop.core.router.files_mount import FilesMount
 from desktop.core.router.http import open_http_client
+from desktop.core.router.presigned import new_transfer_client
 from desktop.core.router.probe import list_router_tools
 from desktop.core.router.rest import open_router_session
 from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError, Timeouts
@@ -75,6 +79,8 @@ class ChatSession:
         self._connect_lock = asyncio.Lock()
         self._http = http  # the app's shared client; without one, its own (closed by aclose())
         self._own_http: httpx.AsyncClient | None = None
+        self._transfers: httpx.AsyncClient | None = None  # presigned transfers (closed here)
+        self._mount: FilesMount | None = None
 
     @property
     def history(self) -> tuple[ModelMessage, ...]:
@@ -242,12 +248,52 @@ class ChatSession:
                         await self._replace_expired()
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def files_mount(self) -> FilesMount:
+        """The files mount of this conversation's Tool Router session (made or resumed first),
+        on the app's client for its REST calls and a transfer client of its own for the bytes."""
+        async with self._connect_lock:
+            composio_key, user_id = self._router_credentials()
+            router = await self._router_session(composio_key, user_id)
+            mount = self._mount
+            if mount is None or mount.session_id != router.session_id:
+                if self._transfers is None:
+                    self._transfers = new_transfer_client(self.timeouts)
+                mount = self._mount = FilesMount(
+                    await self._http_client(),
+                    self._transfers,
+                    session_id=router.session_id,
+                    api_key=composio_key,
+                    base_url=self.endpoints.composio_base_url,
+                    timeouts=self.timeouts,
+                )
+            return mount
+
+    async def attach(
+        self, paths: Sequence[Path], progress: AttachProgress | None = None
+    ) -> tuple[Attachment, ...]:
+        """Upload `paths` to the files mount, for the next turn to name to the agent
+        (`attachments.attach_files`; a session the backend forgot is replaced once)."""
+        try:
+            return await attach_files(await self.files_mount(), paths, progress=progress)
+        except SessionExpiredError:
+            async with self._connect_lock:
+                await self._replace_expired()
+            return await attach_files(await self.files_mount(), paths, progress=progress)
+
     def run_turn(
-        self, prompt: str, *, conversation_id: str | None = None, budget: TurnBudget | None = None
+        self,
+        prompt: str,
+        attachments: Sequence[Attachment] = (),
+        *,
+        conversation_id: str | None = None,
+        budget: TurnBudget | None = None,
     ) -> TurnStream:
         """One turn of the conversation `conversation_id` (the stored one; None: this
-        session's own, in memory), stopped before a model request once `budget` is spent."""
-        return TurnStream(self, prompt, conversation_id or self.conversation_id, budget)
+        session's own, in memory), stopped before a model request once `budget` is spent; the
+        agent is told where each of `attachments` (uploaded by `attach`) is."""
+        return TurnStream(
+            self, prompt, attachments, conversation_id or self.conversation_id, budget
+        )
 
     async def after_failure(self, exc: BaseException) -> None:
         """A failure outside the model (the MCP transport) leaves the connection unusable."""
@@ -257,12 +303,15 @@ class ChatSession:
             await self._connection.reset()
 
     async def aclose(self) -> None:
-        self._router = None
+        self._router, self._mount = None, None
         connection, self._connection = self._connection, None
         model, self._model = self._model, None
         self._agent = None
         if connection is not None:
             await connection.aclose()
+        transfers, self._transfers = self._transfers, None
+        if transfers is not None:
+            await transfers.aclose()
         own_http, self._own_http = self._own_http, None
         if own_http is not None:
             self._http = None

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop.core.agent.attachments import Attachment, prompt_with_attachments
 from desktop.core.agent.budget import TurnBudget
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.events import (
@@ -122,11 +123,13 @@ class TurnStream:
         self,
         session: TurnSession,
         prompt: str,
+        attachments: Sequence[Attachment] = (),
         conversation_id: str | None = None,
         budget: TurnBudget | None = None,
     ) -> None:
         self._session = session
         self._prompt = prompt
+        self._attachments = tuple(attachments)  # uploaded already: the prompt names them
         self._conversation_id = conversation_id  # its sandbox creations are tagged with it
         self._budget = budget
         self._queue: asyncio.Queue[TurnEvent] = asyncio.Queue()
@@ -283,8 +286,9 @@ class TurnStream:
             if self._cancel_requested:
                 raise asyncio.CancelledError
             async with agent.run_stream_events(
-                # A key pasted into the prompt is not sent (nor kept in the history).
-                session.redactor.text(self._prompt),
+                # A key pasted into the prompt (or in a file's name) is not sent, nor kept in
+                # the history.
+                session.redactor.text(prompt_with_attachments(self._prompt, self._attachments)),
                 message_history=before,
                 capabilities=capabilities,
             ) as handle:

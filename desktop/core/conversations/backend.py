@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from desktop.core.errors import Fix, Service, UserFacingError, unexpected
 
 if TYPE_CHECKING:  # the window's status bar paints without the event types
+    from pathlib import Path
+
+    from desktop.core.agent.attachments import Attachment, AttachProgress
     from desktop.core.agent.events import TurnEvent
     from desktop.core.consent.approvals import Decision
 
@@ -44,14 +47,20 @@ class ChatBackend(Protocol):
 
     `check` is light (the Tool Router session and its MCP endpoint, no agent loaded): the app is
     ready to send after it. `connect` loads the agent and opens its connection; a turn does it
-    too, so calling it early only saves the first reply the wait.
+    too, so calling it early only saves the first reply the wait. `attach` uploads files to the
+    conversation's files mount before the turn that names them (`run_turn(prompt, records)`):
+    a failure or a cancel there leaves nothing sent to the model.
     """
 
     async def check(self) -> ConnectionDetails: ...
 
     async def connect(self) -> ConnectionDetails: ...
 
-    def run_turn(self, prompt: str) -> TurnEvents: ...
+    def run_turn(self, prompt: str, attachments: Sequence[Attachment] = ()) -> TurnEvents: ...
+
+    async def attach(
+        self, paths: Sequence[Path], progress: AttachProgress | None = None
+    ) -> tuple[Attachment, ...]: ...
 
     def new_conversation(self) -> None: ...
 

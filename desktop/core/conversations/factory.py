@@ -17,7 +17,8 @@ from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.backend import ChatBackend
-from desktop.core.conversations.persistent import PersistentChat, SandboxCost
+from desktop.core.conversations.persistent import PersistentChat
+from desktop.core.conversations.session_protocols import SandboxCost
 from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
 from desktop.core.redaction import Redactor
 from desktop.core.router.types import Timeouts

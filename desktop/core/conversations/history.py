@@ -45,7 +45,7 @@ def _reply_items(text: str, cards: tuple[ToolCardRecord, ...]) -> list[HistoryIt
 def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
     """One turn: the prompt, the reply's text and tool cards as they came, then an error or
     notice if it did not finish."""
-    items: list[HistoryItem] = [UserItem(turn.prompt)]
+    items: list[HistoryItem] = [UserItem(turn.prompt, turn.attachments)]
     items.extend(_reply_items(turn.text, turn.tool_cards))
     if turn.status == "failed":
         items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE, fix=turn.fix))

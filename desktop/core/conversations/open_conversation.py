@@ -24,6 +24,7 @@ from desktop.core.conversations.rewind_warning import RewindWarning, rewind_warn
 from desktop.core.conversations.transcript import HistoryItem
 
 if TYPE_CHECKING:
+    from desktop.core.agent.attachments import Attachment
     from desktop.core.store.facade import ConversationRepository
 
 NOTHING_TO_REDO = "There is no message in this conversation to ask again yet."
@@ -48,10 +49,12 @@ class Shown:
 
 @dataclass(frozen=True)
 class Rewound:
-    """The last turn is deleted: the view without it, and the prompt to ask in its place."""
+    """The last turn is deleted: the view without it, and the prompt to ask in its place (with
+    the files the deleted turn had sent, still in the mount: asked again, it names them too)."""
 
     prompt: str
     items: list[HistoryItem]
+    attachments: tuple[Attachment, ...] = ()
 
 
 Listener = Callable[[ConversationsChanged], None]
@@ -212,7 +215,11 @@ class OpenConversation:
         self._announce(ConversationsChanged(self._conversation_id, stored=conversation_id))
         turns = await repository.turns(conversation_id)
         self._generation += 1  # a read still under way would show the deleted turn
-        return Rewound(prompt if prompt is not None else removed.prompt, items_from_turns(turns))
+        return Rewound(
+            prompt if prompt is not None else removed.prompt,
+            items_from_turns(turns),
+            removed.attachments,
+        )
 
 
 def _point(backend: ChatBackend, conversation_id: str | None) -> None:

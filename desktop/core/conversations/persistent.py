@@ -18,20 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, assert_never
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, assert_never
 
 from desktop.core.agent.events import (
     TurnCancelled,
     TurnEnd,
-    TurnEvent,
     TurnFailed,
     TurnFinished,
     Usage,
 )
 from desktop.core.conversations.recorder import TurnRecorder
+from desktop.core.conversations.session_protocols import (
+    AgentSession,
+    SandboxCost,
+    SessionFactory,
+)
 from desktop.core.errors import ErrorKind, Fix, UserFacingError
 from desktop.core.store.records import (
     FinalStatus,
@@ -43,8 +48,7 @@ from desktop.core.store.records import (
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
-    from desktop.core.agent.budget import TurnBudget
-    from desktop.core.consent.approvals import ConsentState, Decision
+    from desktop.core.agent.attachments import Attachment, AttachProgress
     from desktop.core.conversations.persistent_turn import PersistentTurn
     from desktop.core.router.types import ConnectionInfo
     from desktop.core.store.facade import ConversationRepository
@@ -52,55 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOSE_OLD_SESSION_SECONDS = 2.0  # a replaced session's MCP connection gets this long to close
-
-
-class SessionTurn(Protocol):
-    """One turn of the wrapped session (`desktop.core.agent.turn_stream.TurnStream`)."""
-
-    def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
-
-    def cancel(self) -> None: ...
-
-    def decide(self, decisions: tuple[Decision, ...]) -> None: ...
-
-    def progress(self) -> bytes: ...
-
-    def leftover(self) -> Sequence[TurnEvent]: ...
-
-    async def aclose(self) -> None: ...
-
-
-class AgentSession(Protocol):
-    """What `PersistentChat` needs of the chat session (`agent.session.ChatSession`)."""
-
-    @property
-    def router_session_id(self) -> str | None: ...
-
-    @property
-    def consent(self) -> ConsentState: ...
-
-    async def check(self) -> ConnectionInfo: ...
-
-    async def connect(self) -> ConnectionInfo: ...
-
-    def run_turn(
-        self, prompt: str, *, conversation_id: str | None = None, budget: TurnBudget | None = None
-    ) -> SessionTurn: ...
-
-    async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any: ...
-
-    def new_conversation(self) -> None: ...
-
-    def load_history(self, messages: Sequence[ModelMessage]) -> None: ...
-
-    async def aclose(self) -> None: ...
-
-
-SandboxCost = Callable[[str], Decimal]
-"""`(conversation_id) -> dollars`: what the conversation's sandboxes have cost so far."""
-
-SessionFactory = Callable[[str | None, Sequence["ModelMessage"]], AgentSession]
-"""`(router_session_id, history) -> session`: a session resuming that Tool Router session."""
 
 
 @dataclass(frozen=True)
@@ -262,10 +217,22 @@ class PersistentChat:
         await self._remember_router_session()
         return info
 
-    def run_turn(self, prompt: str) -> PersistentTurn:
+    async def attach(
+        self, paths: Sequence[Path], progress: AttachProgress | None = None
+    ) -> tuple[Attachment, ...]:
+        """Upload files to the files mount of the conversation's own Tool Router session (its
+        history and session brought in line first), for the next turn."""
+        try:
+            await self.sync_with_store()
+        except StoreError as exc:
+            raise UserFacingError(ErrorKind.UNEXPECTED, str(exc)) from exc
+        return await self.session.attach(paths, progress)
+
+    def run_turn(self, prompt: str, attachments: Sequence[Attachment] = ()) -> PersistentTurn:
+        """A stored turn; `attachments` (from `attach`) are stored with its prompt."""
         from desktop.core.conversations.persistent_turn import PersistentTurn
 
-        return PersistentTurn(self, prompt)
+        return PersistentTurn(self, prompt, attachments)
 
     async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any:
         """A Tool Router call without the model, on the session's connection (any session of
@@ -278,8 +245,11 @@ class PersistentChat:
             await session.aclose()
 
     # -- storing -----------------------------------------------------------------------------
-    async def store_prompt(self, prompt: str) -> tuple[str, int, bool]:
-        """Commit the prompt as a pending turn (creating the conversation if needed)."""
+    async def store_prompt(
+        self, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> tuple[str, int, bool]:
+        """Commit the prompt (and its attachments' records) as a pending turn, creating the
+        conversation if needed."""
         created = False
         for _attempt in range(2):
             conversation_id = self._conversation_id
@@ -289,7 +259,7 @@ class PersistentChat:
                 self._stored_router_id = None
                 created = True
             try:
-                turn_id = await self._repository.begin_turn(conversation_id, prompt)
+                turn_id = await self._repository.begin_turn(conversation_id, prompt, attachments)
             except NotFoundError:
                 # Deleted from under us (another window?): the prompt starts a new conversation,
                 # without the deleted one's history.

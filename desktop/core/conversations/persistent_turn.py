@@ -24,8 +24,12 @@ from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
 from desktop.core.store.records import StoreError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from desktop.core.agent.attachments import Attachment
     from desktop.core.consent.approvals import Decision
-    from desktop.core.conversations.persistent import PersistentChat, SessionTurn
+    from desktop.core.conversations.persistent import PersistentChat
+    from desktop.core.conversations.session_protocols import SessionTurn
 
 
 class PersistentTurn:
@@ -37,9 +41,12 @@ class PersistentTurn:
     from outside (its task cancelled at shutdown, or its consumer gone).
     """
 
-    def __init__(self, chat: PersistentChat, prompt: str) -> None:
+    def __init__(
+        self, chat: PersistentChat, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         self._chat = chat
         self._prompt = prompt
+        self._attachments = tuple(attachments)  # uploaded already; stored with the prompt
         self._inner: SessionTurn | None = None
         self._cancel_requested = False
         self.conversation_id: str | None = None
@@ -78,7 +85,7 @@ class PersistentTurn:
             return
         try:
             await chat.sync_with_store()
-            conversation_id, turn_id, _ = await chat.store_prompt(self._prompt)
+            conversation_id, turn_id, _ = await chat.store_prompt(self._prompt, self._attachments)
         except StoreError as exc:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return
@@ -89,7 +96,7 @@ class PersistentTurn:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return
         inner = self._inner = chat.session.run_turn(
-            self._prompt, conversation_id=conversation_id, budget=budget
+            self._prompt, self._attachments, conversation_id=conversation_id, budget=budget
         )
         if self._cancel_requested:
             inner.cancel()

@@ -14,8 +14,9 @@ import collections
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from desktop.core.agent.events import TERMINAL_EVENTS, TurnEvent
 from desktop.core.agent.worker import STOP_SECONDS, AgentLoop
@@ -27,6 +28,9 @@ from desktop.core.conversations.backend import (
     StoredChange,
     TurnEvents,
 )
+
+if TYPE_CHECKING:
+    from desktop.core.agent.attachments import Attachment, AttachProgress
 
 _T = TypeVar("_T")
 
@@ -174,8 +178,27 @@ class ThreadedBackend:
     async def connect(self) -> ConnectionDetails:
         return await self._agent_loop.run(_call(self._inner.connect))
 
-    def run_turn(self, prompt: str) -> TurnEvents:
-        return ThreadedTurn(self._agent_loop, lambda: self._inner.run_turn(prompt), self._bridge)
+    def run_turn(self, prompt: str, attachments: Sequence[Attachment] = ()) -> TurnEvents:
+        inner = self._inner
+        records = tuple(attachments)
+        start = (
+            (lambda: inner.run_turn(prompt, records)) if records else lambda: inner.run_turn(prompt)
+        )
+        return ThreadedTurn(self._agent_loop, start, self._bridge)
+
+    async def attach(
+        self, paths: Sequence[Path], progress: AttachProgress | None = None
+    ) -> tuple[Attachment, ...]:
+        """The upload runs on the agent's loop; its progress crosses the bridge in order, and
+        cancelling the caller cancels the upload there (nothing half-sent stays)."""
+        posted: AttachProgress | None = None
+        if progress is not None:
+            report = progress
+
+            def posted(index: int, sent: int, size: int | None) -> None:
+                self._bridge.post(report, index, sent, size)
+
+        return await self._agent_loop.run(self._inner.attach(tuple(paths), posted))
 
     def new_conversation(self) -> None:
         self._agent_loop.call_soon(self._inner.new_conversation)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from desktop.core.agent.attachments import Attachment
 from desktop.core.agent.connect_links import LinkOffer
 from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, ToolOutcome
 from desktop.core.errors import ErrorKind, Fix
@@ -20,6 +21,7 @@ ARGUMENTS_PREVIEW_CHARS = 140
 @dataclass(frozen=True)
 class UserItem:
     text: str
+    attachments: tuple[Attachment, ...] = ()  # the files sent with it (shown as chips)
 
 
 @dataclass(frozen=True)

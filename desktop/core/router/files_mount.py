@@ -187,6 +187,10 @@ class FilesMount:
         self._base = checked_base_url(base_url)
         self._timeouts = timeouts
 
+    @property
+    def session_id(self) -> str:
+        return self._session_id
+
     # ------------------------------------------------------------------ REST
     async def _request(self, method: str, action: str, what: str, **kwargs: Any) -> httpx.Response:
         url = (

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from pydantic import TypeAdapter, ValidationError
 
+from desktop.core.agent.attachments import Attachment, attachments_adapter
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
 from desktop.core.store.records import StoreError, ToolCardRecord
@@ -107,3 +108,21 @@ def fix_from_json(text: str | bytes | None) -> Fix | None:
         return fix_adapter().validate_json(text)
     except ValidationError as exc:
         raise StoreError(f"A stored failure's fix is invalid {problem(exc, 'fix')}.") from exc
+
+
+def attachments_to_json(attachments: Sequence[Attachment]) -> str | None:
+    """A turn's attached files as stored (None: none, as in every turn stored before)."""
+    if not attachments:
+        return None
+    return attachments_adapter().dump_json(tuple(attachments)).decode()
+
+
+def attachments_from_json(text: str | bytes | None) -> tuple[Attachment, ...]:
+    if not text:
+        return ()
+    try:
+        return attachments_adapter().validate_json(text)
+    except ValidationError as exc:
+        raise StoreError(
+            f"A stored turn's attached files are invalid {problem(exc, 'attachments')}."
+        ) from exc

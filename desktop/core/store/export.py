@@ -20,8 +20,10 @@ from pydantic import (
     model_serializer,
 )
 
+from desktop.core.agent.attachments import Attachment
 from desktop.core.agent.events import ToolAction, Usage
 from desktop.core.errors import Fix
+from desktop.core.router.mount_names import size_text
 from desktop.core.store.codec import drop_unset_card_fields, problem
 from desktop.core.store.inert_markdown import code_lines, code_span, plain, prose
 from desktop.core.store.records import (
@@ -61,6 +63,9 @@ class TurnV1(_Model):
     # Added within version 1: written only when set, so that an export without it reads as
     # before, in this app and in older ones (which refuse keys they do not know).
     fix: Fix | None = Field(default=None, description="what a failed turn lacked, unworded")
+    attachments: tuple[Attachment, ...] = Field(
+        default=(), description="the files sent with the prompt: records, never their content"
+    )
 
     @model_serializer(mode="wrap")
     def _without_unset_failure(
@@ -68,7 +73,7 @@ class TurnV1(_Model):
     ) -> dict[str, object]:
         data: dict[str, object] = handler(self)
         for name in _ADDED_FIELDS:
-            if data.get(name) is None:
+            if not data.get(name):
                 data.pop(name, None)
         cards = data.get("tool_cards")
         for card in cards if isinstance(cards, list) else ():
@@ -77,7 +82,7 @@ class TurnV1(_Model):
         return data
 
 
-_ADDED_FIELDS = ("fix",)
+_ADDED_FIELDS = ("fix", "attachments")
 
 
 class ConversationV1(_Model):
@@ -220,7 +225,9 @@ def render_markdown(conversation: Conversation, turns: Sequence[TurnRecord]) -> 
     lines = [f"# {plain(conversation.title)}", "", f"_{created}_ · {code_span(conversation.model)}"]
     lines.append("")
     for turn in turns:
-        lines += ["---", "", "**You:**", "", prose(turn.prompt.strip()), "", "**Assistant:**", ""]
+        lines += ["---", "", "**You:**", "", prose(turn.prompt.strip()), ""]
+        lines += _attachment_lines(turn.attachments)
+        lines += ["**Assistant:**", ""]
         if turn.tool_cards:
             lines += [line for card in turn.tool_cards for line in _card_lines(card)]
             lines.append("")
@@ -230,6 +237,18 @@ def render_markdown(conversation: Conversation, turns: Sequence[TurnRecord]) -> 
         if note:
             lines += [note, ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _attachment_lines(attachments: Sequence[Attachment]) -> list[str]:
+    """The files sent with a prompt, each on its line, as code (their names are a stranger's)."""
+    if not attachments:
+        return []
+    lines = [
+        f"- Attached {code_span(a.name)} ({size_text(a.size)}, {code_span(a.mimetype)}), "
+        f"in the workbench at {code_span(a.sandbox_path)}"
+        for a in attachments
+    ]
+    return [*lines, ""]
 
 
 def _card_lines(card: ToolCardRecord) -> list[str]:

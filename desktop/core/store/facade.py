@@ -45,6 +45,8 @@ from desktop.core.store.sqlite import ConversationStore
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.agent.attachments import Attachment
+
 __all__ = ["AsyncConversationStore", "ConversationRepository"]
 
 _T = TypeVar("_T")
@@ -62,7 +64,9 @@ class ConversationRepository(Protocol):
     async def delete(self, conversation_id: str) -> bool: ...
     async def set_router_session(self, conversation_id: str, session_id: str | None) -> None: ...
     async def set_allowed_actions(self, conversation_id: str, slugs: Iterable[str]) -> None: ...
-    async def begin_turn(self, conversation_id: str, prompt: str) -> int: ...
+    async def begin_turn(
+        self, conversation_id: str, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> int: ...
     async def complete_turn(
         self,
         turn_id: int,
@@ -167,9 +171,14 @@ class AsyncConversationStore:
             functools.partial(self._store.set_allowed_actions, conversation_id, tuple(slugs))
         )
 
-    async def begin_turn(self, conversation_id: str, prompt: str) -> int:
+    async def begin_turn(
+        self, conversation_id: str, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> int:
         prompt = self._redactor.text(prompt)
-        return await self._call(functools.partial(self._store.begin_turn, conversation_id, prompt))
+        begin = self._store.begin_turn
+        return await self._call(
+            functools.partial(begin, conversation_id, prompt, tuple(attachments))
+        )
 
     async def complete_turn(
         self,

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, get_args
 from annotated_types import Ge, Lt
 from pydantic import Strict
 
+from desktop.core.agent.attachments import Attachment
 from desktop.core.agent.events import (
     ConnectLink,
     ToolAction,
@@ -138,6 +139,7 @@ class TurnRecord:
     created_at: datetime
     completed_at: datetime | None
     fix: Fix | None = None  # what a failed turn lacked, unworded (turns stored before: None)
+    attachments: tuple[Attachment, ...] = ()  # files sent with the prompt (records, no content)
 
 
 @dataclass(frozen=True)

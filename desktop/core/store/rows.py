@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from desktop.core.agent.tool_calls import truncate_result
 from desktop.core.store.codec import (
+    attachments_from_json,
+    attachments_to_json,
     cards_from_json,
     cards_to_json,
     fix_from_json,
@@ -43,7 +45,7 @@ CONVERSATION_COLUMNS = (
 TURN_COLUMNS = (
     "id, prompt, status, reply_text, tool_cards_json, error,"
     " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at,"
-    " fix_json"
+    " fix_json, attachments_json"
 )
 SNIPPET_TOKENS = 12
 
@@ -151,8 +153,8 @@ def insert_imported(
     conn.executemany(
         "INSERT INTO turns (conversation_pk, prompt, status, messages_json, reply_text,"
         " tool_cards_json, error, input_tokens, output_tokens, requests, tool_calls, cost,"
-        " created_at, completed_at, fix_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, completed_at, fix_json, attachments_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 cursor.lastrowid,
@@ -166,6 +168,7 @@ def insert_imported(
                 t.created_at.timestamp(),
                 None if t.completed_at is None else t.completed_at.timestamp(),
                 fix_to_json(t.fix),
+                attachments_to_json(t.attachments),
             )
             for t, messages_json in imported.turns
         ],
@@ -252,7 +255,7 @@ def allowed_actions_from_column(value: str | None) -> tuple[str, ...]:
 
 
 def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
-    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, completed, fix) = row
+    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, done, fix, files) = row
     return TurnRecord(
         id=tid,
         conversation_id=conversation_id,
@@ -263,6 +266,7 @@ def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
         error=error,
         usage=usage_from_columns(i, o, r, t, cost),
         created_at=to_datetime(created),
-        completed_at=None if completed is None else to_datetime(completed),
+        completed_at=None if done is None else to_datetime(done),
         fix=fix_from_json(fix),
+        attachments=attachments_from_json(files),
     )

@@ -115,7 +115,12 @@ _V2: Migration = ("ALTER TABLE turns ADD COLUMN fix_json TEXT",)
 # the allowance lasts as long as the conversation, across restarts. NULL: none.
 _V3: Migration = ("ALTER TABLE conversations ADD COLUMN allowed_actions TEXT",)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+# The files a person attached to a turn's prompt, as records without their content (name, size,
+# type, sha256, where they are in the workbench): a JSON list (`codec.attachments_to_json`).
+# NULL in turns stored before, and in turns without attachments.
+_V4: Migration = ("ALTER TABLE turns ADD COLUMN attachments_json TEXT",)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 """Append only: step N (1-based) takes a database from user_version N-1 to N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Self
 
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
-from desktop.core.store.codec import cards_to_json, fix_to_json, usage_columns
+from desktop.core.store.codec import attachments_to_json, cards_to_json, fix_to_json, usage_columns
 from desktop.core.store.model_history import history_of, history_rows
 from desktop.core.store.progress import save_progress
 from desktop.core.store.records import (
@@ -51,6 +51,7 @@ from desktop.core.store.spending import Spending, add_to_conversation, spending_
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.agent.attachments import Attachment
     from desktop.core.store.export import StoredTurn
 
 
@@ -154,16 +155,20 @@ class ConversationStore:
 
     # -- turns -------------------------------------------------------------------------------
 
-    def begin_turn(self, conversation_id: str, prompt: str) -> int:
-        """Commit the prompt as a pending turn before the agent runs; returns the turn id."""
+    def begin_turn(
+        self, conversation_id: str, prompt: str, attachments: Sequence[Attachment] = ()
+    ) -> int:
+        """Commit the prompt (and the records of the files sent with it) as a pending turn
+        before the agent runs; returns the turn id."""
         if not prompt.strip():
             raise StoreError("A prompt cannot be empty.")
         with self._write() as conn:
             pk, title = self._conversation_key(conn, conversation_id)
             now = self._now()
             cursor = conn.execute(
-                "INSERT INTO turns (conversation_pk, prompt, created_at) VALUES (?, ?, ?)",
-                (pk, prompt, now),
+                "INSERT INTO turns (conversation_pk, prompt, created_at, attachments_json)"
+                " VALUES (?, ?, ?, ?)",
+                (pk, prompt, now, attachments_to_json(attachments)),
             )
             conn.execute(
                 "UPDATE conversations SET turn_count = turn_count + 1, updated_at = ?,"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -28,11 +29,14 @@ from desktop.core.conversations.open_conversation import (
 
 # store_records, not store: the store pulls in pydantic-ai, which must not delay the first paint.
 from desktop.core.store.records import StoreError
+from desktop.ui.chat.activity import Activity
 from desktop.ui.chat.turn_runner import FLUSH_INTERVAL_MS, STOP_GRACE_MS, TurnRunner
+from desktop.ui.chat.uploads import Uploads
 from desktop.ui.chat.window_events import as_window_shows
 from desktop.ui.messages import CONFIGURE_FIRST, window_status
 
 if TYPE_CHECKING:
+    from desktop.core.agent.attachments import Attachment
     from desktop.core.store.facade import ConversationRepository
 
 WAIT_FOR_REPLY = "The agent is still answering: wait for it or press Stop (Esc)."
@@ -50,11 +54,13 @@ class ChatController(QObject):
     open at a hit, new chat, regenerate, edit and resend); this object asks it, runs what it
     returns and passes its announcements on as `conversations_changed`.
 
-    Two helpers do the detail: a `BackendConnection` makes and connects the backend and keeps
-    the status, a `TurnRunner` coalesces the running turn's text and stops or abandons it.
+    Helpers do the detail: a `BackendConnection` makes and connects the backend and keeps the
+    status, a `TurnRunner` coalesces the running turn's text and stops or abandons it, and
+    `uploads` sends a message's files before its turn (Stop cancels; a failure refuses the send).
     """
 
     turn_started = Signal(str)  # the prompt, accepted: the window shows it and clears the input
+    turn_attached = Signal(object)  # after turn_started: the records of the files it carries
     send_refused = Signal(str)  # why; the input keeps its text
     # TurnEvent as the window shows it: text coalesced into TextDelta, failures worded.
     turn_event = Signal(object)
@@ -100,6 +106,7 @@ class ChatController(QObject):
             on_waiting=self.waiting_changed.emit,
             on_activity=self.activity_changed.emit,
         )
+        self.uploads = Uploads(self)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -190,8 +197,9 @@ class ChatController(QObject):
         self._update_rewind()
 
     # -- turns -------------------------------------------------------------------------------
-    def send(self, prompt: str) -> bool:
-        """Start a turn; False (and `send_refused`) when it cannot start now."""
+    def send(self, prompt: str, files: Sequence[Path] = ()) -> bool:
+        """Start a turn (its `files` uploaded first); False (and `send_refused`) when it cannot
+        start now."""
         if not prompt.strip():
             return False
         if self._busy:
@@ -201,9 +209,24 @@ class ChatController(QObject):
             self.send_refused.emit(CONFIGURE_FIRST)
             return False
         self._begin_busy()
+        if files:
+            self._turn.set_activity(None)  # the turn begins once the files are in the mount
+            self._turn.task = self._start(self._upload_and_run(prompt, tuple(files)))
+            return True
         self.turn_started.emit(prompt)
         self._turn.task = self._start(self._run_turn(prompt))
         return True
+
+    async def _upload_and_run(self, prompt: str, files: tuple[Path, ...]) -> None:
+        sent = await self.uploads.send(self._connection.ensure, files, self._turn)
+        if isinstance(sent, str):  # nothing reached the model: the message stays to edit
+            self.send_refused.emit(sent)
+            self._end_turn()
+            return
+        self._turn.set_activity(Activity.THINKING if self.agent_ready else Activity.LOADING)
+        self.turn_started.emit(prompt)
+        self.turn_attached.emit(sent)
+        await self._run_turn(prompt, sent)
 
     def _begin_busy(self) -> None:
         self._turn.begin(loading=not self._connection.warmed)
@@ -261,9 +284,10 @@ class ChatController(QObject):
             self._end_turn()  # stopped, or switched away, before anything was asked
             return
         self.turn_started.emit(rewound.prompt)
-        await self._run_turn(rewound.prompt)
+        self.turn_attached.emit(rewound.attachments)
+        await self._run_turn(rewound.prompt, rewound.attachments)
 
-    async def _run_turn(self, prompt: str) -> None:
+    async def _run_turn(self, prompt: str, attachments: tuple[Attachment, ...] = ()) -> None:
         turn = self._turn
         try:
             with turn.stoppable_at_once():  # nothing has run yet: Stop need not wait
@@ -273,7 +297,9 @@ class ChatController(QObject):
             if turn.stop_requested:
                 turn.dispatch(TurnCancelled(""))
                 return
-            await turn.pump(backend.run_turn(prompt))
+            await turn.pump(
+                backend.run_turn(prompt, attachments) if attachments else backend.run_turn(prompt)
+            )
         except asyncio.CancelledError:
             if not turn.stop_requested:
                 raise  # shutdown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
@@ -23,6 +24,9 @@ from desktop.ui.chat.tool_card import ToolCardWidget
 from desktop.ui.links import Links
 from desktop.ui.messages import window_text
 
+if TYPE_CHECKING:
+    from desktop.core.agent.attachments import Attachment
+
 EntryWidget = (
     UserMessageWidget | AssistantMessageWidget | ToolCardWidget | ErrorWidget | NoticeWidget
 )
@@ -39,6 +43,14 @@ def last_prompt(entries: Sequence[EntryWidget], older: Sequence[HistoryItem]) ->
     return None
 
 
+def show_on_last_prompt(entries: Sequence[EntryWidget], attachments: Sequence[Attachment]) -> None:
+    """The files the turn just begun sent, as chips on its message (the newest one shown)."""
+    for entry in reversed(entries):
+        if isinstance(entry, UserMessageWidget):
+            entry.set_attachments(attachments)
+            return
+
+
 def mark_only(entries: Sequence[EntryWidget], revealed: EntryWidget) -> None:
     """Mark the user message a search revealed (if it is one), and no other."""
     for entry in entries:
@@ -51,7 +63,7 @@ def mark_only(entries: Sequence[EntryWidget], revealed: EntryWidget) -> None:
 def entry_widget(item: HistoryItem, parent: QWidget, links: Links) -> EntryWidget:
     """A past entry as it was shown live (a tool card with its outcome and time)."""
     if isinstance(item, UserItem):
-        return UserMessageWidget(item.text, parent)
+        return UserMessageWidget(item.text, parent, item.attachments)
     if isinstance(item, AssistantItem):
         return AssistantMessageWidget(item.text, url_opener=links.opener, parent=parent)
     if isinstance(item, ToolCallItem):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QResizeEvent, QTextOption
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.conversations.transcript import AssistantItem, ErrorItem, NoticeItem, UserItem
 from desktop.core.errors import ErrorKind
+from desktop.ui.chat.attachment_chips import ChipRow, sent_chip
 from desktop.ui.chat.code_lexing import lexer_for
 from desktop.ui.chat.highlighter import CodeHighlighter
 from desktop.ui.chat.labels import plain_label
@@ -24,6 +27,9 @@ from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
 from desktop.ui.chat.markdown_cuts import block_parser
 from desktop.ui.chat.text_view import TextView
 from desktop.ui.links import UrlOpener
+
+if TYPE_CHECKING:
+    from desktop.core.agent.attachments import Attachment
 
 BUBBLE_SHARE = 0.8  # of the chat column a user's bubble may take
 BUBBLE_PADDING_X = 14
@@ -45,12 +51,16 @@ def prepare_rendering() -> None:
 
 
 class UserMessageWidget(QWidget):
-    """What the person typed, as plain text in a bubble on the right (a light QLabel)."""
+    """What the person typed, as plain text in a bubble on the right (a light QLabel), with the
+    chips of the files sent with it."""
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, text: str, parent: QWidget | None = None, attachments: Sequence[Attachment] = ()
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("userMessage")
         self._text = text
+        self._attachments: tuple[Attachment, ...] = ()
         self._bubble = QFrame(self)
         self._bubble.setObjectName("userBubble")
         self.label = plain_label(text, "userText", self._bubble)
@@ -64,18 +74,30 @@ class UserMessageWidget(QWidget):
         bubble_layout = QVBoxLayout(self._bubble)
         bubble_layout.setContentsMargins(BUBBLE_PADDING_X, 9, BUBBLE_PADDING_X, 9)
         bubble_layout.addWidget(self.label)
+        self.chips = ChipRow(self._bubble)
+        bubble_layout.addWidget(self.chips)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addStretch(1)
         layout.addWidget(self._bubble)
         self._natural_width = 0
+        self.set_attachments(attachments)
 
     @property
     def text(self) -> str:
         return self._text
 
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        return self._attachments
+
+    def set_attachments(self, attachments: Sequence[Attachment]) -> None:
+        """The files sent with the message, as chips under its text."""
+        self._attachments = tuple(attachments)
+        self.chips.set_chips(sent_chip(a) for a in self._attachments)
+
     def record(self) -> UserItem:
-        return UserItem(self._text)
+        return UserItem(self._text, self._attachments)
 
     def set_marked(self, marked: bool) -> None:
         """Outline the bubble: the message a search led to."""

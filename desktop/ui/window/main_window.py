@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.chat_view.edit_last_requested.connect(self.edit_last_action.trigger)
         self.chat_view.decision_made.connect(self.decision_made)
         self.composer = composer = Composer()
+        composer.files.watch_drops(self.chat_view)  # files dropped on the chat are attached
         self.message_input = composer.message_input
         self.send_button, self.stop_button = composer.send_button, composer.stop_button
         self.composer_hint, self.edit_hint = composer.hint, composer.edit_hint

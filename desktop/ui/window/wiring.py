@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from desktop.core.conversations.open_conversation import ConversationsChanged
 from desktop.ui.chat.controller import ChatController
+from desktop.ui.chat.history_entries import show_on_last_prompt
 from desktop.ui.sidebar.conversation_dialogs import show_problem
 from desktop.ui.sidebar.conversation_list_controller import ConversationListController
 from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
@@ -20,7 +21,8 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     decision (a new chat here; the sidebar's switches and closing go through it too).
     """
     guard = LeaveGuard(window, controller)
-    window.send_requested.connect(controller.send)
+    tray = window.composer.attachments  # its files go with the message sent
+    window.send_requested.connect(lambda prompt: controller.send(prompt, tray.paths()))
     window.stop_requested.connect(controller.stop)
     window.new_chat_requested.connect(guard.new_conversation)
     window.regenerate_requested.connect(controller.regenerate)
@@ -32,6 +34,13 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     window.decision_made.connect(controller.decide)
 
     controller.turn_started.connect(window.show_turn_started)
+    controller.turn_attached.connect(
+        lambda records: show_on_last_prompt(window.chat_view.entries(), records)
+    )
+    controller.uploads.uploading_changed.connect(window.composer.set_uploading)
+    controller.uploads.progress.connect(tray.show_progress)
+    controller.uploads.sent.connect(tray.clear)
+    tray.cancel_requested.connect(controller.stop)
     controller.send_refused.connect(window.show_send_refused)
     controller.turn_event.connect(window.show_turn_event)
     controller.busy_changed.connect(window.set_busy)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from desktop.core.agent.attachments import Attachment, attachments_adapter, prompt_with_attachments
+from pathlib import Path
+
+import pytest
+
+from desktop.core.agent.attachments import (
+    PROGRESS_OVER_BYTES,
+    Attachment,
+    LocalFile,
+    attachments_adapter,
+    local_file,
+    prompt_with_attachments,
+)
+from desktop.core.router.transfer_errors import MAX_MOUNT_FILE_BYTES, FileTransferError
 
 SALES = Attachment(
     name="sales.csv",
@@ -64,3 +76,30 @@ def test_records_keep_no_content_and_round_trip() -> None:
         }
     ]
     assert adapter.validate_python(data) == (SALES,)
+
+
+def test_a_chosen_file_is_checked_at_once_before_any_request(tmp_path: Path) -> None:
+    small = tmp_path / "notes.txt"
+    small.write_bytes(b"x" * 10)
+    big = tmp_path / "big.bin"
+    with big.open("wb") as handle:
+        handle.truncate(PROGRESS_OVER_BYTES + 1)
+    huge = tmp_path / "huge.bin"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_MOUNT_FILE_BYTES + 1)
+    assert local_file(small) == LocalFile(small, "notes.txt", 10)
+    assert (local_file(small).shown_size, local_file(small).needs_progress) == ("10 bytes", False)
+    assert local_file(big).needs_progress
+    refusals = {}
+    for path in (huge, tmp_path, tmp_path / "gone.csv"):
+        with pytest.raises(FileTransferError) as caught:
+            local_file(path)
+        refusals[path.name] = (caught.value.problem, caught.value.message)
+    assert refusals["huge.bin"] == (
+        "too_big",
+        "'huge.bin' (104,857,601 bytes) is over the 100 MB limit for an attached file: attach "
+        "a smaller file, or split it.",
+    )
+    assert refusals[tmp_path.name] == ("local_file", f"'{tmp_path.name}' is not a file.")
+    assert refusals["gone.csv"][0] == "local_file"
+    assert refusals["gone.csv"][1].startswith("Could not read 'gone.csv': ")

@@ -56,7 +56,12 @@ class ScriptedSession:
         raise AssertionError("not needed")
 
     def run_turn(
-        self, prompt: str, *, conversation_id: str | None = None, budget: object = None
+        self,
+        prompt: str,
+        attachments: Sequence[object] = (),
+        *,
+        conversation_id: str | None = None,
+        budget: object = None,
     ) -> ScriptedTurn:
         return ScriptedTurn(self.events)
 

@@ -42,7 +42,7 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 # Fields turns gained after the record was written: None in every old row and export.
 ADDED_CONVERSATION_FIELDS = {"allowed_actions": []}  # none allowed before consent
 ADDED_CARD_FIELDS = {"consent": "", "consent_at": None, "not_run": []}  # none before consent
-ADDED_TURN_FIELDS = ("fix",)
+ADDED_TURN_FIELDS = {"fix": None, "attachments": []}  # no fix, no files attached before
 
 
 def _as_recorded(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +51,8 @@ def _as_recorded(snapshot: dict[str, Any]) -> dict[str, Any]:
         for name, unset in ADDED_CONVERSATION_FIELDS.items():
             assert conversation["conversation"].pop(name) == unset, name
         for turn in conversation["turns"]:
-            for name in ADDED_TURN_FIELDS:
-                assert turn.pop(name) is None, (name, turn["id"])
+            for name, unset in ADDED_TURN_FIELDS.items():
+                assert turn.pop(name) == unset, (name, turn["id"])
             for card in turn["tool_cards"]:
                 for name, unset in ADDED_CARD_FIELDS.items():
                     assert card.pop(name) == unset, (name, card["call_id"])

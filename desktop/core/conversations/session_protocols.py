@@ -1,0 +1,80 @@
+"""What the persistent chat needs of the agent's session and of one of its turns: the
+`ChatSession` and `TurnStream` of `desktop.core.agent`, or a stand-in in tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from desktop.core.agent.events import TurnEvent
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
+
+    from desktop.core.agent.attachments import Attachment, AttachProgress
+    from desktop.core.agent.budget import TurnBudget
+    from desktop.core.consent.approvals import ConsentState, Decision
+    from desktop.core.router.types import ConnectionInfo
+
+
+class SessionTurn(Protocol):
+    """One turn of the wrapped session (`desktop.core.agent.turn_stream.TurnStream`)."""
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]: ...
+
+    def cancel(self) -> None: ...
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None: ...
+
+    def progress(self) -> bytes: ...
+
+    def leftover(self) -> Sequence[TurnEvent]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class AgentSession(Protocol):
+    """What `PersistentChat` needs of the chat session (`agent.session.ChatSession`)."""
+
+    @property
+    def router_session_id(self) -> str | None: ...
+
+    @property
+    def consent(self) -> ConsentState: ...
+
+    async def check(self) -> ConnectionInfo: ...
+
+    async def connect(self) -> ConnectionInfo: ...
+
+    def run_turn(
+        self,
+        prompt: str,
+        attachments: Sequence[Attachment] = (),
+        *,
+        conversation_id: str | None = None,
+        budget: TurnBudget | None = None,
+    ) -> SessionTurn: ...
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any: ...
+
+    async def attach(
+        self, paths: Sequence[Path], progress: AttachProgress | None = None
+    ) -> tuple[Attachment, ...]: ...
+
+    def new_conversation(self) -> None: ...
+
+    def load_history(self, messages: Sequence[ModelMessage]) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+SandboxCost = Callable[[str], Decimal]
+"""`(conversation_id) -> dollars`: what the conversation's sandboxes have cost so far."""
+
+SessionFactory = Callable[[str | None, Sequence["ModelMessage"]], AgentSession]
+"""`(router_session_id, history) -> session`: a session resuming that Tool Router session."""
+
+
+__all__ = ["AgentSession", "SandboxCost", "SessionFactory", "SessionTurn"]
