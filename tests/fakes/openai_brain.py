@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from tests.fakes.openai_code_flows import after_result, first_call
 from tests.fakes.openai_conversation import Turn, offered_tools, parse_conversation, user_messages
 from tests.fakes.openai_files import analyse_attached, summarise_analysis, without_attachments
 from tests.fakes.openai_script import Reply
@@ -65,6 +66,8 @@ def _answer_user(message: str, users: list[str], tools: list[str]) -> Reply:
     sandbox_id = _sandbox_id(message)
     if _RECALL.search(low):
         return _recall(users)
+    if (code := first_call(message, tools)) is not None:
+        return code
     if sandbox_id and re.search(r"resume|reconnect|connect to", low):
         return _call_e2b(tools, "E2B_CONNECT_SANDBOX", {"sandbox_id": sandbox_id, "timeout": 300})
     if "connect" in low:
@@ -243,6 +246,9 @@ def default_reply(body: dict[str, Any]) -> Reply:
         kills = _kill_listed(turns, offered_tools(body))
         if kills is not None:
             return kills
+        follow_up = after_result(turns, offered_tools(body))
+        if follow_up is not None:
+            return follow_up
         return Reply.text("\n".join(summarise_tool_result(t) for t in reversed(results)))
     users = user_messages(turns)
     if not users:

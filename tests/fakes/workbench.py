@@ -264,6 +264,11 @@ def _collect(process: subprocess.Popen[bytes], seconds: float) -> tuple[_Output,
                     outputs[pipe].add(chunk)
                 else:
                     selector.unregister(pipe)
+    if not timed_out:
+        # Its pipes closed as it exited: let it finish exiting, or the kill below (of what it
+        # left running) would take the place of its own exit status.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(max(0.0, min(1.0, deadline - time.monotonic())))
     _kill(process)
     return outputs[process.stdout], outputs[process.stderr], timed_out
 

@@ -124,6 +124,7 @@ def build_agent(
     from pydantic_ai import Agent
     from pydantic_ai.capabilities import ProcessHistory
 
+    from desktop.core.agent.code_runs import WHERE_CODE_RUNS_INSTRUCTION
     from desktop.core.agent.lone_surrogates import clean_history
 
     # The app owns its output: no first-run banner in the terminal mode or the log.
@@ -132,7 +133,8 @@ def build_agent(
     return Agent(
         model,
         toolsets=[toolset],
-        instructions=instructions,
+        # The user's instructions, then where code runs: the app's own fact, not theirs to lose.
+        instructions="\n\n".join(filter(None, [instructions.strip(), WHERE_CODE_RUNS_INSTRUCTION])),
         output_type=str,
         # A lone surrogate in a reply or a tool result cannot be encoded in a request.
         capabilities=[ProcessHistory(clean_history)],

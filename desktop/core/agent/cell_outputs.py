@@ -9,7 +9,9 @@ they are kept as source text (`MarkupOutput`). Keys nobody knows are kept as tex
 Images stay base64 text (as they came, and as they are stored and exported); `ImageOutput.data`
 decodes them when they are drawn. Each is checked when it is read: valid base64, a real PNG or
 JPEG, at most `MAX_IMAGE_BYTES` and `MAX_IMAGE_PIXELS` (read from its header, nothing decoded);
-an image that fails becomes an `UnreadableOutput` with a sentence, never an exception.
+an image that fails becomes an `UnreadableOutput` with a sentence, never an exception. What
+draws an image takes its bytes from `checked_image_data`, which checks them again: an image
+from an imported file could claim any size.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ MAX_OUTPUTS = 32
 
 ImageFormat = Literal["png", "jpeg"]
 _MAGIC: dict[ImageFormat, bytes] = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
+_NAMES: dict[ImageFormat, str] = {"png": "PNG", "jpeg": "JPEG"}
 _TEXT_KEYS = ("text", "markdown", "latex", "javascript")
 _DATA_KEYS = ("json", "chart", "data")
 _MARKUP_KEYS: tuple[Literal["html", "svg"], ...] = ("html", "svg")
@@ -87,6 +90,16 @@ class ImageOutput:
     def mimetype(self) -> str:
         return f"image/{self.format}"
 
+    @property
+    def label(self) -> str:
+        """What it is, for a face that does not draw it: "640x480 PNG"."""
+        return f"{self.width}x{self.height} {_NAMES[self.format]}"
+
+    @property
+    def suffix(self) -> str:
+        """The file name's ending for it: ".png", ".jpg"."""
+        return ".png" if self.format == "png" else ".jpg"
+
 
 @dataclass(frozen=True, kw_only=True)
 class UnreadableOutput:
@@ -132,18 +145,16 @@ def _image_size(fmt: ImageFormat, data: bytes) -> tuple[int, int] | None:
 
 
 def _too_large(key: ImageFormat, size: int) -> UnreadableOutput:
-    name = "PNG" if key == "png" else "JPEG"
     return UnreadableOutput(
-        reason=f"The {name} image is {size / (1024 * 1024):.1f} MB: images over "
+        reason=f"The {_NAMES[key]} image is {size / (1024 * 1024):.1f} MB: images over "
         f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB are not shown.",
         source=key,
     )
 
 
-def read_image(key: ImageFormat, value: object) -> ImageOutput | UnreadableOutput:
-    """A `png`/`jpeg` result's base64 text checked (a `data:` URL prefix and line breaks are
-    allowed), or the reason it cannot be shown."""
-    name = "PNG" if key == "png" else "JPEG"
+def _checked(key: ImageFormat, value: object) -> tuple[ImageOutput, bytes] | UnreadableOutput:
+    """The image and its bytes, or the reason it cannot be shown (see `read_image`)."""
+    name = _NAMES[key]
 
     def unreadable(why: str) -> UnreadableOutput:
         return UnreadableOutput(reason=f"The {name} image could not be read: {why}.", source=key)
@@ -175,9 +186,34 @@ def read_image(key: ImageFormat, value: object) -> ImageOutput | UnreadableOutpu
             f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels are not shown.",
             source=key,
         )
-    return ImageOutput(
+    image = ImageOutput(
         format=fmt, data_base64=text, width=width, height=height, byte_size=len(data)
     )
+    return image, data
+
+
+def read_image(key: ImageFormat, value: object) -> ImageOutput | UnreadableOutput:
+    """A `png`/`jpeg` result's base64 text checked (a `data:` URL prefix and line breaks are
+    allowed), or the reason it cannot be shown."""
+    checked = _checked(key, value)
+    return checked if isinstance(checked, UnreadableOutput) else checked[0]
+
+
+def checked_image_data(image: ImageOutput) -> bytes | UnreadableOutput:
+    """The bytes to draw an image from, checked again as `read_image` checks a result (the
+    record may come from an imported file, whose sizes are its own word), or the reason it
+    cannot be drawn. Decodes: call it off the UI thread."""
+    checked = _checked(image.format, image.data_base64)
+    if isinstance(checked, UnreadableOutput):
+        return checked
+    found, data = checked
+    if (found.width, found.height, found.format) != (image.width, image.height, image.format):
+        return UnreadableOutput(
+            reason=f"The {_NAMES[image.format]} image could not be read: it is not the image "
+            "its record describes.",
+            source=image.format,
+        )
+    return data
 
 
 def _as_text(value: object) -> str:

@@ -12,27 +12,54 @@ The result is Composio's envelope `{"data", "error", "successful"}`. The workben
 else from the tool's error text ("... exit code 3"). Anything missing is empty, anything
 unexpected kept as text; every text is bounded as tool results are (`truncate_result`), with
 terminal escapes removed.
+
+The files a run left in the session's files mount (`OutputFile`, listed before and after it
+without the model: `agent.output_files`) travel with it, so that its cell offers them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
+from annotated_types import Ge
 from pydantic import TypeAdapter
 
-from desktop.core.agent.cell_outputs import CellOutput, outputs_of
+from desktop.core.agent.cell_outputs import (
+    CellOutput,
+    JsonOutput,
+    MarkupOutput,
+    TextOutput,
+    outputs_of,
+)
 from desktop.core.agent.lone_surrogates import clean_text
-from desktop.core.agent.tool_calls import result_text, truncate_result
+from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, truncate_result
 from desktop.core.errors import quoted
 from desktop.core.router.types import BASH_TOOL, WORKBENCH_TOOL
 
+if TYPE_CHECKING:
+    from desktop.core.router.files_mount import MountItem
+
 WHERE_CODE_RUNS = "Composio workbench for this chat"
 """Where both tools run code, as a code cell says it (never the user's E2B sandbox)."""
+
+WHERE_CODE_RUNS_INSTRUCTION = (
+    f"Code you run with {WORKBENCH_TOOL} (Python) or {BASH_TOOL} (shell) runs in the "
+    f"{WHERE_CODE_RUNS} (Composio's sandbox for this Tool Router session), not in any of the "
+    "user's E2B sandboxes: the E2B tools create and manage sandboxes but run no code in them. "
+    "When you report what such code printed (installed packages, files, versions), say plainly "
+    "that it comes from the workbench, not from an E2B sandbox."
+)
+"""What the agent is told, beside the user's instructions, so that its replies place code
+where it ran."""
+
+CODE_TOOLS = frozenset({WORKBENCH_TOOL, BASH_TOOL})
+"""The tools whose calls are code cells."""
 
 Language = Literal["python", "bash"]
 _TOOLS: dict[str, tuple[Language, str]] = {
@@ -54,6 +81,32 @@ class CellError:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OutputFile:
+    """A file a run left in the session's files mount: new, or changed by it."""
+
+    name: str
+    mount_relative_path: str
+    sandbox_path: str  # where code in the workbench finds it: /mnt/files/<path>
+    size: Annotated[int, Ge(0)]
+    last_modified: str = ""
+
+
+def output_file_of(item: MountItem) -> OutputFile:
+    """The mount's listing of a file as a run's output (its texts cleaned and bounded)."""
+
+    def plain(text: str) -> str:
+        return clean_text(text)[:1000]
+
+    return OutputFile(
+        name=plain(item.name),
+        mount_relative_path=plain(item.mount_relative_path),
+        sandbox_path=plain(item.sandbox_path),
+        size=item.size,
+        last_modified=plain(item.last_modified)[:100],
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class CodeRun:
     """One run of code: what ran, where, what it printed, how it ended, what it showed."""
 
@@ -70,6 +123,8 @@ class CodeRun:
     failure: str = ""  # the tool's own error message, when it reported one
     outputs: tuple[CellOutput, ...] = ()
     omitted_outputs: int = 0  # outputs past the limit, not kept
+    output_files: tuple[OutputFile, ...] = ()  # what it left in the files mount
+    more_output_files: Annotated[int, Ge(0)] = 0  # files it left past those kept
 
     @property
     def succeeded(self) -> bool:
@@ -85,6 +140,13 @@ class CodeRun:
         if self.failure:
             return quoted(self.failure, limit=160)
         return "Finished"
+
+
+def running_cell(tool_name: str, arguments: Mapping[str, object]) -> CodeRun | None:
+    """The run as its cell shows it before it ends (its language and code); None for any
+    other tool."""
+    code = code_of(tool_name, arguments)
+    return None if code is None else CodeRun(language=code[0], code=code[1])
 
 
 def code_of(tool_name: str, arguments: Mapping[str, object]) -> tuple[Language, str] | None:
@@ -188,6 +250,36 @@ def read_code_run(
         outputs=outputs,
         omitted_outputs=omitted,
     )
+
+
+def bounded_run(run: CodeRun) -> CodeRun:
+    """The run with every text bounded as a live run's are (a run read from an imported file
+    may hold longer ones); a run within the bounds is returned as it is."""
+    error = run.error
+    if error is not None:
+        error = CellError(
+            name=error.name[:200],
+            value=truncate_result(error.value),
+            traceback=truncate_result(error.traceback),
+        )
+    bounded = dataclasses.replace(
+        run,
+        code=truncate_result(run.code),
+        stdout=truncate_result(run.stdout),
+        stderr=truncate_result(run.stderr),
+        failure=truncate_result(run.failure),
+        error=error,
+        outputs=tuple(_bounded_output(output) for output in run.outputs),
+    )
+    return run if bounded == run else bounded
+
+
+def _bounded_output(output: CellOutput) -> CellOutput:
+    if not isinstance(output, TextOutput | JsonOutput | MarkupOutput):
+        return output  # an image is checked again when it is drawn
+    if len(output.text) > RESULT_TEXT_LIMIT:
+        return dataclasses.replace(output, text=truncate_result(output.text))
+    return output
 
 
 @functools.cache

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from annotated_types import Ge
 
 from desktop.core.consent.approvals import Outcome, PendingCall
 from desktop.core.errors import ErrorKind, Fix, Service, UserFacingError
+
+if TYPE_CHECKING:  # the events are never validated: no import cycle through tool_calls
+    from desktop.core.agent.code_runs import CodeRun
 
 STOP_GRACE_SECONDS = 1.0
 """After Stop, a turn gets this long to wind down on its own before it is cut off."""
@@ -54,6 +57,8 @@ class ToolCallStarted:
     actions: tuple[ToolAction, ...]
     # Why it runs without a question the defaults would ask ("Allowed by your rule: ..."), or "".
     consent: str = ""
+    # A workbench or bash call: the code its cell shows while it runs (no results yet).
+    code_run: CodeRun | None = None
     event_kind: Literal["tool_call_started"] = field(
         default="tool_call_started", init=False, repr=False
     )
@@ -68,6 +73,8 @@ class ToolCallFinished:
     connect_links: tuple[ConnectLink, ...] = ()
     # Errors of the E2B actions inside a router call that itself succeeded ("SLUG: message").
     errors: tuple[str, ...] = ()
+    # A workbench or bash call: the run read from its whole result, with the files it left.
+    code_run: CodeRun | None = None
     event_kind: Literal["tool_call_finished"] = field(
         default="tool_call_finished", init=False, repr=False
     )
@@ -81,6 +88,7 @@ def interrupted_call(started: ToolCallStarted) -> ToolCallFinished:
         tool_name=started.tool_name,
         outcome="interrupted",
         result_text="",
+        code_run=started.code_run,
     )
 
 

@@ -14,6 +14,7 @@ from desktop.core.agent.attachments import Attachment, AttachProgress, attach_fi
 from desktop.core.agent.budget import TurnBudget
 from desktop.core.agent.build import Endpoints, build_agent, build_model
 from desktop.core.agent.lone_surrogates import clean_messages
+from desktop.core.agent.output_files import OutputFiles
 from desktop.core.agent.turn_stream import TurnStream
 from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
 from desktop.core.config.settings import Settings
@@ -79,8 +80,10 @@ class ChatSession:
         self._connect_lock = asyncio.Lock()
         self._http = http  # the app's shared client; without one, its own (closed by aclose())
         self._own_http: httpx.AsyncClient | None = None
-        self._transfers: httpx.AsyncClient | None = None  # presigned transfers (closed here)
+        self._transfers: httpx.AsyncClient | None = None  # the files' bytes (made when needed)
         self._mount: FilesMount | None = None
+        # What each code run left in the files mount, listed around it (`files_watch`).
+        self.output_files = OutputFiles(self.files_mount, self.redactor)
 
     @property
     def history(self) -> tuple[ModelMessage, ...]:
@@ -208,12 +211,13 @@ class ChatSession:
                         plain_http_allowed=self.settings.allow_plain_http_model_endpoint,
                     )
                 from desktop.core.agent.consent_gate import gated
+                from desktop.core.agent.files_watch import watching_files
 
                 self._agent_toolset = self._connection.toolset
                 self._agent = build_agent(
                     self._model,
                     gated(
-                        self._connection.toolset,
+                        watching_files(self._connection.toolset, self.output_files),
                         self.consent,
                         diagnose=self._connection.diagnose,
                         read_timeout=self.timeouts.mcp_read,

@@ -27,7 +27,8 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.lone_surrogates import clean_messages, clean_text
 from desktop.core.agent.model_errors import describe_model_error
-from desktop.core.agent.tool_calls import call_finished, call_started
+from desktop.core.agent.output_files import OutputFiles
+from desktop.core.agent.turn_calls import TurnCalls
 from desktop.core.agent.turn_progress import messages_so_far
 from desktop.core.consent.approvals import (
     ConsentState,
@@ -72,6 +73,9 @@ class TurnSession(Protocol):
 
     @property
     def consent(self) -> ConsentState: ...
+
+    @property
+    def output_files(self) -> OutputFiles: ...
 
     def load_history(self, messages: Sequence[ModelMessage]) -> None: ...
 
@@ -142,6 +146,9 @@ class TurnStream:
         self._decisions: asyncio.Future[tuple[Decision, ...]] | None = None  # while waiting
         self._before = 0  # how many messages of history the run began with
         self._returned: dict[str, ToolReturnPart] = {}  # by call id, as each call finished
+        self._calls = TurnCalls(
+            session.consent, session.endpoints.composio_hosts, session.output_files
+        )
 
     def __aiter__(self) -> TurnStream:
         return self
@@ -379,10 +386,10 @@ class TurnStream:
             if event.delta.content_delta:
                 self._emit(TextDelta(clean_text(event.delta.content_delta)))
         elif isinstance(event, FunctionToolCallEvent):
-            self._emit(call_started(event.part, self._session.consent))
+            self._emit(self._calls.started(event.part))
         elif isinstance(event, FunctionToolResultEvent):
             returned = self._returned[event.part.tool_call_id] = event.part
-            self._emit(call_finished(returned, self._session.endpoints.composio_hosts))
+            self._emit(self._calls.finished(returned))
         elif isinstance(event, AgentRunResultEvent):
             result = event.result
             self._session.load_history(result.all_messages())

@@ -189,6 +189,7 @@ class FilesMount:
 
     @property
     def session_id(self) -> str:
+        """The Tool Router session whose mount this is."""
         return self._session_id
 
     # ------------------------------------------------------------------ REST

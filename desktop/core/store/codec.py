@@ -84,7 +84,7 @@ def cards_to_json(cards: Sequence[ToolCardRecord]) -> str:
 def drop_unset_card_fields(card: dict[str, object]) -> None:
     """A card's fields added after the first export, left out while unset, so that a file
     without them reads as before in this app and in older ones."""
-    for name in ("consent", "consent_at", "not_run"):
+    for name in ("consent", "consent_at", "not_run", "code_run"):
         if not card.get(name):
             card.pop(name, None)
 

@@ -25,6 +25,7 @@ from desktop.core.agent.events import ToolAction, Usage
 from desktop.core.errors import Fix
 from desktop.core.router.mount_names import size_text
 from desktop.core.store.codec import drop_unset_card_fields, problem
+from desktop.core.store.export_cells import CellImages, MarkdownExport, cell_lines
 from desktop.core.store.inert_markdown import code_lines, code_span, plain, prose
 from desktop.core.store.records import (
     DEFAULT_TITLE,
@@ -220,7 +221,22 @@ def _turn_v1(record: TurnRecord, messages_json: str | None) -> TurnV1:
 
 def render_markdown(conversation: Conversation, turns: Sequence[TurnRecord]) -> str:
     """The conversation to read: prompts and replies as Markdown without live HTML, and what
-    came from tools (names, arguments, errors, notes, links) as code (`inert_markdown`)."""
+    came from tools (names, arguments, errors, notes, links, code and its output) as code
+    (`inert_markdown`); images are named in words."""
+    return _markdown(conversation, turns, CellImages())
+
+
+def render_markdown_export(
+    conversation: Conversation, turns: Sequence[TurnRecord], images_folder: str
+) -> MarkdownExport:
+    """`render_markdown`, with the cells' images as files in `images_folder` (a folder name
+    beside the .md) linked relatively."""
+    images = CellImages(images_folder)
+    text = _markdown(conversation, turns, images)
+    return MarkdownExport(text, tuple(images.files))
+
+
+def _markdown(conversation: Conversation, turns: Sequence[TurnRecord], images: CellImages) -> str:
     created = conversation.created_at.strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# {plain(conversation.title)}", "", f"_{created}_ · {code_span(conversation.model)}"]
     lines.append("")
@@ -229,7 +245,7 @@ def render_markdown(conversation: Conversation, turns: Sequence[TurnRecord]) -> 
         lines += _attachment_lines(turn.attachments)
         lines += ["**Assistant:**", ""]
         if turn.tool_cards:
-            lines += [line for card in turn.tool_cards for line in _card_lines(card)]
+            lines += [line for card in turn.tool_cards for line in _card_lines(card, images)]
             lines.append("")
         if turn.text.strip():
             lines += [prose(turn.text.strip()), ""]
@@ -251,11 +267,15 @@ def _attachment_lines(attachments: Sequence[Attachment]) -> list[str]:
     return [*lines, ""]
 
 
-def _card_lines(card: ToolCardRecord) -> list[str]:
+def _card_lines(card: ToolCardRecord, images: CellImages) -> list[str]:
     lines: list[str] = []
-    for action in card.actions or (ToolAction(card.tool_name),):
-        arguments = json.dumps(dict(action.arguments), ensure_ascii=False, default=str)
-        lines.append(f"- {code_span(action.slug)} {code_span(arguments)} → {card.outcome}")
+    if card.code_run is not None:
+        took = f" ({card.seconds:.1f} s)" if card.seconds else ""
+        lines += cell_lines(card.code_run, f"→ {card.outcome}{took}", images)
+    else:
+        for action in card.actions or (ToolAction(card.tool_name),):
+            arguments = json.dumps(dict(action.arguments), ensure_ascii=False, default=str)
+            lines.append(f"- {code_span(action.slug)} {code_span(arguments)} → {card.outcome}")
     for error in card.errors:
         lines += code_lines("  - error:", error, "    ")
     when = f" ({card.consent_at:%Y-%m-%d %H:%M} UTC)" if card.consent_at else ""

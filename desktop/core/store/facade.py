@@ -19,6 +19,7 @@ Decisions (see the methods for details):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
     from desktop.core.agent.attachments import Attachment
+    from desktop.core.store.export_cells import MarkdownExport
 
 __all__ = ["AsyncConversationStore", "ConversationRepository"]
 
@@ -95,6 +97,9 @@ class ConversationRepository(Protocol):
     async def search(self, query: str, limit: int = 20) -> list[SearchHit]: ...
     async def spending_between(self, start: float, end: float) -> Spending: ...
     async def export_markdown(self, conversation_id: str) -> str: ...
+    async def export_markdown_files(
+        self, conversation_id: str, images_folder: str
+    ) -> MarkdownExport: ...
     async def export_json(self, conversation_id: str) -> str: ...
     async def import_json(self, text: str | bytes) -> str: ...
     async def aclose(self) -> None: ...
@@ -253,6 +258,21 @@ class AsyncConversationStore:
     async def export_markdown(self, conversation_id: str) -> str:
         export = functools.partial(self._store.export_markdown, conversation_id)
         return await self._call(lambda: self._redactor.text(export()))  # on the store's thread
+
+    async def export_markdown_files(
+        self, conversation_id: str, images_folder: str
+    ) -> MarkdownExport:
+        """The Markdown and the cells' images, as files in `images_folder` beside it."""
+
+        def export() -> MarkdownExport:  # on the store's thread
+            from desktop.core.store.export import render_markdown_export
+
+            conversation, turns = self._store.export_data(conversation_id)
+            records = [record for record, _ in turns]
+            made = render_markdown_export(conversation, records, images_folder)
+            return dataclasses.replace(made, text=self._redactor.text(made.text))
+
+        return await self._call(export)
 
     async def export_json(self, conversation_id: str) -> str:
         export = functools.partial(self._store.export_json, conversation_id)

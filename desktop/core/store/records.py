@@ -11,6 +11,7 @@ from annotated_types import Ge, Lt
 from pydantic import Strict
 
 from desktop.core.agent.attachments import Attachment
+from desktop.core.agent.code_runs import CodeRun
 from desktop.core.agent.events import (
     ConnectLink,
     ToolAction,
@@ -79,6 +80,9 @@ class ToolCardRecord:
     # Which of `actions` did not run: those a person left out of a call allowed in part, or all
     # of a call denied (indices; () for every card stored before this was kept).
     not_run: tuple[Annotated[int, Ge(0), Strict()], ...] = ()
+    # A workbench or bash call: its code cell (code, outputs, images as base64, files left);
+    # None for every other call, and for every card stored before cells were kept.
+    code_run: CodeRun | None = None
 
     def events(self) -> tuple[ToolCallStarted, ToolCallFinished]:
         """The call's events as they were live, for redrawing its card (an interrupted call's
@@ -89,6 +93,7 @@ class ToolCardRecord:
             arguments=dict(self.actions[0].arguments) if len(self.actions) == 1 else {},
             actions=self.actions,
             consent=self.consent,
+            code_run=self.code_run,
         )
         finished = ToolCallFinished(
             call_id=self.call_id,
@@ -97,6 +102,7 @@ class ToolCardRecord:
             result_text=self.result_text,
             connect_links=self.connect_links,
             errors=self.errors,
+            code_run=self.code_run,
         )
         return started, finished
 
@@ -171,6 +177,7 @@ def tool_card_from_events(
         errors=ended.errors,
         seconds=seconds if finished is not None else None,
         consent=started.consent,
+        code_run=ended.code_run or started.code_run,
     )
 
 

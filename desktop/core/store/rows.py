@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from desktop.core.agent.code_runs import bounded_run
 from desktop.core.agent.tool_calls import truncate_result
 from desktop.core.store.codec import (
     attachments_from_json,
@@ -221,11 +222,13 @@ def checked_messages(messages_json: bytes | str | None) -> str | None:
 
 
 def bounded_card(card: ToolCardRecord) -> ToolCardRecord:
-    """The card with its result cut as the live card cut it (cards from an import may be longer)."""
+    """The card with its result (and its code run's texts) cut as the live card cut them
+    (cards from an import may be longer)."""
     text = truncate_result(card.result_text)
-    if text is card.result_text:
+    run = bounded_run(card.code_run) if card.code_run is not None else None
+    if text is card.result_text and run is card.code_run:
         return card
-    return dataclasses.replace(card, result_text=text)
+    return dataclasses.replace(card, result_text=text, code_run=run)
 
 
 def conversation_from_row(row: Sequence[Any]) -> Conversation:

@@ -305,13 +305,13 @@ class ConversationStore:
     def export_markdown(self, conversation_id: str) -> str:
         from desktop.core.store.export import render_markdown
 
-        conversation, turns = self._export_data(conversation_id)
+        conversation, turns = self.export_data(conversation_id)
         return render_markdown(conversation, [record for record, _ in turns])
 
     def export_json(self, conversation_id: str) -> str:
         from desktop.core.store.export import render_json
 
-        conversation, turns = self._export_data(conversation_id)
+        conversation, turns = self.export_data(conversation_id)
         return render_json(conversation, turns, exported_at=to_datetime(self._clock()))
 
     def import_json(self, text: str | bytes) -> str:
@@ -329,7 +329,7 @@ class ConversationStore:
         with self._read() as conn:
             return spending_between(conn, start, end)
 
-    def _export_data(self, conversation_id: str) -> tuple[Conversation, list[StoredTurn]]:
+    def export_data(self, conversation_id: str) -> tuple[Conversation, list[StoredTurn]]:
         with self._read() as conn:
             return stored_turns(conn, conversation_id)
 

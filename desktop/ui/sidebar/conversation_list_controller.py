@@ -175,10 +175,14 @@ class ConversationListController(QObject):
         self, repository: ConversationRepository, conversation_id: str, fmt: str, path: Path
     ) -> None:
         if fmt == "markdown":
-            text = await repository.export_markdown(conversation_id)
+            from desktop.core.store.export_cells import images_folder, write_markdown_export
+
+            # The cells' images go beside it, in <name>_files/, linked relatively.
+            export = await repository.export_markdown_files(conversation_id, images_folder(path))
+            await asyncio.to_thread(write_markdown_export, path, export)
         else:
             text = await repository.export_json(conversation_id)
-        await asyncio.to_thread(write_text_atomically, path, text)
+            await asyncio.to_thread(write_text_atomically, path, text)
         self.exported.emit(str(path))
 
     def import_file(self, path: str) -> None:

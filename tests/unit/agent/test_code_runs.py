@@ -4,6 +4,7 @@ outputs, missing fields, and the JSON the store keeps."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import struct
 import zlib
@@ -19,14 +20,18 @@ from desktop.core.agent.cell_outputs import (
     MarkupOutput,
     TextOutput,
     UnreadableOutput,
+    checked_image_data,
+    read_image,
 )
 from desktop.core.agent.code_runs import (
     WHERE_CODE_RUNS,
     CellError,
     CodeRun,
+    bounded_run,
     code_of,
     code_run_adapter,
     read_code_run,
+    running_cell,
 )
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, TRUNCATION_MARK
 
@@ -306,3 +311,35 @@ def test_a_run_round_trips_through_its_json() -> None:
     assert again == run
     image = again.outputs[0]
     assert isinstance(image, ImageOutput) and image.data() == picture
+
+
+def test_an_image_is_checked_again_before_it_is_drawn() -> None:
+    image = read_image("png", b64(png(6, 4)))
+    assert isinstance(image, ImageOutput)
+    assert (image.label, image.suffix) == ("6x4 PNG", ".png")
+    assert checked_image_data(image) == png(6, 4)
+    # A record that lies about its image (an imported file) is not drawn.
+    lying = dataclasses.replace(image, width=1, height=1)
+    refused = checked_image_data(lying)
+    assert isinstance(refused, UnreadableOutput) and "not the image its record" in refused.reason
+    # Only a header: the size is read from it, nothing is decoded.
+    header = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 5000, 5000)
+    swapped = dataclasses.replace(image, data_base64=b64(header + bytes(5)))
+    too_big = checked_image_data(swapped)
+    assert isinstance(too_big, UnreadableOutput) and "25.0 megapixels" in too_big.reason
+
+
+def test_a_running_cell_has_its_code_and_nothing_else() -> None:
+    assert running_cell(WORKBENCH, CODE) == CodeRun(language="python", code="print('hi')")
+    assert running_cell(BASH, {"command": "ls"}) == CodeRun(language="bash", code="ls")
+    assert running_cell("E2B_LIST_ALL_SANDBOXES", {}) is None
+
+
+def test_a_run_is_bounded_again_and_left_alone_within_the_bounds() -> None:
+    run = CodeRun(language="python", code="x", outputs=(TextOutput(text="t"),))
+    assert bounded_run(run) is run
+    long = "z" * (RESULT_TEXT_LIMIT + 10)
+    bounded = bounded_run(dataclasses.replace(run, stdout=long, outputs=(JsonOutput(text=long),)))
+    assert bounded.stdout.endswith(TRUNCATION_MARK)
+    (output,) = bounded.outputs
+    assert isinstance(output, JsonOutput) and len(output.text) == RESULT_TEXT_LIMIT

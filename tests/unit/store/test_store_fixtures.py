@@ -41,7 +41,8 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 # Fields turns gained after the record was written: None in every old row and export.
 ADDED_CONVERSATION_FIELDS = {"allowed_actions": []}  # none allowed before consent
-ADDED_CARD_FIELDS = {"consent": "", "consent_at": None, "not_run": []}  # none before consent
+# None before consent; no code cell before issue 11.
+ADDED_CARD_FIELDS = {"consent": "", "consent_at": None, "not_run": [], "code_run": None}
 ADDED_TURN_FIELDS = {"fix": None, "attachments": []}  # no fix, no files attached before
 
 

@@ -1,0 +1,90 @@
+"""The files each code run leaves in the session's files mount, found without the model.
+
+Around every COMPOSIO_REMOTE_WORKBENCH and COMPOSIO_REMOTE_BASH_TOOL call that runs (after
+consent: a call waiting for a person lists nothing), the mount is listed before and after it
+(`FilesMount.list`: the app's own REST calls, no tokens), and what is new or changed
+(`files_mount.files_left`) is kept for the call's cell, by call id, until its end is read
+(`take`). A listing that fails costs the cell its files, never the call: the run goes on and
+the failure is logged. Names pass the redactor as every other text from outside does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from desktop.core.agent.code_runs import OutputFile, output_file_of
+from desktop.core.errors import quoted
+from desktop.core.redaction import Redactor
+from desktop.core.router.files_mount import files_left
+
+if TYPE_CHECKING:
+    from desktop.core.router.files_mount import FilesMount, MountItem
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+MAX_OUTPUT_FILES = 50
+"""Files kept per run, by name; a run that leaves more says how many more (`/files` and the
+mount list them all)."""
+
+MountSource = Callable[[], Awaitable["FilesMount"]]
+"""The session's mount, made (or resumed) when first asked for (`ChatSession.files_mount`)."""
+
+
+class OutputFiles:
+    """The files each code run of one chat session left, by call id."""
+
+    def __init__(self, mount: MountSource, redactor: Redactor | None = None) -> None:
+        self._mount = mount
+        self._redactor = redactor or Redactor()
+        self._found: dict[str, tuple[tuple[OutputFile, ...], int]] = {}
+
+    async def around(self, call_id: str | None, call: Callable[[], Awaitable[_T]]) -> _T:
+        """Run `call` (the code run) between two listings of the mount; what it left is kept
+        for `call_id`. A call that raises (the tool's error: the code may have run) is listed
+        after as well; one cancelled is not."""
+        before = await self._listing() if call_id else None
+        try:
+            result = await call()
+        except Exception:
+            await self._after(call_id, before)
+            raise
+        await self._after(call_id, before)
+        return result
+
+    def take(self, call_id: str) -> tuple[tuple[OutputFile, ...], int]:
+        """The files the call left (at most MAX_OUTPUT_FILES) and how many more it left;
+        forgotten here once taken."""
+        return self._found.pop(call_id, ((), 0))
+
+    async def _listing(self) -> tuple[MountItem, ...] | None:
+        try:
+            mount = await self._mount()
+            return await mount.list()
+        except Exception as exc:  # a UserFacingError mostly: the run goes on without its files
+            log.warning("listing the files mount failed: %s", quoted(str(exc), limit=300))
+            return None
+
+    async def _after(self, call_id: str | None, before: tuple[MountItem, ...] | None) -> None:
+        if call_id is None or before is None:
+            return
+        after = await self._listing()
+        if after is None:
+            return
+        left = sorted(files_left(before, after), key=lambda item: item.mount_relative_path)
+        files = tuple(self._redacted(output_file_of(item)) for item in left[:MAX_OUTPUT_FILES])
+        if files:
+            self._found[call_id] = (files, max(0, len(left) - MAX_OUTPUT_FILES))
+
+    def _redacted(self, file: OutputFile) -> OutputFile:
+        text = self._redactor.text
+        return OutputFile(
+            name=text(file.name),
+            mount_relative_path=text(file.mount_relative_path),
+            sandbox_path=text(file.sandbox_path),
+            size=file.size,
+            last_modified=file.last_modified,
+        )
