@@ -65,7 +65,7 @@ class DesktopApp:
         from desktop.ui.chat.controller import ChatController
         from desktop.ui.settings.settings_flow import SettingsFlow
         from desktop.ui.sidebar.conversation_list_controller import ConversationListController
-        from desktop.ui.window.wiring import connect_sidebar, connect_window
+        from desktop.ui.window.wiring import connect_file_saves, connect_sidebar, connect_window
 
         # Usually done by app.py already; idempotent. The agent's libraries import later.
         pyside_imports.install()
@@ -91,6 +91,7 @@ class DesktopApp:
         self.controller = ChatController(None, self.window)
         self.conversations = ConversationListController(None, self.window)
         self.leave_guard = connect_window(self.window, self.controller)
+        self.file_saver = connect_file_saves(self.window, self.controller)
         connect_sidebar(
             self.window, self.sidebar, self.conversations, self.controller, self.leave_guard
         )
@@ -278,6 +279,7 @@ class DesktopApp:
         except TimeoutError:
             log.warning("shutdown: the agent did not close within %.1f s", SHUTDOWN_SECONDS)
         await self.conversations.aclose()
+        await self.file_saver.aclose()
         # Whatever the agent still runs ends before the database closes.
         http, self.http = self.http, None
         if http is not None:

@@ -67,7 +67,12 @@ class AtomicWriter:
 def write_text_atomically(path: Path, text: str) -> None:
     """Write `text` (UTF-8, newlines as given) to `path` atomically (`AtomicWriter`). On any
     failure the temporary file is removed and `path` untouched."""
-    data = text.encode("utf-8")  # before the temporary file exists: a bad text leaves nothing
+    # Encoded before the temporary file exists: a bad text leaves nothing.
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (`AtomicWriter`), as `write_text_atomically`."""
     with AtomicWriter(path) as writer:
         writer.write(data)
 

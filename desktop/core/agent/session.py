@@ -31,10 +31,15 @@ from desktop.core.router.rest import open_router_session
 from desktop.core.router.types import ConnectionInfo, RouterSession, SessionExpiredError, Timeouts
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
     from pydantic_ai import Agent
     from pydantic_ai.messages import ModelMessage
     from pydantic_ai.models import Model
+
+    from desktop.core.router.files_mount import MountItem
+    from desktop.core.router.presigned import Progress
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +156,18 @@ class ChatSession:
         if self._connection is not None:
             await self._connection.aclose()
         self._connection, self._router, self._resume_id, self._agent = None, None, None, None
+
+    async def list_files(self) -> tuple[MountItem, ...]:
+        """The files in this conversation's files mount (what code runs can read and left)."""
+        return await (await self.files_mount()).list()
+
+    async def download_file(
+        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+    ) -> int:
+        """Save a file of the mount to exactly `destination`, atomically (`FilesMount.download`);
+        its size."""
+        mount = await self.files_mount()
+        return await mount.download(mount_relative_path, destination, progress=progress)
 
     async def check(self) -> ConnectionInfo:
         """Make sure the Tool Router session exists and its MCP endpoint accepts the key, and

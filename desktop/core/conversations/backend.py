@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the window's status bar paints without the event types
     from desktop.core.agent.attachments import Attachment, AttachProgress
     from desktop.core.agent.events import TurnEvent
     from desktop.core.consent.approvals import Decision
+    from desktop.core.router.presigned import Progress
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ class ChatBackend(Protocol):
     ) -> tuple[Attachment, ...]: ...
 
     def new_conversation(self) -> None: ...
+
+    async def download_file(
+        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+    ) -> int:
+        """Save a file of the conversation's files mount (a code run's output) to exactly
+        `destination`, atomically; its size. `FileTransferError` and the session's errors say
+        why not."""
+        ...
 
     async def aclose(self) -> None: ...
 

@@ -46,10 +46,13 @@ from desktop.core.store.records import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pydantic_ai.messages import ModelMessage
 
     from desktop.core.agent.attachments import Attachment, AttachProgress
     from desktop.core.conversations.persistent_turn import PersistentTurn
+    from desktop.core.router.presigned import Progress
     from desktop.core.router.types import ConnectionInfo
     from desktop.core.store.facade import ConversationRepository
 
@@ -209,23 +212,30 @@ class PersistentChat:
         return info
 
     async def connect(self) -> ConnectionInfo:
+        await self._sync()
+        info = await self.session.connect()
+        await self._remember_router_session()
+        return info
+
+    async def download_file(
+        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+    ) -> int:
+        """From the files mount of the conversation's own Tool Router session."""
+        await self._sync()
+        return await self.session.download_file(mount_relative_path, destination, progress)
+
+    async def _sync(self) -> None:
         try:
             await self.sync_with_store()
         except StoreError as exc:
             raise UserFacingError(ErrorKind.UNEXPECTED, str(exc)) from exc
-        info = await self.session.connect()
-        await self._remember_router_session()
-        return info
 
     async def attach(
         self, paths: Sequence[Path], progress: AttachProgress | None = None
     ) -> tuple[Attachment, ...]:
         """Upload files to the files mount of the conversation's own Tool Router session (its
         history and session brought in line first), for the next turn."""
-        try:
-            await self.sync_with_store()
-        except StoreError as exc:
-            raise UserFacingError(ErrorKind.UNEXPECTED, str(exc)) from exc
+        await self._sync()
         return await self.session.attach(paths, progress)
 
     def run_turn(self, prompt: str, attachments: Sequence[Attachment] = ()) -> PersistentTurn:

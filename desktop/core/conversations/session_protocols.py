@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from desktop.core.agent.attachments import Attachment, AttachProgress
     from desktop.core.agent.budget import TurnBudget
     from desktop.core.consent.approvals import ConsentState, Decision
+    from desktop.core.router.presigned import Progress
     from desktop.core.router.types import ConnectionInfo
 
 
@@ -62,6 +63,10 @@ class AgentSession(Protocol):
     async def attach(
         self, paths: Sequence[Path], progress: AttachProgress | None = None
     ) -> tuple[Attachment, ...]: ...
+
+    async def download_file(
+        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+    ) -> int: ...
 
     def new_conversation(self) -> None: ...
 

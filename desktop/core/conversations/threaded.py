@@ -31,6 +31,7 @@ from desktop.core.conversations.backend import (
 
 if TYPE_CHECKING:
     from desktop.core.agent.attachments import Attachment, AttachProgress
+    from desktop.core.router.presigned import Progress
 
 _T = TypeVar("_T")
 
@@ -202,6 +203,20 @@ class ThreadedBackend:
 
     def new_conversation(self) -> None:
         self._agent_loop.call_soon(self._inner.new_conversation)
+
+    async def download_file(
+        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+    ) -> int:
+        """On the agent's loop; its progress reported on the face's (cancel: cancel the task)."""
+
+        def report(done: int, total: int | None) -> None:
+            assert progress is not None
+            self._bridge.post(progress, done, total)
+
+        download = self._inner.download_file(
+            mount_relative_path, destination, report if progress is not None else None
+        )
+        return await self._agent_loop.run(download)
 
     async def aclose(self) -> None:
         await self._agent_loop.run(_call(self._inner.aclose))

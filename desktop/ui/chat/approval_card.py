@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QTextBlockFormat, QTextCursor, QTextFormat, QTextOption
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -49,14 +48,12 @@ from desktop.ui.action_words import (
     breakable,
     effect_of,
     language_of,
-    shown_code,
     title_of,
 )
 from desktop.ui.chat.approval_dialogs import confirm_always
-from desktop.ui.chat.highlighter import CodeHighlighter
+from desktop.ui.chat.code_view import CodeView
 from desktop.ui.chat.labels import plain_label
 
-CODE_LINES_SHOWN = 14  # the code box's height, in lines; longer code scrolls inside it
 REASON_MAX_CHARS = 500
 
 
@@ -87,7 +84,7 @@ class ApprovalCardWidget(QFrame):
         self.stopped = False
         self.destructive = any(call.destructive for call in calls)
         self.setProperty("destructive", self.destructive)
-        self._highlighters: list[CodeHighlighter] = []
+        self._code_views: list[CodeView] = []  # the code views, coloured
         self.confirm_box: QMessageBox | None = None
         asked = [
             (c, i, action)
@@ -211,34 +208,12 @@ class ApprovalCardWidget(QFrame):
             arguments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(arguments)
         if action.code is not None:
-            layout.addWidget(self._code_view(action.code, language_of(action), row))
+            # The same highlighted view as the code cell shows once it runs.
+            code = CodeView(action.code, language_of(action), row, object_name="approvalCode")
+            code.setAccessibleName("Code to run")
+            self._code_views.append(code)
+            layout.addWidget(code)
         return _Row(call, index, action, box, state, row)
-
-    def _code_view(self, code: str, language: str | None, parent: QWidget) -> QPlainTextEdit:
-        """The code as the message view shows a code block: plain text, coloured by the app's
-        highlighter (it lexes in slices, so long code never holds the window)."""
-        view = QPlainTextEdit(parent)
-        view.setObjectName("approvalCode")
-        view.setAccessibleName("Code to run")
-        view.setReadOnly(True)
-        view.setTabChangesFocus(True)
-        view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        text = shown_code(code)
-        view.setPlainText(text)
-        if language is not None:
-            cursor = QTextCursor(view.document())
-            cursor.select(QTextCursor.SelectionType.Document)
-            fence = QTextBlockFormat()
-            fence.setProperty(QTextFormat.Property.BlockCodeFence, "`")
-            fence.setProperty(QTextFormat.Property.BlockCodeLanguage, language)
-            cursor.mergeBlockFormat(fence)
-            self._highlighters.append(CodeHighlighter(view.document()))
-        lines = min(CODE_LINES_SHOWN, text.count("\n") + 1)
-        margins = view.contentsMargins()
-        frame = 2 * view.document().documentMargin() + margins.top() + margins.bottom()
-        view.setFixedHeight(int(lines * view.fontMetrics().lineSpacing() + frame + 4))
-        return view
 
     # -- the choice --------------------------------------------------------------------------
     @property

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.chat.activity import Activity, ActivityWidget
+from desktop.ui.chat.cell_requests import CellRequests
 from desktop.ui.chat.empty_state import EmptyState
 from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.chat.turn_actions import TurnActionsWidget
@@ -76,6 +77,7 @@ class ChatView(QScrollArea):
         # not take the focus from the message box (Qt gives it to the nearest ancestor that can).
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.links = Links(url_opener)  # its hosts are set once the app knows its endpoints
+        self.cells = CellRequests(self)  # what its code cells ask (save a file they left)
         self._entries: list[EntryWidget] = []
         self._streaming: AssistantMessageWidget | None = None
         self._cards: dict[str, ToolCardWidget] = {}
@@ -193,12 +195,10 @@ class ChatView(QScrollArea):
         self._streaming.append(text)
 
     def add_tool_call(self, started: ToolCallStarted) -> ToolCardWidget:
-        from desktop.ui.chat.tool_card import ToolCardWidget
+        from desktop.ui.chat.call_widgets import call_widget  # a code cell, or a tool card
 
         self._end_stretch()
-        card = ToolCardWidget(
-            started, links=self.links, parent=self._column, clock=self.running_clock
-        )
+        card = call_widget(started, self._column, self.links, self.running_clock, self.cells)
         self._track(card)
         self._add(card)
         return card
@@ -351,7 +351,7 @@ class ChatView(QScrollArea):
         from desktop.ui.chat.history_entries import entry_widget
         from desktop.ui.chat.tool_card import ToolCardWidget
 
-        widget = entry_widget(item, self._column, self.links)
+        widget = entry_widget(item, self._column, self.links, self.cells)
         if isinstance(widget, ToolCardWidget):
             self._track(widget)
         return widget

@@ -14,6 +14,8 @@ from desktop.core.conversations.transcript import (
     ToolCallItem,
     UserItem,
 )
+from desktop.ui.chat.call_widgets import call_widget
+from desktop.ui.chat.cell_requests import CellRequests
 from desktop.ui.chat.message_widget import (
     AssistantMessageWidget,
     ErrorWidget,
@@ -60,14 +62,17 @@ def mark_only(entries: Sequence[EntryWidget], revealed: EntryWidget) -> None:
         revealed.set_marked(True)
 
 
-def entry_widget(item: HistoryItem, parent: QWidget, links: Links) -> EntryWidget:
-    """A past entry as it was shown live (a tool card with its outcome and time)."""
+def entry_widget(
+    item: HistoryItem, parent: QWidget, links: Links, requests: CellRequests | None = None
+) -> EntryWidget:
+    """A past entry as it was shown live (a tool card, or a code cell, with its outcome and
+    time); a cell's requests go to `requests`."""
     if isinstance(item, UserItem):
         return UserMessageWidget(item.text, parent, item.attachments)
     if isinstance(item, AssistantItem):
         return AssistantMessageWidget(item.text, url_opener=links.opener, parent=parent)
     if isinstance(item, ToolCallItem):
-        card = ToolCardWidget(item.started, links=links, parent=parent)
+        card = call_widget(item.started, parent, links, None, requests)
         card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)
         return card
     if isinstance(item, ErrorItem):

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from desktop.ui.confirm import Choice, ask_to_confirm
+from desktop.ui.file_dialogs import ask_save_path, default_directory
 
 ExportFormat = Literal["markdown", "json"]
 SUFFIXES: dict[ExportFormat, str] = {"markdown": "md", "json": "json"}
@@ -24,13 +25,6 @@ FILTERS: dict[ExportFormat, str] = {
 }
 FORMAT_NAMES: dict[ExportFormat, str] = {"markdown": "Markdown", "json": "JSON"}
 _UNSAFE = re.compile(r"[^\w\- ]+")
-
-
-def default_directory() -> str:
-    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    if documents and Path(documents).is_dir():
-        return documents
-    return str(Path.home())
 
 
 def file_name_for(title: str, fmt: ExportFormat) -> str:
@@ -60,17 +54,15 @@ def choose_export_path(
     *,
     directory: str | None = None,
 ) -> QFileDialog:
-    start = Path(directory or default_directory()) / file_name_for(title, fmt)
-    dialog = QFileDialog(parent, f"Export conversation as {FORMAT_NAMES[fmt]}", str(start))
-    dialog.setObjectName("exportDialog")
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    dialog.setNameFilter(FILTERS[fmt])
-    dialog.setDefaultSuffix(SUFFIXES[fmt])
-    dialog.fileSelected.connect(on_chosen)
-    dialog.finished.connect(dialog.deleteLater)
-    dialog.open()
-    return dialog
+    return ask_save_path(
+        parent,
+        f"Export conversation as {FORMAT_NAMES[fmt]}",
+        Path(directory or default_directory()) / file_name_for(title, fmt),
+        on_chosen,
+        object_name="exportDialog",
+        name_filter=FILTERS[fmt],
+        suffix=SUFFIXES[fmt],
+    )
 
 
 def choose_import_path(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from desktop.core.conversations.open_conversation import ConversationsChanged
 from desktop.ui.chat.controller import ChatController
+from desktop.ui.chat.file_saves import FileSaver
 from desktop.ui.chat.history_entries import show_on_last_prompt
 from desktop.ui.sidebar.conversation_dialogs import show_problem
 from desktop.ui.sidebar.conversation_list_controller import ConversationListController
@@ -65,6 +66,14 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     window.set_has_conversation(controller.conversation_id is not None)
     window.set_waiting_for_decision(controller.waiting_for_decision)
     return guard
+
+
+def connect_file_saves(window: MainWindow, controller: ChatController) -> FileSaver:
+    """A code cell's "Save as…" of a file its run left: downloaded through the backend the
+    controller holds (on the agent's loop). Returned: the saver, to close at shutdown."""
+    saver = FileSaver(lambda: controller.backend, controller)
+    window.chat_view.cells.file_save_requested.connect(saver.save)
+    return saver
 
 
 def connect_sidebar(

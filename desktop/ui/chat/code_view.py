@@ -1,0 +1,63 @@
+"""Code shown as the message view shows a code block: read-only plain text, coloured by the
+app's highlighter (it lexes in slices, so long code never holds the window). The approval card
+shows the code a person is asked about with it, and the code cell the same code once it runs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFontDatabase, QTextBlockFormat, QTextCursor, QTextFormat, QTextOption
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from desktop.ui.action_words import shown_code
+from desktop.ui.chat.highlighter import CodeHighlighter
+
+CODE_LINES_SHOWN = 14  # the box's height, in lines; longer code scrolls inside it
+
+
+class CodeView(QPlainTextEdit):
+    """`code` in `language` ("python", "bash"; None: not coloured), at most `lines` high."""
+
+    def __init__(
+        self,
+        code: str,
+        language: str | None,
+        parent: QWidget | None = None,
+        *,
+        object_name: str = "codeView",
+        lines: int = CODE_LINES_SHOWN,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setReadOnly(True)
+        self.setTabChangesFocus(True)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.code = code
+        text = shown_code(code)  # lines kept, control characters written out, capped
+        self.setPlainText(text)
+        self.highlighter: CodeHighlighter | None = None
+        if language is not None:
+            cursor = QTextCursor(self.document())
+            cursor.select(QTextCursor.SelectionType.Document)
+            fence = QTextBlockFormat()
+            fence.setProperty(QTextFormat.Property.BlockCodeFence, "`")
+            fence.setProperty(QTextFormat.Property.BlockCodeLanguage, language)
+            cursor.mergeBlockFormat(fence)
+            self.highlighter = CodeHighlighter(self.document())
+        shown = min(lines, text.count("\n") + 1)
+        margins = self.contentsMargins()
+        frame = 2 * self.document().documentMargin() + margins.top() + margins.bottom()
+        self.setFixedHeight(int(shown * self.fontMetrics().lineSpacing() + frame + 4))
+
+    @property
+    def language(self) -> str | None:
+        """The language it is coloured as (what the highlighter reads off the block)."""
+        if self.highlighter is None:
+            return None
+        value = (
+            self.document()
+            .firstBlock()
+            .blockFormat()
+            .property(QTextFormat.Property.BlockCodeLanguage)
+        )
+        return str(value) if value else None
