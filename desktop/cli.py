@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TextIO, assert_never
 
 from desktop.cli_attach import AttachCommand, is_attach_command
+from desktop.cli_cells import CellPrinter
 from desktop.cli_consent import ConsentQuestions
+from desktop.cli_files import FileCommands
 from desktop.cli_sandboxes import SandboxCommands
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
@@ -143,6 +145,7 @@ class ChatRepl:
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self.questions = ConsentQuestions(term, self.reader)
+        self.cells = CellPrinter(term)  # workbench and bash calls, as code and what it printed
         self._asking: asyncio.Task[tuple[Decision, ...]] | None = None
         self.keyring = keyring  # a usable keyring: its command is offered to store a key
         self._at_line_start = True
@@ -151,6 +154,13 @@ class ChatRepl:
 
     def _error(self, message: str, fix: Fix | None) -> None:
         self.term.error(terminal_text(message, fix, keyring=self.keyring))
+
+    def report(self, problem: str | UserFacingError) -> None:
+        """A command's failure, worded for the terminal."""
+        if isinstance(problem, UserFacingError):
+            self._error(problem.message, problem.fix)
+        else:
+            self.term.error(problem)
 
     def _end_line(self) -> None:
         if not self._at_line_start:
@@ -166,8 +176,12 @@ class ChatRepl:
                 self._at_line_start = event.text.endswith("\n")
             case ToolCallStarted():
                 self._end_line()
-                for action in event.actions:
+                if event.code_run is not None:
+                    self.cells.started(event, event.code_run)
+                for action in event.actions if event.code_run is None else ():
                     self.term.dim(f"  -> {action.slug} {_compact(action.arguments)}")
+            case ToolCallFinished() if event.code_run is not None:
+                self.cells.finished(event, event.code_run)
             case ToolCallFinished():
                 lines = [*event.errors, *event.result_text.strip().splitlines()]
                 failed = event.outcome != "success" and lines
@@ -338,6 +352,7 @@ def run_cli(
         commands=commands,
         cwd=cwd,
     )
+    mount_files = FileCommands(session, term, cwd or Path.cwd(), repl.report)  # /files, /save
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:
@@ -363,6 +378,12 @@ def run_cli(
                     continue
                 if commands.is_command(prompt):
                     runner.run(commands.run(prompt))
+                    continue
+                if mount_files.handles(prompt):
+                    try:
+                        runner.run(mount_files.run(prompt))
+                    except KeyboardInterrupt:  # nothing is written by a cut-off download
+                        term.dim("[stopped]")
                     continue
                 problem = validate_prompt(prompt)
                 if problem:

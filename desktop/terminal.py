@@ -34,5 +34,9 @@ class Terminal:
     def dim(self, text: str) -> None:
         self._emit(self.out, self._style("2", inert(text)) + "\n")
 
+    def marked(self, text: str) -> None:
+        """A line set apart from the rest (what code wrote to stderr), on stdout."""
+        self._emit(self.out, self._style("33", inert(text)) + "\n")
+
     def error(self, text: str) -> None:
         self._emit(self.err, self._style("31", f"Error: {inert(text)}") + "\n")
