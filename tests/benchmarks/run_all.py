@@ -15,6 +15,7 @@ SCRIPTS = (
     "bench_store.py",
     "bench_sandboxes.py",
     "bench_upload.py",
+    "bench_cells.py",
     "bench_package.py",
 )
 

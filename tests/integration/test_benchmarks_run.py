@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
         ("bench_store.py", ["--conversations", "50", "--long-turns", "20"], "async facade"),
         ("bench_sandboxes.py", ["--sandboxes", "20", "--minutes", "2"], "0 model requests"),
         ("bench_upload.py", ["--mb", "2", "--runs", "1"], "the mount holds the same bytes: yes"),
+        ("bench_cells.py", ["--runs", "1", "--stdout-kb", "64", "--megapixels", ".3"], "cell with"),
     ],
 )
 def test_a_benchmark_script_runs_and_prints_its_figures(

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
-from PySide6.QtGui import QImage, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader
 
 from desktop.core.agent.cell_outputs import ImageOutput, UnreadableOutput, checked_image_data
 from desktop.core.files import write_bytes_atomically
@@ -30,11 +30,17 @@ def decode_scaled(image: ImageOutput, width: int) -> QImage | str:
     data = checked_image_data(image)
     if isinstance(data, UnreadableOutput):
         return data.reason
-    decoded = QImage.fromData(data)  # its format read from its bytes, checked above
+    # QImageReader, not QImage.fromData: PySide holds the interpreter's lock through the
+    # latter, which would stall the UI thread for as long as a big image takes to decode.
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)  # its format read from its bytes, checked above
+    if 0 < width < image.width:  # decoded straight to that size, smoothly
+        reader.setScaledSize(QSize(width, max(1, round(image.height * width / image.width))))
+    decoded = reader.read()
     if decoded.isNull():
         return f"The {image.label} image could not be decoded."
-    if 0 < width < decoded.width():
-        decoded = decoded.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
     return decoded
 
 

@@ -223,7 +223,12 @@ def test_a_refused_image_says_why_and_is_never_decoded(
     lying = chart()
     lying = type(lying)(**{**lying.__dict__, "width": 10, "height": 10})
     decoded: list[object] = []
-    monkeypatch.setattr(image_work.QImage, "fromData", lambda *a: decoded.append(a))
+
+    class NeverRead:  # any decoding would start with a reader
+        def __init__(self, *args: object) -> None:
+            decoded.append(args)
+
+    monkeypatch.setattr(image_work, "QImageReader", NeverRead)
     view, _ = timed_view(qtbot)
     cell = _cell(view, CodeRun(language="python", code="big()", outputs=(refused, lying)))
     note = cell.outputs.findChild(QLabel, "cellNotShown")
