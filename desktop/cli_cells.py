@@ -35,7 +35,6 @@ from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
 from desktop.core.conversations.transcript import format_elapsed
 from desktop.core.router.mount_names import size_text
 
-LANGUAGE_NAMES = {"python": "Python", "bash": "Shell"}
 INDENT = "     "
 
 
@@ -58,8 +57,7 @@ class CellPrinter:
 
     def started(self, event: ToolCallStarted, run: CodeRun) -> None:
         self._began[event.call_id] = time.monotonic()
-        language = LANGUAGE_NAMES.get(run.language, run.language)
-        self.term.dim(f"  -> {language} in the {run.where}")
+        self.term.dim(f"  -> {run.language_name} in the {run.where}")
         if event.consent:  # it runs without a question: the code is not printed by one
             self._block("|", run.code or "(no code)")
 

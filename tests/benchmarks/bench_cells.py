@@ -99,7 +99,7 @@ def one_run(view: ChatView, meter: StallMeter, answer: str, number: int) -> dict
 
 
 def whole_megabyte(view: ChatView, meter: StallMeter, stdout_kb: int) -> tuple[float, float]:
-    """"Show all" of a whole stdout (not cut): longest stall and seconds until all is there."""
+    """Show all of a whole stdout (not cut): longest stall and seconds until all is there."""
     text = ("row " + "y" * 75 + "\n") * (stdout_kb * 1024 // 80)
     folded = FoldedText(text, "Output", "stdout", view)
     folded.resize(760, 400)

@@ -127,6 +127,11 @@ class CodeRun:
     more_output_files: Annotated[int, Ge(0)] = 0  # files it left past those kept
 
     @property
+    def language_name(self) -> str:
+        """The language as a cell names it: "Python", "Shell"."""
+        return "Python" if self.language == "python" else "Shell"
+
+    @property
     def succeeded(self) -> bool:
         return self.error is None and not self.failure and self.exit_code in (None, 0)
 

@@ -28,7 +28,6 @@ from desktop.core.router.mount_names import size_text
 from desktop.core.store.inert_markdown import code_lines, code_span, fenced
 
 INDENT = "  "  # inside the card's list item
-LANGUAGE_NAMES = {"python": "Python", "bash": "Shell"}
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,7 @@ def cell_lines(run: CodeRun, heading: str, images: CellImages) -> list[str]:
     it printed, how it ended, its results and the files it left."""
     images.cells += 1
     cell = images.cells
-    language = LANGUAGE_NAMES.get(run.language, run.language)
-    lines = [f"- {language} in the {run.where} {heading}", ""]
+    lines = [f"- {run.language_name} in the {run.where} {heading}", ""]
     lines += [*fenced(run.code or "(no code)", INDENT, run.language), ""]
     for label, text in (("Output", run.stdout), ("Errors (stderr)", run.stderr)):
         if text.strip():

@@ -35,7 +35,6 @@ from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.chat.tool_card import ToolCardWidget
 from desktop.ui.links import Links
 
-LANGUAGE_NAMES = {"python": "Python", "bash": "Shell"}
 CODE_LINES_SHOWN = 12
 
 
@@ -56,7 +55,7 @@ class CodeCellWidget(ToolCardWidget):
         self.setObjectName("codeCell")
         run = started.code_run or CodeRun(language="python", code="")
         self.run: CodeRun = run  # what it shows: the code until it ends, then the whole run
-        language = LANGUAGE_NAMES.get(run.language, run.language)
+        language = run.language_name
         self.title_label.setText(language)
         self.arguments_label.setObjectName("cellWhere")
         self.arguments_label.setText(f"in the {run.where}")
