@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from desktop.core.agent.code_runs import WHERE_CODE_RUNS
 from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
 from desktop.core.inert import inert
@@ -184,15 +185,17 @@ WORDS: Mapping[str, Words] = {
         "Delete a webhook",
         lambda a: f"Deletes {_webhook(a)} for good: its events are no longer sent",
     ),
+    # Where the code cell says it ran: never one of the user's E2B sandboxes.
     WORKBENCH_TOOL: Words(
         "Run Python code",
         lambda a: (
-            "Runs this Python code in Composio's remote workbench, "
+            f"Runs this Python code in the {WHERE_CODE_RUNS} (not in your E2B sandboxes), "
             "with your connected tools at hand"
         ),
     ),
     BASH_TOOL: Words(
-        "Run a shell command", lambda a: "Runs this shell command in Composio's remote sandbox"
+        "Run a shell command",
+        lambda a: f"Runs this shell command in the {WHERE_CODE_RUNS} (not in your E2B sandboxes)",
     ),
     "COMPOSIO_MANAGE_CONNECTIONS": Words(
         "Reconnect your toolkits",
