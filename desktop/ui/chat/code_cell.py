@@ -85,6 +85,7 @@ class CodeCellWidget(ToolCardWidget):
         self._layout.insertWidget(at, self.code_view)
         self._layout.insertLayout(at + 1, buttons)
         self._layout.insertWidget(at + 2, self.outputs)
+        self._ended = False
         self.texts: list[FoldedText] = []
         self.images: list[ResultImageWidget] = []
         self.chips: list[OutputFileChip] = []
@@ -99,7 +100,8 @@ class CodeCellWidget(ToolCardWidget):
     # -- the run's end -----------------------------------------------------------------------
     def finish(self, finished: ToolCallFinished, *, elapsed: float | None = None) -> None:
         super().finish(finished, elapsed=elapsed)
-        if finished.code_run is not None and not self.texts and not self.images:
+        if finished.code_run is not None and not self._ended:
+            self._ended = True  # its outputs are shown once
             self.run = finished.code_run
             self._show_run(finished.code_run, finished.outcome == "success")
 

@@ -333,3 +333,20 @@ def test_the_consent_card_shows_the_same_highlighted_code(
 def _no_job_left() -> object:
     yield None
     QThreadPool.globalInstance().waitForDone(5_000)  # no decode outlives its test
+
+
+def test_an_interrupted_or_denied_cell_keeps_its_code_and_shows_no_result(
+    qtbot: QtBot, styled_app: QApplication
+) -> None:
+    view, _ = timed_view(qtbot)
+    started, _ = cell_events(RUN)
+    cell = view.add_tool_call(started)
+    assert isinstance(cell, CodeCellWidget)
+    view.end_turn()  # stopped while it ran
+    assert cell.outcome_label.text() == "Interrupted" and cell.code_view.toPlainText() == CODE
+    assert cell.texts == [] and cell.images == [] and cell.outputs.isHidden()
+    started, _ = cell_events(RUN, "cell-2")
+    denied = view.add_tool_call(started)
+    view.finish_tool_call(cell_events(CodeRun(language="python", code=CODE), "cell-2", "denied")[1])
+    assert isinstance(denied, CodeCellWidget) and denied.outcome_label.text() == "Denied"
+    assert denied.outputs.findChild(QLabel, "cellStatus") is None
