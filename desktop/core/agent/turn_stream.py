@@ -74,8 +74,7 @@ class TurnSession(Protocol):
     @property
     def consent(self) -> ConsentState: ...
 
-    @property
-    def output_files(self) -> OutputFiles: ...
+    output_files: OutputFiles  # what each code run left in the files mount
 
     def load_history(self, messages: Sequence[ModelMessage]) -> None: ...
 
@@ -146,9 +145,8 @@ class TurnStream:
         self._decisions: asyncio.Future[tuple[Decision, ...]] | None = None  # while waiting
         self._before = 0  # how many messages of history the run began with
         self._returned: dict[str, ToolReturnPart] = {}  # by call id, as each call finished
-        self._calls = TurnCalls(
-            session.consent, session.endpoints.composio_hosts, session.output_files
-        )
+        hosts = session.endpoints.composio_hosts
+        self._calls = TurnCalls(session.consent, hosts, session.output_files)
 
     def __aiter__(self) -> TurnStream:
         return self
