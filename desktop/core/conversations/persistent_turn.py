@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from desktop.core.agent.events import TERMINAL_EVENTS, TurnCancelled, TurnEvent, TurnFailed
-from desktop.core.agent.turn_stream import validate_prompt
+from desktop.core.agent.prompt import validate_prompt
 from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
 from desktop.core.store.records import StoreError

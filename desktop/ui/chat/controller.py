@@ -19,6 +19,7 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
+from desktop.core.agent.prompt import validate_prompt
 from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import (
     BackendFactory,
@@ -200,8 +201,8 @@ class ChatController(QObject):
 
     # -- turns -------------------------------------------------------------------------------
     def send(self, prompt: str) -> bool:
-        """Start a turn; False (and `send_refused`) when it cannot start now."""
-        if not prompt.strip():
+        """Start a turn; False (and `send_refused`, before anything is drawn) if it cannot now."""
+        if self._unsendable(prompt):
             return False
         if self._busy:
             self.send_refused.emit(WAIT_FOR_REPLY)
@@ -223,10 +224,13 @@ class ChatController(QObject):
         return self._rewind(None)
 
     def resend_edited(self, prompt: str) -> bool:
-        """Replace the last turn: delete it, then send `prompt` in its place."""
-        if not prompt.strip():
-            return False
-        return self._rewind(prompt)
+        """Replace the last turn: delete it, then send `prompt` in its place (checked first)."""
+        return not self._unsendable(prompt) and self._rewind(prompt)
+
+    def _unsendable(self, prompt: str) -> bool:
+        if problem := (validate_prompt(prompt) if prompt.strip() else None):
+            self.send_refused.emit(problem)
+        return not prompt.strip() or problem is not None
 
     def _rewind(self, prompt: str | None) -> bool:
         if self._busy:
