@@ -166,7 +166,7 @@ class AssistantMessageWidget(QWidget):
     def plain_text(self) -> str:
         """What is on screen once everything received is rendered, as plain text."""
         self._render(budget=None)
-        return self.document.toPlainText()
+        return self._renderer.plain_text()
 
     def append(self, text: str) -> None:
         """Add streamed text; rendering is throttled so its cost stays a small share of time."""
