@@ -7,7 +7,6 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, Q
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QPlainTextEdit,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -33,6 +32,7 @@ from desktop.core.conversations.transcript import (
     toolkit_display_name,
 )
 from desktop.ui.chat.labels import plain_label
+from desktop.ui.chat.long_text import LongTextView
 from desktop.ui.links import UrlOpener, is_web_url, open_web_url
 
 SPINNER_INTERVAL_MS = 80
@@ -90,7 +90,7 @@ class ToolCardWidget(QFrame):
         self.finished: ToolCallFinished | None = None
         self._url_opener = url_opener
         self._details: QWidget | None = None
-        self._result_view: QPlainTextEdit | None = None
+        self._result_view: LongTextView | None = None
         self._show_all: QPushButton | None = None
         self.connect_buttons: list[QPushButton] = []
 
@@ -286,14 +286,11 @@ class ToolCardWidget(QFrame):
         arguments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(arguments)
         layout.addWidget(plain_label("Result", "toolSectionLabel", details))
-        result = QPlainTextEdit(details)
+        result = LongTextView(details)  # a result of any size shows without freezing
         result.setObjectName("toolResult")
         result.setAccessibleName("Tool result")
-        result.setReadOnly(True)
         result.setFont(_monospace())
-        result.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         result.setMaximumHeight(280)
-        result.setTabChangesFocus(True)
         layout.addWidget(result)
         show_all = QPushButton(details)
         show_all.setObjectName("showAllButton")
@@ -307,18 +304,18 @@ class ToolCardWidget(QFrame):
     def _fill_result(self) -> None:
         assert self._result_view is not None and self._show_all is not None
         if self.finished is None:
-            self._result_view.setPlainText("Waiting for the result…")
+            self._result_view.set_text("Waiting for the result…")
             self._show_all.hide()
             return
         text = self.finished.result_text or "(no result)"
         preview, truncated = result_preview(text)
-        self._result_view.setPlainText(preview)
+        self._result_view.set_text(preview)
         self._show_all.setText(f"Show all ({len(text):,} characters)")
         self._show_all.setVisible(truncated)
 
     def _on_show_all_clicked(self) -> None:
         if self._result_view is not None and self.finished is not None:
-            self._result_view.setPlainText(self.finished.result_text)
+            self._result_view.set_text(self.finished.result_text)
             self._result_view.setMaximumHeight(520)
         if self._show_all is not None:
             self._show_all.hide()
@@ -326,4 +323,4 @@ class ToolCardWidget(QFrame):
     @property
     def result_text_shown(self) -> str:
         """What the result box shows now (empty while collapsed and never opened)."""
-        return self._result_view.toPlainText() if self._result_view is not None else ""
+        return self._result_view.text() if self._result_view is not None else ""
