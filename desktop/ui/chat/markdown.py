@@ -23,6 +23,7 @@ MARKDOWN_FEATURES = (
 # same time as ~700,000 characters of prose). A 20,000-token paragraph (137,000) is shown whole.
 FOLD_COST = 200_000
 TABLE_WEIGHT = 20
+FEED_CHARS = 16_384  # source looked at for cuts in one step
 
 
 class SafeTextDocument(QTextDocument):
@@ -67,8 +68,10 @@ class MarkdownRenderer:
         self._source = ""
         self._cuts = CutFinder()
         self._costs: list[int] = []  # what the source up to each cut costs to lay out
+        self._fed = 0  # how much of the source the cut finder has been given
         self._committed = 0
         self._committed_fence: Fence | None = None
+        self._committed_cost = 0
         self._committed_end = 0  # document position where the kept part ends
         self._committed_code: list[tuple[int, int]] = []
         self._tail_code: list[tuple[int, int]] = []
@@ -100,9 +103,10 @@ class MarkdownRenderer:
     def set_source(self, source: str, *, budget: int | None = None) -> bool:
         """Show `source`; when it extends what is shown, only the tail is parsed again.
 
-        With a `budget` (characters), at most about that much new text is parsed in this call;
-        False means more is waiting and the caller should call again soon (the event loop gets to
-        breathe in between, so even a reply that arrives all at once never freezes the window).
+        With a `budget`, at most about that much new text is laid out in this call (in
+        characters of prose; a table's cost more, see TABLE_WEIGHT): False means more is waiting
+        and the caller should call again soon (the event loop gets to breathe in between, so
+        even a reply that arrives all at once never freezes the window).
         """
         if not source.startswith(self._source[: self._committed]):
             self.clear()
@@ -110,27 +114,46 @@ class MarkdownRenderer:
         if folded is not None and self._shown == folded:
             return True  # all that is shown is in place; the rest stays folded
         end = self._shown_end(source)
-        cuts = self._cuts.cuts
-        within = bisect.bisect_right([cut.position for cut in cuts], end) - 1
-        cut: Cut | None = cuts[within] if within >= 0 else None
-        behind = False
-        if budget is not None and cut is not None and cut.position - self._committed > budget:
-            limited = self._cuts.cut_before(self._committed + budget, self._committed)
-            behind = limited is not cut
-            cut = limited
+        cut = self._commit_target(end, budget)
         if cut is not None and cut.position > self._committed:
             text = source[self._committed : cut.position]
-            self._committed_code += self._place(self._parse(text, self._committed_fence, cut.fence))
+            chunk = self._parse(text, self._committed_fence, cut.fence)
+            ranges, placed = self._place(chunk, budget)
+            if not placed:  # shown in part, as the tail: the rest of it next time
+                self._tail_code = ranges
+                return False
+            self._committed_code += ranges
             self._committed = cut.position
             self._committed_fence = cut.fence
+            self._committed_cost = self._costs[self._cuts.cuts.index(cut)]
             self._committed_end = self._doc.characterCount() - 1
             self._tail_first = None
-        if behind:
-            return False
+        if cut is not None and cut is not self._last_cut_within(end):
+            return False  # behind a burst
         tail = self._parse(source[self._committed : end], self._committed_fence, None)
-        self._tail_code = self._place(tail)
-        self._shown = end
-        return True
+        self._tail_code, placed = self._place(tail, budget)
+        if placed:
+            self._shown = end
+        return placed
+
+    def _last_cut_within(self, end: int) -> Cut | None:
+        cuts = self._cuts.cuts
+        within = bisect.bisect_right([cut.position for cut in cuts], end) - 1
+        return cuts[within] if within >= 0 else None
+
+    def _commit_target(self, end: int, budget: int | None) -> Cut | None:
+        """The cut to commit up to: the last one within `end`, or with a budget the last one
+        whose text costs at most that (at least the next one)."""
+        cut = self._last_cut_within(end)
+        if budget is None or cut is None:
+            return cut
+        cuts = self._cuts.cuts
+        index = cuts.index(cut)
+        if self._costs[index] - self._committed_cost <= budget:
+            return cut
+        affordable = bisect.bisect_right(self._costs, self._committed_cost + budget) - 1
+        following = bisect.bisect_right([c.position for c in cuts], self._committed)
+        return cuts[min(index, max(affordable, following))]
 
     def clear(self) -> None:
         self._doc.clear()
@@ -151,10 +174,17 @@ class MarkdownRenderer:
         """How much of `source` is shown: all of it, or up to the fold (decided once)."""
         if self._folded_at is not None:
             return self._folded_at
-        self._cuts.feed(source[: self._fold_cost + 1])  # no cut further on could be shown
+        # A step at a time, and never further than a cut that could be shown: markdown-it takes
+        # ~0.1 s for 200,000 characters of table, where 10,000 are shown.
+        limit = min(len(source), self._fold_cost + 1)
         cuts = self._cuts.cuts
-        for index in range(len(self._costs), len(cuts)):
-            self._costs.append(self._cost_to(index, cuts[index].position))
+        while True:
+            self._fed = fed = min(limit, self._fed + FEED_CHARS)
+            self._cuts.feed(source[:fed])
+            for index in range(len(self._costs), len(cuts)):
+                self._costs.append(self._cost_to(index, cuts[index].position))
+            if fed >= limit or (self._costs and self._costs[-1] > self._fold_cost):
+                break
         if self._cost_to(len(cuts), len(source)) <= self._fold_cost:
             return len(source)
         index = bisect.bisect_right(self._costs, self._fold_cost)  # chunks before it fit whole
@@ -197,9 +227,13 @@ class MarkdownRenderer:
         display_blocks.split_long_blocks(parsed)
         return parsed
 
-    def _place(self, parsed: QTextDocument | None) -> list[tuple[int, int]]:
+    def _place(
+        self, parsed: QTextDocument | None, budget: int | None = None
+    ) -> tuple[list[tuple[int, int]], bool]:
         """Make the document after its committed part show `parsed`, keeping the tail's first
-        blocks where they are what `parsed` starts with; returns `parsed`'s code block ranges."""
+        blocks where they are what `parsed` starts with. With a `budget`, about that many
+        characters of new blocks are placed (False: not all of them yet). Returns the code block
+        ranges of what is placed, and whether all of `parsed` is."""
         doc = self._doc
         keep = self._kept_blocks(parsed) if parsed is not None else 0
         cursor = QTextCursor(doc)
@@ -215,16 +249,17 @@ class MarkdownRenderer:
             cursor.removeSelectedText()
         if parsed is None:
             self._tail_first = None
-            return []
+            return [], True
+        stop = _budget_end(parsed, keep, budget)
         if keep and self._tail_first is not None:
             offset = self._tail_first
-            _append(doc, parsed, parsed.findBlockByNumber(keep))
+            _append(doc, parsed, keep, stop)
         else:
-            offset = _append_whole(doc, parsed)
+            offset = _append_whole(doc, parsed, stop)
         self._tail_first = offset
         ranges: list[tuple[int, int]] = []
         block = parsed.begin()
-        while block.isValid():
+        while block.isValid() and block.blockNumber() < stop:
             if is_code_block(block.blockFormat()):
                 number = block.blockNumber() + offset
                 if ranges and ranges[-1][1] + 1 == number:
@@ -232,7 +267,7 @@ class MarkdownRenderer:
                 else:
                     ranges.append((number, number))
             block = block.next()
-        return ranges
+        return ranges, stop >= parsed.blockCount()
 
     def _kept_blocks(self, parsed: QTextDocument) -> int:
         """How many of the tail's blocks `parsed` starts with, unchanged, up to a boundary
@@ -287,21 +322,49 @@ def _same_block(a: QTextBlock, b: QTextBlock) -> bool:
     return left.atEnd() and right.atEnd()
 
 
-def _append(doc: QTextDocument, parsed: QTextDocument, first: QTextBlock) -> None:
-    """Append `parsed` from its block `first` on, as blocks of their own."""
-    if not first.isValid():
+def _budget_end(parsed: QTextDocument, keep: int, budget: int | None) -> int:
+    """The block of `parsed` to place up to (not included): all of them, or with a budget the
+    first past about that many characters from block `keep` on where a plain paragraph
+    follows a plain paragraph (a list or a table is placed whole)."""
+    count = parsed.blockCount()
+    if budget is None:
+        return count
+    size = 0
+    block = parsed.findBlockByNumber(keep)
+    while block.isValid():
+        size += block.length()
+        following = block.next()
+        if size > budget and following.isValid() and _plain(block) and _plain(following):
+            return following.blockNumber()
+        block = following
+    return count
+
+
+def _fragment(parsed: QTextDocument, first: int, stop: int) -> QTextDocumentFragment:
+    """Blocks `first` to `stop` (not included) of `parsed`."""
+    selection = QTextCursor(parsed)
+    selection.setPosition(parsed.findBlockByNumber(first).position())
+    if stop >= parsed.blockCount():
+        selection.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+    else:
+        last = parsed.findBlockByNumber(stop - 1)
+        selection.setPosition(last.position() + last.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+    return QTextDocumentFragment(selection)
+
+
+def _append(doc: QTextDocument, parsed: QTextDocument, first: int, stop: int) -> None:
+    """Append blocks `first` to `stop` (not included) of `parsed`, as blocks of their own."""
+    if first >= stop:
         return
+    block = parsed.findBlockByNumber(first)
     cursor = QTextCursor(doc)
     cursor.movePosition(QTextCursor.MoveOperation.End)
-    cursor.insertBlock(first.blockFormat(), first.charFormat())
-    selection = QTextCursor(parsed)
-    selection.setPosition(first.position())
-    selection.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
-    cursor.insertFragment(QTextDocumentFragment(selection))
+    cursor.insertBlock(block.blockFormat(), block.charFormat())
+    cursor.insertFragment(_fragment(parsed, first, stop))
 
 
-def _append_whole(doc: QTextDocument, parsed: QTextDocument) -> int:
-    """Append all of `parsed`; returns the number of the block it starts in."""
+def _append_whole(doc: QTextDocument, parsed: QTextDocument, stop: int) -> int:
+    """Append `parsed` up to block `stop`; returns the number of the block it starts in."""
     cursor = QTextCursor(doc)
     cursor.movePosition(QTextCursor.MoveOperation.End)
     first = parsed.begin()
@@ -319,5 +382,6 @@ def _append_whole(doc: QTextDocument, parsed: QTextDocument) -> int:
     offset = cursor.block().blockNumber()
     if first.textList() is not None:
         cursor.createList(first.textList().format())
-    cursor.insertFragment(QTextDocumentFragment(parsed))
+    whole = stop >= parsed.blockCount()
+    cursor.insertFragment(QTextDocumentFragment(parsed) if whole else _fragment(parsed, 0, stop))
     return offset

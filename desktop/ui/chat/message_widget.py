@@ -185,9 +185,9 @@ class AssistantMessageWidget(QWidget):
         self._render_timer.setSingleShot(True)
         self._render_timer.timeout.connect(self._on_render_timer_timeout)
         self._finished = bool(text)
-        if text:
-            self._renderer.set_source(text)
-            self._update_fold()
+        if text:  # from history: shown a budget at a time too (a long reply over a few turns)
+            self._pending = True
+            self._render()
         self._update_copy_button()
 
     @property
@@ -203,6 +203,11 @@ class AssistantMessageWidget(QWidget):
         reply, the part shown formatted)."""
         self._render(budget=None)
         return self._renderer.plain_text()
+
+    @property
+    def rendering(self) -> bool:
+        """True while part of what was received is still to be shown (a few turns at most)."""
+        return self._pending
 
     @property
     def folded_at(self) -> int | None:

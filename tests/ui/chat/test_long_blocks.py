@@ -95,6 +95,8 @@ def test_the_pieces_of_a_long_code_line_copy_as_one_line(
 ) -> None:
     reply = AssistantMessageWidget(f"```\nshort\n{UNBROKEN}\nlast\n```\n")
     qtbot.addWidget(reply)
+    assert reply.rendering  # from history, a budget at a time too
+    qtbot.waitUntil(lambda: not reply.rendering)
     [(_, (first, last))] = reply.view.code_block_rects()
     assert reply.view.code_text(first, last) == f"short\n{UNBROKEN}\nlast"
 
