@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # parse goes from the last cut to the end. (A top-level block indented 1-3 spaces is cut at the
 # next parse.)
 _FENCE_LINE = re.compile(r" {0,3}(?:`{3,}|~{3,})")
-TABLE_CUT_ROWS = 16
+TABLE_CUT_ROWS = 8
 
 
 @dataclass(frozen=True)
