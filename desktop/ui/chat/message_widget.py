@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -36,6 +37,7 @@ RENDER_COST_FACTOR = 3.0
 # it holds on every resize, and a long unbroken one in quadratic time).
 PREVIEW_CHARS = 3_000
 PREVIEW_LINES = 60
+_LONG_RUN = re.compile(r"\S{80,}")
 FULL_VIEW_HEIGHT = 520  # the plain-text view of a whole long message or reply
 # New text parsed per render step while streaming: a reply that arrives in one burst is shown
 # over a few frames instead of freezing the window while all of it is laid out.
@@ -302,7 +304,14 @@ def fold_preview(text: str) -> tuple[str, bool]:
     preview = "\n".join(lines[:PREVIEW_LINES])[:PREVIEW_CHARS]
     if len(preview) == len(text):
         return text, False
+    # An excerpt only (all of it is a click away): a long run gets break opportunities, else
+    # the label shows it as one line, cut at the bubble's edge.
+    preview = _LONG_RUN.sub(lambda run: "\u200b".join(_slices(run.group(0), 40)), preview)
     return preview.rstrip() + " …", True
+
+
+def _slices(text: str, size: int) -> list[str]:
+    return [text[start : start + size] for start in range(0, len(text), size)]
 
 
 def _show_all_button(length: int, parent: QWidget) -> QPushButton:

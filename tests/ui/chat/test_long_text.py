@@ -106,6 +106,7 @@ def test_a_long_message_of_yours_shows_its_start_until_show_all(
     message.resize(600, 200)
     message.show()
     assert len(message.label.text()) < 4_000 and message.text == text
+    assert "\u200b" in message.label.text()  # the excerpt wraps; all of it is left as it is
     button = message.show_all_button
     assert button is not None and "99,008" in button.text()
     button.click()
