@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,9 @@ from tests.benchmarks.bench_ui import (  # noqa: E402 (after the path)
     StallMeter,
     _child_env,
     _until,
+    child_output,
     keys_in_the_keyring,
+    run_in_app,
 )
 
 if TYPE_CHECKING:
@@ -192,23 +193,7 @@ async def scenario(start: float, scale: float) -> dict[str, float]:
 
 
 def child(scale: float) -> None:
-    start = time.perf_counter()
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    from desktop.ui import pyside_imports
-
-    pyside_imports.install()
-    from desktop.ui.theme import apply_theme
-
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    apply_theme(app)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        figures = loop.run_until_complete(scenario(start, scale))
-    print(json.dumps(figures))
+    run_in_app(lambda start: scenario(start, scale))
 
 
 def run_child(scale: float) -> dict[str, float]:
@@ -223,17 +208,9 @@ def run_child(scale: float) -> dict[str, float]:
             Reply.text(nospace(int(NOSPACE_REPLY * scale)), chunk_size=8),
             Reply.text(table(int(TABLE_REPLY * scale)), chunk_size=256),
         )
-        run = subprocess.run(
-            [sys.executable, __file__, "--child", "--scale", str(scale)],
-            env=_child_env(home, services.env()),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1200,
-        )
-    if run.returncode != 0:
-        sys.exit(f"the measuring process failed:\n{run.stderr[-3000:]}")
-    figures: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+        env = _child_env(home, services.env())
+        lines = child_output(__file__, ["--scale", str(scale)], env, 1200)
+    figures: dict[str, Any] = json.loads(lines[-1])
     return figures
 
 

@@ -20,24 +20,7 @@ from desktop.ui.chat.markdown import (
 )
 from desktop.ui.chat.markdown_cuts import TABLE_CUT_ROWS
 from desktop.ui.chat.message_widget import AssistantMessageWidget
-
-WORDS = itertools.cycle(["alpha", "beta", "gamma", "sandbox", "e2b", "the", "of", "running."])
-PARAGRAPH = "".join(f"{next(WORDS)} " for _ in range(6_000))  # ~40,000 characters, one block
-UNBROKEN = "0123456789abcdef" * 9_400  # 150,400 characters without a break opportunity
-
-
-def _blocks(doc: QTextDocument) -> list[str]:
-    texts = []
-    block = doc.begin()
-    while block.isValid():
-        texts.append(block.text())
-        block = block.next()
-    return texts
-
-
-def _stream(renderer: MarkdownRenderer, source: str, step: int) -> None:
-    for end in range(step, len(source) + step, step):
-        renderer.set_source(source[:end])
+from tests.ui.chat.long_samples import PARAGRAPH, UNBROKEN, block_texts, stream
 
 
 def test_a_long_block_is_cut_where_its_start_says_whatever_follows() -> None:
@@ -54,8 +37,8 @@ def test_a_streamed_paragraph_is_laid_out_in_pieces_and_shown_whole(
 ) -> None:
     doc = SafeTextDocument()
     renderer = MarkdownRenderer(doc)
-    _stream(renderer, PARAGRAPH, 997)
-    blocks = _blocks(doc)
+    stream(renderer, PARAGRAPH, 997)
+    blocks = block_texts(doc)
     assert len(blocks) > 10 and max(map(len, blocks)) <= PIECE_CHARS
     assert renderer.plain_text() == PARAGRAPH.strip()
 
@@ -80,7 +63,7 @@ def test_text_without_spaces_is_cut_into_pieces_and_copied_as_it_was(
 ) -> None:
     reply = AssistantMessageWidget(f"Here: {UNBROKEN} (end)")
     qtbot.addWidget(reply)
-    assert max(map(len, _blocks(reply.document))) <= PIECE_CHARS
+    assert max(map(len, block_texts(reply.document))) <= PIECE_CHARS
     assert reply.plain_text() == f"Here: {UNBROKEN} (end)"
     cursor = reply.view.textCursor()
     cursor.setPosition(3)
@@ -135,7 +118,7 @@ def test_a_long_table_streamed_shows_every_row_once(styled_app: QApplication) ->
     source = "Intro\n\n| n | name |\n|---|---|\n" + "\n".join(rows) + "\n\nafter\n"
     doc = SafeTextDocument()
     renderer = MarkdownRenderer(doc)
-    _stream(renderer, source, 7)
+    stream(renderer, source, 7)
     whole = QTextDocument()
     whole.setMarkdown(source, MARKDOWN_FEATURES)
     lines = [line for line in renderer.plain_text().split("\n") if line.strip()]

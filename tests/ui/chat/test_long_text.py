@@ -3,9 +3,7 @@ a plain-text view that fills a slice at a time, a long message of yours shown by
 
 from __future__ import annotations
 
-import itertools
-
-from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -14,27 +12,9 @@ from desktop.ui.chat.display_blocks import PIECE_CHARS
 from desktop.ui.chat.long_text import SLICE_CHARS, LongTextView
 from desktop.ui.chat.markdown import (
     FOLD_COST,
-    MarkdownRenderer,
 )
 from desktop.ui.chat.message_widget import AssistantMessageWidget, UserMessageWidget
-
-WORDS = itertools.cycle(["alpha", "beta", "gamma", "sandbox", "e2b", "the", "of", "running."])
-PARAGRAPH = "".join(f"{next(WORDS)} " for _ in range(6_000))  # ~40,000 characters, one block
-UNBROKEN = "0123456789abcdef" * 9_400  # 150,400 characters without a break opportunity
-
-
-def _blocks(doc: QTextDocument) -> list[str]:
-    texts = []
-    block = doc.begin()
-    while block.isValid():
-        texts.append(block.text())
-        block = block.next()
-    return texts
-
-
-def _stream(renderer: MarkdownRenderer, source: str, step: int) -> None:
-    for end in range(step, len(source) + step, step):
-        renderer.set_source(source[:end])
+from tests.ui.chat.long_samples import UNBROKEN, block_texts
 
 
 def test_a_huge_reply_is_folded_and_show_all_shows_the_rest(
@@ -87,7 +67,7 @@ def test_the_long_text_view_fills_a_slice_at_a_time_and_copies_exactly(
     assert view.loading and view.document().characterCount() <= SLICE_CHARS + 1_000
     qtbot.waitUntil(lambda: not view.loading)
     assert view.text() == text
-    assert max(map(len, _blocks(view.document()))) <= PIECE_CHARS
+    assert max(map(len, block_texts(view.document()))) <= PIECE_CHARS
     view.selectAll()
     view.copy()
     assert QGuiApplication.clipboard().text() == text
