@@ -29,8 +29,8 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
+from desktop.core.agent.prompt import validate_prompt
 from desktop.core.agent.session import ChatSession
-from desktop.core.agent.turn_stream import validate_prompt
 from desktop.core.config.credentials import keyring_problem, resolve_credentials
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -190,7 +191,9 @@ async def scenario_cold_send(start: float) -> dict[str, float]:
     return figures
 
 
-def child(tokens: int, cold: bool = False) -> None:
+def run_in_app(scenario: Callable[[float], Coroutine[Any, Any, Any]]) -> None:
+    """In a measuring process: run `scenario(start)` on a qasync loop over a themed
+    QApplication, set up as app.py does, and print what it returns as JSON."""
     start = time.perf_counter()
     import qasync
     from PySide6.QtWidgets import QApplication
@@ -206,9 +209,12 @@ def child(tokens: int, cold: bool = False) -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        scenario = scenario_cold_send(start) if cold else scenario_app(start, tokens)
-        figures = loop.run_until_complete(scenario)
+        figures = loop.run_until_complete(scenario(start))
     print(json.dumps(figures))
+
+
+def child(tokens: int, cold: bool = False) -> None:
+    run_in_app(lambda start: scenario_cold_send(start) if cold else scenario_app(start, tokens))
 
 
 def _child_env(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -241,19 +247,24 @@ def first_paint_runs(runs: int) -> list[float]:
 KEYRINGS_SEEN: list[str] = []
 
 
-def run_child(services: FakeServices, *flags: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as home:
-        run = subprocess.run(
-            [sys.executable, __file__, "--child", *flags],
-            env=_child_env(home, services.env()),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
+def child_output(script: str, flags: list[str], env: dict[str, str], timeout: float) -> list[str]:
+    """The lines a measuring process (`script --child ...`) printed; exits if it failed."""
+    run = subprocess.run(
+        [sys.executable, script, "--child", *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
     if run.returncode != 0:
         sys.exit(f"the measuring process failed:\n{run.stderr[-3000:]}")
-    lines = run.stdout.strip().splitlines()
+    return run.stdout.strip().splitlines()
+
+
+def run_child(services: FakeServices, *flags: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as home:
+        lines = child_output(__file__, list(flags), _child_env(home, services.env()), 600)
     figures: dict[str, float] = json.loads(lines[-1])
     for line in lines[:-1]:
         if line.startswith("keyring:") and line not in KEYRINGS_SEEN:

@@ -9,6 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = (
     "bench_ui.py",
+    "bench_huge_text.py",
     "bench_first_paint.py",
     "bench_long_chat.py",
     "bench_history.py",

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
     [
         ("bench_long_chat.py", ["--turns", "3", "--at", "2,3", "--repeats", "1"], "turn 4"),
         ("bench_ui.py", ["--runs", "1", "--tokens", "200"], "200-token reply"),
+        ("bench_huge_text.py", ["--runs", "1", "--scale", "0.01"], "pasting 10,485 characters"),
         ("bench_history.py", ["--conversations", "50", "--messages", "20"], "memory:"),
         ("bench_store.py", ["--conversations", "50", "--long-turns", "20"], "async facade"),
         ("bench_sandboxes.py", ["--sandboxes", "20", "--minutes", "2"], "0 model requests"),

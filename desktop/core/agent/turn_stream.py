@@ -28,6 +28,7 @@ from desktop.core.agent.events import (
 from desktop.core.agent.lone_surrogates import clean_messages, clean_text
 from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.output_files import OutputFiles
+from desktop.core.agent.prompt import validate_prompt
 from desktop.core.agent.turn_calls import TurnCalls
 from desktop.core.agent.turn_progress import messages_so_far
 from desktop.core.consent.approvals import (
@@ -81,21 +82,6 @@ class TurnSession(Protocol):
     async def connect(self) -> ConnectionInfo: ...
 
     async def after_failure(self, exc: BaseException) -> None: ...
-
-
-MAX_PROMPT_CHARS = 100_000
-
-
-def validate_prompt(prompt: str) -> str | None:
-    """Why a prompt cannot be sent, or None when it can."""
-    if not prompt.strip():
-        return "Type a message first."
-    if len(prompt) > MAX_PROMPT_CHARS:
-        return (
-            f"The message is {len(prompt):,} characters long; the limit is "
-            f"{MAX_PROMPT_CHARS:,}. Shorten it or send it in parts."
-        )
-    return None
 
 
 def _usage_of(run_usage: Any) -> Usage:

@@ -18,7 +18,7 @@ from desktop.core.agent.events import (
     TurnEvent,
     TurnFailed,
 )
-from desktop.core.agent.turn_stream import validate_prompt
+from desktop.core.agent.prompt import validate_prompt
 from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
 from desktop.core.store.records import StoreError

@@ -13,7 +13,9 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
+import math
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -44,6 +46,19 @@ class _Stream(Protocol):
     def decide(self, decisions: tuple[Decision, ...]) -> None: ...
 
 
+# How often a thread that posts to the face gives the GIL up (see `give_the_gil_up`).
+GIL_YIELD_SECONDS = 0.001
+
+
+def give_the_gil_up() -> None:
+    """Let another thread take the GIL now. A thread that posts as fast as it can would keep it
+    for a whole switch interval (5 ms) each time the face's thread asks for it, and the UI
+    thread asks for it for every timer, paint and slot: a 20,000-token stream stalled the
+    window 170-420 ms (the convoy effect, python/cpython#90204); yielding keeps it under 50 ms.
+    """
+    time.sleep(0)
+
+
 class Bridge:
     """Runs callables on one loop, posted from any thread, in the order they were posted."""
 
@@ -54,16 +69,20 @@ class Bridge:
             collections.deque()
         )
         self._scheduled = False
+        self._yielded = -math.inf  # when the posting thread last gave the GIL up
 
     def post(self, callback: Callable[..., object], *args: Any) -> None:
         with self._lock:
             self._pending.append((callback, args))
-            if self._scheduled:
-                return
-            self._scheduled = True
-        # RuntimeError: the face's loop is closed, nobody is listening any more.
-        with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(self._drain)
+            scheduled, self._scheduled = self._scheduled, True
+        if not scheduled:
+            # RuntimeError: the face's loop is closed, nobody is listening any more.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._drain)
+        now = time.monotonic()
+        if now - self._yielded >= GIL_YIELD_SECONDS:  # a millisecond's wait for it at most
+            self._yielded = now
+            give_the_gil_up()
 
     def _drain(self) -> None:
         with self._lock:

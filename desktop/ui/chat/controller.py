@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.agent.events import TextDelta, TurnCancelled, TurnEvent, TurnFailed
+from desktop.core.agent.prompt import validate_prompt
 from desktop.core.consent.approvals import Decision
 from desktop.core.conversations.backend import (
     BackendFactory,
@@ -45,10 +46,9 @@ WAIT_FOR_REPLY = "The agent is still answering: wait for it or press Stop (Esc).
 class ChatController(QObject):
     """Runs the conversation for the window.
 
-    It keeps a strong reference to every task it starts (a task nobody holds can be collected
-    mid-run), coalesces text deltas on a timer so a fast stream repaints a few dozen times a
-    second, and turns every failure into one user-facing sentence. Widgets never await: they
-    call `send`, `stop`, `new_conversation` and listen to the signals.
+    It holds every task it starts (one nobody holds can be collected mid-run), coalesces text
+    deltas on a timer, and turns every failure into one user-facing sentence. Widgets never
+    await: they call `send`, `stop`, `new_conversation` and listen to the signals.
 
     Which stored conversation is on screen is the core's `OpenConversation`'s to decide (open,
     open at a hit, new chat, regenerate, edit and resend); this object asks it, runs what it
@@ -174,8 +174,7 @@ class ChatController(QObject):
         self._connection.connect()
 
     def prepare_agent(self) -> None:
-        """A prompt is being typed: load the agent and connect it now, so the reply does not
-        wait for that. Idempotent; does nothing before keys are set."""
+        """A prompt is being typed: load and connect the agent now (idempotent; not before keys)."""
         self._connection.warm()
 
     def reconfigure(self, backend_factory: BackendFactory | None) -> None:
@@ -198,9 +197,8 @@ class ChatController(QObject):
 
     # -- turns -------------------------------------------------------------------------------
     def send(self, prompt: str, files: Sequence[Path] = ()) -> bool:
-        """Start a turn (its `files` uploaded first); False (and `send_refused`) when it cannot
-        start now."""
-        if not prompt.strip():
+        """Start a turn (its `files` uploaded first); False (and `send_refused`) if it cannot."""
+        if self._unsendable(prompt):
             return False
         if self._busy:
             self.send_refused.emit(WAIT_FOR_REPLY)
@@ -233,13 +231,18 @@ class ChatController(QObject):
         self._set_busy(True)
 
     def regenerate(self, *, confirmed: bool = False) -> bool:
-        """Delete the last turn of the conversation and ask its prompt again; unless `confirmed`,
-        a turn whose actions ran is kept and `rewind_warned` says what to ask first."""
+        """Ask the last prompt again in place of its turn; unless `confirmed`, a turn whose
+        actions ran is kept and `rewind_warned` says what to ask first."""
         return self._rewind(None, confirmed)
 
     def resend_edited(self, prompt: str, *, confirmed: bool = False) -> bool:
-        """Replace the last turn: delete it, then send `prompt` in its place (as `regenerate`)."""
-        return self._rewind(prompt, confirmed) if prompt.strip() else False
+        """Replace the last turn with `prompt` (checked first), as `regenerate`."""
+        return not self._unsendable(prompt) and self._rewind(prompt, confirmed)
+
+    def _unsendable(self, prompt: str) -> bool:  # said before anything is drawn
+        if problem := (validate_prompt(prompt) if prompt.strip() else None):
+            self.send_refused.emit(problem)
+        return problem is not None or not prompt.strip()
 
     def _rewind(self, prompt: str | None, confirmed: bool) -> bool:
         if self._busy:
@@ -347,8 +350,7 @@ class ChatController(QObject):
         return self._start(self._show(generation)) if generation is not None else None
 
     def open_conversation_at(self, conversation_id: str, turn_id: int) -> None:
-        """Show a stored conversation at one of its turns (a search hit), even if it is the one
-        on screen. While a reply streams into that conversation, it is left alone."""
+        """Show a stored conversation at a turn (a search hit); one streaming is left alone."""
         self._leave_turn(unless_on=conversation_id)
         generation = self._open.open_at(
             conversation_id, self._connection.backend, turn_running=self._busy
@@ -367,8 +369,7 @@ class ChatController(QObject):
             self._start(self._show(self._open.reread()))
 
     def _leave_turn(self, unless_on: str | None = None) -> None:
-        """Another conversation goes on screen: the running turn's remaining events are not
-        shown (it is stopped; its conversation keeps what it stores)."""
+        """Another conversation goes on screen: the running turn's events are shown no more."""
         if self._busy and self._leaves(unless_on):
             self._turn.abandon()
 

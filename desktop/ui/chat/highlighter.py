@@ -33,6 +33,7 @@ from desktop.ui.chat.code_lexing import (
     sniff_language,
 )
 from desktop.ui.chat.code_lexing import language_of as language_of
+from desktop.ui.chat.display_blocks import continues
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,8 @@ class CodeHighlighter(QSyntaxHighlighter):
         else:  # the first line of a code block, or one without a language so far
             language, stack, back = label or sniff_language(text), ROOT, 0
         lexer = lexer_for(language) if language is not None else None
-        if lexer is None or len(text) > MAX_LINE_CHARS:  # a long line: plain, lexed from root
+        long_line = len(text) > MAX_LINE_CHARS or continues(block) or continues(block.next())
+        if lexer is None or long_line:  # a long line (or its pieces): plain, lexed from root
             return self._number(_LineState(label, language, ROOT, 0)), []
         started = time.perf_counter()
         lines = [text]

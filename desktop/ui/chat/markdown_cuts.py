@@ -7,7 +7,10 @@ the first complete line, never before the window's first paint). A cut goes
   blank line closed everything above it, and nothing below can reopen it;
 - after each line of a top-level fenced code block: the fence is closed before the cut and
   opened again after it, so a long block is parsed a line at a time while it streams;
-- after the line that closes a top-level fence.
+- after the line that closes a top-level fence;
+- after every TABLE_CUT_ROWS rows of a top-level table: the header and delimiter rows are
+  written again after the cut (and that header row not shown), so a big table is parsed and
+  laid out a few rows at a time, its pieces sharing their column widths.
 
 Only complete lines are parsed, and only from the last cut on.
 """
@@ -29,14 +32,21 @@ if TYPE_CHECKING:
 # parse goes from the last cut to the end. (A top-level block indented 1-3 spaces is cut at the
 # next parse.)
 _FENCE_LINE = re.compile(r" {0,3}(?:`{3,}|~{3,})")
+TABLE_CUT_ROWS = 8
 
 
 @dataclass(frozen=True)
 class Fence:
-    """A code fence open at a cut: its opening line as written, and a line that closes it."""
+    """A code fence open at a cut: its opening line as written, and a line that closes it; or a
+    table open at a cut: its header and delimiter rows, and its columns' shares of the width."""
 
     opener: str
     closer: str
+    columns: tuple[int, ...] = ()  # a table's column widths in percent; () for code
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.columns)
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,7 @@ class CutFinder:
         self.cuts: list[Cut] = []
         self._start = 0  # where the lines still to parse start: the last cut, or 0
         self._fence: Fence | None = None  # the fence open there
-        self._fence_at_end = False  # the last parse ended inside a top-level fence
+        self._open_at_end = False  # the last parse ended inside a top-level fence or table
         self._last_blank = True  # the last line examined was blank
 
     def cut_before(self, limit: int, after: int) -> Cut | None:
@@ -90,7 +100,7 @@ class CutFinder:
             self._parse(source[self._start : end])
 
     def _may_cut(self, new_lines: list[str]) -> bool:
-        may = self._fence is not None or self._fence_at_end
+        may = self._fence is not None or self._open_at_end
         for line in new_lines:
             blank = _blank(line)
             opens = self._last_blank and not blank and not line[0].isspace()
@@ -106,11 +116,12 @@ class CutFinder:
         starts = [self._start]
         for line in lines:
             starts.append(starts[-1] + len(line) + 1)
-        shift = 0  # the re-opened fence's line, before the region's first
+        shift = 0  # the re-opened fence's lines (or table's header), before the region's first
         if self._fence is not None:
-            lines.insert(0, self._fence.opener)
-            starts.insert(0, self._start)
-            shift = 1
+            opener = self._fence.opener.split("\n")
+            lines[0:0] = opener
+            starts[0:0] = [self._start] * len(opener)
+            shift = len(opener)
         cuts: list[Cut] = []
 
         def cut(line: int, fence: Fence | None) -> None:
@@ -120,7 +131,7 @@ class CutFinder:
             elif cuts and position == cuts[-1].position:
                 cuts[-1] = Cut(position, fence)
 
-        self._fence_at_end = False
+        self._open_at_end = False
         for token in block_parser().parse("\n".join(lines) + "\n"):
             if token.map is None or token.nesting == -1:
                 continue
@@ -138,11 +149,37 @@ class CutFinder:
                 if closed:
                     cut(last, None)
                 else:
-                    self._fence_at_end = True
+                    self._open_at_end = True
+            elif token.type == "table_open":
+                going_on = first == 0 and self._fence is not None and self._fence.is_table
+                table = self._fence if going_on else None
+                for row in range(first + 2 + TABLE_CUT_ROWS, last, TABLE_CUT_ROWS):
+                    table = table or _table_fence(lines[first:row])
+                    cut(row, table)
+                self._open_at_end = self._open_at_end or last == len(lines)
         if cuts:
             self.cuts += cuts
             self._start = cuts[-1].position
             self._fence = cuts[-1].fence
+
+
+def _table_fence(lines: list[str]) -> Fence:
+    """A table's header and delimiter rows, and its columns' shares of the width as its first
+    rows have them (each column at least 5%; a very long cell counts as 60 characters)."""
+    widths = [0] * len(_cells(lines[0]))
+    for line in (lines[0], *lines[2:]):
+        for column, cell in enumerate(_cells(line)[: len(widths)]):
+            widths[column] = max(widths[column], min(60, len(cell.strip())) + 3)
+    total = sum(widths) or 1
+    columns = tuple(max(5, round(100 * width / total)) for width in widths)
+    return Fence(f"{lines[0]}\n{lines[1]}", "", columns)
+
+
+def _cells(line: str) -> list[str]:
+    row = line.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return re.split(r"(?<!\\)\|", row)
 
 
 def _closes(line: str, markup: str) -> bool:

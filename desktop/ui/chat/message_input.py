@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent
+import re
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QSizePolicy, QWidget
+
+from desktop.core.agent.prompt import fit_paste
 
 MIN_LINES = 1
 MAX_LINES = 8
+# Qt lays out a line without break opportunities in quadratic time (100,000 characters: half a
+# second per keystroke): while the box holds one this long, lines wrap anywhere instead.
+_LONG_RUN = re.compile(r"\S{1000}")
 
 
 class MessageInput(QPlainTextEdit):
@@ -20,6 +27,7 @@ class MessageInput(QPlainTextEdit):
     submitted = Signal(str)
     edit_last_requested = Signal()  # Up in an empty box: bring back the last message
     escape_pressed = Signal()
+    paste_cut = Signal(str)  # a paste did not fit in a message: the sentence that says so
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +44,7 @@ class MessageInput(QPlainTextEdit):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.document().setDocumentMargin(4)
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+        self.textChanged.connect(self._on_text_changed)
         self._fit_height()
 
     @property
@@ -69,6 +78,31 @@ class MessageInput(QPlainTextEdit):
                     self.submitted.emit(text)
                 return
         super().keyPressEvent(event)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """Paste (or drop) as plain text, only as much as a message may hold (the core's
+        limit); what did not fit is said, and the clipboard still holds all of it."""
+        if not source.hasText():
+            return
+        selected = len(self.textCursor().selectedText())
+        kept = self.document().characterCount() - 1 - selected
+        text, notice = fit_paste(source.text(), kept=kept)
+        if _LONG_RUN.search(text):
+            self._wrap_anywhere(True)  # before it is laid out
+        if text:
+            self.textCursor().insertText(text)
+            self.ensureCursorVisible()
+        if notice:
+            self.paste_cut.emit(notice)
+
+    def _on_text_changed(self) -> None:
+        self._wrap_anywhere(bool(_LONG_RUN.search(self.toPlainText())))
+
+    def _wrap_anywhere(self, anywhere: bool) -> None:
+        wrap = QTextOption.WrapMode
+        mode = wrap.WrapAnywhere if anywhere else wrap.WrapAtWordBoundaryOrAnywhere
+        if self.wordWrapMode() != mode:
+            self.setWordWrapMode(mode)
 
     def _line_height(self) -> int:
         return QFontMetrics(self.font()).lineSpacing()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +25,7 @@ from desktop.ui.chat.attachment_chips import ChipRow, sent_chip
 from desktop.ui.chat.code_lexing import lexer_for
 from desktop.ui.chat.highlighter import CodeHighlighter
 from desktop.ui.chat.labels import plain_label
+from desktop.ui.chat.long_text import LongTextView
 from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
 from desktop.ui.chat.markdown_cuts import block_parser
 from desktop.ui.chat.text_view import TextView
@@ -36,6 +39,12 @@ BUBBLE_PADDING_X = 14
 # A streamed reply re-renders at most this often relative to its last render's cost, so a
 # pathological tail (a huge table) slows its own updates rather than the whole UI.
 RENDER_COST_FACTOR = 3.0
+# A message longer than this shows its start; "Show all" opens all of it (QLabel lays out all
+# it holds on every resize, and a long unbroken one in quadratic time).
+PREVIEW_CHARS = 3_000
+PREVIEW_LINES = 60
+_LONG_RUN = re.compile(r"\S{80,}")
+FULL_VIEW_HEIGHT = 520  # the plain-text view of a whole long message or reply
 # New text parsed per render step while streaming: a reply that arrives in one burst is shown
 # over a few frames instead of freezing the window while all of it is laid out.
 RENDER_BUDGET_CHARS = 6_000
@@ -52,7 +61,8 @@ def prepare_rendering() -> None:
 
 class UserMessageWidget(QWidget):
     """What the person typed, as plain text in a bubble on the right (a light QLabel), with the
-    chips of the files sent with it."""
+    chips of the files sent with it. A long message shows its start, and all of it in a
+    plain-text view when asked ("Show all")."""
 
     def __init__(
         self, text: str, parent: QWidget | None = None, attachments: Sequence[Attachment] = ()
@@ -63,7 +73,8 @@ class UserMessageWidget(QWidget):
         self._attachments: tuple[Attachment, ...] = ()
         self._bubble = QFrame(self)
         self._bubble.setObjectName("userBubble")
-        self.label = plain_label(text, "userText", self._bubble)
+        preview, folded = fold_preview(text)
+        self.label = plain_label(preview, "userText", self._bubble)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
@@ -71,11 +82,17 @@ class UserMessageWidget(QWidget):
         )
         self.label.setAccessibleName("Your message")
         self.label.setAccessibleDescription(text[:500])
-        bubble_layout = QVBoxLayout(self._bubble)
-        bubble_layout.setContentsMargins(BUBBLE_PADDING_X, 9, BUBBLE_PADDING_X, 9)
-        bubble_layout.addWidget(self.label)
+        self._bubble_layout = QVBoxLayout(self._bubble)
+        self._bubble_layout.setContentsMargins(BUBBLE_PADDING_X, 9, BUBBLE_PADDING_X, 9)
+        self._bubble_layout.addWidget(self.label)
+        self.full_view: LongTextView | None = None
+        self.show_all_button: QPushButton | None = None
+        if folded:
+            self.show_all_button = _show_all_button(len(text), self._bubble)
+            self.show_all_button.clicked.connect(self._on_show_all_button_clicked)
+            self._bubble_layout.addWidget(self.show_all_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.chips = ChipRow(self._bubble)
-        bubble_layout.addWidget(self.chips)
+        self._bubble_layout.addWidget(self.chips)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addStretch(1)
@@ -109,9 +126,23 @@ class UserMessageWidget(QWidget):
     def is_marked(self) -> bool:
         return bool(self._bubble.property("marked"))
 
+    def _on_show_all_button_clicked(self) -> None:
+        """All of a long message, in a view that lays out only what is on screen."""
+        if self.full_view is None:
+            self.full_view = LongTextView(self._bubble)
+            self.full_view.setObjectName("userFullText")
+            self.full_view.setAccessibleName("Your whole message")
+            self.full_view.setMaximumHeight(FULL_VIEW_HEIGHT)
+            self.full_view.set_text(self._text)
+            self._bubble_layout.addWidget(self.full_view)
+            self.full_view.setFixedWidth(self.label.width())
+        self.label.hide()
+        if self.show_all_button is not None:
+            self.show_all_button.hide()
+
     def _measure(self) -> int:
         metrics = QFontMetrics(self.label.font())
-        lines = self._text.split("\n", 200)[:200]
+        lines = self.label.text().split("\n", 200)[:200]
         return max((metrics.horizontalAdvance(line) for line in lines), default=0) + 2
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -121,6 +152,8 @@ class UserMessageWidget(QWidget):
         width = max(40, min(self._natural_width, limit))
         if self.label.width() != width:
             self.label.setFixedWidth(width)
+        if self.full_view is not None and self.full_view.width() != limit:
+            self.full_view.setFixedWidth(max(40, limit))
         super().resizeEvent(event)
 
 
@@ -160,11 +193,14 @@ class AssistantMessageWidget(QWidget):
         footer.setContentsMargins(4, 0, 0, 0)
         footer.addWidget(self.copy_button)
         footer.addStretch(1)
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.view)
         layout.addLayout(footer)
+        self.fold_label: QLabel | None = None  # a reply too long to lay out: the rest is folded
+        self.show_all_button: QPushButton | None = None
+        self.rest_view: LongTextView | None = None
 
         self._text = text
         self._pending = False
@@ -174,8 +210,9 @@ class AssistantMessageWidget(QWidget):
         self._render_timer.setSingleShot(True)
         self._render_timer.timeout.connect(self._on_render_timer_timeout)
         self._finished = bool(text)
-        if text:
-            self._renderer.set_source(text)
+        if text:  # from history: shown a budget at a time too (a long reply over a few turns)
+            self._pending = True
+            self._render()
         self._update_copy_button()
 
     @property
@@ -187,9 +224,20 @@ class AssistantMessageWidget(QWidget):
         return AssistantItem(self.text)
 
     def plain_text(self) -> str:
-        """What is on screen once everything received is rendered, as plain text."""
+        """What is on screen once everything received is rendered, as plain text (of a folded
+        reply, the part shown formatted)."""
         self._render(budget=None)
-        return self.document.toPlainText()
+        return self._renderer.plain_text()
+
+    @property
+    def rendering(self) -> bool:
+        """True while part of what was received is still to be shown (a few turns at most)."""
+        return self._pending
+
+    @property
+    def folded_at(self) -> int | None:
+        """Where the formatted part of a reply too long to lay out ends; None: shown whole."""
+        return self._renderer.folded_at
 
     def append(self, text: str) -> None:
         """Add streamed text; rendering is throttled so its cost stays a small share of time."""
@@ -198,6 +246,8 @@ class AssistantMessageWidget(QWidget):
         self._finished = False
         self._text += text
         self._pending = True
+        if self.rest_view is not None:
+            self.rest_view.append_text(text)
         self._update_copy_button()
         if self._render_timer.isActive():
             return
@@ -227,7 +277,40 @@ class AssistantMessageWidget(QWidget):
         self._last_cost = self._last_render - started
         if self._pending:  # behind a burst: continue after the window had its turn
             self._render_timer.start(max(1, int(self._last_cost * 1000)))
+        self._update_fold()
         self._update_copy_button()
+
+    def _update_fold(self) -> None:
+        folded_at = self._renderer.folded_at
+        if folded_at is None:
+            return
+        if self.fold_label is None:
+            self.fold_label = plain_label("", "foldNotice", self)
+            self.fold_label.setWordWrap(True)
+            self.show_all_button = _show_all_button(len(self._text), self)
+            self.show_all_button.setAccessibleName("Show the whole reply")
+            self.show_all_button.clicked.connect(self._on_show_all_button_clicked)
+            self._layout.insertWidget(1, self.fold_label)
+            self._layout.insertWidget(2, self.show_all_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.fold_label.setText(
+            f"This reply is long: its first {folded_at:,} of {len(self._text):,} characters are "
+            "shown formatted, the rest as plain text when you ask."
+        )
+        if self.show_all_button is not None:
+            self.show_all_button.setText(f"Show all ({len(self._text):,} characters)")
+
+    def _on_show_all_button_clicked(self) -> None:
+        folded_at = self._renderer.folded_at
+        if folded_at is None or self.rest_view is not None:
+            return
+        self.rest_view = LongTextView(self)
+        self.rest_view.setObjectName("replyRest")
+        self.rest_view.setAccessibleName("The rest of the reply")
+        self.rest_view.setMaximumHeight(FULL_VIEW_HEIGHT)
+        self.rest_view.set_text(self._text[folded_at:])
+        self._layout.insertWidget(3, self.rest_view)
+        if self.show_all_button is not None:
+            self.show_all_button.hide()
 
     def _update_copy_button(self) -> None:
         ready = self._finished and not self._pending and bool(self._text.strip())
@@ -236,6 +319,30 @@ class AssistantMessageWidget(QWidget):
 
     def copy_to_clipboard(self) -> None:
         QGuiApplication.clipboard().setText(self.text)
+
+
+def fold_preview(text: str) -> tuple[str, bool]:
+    """The start of a long message (and True), or all of it (and False)."""
+    lines = text.split("\n", PREVIEW_LINES)
+    preview = "\n".join(lines[:PREVIEW_LINES])[:PREVIEW_CHARS]
+    if len(preview) == len(text):
+        return text, False
+    # An excerpt only (all of it is a click away): a long run gets break opportunities, else
+    # the label shows it as one line, cut at the bubble's edge.
+    preview = _LONG_RUN.sub(lambda run: "\u200b".join(_slices(run.group(0), 40)), preview)
+    return preview.rstrip() + " …", True
+
+
+def _slices(text: str, size: int) -> list[str]:
+    return [text[start : start + size] for start in range(0, len(text), size)]
+
+
+def _show_all_button(length: int, parent: QWidget) -> QPushButton:
+    button = QPushButton(f"Show all ({length:,} characters)", parent)
+    button.setObjectName("showAllButton")
+    button.setAccessibleName("Show the whole message")
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
 
 
 class ErrorWidget(QFrame):

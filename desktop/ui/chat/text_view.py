@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QRectF, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -19,7 +19,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QTextBrowser, QToolButton, QWidget
 
-from desktop.ui.chat.markdown import CODE_PADDING_Y
+from desktop.ui.chat import display_blocks
+from desktop.ui.chat.markdown_style import CODE_PADDING_Y
 from desktop.ui.links import UrlOpener, open_web_url
 
 CODE_BACKGROUND = QColor("#f6f8fa")
@@ -116,8 +117,27 @@ class TextView(QTextBrowser):
         return rects
 
     def code_text(self, first: int, last: int) -> str:
+        parts: list[str] = []
+        for number in range(first, last + 1):
+            block = self.document().findBlockByNumber(number)
+            if parts and not display_blocks.continues(block):
+                parts.append("\n")  # a line of the code; a piece of a long line goes on
+            parts.append(block.text())
+        return "".join(parts)
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """What is selected, as the text it is: a long block's pieces joined again."""
+        cursor = self.textCursor()
         doc = self.document()
-        return "\n".join(doc.findBlockByNumber(n).text() for n in range(first, last + 1))
+        start, end = cursor.selectionStart(), cursor.selectionEnd()
+        text = display_blocks.plain_text(doc, start, end)
+        if not display_blocks.has_pieces(doc, start, end):
+            mime = super().createMimeDataFromSelection()
+            mime.setText(text)
+            return mime
+        mime = QMimeData()  # rich text would break the line where the pieces meet
+        mime.setText(text)
+        return mime
 
     def paintEvent(self, event: QPaintEvent) -> None:
         rects = self.code_block_rects()

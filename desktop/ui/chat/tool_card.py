@@ -7,7 +7,6 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, Q
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QPlainTextEdit,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -35,6 +34,7 @@ from desktop.core.conversations.transcript import (
 )
 from desktop.ui.chat.connect_links import ConnectLinksWidget
 from desktop.ui.chat.labels import keeps_focus, plain_label
+from desktop.ui.chat.long_text import LongTextView
 from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.links import Links
 
@@ -96,7 +96,7 @@ class ToolCardWidget(QFrame):
         self.finished: ToolCallFinished | None = None
         self._links = links or Links()
         self._details: QWidget | None = None
-        self._result_view: QPlainTextEdit | None = None
+        self._result_view: LongTextView | None = None
         self._show_all: QPushButton | None = None
 
         self.spinner = SpinnerWidget(self)
@@ -283,14 +283,11 @@ class ToolCardWidget(QFrame):
         arguments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(arguments)
         layout.addWidget(plain_label("Result", "toolSectionLabel", details))
-        result = QPlainTextEdit(details)
+        result = LongTextView(details)  # a result of any size shows without freezing
         result.setObjectName("toolResult")
         result.setAccessibleName("Tool result")
-        result.setReadOnly(True)
         result.setFont(_monospace())
-        result.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         result.setMaximumHeight(280)
-        result.setTabChangesFocus(True)
         layout.addWidget(result)
         show_all = QPushButton(details)
         show_all.setObjectName("showAllButton")
@@ -305,18 +302,18 @@ class ToolCardWidget(QFrame):
     def _fill_result(self) -> None:
         assert self._result_view is not None and self._show_all is not None
         if self.finished is None:
-            self._result_view.setPlainText("Waiting for the result…")
+            self._result_view.set_text("Waiting for the result…")
             self._show_all.hide()
             return
         text = self.finished.result_text or "(no result)"
         preview, truncated = result_preview(text)
-        self._result_view.setPlainText(preview)
+        self._result_view.set_text(preview)
         self._show_all.setText(f"Show all ({len(text):,} characters)")
         self._show_all.setVisible(truncated)
 
     def _on_show_all_clicked(self) -> None:
         if self._result_view is not None and self.finished is not None:
-            self._result_view.setPlainText(self.finished.result_text)
+            self._result_view.set_text(self.finished.result_text)
             self._result_view.setMaximumHeight(520)
         if self._show_all is not None:
             self._show_all.hide()
@@ -324,4 +321,4 @@ class ToolCardWidget(QFrame):
     @property
     def result_text_shown(self) -> str:
         """What the result box shows now (empty while collapsed and never opened)."""
-        return self._result_view.toPlainText() if self._result_view is not None else ""
+        return self._result_view.text() if self._result_view is not None else ""

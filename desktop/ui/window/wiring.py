@@ -43,6 +43,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     controller.uploads.sent.connect(tray.clear)
     tray.cancel_requested.connect(controller.stop)
     controller.send_refused.connect(window.show_send_refused)
+    window.message_input.paste_cut.connect(window.show_send_refused)  # said where refusals are
     controller.turn_event.connect(window.show_turn_event)
     controller.busy_changed.connect(window.set_busy)
     controller.connection_state_changed.connect(window.set_connection_status)

@@ -21,6 +21,7 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
+from desktop.core.agent.prompt import MAX_PROMPT_CHARS
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY
 from desktop.core.conversations.backend import (
     ChatBackend,
@@ -694,3 +695,24 @@ def test_a_stream_that_ends_without_an_outcome_fails_with_the_one_sentence(
         controller.send("go")
     assert blocker.args == [TurnFailed(ErrorKind.UNEXPECTED, REPLY_ENDED_MESSAGE)]
     qtbot.waitUntil(lambda: not controller.busy)
+
+
+def test_an_edit_too_long_to_send_is_refused_before_the_last_turn_is_deleted(
+    qtbot: QtBot, stored: StoreFixture, conversation_backend: FakeConversationBackend
+) -> None:
+    controller = ChatController(lambda: conversation_backend, repository=stored.store)
+    refused: list[str] = []
+    controller.send_refused.connect(refused.append)
+    with qtbot.waitSignal(controller.history_loaded):
+        controller.open_conversation(stored.second)
+    assert not controller.resend_edited("x" * (MAX_PROMPT_CHARS + 1))
+    assert refused and f"{MAX_PROMPT_CHARS:,}" in refused[0]
+    assert not controller.busy
+
+    async def prompts() -> list[str]:
+        return [t.prompt for t in await stored.store.turns(stored.second)]
+
+    task = asyncio.ensure_future(prompts())
+    qtbot.waitUntil(task.done)
+    assert task.result() == ["second prompt"]  # before: deleted, then the prompt refused
+    assert conversation_backend.streams == []

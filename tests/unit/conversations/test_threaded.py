@@ -21,6 +21,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.worker import AgentLoop
 from desktop.core.consent.approvals import Decision, Scope
+from desktop.core.conversations import threaded
 from desktop.core.conversations.threaded import (
     Bridge,
     ThreadedBackend,
@@ -348,6 +349,29 @@ def test_a_burst_of_events_wakes_the_face_a_few_times_not_once_per_event(
 
     assert run_on_face_loop(scenario) == 501
     assert drains <= 50  # batched: a handful of wake-ups for 500 events
+
+
+@pytest.mark.parametrize(("interval", "expected"), [(0.0, 201), (3600.0, 1)])
+def test_the_agent_thread_gives_the_gil_up_as_it_posts_at_most_once_an_interval(
+    monkeypatch: pytest.MonkeyPatch, interval: float, expected: int
+) -> None:
+    # Else the UI thread waits a switch interval for the GIL at every timer and paint while a
+    # fast stream runs: the window stalled 170-420 ms in a 20,000-token reply.
+    yielded: list[threading.Thread] = []
+    monkeypatch.setattr(threaded, "GIL_YIELD_SECONDS", interval)
+    monkeypatch.setattr(
+        threaded, "give_the_gil_up", lambda: yielded.append(threading.current_thread())
+    )
+
+    async def scenario(agent_loop: AgentLoop) -> int:
+        bridge = Bridge(asyncio.get_running_loop())
+        turn = ThreadedTurn(agent_loop, lambda: BurstStream(200), bridge)
+        return len([event async for event in turn])
+
+    assert run_on_face_loop(scenario) == 201
+    # 200 deltas, the end and the end of the turn are posted: every one yields, or the first.
+    assert len(yielded) >= expected if interval == 0 else len(yielded) == expected
+    assert threading.main_thread() not in yielded
 
 
 def test_a_decision_reaches_the_waiting_stream_on_the_agent_thread() -> None:
