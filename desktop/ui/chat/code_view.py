@@ -5,7 +5,14 @@ shows the code a person is asked about with it, and the code cell the same code 
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontDatabase, QTextBlockFormat, QTextCursor, QTextFormat, QTextOption
+from PySide6.QtGui import (
+    QFontDatabase,
+    QResizeEvent,
+    QTextBlockFormat,
+    QTextCursor,
+    QTextFormat,
+    QTextOption,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from desktop.ui.action_words import shown_code
@@ -44,10 +51,25 @@ class CodeView(QPlainTextEdit):
             fence.setProperty(QTextFormat.Property.BlockCodeLanguage, language)
             cursor.mergeBlockFormat(fence)
             self.highlighter = CodeHighlighter(self.document())
-        shown = min(lines, text.count("\n") + 1)
+        self._lines = lines
+        self._text_lines = text.split("\n")
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As high as the code's lines once wrapped at this width (a one-line command longer
+        than the box is shown whole), at most `lines`; more scrolls inside."""
+        advance = max(1, self.fontMetrics().horizontalAdvance("M"))
+        columns = max(1, (self.viewport().width() - 8) // advance)
+        wrapped = sum(max(1, -(-len(line) // columns)) for line in self._text_lines)
+        shown = min(self._lines, wrapped)
         margins = self.contentsMargins()
         frame = 2 * self.document().documentMargin() + margins.top() + margins.bottom()
         self.setFixedHeight(int(shown * self.fontMetrics().lineSpacing() + frame + 4))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fit_height()
 
     @property
     def language(self) -> str | None:
