@@ -15,6 +15,7 @@ from desktop.cli_attach import AttachCommand, is_attach_command
 from desktop.cli_cells import CellPrinter
 from desktop.cli_consent import ConsentQuestions
 from desktop.cli_files import FileCommands
+from desktop.cli_model import COMMAND, ModelCommand, chosen_model, keys_wanted
 from desktop.cli_sandboxes import SandboxCommands
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
@@ -31,7 +32,12 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.prompt import validate_prompt
 from desktop.core.agent.session import ChatSession
-from desktop.core.config.credentials import keyring_problem, resolve_credentials
+from desktop.core.config.credentials import (
+    Credentials,
+    for_chat,
+    keyring_problem,
+    resolve_credentials,
+)
 from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
@@ -141,7 +147,7 @@ class ChatRepl:
         self.session = session
         self.commands = commands  # the sandbox commands, told of every event
         self.term = term
-        self.files = AttachCommand(session, term, self._error, cwd or Path.cwd())  # /attach
+        self.files = AttachCommand(session, term, self.error, cwd or Path.cwd())  # /attach
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self.questions = ConsentQuestions(term, self.reader)
@@ -152,15 +158,19 @@ class ChatRepl:
         self._missing_key = False  # connecting said a key is missing: no turn can run
         self.connected = False
 
-    def _error(self, message: str, fix: Fix | None) -> None:
+    def error(self, message: str, fix: Fix | None) -> None:
         self.term.error(terminal_text(message, fix, keyring=self.keyring))
 
     def report(self, problem: str | UserFacingError) -> None:
         """A command's failure, worded for the terminal."""
         if isinstance(problem, UserFacingError):
-            self._error(problem.message, problem.fix)
+            self.error(problem.message, problem.fix)
         else:
             self.term.error(problem)
+
+    def model_switched(self) -> None:
+        """`/model` switched: a key missing for the model before may not be for this one."""
+        self._missing_key = False
 
     def _end_line(self) -> None:
         if not self._at_line_start:
@@ -201,7 +211,7 @@ class ChatRepl:
                 self.term.line()
             case TurnFailed():
                 self._end_line()
-                self._error(event.message, event.fix)
+                self.error(event.message, event.fix)
                 self.term.line()
             case ApprovalRequested():
                 pass  # asked by `run_turn`, which waits for the answers
@@ -240,7 +250,7 @@ class ChatRepl:
         try:
             info = await self.session.connect()
         except UserFacingError as exc:
-            self._error(exc.message, exc.fix)
+            self.error(exc.message, exc.fix)
             self._missing_key = exc.kind is ErrorKind.MISSING_KEY
             return
         self.connected = True
@@ -307,21 +317,31 @@ def run_cli(
     stderr: TextIO | None = None,
     known_secrets: Callable[..., object] | None = None,
     settings_file: Path | None = None,
+    model: str | None = None,
 ) -> int:
     """The terminal face. `settings_file`: where an "always allow" a person chooses is kept
-    (without one it lasts until the terminal closes)."""
+    (without one it lasts until the terminal closes); `model`: `--model`'s, for this run."""
     env = dict(os.environ if environ is None else environ)
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     color = out.isatty() and "NO_COLOR" not in env and env.get("TERM") != "dumb"
     term = Terminal(out, err, color=color)
-    credentials = resolve_credentials(
-        store, settings.user_id, env, read_dotenv((cwd or Path.cwd()) / ".env")
-    )
-    if known_secrets is not None:
-        known_secrets(*credentials.secret_values())
-    if (locked := keyring_problem(credentials)) is not None:  # no turn could run: say so, end
+    dotenv = read_dotenv((cwd or Path.cwd()) / ".env")
+    chosen = chosen_model(settings.model, model, env, dotenv)
+    settings = settings.model_copy(update={"model": chosen.model})
+
+    def credentials_for(model: str) -> Credentials:
+        # Only the keys this model needs: a locked keyring is not asked for others.
+        wanted = keys_wanted(model)
+        found = resolve_credentials(store, settings.user_id, env, dotenv, wanted=wanted)
+        if known_secrets is not None:
+            known_secrets(*found.secret_values())
+        return found
+
+    credentials = credentials_for(chosen.model)
+    locked = keyring_problem(credentials, for_chat(chosen.model))
+    if locked is not None:  # no turn could run: say so, end
         term.error(terminal_text(locked.message, locked.fix, keyring=store.is_secure))
         return KEYRING_UNREADABLE_EXIT
     consent = ConsentState(
@@ -354,6 +374,8 @@ def run_cli(
     )
     mount_files = FileCommands(session, term, cwd or Path.cwd(), repl.report)  # /files, /save
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
+    term.dim(f"Model: {chosen.model} ({COMMAND} shows or switches it).")
+    models = ModelCommand(session, term, chosen, credentials_for=credentials_for, error=repl.error)
     term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:
         try:
@@ -372,6 +394,10 @@ def run_cli(
                     term.line("Goodbye!")
                     return 0
                 if not prompt.strip():
+                    continue
+                if models.handles(prompt):
+                    if models.run(prompt):
+                        repl.model_switched()
                     continue
                 if is_attach_command(prompt):
                     runner.run(repl.files.run(prompt))

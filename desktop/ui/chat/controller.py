@@ -90,6 +90,7 @@ class ChatController(QObject):
         self._open = OpenConversation(self._on_conversations_changed, repository)
         self._rewind_available = False
         self._busy = False
+        self._model: str | None = None  # the switcher's choice, else the settings'
         self._tasks: set[asyncio.Task[None]] = set()
         self._connection = BackendConnection(
             backend_factory,
@@ -178,12 +179,23 @@ class ChatController(QObject):
         self._connection.warm()
 
     def reconfigure(self, backend_factory: BackendFactory | None) -> None:
-        """New settings or keys: drop the current backend and connect with the new one."""
+        """New settings or keys: drop the current backend and connect with the new one (on
+        the settings' model: a switch made before is forgotten)."""
         if self._busy:
             self._turn.abandon()
+        self._model = None
         self._connection.reconfigure(backend_factory)
 
+    def use_model(self, model: str) -> None:
+        """The switcher's choice: the next turns go to `model`, the conversation going on."""
+        self._model = model
+        backend = self._connection.backend
+        if backend is not None:
+            backend.use_model(model)
+
     def _on_backend_made(self, backend: ChatBackend) -> None:
+        if self._model is not None:
+            backend.use_model(self._model)
         if isinstance(backend, ConversationBackend):
             backend.watch(self._on_backend_stored)
         self._open.backend_made(backend)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Sequence
@@ -203,6 +204,7 @@ class AssistantMessageWidget(QWidget):
         self.rest_view: LongTextView | None = None
 
         self._text = text
+        self._answered_by = ""
         self._pending = False
         self._last_render = 0.0
         self._last_cost = 0.0
@@ -221,7 +223,19 @@ class AssistantMessageWidget(QWidget):
         return self._text
 
     def record(self) -> AssistantItem:
-        return AssistantItem(self.text)
+        return AssistantItem(self.text, self.answered_by)
+
+    @property
+    def answered_by(self) -> str:
+        return self._answered_by
+
+    def show_answered_by(self, answered_by: str) -> None:
+        """Which model wrote this and what it cost, on hover ("" for turns stored before)."""
+        self._answered_by = answered_by
+        # As rich text, escaped: a model's name is shown as it is, never as markup.
+        tip = f"<p style='white-space:pre'>{html.escape(answered_by)}</p>" if answered_by else ""
+        self.setToolTip(tip)
+        self.view.setToolTip(self.toolTip())
 
     def plain_text(self) -> str:
         """What is on screen once everything received is rendered, as plain text (of a folded
