@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -12,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.core.agent.attachments import Attachment, AttachProgress, attach_files
 from desktop.core.agent.budget import TurnBudget
-from desktop.core.agent.build import Endpoints, build_agent, model_endpoint, open_model
+from desktop.core.agent.build import Endpoints, build_agent
 from desktop.core.agent.lone_surrogates import clean_messages
+from desktop.core.agent.model_choice import ModelChoice, last_answer
 from desktop.core.agent.output_files import OutputFiles
 from desktop.core.agent.turn_stream import TurnStream
 from desktop.core.config.credentials import (
@@ -22,7 +22,6 @@ from desktop.core.config.credentials import (
     for_chat,
     require_credentials,
 )
-from desktop.core.config.providers import BY_PREFIX, provider_of
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.errors import UserFacingError
@@ -40,10 +39,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import httpx
-    import httpx2
     from pydantic_ai import Agent
     from pydantic_ai.messages import ModelMessage
-    from pydantic_ai.models import Model
 
     from desktop.core.router.files_mount import MountItem
     from desktop.core.router.presigned import Progress
@@ -88,10 +85,7 @@ class ChatSession:
         self._connection: RouterConnection | None = None
         self._agent: Agent[None, str] | None = None
         self._agent_toolset: object = None  # the toolset the agent was built on
-        self._model: Model | None = None
-        self._model_name = settings.model  # the model the next turn goes to (`use_model`)
-        self._model_http: httpx2.AsyncClient | None = None  # the model SDK's client, ours
-        self._retired: list[httpx2.AsyncClient] = []  # a switched-from model's, closed later
+        self._model = ModelChoice(settings.model)  # the next turn's (`use_model`)
         self._connect_lock = asyncio.Lock()
         self._http = http  # the app's shared client; without one, its own (closed by aclose())
         self._own_http: httpx.AsyncClient | None = None
@@ -113,27 +107,19 @@ class ChatSession:
     @property
     def model_name(self) -> str:
         """The model string the next turn goes to ("anthropic:claude-sonnet-4-5")."""
-        return self._model_name
+        return self._model.name
 
     @property
     def model_base_url(self) -> str | None:
         """Where the model's requests go (None: a server the settings do not name yet)."""
-        spec = provider_of(self._model_name) or BY_PREFIX["openai"]
-        return model_endpoint(spec, self.endpoints, self.settings.base_urls).url
+        return self._model.base_url(self.endpoints, self.settings.base_urls)
 
     def use_model(self, model: str) -> None:
         """From the next turn on, `model` answers (the history goes with it: Pydantic AI's
         messages are the same for every provider). Called between turns; an unusable model
         string fails that turn with the model check's sentence."""
-        model = model.strip()
-        if model == self._model_name:
-            return
-        log.info("model switched to %s", model)
-        self._model_name = model
-        self._model, self._agent = None, None
-        if self._model_http is not None:
-            self._retired.append(self._model_http)
-            self._model_http = None
+        if self._model.switch(model):
+            self._agent = None
 
     def use_credentials(self, credentials: Credentials) -> None:
         """Keys read again (the terminal reads a provider's key when it switches to it)."""
@@ -144,13 +130,7 @@ class ChatSession:
     def last_answer(self) -> str | None:
         """Which model wrote the last reply in the history ("anthropic:claude-sonnet-4-5", as
         the provider named it), or None before any."""
-        from pydantic_ai.messages import ModelResponse
-
-        for message in reversed(self._history):
-            if isinstance(message, ModelResponse) and message.model_name:
-                provider = message.provider_name
-                return f"{provider}:{message.model_name}" if provider else message.model_name
-        return None
+        return last_answer(self._history)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -173,9 +153,9 @@ class ChatSession:
     def _check_credentials(self) -> tuple[str | None, str, str]:
         """The model's key (None: its provider takes none), Composio's and the user id."""
         creds = self._credentials
-        require_credentials(creds, for_chat(self._model_name))
+        require_credentials(creds, for_chat(self._model.name))
         assert creds.composio_api_key and creds.user_id
-        return creds.model_key(self._model_name), creds.composio_api_key, creds.user_id
+        return creds.model_key(self._model.name), creds.composio_api_key, creds.user_id
 
     def _router_credentials(self) -> tuple[str, str]:
         """The Composio key and the user id: all the Tool Router needs (not the model's key)."""
@@ -267,25 +247,21 @@ class ChatSession:
         await import_off_loop(AGENT_STACK)
         async with self._connect_lock:
             model_key, composio_key, user_id = self._check_credentials()
-            for retired in self._retired:  # a model switched from, between turns
-                with contextlib.suppress(Exception):
-                    await retired.aclose()
-            self._retired.clear()
+            await self._model.close_retired()  # a model switched from, between turns
             info = await self._open_connection(composio_key, user_id)
             assert self._connection is not None
             # A connection reset after a failure has a new toolset: the agent must use it, not
             # reopen the old one on every run.
             if self._agent is None or self._agent_toolset is not self._connection.toolset:
-                if self._model is None:
-                    self._model, self._model_http = await open_model(
-                        self._model_name, model_key, self.endpoints, self.timeouts, self.settings
-                    )
+                model = await self._model.open(
+                    model_key, self.endpoints, self.timeouts, self.settings
+                )
                 from desktop.core.agent.consent_gate import gated
                 from desktop.core.agent.files_watch import watching_files
 
                 self._agent_toolset = self._connection.toolset
                 self._agent = build_agent(
-                    self._model,
+                    model,
                     gated(
                         watching_files(self._connection.toolset, self.output_files),
                         self.consent,
@@ -379,10 +355,7 @@ class ChatSession:
     async def aclose(self) -> None:
         self._router, self._mount = None, None
         connection, self._connection = self._connection, None
-        self._model = None
         self._agent = None
-        clients = [*self._retired, *([self._model_http] if self._model_http else [])]
-        self._retired, self._model_http = [], None
         if connection is not None:
             await connection.aclose()
         transfers, self._transfers = self._transfers, None
@@ -392,9 +365,7 @@ class ChatSession:
         if own_http is not None:
             self._http = None
             await own_http.aclose()
-        for client in clients:  # the SDKs' clients do not close one they were given
-            with contextlib.suppress(Exception):
-                await client.aclose()
+        await self._model.aclose()
 
 
 async def check_connection(
