@@ -31,7 +31,7 @@ def store(tmp_path: Path) -> Iterator[ConversationStore]:
 def switched(store: ConversationStore) -> str:
     """Two turns: Claude answered the first, a local Ollama the second."""
     cid = store.create_conversation(CLAUDE)
-    first = store.begin_turn(cid, "List my sandboxes", CLAUDE)
+    first = store.begin_turn(cid, "List my sandboxes", model=CLAUDE)
     store.complete_turn(
         first,
         dump(answered("List my sandboxes", "None.")),
@@ -39,7 +39,7 @@ def switched(store: ConversationStore) -> str:
         (),
         Usage(1000, 200, 1, 0, Decimal("0.006")),
     )
-    second = store.begin_turn(cid, "What did I ask before?", OLLAMA)
+    second = store.begin_turn(cid, "What did I ask before?", model=OLLAMA)
     store.complete_turn(
         second,
         dump(answered("What did I ask before?", "You asked for your sandboxes.")),
@@ -92,7 +92,7 @@ def test_a_turn_without_a_model_exports_as_before(store: ConversationStore) -> N
 
 def test_an_unknown_price_says_so(store: ConversationStore) -> None:
     cid = store.create_conversation("openai-compatible:my-model")
-    turn = store.begin_turn(cid, "hello", "openai-compatible:my-model")
+    turn = store.begin_turn(cid, "hello", model="openai-compatible:my-model")
     store.complete_turn(turn, dump(answered("hello", "Hi.")), "Hi.", (), Usage(3, 4, 1, 0))
     assert "· 7 tokens · price unknown" in store.export_markdown(cid)
 
@@ -102,11 +102,11 @@ def test_a_database_of_before_gets_the_column(tmp_path: Path) -> None:
     with ConversationStore(db) as store:
         cid = store.create_conversation(CLAUDE)
         store.begin_turn(cid, "kept")
-    with sqlite3.connect(db) as conn:  # as version 3 left it: no model column yet
+    with sqlite3.connect(db) as conn:  # as version 4 left it: no model column yet
         conn.execute("ALTER TABLE turns DROP COLUMN model")
-        conn.execute("PRAGMA user_version = 3")
+        conn.execute("PRAGMA user_version = 4")
     with ConversationStore(db) as store:
         (turn,) = store.turns(cid)
         assert (turn.prompt, turn.model) == ("kept", None)
-        store.begin_turn(cid, "new", OLLAMA)
+        store.begin_turn(cid, "new", model=OLLAMA)
         assert [t.model for t in store.turns(cid)] == [None, OLLAMA]
