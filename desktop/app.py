@@ -28,11 +28,25 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         "--allow-plain-http-model",
         action="store_true",
         help="with --cli, for this run: let the OpenAI key and the conversation travel "
-        "unencrypted to a plain http:// model server on another machine (OPENAI_BASE_URL); "
+        "unencrypted to a plain http:// model server on another machine (OPENAI_BASE_URL, "
+        "OLLAMA_BASE_URL...); "
         "the window has this in Settings",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="PROVIDER:NAME",
+        help="with --cli, the model for this run, e.g. anthropic:claude-sonnet-4-5 or "
+        "ollama:llama3.1 (else E2B_AGENT_MODEL, else the settings'); /model switches it",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
+    if args.model is not None:
+        from desktop.core.config.providers import model_problem
+
+        if not args.cli:
+            parser.error("--model is for the terminal (--cli); in the window, use the switcher")
+        if problem := model_problem(args.model):
+            parser.error(f"--model: {problem}")
     if args.allow_plain_http_model and not args.cli:
         from desktop.ui.messages import PLAIN_HTTP_CHECK
 
@@ -82,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             open_secret_store(),
             known_secrets=redactor.add,
             settings_file=paths.settings_file,
+            model=args.model,
         )
     # The window opens the log file once it has painted; what is logged before waits for it.
     hold_early_records(level)

@@ -15,7 +15,9 @@ from desktop.cli_attach import AttachCommand, is_attach_command
 from desktop.cli_cells import CellPrinter
 from desktop.cli_consent import ConsentQuestions
 from desktop.cli_files import FileCommands
+from desktop.cli_model import COMMAND, ModelCommand, chosen_model, keys_wanted
 from desktop.cli_sandboxes import SandboxCommands
+from desktop.cli_words import terminal_text
 from desktop.core.agent.build import Endpoints
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
 from desktop.core.agent.events import (
@@ -31,21 +33,20 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.prompt import validate_prompt
 from desktop.core.agent.session import ChatSession
-from desktop.core.config.credentials import keyring_problem, resolve_credentials
-from desktop.core.config.secrets import KEYRING_SERVICE, SecretStore, read_dotenv
+from desktop.core.config.credentials import (
+    Credentials,
+    for_chat,
+    keyring_problem,
+    resolve_credentials,
+)
+from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
 from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
 from desktop.core.errors import (
-    BUDGET_SETTING,
-    PLAIN_HTTP_SETTING,
-    CredentialSpec,
     ErrorKind,
     Fix,
-    Remedy,
     UserFacingError,
-    join_labels,
-    neutral_text,
 )
 from desktop.core.router.types import Timeouts
 from desktop.core.sandboxes.meter import SandboxRates
@@ -53,57 +54,10 @@ from desktop.core.sandboxes.service import SandboxService
 from desktop.line_reader import LineReader
 from desktop.terminal import Terminal
 
-PLAIN_HTTP_FLAG = "--allow-plain-http-model"
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
 KEYRING_UNREADABLE_EXIT = 75  # sysexits' EX_TEMPFAIL: a temporary failure, try again later
-
-
-def _keyring_command(item: CredentialSpec) -> str:
-    # keyring's own command line (installed with the package), on the entry the app reads.
-    return f"`keyring set {KEYRING_SERVICE} {item.name}`"
-
-
-def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
-    """The sentence the terminal prints: the remedy in what the terminal offers (environment
-    variables, `.env`, the keyring's command when there is a usable keyring)."""
-    if fix is None:
-        return message
-    env_vars = join_labels(item.env_var for item in fix.items)
-    stored = [item for item in fix.items if item.in_keyring] if keyring else []
-    commands = join_labels(_keyring_command(item) for item in stored)
-    match fix.remedy:
-        case Remedy.PROVIDE | Remedy.CONFIGURE:
-            text = f"{fix.problem}: set {env_vars} in the environment or .env"
-            if stored:
-                key = "the key" if len(stored) == 1 else "the keys"
-                key = "it" if len(fix.items) == 1 else key
-                text += f", or store {key} in the keyring with {commands}"
-            return text + "."
-        case Remedy.CHECK_CREDENTIAL:
-            text = f"{fix.problem}: check {env_vars} in the environment or .env"
-            if stored:
-                text += f", or store the right key in the keyring with {commands}"
-            return text + "."
-        case Remedy.CHOOSE_MODEL:
-            return f'{fix.problem}: set another "model" in the settings file.'
-        case Remedy.NEW_CONVERSATION:
-            return f"{fix.problem}: type exit and start again for a new conversation."
-        case Remedy.UNLOCK_KEYRING | Remedy.START_KEYRING:  # here, retrying is starting again
-            text = neutral_text(fix).removesuffix(".")
-            return f"{text} (start the app again), or set {env_vars} in the environment or .env."
-        case Remedy.ALLOW_PLAIN_HTTP:
-            return (
-                f"{fix.problem}: use an https:// address, or, for a server of your own on a "
-                f"network you trust, start with {PLAIN_HTTP_FLAG} (or set "
-                f'"{PLAIN_HTTP_SETTING}": true in the settings file).'
-            )
-        case Remedy.RAISE_BUDGET:
-            return (
-                f'{fix.problem}: set a higher "{BUDGET_SETTING}" in the settings file, or type '
-                "exit and start again for a new conversation."
-            )
 
 
 def _compact(arguments: Mapping[str, object]) -> str:
@@ -141,7 +95,7 @@ class ChatRepl:
         self.session = session
         self.commands = commands  # the sandbox commands, told of every event
         self.term = term
-        self.files = AttachCommand(session, term, self._error, cwd or Path.cwd())  # /attach
+        self.files = AttachCommand(session, term, self.error, cwd or Path.cwd())  # /attach
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self.questions = ConsentQuestions(term, self.reader)
@@ -152,15 +106,19 @@ class ChatRepl:
         self._missing_key = False  # connecting said a key is missing: no turn can run
         self.connected = False
 
-    def _error(self, message: str, fix: Fix | None) -> None:
+    def error(self, message: str, fix: Fix | None) -> None:
         self.term.error(terminal_text(message, fix, keyring=self.keyring))
 
     def report(self, problem: str | UserFacingError) -> None:
         """A command's failure, worded for the terminal."""
         if isinstance(problem, UserFacingError):
-            self._error(problem.message, problem.fix)
+            self.error(problem.message, problem.fix)
         else:
             self.term.error(problem)
+
+    def model_switched(self) -> None:
+        """`/model` switched: a key missing for the model before may not be for this one."""
+        self._missing_key = False
 
     def _end_line(self) -> None:
         if not self._at_line_start:
@@ -201,7 +159,7 @@ class ChatRepl:
                 self.term.line()
             case TurnFailed():
                 self._end_line()
-                self._error(event.message, event.fix)
+                self.error(event.message, event.fix)
                 self.term.line()
             case ApprovalRequested():
                 pass  # asked by `run_turn`, which waits for the answers
@@ -240,7 +198,7 @@ class ChatRepl:
         try:
             info = await self.session.connect()
         except UserFacingError as exc:
-            self._error(exc.message, exc.fix)
+            self.error(exc.message, exc.fix)
             self._missing_key = exc.kind is ErrorKind.MISSING_KEY
             return
         self.connected = True
@@ -307,21 +265,31 @@ def run_cli(
     stderr: TextIO | None = None,
     known_secrets: Callable[..., object] | None = None,
     settings_file: Path | None = None,
+    model: str | None = None,
 ) -> int:
     """The terminal face. `settings_file`: where an "always allow" a person chooses is kept
-    (without one it lasts until the terminal closes)."""
+    (without one it lasts until the terminal closes); `model`: `--model`'s, for this run."""
     env = dict(os.environ if environ is None else environ)
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     color = out.isatty() and "NO_COLOR" not in env and env.get("TERM") != "dumb"
     term = Terminal(out, err, color=color)
-    credentials = resolve_credentials(
-        store, settings.user_id, env, read_dotenv((cwd or Path.cwd()) / ".env")
-    )
-    if known_secrets is not None:
-        known_secrets(*credentials.secret_values())
-    if (locked := keyring_problem(credentials)) is not None:  # no turn could run: say so, end
+    dotenv = read_dotenv((cwd or Path.cwd()) / ".env")
+    chosen = chosen_model(settings.model, model, env, dotenv)
+    settings = settings.model_copy(update={"model": chosen.model})
+
+    def credentials_for(model: str) -> Credentials:
+        # Only the keys this model needs: a locked keyring is not asked for others.
+        wanted = keys_wanted(model)
+        found = resolve_credentials(store, settings.user_id, env, dotenv, wanted=wanted)
+        if known_secrets is not None:
+            known_secrets(*found.secret_values())
+        return found
+
+    credentials = credentials_for(chosen.model)
+    locked = keyring_problem(credentials, for_chat(chosen.model))
+    if locked is not None:  # no turn could run: say so, end
         term.error(terminal_text(locked.message, locked.fix, keyring=store.is_secure))
         return KEYRING_UNREADABLE_EXIT
     consent = ConsentState(
@@ -354,6 +322,8 @@ def run_cli(
     )
     mount_files = FileCommands(session, term, cwd or Path.cwd(), repl.report)  # /files, /save
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
+    term.dim(f"Model: {chosen.model} ({COMMAND} shows or switches it).")
+    models = ModelCommand(session, term, chosen, credentials_for=credentials_for, error=repl.error)
     term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:
         try:
@@ -372,6 +342,10 @@ def run_cli(
                     term.line("Goodbye!")
                     return 0
                 if not prompt.strip():
+                    continue
+                if models.handles(prompt):
+                    if models.run(prompt):
+                        repl.model_switched()
                     continue
                 if is_attach_command(prompt):
                     runner.run(repl.files.run(prompt))

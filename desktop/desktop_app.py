@@ -113,7 +113,8 @@ class DesktopApp:
 
     @property
     def settings(self) -> Settings:
-        return self.configuration.settings
+        """As in use: the saved ones, with the model `E2B_AGENT_MODEL` names, if set."""
+        return self.configuration.in_use
 
     @property
     def credentials(self) -> Credentials | None:

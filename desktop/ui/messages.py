@@ -9,7 +9,9 @@ from desktop.core.conversations.backend import ConnectionStatus
 from desktop.core.errors import KEYRING_EXAMPLES, Fix, Remedy, UserFacingError, join_labels
 
 PLAIN_HTTP_CHECK = "Allow a plain-http model server on another machine"
-CONFIGURE_FIRST = "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
+CONFIGURE_FIRST = (
+    "Open Settings (Ctrl+,), pick the model provider and enter its key and Composio's first."
+)
 RETRY_IN_SETTINGS = "then press Retry in Settings (Ctrl+,)"
 _STILL_HERE = "Nothing was sent: your message and its files are still here."
 UPLOAD_CANCELLED = f"Upload cancelled. {_STILL_HERE}"

@@ -1,4 +1,5 @@
-"""`python -m tests.fakes`: run the fake OpenAI and Composio/E2B services until Ctrl-C."""
+"""`python -m tests.fakes`: run the fake model providers (OpenAI, Anthropic, Gemini, a keyless
+local server as Ollama and LM Studio are) and Composio/E2B until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import sys
 import threading
 from types import FrameType
 
+from tests.fakes.anthropic_server import TEST_ANTHROPIC_KEY, AnthropicFake
 from tests.fakes.e2b_state import many_sandboxes
+from tests.fakes.gemini_server import TEST_GOOGLE_KEY, GeminiFake
 from tests.fakes.harness import FakeServices
+from tests.fakes.openai_server import LOCAL_MODELS, OpenAIFake
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -60,13 +64,33 @@ def main(argv: list[str] | None = None) -> int:
         openai_port=args.port_openai,
         composio_port=args.port_composio,
     )
+    providers = (
+        AnthropicFake(),
+        GeminiFake(),
+        OpenAIFake(models=LOCAL_MODELS, require_key=False),
+    )
     try:
         services.start()
+        for fake in providers:
+            fake.start()
     except OSError as exc:
         print(f"could not start the fakes: {exc}", file=sys.stderr)
         return 1
+    anthropic, gemini, local = providers
+    env = {
+        **services.env(),
+        "ANTHROPIC_BASE_URL": anthropic.base_url,
+        "ANTHROPIC_API_KEY": TEST_ANTHROPIC_KEY,
+        "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
+        "GOOGLE_API_KEY": TEST_GOOGLE_KEY,
+        "OLLAMA_BASE_URL": local.base_url,
+    }
     print("# Fakes running. Point the app at them with:")
-    print("export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in services.env().items()))
+    print("export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()))
+    print(
+        f"# Models: openai:gpt-5, anthropic:claude-sonnet-4-5, google:gemini-2.5-flash, "
+        f"ollama:llama3.1 (an LM Studio or other server: base URL {local.base_url} in Settings)."
+    )
     state = "NOT connected (ask the agent to connect e2b)" if args.e2b_disconnected else "connected"
     print(f"# E2B is {state}. Press Ctrl-C to stop.", flush=True)
     stop = threading.Event()
@@ -81,9 +105,11 @@ def main(argv: list[str] | None = None) -> int:
             pass
         print("\n# stopping ...", file=sys.stderr)
     finally:
+        for fake in providers:
+            fake.stop()
         services.stop()
         print(
-            f"# {len(services.openai.requests)} model requests, "
+            f"# {sum(len(f.requests) for f in (services.openai, *providers))} model requests, "
             f"{len(services.composio.tool_calls)} tool calls served.",
             file=sys.stderr,
         )

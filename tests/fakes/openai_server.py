@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterator
-from typing import Any, Self
+from typing import Self
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.fakes.gate import Gate
-from tests.fakes.openai_brain import default_reply
+from tests.fakes.model_fake import ScriptedModelFake
 from tests.fakes.openai_chat_events import ChatBuilder
 from tests.fakes.openai_events import Drop, Pause, ResponsesBuilder, Step
-from tests.fakes.openai_script import RecordedRequest, Reply, Responder, Script
+from tests.fakes.openai_script import RecordedRequest, Responder
 from tests.fakes.serving import (
     DroppedConnectionError,
-    ServedFake,
-    ServerThread,
     hide_dropped_connections,
 )
 
 TEST_OPENAI_KEY = "sk-test-local-key"
 MODELS = ("gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4o-mini")
+# As Ollama lists pulled models (name:tag), and LM Studio its loaded ones.
+LOCAL_MODELS = ("llama3.1:latest", "qwen2.5:7b", "qwen2.5-7b-instruct")
+TEST_OPENROUTER_KEY = "sk-or-v1-test-local-key"
+OPENROUTER_MODELS = ("anthropic/claude-sonnet-4.5", "openai/gpt-5", "google/gemini-2.5-flash")
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -83,11 +83,15 @@ def _mask(key: str) -> str:
     return f"{key[:5]}{'*' * 6}{key[-4:]}" if len(key) > 9 else "*" * len(key)
 
 
-class OpenAIFake(ServedFake):
+class OpenAIFake(ScriptedModelFake):
     """The fake OpenAI server: `script` for scripted replies, `requests` for what it received.
 
     Accepted keys: `api_keys` if given, else any key starting with `sk-test`.
     """
+
+    name = "fake-openai"
+    key_prefix = "sk-test"
+    default_models = MODELS
 
     def __init__(
         self,
@@ -95,17 +99,14 @@ class OpenAIFake(ServedFake):
         api_keys: Collection[str] | None = None,
         port: int = 0,
         brain: Responder | None = None,
+        models: Collection[str] = MODELS,
+        require_key: bool = True,
     ) -> None:
-        self.script = Script()
-        self.api_keys: set[str] | None = set(api_keys) if api_keys is not None else None
-        self.brain: Responder = brain or default_reply
-        self.gate = Gate()
-        self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
-        self._model_lists: list[RecordedRequest] = []
-        self._server = ServerThread(
-            self.build_app, port=port, name="fake-openai", on_stop=self.gate.release_all
-        )
+        """`models`: what `GET /v1/models` lists (an Ollama lists "llama3.1:latest"...);
+        `require_key=False`: any key or none is taken, as a local server does."""
+        super().__init__(api_keys=api_keys, port=port, brain=brain)
+        self.models = tuple(models)
+        self.require_key = require_key
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -117,39 +118,12 @@ class OpenAIFake(ServedFake):
         hide_dropped_connections()
         return super().start()
 
-    def reset(self) -> None:
-        """Forget scripted replies and recorded requests; release hanging requests."""
-        self.script.clear()
-        self.gate.release_all()
-        with self._lock:
-            self._requests.clear()
-            self._model_lists.clear()
-        self.brain = default_reply
-
-    # ------------------------------------------------------------------ inspection
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Model requests received so far (authenticated or not), oldest first."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def model_lists(self) -> list[RecordedRequest]:
-        """`GET /v1/models` requests received (authenticated or not): they cost no tokens."""
-        with self._lock:
-            return list(self._model_lists)
-
     @property
     def last_request(self) -> RecordedRequest:
-        with self._lock:
-            if not self._requests:
-                raise AssertionError("the fake OpenAI server received no request")
-            return self._requests[-1]
-
-    def key_ok(self, key: str) -> bool:
-        if self.api_keys is not None:
-            return key in self.api_keys
-        return key.startswith("sk-test")
+        requests = self.requests
+        if not requests:
+            raise AssertionError("the fake OpenAI server received no request")
+        return requests[-1]
 
     # ------------------------------------------------------------------ HTTP
     def build_app(self) -> Starlette:
@@ -158,10 +132,14 @@ class OpenAIFake(ServedFake):
                 Route("/v1/responses", self._responses, methods=["POST"]),
                 Route("/v1/chat/completions", self._chat, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
+                # OpenRouter's: what the key is (Test connection asks it; the list is public).
+                Route("/v1/key", self._key, methods=["GET"]),
             ]
         )
 
     def _auth_error(self, request: Request) -> JSONResponse | None:
+        if not self.require_key:
+            return None
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer ") or not header[7:].strip():
             return openai_error(
@@ -181,30 +159,28 @@ class OpenAIFake(ServedFake):
 
     async def _models(self, request: Request) -> Response:
         """OpenAI's model list: 401 with its error body for a missing or wrong key."""
-        record = RecordedRequest(
-            request.method, request.url.path, {k.lower(): v for k, v in request.headers.items()}, {}
-        )
-        with self._lock:
-            self._model_lists.append(record)
+        await self.record(request, listing=True)
         if (error := self._auth_error(request)) is not None:
             return error
         data = [
             {"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "openai"}
-            for m in MODELS
+            for m in self.models
         ]
         return JSONResponse({"object": "list", "data": data}, headers=_headers())
+
+    async def _key(self, request: Request) -> Response:
+        """OpenRouter's `GET /key`: the key's label and limits, 401 for a wrong one."""
+        await self.record(request, listing=True)
+        if (error := self._auth_error(request)) is not None:
+            return error
+        data = {"label": "sk-or-v1-test...", "limit": None, "usage": 0, "is_free_tier": False}
+        return JSONResponse({"data": data}, headers=_headers())
 
     async def _responses(self, request: Request) -> Response:
         return await self._handle(request, "responses")
 
     async def _chat(self, request: Request) -> Response:
         return await self._handle(request, "chat")
-
-    def _next_reply(self, body: dict[str, Any]) -> Reply:
-        item = self.script.pop()
-        if item is None:
-            return self.brain(body)
-        return item if isinstance(item, Reply) else item(body)
 
     async def _handle(self, request: Request, api: str) -> Response:
         try:
@@ -223,7 +199,7 @@ class OpenAIFake(ServedFake):
             return error
         if not isinstance(body, dict):
             return openai_error(400, "We could not parse the JSON body of your request.")
-        reply = self._next_reply(body)
+        reply = self.next_reply(body)
         if reply.delay_before:
             await self.gate.wait(reply.delay_before)
         if reply.kind == "hang":

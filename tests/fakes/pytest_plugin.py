@@ -7,8 +7,16 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.anthropic_server import AnthropicFake
+from tests.fakes.gemini_server import GeminiFake
 from tests.fakes.harness import FakeServices
 from tests.fakes.keyring_backend import InMemoryKeyring
+from tests.fakes.openai_server import (
+    LOCAL_MODELS,
+    OPENROUTER_MODELS,
+    TEST_OPENROUTER_KEY,
+    OpenAIFake,
+)
 from tests.fakes.serving import DeadServer, closed_url
 
 FakeServicesFactory = Callable[..., FakeServices]
@@ -68,6 +76,34 @@ def fake_env(fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch) -> di
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture
+def anthropic_fake() -> Iterator[AnthropicFake]:
+    """The Anthropic Messages API on loopback (the same brain as the OpenAI fake)."""
+    with AnthropicFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gemini_fake() -> Iterator[GeminiFake]:
+    """Gemini's generateContent API on loopback (the same brain as the OpenAI fake)."""
+    with GeminiFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def local_model_fake() -> Iterator[OpenAIFake]:
+    """An OpenAI-compatible server as Ollama or LM Studio are: no key, its own model names."""
+    with OpenAIFake(models=LOCAL_MODELS, require_key=False) as fake:
+        yield fake
+
+
+@pytest.fixture
+def openrouter_fake() -> Iterator[OpenAIFake]:
+    """OpenRouter's OpenAI-compatible API: its key, `maker/model` names, `GET /key`."""
+    with OpenAIFake(models=OPENROUTER_MODELS, api_keys={TEST_OPENROUTER_KEY}) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -74,6 +74,7 @@ def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment without anything that points the app at real services or keys,
     or that would change how the frozen interpreter starts; then `extra`."""
     leaky = ("OPENAI_", "COMPOSIO_", "PYTHON", "E2B_AGENT_", "SSL_CERT_")
+    leaky += ("ANTHROPIC_", "GOOGLE_", "GEMINI_", "OPENROUTER_", "OLLAMA_")  # other providers
     env = {k: v for k, v in os.environ.items() if not k.startswith(leaky) and k != "USER_ID"}
     env.update(extra or {})
     return env

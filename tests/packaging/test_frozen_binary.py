@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 
 from desktop import __version__
+from tests.fakes.anthropic_server import TEST_ANTHROPIC_KEY, AnthropicFake
+from tests.fakes.gemini_server import TEST_GOOGLE_KEY, GeminiFake
 from tests.fakes.harness import FakeServices
+from tests.fakes.openai_server import TEST_OPENROUTER_KEY, OpenAIFake
 from tests.packaging import (
     APP_NAME,
     MB,
@@ -180,6 +183,59 @@ def test_cli_agent_calls_a_tool(bundle: Bundle, app_env: dict[str, str], tmp_pat
     assert "<- success" in result.stdout
     assert result.stdout.rstrip().endswith("Goodbye!")
     assert result.stderr == ""
+
+
+# Each provider's SDK (and what build.spec leaves out of it), frozen: a tool call through the
+# router, then a second turn on another provider that remembers the first.
+PROVIDER_RUNS = {
+    "openai-chat": ("openai-chat:gpt-5", "anthropic:claude-sonnet-4-5"),
+    "anthropic": ("anthropic:claude-sonnet-4-5", "google:gemini-2.5-flash"),
+    "google": ("google:gemini-2.5-flash", "ollama:llama3.1:latest"),
+    "ollama": ("ollama:llama3.1:latest", "openrouter:anthropic/claude-sonnet-4.5"),
+    "openrouter": ("openrouter:anthropic/claude-sonnet-4.5", "openai:gpt-5"),
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDER_RUNS)
+def test_cli_each_provider_calls_a_tool_and_remembers(
+    bundle: Bundle,
+    app_env: dict[str, str],
+    tmp_path: Path,
+    provider: str,
+    fake_services: FakeServices,
+    anthropic_fake: AnthropicFake,
+    gemini_fake: GeminiFake,
+    local_model_fake: OpenAIFake,
+    openrouter_fake: OpenAIFake,
+) -> None:
+    first, second = PROVIDER_RUNS[provider]
+    env = {
+        **app_env,
+        "ANTHROPIC_BASE_URL": anthropic_fake.base_url,
+        "ANTHROPIC_API_KEY": TEST_ANTHROPIC_KEY,
+        "GOOGLE_GEMINI_BASE_URL": gemini_fake.base_url,
+        "GOOGLE_API_KEY": TEST_GOOGLE_KEY,
+        "OLLAMA_BASE_URL": local_model_fake.base_url,
+        "OPENROUTER_BASE_URL": openrouter_fake.base_url,
+        "OPENROUTER_API_KEY": TEST_OPENROUTER_KEY,
+    }
+    stdin = f"list my sandboxes\n/model {second}\nwhat did I ask before?\nexit\n"
+    result = _run(bundle, "--cli", "--model", first, env=env, cwd=tmp_path, stdin=stdin)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "-> E2B_LIST_ALL_SANDBOXES" in result.stdout, output
+    assert 'You previously asked: "list my sandboxes"' in result.stdout, output
+    assert result.stderr == ""
+    servers = {
+        "openai": fake_services.openai,
+        "openai-chat": fake_services.openai,
+        "anthropic": anthropic_fake,
+        "google": gemini_fake,
+        "ollama": local_model_fake,
+        "openrouter": openrouter_fake,
+    }
+    for model in (first, second):
+        assert servers[model.split(":")[0]].requests, f"{model}: its server got no request"
 
 
 def test_smoke_test_offscreen(bundle: Bundle, app_env: dict[str, str], tmp_path: Path) -> None:

@@ -115,6 +115,7 @@ class FakeBackend:
         self.checks = 0  # the light check that makes the app ready to send
         self.connects = 0  # the agent loaded and connected (ahead of the first turn)
         self.new_conversations = 0
+        self.models: list[str] = []  # what use_model was told, in order
         self.closed = False
         self.tool_names = ("COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL")
 
@@ -144,6 +145,9 @@ class FakeBackend:
 
     def new_conversation(self) -> None:
         self.new_conversations += 1
+
+    def use_model(self, model: str) -> None:
+        self.models.append(model)
 
     async def aclose(self) -> None:
         self.closed = True

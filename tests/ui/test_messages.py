@@ -87,7 +87,8 @@ def test_without_a_fix_the_message_is_shown_as_it_is() -> None:
 def test_not_configured_reads_as_before() -> None:
     assert error_text(not_configured()) == CONFIGURE_FIRST
     assert (
-        CONFIGURE_FIRST == "Open Settings (Ctrl+,) and enter your OpenAI and Composio keys first."
+        CONFIGURE_FIRST
+        == "Open Settings (Ctrl+,), pick the model provider and enter its key and Composio's first."
     )
 
 

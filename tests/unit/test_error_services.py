@@ -11,6 +11,7 @@ import pytest
 from pydantic_ai import exceptions as pe
 
 from desktop.core.agent.model_errors import describe_model_error, model_remote
+from desktop.core.config.providers import BY_PREFIX
 from desktop.core.errors import (
     ErrorKind,
     Remote,
@@ -26,8 +27,8 @@ from desktop.core.router.types import ResponseTooLargeError
 
 HOST = "127.0.0.1:38017"
 REMOTES = {
-    "openai": model_remote(None),
-    "model server": model_remote(f"http://{HOST}/v1"),
+    "openai": model_remote(BY_PREFIX["openai"], None),
+    "model server": model_remote(BY_PREFIX["openai"], f"http://{HOST}/v1"),
     "composio": Remote(Service.COMPOSIO, HOST),
     "tool router": Remote(Service.TOOL_ROUTER, HOST),
     "tool router, host unknown": Remote(Service.TOOL_ROUTER, ""),

@@ -147,6 +147,7 @@ class TurnFinished:
     usage: Usage
     # The turn's new Pydantic AI messages (ModelMessagesTypeAdapter JSON), for the store.
     messages_json: bytes = b""
+    model: str = ""  # which model answered ("anthropic:claude-sonnet-4-5"); "" if unknown
     event_kind: Literal["turn_finished"] = field(default="turn_finished", init=False, repr=False)
 
 

@@ -1,6 +1,8 @@
 """The model provider's check for Settings' "Test connection": its model list, which costs no
-tokens, asked with the key. One entry per provider (`MODEL_PROVIDERS`): OpenAI-compatible
-servers answer `GET {base}/models` with `{"data": [{"id": ...}]}` (401 for a wrong key)."""
+tokens, asked with the key. One entry per wire format (`MODEL_PROVIDERS`): OpenAI-compatible
+servers answer `GET {base}/models` with `{"data": [{"id": ...}]}` (401 for a wrong key),
+Anthropic `GET /v1/models` (`x-api-key`), Gemini `GET /v1beta/models` (`x-goog-api-key`, 400
+for a wrong key), OpenRouter its model list and `GET /key` (the list itself needs no key)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
+from desktop.core.agent.model_errors import model_remote
 from desktop.core.agent.service_check import ServiceCheck
-from desktop.core.errors import Remote, Service, endpoint_problem, host_of, quoted
+from desktop.core.config.providers import BY_PREFIX, ProviderSpec, Wire
+from desktop.core.errors import ErrorKind, endpoint_problem, host_of, quoted
 from desktop.core.router.http import request_failure
 from desktop.core.router.transport import key_may_travel_to
 
@@ -22,37 +26,42 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+OPENAI_DEFAULT_BASE_URL = BY_PREFIX["openai"].default_base_url
+ANTHROPIC_VERSION = "2023-06-01"  # the Messages API version the anthropic SDK sends
 
 
 @dataclass(frozen=True)
 class ModelTarget:
     """What the check asks about: `model` of `provider` (the halves of "openai:gpt-5"), with
-    `api_key`, at `base_url` (None: the provider's own service)."""
+    `api_key` ("" for a server that takes none), at `base_url`, which `named_by` set."""
 
     provider: str
     model: str
     api_key: str
-    base_url: str | None
+    base_url: str
     plain_http_allowed: bool = False  # the user's opt-in for a plain-http server elsewhere
+    named_by: str = "OPENAI_BASE_URL"
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return BY_PREFIX[self.provider]
 
 
 ModelListCheck = Callable[[ModelTarget, "httpx.AsyncClient", float], Awaitable[ServiceCheck]]
 
 
-@dataclass(frozen=True)
-class ModelProvider:
-    """How one provider is checked: `service` names it in the report (`name_for`)."""
-
-    service: str
-    default_base_url: str
-    base_url_variable: str
-    check: ModelListCheck
-
-    def name_for(self, base_url: str | None) -> str:
-        default_host = host_of(self.default_base_url, self.service)
-        host = host_of(base_url, default_host)
-        return self.service if host == default_host else f"Model server ({host})"
+def service_for(spec: ProviderSpec, base_url: str | None) -> str:
+    """How the report names the provider: itself at its own address (a local server always:
+    its failures say where), else by host."""
+    if spec.local:
+        return spec.service
+    if spec.default_base_url is None or base_url is None:
+        return f"Model server ({host_of(base_url, spec.service)})" if base_url else spec.service
+    default_host = host_of(spec.default_base_url, spec.service)
+    host = host_of(base_url, default_host)
+    if host == default_host:
+        return spec.service
+    return f"Model server ({host})" if spec.family == "openai" else f"{spec.service} ({host})"
 
 
 class _Model(BaseModel):
@@ -63,70 +72,170 @@ class _ModelList(BaseModel):
     data: list[_Model]
 
 
+class _GeminiModel(BaseModel):
+    name: str
+
+
+class _GeminiModelList(BaseModel):
+    models: list[_GeminiModel] = []
+
+
+def _ids_of_data(content: bytes) -> list[str]:
+    return [model.id for model in _ModelList.model_validate_json(content).data]
+
+
+def _ids_of_gemini(content: bytes) -> list[str]:
+    return [
+        m.name.removeprefix("models/") for m in _GeminiModelList.model_validate_json(content).models
+    ]
+
+
 def offers(ids: list[str], model: str) -> bool:
     """The list names `model`, or a tag of it ("llama3" and "llama3:latest", as Ollama lists)."""
     return any(i == model or i.startswith(f"{model}:") for i in ids)
 
 
-def _answer(response: httpx.Response, target: ModelTarget, variable: str) -> tuple[bool, str]:
+def _refused_key(response: httpx.Response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    # Gemini answers a wrong key with 400 INVALID_ARGUMENT and the reason API_KEY_INVALID.
+    return response.status_code == 400 and "API_KEY_INVALID" in response.text
+
+
+def _failure(response: httpx.Response, target: ModelTarget) -> str | None:
+    """What an answer other than the list says, or None for a 200."""
     status = response.status_code
-    if status in (401, 403):
-        return False, f"the key was refused ({status})"
+    if _refused_key(response):
+        return f"the key was refused ({status})"
     if status == 404:
-        return False, f"has no model list at this address (404): check {variable}"
+        return f"has no model list at this address (404): check {target.named_by}"
     if status == 429:
-        return False, "is rate limiting this key (429): try again in a moment"
+        return "is rate limiting this key (429): try again in a moment"
     if status >= 500:
-        return False, f"had a server error ({status}): try again in a moment"
+        return f"had a server error ({status}): try again in a moment"
     if status != 200:
         body = quoted(response.text, [target.api_key], limit=120)
-        return False, f"refused the request ({status}){f': {body}' if body else ''}"
+        return f"refused the request ({status}){f': {body}' if body else ''}"
+    return None
+
+
+def _listed(
+    response: httpx.Response, target: ModelTarget, ids_of: Callable[[bytes], list[str]]
+) -> ServiceCheck:
+    service = service_for(target.spec, target.base_url)
+    failure = _failure(response, target)
+    if failure is not None:
+        return ServiceCheck.failed(service, failure)
     try:
-        ids = [model.id for model in _ModelList.model_validate_json(response.content).data]
+        ids = ids_of(response.content)
     except ValidationError:
-        return False, f"answered, but not with a model list: check {variable}"
+        return ServiceCheck.failed(
+            service, f"answered, but not with a model list: check {target.named_by}"
+        )
+    works = "the key works" if target.api_key else "it answers"
     if not offers(ids, target.model):
-        return False, f"the key works, but {target.model} is not among its {len(ids)} models"
-    return True, f"connected ({target.model} is available)"
+        detail = f"{works}, but {target.model} is not among its {len(ids)} models"
+        return ServiceCheck(service, "failed", detail, models=tuple(ids))
+    return ServiceCheck.ok(service, f"connected ({target.model} is available)", models=tuple(ids))
+
+
+async def _get(
+    target: ModelTarget,
+    http: httpx.AsyncClient,
+    seconds: float,
+    path: str,
+    headers: Mapping[str, str],
+) -> httpx.Response | ServiceCheck:
+    """The answer to `GET {base}{path}`, or the check's failure (refused before it was sent,
+    unreachable, silent)."""
+    spec = target.spec
+    service = service_for(spec, target.base_url)
+    base = target.base_url.rstrip("/")
+    refusal = endpoint_problem(target.named_by, base)
+    if refusal is not None:
+        return ServiceCheck.failed(service, refusal.message)
+    if not key_may_travel_to(base, plain_http_allowed=target.plain_http_allowed):
+        if target.api_key:
+            return ServiceCheck.failed(
+                service,
+                f"the key was not sent: {target.named_by} is plain http:// to another machine, "
+                "and keys travel only over https:// (or to this machine)",
+            )
+        return ServiceCheck.failed(
+            service,
+            f"nothing was sent: {target.named_by} is plain http:// to another machine, which "
+            "needs your consent (the plain-http switch in Settings)",
+        )
+    try:
+        async with asyncio.timeout(seconds + 1):  # the request's own bound is per read
+            return await http.get(f"{base}{path}", headers=dict(headers), timeout=seconds)
+    except Exception as exc:
+        log.info("model list check failed: %s", quoted(repr(exc), [target.api_key], limit=300))
+        where = host_of(base, service)
+        failure = request_failure(exc, model_remote(spec, base), seconds)
+        if failure is None:
+            return ServiceCheck.failed(service, f"the check failed ({type(exc).__name__})")
+        if spec.not_running and failure.kind is ErrorKind.UNREACHABLE:
+            return ServiceCheck.failed(service, f"not running on {where}: {spec.not_running}")
+        return ServiceCheck.from_error(service, failure)
+
+
+def _bearer(target: ModelTarget) -> dict[str, str]:
+    headers = {"accept": "application/json"}
+    if target.api_key:
+        headers["authorization"] = f"Bearer {target.api_key}"
+    return headers
 
 
 async def openai_compatible(
     target: ModelTarget, http: httpx.AsyncClient, seconds: float
 ) -> ServiceCheck:
     """`GET {base}/models` with the key as a bearer token; never a chat or a response."""
-    provider = MODEL_PROVIDERS[target.provider]
-    service = provider.name_for(target.base_url)
-    variable = provider.base_url_variable
-    base = (target.base_url or provider.default_base_url).rstrip("/")
-    refusal = endpoint_problem(variable, base)
-    if refusal is not None:
-        return ServiceCheck.failed(service, refusal.message)
-    if not key_may_travel_to(base, plain_http_allowed=target.plain_http_allowed):
-        return ServiceCheck.failed(
-            service,
-            f"the key was not sent: {variable} is plain http:// to another machine, and keys "
-            "travel only over https:// (or to this machine)",
-        )
-    headers = {"authorization": f"Bearer {target.api_key}", "accept": "application/json"}
-    try:
-        async with asyncio.timeout(seconds + 1):  # the request's own bound is per read
-            response = await http.get(f"{base}/models", headers=headers, timeout=seconds)
-    except Exception as exc:
-        log.info("model list check failed: %s", quoted(repr(exc), [target.api_key], limit=300))
-        own = service == provider.service  # the provider's own API: named, not "the model server"
-        remote = Remote(Service.MODEL, host_of(base, ""), name=provider.service if own else "")
-        failure = request_failure(exc, remote, seconds)
-        if failure is None:
-            return ServiceCheck.failed(service, f"the check failed ({type(exc).__name__})")
-        return ServiceCheck.from_error(service, failure)
-    ok, detail = _answer(response, target, variable)
-    return ServiceCheck.ok(service, detail) if ok else ServiceCheck.failed(service, detail)
+    answer = await _get(target, http, seconds, "/models", _bearer(target))
+    return answer if isinstance(answer, ServiceCheck) else _listed(answer, target, _ids_of_data)
 
 
-_OPENAI = ModelProvider("OpenAI", OPENAI_DEFAULT_BASE_URL, "OPENAI_BASE_URL", openai_compatible)
-MODEL_PROVIDERS: Mapping[str, ModelProvider] = {
-    "openai": _OPENAI,
-    "openai-chat": _OPENAI,
-    "openai-responses": _OPENAI,
+async def anthropic_models(
+    target: ModelTarget, http: httpx.AsyncClient, seconds: float
+) -> ServiceCheck:
+    """Anthropic's `GET /v1/models` with `x-api-key`, as its SDK sends it."""
+    headers = {
+        "x-api-key": target.api_key,
+        "anthropic-version": ANTHROPIC_VERSION,
+        "accept": "application/json",
+    }
+    answer = await _get(target, http, seconds, "/v1/models?limit=1000", headers)
+    return answer if isinstance(answer, ServiceCheck) else _listed(answer, target, _ids_of_data)
+
+
+async def gemini_models(
+    target: ModelTarget, http: httpx.AsyncClient, seconds: float
+) -> ServiceCheck:
+    """Gemini's `GET /v1beta/models` with `x-goog-api-key`, as google-genai sends it."""
+    headers = {"x-goog-api-key": target.api_key, "accept": "application/json"}
+    answer = await _get(target, http, seconds, "/v1beta/models?pageSize=1000", headers)
+    return answer if isinstance(answer, ServiceCheck) else _listed(answer, target, _ids_of_gemini)
+
+
+async def openrouter_models(
+    target: ModelTarget, http: httpx.AsyncClient, seconds: float
+) -> ServiceCheck:
+    """OpenRouter lists its models to anyone: its `GET /key` says whether the key works."""
+    key = await _get(target, http, seconds, "/key", _bearer(target))
+    if isinstance(key, ServiceCheck):
+        return key
+    failure = _failure(key, target)
+    if failure is not None:
+        return ServiceCheck.failed(service_for(target.spec, target.base_url), failure)
+    return await openai_compatible(target, http, seconds)
+
+
+MODEL_PROVIDERS: Mapping[Wire, ModelListCheck] = {
+    "openai-responses": openai_compatible,
+    "openai-chat": openai_compatible,
+    "ollama": openai_compatible,
+    "anthropic": anthropic_models,
+    "google": gemini_models,
+    "openrouter": openrouter_models,
 }
-"""Each provider of `settings.SUPPORTED_PROVIDERS` and how its key is checked."""
+"""How each wire format's provider is checked (`providers.PROVIDERS` names each one's)."""

@@ -13,10 +13,10 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from desktop.core.agent.model_list import MODEL_PROVIDERS, ModelTarget
+from desktop.core.agent.model_list import MODEL_PROVIDERS, ModelTarget, service_for
 from desktop.core.agent.service_check import ConnectionReport, ServiceCheck
+from desktop.core.config.providers import model_problem, provider_of, split_model
 from desktop.core.config.secrets import SecretName
-from desktop.core.config.settings import model_problem
 from desktop.core.errors import UserFacingError, quoted, unexpected
 from desktop.core.router.http import open_http_client
 from desktop.core.router.probe import list_router_tools
@@ -37,26 +37,33 @@ TOOL_ROUTER = "Tool Router"
 
 async def _model(
     settings: Settings,
-    key: str | None,
+    keys: Mapping[SecretName, str],
     endpoints: Endpoints,
     timeouts: Timeouts,
     http: httpx.AsyncClient,
 ) -> ServiceCheck:
-    provider_name, _, model = settings.model.strip().partition(":")
-    provider = MODEL_PROVIDERS.get(provider_name)
-    if provider is None or model_problem(settings.model):
+    from desktop.core.agent.build import model_endpoint
+
+    spec = provider_of(settings.model)
+    if spec is None or model_problem(settings.model):
         return ServiceCheck.failed("Model", model_problem(settings.model) or "unknown provider")
-    service = provider.name_for(endpoints.openai_base_url)
-    if not key:
+    _prefix, model = split_model(settings.model)
+    endpoint = model_endpoint(spec, endpoints, settings.base_urls)
+    service = service_for(spec, endpoint.url)
+    if endpoint.url is None:
+        return ServiceCheck.failed(service, "no base URL is set")
+    key = keys.get(spec.key) if spec.key is not None else ""
+    if key is None:
         return ServiceCheck.failed(service, "no key is set")
     target = ModelTarget(
-        provider_name,
+        spec.prefix,
         model,
         key,
-        endpoints.openai_base_url,
+        endpoint.url,
         plain_http_allowed=settings.allow_plain_http_model_endpoint,
+        named_by=endpoint.named_by,
     )
-    return await provider.check(target, http, timeouts.model_list)
+    return await MODEL_PROVIDERS[spec.wire](target, http, timeouts.model_list)
 
 
 async def _composio(
@@ -112,7 +119,7 @@ async def check_services(
     client = http or await open_http_client(timeouts)
     try:
         model, (composio, session) = await asyncio.gather(
-            _model(settings, keys.get(SecretName.OPENAI_API_KEY), endpoints, timeouts, client),
+            _model(settings, keys, endpoints, timeouts, client),
             _composio(settings, keys.get(SecretName.COMPOSIO_API_KEY), endpoints, timeouts, client),
         )
         router = await _tool_router(session, timeouts, client)

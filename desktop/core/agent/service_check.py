@@ -24,14 +24,22 @@ class ServiceCheck:
     outcome: Outcome
     detail: str
     tool_names: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()  # the model provider's list, when it answered with one
 
     @property
     def sentence(self) -> str:
         return f"{self.service}: {self.detail.rstrip('.')}."
 
     @classmethod
-    def ok(cls, service: str, detail: str, tool_names: tuple[str, ...] = ()) -> ServiceCheck:
-        return cls(service, "ok", detail, tool_names)
+    def ok(
+        cls,
+        service: str,
+        detail: str,
+        tool_names: tuple[str, ...] = (),
+        *,
+        models: tuple[str, ...] = (),
+    ) -> ServiceCheck:
+        return cls(service, "ok", detail, tool_names, models)
 
     @classmethod
     def failed(cls, service: str, detail: str) -> ServiceCheck:
@@ -62,6 +70,11 @@ class ConnectionReport:
     @property
     def tool_names(self) -> tuple[str, ...]:
         return tuple(name for check in self.checks for name in check.tool_names)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The model provider's list of models, if it answered with one."""
+        return tuple(name for check in self.checks for name in check.models)
 
     def text(self) -> str:
         """One sentence per service (the log, the terminal, a test's failure message)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -12,11 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.core.agent.attachments import Attachment, AttachProgress, attach_files
 from desktop.core.agent.budget import TurnBudget
-from desktop.core.agent.build import Endpoints, build_agent, build_model
+from desktop.core.agent.build import Endpoints, build_agent
 from desktop.core.agent.lone_surrogates import clean_messages
+from desktop.core.agent.model_choice import ModelChoice, last_answer
 from desktop.core.agent.output_files import OutputFiles
 from desktop.core.agent.turn_stream import TurnStream
-from desktop.core.config.credentials import FOR_ROUTER, Credentials, require_credentials
+from desktop.core.config.credentials import (
+    FOR_ROUTER,
+    Credentials,
+    for_chat,
+    require_credentials,
+)
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.errors import UserFacingError
@@ -36,7 +41,6 @@ if TYPE_CHECKING:
     import httpx
     from pydantic_ai import Agent
     from pydantic_ai.messages import ModelMessage
-    from pydantic_ai.models import Model
 
     from desktop.core.router.files_mount import MountItem
     from desktop.core.router.presigned import Progress
@@ -81,7 +85,7 @@ class ChatSession:
         self._connection: RouterConnection | None = None
         self._agent: Agent[None, str] | None = None
         self._agent_toolset: object = None  # the toolset the agent was built on
-        self._model: Model | None = None
+        self._model = ModelChoice(settings.model)  # the next turn's (`use_model`)
         self._connect_lock = asyncio.Lock()
         self._http = http  # the app's shared client; without one, its own (closed by aclose())
         self._own_http: httpx.AsyncClient | None = None
@@ -101,6 +105,34 @@ class ChatSession:
         return self._resume_id
 
     @property
+    def model_name(self) -> str:
+        """The model string the next turn goes to ("anthropic:claude-sonnet-4-5")."""
+        return self._model.name
+
+    @property
+    def model_base_url(self) -> str | None:
+        """Where the model's requests go (None: a server the settings do not name yet)."""
+        return self._model.base_url(self.endpoints, self.settings.base_urls)
+
+    def use_model(self, model: str) -> None:
+        """From the next turn on, `model` answers (the history goes with it: Pydantic AI's
+        messages are the same for every provider). Called between turns; an unusable model
+        string fails that turn with the model check's sentence."""
+        if self._model.switch(model):
+            self._agent = None
+
+    def use_credentials(self, credentials: Credentials) -> None:
+        """Keys read again (the terminal reads a provider's key when it switches to it)."""
+        self.redactor.add(*credentials.secret_values())
+        self._credentials = credentials
+
+    @property
+    def last_answer(self) -> str | None:
+        """Which model wrote the last reply in the history ("anthropic:claude-sonnet-4-5", as
+        the provider named it), or None before any."""
+        return last_answer(self._history)
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(self.redactor.secrets)
 
@@ -118,11 +150,12 @@ class ChatSession:
     def load_history(self, messages: Sequence[ModelMessage]) -> None:
         self._history = clean_messages(messages)
 
-    def _check_credentials(self) -> tuple[str, str, str]:
+    def _check_credentials(self) -> tuple[str | None, str, str]:
+        """The model's key (None: its provider takes none), Composio's and the user id."""
         creds = self._credentials
-        require_credentials(creds)
-        assert creds.openai_api_key and creds.composio_api_key and creds.user_id
-        return creds.openai_api_key, creds.composio_api_key, creds.user_id
+        require_credentials(creds, for_chat(self._model.name))
+        assert creds.composio_api_key and creds.user_id
+        return creds.model_key(self._model.name), creds.composio_api_key, creds.user_id
 
     def _router_credentials(self) -> tuple[str, str]:
         """The Composio key and the user id: all the Tool Router needs (not the model's key)."""
@@ -213,26 +246,22 @@ class ChatSession:
         # pydantic-ai, its MCP client and openai: imported off the event loop, when first needed.
         await import_off_loop(AGENT_STACK)
         async with self._connect_lock:
-            openai_key, composio_key, user_id = self._check_credentials()
+            model_key, composio_key, user_id = self._check_credentials()
+            await self._model.close_retired()  # a model switched from, between turns
             info = await self._open_connection(composio_key, user_id)
             assert self._connection is not None
             # A connection reset after a failure has a new toolset: the agent must use it, not
             # reopen the old one on every run.
             if self._agent is None or self._agent_toolset is not self._connection.toolset:
-                if self._model is None:
-                    self._model = build_model(
-                        self.settings.model,
-                        openai_key,
-                        self.endpoints,
-                        self.timeouts,
-                        plain_http_allowed=self.settings.allow_plain_http_model_endpoint,
-                    )
+                model = await self._model.open(
+                    model_key, self.endpoints, self.timeouts, self.settings
+                )
                 from desktop.core.agent.consent_gate import gated
                 from desktop.core.agent.files_watch import watching_files
 
                 self._agent_toolset = self._connection.toolset
                 self._agent = build_agent(
-                    self._model,
+                    model,
                     gated(
                         watching_files(self._connection.toolset, self.output_files),
                         self.consent,
@@ -326,7 +355,6 @@ class ChatSession:
     async def aclose(self) -> None:
         self._router, self._mount = None, None
         connection, self._connection = self._connection, None
-        model, self._model = self._model, None
         self._agent = None
         if connection is not None:
             await connection.aclose()
@@ -337,10 +365,7 @@ class ChatSession:
         if own_http is not None:
             self._http = None
             await own_http.aclose()
-        client = getattr(model, "client", None)
-        if client is not None:
-            with contextlib.suppress(Exception):
-                await client.close()
+        await self._model.aclose()
 
 
 async def check_connection(

@@ -31,6 +31,7 @@ from desktop.core.agent.output_files import OutputFiles
 from desktop.core.agent.prompt import validate_prompt
 from desktop.core.agent.turn_calls import TurnCalls
 from desktop.core.agent.turn_progress import messages_so_far
+from desktop.core.config.providers import provider_of
 from desktop.core.consent.approvals import (
     ConsentState,
     Decision,
@@ -64,6 +65,12 @@ class TurnSession(Protocol):
     def endpoints(self) -> Endpoints: ...
 
     @property
+    def model_name(self) -> str: ...
+
+    @property
+    def model_base_url(self) -> str | None: ...
+
+    @property
     def timeouts(self) -> Timeouts: ...
 
     @property
@@ -84,8 +91,13 @@ class TurnSession(Protocol):
     async def after_failure(self, exc: BaseException) -> None: ...
 
 
-def _usage_of(run_usage: Any) -> Usage:
+def _usage_of(run_usage: Any, model: str) -> Usage:
+    """Pydantic AI's usage; its cost comes from genai-prices (None: no price is known), and a
+    local server's is 0 (`usage_words` then says "local")."""
     cost = getattr(run_usage, "cost", None)
+    spec = provider_of(model)
+    if spec is not None and spec.local:
+        cost = Decimal(0)
     return Usage(
         input_tokens=int(getattr(run_usage, "input_tokens", 0) or 0),
         output_tokens=int(getattr(run_usage, "output_tokens", 0) or 0),
@@ -302,9 +314,10 @@ class TurnStream:
             try:
                 error = describe_model_error(
                     exc,
-                    base_url=session.endpoints.openai_base_url,
+                    base_url=session.model_base_url,
                     read_timeout=session.timeouts.model_read,
                     secrets=session.secrets,
+                    model=session.model_name,
                 )
             except Exception:  # a failure the wording trips on still fails the turn, not "Stopped"
                 log.error("describing the failure failed", exc_info=True)
@@ -380,7 +393,8 @@ class TurnStream:
             self._emit(
                 TurnFinished(
                     text=clean_text(str(result.output)),
-                    usage=_usage_of(result.usage),
+                    usage=_usage_of(result.usage, self._session.model_name),
                     messages_json=_dump(result.new_messages()),
+                    model=self._session.model_name,
                 )
             )

@@ -13,6 +13,7 @@ from typing import Literal
 from desktop.core.config.credentials import (
     Credentials,
     KeyringUnreadable,
+    for_chat,
     keyring_problem,
     missing_credentials,
     resolve_credentials,
@@ -23,10 +24,17 @@ from desktop.core.config.secrets import (
     SecretStore,
     SecretStoreError,
     SecretStoreUnreadableError,
+    model_from_environment,
     overrides_from_environment,
     read_dotenv,
 )
-from desktop.core.config.settings import Settings, keep_rule, load_settings, save_settings
+from desktop.core.config.settings import (
+    Settings,
+    keep_rule,
+    load_settings,
+    model_problem,
+    save_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +91,27 @@ class Configuration:
             except OSError:
                 log.warning("could not save the rule for %s", slug, exc_info=True)
 
+    def model_override(self) -> tuple[str, str] | None:
+        """The model `E2B_AGENT_MODEL` names (environment, else `.env`), with where it is set;
+        None when it is unset or names a model this version cannot use (logged)."""
+        found = model_from_environment(self.environ, self.dotenv())
+        if found is not None and (problem := model_problem(found[0])):
+            log.warning("E2B_AGENT_MODEL ignored: %s", problem)
+            return None
+        return found
+
+    @property
+    def in_use(self) -> Settings:
+        """The settings as the app uses them: the saved ones, with `E2B_AGENT_MODEL`'s model."""
+        override = self.model_override()
+        if override is None:
+            return self.settings
+        return self.settings.model_copy(update={"model": override[0].strip()})
+
     @property
     def complete(self) -> bool:
-        """Whether the keys and user id a chat needs are all known."""
-        return not missing_credentials(self.credentials)
+        """Whether the keys and user id a chat on the model in use needs are all known."""
+        return not missing_credentials(self.credentials, for_chat(self.in_use.model))
 
     @property
     def keyring_unreadable(self) -> KeyringUnreadable | None:
@@ -98,7 +123,8 @@ class Configuration:
     def connectable(self) -> bool:
         """A chat backend is worth making: everything is known, or the keyring is why a key
         is not (connecting then says so, in the words of `keyring_problem`)."""
-        return self.complete or keyring_problem(self.credentials) is not None
+        needed = for_chat(self.in_use.model)
+        return self.complete or keyring_problem(self.credentials, needed) is not None
 
     def dotenv(self) -> dict[str, str]:
         return read_dotenv(self.cwd / ".env")

@@ -1,12 +1,13 @@
-"""What a session needs (two keys and a user id): where each comes from, and one completeness
-check that says what is missing in neutral terms."""
+"""What a session needs (the model provider's key, Composio's and a user id): where each
+comes from, and one completeness check that says what is missing in neutral terms."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from desktop.core.config.providers import provider_of
 from desktop.core.config.secrets import (
     ENV_VARS,
     USER_ID_ENV,
@@ -27,16 +28,37 @@ from desktop.core.errors import (
 
 log = logging.getLogger(__name__)
 
-OPENAI_API_KEY = CredentialSpec(
-    SecretName.OPENAI_API_KEY.value, "OpenAI API key", ENV_VARS[SecretName.OPENAI_API_KEY]
-)
-COMPOSIO_API_KEY = CredentialSpec(
-    SecretName.COMPOSIO_API_KEY.value, "Composio API key", ENV_VARS[SecretName.COMPOSIO_API_KEY]
-)
+KEY_LABELS: Mapping[SecretName, str] = {
+    SecretName.OPENAI_API_KEY: "OpenAI API key",
+    SecretName.COMPOSIO_API_KEY: "Composio API key",
+    SecretName.ANTHROPIC_API_KEY: "Anthropic API key",
+    SecretName.GOOGLE_API_KEY: "Google Gemini API key",
+    SecretName.OPENROUTER_API_KEY: "OpenRouter API key",
+}
+KEY_SPECS: Mapping[SecretName, CredentialSpec] = {
+    name: CredentialSpec(name.value, KEY_LABELS[name], ENV_VARS[name]) for name in SecretName
+}
+OPENAI_API_KEY = KEY_SPECS[SecretName.OPENAI_API_KEY]
+COMPOSIO_API_KEY = KEY_SPECS[SecretName.COMPOSIO_API_KEY]
 USER_ID = CredentialSpec("user_id", "Composio user id", USER_ID_ENV, in_keyring=False)
 
 FOR_CHAT = (COMPOSIO_API_KEY, USER_ID, OPENAI_API_KEY)
-"""What a chat needs, in the order a missing one is named."""
+"""What a chat on an OpenAI model needs, in the order a missing one is named (`for_chat`)."""
+
+
+def model_key_spec(model: str) -> CredentialSpec | None:
+    """The key the model's provider needs (None: a local server needs none, or the model
+    string names no provider the app knows, which its own check reports)."""
+    spec = provider_of(model)
+    return KEY_SPECS[spec.key] if spec is not None and spec.key is not None else None
+
+
+def for_chat(model: str) -> tuple[CredentialSpec, ...]:
+    """What a chat on `model` needs: Composio's key, the user id and the provider's key."""
+    key = model_key_spec(model)
+    return (COMPOSIO_API_KEY, USER_ID, *((key,) if key is not None else ()))
+
+
 FOR_ROUTER = (COMPOSIO_API_KEY, USER_ID)
 """What a Tool Router session (and the connection test) needs: no model key."""
 
@@ -60,19 +82,31 @@ class Credentials:
     user_id: str | None
     sources: Mapping[str, str] = field(default_factory=dict)
     unreadable: KeyringUnreadable | None = None
+    # The other model providers' keys (each field named as its keyring entry).
+    anthropic_api_key: str | None = None
+    google_api_key: str | None = None
+    openrouter_api_key: str | None = None
 
     def __repr__(self) -> str:  # never print keys, not even in a debugger or a log line
+        keys = ", ".join(f"{name.value}={'set' if self.key(name) else None}" for name in SecretName)
         return (
-            f"Credentials(openai_api_key={'set' if self.openai_api_key else None}, "
-            f"composio_api_key={'set' if self.composio_api_key else None}, "
-            f"user_id={self.user_id!r}, sources={dict(self.sources)!r}, "
+            f"Credentials({keys}, user_id={self.user_id!r}, sources={dict(self.sources)!r}, "
             f"unreadable={self.unreadable!r})"
         )
 
     __str__ = __repr__
 
+    def key(self, name: SecretName) -> str | None:
+        value = getattr(self, name.value)
+        return value if isinstance(value, str) and value else None
+
     def secret_values(self) -> tuple[str, ...]:
-        return tuple(v for v in (self.openai_api_key, self.composio_api_key) if v)
+        return tuple(value for name in SecretName if (value := self.key(name)))
+
+    def model_key(self, model: str) -> str | None:
+        """The key of `model`'s provider, if it needs one and it is set."""
+        spec = model_key_spec(model)
+        return self.value_of(spec) if spec is not None else None
 
     def value_of(self, spec: CredentialSpec) -> str | None:
         value = getattr(self, spec.name)
@@ -139,15 +173,24 @@ def resolve_credentials(
     stored_user_id: str,
     environ: Mapping[str, str],
     dotenv: Mapping[str, str],
+    *,
+    wanted: Collection[SecretName] | None = None,
 ) -> Credentials:
-    """Environment beats `.env`, which beats the keyring (keys) and the settings (user id)."""
+    """Environment beats `.env`, which beats the keyring (keys) and the settings (user id).
+
+    The keyring is asked for the `wanted` keys (None: every one, so that the window can switch
+    to any provider) that nothing else sets; once it answers that it is locked, for none more
+    (each read could ask the person to unlock it again)."""
     overrides = overrides_from_environment(environ, dotenv)
     values: dict[str, str | None] = {}
     sources: dict[str, str] = {}
     unreadable: KeyringUnreadable | None = None
     for name in SecretName:
+        values[name.value] = None
         if name.value in overrides:
             values[name.value], sources[name.value] = overrides[name.value]
+            continue
+        if (wanted is not None and name not in wanted) or unreadable is not None:
             continue
         try:
             values[name.value] = store.get(name)
@@ -172,4 +215,7 @@ def resolve_credentials(
         user_id=values["user_id"],
         sources=sources,
         unreadable=unreadable,
+        anthropic_api_key=values[SecretName.ANTHROPIC_API_KEY.value],
+        google_api_key=values[SecretName.GOOGLE_API_KEY.value],
+        openrouter_api_key=values[SecretName.OPENROUTER_API_KEY.value],
     )

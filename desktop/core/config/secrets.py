@@ -14,16 +14,27 @@ KEYRING_SERVICE = "e2b-agent"
 
 
 class SecretName(StrEnum):
+    """Each key's keyring entry: one per model provider that needs a key, and Composio's."""
+
     OPENAI_API_KEY = "openai_api_key"
     COMPOSIO_API_KEY = "composio_api_key"
+    ANTHROPIC_API_KEY = "anthropic_api_key"
+    GOOGLE_API_KEY = "google_api_key"
+    OPENROUTER_API_KEY = "openrouter_api_key"
 
 
-# The guide's environment variables, which override stored values.
+# The guide's environment variables (and each provider's usual one), which override stored values.
 ENV_VARS: Mapping[SecretName, str] = {
     SecretName.OPENAI_API_KEY: "OPENAI_API_KEY",
     SecretName.COMPOSIO_API_KEY: "COMPOSIO_API_KEY",
+    SecretName.ANTHROPIC_API_KEY: "ANTHROPIC_API_KEY",
+    SecretName.GOOGLE_API_KEY: "GOOGLE_API_KEY",
+    SecretName.OPENROUTER_API_KEY: "OPENROUTER_API_KEY",
 }
 USER_ID_ENV = "USER_ID"
+MODEL_ENV = "E2B_AGENT_MODEL"
+"""The model string ("anthropic:claude-sonnet-4-5"), overriding the settings' (like the guide's
+`.env`); the terminal's `--model` overrides it for one run."""
 
 
 class SecretStoreError(Exception):
@@ -164,6 +175,17 @@ def read_dotenv(path: Path) -> dict[str, str]:
     from dotenv import dotenv_values
 
     return {k: v for k, v in dotenv_values(path).items() if v}
+
+
+def model_from_environment(
+    environ: Mapping[str, str], dotenv: Mapping[str, str]
+) -> tuple[str, str] | None:
+    """`E2B_AGENT_MODEL` from the environment or `.env`: (model, source), or None."""
+    for values, source in ((environ, "environment"), (dotenv, ".env")):
+        value = values.get(MODEL_ENV, "").strip()
+        if value:
+            return value, source
+    return None
 
 
 def overrides_from_environment(

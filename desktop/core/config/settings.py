@@ -12,16 +12,19 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from desktop.core.config.providers import MODEL_SHAPE_PROBLEM as MODEL_SHAPE_PROBLEM
+from desktop.core.config.providers import SUPPORTED_PREFIXES
+from desktop.core.config.providers import model_problem as model_problem
 from desktop.core.files import write_text_atomically
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
-SUPPORTED_PROVIDERS = ("openai", "openai-chat", "openai-responses")
-"""Model providers the agent can build: 'openai' and 'openai-responses' use the Responses API,
-'openai-chat' Chat Completions."""
-MODEL_SHAPE_PROBLEM = "The model must look like openai:gpt-5 (provider:name)."
+SUPPORTED_PROVIDERS = SUPPORTED_PREFIXES
+"""Model providers the agent can build (the table is `providers.PROVIDERS`): 'openai' and
+'openai-responses' use OpenAI's Responses API, 'openai-chat' Chat Completions, then Anthropic,
+Google Gemini, OpenRouter, Ollama, LM Studio and any other OpenAI-compatible server."""
 
 DEFAULT_INSTRUCTIONS = (
     "You are an E2B assistant. Use the E2B tools to help the user manage their E2B sandboxes, "
@@ -29,21 +32,6 @@ DEFAULT_INSTRUCTIONS = (
     "about to do and to which sandbox. Ask clarifying questions when a request is ambiguous. "
     "When a connection is needed, give the user the Connect Link."
 )
-
-
-def model_problem(model: str) -> str | None:
-    """Why `model` cannot be used, as one sentence, or None when it can: the one check of a
-    model string (the settings, the settings dialog and the agent builder all ask it)."""
-    provider, sep, name = model.strip().partition(":")
-    if not sep or not provider or not name:
-        return MODEL_SHAPE_PROBLEM
-    if provider not in SUPPORTED_PROVIDERS:
-        return (
-            f"The model provider '{provider}' is not supported: use "
-            f"{', '.join(SUPPORTED_PROVIDERS[:-1])} or {SUPPORTED_PROVIDERS[-1]}, "
-            "e.g. openai:gpt-5."
-        )
-    return None
 
 
 class ApprovalRule(BaseModel):
@@ -62,6 +50,7 @@ class ApprovalRule(BaseModel):
 DROPPABLE_FIELDS = frozenset(
     {
         "model",
+        "base_urls",
         "approval_rules",
         "ask_before_reads",
         "allow_plain_http_model_endpoint",
@@ -90,10 +79,18 @@ class Settings(BaseModel):
     model: str = Field(
         default="openai:gpt-5",
         description=(
-            "The model, as provider:name. 'openai:' uses the Responses API, "
-            "'openai-chat:' uses Chat Completions."
+            "The model, as provider:name: openai: (the Responses API), openai-chat: (Chat "
+            "Completions), anthropic:, google:, openrouter:, ollama:, lmstudio: or "
+            "openai-compatible: (any other server, by its base URL)."
         ),
         min_length=1,
+    )
+    base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Where a provider's server is, by provider (ollama, lmstudio, openai-compatible, "
+            "openai, anthropic); its environment variable (OLLAMA_BASE_URL...) wins."
+        ),
     )
     user_id: str = Field(
         default="",
@@ -118,9 +115,9 @@ class Settings(BaseModel):
         default=False,
         strict=True,  # a JSON true, nothing that merely reads as one ("yes", 1)
         description=(
-            "Send the OpenAI key and the conversation in plain http:// (unencrypted) to a model "
-            "server on another machine named by OPENAI_BASE_URL, such as Ollama on your own "
-            "network. Anyone on the network between can read them."
+            "Send the model's key and the conversation in plain http:// (unencrypted) to a model "
+            "server on another machine, such as Ollama on your own network. Anyone on the "
+            "network between can read them."
         ),
     )
 
@@ -178,6 +175,22 @@ class Settings(BaseModel):
         if problem:
             raise ValueError(problem)
         return value.strip()
+
+    @field_validator("base_urls")
+    @classmethod
+    def _clean_base_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        from desktop.core.config.providers import PROVIDERS
+
+        families = {spec.family for spec in PROVIDERS}
+        cleaned = {k.strip(): v.strip() for k, v in value.items() if v.strip()}
+        unknown = sorted(set(cleaned) - families)
+        if unknown:
+            raise ValueError(f"no provider is called {', '.join(unknown)}")
+        return cleaned
+
+    def base_url(self, family: str) -> str | None:
+        """The base URL saved for a provider family, or None."""
+        return self.base_urls.get(family) or None
 
     @field_validator("toolkits")
     @classmethod

@@ -73,6 +73,10 @@ class ChatBackend(Protocol):
         why not."""
         ...
 
+    def use_model(self, model: str) -> None:
+        """The next turns go to `model` (the switcher's choice); the history goes with them."""
+        ...
+
     async def aclose(self) -> None: ...
 
 

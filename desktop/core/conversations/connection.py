@@ -66,6 +66,7 @@ class BackendConnection:
         self._on_status = on_status
         self._on_made = on_made
         self._backend: ChatBackend | None = None
+        self._model: str | None = None  # the switcher's choice for the next turns, else None
         self._services = {
             service: ServiceStatus(service, ConnectionState.NOT_CONFIGURED) for service in Service
         }
@@ -177,9 +178,18 @@ class BackendConnection:
         self._set(model, *connecting)
         self._connect_task = self._start(self._connect())
 
+    def use_model(self, model: str) -> None:
+        """The next turns go to `model` (the conversation going on), in this backend and in
+        any made later, until new settings bring back their own model."""
+        self._model = model
+        if self._backend is not None:
+            self._backend.use_model(model)
+
     def reconfigure(self, factory: BackendFactory | None) -> None:
-        """Drop the current backend and connect with one made by `factory`."""
+        """Drop the current backend and connect with one made by `factory` (on the settings'
+        model: a switch made before is forgotten)."""
         self._factory = factory
+        self._model = None
         old, self._backend = self._backend, None
         for task in (self._connect_task, self._warm_task):
             if task is not None:
@@ -254,6 +264,8 @@ class BackendConnection:
             backend = await made if inspect.isawaitable(made) else made
             if self._backend is not None:  # another task made one meanwhile
                 return self._backend
+            if self._model is not None:
+                backend.use_model(self._model)
             self._on_made(backend)
             self._backend = backend
         return self._backend

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
+from desktop.core.agent.usage_words import answered_by
 from desktop.core.conversations.transcript import (
     AssistantItem,
     ErrorItem,
@@ -46,7 +48,11 @@ def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
     """One turn: the prompt, the reply's text and tool cards as they came, then an error or
     notice if it did not finish."""
     items: list[HistoryItem] = [UserItem(turn.prompt, turn.attachments)]
-    items.extend(_reply_items(turn.text, turn.tool_cards))
+    answered = answered_by(turn.model, turn.usage)
+    for item in _reply_items(turn.text, turn.tool_cards):
+        if isinstance(item, AssistantItem) and answered:
+            item = dataclasses.replace(item, answered_by=answered)
+        items.append(item)
     if turn.status == "failed":
         items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE, fix=turn.fix))
     elif turn.status == "cancelled":

@@ -96,7 +96,8 @@ class PersistentChat:
         self.budget = budget
         self.sandbox_cost = sandbox_cost
         self._factory = session_factory
-        self._model = model
+        self._model = model  # the model the next turns go to (`use_model`)
+        self._switched = False
         self._session: AgentSession | None = None
         self._conversation_id = conversation_id
         # False while the session's history may differ from the stored conversation's.
@@ -117,8 +118,27 @@ class PersistentChat:
     @property
     def session(self) -> AgentSession:
         if self._session is None:
-            self._session = self._factory(None, ())
+            self._session = self._new_session(None, ())
         return self._session
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def use_model(self, model: str) -> None:
+        """The next turns of this conversation (and of any opened after it) go to `model`;
+        the history goes with them, whichever provider answered it."""
+        self._model, self._switched = model, True
+        if self._session is not None:
+            self._session.use_model(model)
+
+    def _new_session(
+        self, router_session_id: str | None, history: Sequence[ModelMessage]
+    ) -> AgentSession:
+        session = self._factory(router_session_id, history)
+        if self._switched:  # the factory makes sessions on the settings' model
+            session.use_model(self._model)
+        return session
 
     @property
     def repository(self) -> ConversationRepository:
@@ -182,7 +202,7 @@ class PersistentChat:
         ):
             # Its own Tool Router session: resumed (or silently replaced if the backend forgot
             # it) when the new session connects.
-            self._session = self._factory(router_session_id, history)
+            self._session = self._new_session(router_session_id, history)
             if current is not None:
                 await _close_quietly(current)
         else:
@@ -202,7 +222,7 @@ class PersistentChat:
             except StoreError:
                 conversation = None  # gone or unreadable: the next turn sorts it out
             if self._session is None and conversation is not None:
-                self._session = self._factory(conversation.router_session_id, ())
+                self._session = self._new_session(conversation.router_session_id, ())
                 self._stored_router_id = conversation.router_session_id
                 made_for = conversation_id
         info = await self.session.check()
@@ -269,7 +289,9 @@ class PersistentChat:
                 self._stored_router_id = None
                 created = True
             try:
-                turn_id = await self._repository.begin_turn(conversation_id, prompt, attachments)
+                turn_id = await self._repository.begin_turn(
+                    conversation_id, prompt, attachments, model=self._model
+                )
             except NotFoundError:
                 # Deleted from under us (another window?): the prompt starts a new conversation,
                 # without the deleted one's history.

@@ -237,6 +237,9 @@ class ThreadedBackend:
         )
         return await self._agent_loop.run(download)
 
+    def use_model(self, model: str) -> None:
+        self._agent_loop.call_soon(self._inner.use_model, model)
+
     async def aclose(self) -> None:
         await self._agent_loop.run(_call(self._inner.aclose))
 

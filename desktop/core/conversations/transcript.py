@@ -26,9 +26,11 @@ class UserItem:
 
 @dataclass(frozen=True)
 class AssistantItem:
-    """A stretch of the agent's reply (markdown); a turn with tool calls has several."""
+    """A stretch of the agent's reply (markdown); a turn with tool calls has several.
+    `answered_by`: which model wrote it and what it cost (`usage_words.answered_by`)."""
 
     text: str
+    answered_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -98,14 +98,21 @@ def httpx2_mounts() -> dict[str, httpx2.AsyncBaseTransport | None]:
     return dict.fromkeys(_HTTPX2_LOOPBACK_PATTERNS)
 
 
-def new_model_http_client() -> httpx2.AsyncClient:
-    """The OpenAI SDK's client: the SDK's own library, with loopback past any proxy. It follows
-    no redirect (the SDK's own would): httpx2 drops the key when one leaves the origin, but a
-    307 sends the conversation on to wherever it points, plain http included. The SDK sets
-    each request's timeout."""
+def new_model_http_client(
+    read_timeout: float = 120.0, connect_timeout: float = 10.0
+) -> httpx2.AsyncClient:
+    """Every model SDK's client (openai, anthropic, google-genai): their own library, with
+    loopback past any proxy. It follows no redirect (the SDKs' own would): httpx2 drops the key
+    when one leaves the origin, but a 307 sends the conversation on to wherever it points, plain
+    http included. The openai and anthropic SDKs set each request's timeout; google-genai takes
+    this client's."""
     import httpx2
 
-    return httpx2.AsyncClient(follow_redirects=False, mounts=httpx2_mounts())
+    return httpx2.AsyncClient(
+        follow_redirects=False,
+        mounts=httpx2_mounts(),
+        timeout=httpx2.Timeout(read_timeout, connect=connect_timeout),
+    )
 
 
 def new_mcp_http_client(headers: Mapping[str, str], read_timeout: float) -> httpx2.AsyncClient:

@@ -22,6 +22,7 @@ from pydantic import (
 
 from desktop.core.agent.attachments import Attachment
 from desktop.core.agent.events import ToolAction, Usage
+from desktop.core.agent.usage_words import usage_summary
 from desktop.core.errors import Fix
 from desktop.core.router.mount_names import size_text
 from desktop.core.store.codec import drop_unset_card_fields, problem
@@ -67,6 +68,7 @@ class TurnV1(_Model):
     attachments: tuple[Attachment, ...] = Field(
         default=(), description="the files sent with the prompt: records, never their content"
     )
+    model: str | None = Field(default=None, description="the model the turn went to")
 
     @model_serializer(mode="wrap")
     def _without_unset_failure(
@@ -83,7 +85,7 @@ class TurnV1(_Model):
         return data
 
 
-_ADDED_FIELDS = ("fix", "attachments")
+_ADDED_FIELDS = ("fix", "attachments", "model")
 
 
 class ConversationV1(_Model):
@@ -252,6 +254,9 @@ def _markdown(conversation: Conversation, turns: Sequence[TurnRecord], images: C
         note = _status_note(turn)
         if note:
             lines += [note, ""]
+        if turn.model:  # not kept for turns stored before
+            summary = usage_summary(turn.model, turn.usage)
+            lines += [f"_Answered by_ {code_span(turn.model)} · {plain(summary)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

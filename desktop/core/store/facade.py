@@ -67,7 +67,12 @@ class ConversationRepository(Protocol):
     async def set_router_session(self, conversation_id: str, session_id: str | None) -> None: ...
     async def set_allowed_actions(self, conversation_id: str, slugs: Iterable[str]) -> None: ...
     async def begin_turn(
-        self, conversation_id: str, prompt: str, attachments: Sequence[Attachment] = ()
+        self,
+        conversation_id: str,
+        prompt: str,
+        attachments: Sequence[Attachment] = (),
+        *,
+        model: str | None = None,
     ) -> int: ...
     async def complete_turn(
         self,
@@ -177,12 +182,17 @@ class AsyncConversationStore:
         )
 
     async def begin_turn(
-        self, conversation_id: str, prompt: str, attachments: Sequence[Attachment] = ()
+        self,
+        conversation_id: str,
+        prompt: str,
+        attachments: Sequence[Attachment] = (),
+        *,
+        model: str | None = None,
     ) -> int:
         prompt = self._redactor.text(prompt)
         begin = self._store.begin_turn
         return await self._call(
-            functools.partial(begin, conversation_id, prompt, tuple(attachments))
+            functools.partial(begin, conversation_id, prompt, tuple(attachments), model=model)
         )
 
     async def complete_turn(

@@ -146,6 +146,7 @@ class TurnRecord:
     completed_at: datetime | None
     fix: Fix | None = None  # what a failed turn lacked, unworded (turns stored before: None)
     attachments: tuple[Attachment, ...] = ()  # files sent with the prompt (records, no content)
+    model: str | None = None  # which model it went to (turns stored before: None)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ CONVERSATION_COLUMNS = (
 TURN_COLUMNS = (
     "id, prompt, status, reply_text, tool_cards_json, error,"
     " input_tokens, output_tokens, requests, tool_calls, cost, created_at, completed_at,"
-    " fix_json, attachments_json"
+    " fix_json, attachments_json, model"
 )
 SNIPPET_TOKENS = 12
 
@@ -154,8 +154,8 @@ def insert_imported(
     conn.executemany(
         "INSERT INTO turns (conversation_pk, prompt, status, messages_json, reply_text,"
         " tool_cards_json, error, input_tokens, output_tokens, requests, tool_calls, cost,"
-        " created_at, completed_at, fix_json, attachments_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, completed_at, fix_json, attachments_json, model)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 cursor.lastrowid,
@@ -170,6 +170,7 @@ def insert_imported(
                 None if t.completed_at is None else t.completed_at.timestamp(),
                 fix_to_json(t.fix),
                 attachments_to_json(t.attachments),
+                t.model,
             )
             for t, messages_json in imported.turns
         ],
@@ -258,7 +259,8 @@ def allowed_actions_from_column(value: str | None) -> tuple[str, ...]:
 
 
 def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
-    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, done, fix, files) = row
+    (tid, prompt, status, text, cards, error, i, o, r, t, cost, created, done, fix) = row[:14]
+    files, model = row[14:16]
     return TurnRecord(
         id=tid,
         conversation_id=conversation_id,
@@ -272,4 +274,5 @@ def turn_from_row(conversation_id: str, row: Sequence[Any]) -> TurnRecord:
         completed_at=None if done is None else to_datetime(done),
         fix=fix_from_json(fix),
         attachments=attachments_from_json(files),
+        model=model,
     )

@@ -119,8 +119,11 @@ _V3: Migration = ("ALTER TABLE conversations ADD COLUMN allowed_actions TEXT",)
 # type, sha256, where they are in the workbench): a JSON list (`codec.attachments_to_json`).
 # NULL in turns stored before, and in turns without attachments.
 _V4: Migration = ("ALTER TABLE turns ADD COLUMN attachments_json TEXT",)
+# Which model a turn went to ("anthropic:claude-sonnet-4-5"): the window shows it on hover, the
+# exports write it. NULL in turns stored before.
+_V5: Migration = ("ALTER TABLE turns ADD COLUMN model TEXT",)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 """Append only: step N (1-based) takes a database from user_version N-1 to N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -56,11 +56,9 @@ if TYPE_CHECKING:
 
 
 class ConversationStore:
-    """Conversations and their turns in one SQLite file (WAL, foreign keys, FTS5 search).
-
-    Every public method is one transaction. The connection keeps sqlite3's `check_same_thread`:
-    use the store only on the thread that created it (`AsyncConversationStore` does this for you).
-    """
+    """Conversations and their turns in one SQLite file (WAL, foreign keys, FTS5 search); every
+    public method is one transaction, on the thread that made the store (`check_same_thread`:
+    `AsyncConversationStore` does this for you)."""
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
@@ -156,19 +154,23 @@ class ConversationStore:
     # -- turns -------------------------------------------------------------------------------
 
     def begin_turn(
-        self, conversation_id: str, prompt: str, attachments: Sequence[Attachment] = ()
+        self,
+        conversation_id: str,
+        prompt: str,
+        attachments: Sequence[Attachment] = (),
+        *,
+        model: str | None = None,
     ) -> int:
-        """Commit the prompt (and the records of the files sent with it) as a pending turn
-        before the agent runs; returns the turn id."""
+        """Commit the prompt, its files' records and `model` as a pending turn: its id."""
         if not prompt.strip():
             raise StoreError("A prompt cannot be empty.")
         with self._write() as conn:
             pk, title = self._conversation_key(conn, conversation_id)
             now = self._now()
             cursor = conn.execute(
-                "INSERT INTO turns (conversation_pk, prompt, created_at, attachments_json)"
-                " VALUES (?, ?, ?, ?)",
-                (pk, prompt, now, attachments_to_json(attachments)),
+                "INSERT INTO turns (conversation_pk, prompt, created_at, attachments_json, model)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (pk, prompt, now, attachments_to_json(attachments), model),
             )
             conn.execute(
                 "UPDATE conversations SET turn_count = turn_count + 1, updated_at = ?,"

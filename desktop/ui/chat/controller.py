@@ -50,13 +50,11 @@ class ChatController(QObject):
     deltas on a timer, and turns every failure into one user-facing sentence. Widgets never
     await: they call `send`, `stop`, `new_conversation` and listen to the signals.
 
-    Which stored conversation is on screen is the core's `OpenConversation`'s to decide (open,
-    open at a hit, new chat, regenerate, edit and resend); this object asks it, runs what it
-    returns and passes its announcements on as `conversations_changed`.
+    Which stored conversation is on screen is the core's `OpenConversation`'s to decide; this
+    object asks it, runs what it returns and passes its announcements on.
 
-    Helpers do the detail: a `BackendConnection` makes and connects the backend and keeps the
-    status, a `TurnRunner` coalesces the running turn's text and stops or abandons it, and
-    `uploads` sends a message's files before its turn (Stop cancels; a failure refuses the send).
+    Helpers do the detail: a `BackendConnection` makes and connects the backend (and keeps the
+    status and the model switched to), a `TurnRunner` runs the turn, `uploads` a message's files.
     """
 
     turn_started = Signal(str)  # the prompt, accepted: the window shows it and clears the input
@@ -141,8 +139,7 @@ class ChatController(QObject):
         return self._turn.waiting
 
     def leaves_decision(self, conversation_id: str | None = None) -> bool:
-        """Whether showing `conversation_id` (None: a new chat, or closing) would leave the
-        decision the running turn waits for (opening the one on screen does not)."""
+        """Whether showing `conversation_id` (None: new chat, closing) leaves a waiting decision."""
         return self._turn.waiting and self._leaves(conversation_id)
 
     def set_repository(self, repository: ConversationRepository | None) -> None:
@@ -178,10 +175,14 @@ class ChatController(QObject):
         self._connection.warm()
 
     def reconfigure(self, backend_factory: BackendFactory | None) -> None:
-        """New settings or keys: drop the current backend and connect with the new one."""
+        """New settings or keys: a new backend, on the settings' model (a switch is forgotten)."""
         if self._busy:
             self._turn.abandon()
         self._connection.reconfigure(backend_factory)
+
+    def use_model(self, model: str) -> None:
+        """The switcher's choice: the next turns go to `model`, the conversation going on."""
+        self._connection.use_model(model)
 
     def _on_backend_made(self, backend: ChatBackend) -> None:
         if isinstance(backend, ConversationBackend):
@@ -329,7 +330,7 @@ class ChatController(QObject):
             self._turn.decide(decisions)
 
     def stop(self) -> None:
-        """Stop the running turn; what arrived stays. The stream ends with TurnCancelled."""
+        """Stop the running turn; what arrived stays (the stream ends with TurnCancelled)."""
         if self._busy:
             self._turn.stop()
 
@@ -341,8 +342,7 @@ class ChatController(QObject):
         self.conversation_cleared.emit()
 
     def open_conversation(self, conversation_id: str) -> asyncio.Task[None] | None:
-        """Show a stored conversation and continue it with its history (and router session);
-        the task that shows it, if it is not on screen already."""
+        """Show a stored conversation and continue it: the task that shows it (None: shown)."""
         self._leave_turn(unless_on=conversation_id)
         generation = self._open.open(
             conversation_id, self._connection.backend, turn_running=self._busy

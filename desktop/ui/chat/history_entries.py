@@ -70,7 +70,9 @@ def entry_widget(
     if isinstance(item, UserItem):
         return UserMessageWidget(item.text, parent, item.attachments)
     if isinstance(item, AssistantItem):
-        return AssistantMessageWidget(item.text, url_opener=links.opener, parent=parent)
+        reply = AssistantMessageWidget(item.text, url_opener=links.opener, parent=parent)
+        reply.show_answered_by(item.answered_by)
+        return reply
     if isinstance(item, ToolCallItem):
         card = call_widget(item.started, parent, links, None, requests)
         card.finish(item.finished, elapsed=item.elapsed if item.elapsed is not None else 0)

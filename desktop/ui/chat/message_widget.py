@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import html
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from desktop.ui.chat.labels import plain_label
 from desktop.ui.chat.long_text import LongTextView
 from desktop.ui.chat.markdown import MarkdownRenderer, SafeTextDocument
 from desktop.ui.chat.markdown_cuts import block_parser
+from desktop.ui.chat.message_fold import FULL_VIEW_HEIGHT, fold_preview, make_show_all_button
 from desktop.ui.chat.text_view import TextView
 from desktop.ui.links import UrlOpener
 
@@ -39,12 +40,6 @@ BUBBLE_PADDING_X = 14
 # A streamed reply re-renders at most this often relative to its last render's cost, so a
 # pathological tail (a huge table) slows its own updates rather than the whole UI.
 RENDER_COST_FACTOR = 3.0
-# A message longer than this shows its start; "Show all" opens all of it (QLabel lays out all
-# it holds on every resize, and a long unbroken one in quadratic time).
-PREVIEW_CHARS = 3_000
-PREVIEW_LINES = 60
-_LONG_RUN = re.compile(r"\S{80,}")
-FULL_VIEW_HEIGHT = 520  # the plain-text view of a whole long message or reply
 # New text parsed per render step while streaming: a reply that arrives in one burst is shown
 # over a few frames instead of freezing the window while all of it is laid out.
 RENDER_BUDGET_CHARS = 6_000
@@ -88,7 +83,7 @@ class UserMessageWidget(QWidget):
         self.full_view: LongTextView | None = None
         self.show_all_button: QPushButton | None = None
         if folded:
-            self.show_all_button = _show_all_button(len(text), self._bubble)
+            self.show_all_button = make_show_all_button(len(text), self._bubble)
             self.show_all_button.clicked.connect(self._on_show_all_button_clicked)
             self._bubble_layout.addWidget(self.show_all_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.chips = ChipRow(self._bubble)
@@ -203,6 +198,7 @@ class AssistantMessageWidget(QWidget):
         self.rest_view: LongTextView | None = None
 
         self._text = text
+        self._answered_by = ""
         self._pending = False
         self._last_render = 0.0
         self._last_cost = 0.0
@@ -221,7 +217,19 @@ class AssistantMessageWidget(QWidget):
         return self._text
 
     def record(self) -> AssistantItem:
-        return AssistantItem(self.text)
+        return AssistantItem(self.text, self.answered_by)
+
+    @property
+    def answered_by(self) -> str:
+        return self._answered_by
+
+    def show_answered_by(self, answered_by: str) -> None:
+        """Which model wrote this and what it cost, on hover ("" for turns stored before)."""
+        self._answered_by = answered_by
+        # As rich text, escaped: a model's name is shown as it is, never as markup.
+        tip = f"<p style='white-space:pre'>{html.escape(answered_by)}</p>" if answered_by else ""
+        self.setToolTip(tip)
+        self.view.setToolTip(self.toolTip())
 
     def plain_text(self) -> str:
         """What is on screen once everything received is rendered, as plain text (of a folded
@@ -287,7 +295,7 @@ class AssistantMessageWidget(QWidget):
         if self.fold_label is None:
             self.fold_label = plain_label("", "foldNotice", self)
             self.fold_label.setWordWrap(True)
-            self.show_all_button = _show_all_button(len(self._text), self)
+            self.show_all_button = make_show_all_button(len(self._text), self)
             self.show_all_button.setAccessibleName("Show the whole reply")
             self.show_all_button.clicked.connect(self._on_show_all_button_clicked)
             self._layout.insertWidget(1, self.fold_label)
@@ -319,30 +327,6 @@ class AssistantMessageWidget(QWidget):
 
     def copy_to_clipboard(self) -> None:
         QGuiApplication.clipboard().setText(self.text)
-
-
-def fold_preview(text: str) -> tuple[str, bool]:
-    """The start of a long message (and True), or all of it (and False)."""
-    lines = text.split("\n", PREVIEW_LINES)
-    preview = "\n".join(lines[:PREVIEW_LINES])[:PREVIEW_CHARS]
-    if len(preview) == len(text):
-        return text, False
-    # An excerpt only (all of it is a click away): a long run gets break opportunities, else
-    # the label shows it as one line, cut at the bubble's edge.
-    preview = _LONG_RUN.sub(lambda run: "\u200b".join(_slices(run.group(0), 40)), preview)
-    return preview.rstrip() + " …", True
-
-
-def _slices(text: str, size: int) -> list[str]:
-    return [text[start : start + size] for start in range(0, len(text), size)]
-
-
-def _show_all_button(length: int, parent: QWidget) -> QPushButton:
-    button = QPushButton(f"Show all ({length:,} characters)", parent)
-    button.setObjectName("showAllButton")
-    button.setAccessibleName("Show the whole message")
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    return button
 
 
 class ErrorWidget(QFrame):

@@ -9,9 +9,10 @@ from desktop.ui.messages import PLAIN_HTTP_CHECK
 from desktop.ui.settings.settings_fields import field_description, wrapped_label
 
 PLAIN_HTTP_WARNING = (
-    "The OpenAI key and every message will then travel unencrypted between this computer and "
-    "the server named by OPENAI_BASE_URL: anyone on the network between can read them. Tick "
-    "this only for a server of your own on a network you trust. Loopback and https:// "
+    "The model's key (if it has one) and every message will then travel unencrypted between "
+    "this computer and the model server at the base URL (or OPENAI_BASE_URL, OLLAMA_BASE_URL...): "
+    "anyone on the network between can read them. Tick this only for a server of your own on a "
+    "network you trust, such as Ollama on another machine at home. Loopback and https:// "
     "addresses never need it."
 )
 

@@ -1,5 +1,6 @@
-"""The Settings dialog's API keys: the two keys, the Composio user id, where they are kept, and
-the values found in the environment."""
+"""The Settings dialog's API keys: the model provider's key (one per provider, the chosen one's
+shown), Composio's, the Composio user id, where they are kept, and the values found in the
+environment."""
 
 from __future__ import annotations
 
@@ -27,15 +28,43 @@ NO_KEYRING = (
 )
 USER_ID_KEY = "user_id"
 ENVIRONMENT_NAMES = {
-    SecretName.OPENAI_API_KEY.value: ENV_VARS[SecretName.OPENAI_API_KEY],
-    SecretName.COMPOSIO_API_KEY.value: ENV_VARS[SecretName.COMPOSIO_API_KEY],
+    **{name.value: variable for name, variable in ENV_VARS.items()},
     USER_ID_KEY: USER_ID_ENV,
+}
+MODEL_KEYS = (
+    SecretName.OPENAI_API_KEY,
+    SecretName.ANTHROPIC_API_KEY,
+    SecretName.GOOGLE_API_KEY,
+    SecretName.OPENROUTER_API_KEY,
+)
+"""The model providers' keys, one row each; the chosen provider's row is shown."""
+_FIELD_NAMES = {
+    SecretName.OPENAI_API_KEY: "openaiKeyField",
+    SecretName.COMPOSIO_API_KEY: "composioKeyField",
+    SecretName.ANTHROPIC_API_KEY: "anthropicKeyField",
+    SecretName.GOOGLE_API_KEY: "googleKeyField",
+    SecretName.OPENROUTER_API_KEY: "openrouterKeyField",
+}
+_MNEMONIC_LABELS = {
+    SecretName.OPENAI_API_KEY: "&OpenAI API key",
+    SecretName.ANTHROPIC_API_KEY: "&Anthropic API key",
+    SecretName.GOOGLE_API_KEY: "&Google Gemini API key",
+    SecretName.OPENROUTER_API_KEY: "&OpenRouter API key",
+}
+_KEY_OWNERS = {
+    SecretName.OPENAI_API_KEY: "OpenAI",
+    SecretName.ANTHROPIC_API_KEY: "Anthropic",
+    SecretName.GOOGLE_API_KEY: "Google Gemini",
+    SecretName.OPENROUTER_API_KEY: "OpenRouter",
 }
 
 
-def insecure_warning(environment: Mapping[str, tuple[str, str]]) -> str:
+def insecure_warning(
+    environment: Mapping[str, tuple[str, str]],
+    needed: tuple[SecretName, ...] = (SecretName.OPENAI_API_KEY, SecretName.COMPOSIO_API_KEY),
+) -> str:
     """The one notice without a keyring, naming the variables that would spare the typing."""
-    unset = [var for name, var in ENV_VARS.items() if name.value not in environment]
+    unset = [ENV_VARS[name] for name in needed if name.value not in environment]
     if not unset:
         return NO_KEYRING
     where = "it" if len(unset) == 1 else "them"
@@ -83,18 +112,18 @@ class KeysSection(QWidget):
         self._first_run = first_run
         self._is_secure = is_secure
         self.unreadable = unreadable
-        self.first_run_label = wrapped_label(
-            f"Enter your OpenAI and Composio keys once; they are stored in {backend_name}.",
-            "firstRunLabel",
-        )
+        self._backend_name = backend_name
+        self.model_key: SecretName | None = SecretName.OPENAI_API_KEY  # the chosen provider's
+        self.first_run_label = wrapped_label("", "firstRunLabel")
         self.keyring_warning = wrapped_label(insecure_warning(environment), "keyringWarning")
         self.keyring_label = wrapped_label(f"Keys are stored in: {backend_name}", "keyringLabel")
         self.keyring_notice = KeyringNotice()
 
-        self.openai_key = KeyField(SecretName.OPENAI_API_KEY, "openaiKeyField", self)
-        self.composio_key = KeyField(SecretName.COMPOSIO_API_KEY, "composioKeyField", self)
-        self.openai_key.edit.setText(keys.get(SecretName.OPENAI_API_KEY, ""))
-        self.composio_key.edit.setText(keys.get(SecretName.COMPOSIO_API_KEY, ""))
+        self._key_fields = {name: KeyField(name, _FIELD_NAMES[name], self) for name in SecretName}
+        for secret, key_field in self._key_fields.items():
+            key_field.edit.setText(keys.get(secret, ""))
+        self.openai_key = self._key_fields[SecretName.OPENAI_API_KEY]
+        self.composio_key = self._key_fields[SecretName.COMPOSIO_API_KEY]
         self.user_id_field = QLineEdit(user_id)
         self.user_id_field.setObjectName("userIdField")
         self.user_id_field.setAccessibleName("Composio user id")
@@ -123,7 +152,9 @@ class KeysSection(QWidget):
     def _lay_out(self) -> None:
         self.form = new_form()
         self.form.addRow(wrapped_label("API keys", "sectionTitle"))
-        add_row(self.form, "&OpenAI API key", self.openai_key, self.openai_key.edit)
+        for name in MODEL_KEYS:
+            key_field = self._key_fields[name]
+            add_row(self.form, _MNEMONIC_LABELS[name], key_field, key_field.edit)
         add_row(self.form, "&Composio API key", self.composio_key, self.composio_key.edit)
         add_row(self.form, "Composio &user id", self.user_id_field)
         self.form.addRow("", self.keyring_label)
@@ -141,17 +172,31 @@ class KeysSection(QWidget):
         layout.addWidget(self.first_run_label)
         layout.addWidget(self.keyring_warning)
         layout.addLayout(self.form)
+        self.show_model_key(self.model_key)
 
     def focus_order(self) -> tuple[QWidget, ...]:
+        keys = [self._key_fields[name] for name in (*MODEL_KEYS, SecretName.COMPOSIO_API_KEY)]
         return (
             self.keyring_notice.retry_button,
-            self.openai_key.edit,
-            self.openai_key.toggle,
-            self.composio_key.edit,
-            self.composio_key.toggle,
+            *(widget for key in keys for widget in (key.edit, key.toggle)),
             self.user_id_field,
             self.import_button,
         )
+
+    def show_model_key(self, name: SecretName | None) -> None:
+        """Show the chosen provider's key (None: it takes none, as local servers), and say
+        which keys to enter."""
+        self.model_key = name
+        for key in MODEL_KEYS:
+            self.form.setRowVisible(self._key_fields[key], key == name)
+        owner = f"{_KEY_OWNERS[name]} and Composio keys" if name is not None else "Composio key"
+        self.first_run_label.setText(
+            f"Enter your {owner} once; they are stored in {self._backend_name}."
+            if name is not None
+            else f"Enter your {owner} once; it is stored in {self._backend_name}."
+        )
+        needed = (*((name,) if name is not None else ()), SecretName.COMPOSIO_API_KEY)
+        self.keyring_warning.setText(insecure_warning(self._environment, needed))
 
     # -- the keyring's state ----------------------------------------------------------------
     def set_keyring_state(
@@ -196,7 +241,7 @@ class KeysSection(QWidget):
 
     def fields(self) -> tuple[QWidget, ...]:
         """The fields `field_problems` may name (each drawn as invalid or not)."""
-        return (self.openai_key.edit, self.composio_key.edit, self.user_id_field)
+        return (*(key.edit for key in self._key_fields.values()), self.user_id_field)
 
     def _show_from_environment(self, name: str, edit: QLineEdit) -> None:
         edit.clear()  # a stored value is not the one in use: the environment's is
@@ -224,10 +269,7 @@ class KeysSection(QWidget):
         )
 
     def key_fields(self) -> dict[SecretName, KeyField]:
-        return {
-            SecretName.OPENAI_API_KEY: self.openai_key,
-            SecretName.COMPOSIO_API_KEY: self.composio_key,
-        }
+        return dict(self._key_fields)
 
     def _key_edits(self) -> dict[SecretName, QLineEdit]:
         return {name: key.edit for name, key in self.key_fields().items()}
@@ -263,6 +305,8 @@ class KeysSection(QWidget):
     def field_problems(self) -> list[tuple[QWidget, str]]:
         problems: list[tuple[QWidget, str]] = []
         for name, edit in self._key_edits().items():
+            if name not in (self.model_key, SecretName.COMPOSIO_API_KEY):
+                continue  # another provider's: not needed for the model chosen
             known_elsewhere = name.value in self._environment or self.unreadable is not None
             if not edit.text().strip() and not known_elsewhere:
                 problems.append((edit, f"Enter your {KEY_LABELS[name]}."))

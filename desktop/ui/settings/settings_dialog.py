@@ -15,6 +15,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from desktop.core.config.credentials import KeyringUnreadable
+from desktop.core.config.providers import ProviderSpec
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
 from desktop.ui.settings.agent_section import AgentSection
@@ -51,6 +52,8 @@ class SettingsDialog(QDialog):
         environment: Mapping[str, tuple[str, str]] | None = None,
         unreadable: KeyringUnreadable | None = None,
         tester: ConnectionTester | None = None,
+        base_url_variables: Mapping[str, str] | None = None,
+        model_override: tuple[str, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -73,8 +76,14 @@ class SettingsDialog(QDialog):
             environment=environment or {},
             unreadable=unreadable,
         )
-        self.agent = AgentSection(settings)
+        self.agent = AgentSection(
+            settings, base_url_variables=base_url_variables, model_override=model_override
+        )
+        self.keys.show_model_key(self.agent.provider_key())
+        self.agent.provider_changed.connect(self._on_agent_provider_changed)
         self.connection = ConnectionSection(tester)
+        if tester is not None:  # the provider's own list of models, once it is fetched
+            tester.reported.connect(lambda report: self.agent.offer_models(report.models))
         self.consent = ConsentSection(settings)
         self.validation_label = wrapped_label("", "validationLabel")
         self.buttons = QDialogButtonBox(
@@ -171,6 +180,10 @@ class SettingsDialog(QDialog):
         self._validate()
 
     # -- actions -----------------------------------------------------------------------------
+    def _on_agent_provider_changed(self, spec: ProviderSpec) -> None:
+        self.keys.show_model_key(spec.key)
+        self._validate()
+
     def _on_section_edited(self, field: QWidget) -> None:
         self._edited.add(field)
         self._validate()

@@ -5,19 +5,19 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
+from desktop.core.config.credentials import KEY_LABELS as KEY_LABELS
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
 
-KEY_LABELS = {
-    SecretName.OPENAI_API_KEY: "OpenAI API key",
-    SecretName.COMPOSIO_API_KEY: "Composio API key",
-}
 KEY_TOOLTIPS = {
     SecretName.OPENAI_API_KEY: "Your OpenAI API key (sk-...): the agent's model runs on it.",
     SecretName.COMPOSIO_API_KEY: (
         "Your Composio API key: it creates the Tool Router session through which the agent "
         "reaches E2B."
     ),
+    SecretName.ANTHROPIC_API_KEY: "Your Anthropic API key (sk-ant-...), for Claude models.",
+    SecretName.GOOGLE_API_KEY: "Your Gemini API key (from Google AI Studio), for Gemini models.",
+    SecretName.OPENROUTER_API_KEY: "Your OpenRouter API key (sk-or-...), for its models.",
 }
 
 

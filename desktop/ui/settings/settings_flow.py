@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.core.config.configuration import Configuration
+from desktop.core.config.providers import base_urls_in_environment
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
 from desktop.ui.settings.connection_tester import ConnectionProbe, ConnectionTester
@@ -61,6 +62,8 @@ class SettingsFlow(QObject):
             environment=self._configuration.overrides(),
             unreadable=stored.unreadable,
             tester=ConnectionTester(self._probe, self._parent),
+            base_url_variables=base_urls_in_environment(self._configuration.environ),
+            model_override=self._configuration.model_override(),
             parent=self._parent,
         )
         dialog.settings_saved.connect(self._on_dialog_settings_saved)

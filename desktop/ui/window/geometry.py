@@ -1,5 +1,6 @@
 """The window's size and place: restored when it fits a screen, else fitted to the screen it
-opens on; kept at exit in a small file of the app's own (`window.ini` in the config folder).
+opens on, and moved back inside it when its layout later grows it past the edge; kept at exit
+in a small file of the app's own (`window.ini` in the config folder).
 
 Qt's own `QSettings` writes the file (INI, atomically): the window's place is not a setting the
 person edits, so it stays out of `settings.json`.
@@ -10,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 DEFAULT_SIZE = QSize(1180, 780)
@@ -63,8 +64,49 @@ def restore_geometry(window: QWidget, state_file: Path | None) -> None:
     if areas:  # what the layout needs comes first, but never more than the screen holds
         rect.setSize(rect.size().expandedTo(minimum.boundedTo(areas[0].size())))
     window.setGeometry(rect)
+    if window.findChild(_KeptOnScreen) is None:
+        window.installEventFilter(_KeptOnScreen(window))
     if maximized:
         window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+
+
+def inside(frame: QRect, area: QRect) -> QPoint:
+    """Where `frame` goes to lie inside `area` moved as little as it can (its top left corner
+    in `area` when it is larger)."""
+    x = max(area.left(), min(frame.left(), area.right() + 1 - frame.width()))
+    y = max(area.top(), min(frame.top(), area.bottom() + 1 - frame.height()))
+    return QPoint(x, y)
+
+
+class _KeptOnScreen(QObject):
+    """Moves the window back inside its screen when its minimum size grew it past the edge: a
+    status that got longer after the window was placed (at 1366x768 and a scale of 2 the
+    status bar's words need more than the window was given). A size the person chose, or a
+    place they dragged it to, is left alone."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Resize
+            and isinstance(event, QResizeEvent)
+            and isinstance(watched, QWidget)
+            and _pushed_by_minimum(event, watched.minimumSize())
+            and not watched.windowState()
+            & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+        ):
+            areas = available_areas(watched)
+            frame = watched.frameGeometry()
+            if areas and not areas[0].contains(frame):
+                watched.move(inside(frame, areas[0]))
+        return False
+
+
+def _pushed_by_minimum(event: QResizeEvent, minimum: QSize) -> bool:
+    old, new = event.oldSize(), event.size()
+    if not old.isValid():
+        return False
+    wider = new.width() > old.width() and new.width() == minimum.width()
+    taller = new.height() > old.height() and new.height() == minimum.height()
+    return wider or taller
 
 
 def save_geometry(window: QWidget, state_file: Path) -> None:

@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.status_bar = WindowStatusBar()
         self.setStatusBar(self.status_bar)
         self.connection_status = self.status_bar.connection
-        self.model_label = self.status_bar.model_label
+        self.model_switcher = self.status_bar.model_switcher
 
         tab_order: list[QWidget] = [self.message_input, self.send_button, self.stop_button]
         tab_order += [self.new_chat_button, self.settings_button, self.menu_button, self.chat_view]
@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         self._busy = busy
         self.stop_action.setEnabled(busy)
         self.composer.set_busy(busy)
+        self.model_switcher.setEnabled(not busy)  # a switch applies between turns
 
     def show_turn_started(self, prompt: str) -> None:
         """The prompt was accepted: move it from the input into the conversation."""

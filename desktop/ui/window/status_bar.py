@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from desktop.core.conversations.backend import ConnectionState, ConnectionStatus, ServiceStatus
 from desktop.core.errors import Service
+from desktop.ui.window.model_switcher import ModelSwitcher
 
 STATUS_MESSAGE_MS = 6_000
 REASON_WIDTH_PX = 460
@@ -130,7 +131,7 @@ class ConnectionStatusWidget(QWidget):
 
 class WindowStatusBar(QStatusBar):
     """The connection's state on the left, a passing message beside it (it never hides the
-    state, as `QStatusBar.showMessage` would), and the model on the right."""
+    state, as `QStatusBar.showMessage` would), and the model switcher on the right."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,15 +139,14 @@ class WindowStatusBar(QStatusBar):
         self.setSizeGripEnabled(False)
         self.connection = ConnectionStatusWidget(self)
         self.message_label = _shrinking_label("statusMessage", self)
-        self.model_label = _shrinking_label("statusModelLabel", self)
+        self.model_switcher = ModelSwitcher(self)  # the next turn's model; Settings' by default
         self.addWidget(self.connection)
         self.addWidget(self.message_label, 1)
-        self.addPermanentWidget(self.model_label)
+        self.addPermanentWidget(self.model_switcher)
         self.message_timer = QTimer(self)
         self.message_timer.setSingleShot(True)
         self.message_timer.setInterval(STATUS_MESSAGE_MS)
         self.message_timer.timeout.connect(self.message_label.clear)
-        self.set_model_name("")
 
     def show_message(self, text: str) -> None:
         """A passing note (where an export was written), gone after a few seconds."""
@@ -155,8 +155,8 @@ class WindowStatusBar(QStatusBar):
         self.message_timer.start()
 
     def set_model_name(self, model: str) -> None:
-        self.model_label.setText(f"Model: {model}" if model else "Model: not set")
-        self.model_label.setAccessibleName(self.model_label.text())
+        """Settings' model, in use from now on (the switcher shows it)."""
+        self.model_switcher.set_default(model)
 
 
 def _shrinking_label(name: str, parent: QWidget) -> QLabel:

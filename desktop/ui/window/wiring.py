@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop.core.conversations.open_conversation import ConversationsChanged
+from desktop.ui.chat.answered_by import mark_reply
 from desktop.ui.chat.controller import ChatController
 from desktop.ui.chat.file_saves import FileSaver
 from desktop.ui.chat.history_entries import show_on_last_prompt
@@ -33,6 +34,7 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     window.chat_view.rules_requested.connect(window.settings_action.trigger)
     window.composing_started.connect(controller.prepare_agent)
     window.decision_made.connect(controller.decide)
+    window.model_switcher.model_chosen.connect(controller.use_model)
 
     controller.turn_started.connect(window.show_turn_started)
     controller.turn_attached.connect(
@@ -45,6 +47,8 @@ def connect_window(window: MainWindow, controller: ChatController) -> LeaveGuard
     controller.send_refused.connect(window.show_send_refused)
     window.message_input.paste_cut.connect(window.show_send_refused)  # said where refusals are
     controller.turn_event.connect(window.show_turn_event)
+    # After the window drew the end: the reply says on hover which model wrote it.
+    controller.turn_event.connect(lambda event: mark_reply(window.chat_view, event))
     controller.busy_changed.connect(window.set_busy)
     controller.connection_state_changed.connect(window.set_connection_status)
     controller.conversation_cleared.connect(window.clear_conversation)

@@ -145,8 +145,8 @@ def test_an_unknown_provider_is_rejected_with_the_settings_check(
     qtbot: QtBot, styled_app: object
 ) -> None:
     dialog = make_dialog(qtbot)
-    dialog.agent.model_field.setCurrentText("anthropic:claude-sonnet")
-    assert dialog.problems() == [model_problem("anthropic:claude-sonnet")]
+    dialog.agent.model_field.setCurrentText("mistral:large")
+    assert dialog.problems() == [model_problem("mistral:large")]
     assert "openai-chat" in dialog.validation_label.text()
     dialog.agent.model_field.setCurrentText("openai-responses:gpt-5")
     assert dialog.problems() == []

@@ -78,3 +78,35 @@ def test_a_damaged_state_file_is_ignored(
     restore_geometry(window, tmp_path / "missing.ini")
     assert window.size().boundedTo(area.size()) == window.size()
     assert window.minimumSizeHint().width() <= QSize(683, 384).width()
+
+
+def test_a_window_its_layout_grows_past_the_edge_moves_back_inside(
+    qtbot: QtBot, styled_app: QApplication
+) -> None:
+    """At 1366x768 and a scale of 2 the status bar's words grew after the window was placed
+    (its minimum with them) and pushed its right edge off the screen."""
+    window = WindowShell.build(None).window
+    qtbot.addWidget(window)
+    restore_geometry(window, None)  # twice: still one filter
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    width = window.minimumSizeHint().width() + 20
+    window.resize(width, 300)
+    window.show()
+    qtbot.waitUntil(window.isVisible)
+    frame = window.frameGeometry()
+    window.move(area.right() + 1 - frame.width(), area.y() + 10)  # its frame at the right edge
+    qtbot.waitUntil(lambda: window.frameGeometry().right() == area.right())
+    top = window.frameGeometry().top()
+    status = window.status_bar.connection
+    status.setMinimumWidth(status.width() + 60)  # longer words, as "connecting…" are
+    qtbot.waitUntil(lambda: window.width() > width)
+    assert area.contains(window.frameGeometry()), (window.frameGeometry(), area)
+    assert window.frameGeometry().right() == area.right()  # moved across as little as it can
+    assert window.frameGeometry().top() == top
+    # A place the person chose is theirs: a window dragged half off the screen stays there.
+    window.move(area.right() - 100, top)
+    qtbot.waitUntil(lambda: window.frameGeometry().left() == area.right() - 100)
+    wider = window.width() + 10
+    window.resize(wider, window.height())
+    qtbot.waitUntil(lambda: window.width() == wider)
+    assert window.frameGeometry().left() == area.right() - 100

@@ -51,7 +51,7 @@ def test_object_names_and_accessible_names(window: MainWindow) -> None:
         ("settingsButton", QAbstractButton),
         ("menuButton", QAbstractButton),
         ("mainSplitter", QWidget),
-        ("statusModelLabel", QWidget),
+        ("modelSwitcher", QWidget),
         ("statusConnectionLabel", QWidget),
         ("statusModelServer", QWidget),
         ("statusComposio", QWidget),
@@ -261,7 +261,7 @@ def test_status_bar_shows_model_and_connection(
     bar = window.connection_status
     label = bar.label
     window.set_model_name("openai:gpt-5-mini")
-    assert window.model_label.text() == "Model: openai:gpt-5-mini"
+    assert window.model_switcher.currentText() == "openai:gpt-5-mini"
 
     def shown() -> list[str]:
         return [bar.services[service].text for service in Service]

@@ -10,7 +10,7 @@ from desktop.core.errors import ErrorKind, Remedy, UserFacingError
 from desktop.core.router.types import Timeouts
 
 
-@pytest.mark.parametrize("model", ["anthropic:claude-sonnet", "gpt-5", "openai:"])
+@pytest.mark.parametrize("model", ["mistral:large", "gpt-5", "openai:"])
 def test_an_unsupported_model_is_refused_with_the_settings_sentence(model: str) -> None:
     with pytest.raises(UserFacingError) as caught:
         build_model(model, "sk-test", Endpoints(), Timeouts())

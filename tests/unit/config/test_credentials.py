@@ -8,6 +8,7 @@ from desktop.core.config.credentials import (
     COMPOSIO_API_KEY,
     FOR_CHAT,
     FOR_ROUTER,
+    KEY_SPECS,
     OPENAI_API_KEY,
     USER_ID,
     Credentials,
@@ -24,7 +25,8 @@ def test_the_specs_name_the_environment_variables_the_secrets_read() -> None:
     assert OPENAI_API_KEY.env_var == ENV_VARS[SecretName.OPENAI_API_KEY]
     assert COMPOSIO_API_KEY.env_var == ENV_VARS[SecretName.COMPOSIO_API_KEY]
     assert USER_ID.env_var == USER_ID_ENV
-    assert {OPENAI_API_KEY.name, COMPOSIO_API_KEY.name} == {n.value for n in SecretName}
+    assert {spec.name for spec in KEY_SPECS.values()} == {n.value for n in SecretName}
+    assert all(spec.env_var == ENV_VARS[name] for name, spec in KEY_SPECS.items())
     assert not USER_ID.in_keyring
 
 

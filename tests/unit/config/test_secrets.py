@@ -173,10 +173,16 @@ def test_a_keyring_that_does_not_answer_says_so(memory_keyring: InMemoryKeyring)
 def test_keys_from_the_environment_need_no_keyring(memory_keyring: InMemoryKeyring) -> None:
     memory_keyring.lock()
     env = {"OPENAI_API_KEY": "sk-test-env", "COMPOSIO_API_KEY": "ak-env"}
-    creds = resolve_credentials(KeyringSecretStore(), "alice", env, {})
+    wanted = (SecretName.OPENAI_API_KEY, SecretName.COMPOSIO_API_KEY)
+    creds = resolve_credentials(KeyringSecretStore(), "alice", env, {}, wanted=wanted)
     assert creds.unreadable is None
     assert memory_keyring.reads == 0
     require_credentials(creds)  # nothing is missing: the locked keyring does not matter
+    # Asked for every provider's key, the locked keyring is asked once, and still nothing the
+    # chat on OpenAI needs is missing.
+    every = resolve_credentials(KeyringSecretStore(), "alice", env, {})
+    assert memory_keyring.reads == 1 and every.unreadable is not None
+    require_credentials(every)
 
 
 def test_a_locked_keyring_and_a_missing_user_id_name_the_keyring_first(

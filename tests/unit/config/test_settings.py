@@ -85,18 +85,46 @@ def test_save_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch: pytest.M
 
 @pytest.mark.parametrize("provider", SUPPORTED_PROVIDERS)
 def test_supported_providers_are_accepted(provider: str) -> None:
-    assert Settings(model=f" {provider}:gpt-5 ").model == f"{provider}:gpt-5"
-    assert model_problem(f"{provider}:gpt-5") is None
+    name = "openai/gpt-5" if provider == "openrouter" else "gpt-5"
+    assert Settings(model=f" {provider}:{name} ").model == f"{provider}:{name}"
+    assert model_problem(f"{provider}:{name}") is None
+
+
+def test_every_provider_of_the_issue_is_supported() -> None:
+    assert set(SUPPORTED_PROVIDERS) >= {
+        "openai",
+        "openai-chat",
+        "anthropic",
+        "google",
+        "openrouter",
+        "ollama",
+        "lmstudio",
+        "openai-compatible",
+    }
 
 
 def test_an_unknown_provider_is_rejected_at_once_naming_the_supported_ones() -> None:
-    problem = model_problem("anthropic:claude-sonnet")
+    problem = model_problem("mistral:large")
     assert problem is not None
-    assert "'anthropic'" in problem
-    for provider in SUPPORTED_PROVIDERS:
+    assert "'mistral'" in problem
+    for provider in ("openai", "anthropic", "google", "openrouter", "ollama", "lmstudio"):
         assert provider in problem
-    with pytest.raises(ValidationError, match="'anthropic' is not supported"):
-        Settings(model="anthropic:claude-sonnet")
+    with pytest.raises(ValidationError, match="'mistral' is not supported"):
+        Settings(model="mistral:large")
+
+
+def test_an_openrouter_model_must_name_its_maker() -> None:
+    problem = model_problem("openrouter:claude-sonnet-4.5")
+    assert problem is not None and "openrouter:anthropic/claude-sonnet-4.5" in problem
+
+
+def test_base_urls_are_kept_per_provider_and_an_unknown_one_is_refused() -> None:
+    settings = Settings(base_urls={"ollama": " http://127.0.0.1:11434/v1 ", "lmstudio": " "})
+    assert settings.base_urls == {"ollama": "http://127.0.0.1:11434/v1"}
+    assert settings.base_url("ollama") == "http://127.0.0.1:11434/v1"
+    assert settings.base_url("lmstudio") is None
+    with pytest.raises(ValidationError, match="no provider is called mistral"):
+        Settings(base_urls={"mistral": "http://127.0.0.1:1/v1"})
 
 
 def test_a_stored_unknown_provider_falls_back_to_the_default_model_keeping_the_rest(

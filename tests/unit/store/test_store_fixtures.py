@@ -43,7 +43,7 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 ADDED_CONVERSATION_FIELDS = {"allowed_actions": []}  # none allowed before consent
 # None before consent; no code cell before issue 11.
 ADDED_CARD_FIELDS = {"consent": "", "consent_at": None, "not_run": [], "code_run": None}
-ADDED_TURN_FIELDS = {"fix": None, "attachments": []}  # no fix, no files attached before
+ADDED_TURN_FIELDS = {"fix": None, "attachments": [], "model": None}  # none of these before
 
 
 def _as_recorded(snapshot: dict[str, Any]) -> dict[str, Any]:
