@@ -134,6 +134,7 @@ class DesktopApp:
             keep_quit_choice=self._keep_quit_choice,
             model_today=self._model_today,
             state_file=self.window_state_file,
+            links=self.window.chat_view.links,
         )
         self.controller.turn_event.connect(presenter.observe)
         presenter.panel.conversation_requested.connect(self.leave_guard.open_conversation)

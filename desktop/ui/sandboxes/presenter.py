@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QToolButton
 
 from desktop.core.agent.connect_links import ComposioHosts
@@ -29,6 +29,7 @@ from desktop.core.sandboxes.leaving import LeaveChoice, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.view import SandboxView
 from desktop.ui.confirm import Choice, ask_to_confirm
+from desktop.ui.links import Links, open_web_url
 from desktop.ui.sandboxes.panel import SandboxPanel
 from desktop.ui.sandboxes.quit_question import ask_at_quit
 from desktop.ui.sandboxes.texts import running_from_chat
@@ -39,7 +40,6 @@ SHORTCUT = "Ctrl+Shift+B"
 TICK_MS = 1000
 _VISIBLE_KEY = "sandboxes/panel_visible"
 ModelToday = Callable[[], Awaitable[Decimal | None]]
-UrlOpener = Callable[[QUrl], bool]
 
 
 class SandboxPresenter(QObject):
@@ -54,7 +54,7 @@ class SandboxPresenter(QObject):
         keep_quit_choice: Callable[[str], None],
         model_today: ModelToday | None = None,
         state_file: Path | None = None,
-        url_opener: UrlOpener = QDesktopServices.openUrl,
+        links: Links | None = None,
     ) -> None:
         super().__init__(window)
         self.service = service
@@ -65,7 +65,7 @@ class SandboxPresenter(QObject):
         self._keep_quit_choice = keep_quit_choice
         self._model_today = model_today
         self._state_file = state_file
-        self._open_url = url_opener
+        self.links = links or Links()  # the window's: its opener (a recorder in tests)
         self.model_cost: Decimal | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._calls: dict[str, ToolCallStarted] = {}
@@ -115,6 +115,7 @@ class SandboxPresenter(QObject):
                 self.panel.show()
 
     def keep_state(self) -> None:
+        """Keep whether the panel is open, for the next start (`restore`)."""
         if self._state_file is None:
             return
         settings = QSettings(str(self._state_file), QSettings.Format.IniFormat)
@@ -126,7 +127,6 @@ class SandboxPresenter(QObject):
 
     def _on_visibility(self, _visible: bool) -> None:
         self._follow_screen()
-        self.keep_state()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.WindowStateChange:
@@ -317,7 +317,10 @@ class SandboxPresenter(QObject):
             if not offers:
                 self.panel.show_problem("Composio gave no Connect Link for E2B: try again.")
                 return
-            self._open_url(QUrl(offers[0].url))
+            if not open_web_url(offers[0].url, self.links.opener):
+                self.panel.show_problem(
+                    f"No browser opened. To connect E2B, open this link: {offers[0].url}"
+                )
 
         self._run(connect())
 
@@ -361,6 +364,8 @@ class SandboxPresenter(QObject):
             then()
 
     async def aclose(self) -> None:
+        """At shutdown, the window still open: keep whether the panel is, then stop."""
+        self.keep_state()
         self.timer.stop()
         self.ticker.stop()
         for task in list(self._tasks):

@@ -21,6 +21,7 @@ from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.pytest_plugin import FakeServicesFactory
 from tests.ui.app_support import WAIT_MS, AppHarness
+from tests.ui.conftest import RecordingOpener
 
 TAGGED_ID = "itag0000000000000001"
 
@@ -204,3 +205,45 @@ def test_quitting_keep_running_leaves_them(
     qtbot.waitUntil(lambda: quit_called == [True], timeout=WAIT_MS)
     assert _box(tagged_services, TAGGED_ID) is not None
     assert load_settings(app.configuration.settings_file).sandboxes_at_quit == "ask"
+
+
+def test_e2b_not_connected_says_so_and_offers_connect(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    fake_services.e2b.disconnect()
+    app = app_harness.start()
+    opener = RecordingOpener()
+    app.window.chat_view.links.opener = opener
+    app.sandboxes.toggle_action.trigger()
+    panel = app.sandboxes.panel
+    qtbot.waitUntil(lambda: panel.connect_button.isVisibleTo(panel), timeout=WAIT_MS)
+    message = panel.error_label.text()
+    assert "E2B" in message and message.endswith(".") and "{" not in message
+    assert panel.list.topLevelItemCount() == 0
+    qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(opener.urls) == 1, timeout=WAIT_MS)
+    assert opener.urls[0].startswith(fake_services.composio_base_url)
+    assert fake_services.openai.requests == []
+
+
+def test_the_panel_is_reopened_after_a_restart_and_sleeps_while_minimised(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    app = app_harness.start()
+    _open_panel(qtbot, app, 2)
+    app_harness.close(app)
+    again = app_harness.start()
+    panel = again.sandboxes.panel
+    assert panel.isVisible()
+    qtbot.waitUntil(lambda: panel.list.topLevelItemCount() == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not again.sandboxes.service.schedule.running, timeout=WAIT_MS)
+    assert again.sandboxes.service.schedule.visible
+    again.window.showMinimized()
+    qtbot.waitUntil(lambda: not again.sandboxes.service.schedule.visible, timeout=WAIT_MS)
+    assert not again.sandboxes.timer.isActive()
+    again.window.showNormal()
+    qtbot.waitUntil(lambda: again.sandboxes.service.schedule.visible, timeout=WAIT_MS)
+    assert again.sandboxes.timer.isActive()
+    again.sandboxes.toggle_action.trigger()
+    app_harness.close(again)
+    assert not app_harness.start().sandboxes.panel.isVisible()
