@@ -137,6 +137,8 @@ class DesktopApp:
             links=self.window.chat_view.links,
         )
         self.controller.turn_event.connect(presenter.observe)
+        for shown in (self.controller.conversation_cleared, self.controller.history_loaded):
+            shown.connect(presenter.render)  # the header counts the chat on screen
         presenter.panel.conversation_requested.connect(self.leave_guard.open_conversation)
         return presenter
 

@@ -199,7 +199,7 @@ class SandboxPresenter(QObject):
         self._run(read())
 
     # -- painting ------------------------------------------------------------------------------
-    def render(self) -> None:
+    def render(self, *_shown: object) -> None:
         view = self.service.view()
         if self.panel.isVisible():
             self.panel.show_view(view, self._current(), busy=self.service.schedule.running)

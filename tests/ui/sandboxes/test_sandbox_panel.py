@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
@@ -20,7 +20,7 @@ from desktop.ui.sandboxes.texts import NOT_MADE_HERE, countdown_text, running_fr
 from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.pytest_plugin import FakeServicesFactory
-from tests.ui.app_support import WAIT_MS, AppHarness
+from tests.ui.app_support import WAIT_MS, AppHarness, send
 from tests.ui.conftest import RecordingOpener
 
 TAGGED_ID = "itag0000000000000001"
@@ -247,3 +247,30 @@ def test_the_panel_is_reopened_after_a_restart_and_sleeps_while_minimised(
     again.sandboxes.toggle_action.trigger()
     app_harness.close(again)
     assert not app_harness.start().sandboxes.panel.isVisible()
+
+
+def test_a_sandbox_the_agent_creates_is_counted_under_its_chat_and_opens_it(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    app = app_harness.start()
+    service = app.sandboxes.service
+    send(qtbot, app, "create a sandbox", approve=True)
+    conversation_id = app.controller.conversation_id
+    assert conversation_id is not None
+    # The create call changed sandboxes: the list is read at once, the panel closed.
+    qtbot.waitUntil(lambda: len(service.view().rows) == 3, timeout=WAIT_MS)
+    subtitle = app.window.findChild(QLabel, "chatSubtitle")
+    assert subtitle is not None
+    qtbot.waitUntil(lambda: "1 sandbox running from this chat" in subtitle.text())
+    requests = len(fake_services.openai.requests)
+    (made,) = [row for row in service.view().rows if row.sandbox.made_here]
+    _open_panel(qtbot, app, 3)
+    item = app.sandboxes.panel.item(made.sandbox_id)
+    assert item is not None and item.text(CHAT_COLUMN) == "this chat"
+    app.window.new_chat_action.trigger()
+    qtbot.waitUntil(lambda: app.controller.conversation_id is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: subtitle.text() == "Your E2B sandboxes, by conversation")
+    app.sandboxes.panel.list.itemClicked.emit(item, CHAT_COLUMN)
+    qtbot.waitUntil(lambda: app.controller.conversation_id == conversation_id, timeout=WAIT_MS)
+    assert len(fake_services.openai.requests) == requests  # the panel asked the model nothing
+    qtbot.waitUntil(lambda: "1 sandbox running from this chat" in subtitle.text())
