@@ -274,3 +274,29 @@ def test_a_sandbox_the_agent_creates_is_counted_under_its_chat_and_opens_it(
     qtbot.waitUntil(lambda: app.controller.conversation_id == conversation_id, timeout=WAIT_MS)
     assert len(fake_services.openai.requests) == requests  # the panel asked the model nothing
     qtbot.waitUntil(lambda: "1 sandbox running from this chat" in subtitle.text())
+
+
+def test_quit_from_the_window_asks_and_pause_all_pauses_the_app_sandboxes(
+    qtbot: QtBot, app_harness: AppHarness, tagged_services: FakeServices
+) -> None:
+    app_harness.services = tagged_services
+    app = app_harness.start()
+    app.window.quit_action.trigger()
+    box = _dialog(qtbot, app, "sandboxQuitQuestion")
+    assert not app._quit.is_set()
+    _click(qtbot, box, "pauseAllSandboxesButton")
+    qtbot.waitUntil(app._quit.is_set, timeout=WAIT_MS)
+    assert (_box(tagged_services, TAGGED_ID) or {}).get("state") == "paused"
+    assert (_box(tagged_services, SEED_RUNNING_ID) or {}).get("state") == "running"
+
+
+def test_a_remembered_answer_quits_without_asking(
+    qtbot: QtBot, app_harness: AppHarness, tagged_services: FakeServices
+) -> None:
+    app_harness.services = tagged_services
+    app = app_harness.start()
+    app.configuration.settings = app.settings.model_copy(update={"sandboxes_at_quit": "kill"})
+    app.window.quit_action.trigger()
+    qtbot.waitUntil(app._quit.is_set, timeout=WAIT_MS)
+    assert app.window.findChild(QMessageBox, "sandboxQuitQuestion") is None
+    assert _box(tagged_services, TAGGED_ID) is None
