@@ -7,7 +7,7 @@ It only paints a `SandboxView` and says what the person clicked (signals); the p
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -91,6 +91,12 @@ class SandboxPanel(QDockWidget):
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.itemSelectionChanged.connect(self._selection_changed)
         self.list.itemClicked.connect(self._clicked)
+        copy = QAction("Copy ID", self.list)
+        copy.setObjectName("copySandboxIdsAction")
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(lambda: self.copy_id("\n".join(self.selected_ids())))
+        self.list.addAction(copy)
         self.refresh_button = _button("Refresh", "refreshSandboxesButton", "Read the list again")
         self.pause_button = _button("Pause", "pauseSandboxButton", "Pause: memory and files kept")
         self.resume_button = _button("Resume", "resumeSandboxButton", "Resume a paused sandbox")
@@ -173,6 +179,7 @@ class SandboxPanel(QDockWidget):
             item.setData(CHAT_COLUMN, CHAT_ROLE, box.conversation_id)
             item.setToolTip(CHAT_COLUMN, "Click to open it" if box.conversation_id else "")
             item.setSelected(row.sandbox_id in selected)
+            item.setToolTip(0, f"{box.sandbox_id}: right-click or Ctrl+C to copy the ID")
             if texts[CHAT_COLUMN] == NOT_MADE_HERE:
                 item.setForeground(CHAT_COLUMN, self.palette().placeholderText())
         running = len(view.running)

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 SHORTCUT = "Ctrl+Shift+B"
 TICK_MS = 1000
+PANEL_WIDTH = 720
 _VISIBLE_KEY = "sandboxes/panel_visible"
 ModelToday = Callable[[], Awaitable[Decimal | None]]
 
@@ -67,6 +68,7 @@ class SandboxPresenter(QObject):
         self._state_file = state_file
         self.links = links or Links()  # the window's: its opener (a recorder in tests)
         self.model_cost: Decimal | None = None
+        self._sized = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._calls: dict[str, ToolCallStarted] = {}
         self.panel = panel = SandboxPanel(window)
@@ -135,6 +137,10 @@ class SandboxPresenter(QObject):
 
     def _follow_screen(self) -> None:
         if self.on_screen():
+            if not self._sized:  # wide enough for its columns the first time it opens
+                self._sized = True
+                width = min(PANEL_WIDTH, self.window.width() // 2)
+                self.window.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
             self.service.schedule.show()
             self.ticker.start()
             self.render()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QLabel, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -80,6 +81,12 @@ def test_the_panel_lists_the_team_sandboxes_without_a_model_request(
     assert app.sandboxes.cost_label.objectName() == "costLabel"
     qtbot.waitUntil(lambda: "$0.00 model" in app.sandboxes.cost_label.text(), timeout=WAIT_MS)
     assert app.sandboxes.cost_label.text() == "Today: $0.00 model · $0.11/hour running now"
+    # The id is copyable (Ctrl+C, or the row's menu).
+    _select(app, SEED_RUNNING_ID)
+    copy = panel.list.findChild(QAction, "copySandboxIdsAction")
+    assert copy is not None
+    copy.trigger()
+    assert QGuiApplication.clipboard().text() == SEED_RUNNING_ID
     # The refresh button reads the list again, still without the model.
     calls = app.sandboxes.service.list_calls
     _click(qtbot, panel, "refreshSandboxesButton")
