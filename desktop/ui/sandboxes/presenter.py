@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QToolButton
+from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QMainWindow, QMenu, QToolButton
 
 from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, TurnFinished
@@ -31,7 +31,7 @@ from desktop.core.sandboxes.view import SandboxView
 from desktop.ui.confirm import Choice, ask_to_confirm
 from desktop.ui.links import Links, open_web_url
 from desktop.ui.sandboxes.panel import SandboxPanel
-from desktop.ui.sandboxes.quit_question import ask_at_quit
+from desktop.ui.sandboxes.quit_question import settle_before_quit
 from desktop.ui.sandboxes.texts import running_from_chat
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 SHORTCUT = "Ctrl+Shift+B"
 TICK_MS = 1000
 PANEL_WIDTH = 720
+COST_MIN_WIDTH = 1
+COST_ROOM = 900  # the window's width from which the status bar shows costLabel
 _VISIBLE_KEY = "sandboxes/panel_visible"
 ModelToday = Callable[[], Awaitable[Decimal | None]]
 
@@ -84,12 +86,16 @@ class SandboxPresenter(QObject):
         self.toggle_button.setObjectName("sandboxPanelButton")
         self.toggle_button.setDefaultAction(self.toggle_action)
         self.toggle_button.setToolTip(f"Show or hide your sandboxes ({SHORTCUT})")
+        self.toggle_button.setAccessibleName("Sandboxes")
         self.cost_label = QLabel("Today: —")
         self.cost_label.setObjectName("costLabel")
         self.cost_label.setTextFormat(Qt.TextFormat.PlainText)
-        bar = window.statusBar()
-        bar.addPermanentWidget(self.cost_label)
-        bar.addPermanentWidget(self.toggle_button)
+        self.cost_label.setAccessibleName("Cost")
+        self.cost_label.setMinimumWidth(COST_MIN_WIDTH)  # a small screen cuts it, the window fits
+        window.statusBar().addPermanentWidget(self.cost_label)
+        if window.isVisible():  # else its first Resize decides
+            self.cost_label.setVisible(window.width() >= COST_ROOM)
+        self._place_toggle()
         self.subtitle = window.findChild(QLabel, "chatSubtitle")
         self._subtitle_text = self.subtitle.text() if self.subtitle is not None else ""
         self.timer = QTimer(self)
@@ -107,6 +113,20 @@ class SandboxPresenter(QObject):
         panel.connect_requested.connect(self.connect_e2b)
         window.installEventFilter(self)
         self.render()
+
+    def _place_toggle(self) -> None:
+        """The button beside the header's New chat (the status bar has no room on a small
+        screen), the action in the ⋯ menu."""
+        header = self.window.findChild(QFrame, "chatHeader")
+        layout = header.layout() if header is not None else None
+        if isinstance(layout, QBoxLayout):
+            layout.insertWidget(max(0, layout.count() - 3), self.toggle_button)
+        else:
+            self.window.statusBar().addPermanentWidget(self.toggle_button)
+        menu = self.window.findChild(QMenu, "mainMenu")
+        if menu is not None:
+            menu.addSeparator()
+            menu.addAction(self.toggle_action)
 
     # -- on screen or not --------------------------------------------------------------------
     def restore(self) -> None:
@@ -133,6 +153,10 @@ class SandboxPresenter(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.WindowStateChange:
             self._follow_screen()
+        elif watched is self.window and event.type() == QEvent.Type.Resize:
+            # On a small screen the status bar has no room to spare: the label steps aside
+            # rather than make the window wider than the screen (the panel still says it).
+            self.cost_label.setVisible(self.window.width() >= COST_ROOM)
         return False
 
     def _follow_screen(self) -> None:
@@ -341,33 +365,15 @@ class SandboxPresenter(QObject):
 
         async def check() -> None:
             try:
-                await self.service.refresh()
-                question = self.service.leave_question()
-                if question is None:
-                    then()
-                    return
-                if remembered is not None:
-                    await self.service.leave(remembered, question)
-                    then()
-                    return
-
-                def answered(choice: LeaveChoice, remember: bool) -> None:
-                    if remember:
-                        self._keep_quit_choice(choice.value)
-                    self._run(self._leave(choice, question, then))
-
-                self.quit_box = ask_at_quit(self.window, question, answered)
-            except Exception:
+                await settle_before_quit(
+                    self.service, self.window, remembered, self._keep_quit_choice
+                )
+            except Exception:  # quitting never stops on it; why goes to the log
                 log.exception("the quit question failed")
+            finally:
                 then()
 
         self._run(check())
-
-    async def _leave(self, choice: LeaveChoice, question: Any, then: Callable[[], None]) -> None:
-        try:
-            await self.service.leave(choice, question)
-        finally:
-            then()
 
     async def aclose(self) -> None:
         """At shutdown, the window still open: keep whether the panel is, then stop."""

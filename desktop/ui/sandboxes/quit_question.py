@@ -3,12 +3,14 @@ all or Kill all, naming how many and their $/hour; the answer can be made the ru
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from desktop.core.sandboxes.leaving import CHOICE_LABELS, LeaveChoice, LeaveQuestion
+from desktop.core.sandboxes.service import SandboxService
 
 _NAMES = {
     LeaveChoice.KEEP: "keepSandboxesButton",
@@ -58,3 +60,25 @@ def ask_at_quit(
     box.finished.connect(_on_box_finished)
     box.open()
     return box
+
+
+async def settle_before_quit(
+    service: SandboxService,
+    parent: QWidget,
+    remembered: LeaveChoice | None,
+    keep_choice: Callable[[str], None],
+) -> None:
+    """Read the list again; if the app's sandboxes still run, do the `remembered` answer or
+    ask, keep the answer when asked to, and carry it out."""
+    await service.refresh()
+    question = service.leave_question()
+    if question is None:
+        return
+    if remembered is None:
+        answer: asyncio.Future[tuple[LeaveChoice, bool]]
+        answer = asyncio.get_running_loop().create_future()
+        ask_at_quit(parent, question, lambda choice, keep: answer.set_result((choice, keep)))
+        remembered, keep = await answer
+        if keep:
+            keep_choice(remembered.value)
+    await service.leave(remembered, question)
