@@ -133,6 +133,7 @@ class SandboxPanel(QDockWidget):
         layout.addWidget(self.list, 1)
         self.setWidget(body)
         self._titles: dict[str, str] = {}
+        self._columns_fitted = False
         self._selection_changed()
 
     # -- what it shows -----------------------------------------------------------------------
@@ -182,6 +183,10 @@ class SandboxPanel(QDockWidget):
             item.setToolTip(0, f"{box.sandbox_id}: right-click or Ctrl+C to copy the ID")
             if texts[CHAT_COLUMN] == NOT_MADE_HERE:
                 item.setForeground(CHAT_COLUMN, self.palette().placeholderText())
+        if view.rows and not self._columns_fitted:  # once: then the person's widths stay
+            self._columns_fitted = True
+            for column in range(len(COLUMNS)):
+                self.list.resizeColumnToContents(column)
         running = len(view.running)
         if view.read_at is None and view.error is None:
             summary = "Reading your sandboxes…"

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 SHORTCUT = "Ctrl+Shift+B"
 TICK_MS = 1000
-PANEL_WIDTH = 720
+PANEL_WIDTH = 640
 COST_MIN_WIDTH = 1
 COST_ROOM = 900  # the window's width from which the status bar shows costLabel
 _VISIBLE_KEY = "sandboxes/panel_visible"
