@@ -147,8 +147,11 @@ class SandboxPanel(QDockWidget):
                 return item
         return None
 
-    def show_view(self, view: SandboxView, current: str | None, *, busy: bool = False) -> None:
-        """Paint the whole list (rows kept, by id, with their selection)."""
+    def show_view(
+        self, view: SandboxView, current: str | None, *, busy: bool = False, problem: str = ""
+    ) -> None:
+        """Paint the whole list (rows kept, by id, with their selection); `problem`: the last
+        action's failure, shown when the list itself has none."""
         selected = set(self.selected_ids())
         wanted = {row.sandbox_id for row in view.rows}
         for index in reversed(range(self.list.topLevelItemCount())):
@@ -198,8 +201,7 @@ class SandboxPanel(QDockWidget):
                 summary += f" {view.unreadable} could not be read."
         self.summary_label.setText(summary)
         error = view.error
-        self.error_label.setVisible(error is not None)
-        self.error_label.setText(error.message if error is not None else "")
+        self.show_problem(error.message if error is not None else problem)
         self.connect_button.setVisible(error is not None and error.kind is ErrorKind.NOT_CONNECTED)
         self.refresh_button.setEnabled(not busy)
 

@@ -71,6 +71,7 @@ class SandboxPresenter(QObject):
         self.links = links or Links()  # the window's: its opener (a recorder in tests)
         self.model_cost: Decimal | None = None
         self._sized = False
+        self._problem = ""  # the last action's failure, as a sentence, until the next action
         self._tasks: set[asyncio.Task[Any]] = set()
         self._calls: dict[str, ToolCallStarted] = {}
         self.panel = panel = SandboxPanel(window)
@@ -232,7 +233,9 @@ class SandboxPresenter(QObject):
     def render(self, *_shown: object) -> None:
         view = self.service.view()
         if self.panel.isVisible():
-            self.panel.show_view(view, self._current(), busy=self.service.schedule.running)
+            self.panel.show_view(
+                view, self._current(), busy=self.service.schedule.running, problem=self._problem
+            )
         self.render_cost(view)
         self.render_header(view)
 
@@ -264,11 +267,11 @@ class SandboxPresenter(QObject):
     # -- the person's actions ------------------------------------------------------------------
     def _act(self, work: Callable[[], Awaitable[object]]) -> None:
         async def act() -> None:
-            self.panel.show_problem("")
+            self._say("")
             try:
                 await work()
             except SandboxError as exc:
-                self.panel.show_problem(exc.message)
+                self._say(exc.message)
             self.render()
             self.arm()
 
@@ -281,6 +284,10 @@ class SandboxPresenter(QObject):
             row = view.row(sandbox_id)
             names.append(f"{sandbox_id} ({row.sandbox.label})" if row else sandbox_id)
         return ", ".join(names)
+
+    def _say(self, problem: str) -> None:
+        self._problem = problem
+        self.panel.show_problem(problem)
 
     def pause(self, ids: list[str]) -> None:
         if len(ids) == 1:
@@ -342,15 +349,13 @@ class SandboxPresenter(QObject):
             try:
                 offers = await self.service.connect_links(self.hosts)
             except SandboxError as exc:
-                self.panel.show_problem(exc.message)
+                self._say(exc.message)
                 return
             if not offers:
-                self.panel.show_problem("Composio gave no Connect Link for E2B: try again.")
+                self._say("Composio gave no Connect Link for E2B: try again.")
                 return
             if not open_web_url(offers[0].url, self.links.opener):
-                self.panel.show_problem(
-                    f"No browser opened. To connect E2B, open this link: {offers[0].url}"
-                )
+                self._say(f"No browser opened. To connect E2B, open this link: {offers[0].url}")
 
         self._run(connect())
 

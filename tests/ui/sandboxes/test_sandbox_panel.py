@@ -307,3 +307,47 @@ def test_a_remembered_answer_quits_without_asking(
     qtbot.waitUntil(app._quit.is_set, timeout=WAIT_MS)
     assert app.window.findChild(QMessageBox, "sandboxQuitQuestion") is None
     assert _box(tagged_services, TAGGED_ID) is None
+
+
+def test_extend_and_resume_from_the_panel(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    app = app_harness.start()
+    _open_panel(qtbot, app, 2)
+    panel = app.sandboxes.panel
+    _select(app, SEED_RUNNING_ID)
+    extend = panel.extend_button.findChild(QAction, "extend60Action")
+    assert extend is not None
+    extend.trigger()
+    running = panel.item(SEED_RUNNING_ID)
+    assert running is not None
+    # 35 minutes left, an hour later: about 1 h 35 min.
+    qtbot.waitUntil(lambda: running.text(LEFT_COLUMN).startswith("1:3"), timeout=WAIT_MS)
+    slugs = [slug for slug, _ in fake_services.e2b.calls]
+    assert "E2B_SET_SANDBOX_TIMEOUT" in slugs
+    _select(app, SEED_PAUSED_ID)
+    _click(qtbot, panel, "resumeSandboxButton")
+    qtbot.waitUntil(
+        lambda: (_box(fake_services, SEED_PAUSED_ID) or {}).get("state") == "running",
+        timeout=WAIT_MS,
+    )
+    paused = panel.item(SEED_PAUSED_ID)
+    assert paused is not None
+    qtbot.waitUntil(lambda: paused.text(LEFT_COLUMN) != "paused", timeout=WAIT_MS)
+    assert fake_services.openai.requests == []
+
+
+def test_an_action_that_fails_is_said_in_a_sentence(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    app = app_harness.start()
+    _open_panel(qtbot, app, 2)
+    panel = app.sandboxes.panel
+    _select(app, SEED_PAUSED_ID)
+    extend = panel.extend_button.findChild(QAction, "extend15Action")
+    assert extend is not None
+    extend.trigger()
+    qtbot.waitUntil(lambda: panel.error_label.isVisibleTo(panel), timeout=WAIT_MS)
+    assert panel.error_label.text().startswith(f"Sandbox {SEED_PAUSED_ID} is paused: resume it")
+    assert not panel.connect_button.isVisibleTo(panel)
+    assert panel.list.topLevelItemCount() == 2  # the list stays as it was
