@@ -17,6 +17,7 @@ from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
 from desktop.core.config.settings import load_settings
 from desktop.desktop_app import DesktopApp
 from desktop.ui.sandboxes.panel import CHAT_COLUMN, COLUMNS, LEFT_COLUMN
+from desktop.ui.sandboxes.quit_question import QUIT_READ_SECONDS
 from desktop.ui.sandboxes.texts import NOT_MADE_HERE, countdown_text, running_from_chat
 from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
@@ -351,3 +352,18 @@ def test_an_action_that_fails_is_said_in_a_sentence(
     assert panel.error_label.text().startswith(f"Sandbox {SEED_PAUSED_ID} is paused: resume it")
     assert not panel.connect_button.isVisibleTo(panel)
     assert panel.list.topLevelItemCount() == 2  # the list stays as it was
+
+
+def test_quitting_while_e2b_is_slow_asks_from_the_last_list(
+    qtbot: QtBot, app_harness: AppHarness, tagged_services: FakeServices
+) -> None:
+    app_harness.services = tagged_services
+    app = app_harness.start()
+    _open_panel(qtbot, app, 2)
+    tagged_services.composio.behaviour.tool_delay = QUIT_READ_SECONDS + 5
+    app.window.quit_action.trigger()
+    box = _dialog(qtbot, app, "sandboxQuitQuestion")
+    assert box.text().startswith("1 sandbox this app created is still running")
+    tagged_services.composio.behaviour.tool_delay = 0
+    _click(qtbot, box, "keepSandboxesButton")
+    qtbot.waitUntil(app._quit.is_set, timeout=WAIT_MS)
