@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
     from desktop.core.conversations.factory import BackendMaker
     from desktop.core.redaction import Redactor
     from desktop.core.router.types import Timeouts
+    from desktop.core.sandboxes.calls import ToolCaller
     from desktop.core.store.facade import AsyncConversationStore
     from desktop.paths import AppPaths
+    from desktop.ui.sandboxes.presenter import SandboxPresenter
     from desktop.ui.settings.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
@@ -110,6 +113,71 @@ class DesktopApp:
         # the window.
         self.agent_loop = AgentLoop()
         self.http: httpx.AsyncClient | None = None
+        self.sandboxes = self._sandbox_panel()
+
+    def _sandbox_panel(self) -> SandboxPresenter:
+        """The one sandbox service of the window, over the open chat's Tool Router
+        connection, on the agent's loop; the panel renders it and asks."""
+        from desktop.core.sandboxes.meter import SandboxRates
+        from desktop.core.sandboxes.service import SandboxService
+        from desktop.ui.sandboxes.presenter import SandboxPresenter
+
+        service = SandboxService(
+            self._sandbox_tools, SandboxRates.of(self.settings), runner=self.agent_loop
+        )
+        presenter = SandboxPresenter(
+            service,
+            self.window,
+            hosts=self.endpoints.composio_hosts,
+            current_conversation=lambda: self.controller.conversation_id,
+            quit_setting=lambda: self.settings.sandboxes_at_quit,
+            keep_quit_choice=self._keep_quit_choice,
+            model_today=self._model_today,
+            state_file=self.window_state_file,
+            links=self.window.chat_view.links,
+        )
+        self.controller.turn_event.connect(presenter.observe)
+        for shown in (self.controller.conversation_cleared, self.controller.history_loaded):
+            shown.connect(presenter.render)  # the header counts the chat on screen
+        presenter.panel.conversation_requested.connect(self.leave_guard.open_conversation)
+        return presenter
+
+    def _keep_quit_choice(self, choice: str) -> None:
+        from desktop.core.config.settings import keep_quit_choice
+
+        try:
+            kept = keep_quit_choice(self.configuration.settings_file, choice)  # type: ignore[arg-type]
+        except OSError:
+            log.warning("could not keep the answer to the quit question", exc_info=True)
+            return
+        self.configuration.settings = kept
+
+    def _sandbox_tools(self) -> ToolCaller:
+        """The Tool Router connection of the chat on screen (asked for on the agent's loop)."""
+        from desktop.core.errors import ErrorKind
+        from desktop.core.sandboxes.calls import SandboxError
+
+        inner: ToolCaller | None = getattr(self.controller.backend, "inner", None)
+        if inner is None:
+            raise SandboxError(
+                ErrorKind.MISSING_KEY,
+                "The app is not connected yet: add your keys in Settings to list your sandboxes.",
+            )
+        return inner
+
+    async def _model_today(self) -> Decimal | None:
+        """What the model cost today, from the stored turns (None: no price known)."""
+        from datetime import UTC, datetime
+
+        from desktop.core.store.spending import day_bounds
+
+        store = self.conversation_store
+        if store is None:
+            return None
+        spending = await store.spending_between(*day_bounds(datetime.now(UTC)))
+        if spending.usage.cost is None and not spending.unpriced_turns:
+            return Decimal(0)  # no turn today: nothing spent (a turn without a price: unknown)
+        return spending.usage.cost
 
     @property
     def settings(self) -> Settings:
@@ -159,6 +227,8 @@ class DesktopApp:
             self.open_settings(first_run=True)
         # Wired and started: a prompt sent meanwhile is sent now (or refused, with the reason).
         self.window.set_ready()
+        self.sandboxes.restore()  # the panel, if it was open, reads the list now
+        self.sandboxes.count_model_cost()
         self.ready.set()
 
     async def _open_conversations(self) -> None:
@@ -228,7 +298,10 @@ class DesktopApp:
         self.settings_flow.open(first_run)
 
     def _on_settings_flow_saved(self) -> None:
+        from desktop.core.sandboxes.meter import SandboxRates
+
         self.window.set_model_name(self.settings.model)
+        self.sandboxes.service.rates = SandboxRates.of(self.settings)
         # New settings or keys continue the conversation on screen rather than forgetting it.
         previous = self.controller.backend
         self.controller.reconfigure(
@@ -251,7 +324,7 @@ class DesktopApp:
     # -- lifetime ----------------------------------------------------------------------------
     def _on_window_close_requested(self) -> None:
         # Ctrl+Q or the close button: while a decision waits, the person is asked first.
-        self.leave_guard.leave(self.request_quit)
+        self.leave_guard.leave(lambda: self.sandboxes.before_quit(self.request_quit))
 
     def _keep_window_place(self) -> None:
         try:
@@ -274,6 +347,7 @@ class DesktopApp:
         from desktop.core.store.records import StoreError
 
         await self.settings_flow.aclose()
+        await self.sandboxes.aclose()
         self._keep_window_place()
         try:
             await asyncio.wait_for(self.controller.aclose(), SHUTDOWN_SECONDS)

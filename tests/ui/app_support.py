@@ -25,6 +25,7 @@ from desktop.core.store.sqlite import ConversationStore
 from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.chat.message_widget import AssistantMessageWidget, UserMessageWidget
+from tests.fakes.composio_backend import ToolCallRecord
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS
 
@@ -82,6 +83,19 @@ class AppHarness:
     def close_all(self) -> None:
         for app in list(self.apps):
             self.close(app)
+
+
+def agent_tool_calls(services: FakeServices) -> list[ToolCallRecord]:
+    """The router calls the agent made: without the sandbox panel's own listings (read without
+    the model after a call that may change sandboxes)."""
+    return [call for call in services.composio.tool_calls if not _panel_listing(call)]
+
+
+def _panel_listing(call: ToolCallRecord) -> bool:
+    tools = call.arguments.get("tools") or []
+    return bool(tools) and all(
+        isinstance(t, dict) and t.get("tool_slug") == "E2B_LIST_ALL_SANDBOXES" for t in tools
+    )
 
 
 def seed(

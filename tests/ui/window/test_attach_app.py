@@ -18,7 +18,14 @@ from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation, user_messages
 from tests.integration.mount_helpers import SALES_CSV as SALES
 from tests.integration.mount_helpers import mount_files
-from tests.ui.app_support import WAIT_MS, AppHarness, click_approve, shown_replies, wait_idle
+from tests.ui.app_support import (
+    WAIT_MS,
+    AppHarness,
+    agent_tool_calls,
+    click_approve,
+    shown_replies,
+    wait_idle,
+)
 from tests.ui.window.test_attach_files import chips
 
 
@@ -58,7 +65,7 @@ def test_flow_1_in_the_window(
     assert not any(r.api_key_sent for r in fake_services.composio.files.presigned_requests)
     asked = user_messages(parse_conversation(fake_services.openai.requests[0].json))[-1]
     assert "- /mnt/files/sales.csv (sales.csv, " in asked
-    (call,) = fake_services.composio.tool_calls
+    (call,) = agent_tool_calls(fake_services)
     assert "pd.read_csv('/mnt/files/sales.csv')" in call.arguments["code_to_execute"]
 
     app.window.close()

@@ -25,7 +25,14 @@ from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply
 from tests.integration.test_consent import LIST_AND_KILL_BOTH
-from tests.ui.app_support import WAIT_MS, AppHarness, send, shown_replies, wait_idle
+from tests.ui.app_support import (
+    WAIT_MS,
+    AppHarness,
+    agent_tool_calls,
+    send,
+    shown_replies,
+    wait_idle,
+)
 
 
 def _alive(services: FakeServices) -> set[str]:
@@ -91,7 +98,7 @@ def test_ticking_one_kill_kills_only_that_sandbox(
     qtbot.mouseClick(card.findChild(QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
     wait_idle(qtbot, app)
     assert _alive(fake_services) == {SEED_PAUSED_ID}
-    [router_call] = fake_services.composio.tool_calls
+    [router_call] = agent_tool_calls(fake_services)
     assert [t["tool_slug"] for t in router_call.arguments["tools"]] == [
         "E2B_LIST_ALL_SANDBOXES",
         "E2B_DELETE_SANDBOXES",

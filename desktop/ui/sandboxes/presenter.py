@@ -1,0 +1,391 @@
+"""The sandbox panel's presenter: builds the dock, its toggle (a button and Ctrl+Shift+B,
+remembered across restarts), the status bar's `costLabel` and the conversation header's
+"N sandboxes running from this chat"; refreshes on the schedule the service keeps (only while
+the panel is on screen and the window not minimised); asks before Kill and before Pause all /
+Kill all; asks at quit about the app's sandboxes still running.
+
+Every decision is the service's (`desktop.core.sandboxes.service.SandboxService`); nothing here
+asks the model anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QMainWindow, QMenu, QToolButton
+
+from desktop.core.agent.connect_links import ComposioHosts
+from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, TurnFinished
+from desktop.core.money import hourly_text, money_text
+from desktop.core.sandboxes.calls import SandboxError
+from desktop.core.sandboxes.leaving import LeaveChoice, remembered_choice
+from desktop.core.sandboxes.service import SandboxService
+from desktop.core.sandboxes.view import SandboxView
+from desktop.ui.confirm import Choice, ask_to_confirm
+from desktop.ui.links import Links, open_web_url
+from desktop.ui.sandboxes.panel import SandboxPanel
+from desktop.ui.sandboxes.quit_question import settle_before_quit
+from desktop.ui.sandboxes.texts import running_from_chat
+
+log = logging.getLogger(__name__)
+
+SHORTCUT = "Ctrl+Shift+B"
+TICK_MS = 1000
+PANEL_WIDTH = 640
+COST_MIN_WIDTH = 1
+COST_ROOM = 900  # the window's width from which the status bar shows costLabel
+_VISIBLE_KEY = "sandboxes/panel_visible"
+ModelToday = Callable[[], Awaitable[Decimal | None]]
+
+
+class SandboxPresenter(QObject):
+    def __init__(
+        self,
+        service: SandboxService,
+        window: QMainWindow,
+        *,
+        hosts: ComposioHosts,
+        current_conversation: Callable[[], str | None],
+        quit_setting: Callable[[], str],
+        keep_quit_choice: Callable[[str], None],
+        model_today: ModelToday | None = None,
+        state_file: Path | None = None,
+        links: Links | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.service = service
+        self.window = window
+        self.hosts = hosts
+        self._current = current_conversation
+        self._quit_setting = quit_setting
+        self._keep_quit_choice = keep_quit_choice
+        self._model_today = model_today
+        self._state_file = state_file
+        self.links = links or Links()  # the window's: its opener (a recorder in tests)
+        self.model_cost: Decimal | None = None
+        self._sized = False
+        self._problem = ""  # the last action's failure, as a sentence, until the next action
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._calls: dict[str, ToolCallStarted] = {}
+        self.panel = panel = SandboxPanel(window)
+        panel.hide()
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+        self.toggle_action: QAction = panel.toggleViewAction()
+        self.toggle_action.setObjectName("sandboxPanelAction")
+        self.toggle_action.setText("Sandboxes")
+        self.toggle_action.setShortcut(QKeySequence(SHORTCUT))
+        self.toggle_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        window.addAction(self.toggle_action)
+        self.toggle_button = QToolButton()
+        self.toggle_button.setObjectName("sandboxPanelButton")
+        self.toggle_button.setDefaultAction(self.toggle_action)
+        self.toggle_button.setToolTip(f"Show or hide your sandboxes ({SHORTCUT})")
+        self.toggle_button.setAccessibleName("Sandboxes")
+        self.cost_label = QLabel("Today: —")
+        self.cost_label.setObjectName("costLabel")
+        self.cost_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.cost_label.setAccessibleName("Cost")
+        self.cost_label.setMinimumWidth(COST_MIN_WIDTH)  # a small screen cuts it, the window fits
+        window.statusBar().addPermanentWidget(self.cost_label)
+        if window.isVisible():  # else its first Resize decides
+            self.cost_label.setVisible(window.width() >= COST_ROOM)
+        self._place_toggle()
+        self.subtitle = window.findChild(QLabel, "chatSubtitle")
+        self._subtitle_text = self.subtitle.text() if self.subtitle is not None else ""
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self._on_timer)
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(TICK_MS)
+        self.ticker.timeout.connect(self._on_tick)
+        panel.visibilityChanged.connect(self._on_visibility)
+        panel.refresh_requested.connect(self.refresh_now)
+        panel.pause_requested.connect(self.pause)
+        panel.resume_requested.connect(self.resume)
+        panel.kill_requested.connect(self.kill)
+        panel.extend_requested.connect(self.extend)
+        panel.connect_requested.connect(self.connect_e2b)
+        window.installEventFilter(self)
+        self.render()
+
+    def _place_toggle(self) -> None:
+        """The button beside the header's New chat (the status bar has no room on a small
+        screen), the action in the ⋯ menu."""
+        header = self.window.findChild(QFrame, "chatHeader")
+        layout = header.layout() if header is not None else None
+        if isinstance(layout, QBoxLayout):
+            layout.insertWidget(max(0, layout.count() - 3), self.toggle_button)
+        else:
+            self.window.statusBar().addPermanentWidget(self.toggle_button)
+        menu = self.window.findChild(QMenu, "mainMenu")
+        if menu is not None:
+            menu.addSeparator()
+            menu.addAction(self.toggle_action)
+
+    # -- on screen or not --------------------------------------------------------------------
+    def restore(self) -> None:
+        """Show the panel if it was open when the app last closed."""
+        if self._state_file is not None and self._state_file.is_file():
+            settings = QSettings(str(self._state_file), QSettings.Format.IniFormat)
+            if str(settings.value(_VISIBLE_KEY, "false")).lower() == "true":
+                self.panel.show()
+
+    def keep_state(self) -> None:
+        """Keep whether the panel is open, for the next start (`restore`)."""
+        if self._state_file is None:
+            return
+        settings = QSettings(str(self._state_file), QSettings.Format.IniFormat)
+        settings.setValue(_VISIBLE_KEY, "true" if self.panel.isVisible() else "false")
+        settings.sync()
+
+    def on_screen(self) -> bool:
+        return self.panel.isVisible() and not self.window.isMinimized()
+
+    def _on_visibility(self, _visible: bool) -> None:
+        self._follow_screen()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.WindowStateChange:
+            self._follow_screen()
+        elif watched is self.window and event.type() == QEvent.Type.Resize:
+            # On a small screen the status bar has no room to spare: the label steps aside
+            # rather than make the window wider than the screen (the panel still says it).
+            self.cost_label.setVisible(self.window.width() >= COST_ROOM)
+        return False
+
+    def _follow_screen(self) -> None:
+        if self.on_screen():
+            if not self._sized:  # wide enough for its columns the first time it opens
+                self._sized = True
+                width = min(PANEL_WIDTH, self.window.width() // 2)
+                self.window.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+            self.service.schedule.show()
+            self.ticker.start()
+            self.render()
+        else:
+            self.service.schedule.hide()
+            self.ticker.stop()
+        self.arm()
+
+    # -- refreshing ----------------------------------------------------------------------------
+    def arm(self) -> None:
+        """Set the timer to the schedule's next refresh (none planned: stopped)."""
+        delay = self.service.schedule.delay()
+        if delay is None:
+            self.timer.stop()
+            return
+        self.timer.start(int(delay * 1000))
+
+    def refresh_now(self) -> None:
+        """Read the list at once (the button), whatever the back-off says."""
+        if not self.service.schedule.running:
+            self.timer.stop()
+            self._run(self._refresh())
+
+    def _on_timer(self) -> None:
+        self._run(self._refresh())
+
+    async def _refresh(self) -> None:
+        await self.service.refresh()
+        self.render()
+        self.arm()
+
+    def _run(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def observe(self, event: object) -> None:
+        """A turn's event (the controller's `turn_event`)."""
+        if isinstance(event, ToolCallStarted):
+            self._calls[event.call_id] = event
+        elif isinstance(event, ToolCallFinished):
+            started = self._calls.pop(event.call_id, None)
+            if started is None or event.outcome != "success":
+                return
+            if self.service.note_tool_call(started.tool_name, started.arguments):
+                self.arm()
+        elif isinstance(event, TurnFinished):
+            self.count_model_cost()
+
+    def count_model_cost(self) -> None:
+        if self._model_today is None:
+            return
+        today = self._model_today
+
+        async def read() -> None:
+            try:
+                self.model_cost = await today()
+            except Exception:  # the label keeps its last figure; why goes to the log
+                log.warning("today's model cost could not be read", exc_info=True)
+            self.render_cost(self.service.view())
+
+        self._run(read())
+
+    # -- painting ------------------------------------------------------------------------------
+    def render(self, *_shown: object) -> None:
+        view = self.service.view()
+        if self.panel.isVisible():
+            self.panel.show_view(
+                view, self._current(), busy=self.service.schedule.running, problem=self._problem
+            )
+        self.render_cost(view)
+        self.render_header(view)
+
+    def render_cost(self, view: SandboxView) -> None:
+        model = money_text(self.model_cost) if self._model_today is not None else "—"
+        self.cost_label.setText(f"Today: {model} model · {hourly_text(view.per_hour)} running now")
+        self.cost_label.setToolTip(
+            f"{len(view.running)} sandboxes running; the model's cost comes from its usage."
+        )
+
+    def render_header(self, view: SandboxView) -> None:
+        if self.subtitle is None:
+            return
+        current = self._current()
+        mine = view.for_conversation(current) if current else None
+        if mine is None or not (mine.running or mine.paused):
+            self.subtitle.setText(self._subtitle_text)
+            return
+        text = running_from_chat(mine.running)
+        if mine.paused:
+            text += f", {mine.paused} paused"
+        self.subtitle.setText(f"{text} · {money_text(mine.cost)} so far")
+
+    def _on_tick(self) -> None:
+        view = self.service.view()
+        self.panel.tick(view)
+        self.render_cost(view)
+
+    # -- the person's actions ------------------------------------------------------------------
+    def _act(self, work: Callable[[], Awaitable[object]]) -> None:
+        async def act() -> None:
+            self._say("")
+            try:
+                await work()
+            except SandboxError as exc:
+                self._say(exc.message)
+            self.render()
+            self.arm()
+
+        self._run(act())
+
+    def _named(self, ids: list[str]) -> str:
+        view = self.service.view()
+        names = []
+        for sandbox_id in ids:
+            row = view.row(sandbox_id)
+            names.append(f"{sandbox_id} ({row.sandbox.label})" if row else sandbox_id)
+        return ", ".join(names)
+
+    def _say(self, problem: str) -> None:
+        self._problem = problem
+        self.panel.show_problem(problem)
+
+    def pause(self, ids: list[str]) -> None:
+        if len(ids) == 1:
+            self._act(lambda: self.service.pause(ids[0]))
+        elif ids:
+            self._confirm(
+                "pauseSandboxesConfirm",
+                f"Pause {len(ids)} sandboxes?",
+                f"{self._named(ids)}: their memory and files are kept, nothing is billed.",
+                Choice("Pause all", "confirmPauseButton", "Pause all"),
+                lambda: self.service.pause_all(ids),
+            )
+
+    def resume(self, ids: list[str]) -> None:
+        async def each() -> None:
+            for sandbox_id in ids:
+                await self.service.resume(sandbox_id)
+
+        self._act(each)
+
+    def extend(self, sandbox_id: str, seconds: int) -> None:
+        self._act(lambda: self.service.extend(sandbox_id, seconds))
+
+    def kill(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        several = len(ids) > 1
+        self._confirm(
+            "killSandboxConfirm",
+            f"Kill {len(ids)} sandboxes?" if several else f"Kill sandbox {self._named(ids)}?",
+            (f"{self._named(ids)}: their" if several else "Its")
+            + " files and memory are lost for good.",
+            Choice("Kill all" if several else "Kill", "confirmKillButton", "Kill"),
+            (lambda: self.service.kill_all(ids))
+            if several
+            else (lambda: self.service.kill(ids[0])),
+        )
+
+    def _confirm(
+        self, name: str, text: str, detail: str, act: Choice, work: Callable[[], Awaitable[object]]
+    ) -> None:
+        def answered(yes: bool) -> None:
+            if yes:
+                self._act(work)
+
+        ask_to_confirm(
+            self.window,
+            name=name,
+            title=text,
+            text=text,
+            detail=detail,
+            act=act,
+            safe=Choice("Cancel", "cancelSandboxButton", "Cancel"),
+            on_answer=answered,
+        )
+
+    def connect_e2b(self) -> None:
+        async def connect() -> None:
+            try:
+                offers = await self.service.connect_links(self.hosts)
+            except SandboxError as exc:
+                self._say(exc.message)
+                return
+            if not offers:
+                self._say("Composio gave no Connect Link for E2B: try again.")
+                return
+            if not open_web_url(offers[0].url, self.links.opener):
+                self._say(f"No browser opened. To connect E2B, open this link: {offers[0].url}")
+
+        self._run(connect())
+
+    # -- quitting -----------------------------------------------------------------------------
+    def before_quit(self, then: Callable[[], None]) -> None:
+        """Ask about the app's sandboxes still running (or do the remembered answer), then
+        `then()`; with none running, `then()` at once after a refresh."""
+        remembered = remembered_choice(self._quit_setting())  # type: ignore[arg-type]
+        if remembered is LeaveChoice.KEEP:
+            then()
+            return
+
+        async def check() -> None:
+            try:
+                await settle_before_quit(
+                    self.service, self.window, remembered, self._keep_quit_choice
+                )
+            except Exception:  # quitting never stops on it; why goes to the log
+                log.exception("the quit question failed")
+            finally:
+                then()
+
+        self._run(check())
+
+    async def aclose(self) -> None:
+        """At shutdown, the window still open: keep whether the panel is, then stop."""
+        self.keep_state()
+        self.timer.stop()
+        self.ticker.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,52 @@
+"""How the panel words a sandbox's figures (the countdown, its chat, its metadata)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
+from desktop.core.sandboxes.records import Sandbox
+
+NOT_MADE_HERE = "not created by this app"
+
+
+def countdown_text(seconds: float | None) -> str:
+    """`34:59` left (`1:02:03` past an hour), `paused`, or `ending` once the TTL ran out."""
+    if seconds is None:
+        return "paused"
+    if seconds <= 0:
+        return "ending"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def started_text(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "?"
+    local = moment.astimezone()
+    same_day = local.date() == now.astimezone().date()
+    return local.strftime("%H:%M" if same_day else "%b %d %H:%M")
+
+
+def metadata_text(box: Sandbox) -> str:
+    return ", ".join(f"{k}={v}" for k, v in box.metadata.items() if k != CONVERSATION_KEY)
+
+
+def chat_text(box: Sandbox, current: str | None, titles: dict[str, str]) -> str:
+    """The conversation that created it, as the panel names it."""
+    cid = box.conversation_id
+    if cid is None:
+        return NOT_MADE_HERE
+    if cid == current:
+        return "this chat"
+    return titles.get(cid, "another chat")
+
+
+def running_from_chat(running: int) -> str:
+    """The conversation header's line: "2 sandboxes running from this chat"."""
+    if running == 0:
+        return "No sandboxes running from this chat"
+    noun = "sandbox" if running == 1 else "sandboxes"
+    return f"{running} {noun} running from this chat"
