@@ -27,6 +27,7 @@ from desktop.core.money import hourly_text, money_text
 from desktop.core.sandboxes.view import SandboxView
 from desktop.ui.sandboxes.texts import (
     NOT_MADE_HERE,
+    cell_text,
     chat_text,
     countdown_text,
     metadata_text,
@@ -177,7 +178,7 @@ class SandboxPanel(QDockWidget):
                 chat_text(box, current, self._titles),
                 metadata_text(box),
             )
-            for column, text in enumerate(texts):
+            for column, text in enumerate(map(cell_text, texts)):
                 if item.text(column) != text:
                     item.setText(column, text)
             item.setData(CHAT_COLUMN, CHAT_ROLE, box.conversation_id)

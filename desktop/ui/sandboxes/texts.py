@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
+from desktop.core.inert import inert
 from desktop.core.sandboxes.records import Sandbox
+from desktop.ui.action_words import capped
 
 NOT_MADE_HERE = "not created by this app"
+CELL_CHARS = 300  # a list cell's most: metadata and templates come from outside, any size
+
+
+def cell_text(text: str) -> str:
+    """A list cell's text: cut to `CELL_CHARS`, controls and direction marks written out."""
+    return inert(capped(text, CELL_CHARS))
 
 
 def countdown_text(seconds: float | None) -> str:
