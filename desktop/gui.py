@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.theme import apply_theme
+from desktop.ui.theme import STYLE_ARGUMENTS, app_icon, apply_theme
 from desktop.ui.window.first_paint import show_until_painted
 from desktop.ui.window.shell import WindowShell, first_paint_window
 from desktop.ui.window.single_instance import (
@@ -42,6 +41,7 @@ async def _main(shell: DesktopApp) -> int:
 
 def _quit_on_signals(app: QApplication, shell: DesktopApp) -> None:
     """SIGTERM (logout, `kill`) and Ctrl-C in the starting terminal shut down like Ctrl+Q."""
+    import signal
 
     def _on_signal(_signum: int, _frame: object) -> None:
         shell.request_quit()
@@ -66,7 +66,8 @@ def run_gui(
 ) -> int:
     """Paint the window first, with only what it paints imported; then open the log file
     (`start_logging`) and build the rest."""
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing or QApplication([sys.argv[0], *STYLE_ARGUMENTS])
     assert isinstance(app, QApplication)
     app.setApplicationName("E2B Agent")
     app.setDesktopFileName("e2b-agent")
@@ -79,7 +80,9 @@ def run_gui(
         say_already_running(app, paths.data_dir, smoke_test=smoke_test)
         return ALREADY_RUNNING
     try:
-        return _run_locked(app, paths, redactor, smoke_test, process_start, start_logging)
+        return _run_locked(
+            app, paths, redactor, smoke_test, process_start, start_logging, existing is None
+        )
     finally:
         lock.unlock()
 
@@ -91,8 +94,9 @@ def _run_locked(
     smoke_test: bool,
     process_start: float,
     start_logging: Callable[[], None],
+    style_set: bool,
 ) -> int:
-    apply_theme(app)
+    apply_theme(app, style_set=style_set, icon=False)
     window = first_paint_window(paths.window_state_file)
     painted_at = show_until_painted(window, FIRST_PAINT_TIMEOUT_MS)
     elapsed = None if painted_at is None else painted_at - process_start
@@ -103,6 +107,7 @@ def _run_locked(
         print("the window was never painted", file=sys.stderr)
         return 1
     log.info("first paint %.3f s after start", elapsed)
+    app.setWindowIcon(app_icon())  # the window manager's copy, once the window is on screen
     if smoke_test:
         window.close_for_good()
         return 0

@@ -76,3 +76,60 @@ def test_the_first_paint_imports_only_what_it_paints(
     before_paint: frozenset[str], module: str
 ) -> None:
     assert module not in before_paint
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        # Built right after the paint (`MainWindow.complete`): the services' states need the
+        # core's connection types, the switcher the providers; the tray and drops show nothing.
+        "desktop.ui.window.status_services",
+        "desktop.ui.window.model_switcher",
+        "desktop.ui.window.attachment_tray",
+        "desktop.ui.window.file_drops",
+        "desktop.core.conversations.backend",
+        "desktop.core.config.providers",
+    ],
+)
+def test_the_first_paint_waits_for_what_it_does_not_show(
+    before_paint: frozenset[str], module: str
+) -> None:
+    assert module not in before_paint
+
+
+_QT_NAMESPACE_PROBE = """
+import sys
+import PySide6.QtCore as QtCore
+import desktop.ui.window.first_paint as first_paint
+
+painted = first_paint.show_until_painted
+
+def watched(*args):
+    at = painted(*args)
+    print("Qt namespace built by the first paint:", "Qt" in vars(QtCore), flush=True)
+    return at
+
+first_paint.show_until_painted = watched
+from desktop.app import main
+sys.argv = ["e2b-agent", "--smoke-test"]
+main()
+"""
+
+
+def test_the_first_paint_leaves_the_qt_namespace_unbuilt(tmp_path: Path) -> None:
+    """`Qt`'s ~100 Python enums cost 12 ms; the real start-up paints without them
+    (`desktop.ui.qt_values`)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "E2B_AGENT_HOME": str(tmp_path)}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", _QT_NAMESPACE_PROBE],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Qt namespace built by the first paint: False" in result.stdout
+    assert "first paint:" in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.chat.activity import Activity, ActivityWidget
 from desktop.ui.chat.cell_requests import CellRequests
-from desktop.ui.chat.empty_state import EmptyState
+from desktop.ui.chat.empty_state import EmptyState, centred
 from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.chat.turn_actions import TurnActionsWidget
 from desktop.ui.links import Links, UrlOpener
+from desktop.ui.qt_values import focus_by_tab_only, no_horizontal_scroll_bar
 
 if TYPE_CHECKING:
     # Imported when the first entry is built: an empty chat paints without them (first paint).
@@ -44,8 +45,7 @@ if TYPE_CHECKING:
     from desktop.ui.chat.tool_card import ToolCardWidget
 
 COLUMN_MAX_WIDTH = 860
-# A past conversation shows its newest entries; earlier ones are built when scrolled to (or
-# asked for), so a long history opens fast and costs memory only for what was looked at.
+# A past conversation shows its newest entries, earlier ones when scrolled to or asked for.
 HISTORY_PAGE = 40
 REVEAL_MARGIN_PX = 12  # space above an entry brought to the top
 LOAD_EARLIER_THRESHOLD_PX = 48
@@ -72,10 +72,10 @@ class ChatView(QScrollArea):
         self.setAccessibleName("Conversation")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        no_horizontal_scroll_bar(self)
         # Tab reaches it to scroll by keyboard (Page Up/Down); a click on anything inside does
         # not take the focus from the message box (Qt gives it to the nearest ancestor that can).
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        focus_by_tab_only(self)
         self.links = Links(url_opener)  # its hosts are set once the app knows its endpoints
         self.cells = CellRequests(self)  # what its code cells ask (save a file they left)
         self._entries: list[EntryWidget] = []
@@ -101,9 +101,9 @@ class ChatView(QScrollArea):
         self._earlier_button.setObjectName("showEarlierButton")
         self._earlier_button.setAccessibleName("Show earlier messages")
         self._earlier_button.clicked.connect(self._on_earlier_button_clicked)
-        self._earlier_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # the box keeps it
+        focus_by_tab_only(self._earlier_button)  # the box keeps it
         self._earlier_button.hide()
-        self._layout.addWidget(self._earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._layout.addLayout(centred(self._earlier_button))
         self._empty = EmptyState(self._column)
         self._empty.suggestion_chosen.connect(self.suggestion_chosen)
         self._layout.addWidget(self._empty)

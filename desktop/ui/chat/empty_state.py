@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desktop.ui.chat.labels import plain_label
+from desktop.ui.qt_values import centre_text
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QEnterEvent
 
 SUGGESTIONS = (
     "List my running sandboxes",
@@ -30,17 +36,40 @@ class EmptyState(QWidget):
         )
         subtitle.setWordWrap(True)
         for label in (title, subtitle):
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            centre_text(label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 96, 0, 24)
         layout.setSpacing(8)
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addSpacing(16)
+        self.buttons: list[QPushButton] = []
         for text in SUGGESTIONS:
             button = QPushButton(text, self)
             button.setObjectName("suggestionButton")
             button.setAccessibleName(f"Suggestion: {text}")
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.clicked.connect(lambda _=False, t=text: self.suggestion_chosen.emit(t))
-            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+            layout.addLayout(centred(button))
+            self.buttons.append(button)
+        self._pointing = False
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        """The suggestions take the pointing hand once the pointer first comes near (not at
+        the first paint: see `desktop.ui.qt_values`)."""
+        if not self._pointing:
+            from PySide6.QtCore import Qt
+
+            self._pointing = True
+            for button in self.buttons:
+                button.setCursor(Qt.CursorShape.PointingHandCursor)
+        super().enterEvent(event)
+
+
+def centred(widget: QWidget) -> QHBoxLayout:
+    """`widget` at its own width in the middle of a row (as a vertical layout's AlignHCenter
+    would put it); the row takes no room while the widget is hidden."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row

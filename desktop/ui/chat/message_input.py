@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QMimeData, QSize, Signal
 from PySide6.QtGui import QFontMetrics, QKeyEvent, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QSizePolicy, QWidget
 
@@ -41,7 +42,6 @@ class MessageInput(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.document().setDocumentMargin(4)
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self.textChanged.connect(self._on_text_changed)
@@ -53,24 +53,24 @@ class MessageInput(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
-            event.key() == Qt.Key.Key_Up
-            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            event.key() == QtCore.Qt.Key.Key_Up
+            and not event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
             and not self.toPlainText()
         ):
             event.accept()
             self.edit_last_requested.emit()
             return
-        if event.key() == Qt.Key.Key_Escape:
+        if event.key() == QtCore.Qt.Key.Key_Escape:
             self.escape_pressed.emit()
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
             modifiers = event.modifiers()
-            if modifiers & Qt.KeyboardModifier.ShiftModifier:
+            if modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier:
                 # Qt would insert a soft line separator (U+2028); a real newline is wanted.
                 self.textCursor().insertText("\n")
                 event.accept()
                 return
             if not modifiers & (
-                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.AltModifier
             ):
                 event.accept()
                 text = self.toPlainText()

@@ -3,14 +3,16 @@ attached to the message, and the hints by it."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QAbstractScrollArea,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -18,9 +20,15 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH
 from desktop.ui.chat.message_input import MessageInput
-from desktop.ui.window.attachment_tray import AttachmentTray
-from desktop.ui.window.file_drops import FileDrops
+from desktop.ui.qt_values import show_as_plain_text
 from desktop.ui.window.header import make_button
+
+if TYPE_CHECKING:  # built by `complete()`, after the first paint
+    from PySide6.QtCore import QRegularExpression
+    from PySide6.QtWidgets import QFileDialog
+
+    from desktop.ui.window.attachment_tray import AttachmentTray
+    from desktop.ui.window.file_drops import FileDrops
 
 EDIT_HINT = "Editing your last message: Enter sends it in place of the old one, Esc cancels."
 
@@ -32,7 +40,11 @@ class Composer(QWidget):
     connects the controls; this widget lays them out and shows states.
 
     Send is enabled only when there is something to send: text that is not all blank, no reply
-    running, no prompt already held for the app to send once it is ready."""
+    running, no prompt already held for the app to send once it is ready.
+
+    The attached files' tray and the drop and paste watching are built by `complete()`: the
+    first paint shows the box and its buttons without them (they show nothing until a file
+    comes)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,35 +66,31 @@ class Composer(QWidget):
         )
         self.attach_button.clicked.connect(self._on_attach_button_clicked)
         self.file_dialog: QFileDialog | None = None
-        self.attachments = AttachmentTray(frame)
-        self.attachments.refused.connect(self.show_hint)
-        self.files = FileDrops(self)
-        self.files.watch_drops(self.message_input)
-        self.files.watch_paste(self.message_input)
-        self.files.files_given.connect(self._on_files_given)
+        self._frame = frame
+        self.attachments: AttachmentTray  # by `complete()`
+        self.files: FileDrops
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.send_button)
         row = QHBoxLayout()
         row.setSpacing(8)
-        row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addLayout(at_bottom(self.attach_button))
         row.addWidget(self.message_input, 1)
-        row.addLayout(buttons)
-        row.setAlignment(buttons, Qt.AlignmentFlag.AlignBottom)
+        row.addLayout(at_bottom(buttons))
         inside = QVBoxLayout(frame)
         inside.setContentsMargins(8, 8, 8, 8)
         inside.setSpacing(6)
-        inside.addWidget(self.attachments)
         inside.addLayout(row)
+        self._inside = inside
         self.hint = QLabel(self)
         self.hint.setObjectName("composerHint")
-        self.hint.setTextFormat(Qt.TextFormat.PlainText)
+        show_as_plain_text(self.hint)
         self.hint.setWordWrap(True)
         self.hint.hide()
         self.edit_hint = QLabel(self)
         self.edit_hint.setObjectName("editHint")
-        self.edit_hint.setTextFormat(Qt.TextFormat.PlainText)
+        show_as_plain_text(self.edit_hint)
         self.edit_hint.setText(EDIT_HINT)
         self.edit_hint.setWordWrap(True)
         self.edit_hint.hide()
@@ -96,6 +104,23 @@ class Composer(QWidget):
         outer.addStretch(0)
         outer.addLayout(column, 1)
         outer.addStretch(0)
+
+    def complete(self, *, drops_also_on: QAbstractScrollArea | None = None) -> None:
+        """Build what the first paint goes without: the tray of attached files above the box
+        (empty, so hidden) and the watching for files dropped or pasted onto the box, and
+        dropped onto `drops_also_on` (the chat)."""
+        from desktop.ui.window.attachment_tray import AttachmentTray
+        from desktop.ui.window.file_drops import FileDrops
+
+        self.attachments = AttachmentTray(self._frame)
+        self.attachments.refused.connect(self.show_hint)
+        self._inside.insertWidget(0, self.attachments)
+        self.files = FileDrops(self)
+        self.files.watch_drops(self.message_input)
+        if drops_also_on is not None:
+            self.files.watch_drops(drops_also_on)
+        self.files.watch_paste(self.message_input)
+        self.files.files_given.connect(self._on_files_given)
 
     def set_busy(self, busy: bool) -> None:
         """While a reply runs Stop takes Send's place."""
@@ -130,6 +155,8 @@ class Composer(QWidget):
     def _on_attach_button_clicked(self) -> None:
         """Choose files to attach (opened, never exec'd: the window goes on meanwhile)."""
         if self.file_dialog is None:
+            from PySide6.QtWidgets import QFileDialog
+
             dialog = self.file_dialog = QFileDialog(self, "Attach files")
             dialog.setObjectName("attachDialog")
             dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
@@ -140,11 +167,28 @@ class Composer(QWidget):
         self._on_files_given([Path(name) for name in files])
 
 
-# Unicode's blanks too (an ideographic space is blank, as `str.strip` and the controller see it).
-_NOT_BLANK = QRegularExpression(r"\S", QRegularExpression.PatternOption.UseUnicodePropertiesOption)
+def at_bottom(item: QWidget | QLayout) -> QVBoxLayout:
+    """`item` at the bottom of a column as tall as the row (as AlignBottom would put it: the
+    buttons stay by the last line of a message box that grows)."""
+    column = QVBoxLayout()
+    column.addStretch(1)
+    if isinstance(item, QLayout):
+        column.addLayout(item)
+    else:
+        column.addWidget(item)
+    return column
 
 
 def has_text(box: QPlainTextEdit) -> bool:
     """Something other than blanks is in the box (found without copying a long text out)."""
     document = box.document()
-    return document.characterCount() > 1 and not document.find(_NOT_BLANK).isNull()
+    return document.characterCount() > 1 and not document.find(_not_blank()).isNull()
+
+
+@functools.cache
+def _not_blank() -> QRegularExpression:
+    """Unicode's blanks too (an ideographic space is blank, as `str.strip` and the controller
+    see it). Made at the first text typed: not a type the first paint needs."""
+    from PySide6.QtCore import QRegularExpression
+
+    return QRegularExpression(r"\S", QRegularExpression.PatternOption.UseUnicodePropertiesOption)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, QSize, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, QSize
 from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
@@ -67,7 +68,7 @@ def restore_geometry(window: QWidget, state_file: Path | None) -> None:
     if window.findChild(_KeptOnScreen) is None:
         window.installEventFilter(_KeptOnScreen(window))
     if maximized:
-        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+        window.setWindowState(window.windowState() | QtCore.Qt.WindowState.WindowMaximized)
 
 
 def inside(frame: QRect, area: QRect) -> QPoint:
@@ -91,7 +92,7 @@ class _KeptOnScreen(QObject):
             and isinstance(watched, QWidget)
             and _pushed_by_minimum(event, watched.minimumSize())
             and not watched.windowState()
-            & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+            & (QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen)
         ):
             areas = available_areas(watched)
             frame = watched.frameGeometry()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH
+from desktop.ui.qt_values import show_as_plain_text
 from desktop.ui.waiting_words import WAITING_TEXT
 
 APP_NAME = "E2B Agent"
@@ -52,11 +54,11 @@ class ChatHeader(QFrame):
         self.title: str | None = None  # the open conversation's, as set_title was told
         title = self.title_label = QLabel(APP_NAME)
         title.setObjectName("chatTitle")
-        title.setTextFormat(Qt.TextFormat.PlainText)
+        show_as_plain_text(title)
         title.setMinimumWidth(80)
         subtitle = QLabel("Your E2B sandboxes, by conversation")
         subtitle.setObjectName("chatSubtitle")
-        subtitle.setTextFormat(Qt.TextFormat.PlainText)
+        show_as_plain_text(subtitle)
         self.new_chat_button = make_button(
             "New chat", "newChatButton", "New chat", "Start a new conversation (Ctrl+N)"
         )
@@ -102,7 +104,7 @@ class ChatHeader(QFrame):
         shown = title or APP_NAME
         metrics = self.title_label.fontMetrics()
         self.title_label.setText(
-            metrics.elidedText(shown, Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
+            metrics.elidedText(shown, QtCore.Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
         )
         self.title_label.setToolTip(shown if title else "")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
@@ -57,8 +57,15 @@ class MainWindow(QMainWindow):
     decision_made = Signal(object)  # tuple[Decision, ...]: a person answered an approval card
 
     def __init__(
-        self, parent: QWidget | None = None, *, url_opener: UrlOpener | None = None
+        self,
+        parent: QWidget | None = None,
+        *,
+        url_opener: UrlOpener | None = None,
+        staged: bool = False,
     ) -> None:
+        """`staged`: build only what the first paint shows; `complete()` builds the rest (the
+        services in the status bar, the model switcher, the attached files' tray, the drop
+        watching) once it has painted."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("E2B Agent")
@@ -82,7 +89,6 @@ class MainWindow(QMainWindow):
         self.chat_view.edit_last_requested.connect(self.edit_last_action.trigger)
         self.chat_view.decision_made.connect(self.decision_made)
         self.composer = composer = Composer()
-        composer.files.watch_drops(self.chat_view)  # files dropped on the chat are attached
         self.message_input = composer.message_input
         self.send_button, self.stop_button = composer.send_button, composer.stop_button
         self.composer_hint, self.edit_hint = composer.hint, composer.edit_hint
@@ -105,7 +111,7 @@ class MainWindow(QMainWindow):
         panel_layout.addWidget(self.chat_view, 1)
         panel_layout.addWidget(composer)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter()  # horizontal (see `desktop.ui.qt_values`: no `Qt` here)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(chat_panel)
@@ -114,25 +120,36 @@ class MainWindow(QMainWindow):
 
         self.status_bar = WindowStatusBar()
         self.setStatusBar(self.status_bar)
+
+        self.stop_action.setEnabled(False)
+        self.composer.set_busy(False)
+        self.set_rewind_available(False)
+        self.set_has_conversation(False)
+        self.message_input.setFocus()
+        if not staged:
+            self.complete()
+
+    def complete(self) -> None:
+        """What the first paint goes without (see `staged`); files dropped on the chat are
+        attached too."""
+        self.composer.complete(drops_also_on=self.chat_view)
+        self.status_bar.complete()
         self.connection_status = self.status_bar.connection
         self.model_switcher = self.status_bar.model_switcher
-
+        self.set_busy(self._busy)
         tab_order: list[QWidget] = [self.message_input, self.send_button, self.stop_button]
         tab_order += [self.new_chat_button, self.settings_button, self.menu_button, self.chat_view]
         for first, then in pairwise(tab_order):
             self.setTabOrder(first, then)
-        self.set_busy(False)
-        self.set_rewind_available(False)
-        self.set_has_conversation(False)
-        self.message_input.setFocus()
 
     # -- construction ------------------------------------------------------------------------
     def _action(self, text: str, name: str, shortcut: QKeySequence | str | None) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            # Qt's default context: this window. The list form: `setShortcut`'s overloads
+            # would build the `Qt` namespace before the first paint (`desktop.ui.qt_values`).
+            action.setShortcuts([QKeySequence(shortcut)])
         self.addAction(action)
         return action
 
@@ -308,42 +325,10 @@ class MainWindow(QMainWindow):
 
     def show_turn_event(self, event: events.TurnEvent) -> None:
         """One event of the running turn, as the controller passes it on."""
-        from desktop.core.agent.events import (
-            ApprovalRequested,
-            ApprovalResolved,
-            TextDelta,
-            ToolCallFinished,
-            ToolCallStarted,
-            TurnCancelled,
-            TurnFailed,
-            TurnFinished,
-        )
-        from desktop.core.conversations.history import STOPPED_NOTICE
+        from desktop.ui.window.turn_events import show_turn_event
 
-        view = self.chat_view
-        match event:
-            case TextDelta():
-                if event.text:
-                    self._turn_has_text = True
-                    view.append_assistant_text(event.text)
-            case ToolCallStarted():
-                view.add_tool_call(event)
-            case ToolCallFinished():
-                view.finish_tool_call(event)
-            case TurnFinished():
-                if not self._turn_has_text and event.text.strip():
-                    view.append_assistant_text(event.text)
-                view.end_turn()
-            case TurnCancelled():
-                view.end_turn()
-                view.add_notice(STOPPED_NOTICE)
-            case TurnFailed():
-                view.end_turn()
-                view.add_error(event.message, event.kind)
-            case ApprovalRequested() | ApprovalResolved():
-                view.show_approval(event)
-            case _:
-                assert_never(event)
+        if show_turn_event(self.chat_view, event, text_shown=self._turn_has_text):
+            self._turn_has_text = True
 
     def clear_conversation(self) -> None:
         self.cancel_editing()

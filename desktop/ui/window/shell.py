@@ -27,7 +27,7 @@ def first_paint_window(state_file: Path | None = None) -> MainWindow:
     start-up's imports and Qt types) is built right after, by `WindowShell.around`; its rows
     come later still, from the database.
     """
-    window = MainWindow()
+    window = MainWindow(staged=True)
     placeholder = QFrame()
     placeholder.setObjectName("conversationSidebarSlot")  # styled as the sidebar by the theme
     placeholder.setAccessibleName("Conversations (loading)")
@@ -45,8 +45,11 @@ class WindowShell:
 
     @classmethod
     def around(cls, window: MainWindow) -> WindowShell:
-        """Put the conversation list in the place `first_paint_window` kept for it."""
+        """Complete the window `first_paint_window` painted and put the conversation list in
+        the place it kept for it."""
         from desktop.ui.sidebar.conversation_sidebar import ConversationSidebar
+
+        window.complete()
 
         sidebar = ConversationSidebar()
         slot = window.splitter.replaceWidget(0, sidebar)

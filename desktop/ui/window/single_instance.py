@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 if TYPE_CHECKING:
     # QtNetwork is imported once the window is painted (or by a second launch that paints none).
@@ -119,6 +119,8 @@ def say_already_running(app: QApplication, data_dir: Path, *, smoke_test: bool) 
     print(message, file=sys.stderr)
     if ping_first_launch(data_dir) or smoke_test:
         return  # its window comes forward: that says enough
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(QMessageBox.Icon.Information, "E2B Agent", message)
     box.setObjectName("alreadyRunningBox")
     box.finished.connect(app.quit)

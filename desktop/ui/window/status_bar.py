@@ -1,132 +1,24 @@
-"""The window's status bar: each service's state, passing messages beside them, and the model."""
+"""The window's status bar: each service's state, passing messages beside them, and the model.
+
+The first paint shows the bar with its passing-message label only; `complete()` adds the
+services (`status_services`, which needs the core's connection types) and the model switcher
+(which needs the providers) right after it.
+"""
 
 from __future__ import annotations
 
-import html
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QStatusBar, QWidget
 
-from desktop.core.conversations.backend import ConnectionState, ConnectionStatus, ServiceStatus
-from desktop.core.errors import Service
-from desktop.ui.window.model_switcher import ModelSwitcher
+from desktop.ui.window.status_labels import plain_tooltip, shrinking_label
+
+if TYPE_CHECKING:
+    from desktop.ui.window.model_switcher import ModelSwitcher
+    from desktop.ui.window.status_services import ConnectionStatusWidget
 
 STATUS_MESSAGE_MS = 6_000
-REASON_WIDTH_PX = 460
-MIN_LABEL_PX = 24
-
-SERVICE_LABELS = {
-    Service.MODEL: "Model server",
-    Service.COMPOSIO: "Composio",
-    Service.TOOL_ROUTER: "Tool Router",
-}
-_OBJECT_NAMES = {
-    Service.MODEL: "statusModelServer",
-    Service.COMPOSIO: "statusComposio",
-    Service.TOOL_ROUTER: "statusToolRouter",
-}
-_STATE_WORDS = {
-    ConnectionState.NOT_CONFIGURED: "not set up",
-    ConnectionState.CONNECTING: "connecting…",
-    ConnectionState.READY: "ready",
-    ConnectionState.ERROR: "error",
-    ConnectionState.UNKNOWN: "not checked",
-}
-_UNKNOWN_TIPS = {
-    Service.MODEL: "The model is first asked with your first message.",
-    Service.COMPOSIO: "Not reached yet.",
-    Service.TOOL_ROUTER: "Not reached yet.",
-}
-
-
-def service_text(status: ServiceStatus) -> str:
-    """'Composio: ready', 'Tool Router: 7 tools', 'Model server: error'."""
-    word = _STATE_WORDS[status.state]
-    if status.state is ConnectionState.READY and status.detail:
-        word = status.detail
-    return f"{SERVICE_LABELS[status.service]}: {word}"
-
-
-def _problem(status: ConnectionStatus) -> str:
-    if status.state in (ConnectionState.ERROR, ConnectionState.NOT_CONFIGURED):
-        return status.detail
-    return ""
-
-
-class ServiceIndicator(QWidget):
-    """One service: a coloured dot and its state in a few words; the reason is the tooltip."""
-
-    def __init__(self, service: Service, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.setObjectName(_OBJECT_NAMES[service])
-        self.dot = QLabel("●", self)
-        self.dot.setObjectName("statusConnectionDot")
-        self.dot.setTextFormat(Qt.TextFormat.PlainText)
-        self.label = QLabel(self)  # whole: on a small screen the reason and the model give way
-        self.label.setObjectName("statusServiceLabel")
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.dot)
-        layout.addWidget(self.label)
-
-    def set_status(self, status: ServiceStatus) -> None:
-        text = service_text(status)
-        self.label.setText(text)
-        reason = status.detail if status.state is not ConnectionState.READY else ""
-        if status.state is ConnectionState.UNKNOWN:
-            reason = _UNKNOWN_TIPS[status.service]
-        tip = f"{text}. {reason}" if reason else text
-        self.setToolTip(plain_tooltip(tip))
-        self.setAccessibleName(tip)
-        self.dot.setProperty("state", status.state.value)
-        self.dot.style().unpolish(self.dot)
-        self.dot.style().polish(self.dot)
-
-    @property
-    def text(self) -> str:
-        return self.label.text()
-
-
-class ConnectionStatusWidget(QWidget):
-    """Each service's dot and state, then why the app cannot send, if it cannot."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("statusConnection")
-        self.services = {service: ServiceIndicator(service, self) for service in Service}
-        # The reason, when something is wrong (whole in the tooltip).
-        self.label = _shrinking_label("statusConnectionLabel", self)
-        self.label.setMaximumWidth(REASON_WIDTH_PX + 20)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        for indicator in self.services.values():
-            layout.addWidget(indicator)
-        layout.addWidget(self.label)
-        self.status = ConnectionStatus(ConnectionState.NOT_CONFIGURED)
-        self.set_status(self.status)
-
-    def set_status(self, status: ConnectionStatus) -> None:
-        self.status = status
-        for service, indicator in self.services.items():
-            indicator.set_status(status.of(service))
-        problem = _problem(status)
-        metrics = self.label.fontMetrics()
-        self.label.setText(
-            metrics.elidedText(problem, Qt.TextElideMode.ElideRight, REASON_WIDTH_PX)
-        )
-        self.label.setToolTip(plain_tooltip(problem) if problem else "")
-        self.label.setAccessibleName(problem)
-        self.label.setVisible(bool(problem))
-
-    @property
-    def text(self) -> str:
-        """Every service's state, then the reason: what the status bar says, in one line."""
-        parts = [indicator.text for indicator in self.services.values()]
-        return " · ".join(parts) + (f" — {_problem(self.status)}" if _problem(self.status) else "")
 
 
 class WindowStatusBar(QStatusBar):
@@ -137,16 +29,24 @@ class WindowStatusBar(QStatusBar):
         super().__init__(parent)
         self.setObjectName("statusBar")
         self.setSizeGripEnabled(False)
-        self.connection = ConnectionStatusWidget(self)
-        self.message_label = _shrinking_label("statusMessage", self)
-        self.model_switcher = ModelSwitcher(self)  # the next turn's model; Settings' by default
-        self.addWidget(self.connection)
+        self.connection: ConnectionStatusWidget
+        self.model_switcher: ModelSwitcher  # the next turn's model; Settings' by default
+        self.message_label = shrinking_label("statusMessage", self)
         self.addWidget(self.message_label, 1)
-        self.addPermanentWidget(self.model_switcher)
         self.message_timer = QTimer(self)
         self.message_timer.setSingleShot(True)
         self.message_timer.setInterval(STATUS_MESSAGE_MS)
         self.message_timer.timeout.connect(self.message_label.clear)
+
+    def complete(self) -> None:
+        """Add the services' states left of the passing message, and the model switcher."""
+        from desktop.ui.window.model_switcher import ModelSwitcher
+        from desktop.ui.window.status_services import ConnectionStatusWidget
+
+        self.connection = ConnectionStatusWidget(self)
+        self.insertWidget(0, self.connection)
+        self.model_switcher = ModelSwitcher(self)
+        self.addPermanentWidget(self.model_switcher)
 
     def show_message(self, text: str) -> None:
         """A passing note (where an export was written), gone after a few seconds."""
@@ -157,18 +57,3 @@ class WindowStatusBar(QStatusBar):
     def set_model_name(self, model: str) -> None:
         """Settings' model, in use from now on (the switcher shows it)."""
         self.model_switcher.set_default(model)
-
-
-def _shrinking_label(name: str, parent: QWidget) -> QLabel:
-    """A label that gives up width on a small screen (cut off, whole in the tooltip) rather than
-    make the window wider than the screen."""
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setMinimumWidth(MIN_LABEL_PX)
-    return label
-
-
-def plain_tooltip(text: str) -> str:
-    """Tooltips render anything that looks like HTML; escape it so the text shows as text."""
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
