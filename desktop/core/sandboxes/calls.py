@@ -84,9 +84,10 @@ class Listing:
 
 @dataclass(frozen=True)
 class Details:
-    """What the panel shows for a selected sandbox; each part is read or says why not."""
+    """What the panel shows for a selected sandbox; each part is read or says why not
+    (`metrics` None: not asked for, the sandbox is paused and E2B collects none)."""
 
-    metrics: tuple[MetricSample, ...] | SandboxError
+    metrics: tuple[MetricSample, ...] | SandboxError | None
     logs: tuple[LogLine, ...] | SandboxError
     events: tuple[LifecycleEvent, ...] | SandboxError
 
@@ -238,14 +239,18 @@ class SandboxCalls:
     async def kill(self, sandbox_id: str) -> None:
         await self._one(KILL, {"sandbox_id": sandbox_id}, sandbox_id)
 
-    async def details(self, sandbox_id: str) -> Details:
-        """Its metrics, last log lines and lifecycle events, in one router call."""
+    async def details(self, sandbox_id: str, *, metrics: bool = True) -> Details:
+        """Its metrics (unless `metrics` is False), last log lines and lifecycle events, in one
+        router call."""
         box = {"sandbox_id": sandbox_id}
-        metrics, logs, events = await self._run(
-            [(METRICS, box), (LOGS, box), (EVENTS, {**box, "limit": 100})], sandbox_id
-        )
+        tools: list[tuple[str, dict[str, Any]]] = [(LOGS, box), (EVENTS, {**box, "limit": 100})]
+        if metrics:
+            tools.insert(0, (METRICS, box))
+        answers = await self._run(tools, sandbox_id)
+        samples = _read_or_error(MetricSample, answers.pop(0), "metrics") if metrics else None
+        logs, events = answers
         return Details(
-            _read_or_error(MetricSample, metrics, "metrics"),
+            samples,
             _last(_read_or_error(LogLine, logs, "logs", "logEntries"), LOG_LINES),
             _read_or_error(LifecycleEvent, events, "events"),
         )
