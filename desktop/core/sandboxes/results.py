@@ -156,7 +156,10 @@ def _part(slug: str, arguments: Mapping[str, object], data: Any, now: datetime) 
     if slug == LOGS:
         lines, _ = read_each(LogLine, _items(data, "logs", "logEntries", "data"))
         shown = log_lines(lines, now)
-        return LinesPart(f"Last {len(shown)} log lines{_of(arguments)}", shown)
+        if not shown:
+            return LinesPart(f"No log lines{_of(arguments)}", shown)
+        lead = "The last log line" if len(shown) == 1 else f"The last {len(shown)} log lines"
+        return LinesPart(f"{lead}{_of(arguments)}", shown)
     if slug == EVENTS:
         events, _ = read_each(LifecycleEvent, _items(data, "events", "data", "items"))
         return TablePart("events", f"Lifecycle{_of(arguments)}", event_table(events, now))

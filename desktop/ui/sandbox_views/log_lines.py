@@ -23,6 +23,13 @@ class LogLinesView(QPlainTextEdit):
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.lines: tuple[str, ...] = ()
 
+    def fit(self, most: int) -> None:
+        """As tall as its lines, up to `most` of them (then it scrolls)."""
+        rows = max(1, min(most, len(self.lines)))
+        margins = 2 * self.frameWidth() + 8  # the frame, and the style's padding
+        spacing = self.fontMetrics().lineSpacing()
+        self.setFixedHeight(rows * spacing + int(2 * self.document().documentMargin()) + margins)
+
     def set_lines(self, lines: Sequence[str]) -> None:
         self.lines = tuple(lines)
         self.setPlainText("\n".join(self.lines))

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.core.sandboxes.details import DetailsView, details_view, reading_view
 from desktop.core.sandboxes.service import SandboxService
@@ -36,6 +36,8 @@ def _label(name: str, text: str = "", *, wrap: bool = True) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(wrap)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    # An id without spaces (any length, from outside) is cut by the dock's width, not widen it.
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
 
 
@@ -107,6 +109,7 @@ class SandboxDetailsWidget(QFrame):
         self.hint_label.hide()
         self.body.show()
         self.title_label.setText(view.title)
+        self.title_label.setToolTip(view.title)
         series = view.series
         self.chart.setVisible(series is not None and bool(series.points))
         if series is not None:

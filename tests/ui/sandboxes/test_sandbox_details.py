@@ -103,7 +103,7 @@ def test_one_metrics_call_per_selected_sandbox_per_refresh(
         calls = app.sandboxes.service.list_calls
         app.sandboxes.refresh_now()
         qtbot.waitUntil(
-            lambda c=calls: app.sandboxes.service.list_calls > c,  # type: ignore[misc]
+            lambda c=calls: app.sandboxes.service.list_calls > c,
             timeout=WAIT_MS,
         )
         qtbot.waitUntil(
