@@ -150,7 +150,7 @@ def _results(answer: Any, slugs: Sequence[str], sandbox_id: str | None) -> list[
     ]
 
 
-def _items(data: Any, *keys: str) -> list[Any]:
+def listed_items(data: Any, *keys: str) -> list[Any]:
     """The list an answer holds under the first of `keys` (or the answer itself, a list)."""
     if isinstance(data, list):
         return data
@@ -211,7 +211,7 @@ class SandboxCalls:
                 arguments["next_token"] = token
             data = await self._one(LIST, arguments, None)
             pages += 1
-            read, bad = read_each(Sandbox, _items(data, "sandboxes", "data", "items"))
+            read, bad = read_each(Sandbox, listed_items(data, "sandboxes", "data", "items"))
             sandboxes.extend(read)
             unreadable += bad
             nxt = (
@@ -259,7 +259,7 @@ class SandboxCalls:
 def _read_or_error(model: Any, data: Any, *keys: str) -> Any:
     if isinstance(data, SandboxError):
         return data
-    read, _ = read_each(model, _items(data, *keys))
+    read, _ = read_each(model, listed_items(data, *keys))
     return read
 
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from desktop.core.agent.events import ToolAction
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
-from desktop.core.sandboxes.calls import EVENTS, LIST, LOGS, METRICS, RESUME
+from desktop.core.sandboxes.calls import EVENTS, LIST, LOGS, METRICS, RESUME, listed_items
 from desktop.core.sandboxes.records import (
     LifecycleEvent,
     LogLine,
@@ -111,17 +111,6 @@ def _answers(
     return found
 
 
-def _items(data: Any, *keys: str) -> list[Any]:
-    if isinstance(data, list):
-        return data
-    if isinstance(data, Mapping):
-        for key in keys:
-            value = data.get(key)
-            if isinstance(value, list):
-                return value
-    return []
-
-
 def _sandbox_id(arguments: Mapping[str, object]) -> str:
     for key in _SANDBOX_KEYS:
         value = arguments.get(key)
@@ -137,7 +126,7 @@ def _of(arguments: Mapping[str, object]) -> str:
 
 def _part(slug: str, arguments: Mapping[str, object], data: Any, now: datetime) -> RichPart | None:
     if slug == LIST:
-        boxes, unreadable = read_each(Sandbox, _items(data, "sandboxes", "data", "items"))
+        boxes, unreadable = read_each(Sandbox, listed_items(data, "sandboxes", "data", "items"))
         count = len(boxes)
         title = f"{count} sandbox" if count == 1 else f"{count} sandboxes"
         if unreadable:
@@ -151,17 +140,17 @@ def _part(slug: str, arguments: Mapping[str, object], data: Any, now: datetime) 
         title = f"Sandbox {cell(box.sandbox_id)} ({cell(box.label)})"
         return TablePart("sandbox", title, sandbox_fields(box, now))
     if slug == METRICS:
-        samples, _ = read_each(MetricSample, _items(data, "metrics", "data", "items"))
+        samples, _ = read_each(MetricSample, listed_items(data, "metrics", "data", "items"))
         return ChartPart(f"CPU and memory{_of(arguments)}", MetricsSeries.of(samples))
     if slug == LOGS:
-        lines, _ = read_each(LogLine, _items(data, "logs", "logEntries", "data"))
+        lines, _ = read_each(LogLine, listed_items(data, "logs", "logEntries", "data"))
         shown = log_lines(lines, now)
         if not shown:
             return LinesPart(f"No log lines{_of(arguments)}", shown)
         lead = "The last log line" if len(shown) == 1 else f"The last {len(shown)} log lines"
         return LinesPart(f"{lead}{_of(arguments)}", shown)
     if slug == EVENTS:
-        events, _ = read_each(LifecycleEvent, _items(data, "events", "data", "items"))
+        events, _ = read_each(LifecycleEvent, listed_items(data, "events", "data", "items"))
         return TablePart("events", f"Lifecycle{_of(arguments)}", event_table(events, now))
     return None
 

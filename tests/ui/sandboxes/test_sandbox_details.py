@@ -15,24 +15,14 @@ from desktop.ui.sandboxes.panel import SandboxPanel
 from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.ui.app_support import WAIT_MS, AppHarness
+from tests.ui.sandboxes.test_sandbox_panel import _open_panel, _select
 
 METRICS = "E2B_GET_SANDBOX_METRICS"
 
 
 def _open(qtbot: QtBot, app: DesktopApp) -> SandboxPanel:
-    app.sandboxes.toggle_action.trigger()
-    panel = app.sandboxes.panel
-    qtbot.waitUntil(lambda: panel.list.topLevelItemCount() == 2, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not app.sandboxes.service.schedule.running, timeout=WAIT_MS)
-    return panel
-
-
-def _select(panel: SandboxPanel, *ids: str) -> None:
-    panel.list.clearSelection()
-    for sandbox_id in ids:
-        item = panel.item(sandbox_id)
-        assert item is not None
-        item.setSelected(True)
+    _open_panel(qtbot, app, 2)
+    return app.sandboxes.panel
 
 
 def _read(qtbot: QtBot, details: SandboxDetailsWidget, sandbox_id: str) -> None:
@@ -61,7 +51,7 @@ def test_the_selected_sandbox_shows_its_chart_logs_and_events_without_the_model(
     assert details.objectName() == "sandboxDetails"
     assert details.hint_label.text() == NONE_SELECTED and details.body.isHidden()
 
-    _select(panel, SEED_RUNNING_ID)
+    _select(app, SEED_RUNNING_ID)
     _read(qtbot, details, SEED_RUNNING_ID)
     chart = details.chart
     assert chart.objectName() == "sandboxMetricsChart" and chart.isVisibleTo(panel)
@@ -83,7 +73,7 @@ def test_the_selected_sandbox_shows_its_chart_logs_and_events_without_the_model(
     assert [row[1] for row in details.events.rows()] == ["created"]
     assert SEED_RUNNING_ID in details.title_label.text() and "running" in details.title_label.text()
 
-    _select(panel, SEED_RUNNING_ID, SEED_PAUSED_ID)
+    _select(app, SEED_RUNNING_ID, SEED_PAUSED_ID)
     assert details.hint_label.text() == SEVERAL_SELECTED and details.body.isHidden()
     assert fake_services.openai.requests == []
 
@@ -93,7 +83,7 @@ def test_one_metrics_call_per_selected_sandbox_per_refresh(
 ) -> None:
     app = app_harness.start()
     panel = _open(qtbot, app)
-    _select(panel, SEED_RUNNING_ID)
+    _select(app, SEED_RUNNING_ID)
     _read(qtbot, panel.details, SEED_RUNNING_ID)
     assert _metrics_calls(fake_services, SEED_RUNNING_ID) == 1
     # The same selection painted again (a tick, the panel shown) asks nothing more.
@@ -119,7 +109,7 @@ def test_a_paused_sandbox_says_metrics_are_not_collected(
 ) -> None:
     app = app_harness.start()
     panel = _open(qtbot, app)
-    _select(panel, SEED_PAUSED_ID)
+    _select(app, SEED_PAUSED_ID)
     details = panel.details
     _read(qtbot, details, SEED_PAUSED_ID)
     assert details.metrics_note.text() == PAUSED_METRICS and not details.chart.isVisibleTo(panel)
@@ -134,7 +124,7 @@ def test_a_failure_is_a_sentence_in_the_details(
     app = app_harness.start()
     panel = _open(qtbot, app)
     fake_services.e2b.execute("E2B_DELETE_SANDBOXES", {"sandbox_id": SEED_RUNNING_ID})
-    _select(panel, SEED_RUNNING_ID)  # still listed: the panel has not read the list again
+    _select(app, SEED_RUNNING_ID)  # still listed: the panel has not read the list again
     details = panel.details
     _read(qtbot, details, SEED_RUNNING_ID)
     gone = f"Sandbox {SEED_RUNNING_ID} no longer exists: it was killed or its time ran out."
@@ -152,7 +142,7 @@ def test_hostile_log_lines_are_inert_and_a_megabyte_is_cut(
     fake_services.e2b.add_log(SEED_RUNNING_ID, "y" * 1_000_000, "error")
     app = app_harness.start()
     panel = _open(qtbot, app)
-    _select(panel, SEED_RUNNING_ID)
+    _select(app, SEED_RUNNING_ID)
     _read(qtbot, panel.details, SEED_RUNNING_ID)
     text = panel.details.logs.toPlainText()
     assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
