@@ -109,6 +109,24 @@ class E2BEmulator:
             self._event(box, "created", box.started_at)
             return box.listed()
 
+    def sandbox_metrics(self, sandbox_id: str, now: float) -> list[dict[str, Any]]:
+        """The `SandboxMetric` samples E2B_GET_SANDBOX_METRICS answers at `now`."""
+        with self._lock:
+            return self._sandboxes[sandbox_id].metrics(now)
+
+    def add_log(self, sandbox_id: str, message: str, level: str = "info") -> None:
+        """A line the sandbox's own processes logged (a `SandboxLogEntry`), as E2B keeps it."""
+        with self._lock:
+            box = self._sandboxes[sandbox_id]
+            box.logs.append(
+                {
+                    "timestamp": iso(self._clock()),
+                    "level": level,
+                    "message": message,
+                    "fields": {"logger": "envd", "sandboxID": box.sandbox_id},
+                }
+            )
+
     # ------------------------------------------------------------------ execution
     def execute(self, slug: str, arguments: Mapping[str, Any] | None = None) -> Outcome:
         """Run one E2B tool; never raises for E2B-level errors."""

@@ -84,9 +84,10 @@ class Listing:
 
 @dataclass(frozen=True)
 class Details:
-    """What the panel shows for a selected sandbox; each part is read or says why not."""
+    """What the panel shows for a selected sandbox; each part is read or says why not
+    (`metrics` None: not asked for, the sandbox is paused and E2B collects none)."""
 
-    metrics: tuple[MetricSample, ...] | SandboxError
+    metrics: tuple[MetricSample, ...] | SandboxError | None
     logs: tuple[LogLine, ...] | SandboxError
     events: tuple[LifecycleEvent, ...] | SandboxError
 
@@ -149,7 +150,7 @@ def _results(answer: Any, slugs: Sequence[str], sandbox_id: str | None) -> list[
     ]
 
 
-def _items(data: Any, *keys: str) -> list[Any]:
+def listed_items(data: Any, *keys: str) -> list[Any]:
     """The list an answer holds under the first of `keys` (or the answer itself, a list)."""
     if isinstance(data, list):
         return data
@@ -210,7 +211,7 @@ class SandboxCalls:
                 arguments["next_token"] = token
             data = await self._one(LIST, arguments, None)
             pages += 1
-            read, bad = read_each(Sandbox, _items(data, "sandboxes", "data", "items"))
+            read, bad = read_each(Sandbox, listed_items(data, "sandboxes", "data", "items"))
             sandboxes.extend(read)
             unreadable += bad
             nxt = (
@@ -238,14 +239,18 @@ class SandboxCalls:
     async def kill(self, sandbox_id: str) -> None:
         await self._one(KILL, {"sandbox_id": sandbox_id}, sandbox_id)
 
-    async def details(self, sandbox_id: str) -> Details:
-        """Its metrics, last log lines and lifecycle events, in one router call."""
+    async def details(self, sandbox_id: str, *, metrics: bool = True) -> Details:
+        """Its metrics (unless `metrics` is False), last log lines and lifecycle events, in one
+        router call."""
         box = {"sandbox_id": sandbox_id}
-        metrics, logs, events = await self._run(
-            [(METRICS, box), (LOGS, box), (EVENTS, {**box, "limit": 100})], sandbox_id
-        )
+        tools: list[tuple[str, dict[str, Any]]] = [(LOGS, box), (EVENTS, {**box, "limit": 100})]
+        if metrics:
+            tools.insert(0, (METRICS, box))
+        answers = await self._run(tools, sandbox_id)
+        samples = _read_or_error(MetricSample, answers.pop(0), "metrics") if metrics else None
+        logs, events = answers
         return Details(
-            _read_or_error(MetricSample, metrics, "metrics"),
+            samples,
             _last(_read_or_error(LogLine, logs, "logs", "logEntries"), LOG_LINES),
             _read_or_error(LifecycleEvent, events, "events"),
         )
@@ -254,7 +259,7 @@ class SandboxCalls:
 def _read_or_error(model: Any, data: Any, *keys: str) -> Any:
     if isinstance(data, SandboxError):
         return data
-    read, _ = read_each(model, _items(data, *keys))
+    read, _ = read_each(model, listed_items(data, *keys))
     return read
 
 

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
 
@@ -114,10 +121,10 @@ class MetricSample(_E2BRecord):
 
 
 class LogLine(_E2BRecord):
-    """One structured log entry of a sandbox (`SandboxLogEntry`)."""
+    """One log entry of a sandbox (`SandboxLogEntry`, or the older `SandboxLog`'s `line`)."""
 
     timestamp: datetime
-    message: str = ""
+    message: str = Field(default="", validation_alias=AliasChoices("message", "line"))
     level: str = "info"
 
     @field_validator("timestamp")

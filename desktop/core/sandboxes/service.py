@@ -14,7 +14,8 @@ the MCP connection), else on the caller's own. How a face uses it:
 - `pause`, `resume`, `extend`, `kill`, `pause_all`, `kill_all`: the user's own actions (the
   face's confirmation is their consent: no approval card), each followed by a refresh; a
   failure raises `SandboxError` (one sentence), the list stays as it was;
-- `details(id)`: metrics, last log lines and lifecycle events, in one router call;
+- `details(id)`: metrics, last log lines and lifecycle events, in one router call (a paused
+  sandbox's metrics are not asked for); `sandbox(id)`: one as last listed;
 - `leave_question()` / `leave(choice)`: what quitting asks, and what each answer does;
 - `conversation_cost(id)`: what a conversation's sandboxes have cost (its budget counts it);
   safe to call from any thread.
@@ -42,6 +43,7 @@ from desktop.core.sandboxes.calls import (
 )
 from desktop.core.sandboxes.leaving import LeaveChoice, LeaveOutcome, LeaveQuestion, leave_question
 from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.refresh import RefreshSchedule
 from desktop.core.sandboxes.view import SandboxView, build_view
 
@@ -99,6 +101,12 @@ class SandboxService:
             error=self._error,
             unreadable=listing.unreadable if listing else 0,
         )
+
+    def sandbox(self, sandbox_id: str) -> Sandbox | None:
+        """The sandbox as the last listing saw it (None: not listed)."""
+        listing = self._listing
+        boxes = listing.sandboxes if listing else ()
+        return next((box for box in boxes if box.sandbox_id == sandbox_id), None)
 
     def conversation_cost(self, conversation_id: str) -> Decimal:
         """What the conversation's sandboxes have cost so far (any thread may ask)."""
@@ -220,8 +228,16 @@ class SandboxService:
         return outcome
 
     async def details(self, sandbox_id: str) -> Details:
-        """Its metrics, last log lines and lifecycle events (each may say why it is missing)."""
-        return await self._io(lambda calls: calls.details(sandbox_id))
+        """Its metrics, last log lines and lifecycle events, in one router call; each part
+        may say why it is missing (this never raises for E2B's failures). A sandbox the last
+        listing saw paused has no metrics asked for: E2B collects none while it is paused."""
+        box = self.sandbox(sandbox_id)
+        metrics = box is None or not box.paused
+        try:
+            return await self._io(lambda calls: calls.details(sandbox_id, metrics=metrics))
+        except Exception as exc:  # the whole call failed: each part says why
+            error = _sandbox_error(exc)
+            return Details(error if metrics else None, error, error)
 
     async def connect_links(self, hosts: ComposioHosts) -> tuple[LinkOffer, ...]:
         """E2B's Connect Link for the user to open, asked of the router without the model."""
@@ -249,6 +265,6 @@ def _sandbox_error(exc: Exception) -> SandboxError:
         return exc
     if isinstance(exc, UserFacingError):
         return SandboxError(exc.kind, exc.message, exc.fix)
-    log.error("listing the sandboxes failed", exc_info=exc)
+    log.error("a call to E2B without the model failed", exc_info=exc)
     failure = unexpected(exc)
     return SandboxError(failure.kind, failure.message)

@@ -32,9 +32,11 @@ from desktop.core.conversations.transcript import (
     result_preview,
     shown_outcome,
 )
+from desktop.core.sandboxes.results import rich_parts
 from desktop.ui.chat.connect_links import ConnectLinksWidget
 from desktop.ui.chat.labels import keeps_focus, plain_label
 from desktop.ui.chat.long_text import LongTextView
+from desktop.ui.chat.rich_result import RichResultWidget
 from desktop.ui.chat.running_clock import RunningClock
 from desktop.ui.links import Links
 
@@ -98,6 +100,7 @@ class ToolCardWidget(QFrame):
         self._details: QWidget | None = None
         self._result_view: LongTextView | None = None
         self._show_all: QPushButton | None = None
+        self.rich_result: RichResultWidget | None = None  # a table, chart or log lines first
 
         self.spinner = SpinnerWidget(self)
         self.status_icon = plain_label("", "toolStatusIcon", self)
@@ -136,7 +139,15 @@ class ToolCardWidget(QFrame):
         self.toggle_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle_button.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle_button.toggled.connect(self._on_toggle_button_toggled)
-        keeps_focus(self.toggle_button, self.rules_button)
+        # A result shown richly keeps its raw JSON behind this (the same details, relabelled).
+        self.show_raw_button = QToolButton(self)
+        self.show_raw_button.setObjectName("showRawButton")
+        self.show_raw_button.setCheckable(True)
+        self.show_raw_button.setText("Show raw")
+        self.show_raw_button.setAccessibleName(f"Show the raw result of {self.title_label.text()}")
+        self.show_raw_button.toggled.connect(self.toggle_button.setChecked)
+        self.show_raw_button.hide()
+        keeps_focus(self.toggle_button, self.rules_button, self.show_raw_button)
 
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -149,6 +160,7 @@ class ToolCardWidget(QFrame):
         self._actions_row = QHBoxLayout()
         self._actions_row.setSpacing(8)
         self._actions_row.addWidget(self.toggle_button)
+        self._actions_row.addWidget(self.show_raw_button)
         self._actions_row.addWidget(self.rules_button)
         self._actions_row.addStretch(1)
         self._layout = QVBoxLayout(self)
@@ -157,6 +169,9 @@ class ToolCardWidget(QFrame):
         self._layout.addLayout(header)
         self._layout.addWidget(self.errors_label)
         self._layout.addWidget(self.consent_label)
+        self._rich_slot = QVBoxLayout()
+        self._rich_slot.setContentsMargins(0, 0, 0, 0)
+        self._layout.addLayout(self._rich_slot)
         self._layout.addLayout(self._actions_row)
         self.connect_links = ConnectLinksWidget(self._links, self)
         self._layout.addWidget(self.connect_links)
@@ -217,8 +232,24 @@ class ToolCardWidget(QFrame):
         self.toggle_button.setText("Show result")
         self.toggle_button.setAccessibleName(f"Show result of {self.title_label.text()}")
         self.connect_links.show_offers(offers)
+        self._show_rich()
         if self._result_view is not None:
             self._fill_result()
+
+    def _show_rich(self) -> None:
+        """A result that is a sandbox list, one sandbox, metrics or logs: shown as such first,
+        its raw JSON behind Show raw."""
+        assert self.finished is not None
+        parts = rich_parts(self.started.tool_name, self.started.actions, self.finished.result_text)
+        if self.rich_result is not None:
+            self.rich_result.deleteLater()
+            self.rich_result = None
+        rich = bool(parts)
+        if rich:
+            self.rich_result = RichResultWidget(parts, self)
+            self._rich_slot.addWidget(self.rich_result)
+        self.toggle_button.setVisible(not rich)
+        self.show_raw_button.setVisible(rich)
 
     def wait_for_decision(self) -> None:
         """Nothing runs until a person decides: the card says so, its clock waits."""
@@ -262,6 +293,8 @@ class ToolCardWidget(QFrame):
         what = "result" if self.finished else "details"
         verb = "Hide" if checked else "Show"
         self.toggle_button.setText(f"{verb} {what}")
+        self.show_raw_button.setChecked(checked)
+        self.show_raw_button.setText("Hide raw" if checked else "Show raw")
         if checked and self._details is None:
             self._build_details()
         if self._details is not None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSplitter,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import ErrorKind
 from desktop.core.money import hourly_text, money_text
 from desktop.core.sandboxes.view import SandboxView
+from desktop.ui.sandboxes.details import SandboxDetailsWidget
 from desktop.ui.sandboxes.texts import (
     NOT_MADE_HERE,
     cell_text,
@@ -59,6 +61,7 @@ class SandboxPanel(QDockWidget):
     extend_requested = Signal(str, int)  # id, seconds
     connect_requested = Signal()
     conversation_requested = Signal(str)
+    view_shown = Signal(object)  # the SandboxView just painted (the details follow it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Sandboxes", parent)
@@ -131,7 +134,14 @@ class SandboxPanel(QDockWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(self.connect_button)
         layout.addLayout(buttons)
-        layout.addWidget(self.list, 1)
+        self.details = SandboxDetailsWidget()  # the one selected sandbox's, under the list
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("sandboxSplit")
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.list)
+        split.addWidget(self.details)
+        split.setSizes([300, 420])  # the details' chart, logs and events need the room
+        layout.addWidget(split, 1)
         self.setWidget(body)
         self._titles: dict[str, str] = {}
         self._columns_fitted = False
@@ -205,6 +215,7 @@ class SandboxPanel(QDockWidget):
         self.show_problem(error.message if error is not None else problem)
         self.connect_button.setVisible(error is not None and error.kind is ErrorKind.NOT_CONNECTED)
         self.refresh_button.setEnabled(not busy)
+        self.view_shown.emit(view)
 
     def tick(self, view: SandboxView) -> None:
         """Once a second: the countdown and the cost so far, nothing else."""

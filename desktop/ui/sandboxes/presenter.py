@@ -30,6 +30,7 @@ from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.view import SandboxView
 from desktop.ui.confirm import Choice, ask_to_confirm
 from desktop.ui.links import Links, open_web_url
+from desktop.ui.sandboxes.details import DetailsFollower
 from desktop.ui.sandboxes.panel import SandboxPanel
 from desktop.ui.sandboxes.quit_question import settle_before_quit
 from desktop.ui.sandboxes.texts import running_from_chat
@@ -113,6 +114,7 @@ class SandboxPresenter(QObject):
         panel.extend_requested.connect(self.extend)
         panel.connect_requested.connect(self.connect_e2b)
         window.installEventFilter(self)
+        self.details = DetailsFollower(service, panel, self._run)
         self.render()
 
     def _place_toggle(self) -> None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
-from desktop.core.inert import inert
 from desktop.core.sandboxes.records import Sandbox
-from desktop.ui.action_words import capped
+from desktop.core.sandboxes.shown import CELL_CHARS as CELL_CHARS
+from desktop.core.sandboxes.shown import cell
+from desktop.core.sandboxes.shown import metadata_text as metadata_text
 
 NOT_MADE_HERE = "not created by this app"
-CELL_CHARS = 300  # a list cell's most: metadata and templates come from outside, any size
 
 
 def cell_text(text: str) -> str:
-    """A list cell's text: cut to `CELL_CHARS`, controls and direction marks written out."""
-    return inert(capped(text, CELL_CHARS))
+    """A list cell's text (metadata and templates come from outside, any size): cut to
+    `CELL_CHARS`, controls and direction marks written out."""
+    return cell(text)
 
 
 def countdown_text(seconds: float | None) -> str:
@@ -36,10 +36,6 @@ def started_text(moment: datetime | None, now: datetime) -> str:
     local = moment.astimezone()
     same_day = local.date() == now.astimezone().date()
     return local.strftime("%H:%M" if same_day else "%b %d %H:%M")
-
-
-def metadata_text(box: Sandbox) -> str:
-    return ", ".join(f"{k}={v}" for k, v in box.metadata.items() if k != CONVERSATION_KEY)
 
 
 def chat_text(box: Sandbox, current: str | None, titles: dict[str, str]) -> str:

@@ -1,0 +1,65 @@
+"""A read-only table of plain strings (sandboxes, one sandbox's fields, lifecycle events)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from desktop.core.sandboxes.shown import Table
+
+
+class RecordTableWidget(QTreeWidget):
+    """A `Table` as rows under headers; tall enough for `visible_rows` rows, then it scrolls."""
+
+    def __init__(self, name: str, parent: QWidget | None = None, *, visible_rows: int = 8) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.header().setStretchLastSection(True)
+        self._visible_rows = visible_rows
+        self.table = Table((), ())
+
+    def set_table(self, table: Table) -> None:
+        self.table = table
+        self.clear()
+        self.setColumnCount(len(table.headers))
+        self.setHeaderLabels(list(table.headers))
+        items = []
+        for row in table.rows:
+            item = QTreeWidgetItem(list(row))
+            for column, text in enumerate(row):
+                if len(text) > 24:  # what a narrow column cuts can still be read
+                    item.setToolTip(column, text)
+            items.append(item)
+        self.addTopLevelItems(items)
+        header = self.header()
+        for column in range(len(table.headers) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.resizeColumnToContents(column)
+            if self.columnWidth(column) > 260:
+                self.setColumnWidth(column, 260)
+        self.updateGeometry()
+
+    def rows(self) -> list[list[str]]:
+        """The texts shown, row by row."""
+        shown = []
+        for index in range(self.topLevelItemCount()):
+            item = self.topLevelItem(index)
+            if item is not None:
+                shown.append([item.text(c) for c in range(self.columnCount())])
+        return shown
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        row = self.sizeHintForRow(0) if self.topLevelItemCount() else 20
+        rows = max(1, min(self._visible_rows, self.topLevelItemCount()))
+        height = self.header().sizeHint().height() + rows * max(row, 18) + 2 * self.frameWidth() + 4
+        return QSize(hint.width(), height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, self.sizeHint().height())
