@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QStyle, QWidget
 
@@ -70,7 +70,14 @@ class SidebarSplitter(QSplitter):
 def make_room(window: QMainWindow, dock: QDockWidget, preferred: int) -> None:
     """Give `dock` (shown on the right) `preferred` pixels, or what the middle can spare
     without the list narrowing, but not less than the dock needs: a window too narrow for that
-    grows, within its screen, and moves to stay on it."""
+    grows, within its screen, and moves to stay on it.
+
+    Done once the window has laid the dock out: a size asked for before that pending layout
+    was lost to it (the dock then got its least, beside a chat at its size hint)."""
+    QTimer.singleShot(0, window, lambda: _make_room_now(window, dock, preferred))
+
+
+def _make_room_now(window: QMainWindow, dock: QDockWidget, preferred: int) -> None:
     middle = window.centralWidget()
     needed = middle.needed_width() if isinstance(middle, SidebarSplitter) else window.width() // 2
     style = window.style()

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
@@ -126,8 +126,14 @@ def test_the_chat_column_names_another_conversation_and_opens_it(
     _shot(app, "sandbox-panel-chat-title")
     requests = len(fake_services.openai.requests)
     tree = panel.list
-    cell = tree.visualRect(tree.indexFromItem(item, CHAT_COLUMN))
-    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=cell.center())
+
+    def chat_cell() -> QPoint:
+        return tree.visualRect(tree.indexFromItem(item, CHAT_COLUMN)).center()
+
+    # The dock settles (its width, then the columns') before the click lands on the cell.
+    qtbot.waitUntil(lambda: tree.itemAt(chat_cell()) is item, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tree.columnAt(chat_cell().x()) == CHAT_COLUMN, timeout=WAIT_MS)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=chat_cell())
     qtbot.waitUntil(lambda: app.controller.conversation_id == first, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: item.text(CHAT_COLUMN) == "this chat")  # now the one open
     assert len(fake_services.openai.requests) == requests  # the panel asked the model nothing

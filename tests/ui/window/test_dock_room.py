@@ -66,7 +66,7 @@ def test_a_dock_takes_what_the_chat_can_spare(qtbot: QtBot) -> None:
     make_room(window, dock, 1000)  # more than there is: what the chat can spare
     qtbot.waitUntil(lambda: dock.width() >= DOCK_MIN)
     qtbot.waitUntil(lambda: splitter.widget(1).width() == CHAT_MIN)
-    assert splitter.sizes()[0] == SIDEBAR
+    qtbot.waitUntil(lambda: splitter.sizes()[0] == SIDEBAR)
     assert window.width() == 780
 
 
@@ -77,6 +77,6 @@ def test_a_window_too_narrow_for_the_dock_grows_within_its_screen(qtbot: QtBot) 
     make_room(window, dock, 400)
     qtbot.waitUntil(lambda: window.width() > 450)
     qtbot.waitUntil(lambda: dock.width() >= DOCK_MIN)
-    assert splitter.sizes()[0] == SIDEBAR
+    qtbot.waitUntil(lambda: splitter.sizes()[0] == SIDEBAR)
     assert window.frameGeometry().right() <= screen.right()
     assert window.width() <= screen.width()
