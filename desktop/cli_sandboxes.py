@@ -23,7 +23,6 @@ from desktop.core.agent.events import (
     TurnFinished,
     Usage,
 )
-from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
 from desktop.core.config.settings import Settings, keep_quit_choice
 from desktop.core.errors import ErrorKind
 from desktop.core.money import PRICE_UNKNOWN, hourly_text, money_text
@@ -31,6 +30,14 @@ from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice, LeaveQuestion, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.view import SandboxRow, SandboxView
+from desktop.core.sandboxes.words import (
+    chat_text,
+    count_text,
+    list_summary,
+    metadata_text,
+    started_text,
+    time_left_text,
+)
 from desktop.line_reader import LineReader
 
 COMMANDS = ("/sandboxes", "/pause", "/resume", "/kill", "/extend", "/cost")
@@ -57,26 +64,6 @@ class Lines(Protocol):
     def dim(self, text: str) -> None: ...
 
     def error(self, text: str) -> None: ...
-
-
-def _count(count: int, noun: str) -> str:
-    plural = noun + ("es" if noun.endswith("x") else "s")
-    return f"{count} {noun if count == 1 else plural}"
-
-
-def _left(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes = int(seconds // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-
-
-def _started(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "?"
-    local = moment.astimezone()
-    same_day = local.date() == now.astimezone().date()
-    return local.strftime("%H:%M" if same_day else "%b %d %H:%M")
 
 
 class SandboxCommands:
@@ -183,31 +170,21 @@ class SandboxCommands:
         for cells in table:
             padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
             self.term.line("  ".join([*padded, cells[-1]]).rstrip())
-        running = view.running
-        self.term.dim(
-            f"{_count(len(view.rows), 'sandbox')}, {len(running)} running: "
-            f"{hourly_text(view.per_hour)}."
-            + (f" {view.unreadable} could not be read." if view.unreadable else "")
-        )
+        self.term.dim(list_summary(view))
 
     def _cells(self, row: SandboxRow, now: datetime) -> tuple[str, ...]:
         box = row.sandbox
-        chat = ""
-        if box.conversation_id == self._conversation_id():
-            chat = "this chat"
-        elif box.made_here:
-            chat = "another chat"
-        metadata = ", ".join(f"{k}={v}" for k, v in box.metadata.items() if k != CONVERSATION_KEY)
+        metadata = metadata_text(box)
         return (
             box.sandbox_id,
             box.label[:24],
             box.state,
-            _started(box.started_at, now),
-            _left(row.seconds_left),
+            started_text(box.started_at, now),
+            time_left_text(row.seconds_left),
             str(box.cpu_count),
             f"{box.memory_mb} MiB",
             money_text(row.cost),
-            chat,
+            chat_text(box, self._conversation_id(), {}),
             metadata[:40] + ("…" if len(metadata) > 40 else ""),
         )
 
@@ -235,7 +212,7 @@ class SandboxCommands:
         elif name == "/resume":
             view = await self.service.resume(sandbox_id)
             resumed = view.row(sandbox_id)
-            left = _left(resumed.seconds_left if resumed else None)
+            left = time_left_text(resumed.seconds_left if resumed else None)
             self.term.line(f"Resumed {sandbox_id}: it runs for {left} unless extended.")
         else:
             what = f"{sandbox_id} ({row.sandbox.label}, {row.sandbox.state})" if row else sandbox_id
@@ -258,7 +235,7 @@ class SandboxCommands:
         sandbox_id = row.sandbox_id if row else given
         view = await self.service.extend(sandbox_id, minutes * 60)
         extended = view.row(sandbox_id)
-        left = _left(extended.seconds_left if extended else None)
+        left = time_left_text(extended.seconds_left if extended else None)
         self.term.line(f"Extended {sandbox_id} by {minutes} min: it now ends in {left}.")
 
     async def _cost(self) -> None:
@@ -267,7 +244,8 @@ class SandboxCommands:
         total = sum(known, Decimal(0)) if known else None
         unpriced = len(turns) - len(known)
         tokens = sum(u.input_tokens + u.output_tokens for u in turns)
-        said = f"Model ({self.settings.model}): {_count(len(turns), 'turn')}, {tokens:,} tokens, "
+        turns_text = count_text(len(turns), "turn")
+        said = f"Model ({self.settings.model}): {turns_text}, {tokens:,} tokens, "
         said += money_text(total) + (
             f" ({unpriced} turns: {PRICE_UNKNOWN})" if known and unpriced else ""
         )
@@ -285,9 +263,8 @@ class SandboxCommands:
             f"Sandboxes of this conversation: {mine.running} running, {mine.paused} paused, "
             f"{money_text(mine.cost)} so far."
         )
-        self.term.line(
-            f"Running now: {_count(len(view.running), 'sandbox')} at {hourly_text(view.per_hour)}."
-        )
+        running = count_text(len(view.running))
+        self.term.line(f"Running now: {running} at {hourly_text(view.per_hour)}.")
         if self.settings.conversation_budget is not None:
             spent = (total or Decimal(0)) + mine.cost
             self.term.dim(

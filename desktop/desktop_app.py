@@ -121,7 +121,9 @@ class DesktopApp:
         from desktop.core.sandboxes.meter import SandboxRates
         from desktop.core.sandboxes.service import SandboxService
         from desktop.ui.sandboxes.presenter import SandboxPresenter
+        from desktop.ui.window.dock_room import make_room
 
+        conversations = self.sidebar.model  # loaded already: no query of its own
         service = SandboxService(
             self._sandbox_tools, SandboxRates.of(self.settings), runner=self.agent_loop
         )
@@ -133,12 +135,16 @@ class DesktopApp:
             quit_setting=lambda: self.settings.sandboxes_at_quit,
             keep_quit_choice=self._keep_quit_choice,
             model_today=self._model_today,
+            titles=lambda: {row.id: row.title for row in conversations.summaries()},
             state_file=self.window_state_file,
             links=self.window.chat_view.links,
+            make_room=lambda width: make_room(self.window, presenter.panel, width),
         )
         self.controller.turn_event.connect(presenter.observe)
         for shown in (self.controller.conversation_cleared, self.controller.history_loaded):
             shown.connect(presenter.render)  # the header counts the chat on screen
+        for titled in (conversations.dataChanged, conversations.rowsInserted):
+            titled.connect(presenter.render)  # the Chat column names them (the sidebar's rows)
         presenter.panel.conversation_requested.connect(self.leave_guard.open_conversation)
         return presenter
 

@@ -8,8 +8,13 @@ then simulates the panel open for `--minutes` of 30-second refreshes on a fake c
 schedule decides each one; no sleeping), with `--selected` sandboxes selected (their details
 read at each refresh), and ten simulated minutes with the panel hidden. Prints the time to
 list and to build the view (what the window's thread does with a listing), the router calls
-per refresh, and how much memory grew between the first and the last refresh. A script, not
-a test: it prints.
+per refresh, and how much memory grew between the first and the last refresh.
+
+Then the window's side: the listed views rendered into the real panel (`SandboxPanel`, docked
+in a 1500 x 900 window, offscreen unless QT_QPA_PLATFORM says otherwise, the app's theme): the
+first render of every row, each refresh's re-render (rows kept, only changed texts set) and
+the once-a-second tick, with the UI thread's longest stall under a 5 ms heartbeat timer
+(`bench_history.StallMeter`). A script, not a test: it prints.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import os
 import resource
 import shlex
 import signal
@@ -40,8 +46,10 @@ from desktop.core.config.settings import Settings
 from desktop.core.sandboxes.calls import METRICS
 from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
+from desktop.core.sandboxes.view import SandboxView
 
 REPO = Path(__file__).resolve().parents[2]
+RENDERED_REFRESHES = 20
 
 
 class FakeClock:
@@ -110,7 +118,8 @@ def _fakes(sandboxes: int) -> Iterator[tuple[dict[str, str], list[str]]]:
         said.extend(err.splitlines())
 
 
-async def _simulate(env: dict[str, str], minutes: int, selected: int) -> None:
+async def _simulate(env: dict[str, str], minutes: int, selected: int) -> list[SandboxView]:
+    """The listing and the hour of refreshes; the views a panel would have rendered."""
     agent_loop = AgentLoop(name="agent-loop")
     session = ChatSession(
         Settings(user_id=env["USER_ID"]),
@@ -141,6 +150,7 @@ async def _simulate(env: dict[str, str], minutes: int, selected: int) -> None:
             f"(median of 20; the longest {max(builds) * 1000:.1f} ms)"
         )
         chosen = [row.sandbox_id for row in view.rows[:selected]]
+        views = [view]
 
         service.schedule.show()
         before = caller.counts()
@@ -182,9 +192,70 @@ async def _simulate(env: dict[str, str], minutes: int, selected: int) -> None:
             if service.schedule.due():
                 await service.refresh()
         print(f"panel hidden 10 simulated minutes: {caller.calls - hidden_before} calls")
+        for _ in range(RENDERED_REFRESHES):  # kept for the panel, after memory was measured
+            clock.now += 30
+            views.append(await service.refresh())
+        return views
     finally:
         await agent_loop.run(session.aclose())
         await agent_loop.aclose()
+
+
+def _render(views: list[SandboxView]) -> None:
+    """The views into the real panel, each step on the Qt loop, the heartbeat running."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    from desktop.ui.sandboxes.panel import SandboxPanel
+    from desktop.ui.theme import apply_theme
+    from tests.benchmarks.bench_history import StallMeter
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    window = QMainWindow()
+    panel = SandboxPanel(window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+    window.resize(1500, 900)
+    window.show()
+    panel.set_titles({f"conv-{n}": f"Conversation number {n}" for n in range(100)})
+    first, *again = views
+    steps: list[tuple[str, Any]] = [("first", lambda: panel.show_view(first, None))]
+    steps += [("again", lambda v=v: panel.show_view(v, None)) for v in again]
+    steps += [("tick", lambda: panel.tick(first)) for _ in range(20)]
+    took: dict[str, list[float]] = {"first": [], "again": [], "tick": []}
+    stalls: dict[str, float] = dict.fromkeys(took, 0.0)
+    meter = StallMeter()
+    loop = QEventLoop()
+
+    def run(index: int) -> None:
+        if index > 0:  # the previous step's stall, its layout and paint included
+            longest, _ = meter.stop()
+            name = steps[index - 1][0]
+            stalls[name] = max(stalls[name], longest)
+        if index == len(steps):
+            loop.quit()
+            return
+        meter.start()
+        name, step = steps[index]
+        started = time.perf_counter()
+        step()
+        took[name].append((time.perf_counter() - started) * 1000)
+        QTimer.singleShot(150, lambda: run(index + 1))  # time to lay out and paint
+
+    QTimer.singleShot(300, lambda: run(0))
+    loop.exec()
+    rows = panel.list.topLevelItemCount()
+    assert rows == len(first.rows), (rows, len(first.rows))
+    print(
+        f"panel: {rows} rows rendered in {took['first'][0]:.0f} ms (longest UI stall "
+        f"{stalls['first']:.0f} ms); re-rendered on refresh in "
+        f"{statistics.median(took['again']):.1f} ms (median of {len(took['again'])}; longest "
+        f"stall {stalls['again']:.0f} ms); the 1 s tick {statistics.median(took['tick']):.1f} ms "
+        f"(longest stall {stalls['tick']:.0f} ms)"
+    )
+    window.close()
 
 
 def main() -> int:
@@ -194,8 +265,9 @@ def main() -> int:
     parser.add_argument("--selected", type=int, default=1)
     args = parser.parse_args()
     with _fakes(args.sandboxes) as (env, said):
-        asyncio.run(_simulate(env, args.minutes, args.selected))
+        views = asyncio.run(_simulate(env, args.minutes, args.selected))
     print(next((line.lstrip("# ") for line in said if "model requests" in line), ""))
+    _render(views)
     return 0
 
 

@@ -19,6 +19,7 @@ from desktop.core.money import hourly_text
 from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.view import SandboxView
+from desktop.core.sandboxes.words import count_text
 
 
 class LeaveChoice(StrEnum):
@@ -32,10 +33,6 @@ CHOICE_LABELS = {
     LeaveChoice.PAUSE: "Pause all",
     LeaveChoice.KILL: "Kill all",
 }
-
-
-def _sandboxes(count: int) -> str:
-    return "1 sandbox" if count == 1 else f"{count} sandboxes"
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ class LeaveQuestion:
     def text(self) -> str:
         verb = "is" if self.count == 1 else "are"
         return (
-            f"{_sandboxes(self.count)} this app created {verb} still running "
+            f"{count_text(self.count)} this app created {verb} still running "
             f"({hourly_text(self.per_hour)} while {'it runs' if self.count == 1 else 'they run'})."
         )
 
@@ -83,9 +80,9 @@ class LeaveOutcome:
     @property
     def text(self) -> str:
         if self.choice is LeaveChoice.KEEP:
-            return f"Left {_sandboxes(len(self.done))} running."
+            return f"Left {count_text(len(self.done))} running."
         verb = "Paused" if self.choice is LeaveChoice.PAUSE else "Killed"
-        said = f"{verb} {_sandboxes(len(self.done))}."
+        said = f"{verb} {count_text(len(self.done))}."
         for error in self.failed:
             said += f" {error.message}"
         return said

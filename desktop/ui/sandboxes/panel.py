@@ -6,6 +6,8 @@ It only paints a `SandboxView` and says what the person clicked (signals); the p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -24,22 +26,27 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import ErrorKind
-from desktop.core.money import hourly_text, money_text
+from desktop.core.money import money_text
 from desktop.core.sandboxes.view import SandboxView
-from desktop.ui.sandboxes.details import SandboxDetailsWidget
-from desktop.ui.sandboxes.texts import (
-    NOT_MADE_HERE,
-    cell_text,
+from desktop.core.sandboxes.words import (
     chat_text,
     countdown_text,
-    metadata_text,
+    list_summary,
     started_text,
 )
+from desktop.ui.sandboxes.columns import (
+    CHAT_COLUMN,
+    COST_COLUMN,
+    ID_COLUMN,
+    LEFT_COLUMN,
+    METADATA_COLUMN,
+    TEMPLATE_COLUMN,
+    ColumnFit,
+)
+from desktop.ui.sandboxes.details import SandboxDetailsWidget
+from desktop.ui.sandboxes.texts import cell_text, metadata_tip, short_metadata, tip_text
 
-COLUMNS = ("ID", "Template", "State", "Started", "Left", "vCPU", "RAM", "Cost", "Chat", "Metadata")
-LEFT_COLUMN = COLUMNS.index("Left")
-COST_COLUMN = COLUMNS.index("Cost")
-CHAT_COLUMN = COLUMNS.index("Chat")
+TICKING = (LEFT_COLUMN, COST_COLUMN)  # set each second by `tick`
 ID_ROLE = Qt.ItemDataRole.UserRole
 CHAT_ROLE = Qt.ItemDataRole.UserRole + 1
 EXTEND_CHOICES = ((15 * 60, "Extend by 15 min"), (60 * 60, "Extend by 1 hour"))
@@ -86,8 +93,7 @@ class SandboxPanel(QDockWidget):
         self.connect_button.clicked.connect(self.connect_requested)
         self.list = QTreeWidget()
         self.list.setObjectName("sandboxList")
-        self.list.setColumnCount(len(COLUMNS))
-        self.list.setHeaderLabels(list(COLUMNS))
+        self.columns = ColumnFit(self.list)
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -143,8 +149,8 @@ class SandboxPanel(QDockWidget):
         split.setSizes([300, 420])  # the details' chart, logs and events need the room
         layout.addWidget(split, 1)
         self.setWidget(body)
-        self._titles: dict[str, str] = {}
-        self._columns_fitted = False
+        self._titles: Mapping[str, str] = {}
+        self._items: dict[str, QTreeWidgetItem] = {}  # by sandbox id: a refresh finds each at once
         self._selection_changed()
 
     # -- what it shows -----------------------------------------------------------------------
@@ -152,11 +158,7 @@ class SandboxPanel(QDockWidget):
         return [str(item.data(0, ID_ROLE)) for item in self.list.selectedItems()]
 
     def item(self, sandbox_id: str) -> QTreeWidgetItem | None:
-        for index in range(self.list.topLevelItemCount()):
-            item = self.list.topLevelItem(index)
-            if item is not None and item.data(0, ID_ROLE) == sandbox_id:
-                return item
-        return None
+        return self._items.get(sandbox_id)
 
     def show_view(
         self, view: SandboxView, current: str | None, *, busy: bool = False, problem: str = ""
@@ -165,17 +167,24 @@ class SandboxPanel(QDockWidget):
         action's failure, shown when the list itself has none."""
         selected = set(self.selected_ids())
         wanted = {row.sandbox_id for row in view.rows}
+        reshaped = False  # rows came or went, or a text other than a countdown or cost changed
         for index in reversed(range(self.list.topLevelItemCount())):
             item = self.list.topLevelItem(index)
             if item is not None and item.data(0, ID_ROLE) not in wanted:
+                self._items.pop(str(item.data(0, ID_ROLE)), None)
                 self.list.takeTopLevelItem(index)
+                reshaped = True
+        muted = self.palette().placeholderText()
         for position, row in enumerate(view.rows):
             box = row.sandbox
             item = self.item(row.sandbox_id)
             if item is None:
                 item = QTreeWidgetItem()
                 item.setData(0, ID_ROLE, row.sandbox_id)
+                self._items[row.sandbox_id] = item
                 self.list.insertTopLevelItem(position, item)
+                reshaped = True
+            chat = chat_text(box, current, self._titles)
             texts = (
                 box.sandbox_id,
                 box.label,
@@ -185,31 +194,32 @@ class SandboxPanel(QDockWidget):
                 str(box.cpu_count),
                 f"{box.memory_mb} MiB",
                 money_text(row.cost),
-                chat_text(box, current, self._titles),
-                metadata_text(box),
+                chat,
+                short_metadata(box),
             )
             for column, text in enumerate(map(cell_text, texts)):
                 if item.text(column) != text:
                     item.setText(column, text)
+                    reshaped |= column not in TICKING  # those two are cut if need be
             item.setData(CHAT_COLUMN, CHAT_ROLE, box.conversation_id)
-            item.setToolTip(CHAT_COLUMN, "Click to open it" if box.conversation_id else "")
             item.setSelected(row.sandbox_id in selected)
-            item.setToolTip(0, f"{box.sandbox_id}: right-click or Ctrl+C to copy the ID")
-            if texts[CHAT_COLUMN] == NOT_MADE_HERE:
-                item.setForeground(CHAT_COLUMN, self.palette().placeholderText())
-        if view.rows and not self._columns_fitted:  # once: then the person's widths stay
-            self._columns_fitted = True
-            for column in range(len(COLUMNS)):
-                self.list.resizeColumnToContents(column)
-        running = len(view.running)
+            # What a cut cell hides, whole, in its tooltip.
+            item.setToolTip(
+                ID_COLUMN,
+                tip_text(f"{cell_text(box.sandbox_id)}: right-click or Ctrl+C to copy it"),
+            )
+            item.setToolTip(TEMPLATE_COLUMN, tip_text(cell_text(box.label)))
+            opens = f"{cell_text(chat)}: click to open it" if box.conversation_id else chat
+            item.setToolTip(CHAT_COLUMN, tip_text(opens))
+            item.setToolTip(METADATA_COLUMN, tip_text(metadata_tip(box)))
+            if box.conversation_id is None:
+                item.setForeground(CHAT_COLUMN, muted)
+        if reshaped:
+            self.columns.fit()
         if view.read_at is None and view.error is None:
             summary = "Reading your sandboxes…"
         else:
-            summary = (
-                f"{len(view.rows)} sandboxes, {running} running: {hourly_text(view.per_hour)}."
-            )
-            if view.unreadable:
-                summary += f" {view.unreadable} could not be read."
+            summary = list_summary(view)
         self.summary_label.setText(summary)
         error = view.error
         self.show_problem(error.message if error is not None else problem)
@@ -230,7 +240,8 @@ class SandboxPanel(QDockWidget):
                 if item.text(column) != text:
                     item.setText(column, text)
 
-    def set_titles(self, titles: dict[str, str]) -> None:
+    def set_titles(self, titles: Mapping[str, str]) -> None:
+        """The app's conversations by id (the Chat column names them)."""
         self._titles = titles
 
     def show_problem(self, message: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,22 +28,23 @@ from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.view import SandboxView
+from desktop.core.sandboxes.words import count_text, running_from_chat
 from desktop.ui.confirm import Choice, ask_to_confirm
 from desktop.ui.links import Links, open_web_url
 from desktop.ui.sandboxes.details import DetailsFollower
 from desktop.ui.sandboxes.panel import SandboxPanel
 from desktop.ui.sandboxes.quit_question import settle_before_quit
-from desktop.ui.sandboxes.texts import running_from_chat
 
 log = logging.getLogger(__name__)
 
 SHORTCUT = "Ctrl+Shift+B"
 TICK_MS = 1000
-PANEL_WIDTH = 640
+PANEL_WIDTH = 720  # what the dock asks for; a narrower window gives what it can spare
 COST_MIN_WIDTH = 1
 COST_ROOM = 900  # the window's width from which the status bar shows costLabel
 _VISIBLE_KEY = "sandboxes/panel_visible"
 ModelToday = Callable[[], Awaitable[Decimal | None]]
+MakeRoom = Callable[[int], None]  # the window gives the panel that many pixels, or what it can
 
 
 class SandboxPresenter(QObject):
@@ -57,8 +58,10 @@ class SandboxPresenter(QObject):
         quit_setting: Callable[[], str],
         keep_quit_choice: Callable[[str], None],
         model_today: ModelToday | None = None,
+        titles: Callable[[], Mapping[str, str]] | None = None,
         state_file: Path | None = None,
         links: Links | None = None,
+        make_room: MakeRoom,
     ) -> None:
         super().__init__(window)
         self.service = service
@@ -68,8 +71,10 @@ class SandboxPresenter(QObject):
         self._quit_setting = quit_setting
         self._keep_quit_choice = keep_quit_choice
         self._model_today = model_today
+        self._titles = titles or dict  # the app's conversations by id, as the sidebar has them
         self._state_file = state_file
         self.links = links or Links()  # the window's: its opener (a recorder in tests)
+        self._make_room = make_room
         self.model_cost: Decimal | None = None
         self._sized = False
         self._problem = ""  # the last action's failure, as a sentence, until the next action
@@ -166,8 +171,7 @@ class SandboxPresenter(QObject):
         if self.on_screen():
             if not self._sized:  # wide enough for its columns the first time it opens
                 self._sized = True
-                width = min(PANEL_WIDTH, self.window.width() // 2)
-                self.window.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+                self._make_room(PANEL_WIDTH)
             self.service.schedule.show()
             self.ticker.start()
             self.render()
@@ -235,6 +239,7 @@ class SandboxPresenter(QObject):
     def render(self, *_shown: object) -> None:
         view = self.service.view()
         if self.panel.isVisible():
+            self.panel.set_titles(self._titles())
             self.panel.show_view(
                 view, self._current(), busy=self.service.schedule.running, problem=self._problem
             )
@@ -245,7 +250,7 @@ class SandboxPresenter(QObject):
         model = money_text(self.model_cost) if self._model_today is not None else "—"
         self.cost_label.setText(f"Today: {model} model · {hourly_text(view.per_hour)} running now")
         self.cost_label.setToolTip(
-            f"{len(view.running)} sandboxes running; the model's cost comes from its usage."
+            f"{count_text(len(view.running))} running; the model's cost comes from its usage."
         )
 
     def render_header(self, view: SandboxView) -> None:

@@ -7,16 +7,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
 from desktop.ui.chat.activity import Activity
 from desktop.ui.chat.chat_view import ChatView
 from desktop.ui.window.composer import EDIT_HINT, Composer
+from desktop.ui.window.dock_room import SidebarSplitter
 from desktop.ui.window.geometry import DEFAULT_SIZE
 from desktop.ui.window.header import ChatHeader, window_title
 from desktop.ui.window.status_bar import WindowStatusBar
@@ -111,7 +107,7 @@ class MainWindow(QMainWindow):
         panel_layout.addWidget(self.chat_view, 1)
         panel_layout.addWidget(composer)
 
-        self.splitter = QSplitter()  # horizontal (see `desktop.ui.qt_values`: no `Qt` here)
+        self.splitter = SidebarSplitter()
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(chat_panel)

@@ -15,10 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
 from desktop.core.config.settings import load_settings
+from desktop.core.sandboxes.words import NOT_MADE_HERE, countdown_text, running_from_chat
 from desktop.desktop_app import DesktopApp
-from desktop.ui.sandboxes.panel import CHAT_COLUMN, COLUMNS, LEFT_COLUMN
+from desktop.ui.sandboxes.columns import CHAT_COLUMN, COLUMNS, LEFT_COLUMN
 from desktop.ui.sandboxes.quit_question import QUIT_READ_SECONDS
-from desktop.ui.sandboxes.texts import NOT_MADE_HERE, countdown_text, running_from_chat
 from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.pytest_plugin import FakeServicesFactory
