@@ -157,6 +157,7 @@ class TurnCancelled:
 
     partial_text: str
     messages_json: bytes = b""
+    usage: Usage = field(default_factory=Usage)  # what its model requests cost until then
     event_kind: Literal["turn_cancelled"] = field(default="turn_cancelled", init=False, repr=False)
 
 
@@ -170,11 +171,15 @@ class TurnFailed:
     # says it all).
     fix: Fix | None = None
     service: Service | None = None  # the remote service that failed, when one did
+    usage: Usage = field(default_factory=Usage)  # what its model requests cost until then
     event_kind: Literal["turn_failed"] = field(default="turn_failed", init=False, repr=False)
 
     @classmethod
-    def of(cls, error: UserFacingError, messages_json: bytes = b"") -> TurnFailed:
-        return cls(error.kind, error.message, messages_json, error.fix, error.service)
+    def of(
+        cls, error: UserFacingError, messages_json: bytes = b"", usage: Usage | None = None
+    ) -> TurnFailed:
+        spent = usage or Usage()
+        return cls(error.kind, error.message, messages_json, error.fix, error.service, spent)
 
 
 TurnEvent = (

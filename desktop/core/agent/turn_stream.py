@@ -7,8 +7,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from desktop.core.agent.attachments import Attachment, prompt_with_attachments
 from desktop.core.agent.budget import TurnBudget
@@ -29,9 +28,9 @@ from desktop.core.agent.lone_surrogates import clean_messages, clean_text
 from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.output_files import OutputFiles
 from desktop.core.agent.prompt import validate_prompt
+from desktop.core.agent.run_usage import usage_of, usage_so_far
 from desktop.core.agent.turn_calls import TurnCalls
 from desktop.core.agent.turn_progress import messages_so_far
-from desktop.core.config.providers import provider_of
 from desktop.core.consent.approvals import (
     ConsentState,
     Decision,
@@ -89,22 +88,6 @@ class TurnSession(Protocol):
     async def connect(self) -> ConnectionInfo: ...
 
     async def after_failure(self, exc: BaseException) -> None: ...
-
-
-def _usage_of(run_usage: Any, model: str) -> Usage:
-    """Pydantic AI's usage; its cost comes from genai-prices (None: no price is known), and a
-    local server's is 0 (`usage_words` then says "local")."""
-    cost = getattr(run_usage, "cost", None)
-    spec = provider_of(model)
-    if spec is not None and spec.local:
-        cost = Decimal(0)
-    return Usage(
-        input_tokens=int(getattr(run_usage, "input_tokens", 0) or 0),
-        output_tokens=int(getattr(run_usage, "output_tokens", 0) or 0),
-        requests=int(getattr(run_usage, "requests", 0) or 0),
-        tool_calls=int(getattr(run_usage, "tool_calls", 0) or 0),
-        cost=cost if isinstance(cost, Decimal) else None,
-    )
 
 
 def _dump(messages: Sequence[ModelMessage]) -> bytes:
@@ -307,7 +290,7 @@ class TurnStream:
                 raise  # cancelled from outside (shutdown): let it propagate
         except UserFacingError as exc:
             # A budget reached, or a refused key found after a tool call: what ran stays.
-            self._emit(TurnFailed.of(exc, self._keep_actions_taken(before)))
+            self._emit(TurnFailed.of(exc, self._keep_actions_taken(before), self._spent()))
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
             await session.after_failure(exc)
@@ -323,7 +306,7 @@ class TurnStream:
                 log.error("describing the failure failed", exc_info=True)
                 error = unexpected(exc, session.secrets)
             kept = self._keep_actions_taken(before)
-            self._emit(TurnFailed.of(error, kept))
+            self._emit(TurnFailed.of(error, kept, self._spent()))
         except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             raise
@@ -362,7 +345,11 @@ class TurnStream:
         if messages is not None and len(messages) >= len(before):
             self._session.load_history(messages)
             new = list(messages[len(before) :])
-        self._emit(TurnCancelled(self.text, _dump(new) if new else b""))
+        self._emit(TurnCancelled(self.text, _dump(new) if new else b"", self._spent()))
+
+    def _spent(self) -> Usage:
+        """What the run has cost so far (a turn stopped or failed part way still paid)."""
+        return usage_so_far(self._handle, self._session.model_name)
 
     def _translate(self, event: object) -> None:
         from pydantic_ai import AgentRunResultEvent
@@ -393,7 +380,7 @@ class TurnStream:
             self._emit(
                 TurnFinished(
                     text=clean_text(str(result.output)),
-                    usage=_usage_of(result.usage, self._session.model_name),
+                    usage=usage_of(result.usage, self._session.model_name),
                     messages_json=_dump(result.new_messages()),
                     model=self._session.model_name,
                 )

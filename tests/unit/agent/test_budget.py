@@ -26,6 +26,5 @@ def test_reaching_it_stops_with_a_sentence_and_the_remedy_to_word() -> None:
     assert error.fix is not None and error.fix.remedy is Remedy.RAISE_BUDGET
     assert error.message == (
         "This conversation has spent $0.50 of its $0.50 budget, so the agent stopped before "
-        "asking the model again: raise the budget (conversation_budget in the settings) or "
-        "start a new one."
+        "asking the model again: raise its budget or start a new one."
     )
