@@ -158,6 +158,7 @@ class TurnCancelled:
     partial_text: str
     messages_json: bytes = b""
     usage: Usage = field(default_factory=Usage)  # what its model requests cost until then
+    model: str = ""  # which model it went to; "" if unknown
     event_kind: Literal["turn_cancelled"] = field(default="turn_cancelled", init=False, repr=False)
 
 
@@ -172,14 +173,12 @@ class TurnFailed:
     fix: Fix | None = None
     service: Service | None = None  # the remote service that failed, when one did
     usage: Usage = field(default_factory=Usage)  # what its model requests cost until then
+    model: str = ""  # which model it went to; "" if unknown
     event_kind: Literal["turn_failed"] = field(default="turn_failed", init=False, repr=False)
 
     @classmethod
-    def of(
-        cls, error: UserFacingError, messages_json: bytes = b"", usage: Usage | None = None
-    ) -> TurnFailed:
-        spent = usage or Usage()
-        return cls(error.kind, error.message, messages_json, error.fix, error.service, spent)
+    def of(cls, error: UserFacingError, messages_json: bytes = b"") -> TurnFailed:
+        return cls(error.kind, error.message, messages_json, error.fix, error.service)
 
 
 TurnEvent = (

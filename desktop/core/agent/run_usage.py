@@ -31,7 +31,7 @@ def usage_so_far(handle: Any, model: str) -> Usage:
     if handle is None:
         return Usage()
     try:
-        run_usage = handle.usage()
+        run_usage = handle.usage  # a property of `AgentRunEvents`
     except Exception:  # the run has not started: nothing was asked
         return Usage()
     return usage_of(run_usage, model)

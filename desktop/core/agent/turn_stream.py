@@ -22,7 +22,6 @@ from desktop.core.agent.events import (
     TurnEvent,
     TurnFailed,
     TurnFinished,
-    Usage,
 )
 from desktop.core.agent.lone_surrogates import clean_messages, clean_text
 from desktop.core.agent.model_errors import describe_model_error
@@ -229,6 +228,10 @@ class TurnStream:
             self._text.append(event.text)
         elif isinstance(event, TERMINAL_EVENTS):
             self._ended = True
+            if isinstance(event, TurnCancelled | TurnFailed):
+                # What its requests cost until it stopped or failed counts all the same.
+                spent = usage_so_far(self._handle, self._session.model_name)
+                event = dataclasses.replace(event, usage=spent, model=self._session.model_name)
             if isinstance(event, TurnFailed):  # whatever words it was made of, no key
                 event = dataclasses.replace(
                     event, message=self._session.redactor.text(event.message)
@@ -290,7 +293,7 @@ class TurnStream:
                 raise  # cancelled from outside (shutdown): let it propagate
         except UserFacingError as exc:
             # A budget reached, or a refused key found after a tool call: what ran stays.
-            self._emit(TurnFailed.of(exc, self._keep_actions_taken(before), self._spent()))
+            self._emit(TurnFailed.of(exc, self._keep_actions_taken(before)))
         except Exception as exc:
             log.warning("turn failed", exc_info=True)
             await session.after_failure(exc)
@@ -306,7 +309,7 @@ class TurnStream:
                 log.error("describing the failure failed", exc_info=True)
                 error = unexpected(exc, session.secrets)
             kept = self._keep_actions_taken(before)
-            self._emit(TurnFailed.of(error, kept, self._spent()))
+            self._emit(TurnFailed.of(error, kept))
         except BaseException as exc:  # pragma: no cover - e.g. KeyboardInterrupt in the CLI
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             raise
@@ -345,11 +348,7 @@ class TurnStream:
         if messages is not None and len(messages) >= len(before):
             self._session.load_history(messages)
             new = list(messages[len(before) :])
-        self._emit(TurnCancelled(self.text, _dump(new) if new else b"", self._spent()))
-
-    def _spent(self) -> Usage:
-        """What the run has cost so far (a turn stopped or failed part way still paid)."""
-        return usage_so_far(self._handle, self._session.model_name)
+        self._emit(TurnCancelled(self.text, _dump(new) if new else b""))
 
     def _translate(self, event: object) -> None:
         from pydantic_ai import AgentRunResultEvent
