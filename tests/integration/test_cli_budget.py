@@ -4,30 +4,13 @@ says how to raise it; raised, the next prompt runs."""
 
 from __future__ import annotations
 
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
-from desktop.cli import run_cli
-from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
 from tests.fakes.harness import FakeServices
-from tests.integration.test_cli import CliRun
-
-
-def _cli(services: FakeServices, stdin: str, tmp_path: Path, settings: Settings) -> CliRun:
-    out, err = io.StringIO(), io.StringIO()
-    code = run_cli(
-        settings,
-        MemorySecretStore(),
-        environ=services.env(),
-        cwd=tmp_path,
-        stdin=io.StringIO(stdin),
-        stdout=out,
-        stderr=err,
-    )
-    return CliRun(code, out.getvalue(), err.getvalue())
+from tests.integration.test_cli_sandboxes import _cli  # the terminal in-process, on the fakes
 
 
 def test_budget_shows_sets_and_raises_and_the_model_hears_only_when_under_it(
