@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO, assert_never
 
 from desktop.cli_attach import AttachCommand, is_attach_command
+from desktop.cli_budget import BudgetCommand
 from desktop.cli_cells import CellPrinter
 from desktop.cli_consent import ConsentQuestions
 from desktop.cli_files import FileCommands
@@ -91,9 +92,11 @@ class ChatRepl:
         hosts: ComposioHosts | None = None,
         commands: SandboxCommands | None = None,
         cwd: Path | None = None,
+        budgets: BudgetCommand | None = None,
     ) -> None:
         self.session = session
         self.commands = commands  # the sandbox commands, told of every event
+        self.budgets = budgets  # /budget: each turn's budget
         self.term = term
         self.files = AttachCommand(session, term, self.error, cwd or Path.cwd())  # /attach
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
@@ -208,7 +211,7 @@ class ChatRepl:
         if self._missing_key:  # the turn would fail the same way: point at the error once given
             self.term.dim(NOT_SENT)
             return
-        budget = self.commands.budget() if self.commands is not None else None
+        budget = self.budgets.budget() if self.budgets is not None else None
         turn = self.session.run_turn(prompt, self.files.take(), budget=budget)
         loop = asyncio.get_running_loop()
         handler_installed = False
@@ -311,6 +314,13 @@ def run_cli(
         hosts=hosts,
         settings_file=settings_file,
     )
+    budgets = BudgetCommand(
+        term,
+        default=settings.conversation_budget,
+        turns=lambda: commands.turns,
+        sandbox_cost=commands.sandbox_cost,
+    )
+    commands.budget_limit = lambda: budgets.status().limit
     repl = ChatRepl(
         session,
         term,
@@ -319,6 +329,7 @@ def run_cli(
         hosts=hosts,
         commands=commands,
         cwd=cwd,
+        budgets=budgets,
     )
     mount_files = FileCommands(session, term, cwd or Path.cwd(), repl.report)  # /files, /save
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
@@ -352,6 +363,9 @@ def run_cli(
                     continue
                 if commands.is_command(prompt):
                     runner.run(commands.run(prompt))
+                    continue
+                if budgets.handles(prompt):
+                    budgets.run(prompt)
                     continue
                 if mount_files.handles(prompt):
                     try:

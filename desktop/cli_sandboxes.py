@@ -14,12 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from desktop.core.agent.budget import TurnBudget
 from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import (
     ToolCallFinished,
     ToolCallStarted,
+    TurnCancelled,
     TurnEvent,
+    TurnFailed,
     TurnFinished,
     Usage,
 )
@@ -91,6 +92,8 @@ class SandboxCommands:
         self.turns: list[Usage] = []  # this conversation's turns, as they finished
         self._calls: dict[str, ToolCallStarted] = {}
         self._changed = False  # an agent call that may change sandboxes ran since the list
+        # The conversation's budget in force (`cli_budget` sets it); the setting's until then.
+        self.budget_limit: Callable[[], Decimal | None] = lambda: settings.conversation_budget
 
     # -- what the chat tells it ----------------------------------------------------------------
     def observe(self, event: TurnEvent) -> None:
@@ -101,7 +104,9 @@ class SandboxCommands:
             started = self._calls.pop(event.call_id, None)
             if started is not None and event.outcome == "success":
                 self._changed |= self.service.note_tool_call(started.tool_name, started.arguments)
-        elif isinstance(event, TurnFinished):
+        elif isinstance(event, TurnFinished) or (
+            isinstance(event, TurnCancelled | TurnFailed) and event.usage.requests
+        ):  # a turn stopped or failed after asking the model cost all the same
             self.turns.append(event.usage)
 
     async def after_turn(self) -> None:
@@ -110,14 +115,9 @@ class SandboxCommands:
             self._changed = False
             await self.service.refresh()
 
-    def budget(self) -> TurnBudget | None:
-        """The conversation's budget for its next turn (None: no budget in the settings)."""
-        limit = self.settings.conversation_budget
-        if limit is None:
-            return None
-        spent = sum((usage.cost or Decimal(0) for usage in self.turns), Decimal(0))
-        conversation_id = self._conversation_id()
-        return TurnBudget(limit, spent, lambda: self.service.conversation_cost(conversation_id))
+    def sandbox_cost(self) -> Decimal:
+        """What this conversation's sandboxes have cost so far (its budget counts it)."""
+        return self.service.conversation_cost(self._conversation_id())
 
     # -- commands ------------------------------------------------------------------------------
     @staticmethod
@@ -265,11 +265,9 @@ class SandboxCommands:
         )
         running = count_text(len(view.running))
         self.term.line(f"Running now: {running} at {hourly_text(view.per_hour)}.")
-        if self.settings.conversation_budget is not None:
+        if self.budget_limit() is not None:
             spent = (total or Decimal(0)) + mine.cost
-            self.term.dim(
-                f"  budget: {money_text(spent)} of {money_text(self.settings.conversation_budget)}"
-            )
+            self.term.dim(f"  budget: {money_text(spent)} of {money_text(self.budget_limit())}")
 
     # -- leaving -------------------------------------------------------------------------------
     async def at_exit(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from desktop.core.config.secrets import KEYRING_SERVICE
 from desktop.core.errors import (
-    BUDGET_SETTING,
     PLAIN_HTTP_SETTING,
     CredentialSpec,
     Fix,
@@ -58,6 +57,6 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
             )
         case Remedy.RAISE_BUDGET:
             return (
-                f'{fix.problem}: set a higher "{BUDGET_SETTING}" in the settings file, or type '
-                "exit and start again for a new conversation."
+                f"{fix.problem}: type /budget AMOUNT to raise it (/budget shows it, /budget off "
+                "removes it), or type exit and start again for a new conversation."
             )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from desktop.core.config.secrets import SecretName, SecretStore
     from desktop.core.config.settings import Settings
     from desktop.core.conversations.backend import ChatBackend
+    from desktop.core.conversations.budgets import ConversationBudgets
     from desktop.core.conversations.factory import BackendMaker
     from desktop.core.redaction import Redactor
     from desktop.core.router.types import Timeouts
@@ -114,6 +115,10 @@ class DesktopApp:
         self.agent_loop = AgentLoop()
         self.http: httpx.AsyncClient | None = None
         self.sandboxes = self._sandbox_panel()
+        from desktop.ui.window.budget_dialog import BudgetPresenter
+
+        self.budgets = BudgetPresenter(self.window, self.controller, self._conversation_budgets)
+        self.conversations.sandbox_cost = self._sandbox_cost_known  # written into the exports
 
     def _sandbox_panel(self) -> SandboxPresenter:
         """The one sandbox service of the window, over the open chat's Tool Router
@@ -147,6 +152,24 @@ class DesktopApp:
             titled.connect(presenter.render)  # the Chat column names them (the sidebar's rows)
         presenter.panel.conversation_requested.connect(self.leave_guard.open_conversation)
         return presenter
+
+    def _conversation_budgets(self) -> ConversationBudgets | None:
+        """The budgets of the stored chats: the setting is the default of every chat that has
+        none of its own; their sandboxes count as the panel's meter has seen them run."""
+        from desktop.core.conversations.budgets import ConversationBudgets
+
+        store = self.conversation_store
+        if store is None:
+            return None
+        default = lambda: self.settings.conversation_budget  # noqa: E731 - read when asked
+        return ConversationBudgets(store, default, self.sandboxes.service.conversation_cost)
+
+    def _sandbox_cost_known(self, conversation_id: str) -> Decimal | None:
+        """What the chat's sandboxes have cost so far; None before the app listed any."""
+        service = self.sandboxes.service
+        if service.view().read_at is None:
+            return None
+        return service.conversation_cost(conversation_id)
 
     def _keep_quit_choice(self, choice: str) -> None:
         from desktop.core.config.settings import keep_quit_choice
@@ -297,6 +320,7 @@ class DesktopApp:
             http=self.http,
             keep_rule=self.configuration.keep_rule,
             redactor=self.redactor,
+            sandbox_cost=self.sandboxes.service.conversation_cost,  # its budget counts them
         )
 
     # -- settings ----------------------------------------------------------------------------
@@ -354,6 +378,7 @@ class DesktopApp:
 
         await self.settings_flow.aclose()
         await self.sandboxes.aclose()
+        await self.budgets.aclose()
         self._keep_window_place()
         try:
             await asyncio.wait_for(self.controller.aclose(), SHUTDOWN_SECONDS)

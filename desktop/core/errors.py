@@ -65,8 +65,6 @@ REPLY_ENDED_MESSAGE = "The reply ended unexpectedly; try again."
 
 # The setting that lets the model's key travel in plain http to another machine (a LAN server).
 PLAIN_HTTP_SETTING = "allow_plain_http_model_endpoint"
-# The setting that caps what one conversation may spend (model and sandboxes), in dollars.
-BUDGET_SETTING = "conversation_budget"
 
 
 class Remedy(StrEnum):
@@ -141,7 +139,7 @@ def neutral_text(fix: Fix) -> str:
                 f"set {PLAIN_HTTP_SETTING} in the settings"
             )
         case Remedy.RAISE_BUDGET:
-            remedy = f"raise the budget ({BUDGET_SETTING} in the settings) or start a new one"
+            remedy = "raise its budget or start a new one"
     return f"{fix.problem}: {remedy}."
 
 

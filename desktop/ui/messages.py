@@ -15,6 +15,8 @@ CONFIGURE_FIRST = (
 RETRY_IN_SETTINGS = "then press Retry in Settings (Ctrl+,)"
 _STILL_HERE = "Nothing was sent: your message and its files are still here."
 UPLOAD_CANCELLED = f"Upload cancelled. {_STILL_HERE}"
+RAISE_BUDGET_TEXT = "Raise budget…"  # the button on the budget-reached message
+BUDGET_MENU_TEXT = "Budget for this chat…"  # the ⋯ menu's action
 
 
 def upload_refused(reason: str) -> str:
@@ -55,7 +57,10 @@ def window_text(message: str, fix: Fix | None) -> str:
                 f"network you trust, tick \u201c{PLAIN_HTTP_CHECK}\u201d in Settings (Ctrl+,)."
             )
         case Remedy.RAISE_BUDGET:
-            return f"{fix.problem}: raise the budget in Settings (Ctrl+,), or start a new chat."
+            return (
+                f"{fix.problem}: press {RAISE_BUDGET_TEXT} (or ⋯ → {BUDGET_MENU_TEXT}), "
+                "or start a new chat (Ctrl+N)."
+            )
 
 
 def error_text(error: UserFacingError) -> str:

@@ -186,6 +186,6 @@ def test_the_budget_stops_the_agent_before_it_asks_the_model_again(
     assert result.returncode == 0
     assert len(fake_services.openai.requests) == 1
     assert (
-        "of its $0.0001 budget, so the agent stopped before asking the model again: set a "
-        'higher "conversation_budget" in the settings file, or type exit and start again'
+        "of its $0.0001 budget, so the agent stopped before asking the model again: type "
+        "/budget AMOUNT to raise it (/budget shows it, /budget off removes it), or type exit"
     ) in result.stderr

@@ -157,6 +157,8 @@ class TurnCancelled:
 
     partial_text: str
     messages_json: bytes = b""
+    usage: Usage = field(default_factory=Usage)  # what its model requests cost until then
+    model: str = ""  # which model it went to; "" if unknown
     event_kind: Literal["turn_cancelled"] = field(default="turn_cancelled", init=False, repr=False)
 
 
@@ -170,6 +172,8 @@ class TurnFailed:
     # says it all).
     fix: Fix | None = None
     service: Service | None = None  # the remote service that failed, when one did
+    usage: Usage = field(default_factory=Usage)  # what its model requests cost until then
+    model: str = ""  # which model it went to; "" if unknown
     event_kind: Literal["turn_failed"] = field(default="turn_failed", init=False, repr=False)
 
     @classmethod

@@ -7,8 +7,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from desktop.core.agent.attachments import Attachment, prompt_with_attachments
 from desktop.core.agent.budget import TurnBudget
@@ -23,15 +22,14 @@ from desktop.core.agent.events import (
     TurnEvent,
     TurnFailed,
     TurnFinished,
-    Usage,
 )
 from desktop.core.agent.lone_surrogates import clean_messages, clean_text
 from desktop.core.agent.model_errors import describe_model_error
 from desktop.core.agent.output_files import OutputFiles
 from desktop.core.agent.prompt import validate_prompt
+from desktop.core.agent.run_usage import usage_of, usage_so_far
 from desktop.core.agent.turn_calls import TurnCalls
 from desktop.core.agent.turn_progress import messages_so_far
-from desktop.core.config.providers import provider_of
 from desktop.core.consent.approvals import (
     ConsentState,
     Decision,
@@ -89,22 +87,6 @@ class TurnSession(Protocol):
     async def connect(self) -> ConnectionInfo: ...
 
     async def after_failure(self, exc: BaseException) -> None: ...
-
-
-def _usage_of(run_usage: Any, model: str) -> Usage:
-    """Pydantic AI's usage; its cost comes from genai-prices (None: no price is known), and a
-    local server's is 0 (`usage_words` then says "local")."""
-    cost = getattr(run_usage, "cost", None)
-    spec = provider_of(model)
-    if spec is not None and spec.local:
-        cost = Decimal(0)
-    return Usage(
-        input_tokens=int(getattr(run_usage, "input_tokens", 0) or 0),
-        output_tokens=int(getattr(run_usage, "output_tokens", 0) or 0),
-        requests=int(getattr(run_usage, "requests", 0) or 0),
-        tool_calls=int(getattr(run_usage, "tool_calls", 0) or 0),
-        cost=cost if isinstance(cost, Decimal) else None,
-    )
 
 
 def _dump(messages: Sequence[ModelMessage]) -> bytes:
@@ -246,6 +228,10 @@ class TurnStream:
             self._text.append(event.text)
         elif isinstance(event, TERMINAL_EVENTS):
             self._ended = True
+            if isinstance(event, TurnCancelled | TurnFailed):
+                # What its requests cost until it stopped or failed counts all the same.
+                spent = usage_so_far(self._handle, self._session.model_name)
+                event = dataclasses.replace(event, usage=spent, model=self._session.model_name)
             if isinstance(event, TurnFailed):  # whatever words it was made of, no key
                 event = dataclasses.replace(
                     event, message=self._session.redactor.text(event.message)
@@ -393,7 +379,7 @@ class TurnStream:
             self._emit(
                 TurnFinished(
                     text=clean_text(str(result.output)),
-                    usage=_usage_of(result.usage, self._session.model_name),
+                    usage=usage_of(result.usage, self._session.model_name),
                     messages_json=_dump(result.new_messages()),
                     model=self._session.model_name,
                 )

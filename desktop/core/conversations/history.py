@@ -14,7 +14,7 @@ from desktop.core.conversations.transcript import (
     ToolCallItem,
     UserItem,
 )
-from desktop.core.errors import REPLY_ENDED_MESSAGE
+from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind, Remedy
 from desktop.core.store.records import ToolCardRecord, TurnRecord
 
 STOPPED_NOTICE = "Stopped. What arrived is kept."
@@ -54,7 +54,11 @@ def items_from_turn(turn: TurnRecord) -> list[HistoryItem]:
             item = dataclasses.replace(item, answered_by=answered)
         items.append(item)
     if turn.status == "failed":
-        items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE, fix=turn.fix))
+        # Its kind is not stored; a budget reached is known by its fix (the window offers the
+        # raise button on it again).
+        budget = turn.fix is not None and turn.fix.remedy is Remedy.RAISE_BUDGET
+        kind = ErrorKind.BUDGET_REACHED if budget else None
+        items.append(ErrorItem(turn.error or REPLY_ENDED_MESSAGE, kind, turn.fix))
     elif turn.status == "cancelled":
         items.append(NoticeItem(STOPPED_NOTICE))
     elif turn.status == "pending":  # its process ended before the reply did

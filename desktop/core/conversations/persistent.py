@@ -92,7 +92,8 @@ class PersistentChat:
         sandbox_cost: SandboxCost | None = None,
     ) -> None:
         self._repository = repository
-        # The most a conversation may spend (None: no budget), and what its sandboxes cost.
+        # The budget of a conversation that has none of its own (None: no budget; see
+        # `budget.budget_limit`), and what its sandboxes cost.
         self.budget = budget
         self.sandbox_cost = sandbox_cost
         self._factory = session_factory
@@ -328,16 +329,16 @@ class PersistentChat:
                         event.usage,
                     )
                     status = "complete"
-                case TurnCancelled():
+                case TurnCancelled():  # what its requests cost counts all the same
                     messages, text = event.messages_json, recorder.text(event.partial_text)
-                    status = "cancelled"
+                    usage, status = event.usage, "cancelled"
                 case TurnFailed():
                     messages, text, error = (
                         event.messages_json or None,
                         recorder.text(),
                         event.message,
                     )
-                    fix, status = event.fix, "failed"
+                    fix, status, usage = event.fix, "failed", event.usage
                 case _:
                     assert_never(event)
             await self._repository.complete_turn(

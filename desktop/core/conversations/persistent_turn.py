@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from desktop.core.agent.budget import TurnBudget, no_sandbox_cost
+from desktop.core.agent.budget import TurnBudget, budget_limit, no_sandbox_cost
 from desktop.core.agent.events import (
     TERMINAL_EVENTS,
     ToolCallFinished,
@@ -65,14 +65,16 @@ class PersistentTurn:
             self._inner.decide(decisions)
 
     async def _budget(self, conversation_id: str) -> TurnBudget | None:
-        """The conversation's budget for this turn: what it spent before, as stored."""
+        """The conversation's budget for this turn (its own, else the setting's): what it spent
+        before, as stored."""
         chat = self._chat
-        if chat.budget is None:
-            return None
         conversation = await chat.repository.get_conversation(conversation_id)
+        limit = budget_limit(conversation.budget, chat.budget)
+        if limit is None:
+            return None
         sandbox_cost = chat.sandbox_cost
         return TurnBudget(
-            chat.budget,
+            limit,
             conversation.usage.cost or Decimal(0),
             (lambda: sandbox_cost(conversation_id)) if sandbox_cost else no_sandbox_cost,
         )

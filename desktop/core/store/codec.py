@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pydantic import TypeAdapter, ValidationError
 
 from desktop.core.agent.attachments import Attachment, attachments_adapter
+from desktop.core.agent.budget import OwnBudget
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
 from desktop.core.store.records import StoreError, ToolCardRecord
@@ -71,6 +72,25 @@ def usage_columns(usage: Usage | None) -> UsageColumns:
         data["tool_calls"],
         data["cost"],
     )
+
+
+@functools.cache
+def budget_adapter() -> TypeAdapter[OwnBudget]:
+    return TypeAdapter(OwnBudget)
+
+
+def budget_column(budget: OwnBudget) -> str | None:
+    """A conversation's own budget as stored: the amount as exact text, "off", or NULL."""
+    value = budget_adapter().validate_python(budget)
+    return None if value is None else str(value)
+
+
+def budget_from_column(value: str | None) -> OwnBudget:
+    """The stored budget; a damaged one follows the setting (never less guarded than that)."""
+    try:
+        return budget_adapter().validate_python(value)
+    except ValidationError:
+        return None
 
 
 def cards_to_json(cards: Sequence[ToolCardRecord]) -> str:

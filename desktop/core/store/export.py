@@ -6,8 +6,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
+from annotated_types import Ge
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -21,9 +23,11 @@ from pydantic import (
 )
 
 from desktop.core.agent.attachments import Attachment
+from desktop.core.agent.budget import NO_BUDGET, OwnBudget
 from desktop.core.agent.events import ToolAction, Usage
 from desktop.core.agent.usage_words import usage_summary
 from desktop.core.errors import Fix
+from desktop.core.money import PRICE_UNKNOWN, money_text
 from desktop.core.router.mount_names import size_text
 from desktop.core.store.codec import drop_unset_card_fields, problem
 from desktop.core.store.export_cells import CellImages, MarkdownExport, cell_lines
@@ -56,7 +60,10 @@ class TurnV1(_Model):
     text: str = ""
     error: str | None = None
     tool_cards: tuple[ToolCardRecord, ...] = ()
-    usage: Usage = Usage()
+    usage: Usage = Field(
+        default=Usage(),
+        description="its tokens and money (`cost`: US dollars; null: price unknown, never 0)",
+    )
     created_at: AwareDatetime
     completed_at: AwareDatetime | None = None
     messages: list[JsonValue] | None = Field(
@@ -74,10 +81,7 @@ class TurnV1(_Model):
     def _without_unset_failure(
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, object]:
-        data: dict[str, object] = handler(self)
-        for name in _ADDED_FIELDS:
-            if not data.get(name):
-                data.pop(name, None)
+        data = _without_unset(handler(self), _ADDED_FIELDS)
         cards = data.get("tool_cards")
         for card in cards if isinstance(cards, list) else ():
             if isinstance(card, dict):
@@ -86,6 +90,16 @@ class TurnV1(_Model):
 
 
 _ADDED_FIELDS = ("fix", "attachments", "model")
+_ADDED_CONVERSATION_FIELDS = ("budget", "sandbox_cost")
+
+
+def _without_unset(data: dict[str, object], names: tuple[str, ...]) -> dict[str, object]:
+    """Fields added within version 1 left out while unset: a file without them reads as
+    before, in this app and in older ones (which refuse keys they do not know)."""
+    for name in names:
+        if data.get(name) in (None, "", (), []):
+            data.pop(name, None)
+    return data
 
 
 class ConversationV1(_Model):
@@ -95,7 +109,24 @@ class ConversationV1(_Model):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     router_session_id: str | None = None
-    usage: Usage = Usage()
+    usage: Usage = Field(
+        default=Usage(),
+        description="its turns' totals, deleted ones included (`cost`: null when no price known)",
+    )
+    # Added within version 1, written only when set.
+    budget: OwnBudget = Field(
+        default=None, description='its own budget in US dollars, "off", or null: the setting\'s'
+    )
+    sandbox_cost: Annotated[Decimal, Ge(0)] | None = Field(
+        default=None,
+        description="what the sandboxes it created had cost when exported (null: not known)",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unset_added(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, object]:
+        return _without_unset(handler(self), _ADDED_CONVERSATION_FIELDS)
 
 
 class ExportV1(_Model):
@@ -124,6 +155,7 @@ class ImportedMeta:
     model: str
     created_at: float
     usage: Usage
+    budget: OwnBudget = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +165,11 @@ class ImportedConversation:
 
 
 def render_json(
-    conversation: Conversation, turns: Sequence[StoredTurn], *, exported_at: datetime
+    conversation: Conversation,
+    turns: Sequence[StoredTurn],
+    *,
+    exported_at: datetime,
+    sandbox_cost: Decimal | None = None,
 ) -> str:
     export = ExportV1(
         format=EXPORT_FORMAT,
@@ -147,6 +183,8 @@ def render_json(
             updated_at=conversation.updated_at,
             router_session_id=conversation.router_session_id,
             usage=conversation.usage,
+            budget=conversation.budget,
+            sandbox_cost=sandbox_cost,
         ),
         turns=[_turn_v1(record, messages_json) for record, messages_json in turns],
     )
@@ -170,6 +208,7 @@ def parse_export(text: str | bytes) -> ImportedConversation:
             model=meta.model,
             created_at=meta.created_at.timestamp(),
             usage=meta.usage,
+            budget=meta.budget,
         ),
         turns=tuple(_imported_turn(n, t) for n, t in enumerate(export.turns, start=1)),
     )
@@ -221,27 +260,69 @@ def _turn_v1(record: TurnRecord, messages_json: str | None) -> TurnV1:
 # -- Markdown ----------------------------------------------------------------------------------
 
 
-def render_markdown(conversation: Conversation, turns: Sequence[TurnRecord]) -> str:
+def render_markdown(
+    conversation: Conversation, turns: Sequence[TurnRecord], sandbox_cost: Decimal | None = None
+) -> str:
     """The conversation to read: prompts and replies as Markdown without live HTML, and what
     came from tools (names, arguments, errors, notes, links, code and its output) as code
-    (`inert_markdown`); images are named in words."""
-    return _markdown(conversation, turns, CellImages())
+    (`inert_markdown`); images are named in words. What it cost heads it, and each turn's
+    model, tokens and money follow it; `sandbox_cost`: its sandboxes' so far, when known."""
+    return _markdown(conversation, turns, CellImages(), sandbox_cost)
 
 
 def render_markdown_export(
-    conversation: Conversation, turns: Sequence[TurnRecord], images_folder: str
+    conversation: Conversation,
+    turns: Sequence[TurnRecord],
+    images_folder: str,
+    sandbox_cost: Decimal | None = None,
 ) -> MarkdownExport:
     """`render_markdown`, with the cells' images as files in `images_folder` (a folder name
     beside the .md) linked relatively."""
     images = CellImages(images_folder)
-    text = _markdown(conversation, turns, images)
+    text = _markdown(conversation, turns, images, sandbox_cost)
     return MarkdownExport(text, tuple(images.files))
 
 
-def _markdown(conversation: Conversation, turns: Sequence[TurnRecord], images: CellImages) -> str:
+def cost_lines(conversation: Conversation, sandbox_cost: Decimal | None) -> list[str]:
+    """The conversation's totals: the model's tokens and money (the turns at an unknown price
+    named, not counted as $0), its sandboxes' running cost so far (if known), its budget."""
+    usage = conversation.usage
+    tokens = usage.input_tokens + usage.output_tokens
+    model = f"{tokens:,} tokens, {money_text(usage.cost)}"
+    unpriced = conversation.unpriced_turns
+    if unpriced and usage.cost is not None:
+        model += f" ({unpriced} {'turn' if unpriced == 1 else 'turns'}: {PRICE_UNKNOWN})"
+    sandboxes = "not known" if sandbox_cost is None else f"{money_text(sandbox_cost)} so far"
+    lines = [f"- Model: {model}", f"- Sandboxes it created: {sandboxes}"]
+    own = conversation.budget
+    if own is not None:  # None: the setting's, which the export does not know
+        lines.append(f"- Budget: {'none' if own == NO_BUDGET else money_text(Decimal(own))}")
+    return ["**Cost:**", "", *lines, ""]
+
+
+def _turn_cost(turn: TurnRecord) -> str | None:
+    """ "_Answered by_ `model` · 1,234 tokens · $0.0021" (or "price unknown"); for a turn
+    stored before its model was kept, its tokens and money alone."""
+    if turn.model:
+        summary = usage_summary(turn.model, turn.usage)
+        return f"_Answered by_ {code_span(turn.model)} · {plain(summary)}"
+    usage = turn.usage
+    tokens = usage.input_tokens + usage.output_tokens
+    if not tokens:
+        return None
+    return f"_Used_ {tokens:,} tokens · {plain(money_text(usage.cost))}"
+
+
+def _markdown(
+    conversation: Conversation,
+    turns: Sequence[TurnRecord],
+    images: CellImages,
+    sandbox_cost: Decimal | None,
+) -> str:
     created = conversation.created_at.strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# {plain(conversation.title)}", "", f"_{created}_ · {code_span(conversation.model)}"]
     lines.append("")
+    lines += cost_lines(conversation, sandbox_cost)
     for turn in turns:
         lines += ["---", "", "**You:**", "", prose(turn.prompt.strip()), ""]
         lines += _attachment_lines(turn.attachments)
@@ -254,9 +335,9 @@ def _markdown(conversation: Conversation, turns: Sequence[TurnRecord], images: C
         note = _status_note(turn)
         if note:
             lines += [note, ""]
-        if turn.model:  # not kept for turns stored before
-            summary = usage_summary(turn.model, turn.usage)
-            lines += [f"_Answered by_ {code_span(turn.model)} · {plain(summary)}", ""]
+        cost = _turn_cost(turn)
+        if cost:
+            lines += [cost, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -44,9 +44,12 @@ from desktop.core.store.spending import Spending
 from desktop.core.store.sqlite import ConversationStore
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from pydantic_ai.messages import ModelMessage
 
     from desktop.core.agent.attachments import Attachment
+    from desktop.core.agent.budget import OwnBudget
     from desktop.core.store.export_cells import MarkdownExport
 
 __all__ = ["AsyncConversationStore", "ConversationRepository"]
@@ -66,6 +69,7 @@ class ConversationRepository(Protocol):
     async def delete(self, conversation_id: str) -> bool: ...
     async def set_router_session(self, conversation_id: str, session_id: str | None) -> None: ...
     async def set_allowed_actions(self, conversation_id: str, slugs: Iterable[str]) -> None: ...
+    async def set_budget(self, conversation_id: str, budget: OwnBudget) -> None: ...
     async def begin_turn(
         self,
         conversation_id: str,
@@ -101,11 +105,15 @@ class ConversationRepository(Protocol):
     async def truncate_after(self, turn_id: int, *, inclusive: bool = False) -> int: ...
     async def search(self, query: str, limit: int = 20) -> list[SearchHit]: ...
     async def spending_between(self, start: float, end: float) -> Spending: ...
-    async def export_markdown(self, conversation_id: str) -> str: ...
+    async def export_markdown(
+        self, conversation_id: str, sandbox_cost: Decimal | None = None
+    ) -> str: ...
     async def export_markdown_files(
-        self, conversation_id: str, images_folder: str
+        self, conversation_id: str, images_folder: str, sandbox_cost: Decimal | None = None
     ) -> MarkdownExport: ...
-    async def export_json(self, conversation_id: str) -> str: ...
+    async def export_json(
+        self, conversation_id: str, sandbox_cost: Decimal | None = None
+    ) -> str: ...
     async def import_json(self, text: str | bytes) -> str: ...
     async def aclose(self) -> None: ...
 
@@ -180,6 +188,9 @@ class AsyncConversationStore:
         await self._call(
             functools.partial(self._store.set_allowed_actions, conversation_id, tuple(slugs))
         )
+
+    async def set_budget(self, conversation_id: str, budget: OwnBudget) -> None:
+        await self._call(functools.partial(self._store.set_budget, conversation_id, budget))
 
     async def begin_turn(
         self,
@@ -265,27 +276,30 @@ class AsyncConversationStore:
         gives today's."""
         return await self._call(functools.partial(self._store.spending_between, start, end))
 
-    async def export_markdown(self, conversation_id: str) -> str:
-        export = functools.partial(self._store.export_markdown, conversation_id)
+    async def export_markdown(
+        self, conversation_id: str, sandbox_cost: Decimal | None = None
+    ) -> str:
+        export = functools.partial(self._store.export_markdown, conversation_id, sandbox_cost)
         return await self._call(lambda: self._redactor.text(export()))  # on the store's thread
 
     async def export_markdown_files(
-        self, conversation_id: str, images_folder: str
+        self, conversation_id: str, images_folder: str, sandbox_cost: Decimal | None = None
     ) -> MarkdownExport:
-        """The Markdown and the cells' images, as files in `images_folder` beside it."""
+        """The Markdown and the cells' images, as files in `images_folder` beside it;
+        `sandbox_cost`: what its sandboxes have cost so far, when the app knows."""
 
         def export() -> MarkdownExport:  # on the store's thread
             from desktop.core.store.export import render_markdown_export
 
             conversation, turns = self._store.export_data(conversation_id)
             records = [record for record, _ in turns]
-            made = render_markdown_export(conversation, records, images_folder)
+            made = render_markdown_export(conversation, records, images_folder, sandbox_cost)
             return dataclasses.replace(made, text=self._redactor.text(made.text))
 
         return await self._call(export)
 
-    async def export_json(self, conversation_id: str) -> str:
-        export = functools.partial(self._store.export_json, conversation_id)
+    async def export_json(self, conversation_id: str, sandbox_cost: Decimal | None = None) -> str:
+        export = functools.partial(self._store.export_json, conversation_id, sandbox_cost)
         return await self._call(lambda: self._redactor.text(export()))
 
     async def import_json(self, text: str | bytes) -> str:

@@ -11,6 +11,7 @@ from annotated_types import Ge, Lt
 from pydantic import Strict
 
 from desktop.core.agent.attachments import Attachment
+from desktop.core.agent.budget import OwnBudget
 from desktop.core.agent.code_runs import CodeRun
 from desktop.core.agent.events import (
     ConnectLink,
@@ -128,6 +129,8 @@ class Conversation:
     usage: Usage
     turn_count: int
     allowed_actions: tuple[str, ...] = ()  # allowed for the rest of this conversation
+    budget: OwnBudget = None  # its own budget (None: the setting's)
+    unpriced_turns: int = 0  # its stored turns that used tokens at a price nobody knew
 
 
 @dataclass(frozen=True)

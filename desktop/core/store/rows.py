@@ -16,6 +16,8 @@ from desktop.core.agent.tool_calls import truncate_result
 from desktop.core.store.codec import (
     attachments_from_json,
     attachments_to_json,
+    budget_column,
+    budget_from_column,
     cards_from_json,
     cards_to_json,
     fix_from_json,
@@ -41,7 +43,9 @@ if TYPE_CHECKING:  # the export's models load with the first export or import, n
 
 CONVERSATION_COLUMNS = (
     "id, title, model, created_at, updated_at, router_session_id, turn_count,"
-    " input_tokens, output_tokens, requests, tool_calls, cost, allowed_actions"
+    " input_tokens, output_tokens, requests, tool_calls, cost, allowed_actions, budget,"
+    " (SELECT COUNT(*) FROM turns WHERE conversation_pk = conversations.pk AND cost IS NULL"
+    " AND input_tokens + output_tokens > 0)"
 )
 TURN_COLUMNS = (
     "id, prompt, status, reply_text, tool_cards_json, error,"
@@ -139,8 +143,8 @@ def insert_imported(
     meta = imported.conversation
     cursor = conn.execute(
         "INSERT INTO conversations (id, title, model, created_at, updated_at, turn_count,"
-        " input_tokens, output_tokens, requests, tool_calls, cost)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " input_tokens, output_tokens, requests, tool_calls, cost, budget)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             meta.title,
@@ -149,6 +153,7 @@ def insert_imported(
             now,  # an import is new activity: it shows at the top of the list
             len(imported.turns),
             *usage_columns(meta.usage),
+            budget_column(meta.budget),
         ),
     )
     conn.executemany(
@@ -195,6 +200,31 @@ def stored_turns(
     ]
 
 
+def conversation_key(conn: sqlite3.Connection, conversation_id: str) -> tuple[int, str | None]:
+    """The conversation's integer key and title; NotFoundError when it is gone."""
+    row = conn.execute(
+        "SELECT pk, title FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError("This conversation no longer exists.")
+    return int(row[0]), row[1]
+
+
+def delete_turns(
+    conn: sqlite3.Connection, pk: int, condition: str, params: tuple[object, ...], now: float
+) -> int:
+    """Delete conversation `pk`'s turns that meet `condition`; how many."""
+    # Usage totals stay: the tokens of a deleted turn were spent all the same.
+    cursor = conn.execute(
+        f"DELETE FROM turns WHERE conversation_pk = ? AND {condition}", (pk, *params)
+    )
+    conn.execute(
+        "UPDATE conversations SET turn_count = turn_count - ?, updated_at = ? WHERE pk = ?",
+        (cursor.rowcount, now, pk),
+    )
+    return cursor.rowcount
+
+
 def describe_error(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -233,7 +263,8 @@ def bounded_card(card: ToolCardRecord) -> ToolCardRecord:
 
 
 def conversation_from_row(row: Sequence[Any]) -> Conversation:
-    (cid, title, model, created, updated, session, count, i, o, r, t, cost, allowed) = row
+    (cid, title, model, created, updated, session, count, i, o, r, t, cost, allowed) = row[:13]
+    budget, unpriced = row[13:15]
     return Conversation(
         id=cid,
         title=title if title is not None else DEFAULT_TITLE,
@@ -244,6 +275,8 @@ def conversation_from_row(row: Sequence[Any]) -> Conversation:
         usage=usage_from_columns(i, o, r, t, cost),
         turn_count=count,
         allowed_actions=allowed_actions_from_column(allowed),
+        budget=budget_from_column(budget),
+        unpriced_turns=unpriced,
     )
 
 

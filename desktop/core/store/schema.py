@@ -122,8 +122,12 @@ _V4: Migration = ("ALTER TABLE turns ADD COLUMN attachments_json TEXT",)
 # Which model a turn went to ("anthropic:claude-sonnet-4-5"): the window shows it on hover, the
 # exports write it. NULL in turns stored before.
 _V5: Migration = ("ALTER TABLE turns ADD COLUMN model TEXT",)
+# A conversation's own budget (`budget.OwnBudget`): a dollar amount kept exact as TEXT, 'off'
+# (none), or NULL: it follows the `conversation_budget` setting, as every conversation stored
+# before did.
+_V6: Migration = ("ALTER TABLE conversations ADD COLUMN budget TEXT",)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """Append only: step N (1-based) takes a database from user_version N-1 to N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

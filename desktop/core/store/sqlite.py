@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Self
 
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
-from desktop.core.store.codec import attachments_to_json, cards_to_json, fix_to_json, usage_columns
+from desktop.core.store.codec import (
+    attachments_to_json,
+    budget_column,
+    cards_to_json,
+    fix_to_json,
+    usage_columns,
+)
 from desktop.core.store.model_history import history_of, history_rows
 from desktop.core.store.progress import save_progress
 from desktop.core.store.records import (
@@ -39,6 +45,8 @@ from desktop.core.store.rows import (
     bounded_card,
     checked_messages,
     conversation_from_row,
+    conversation_key,
+    delete_turns,
     describe_error,
     insert_imported,
     search_hits,
@@ -49,9 +57,12 @@ from desktop.core.store.schema import connect, migrate
 from desktop.core.store.spending import Spending, add_to_conversation, spending_between
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from pydantic_ai.messages import ModelMessage
 
     from desktop.core.agent.attachments import Attachment
+    from desktop.core.agent.budget import OwnBudget
     from desktop.core.store.export import StoredTurn
 
 
@@ -138,6 +149,10 @@ class ConversationStore:
         """Allowed for the rest of the conversation (rules live in the settings file)."""
         self._set(conversation_id, "allowed_actions", json.dumps(sorted(set(slugs))))
 
+    def set_budget(self, conversation_id: str, budget: OwnBudget) -> None:
+        """Its own budget: an amount, "off" (none), or None to follow the setting."""
+        self._set(conversation_id, "budget", budget_column(budget))
+
     def _set(self, conversation_id: str, column: str, value: str | None) -> None:
         with self._write() as conn:
             sql = f"UPDATE conversations SET {column} = ? WHERE id = ?"  # our column names
@@ -165,7 +180,7 @@ class ConversationStore:
         if not prompt.strip():
             raise StoreError("A prompt cannot be empty.")
         with self._write() as conn:
-            pk, title = self._conversation_key(conn, conversation_id)
+            pk, title = conversation_key(conn, conversation_id)
             now = self._now()
             cursor = conn.execute(
                 "INSERT INTO turns (conversation_pk, prompt, created_at, attachments_json, model)"
@@ -238,7 +253,7 @@ class ConversationStore:
     ) -> list[TurnRecord]:
         """The newest `limit` turns (all if None) older than turn `before`, oldest first."""
         with self._read() as conn:
-            pk, _ = self._conversation_key(conn, conversation_id)
+            pk, _ = conversation_key(conn, conversation_id)
             rows = conn.execute(
                 f"SELECT {TURN_COLUMNS} FROM turns WHERE conversation_pk = ? AND id < ?"
                 " ORDER BY id DESC LIMIT ?",
@@ -263,14 +278,14 @@ class ConversationStore:
         """The pydantic-ai message history to continue the conversation with: the stored
         messages of its turns, repaired (`model_history.history_of`)."""
         with self._read() as conn:
-            pk, _ = self._conversation_key(conn, conversation_id)
+            pk, _ = conversation_key(conn, conversation_id)
             rows = history_rows(conn, pk)
         return history_of(rows)
 
     def delete_last_turn(self, conversation_id: str) -> TurnRecord | None:
         """Remove the newest turn (to regenerate it or edit its prompt); returns what it was."""
         with self._write() as conn:
-            pk, _ = self._conversation_key(conn, conversation_id)
+            pk, _ = conversation_key(conn, conversation_id)
             row = conn.execute(
                 f"SELECT {TURN_COLUMNS} FROM turns WHERE conversation_pk = ?"
                 " ORDER BY id DESC LIMIT 1",
@@ -278,7 +293,7 @@ class ConversationStore:
             ).fetchone()
             if row is None:
                 return None
-            self._delete_turns(conn, pk, "id = ?", (row[0],))
+            delete_turns(conn, pk, "id = ?", (row[0],), self._now())
         return turn_from_row(conversation_id, row)
 
     def truncate_after(self, turn_id: int, *, inclusive: bool = False) -> int:
@@ -290,7 +305,7 @@ class ConversationStore:
             if row is None:
                 raise NotFoundError("This turn no longer exists.")
             op = ">=" if inclusive else ">"
-            return self._delete_turns(conn, row[0], f"id {op} ?", (turn_id,))
+            return delete_turns(conn, row[0], f"id {op} ?", (turn_id,), self._now())
 
     # -- search ------------------------------------------------------------------------------
 
@@ -304,17 +319,19 @@ class ConversationStore:
 
     # -- export / import (the export's models load with the first one, not with the store) -----
 
-    def export_markdown(self, conversation_id: str) -> str:
+    def export_markdown(self, conversation_id: str, sandbox_cost: Decimal | None = None) -> str:
+        """`sandbox_cost`: what its sandboxes have cost so far, when the app knows."""
         from desktop.core.store.export import render_markdown
 
         conversation, turns = self.export_data(conversation_id)
-        return render_markdown(conversation, [record for record, _ in turns])
+        return render_markdown(conversation, [record for record, _ in turns], sandbox_cost)
 
-    def export_json(self, conversation_id: str) -> str:
+    def export_json(self, conversation_id: str, sandbox_cost: Decimal | None = None) -> str:
         from desktop.core.store.export import render_json
 
         conversation, turns = self.export_data(conversation_id)
-        return render_json(conversation, turns, exported_at=to_datetime(self._clock()))
+        when = to_datetime(self._clock())
+        return render_json(conversation, turns, exported_at=when, sandbox_cost=sandbox_cost)
 
     def import_json(self, text: str | bytes) -> str:
         """Create a new conversation (new id, no router session) from `export_json` output."""
@@ -341,28 +358,6 @@ class ConversationStore:
         # Strictly increasing within this store, so "newest first" never ties or runs backwards.
         self._last_time = max(self._clock(), self._last_time + 1e-6)
         return self._last_time
-
-    @staticmethod
-    def _conversation_key(conn: sqlite3.Connection, conversation_id: str) -> tuple[int, str | None]:
-        row = conn.execute(
-            "SELECT pk, title FROM conversations WHERE id = ?", (conversation_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFoundError("This conversation no longer exists.")
-        return int(row[0]), row[1]
-
-    def _delete_turns(
-        self, conn: sqlite3.Connection, pk: int, condition: str, params: tuple[object, ...]
-    ) -> int:
-        # Usage totals stay: the tokens of a deleted turn were spent all the same.
-        cursor = conn.execute(
-            f"DELETE FROM turns WHERE conversation_pk = ? AND {condition}", (pk, *params)
-        )
-        conn.execute(
-            "UPDATE conversations SET turn_count = turn_count - ?, updated_at = ? WHERE pk = ?",
-            (cursor.rowcount, self._now(), pk),
-        )
-        return cursor.rowcount
 
     def _connection(self) -> sqlite3.Connection:
         if threading.get_ident() != self._thread:

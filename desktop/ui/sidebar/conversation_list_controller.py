@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,8 @@ class ConversationListController(QObject):
         self._repository = repository
         self._tasks: set[asyncio.Task[None]] = set()
         self._search_generation = 0
+        # What a conversation's sandboxes have cost so far (None: not known), for the exports.
+        self.sandbox_cost: Callable[[str], Decimal | None] = lambda _conversation_id: None
 
     def set_repository(self, repository: ConversationRepository | None) -> None:
         self._repository = repository
@@ -174,14 +177,16 @@ class ConversationListController(QObject):
     async def _export(
         self, repository: ConversationRepository, conversation_id: str, fmt: str, path: Path
     ) -> None:
+        sandboxes = self.sandbox_cost(conversation_id)
         if fmt == "markdown":
             from desktop.core.store.export_cells import images_folder, write_markdown_export
 
             # The cells' images go beside it, in <name>_files/, linked relatively.
-            export = await repository.export_markdown_files(conversation_id, images_folder(path))
+            folder = images_folder(path)
+            export = await repository.export_markdown_files(conversation_id, folder, sandboxes)
             await asyncio.to_thread(write_markdown_export, path, export)
         else:
-            text = await repository.export_json(conversation_id)
+            text = await repository.export_json(conversation_id, sandboxes)
             await asyncio.to_thread(write_text_atomically, path, text)
         self.exported.emit(str(path))
 

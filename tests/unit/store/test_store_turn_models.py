@@ -104,6 +104,7 @@ def test_a_database_of_before_gets_the_column(tmp_path: Path) -> None:
         store.begin_turn(cid, "kept")
     with sqlite3.connect(db) as conn:  # as version 4 left it: no model column yet
         conn.execute("ALTER TABLE turns DROP COLUMN model")
+        conn.execute("ALTER TABLE conversations DROP COLUMN budget")  # nor version 6's
         conn.execute("PRAGMA user_version = 4")
     with ConversationStore(db) as store:
         (turn,) = store.turns(cid)
