@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from desktop.core.conversations.factory import BackendMaker
     from desktop.core.redaction import Redactor
     from desktop.core.router.types import Timeouts
-    from desktop.core.sandboxes.calls import ToolCaller
     from desktop.core.store.facade import AsyncConversationStore
     from desktop.paths import AppPaths
     from desktop.ui.sandboxes.presenter import SandboxPresenter
@@ -125,12 +124,15 @@ class DesktopApp:
         connection, on the agent's loop; the panel renders it and asks."""
         from desktop.core.sandboxes.meter import SandboxRates
         from desktop.core.sandboxes.service import SandboxService
+        from desktop.sandbox_calls import model_cost_today, sandbox_tools
         from desktop.ui.sandboxes.presenter import SandboxPresenter
         from desktop.ui.window.dock_room import make_room
 
         conversations = self.sidebar.model  # loaded already: no query of its own
         service = SandboxService(
-            self._sandbox_tools, SandboxRates.of(self.settings), runner=self.agent_loop
+            lambda: sandbox_tools(self.controller.backend),
+            SandboxRates.of(self.settings),
+            runner=self.agent_loop,
         )
         presenter = SandboxPresenter(
             service,
@@ -139,7 +141,7 @@ class DesktopApp:
             current_conversation=lambda: self.controller.conversation_id,
             quit_setting=lambda: self.settings.sandboxes_at_quit,
             keep_quit_choice=self._keep_quit_choice,
-            model_today=self._model_today,
+            model_today=lambda: model_cost_today(self.conversation_store),
             titles=lambda: {row.id: row.title for row in conversations.summaries()},
             state_file=self.window_state_file,
             links=self.window.chat_view.links,
@@ -180,33 +182,6 @@ class DesktopApp:
             log.warning("could not keep the answer to the quit question", exc_info=True)
             return
         self.configuration.settings = kept
-
-    def _sandbox_tools(self) -> ToolCaller:
-        """The Tool Router connection of the chat on screen (asked for on the agent's loop)."""
-        from desktop.core.errors import ErrorKind
-        from desktop.core.sandboxes.calls import SandboxError
-
-        inner: ToolCaller | None = getattr(self.controller.backend, "inner", None)
-        if inner is None:
-            raise SandboxError(
-                ErrorKind.MISSING_KEY,
-                "The app is not connected yet: add your keys in Settings to list your sandboxes.",
-            )
-        return inner
-
-    async def _model_today(self) -> Decimal | None:
-        """What the model cost today, from the stored turns (None: no price known)."""
-        from datetime import UTC, datetime
-
-        from desktop.core.store.spending import day_bounds
-
-        store = self.conversation_store
-        if store is None:
-            return None
-        spending = await store.spending_between(*day_bounds(datetime.now(UTC)))
-        if spending.usage.cost is None and not spending.unpriced_turns:
-            return Decimal(0)  # no turn today: nothing spent (a turn without a price: unknown)
-        return spending.usage.cost
 
     @property
     def settings(self) -> Settings:

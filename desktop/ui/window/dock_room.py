@@ -33,7 +33,11 @@ class SidebarSplitter(QSplitter):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)  # horizontal; no `Qt` before the first paint (`ui.qt_values`)
+        # Horizontal. No parent argument: choosing between that overload and the one with an
+        # orientation builds the `Qt` namespace, not wanted before the first paint (`qt_values`).
+        super().__init__()
+        if parent is not None:
+            self.setParent(parent)
         self._kept: int | None = None
         self.splitterMoved.connect(self._on_moved)
 

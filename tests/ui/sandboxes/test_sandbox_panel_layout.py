@@ -133,6 +133,12 @@ def test_the_chat_column_names_another_conversation_and_opens_it(
     # The dock settles (its width, then the columns') before the click lands on the cell.
     qtbot.waitUntil(lambda: tree.itemAt(chat_cell()) is item, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: tree.columnAt(chat_cell().x()) == CHAT_COLUMN, timeout=WAIT_MS)
+    # ... and the dock's own layout has placed the list inside the window (until then a click
+    # there lands beyond the window's edge).
+    qtbot.waitUntil(
+        lambda: app.window.rect().contains(tree.viewport().mapTo(app.window, chat_cell())),
+        timeout=WAIT_MS,
+    )
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=chat_cell())
     qtbot.waitUntil(lambda: app.controller.conversation_id == first, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: item.text(CHAT_COLUMN) == "this chat")  # now the one open
