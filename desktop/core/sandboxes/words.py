@@ -91,3 +91,11 @@ def running_from_chat(running: int) -> str:
     if running == 0:
         return "No sandboxes running from this chat"
     return f"{count_text(running)} running from this chat"
+
+
+def running_cost_text(view: SandboxView) -> str:
+    """`$0.11/hour running now`; before the first listing, that none is known yet (never a
+    made-up $0.00)."""
+    if view.read_at is None:
+        return "sandboxes not listed yet"
+    return f"{hourly_text(view.per_hour)} running now"

@@ -44,7 +44,8 @@ from desktop.ui.sandboxes.columns import (
     ColumnFit,
 )
 from desktop.ui.sandboxes.details import SandboxDetailsWidget
-from desktop.ui.sandboxes.texts import cell_text, metadata_tip, short_metadata, tip_text
+from desktop.ui.sandboxes.texts import cell_text, metadata_tip, short_metadata
+from desktop.ui.tooltips import plain_tooltip
 
 TICKING = (LEFT_COLUMN, COST_COLUMN)  # set each second by `tick`
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -206,12 +207,12 @@ class SandboxPanel(QDockWidget):
             # What a cut cell hides, whole, in its tooltip.
             item.setToolTip(
                 ID_COLUMN,
-                tip_text(f"{cell_text(box.sandbox_id)}: right-click or Ctrl+C to copy it"),
+                plain_tooltip(f"{cell_text(box.sandbox_id)}: right-click or Ctrl+C to copy it"),
             )
-            item.setToolTip(TEMPLATE_COLUMN, tip_text(cell_text(box.label)))
+            item.setToolTip(TEMPLATE_COLUMN, plain_tooltip(cell_text(box.label)))
             opens = f"{cell_text(chat)}: click to open it" if box.conversation_id else chat
-            item.setToolTip(CHAT_COLUMN, tip_text(opens))
-            item.setToolTip(METADATA_COLUMN, tip_text(metadata_tip(box)))
+            item.setToolTip(CHAT_COLUMN, plain_tooltip(opens))
+            item.setToolTip(METADATA_COLUMN, plain_tooltip(metadata_tip(box)))
             if box.conversation_id is None:
                 item.setForeground(CHAT_COLUMN, muted)
         if reshaped:

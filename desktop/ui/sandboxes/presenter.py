@@ -23,12 +23,12 @@ from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QMainWindow, QMenu, QT
 
 from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, TurnFinished
-from desktop.core.money import hourly_text, money_text
+from desktop.core.money import money_text
 from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.view import SandboxView
-from desktop.core.sandboxes.words import count_text, running_from_chat
+from desktop.core.sandboxes.words import count_text, running_cost_text, running_from_chat
 from desktop.ui.confirm import Choice, ask_to_confirm
 from desktop.ui.links import Links, open_web_url
 from desktop.ui.sandboxes.details import DetailsFollower
@@ -248,7 +248,7 @@ class SandboxPresenter(QObject):
 
     def render_cost(self, view: SandboxView) -> None:
         model = money_text(self.model_cost) if self._model_today is not None else "—"
-        self.cost_label.setText(f"Today: {model} model · {hourly_text(view.per_hour)} running now")
+        self.cost_label.setText(f"Today: {model} model · {running_cost_text(view)}")
         self.cost_label.setToolTip(
             f"{count_text(len(view.running))} running; the model's cost comes from its usage."
         )
@@ -258,13 +258,12 @@ class SandboxPresenter(QObject):
             return
         current = self._current()
         mine = view.for_conversation(current) if current else None
-        if mine is None or not (mine.running or mine.paused):
-            self.subtitle.setText(self._subtitle_text)
-            return
-        text = running_from_chat(mine.running)
-        if mine.paused:
-            text += f", {mine.paused} paused"
-        self.subtitle.setText(f"{text} · {money_text(mine.cost)} so far")
+        text = self._subtitle_text
+        if mine is not None and (mine.running or mine.paused):
+            paused = f", {mine.paused} paused" if mine.paused else ""
+            text = f"{running_from_chat(mine.running)}{paused} · {money_text(mine.cost)} so far"
+        self.subtitle.setText(text)
+        self.subtitle.setToolTip(text)  # whole, when a narrow window cuts the line
 
     def _on_tick(self) -> None:
         view = self.service.view()

@@ -4,8 +4,6 @@ metadata in short with the whole of it in the tooltip. The wording itself is bot
 
 from __future__ import annotations
 
-import html
-
 from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.shown import CELL_CHARS as CELL_CHARS
 from desktop.core.sandboxes.shown import cell
@@ -18,11 +16,6 @@ def cell_text(text: str) -> str:
     """A list cell's text (metadata and templates come from outside, any size): cut to
     `CELL_CHARS`, controls and direction marks written out (the details' and cards' rule)."""
     return cell(text)
-
-
-def tip_text(text: str) -> str:
-    """A tooltip that shows `text` as it is: Qt reads a tooltip that looks like HTML as HTML."""
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>" if text else ""
 
 
 def short_metadata(box: Sandbox) -> str:

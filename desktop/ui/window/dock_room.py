@@ -23,6 +23,11 @@ def _least(widget: QWidget | None) -> int:
     return widget.minimumWidth() or widget.minimumSizeHint().width()
 
 
+# The chat's width a dock leaves it when the window has the room (a narrower window: the dock
+# takes its least and the chat what is left, down to its own least).
+READING_WIDTH_PX = 580
+
+
 class SidebarSplitter(QSplitter):
     """The conversation list (first) beside the chat (second).
 
@@ -46,12 +51,14 @@ class SidebarSplitter(QSplitter):
         if self.count() > 1 and sizes:
             self._kept = sizes[0]
 
-    def needed_width(self) -> int:
-        """How wide the middle must be for the list to keep its width beside the chat."""
+    def needed_width(self, *, reading: bool = False) -> int:
+        """How wide the middle must be for the list to keep its width beside the chat at its
+        least (`reading`: at `READING_WIDTH_PX`, or its least if more)."""
         if self.count() < 2:
             return sum(_least(self.widget(i)) for i in range(self.count()))
         kept = self._kept if self._kept is not None else self.sizes()[0]
-        return kept + self.handleWidth() + _least(self.widget(1))
+        chat = _least(self.widget(1))
+        return kept + self.handleWidth() + (max(chat, READING_WIDTH_PX) if reading else chat)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -85,12 +92,14 @@ def make_room(window: QMainWindow, dock: QDockWidget, preferred: int) -> None:
 def _make_room_now(window: QMainWindow, dock: QDockWidget, preferred: int) -> None:
     middle = window.centralWidget()
     needed = middle.needed_width() if isinstance(middle, SidebarSplitter) else window.width() // 2
+    reading = middle.needed_width(reading=True) if isinstance(middle, SidebarSplitter) else needed
     style = window.style()
     from PySide6.QtWidgets import QStyle  # its enums: not before the first paint
 
     separator = style.pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, window)
     least = dock.minimumSizeHint().width()
     room = window.width() - needed - separator
+    comfortable = window.width() - reading - separator  # the chat keeps its reading width
     states = QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen
     areas = available_areas(window)
     if room < least and areas and not window.windowState() & states:
@@ -102,4 +111,6 @@ def _make_room_now(window: QMainWindow, dock: QDockWidget, preferred: int) -> No
             wanted = QRect(frame.topLeft(), QSize(grown + border, frame.height()))
             window.move(inside(wanted, areas[0]))
             room = grown - needed - separator
+    if comfortable >= least:
+        room = comfortable
     window.resizeDocks([dock], [max(least, min(preferred, room))], QtCore.Qt.Orientation.Horizontal)

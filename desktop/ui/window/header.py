@@ -23,6 +23,7 @@ from desktop.ui.waiting_words import WAITING_TEXT
 
 APP_NAME = "E2B Agent"
 WAITING_MARK = f"⏸ {WAITING_TEXT}"
+SUBTITLE_MIN_PX = 120
 
 
 def window_title(title: str | None, *, waiting: bool = False) -> str:
@@ -58,6 +59,9 @@ class ChatHeader(QFrame):
         title.setMinimumWidth(80)
         subtitle = QLabel("Your E2B sandboxes, by conversation")
         subtitle.setObjectName("chatSubtitle")
+        # A long line (the sandboxes running from this chat and their cost) is cut rather than
+        # widen the chat's least width: the sidebar would give way to it when a dock opens.
+        subtitle.setMinimumWidth(SUBTITLE_MIN_PX)
         show_as_plain_text(subtitle)
         self.new_chat_button = make_button(
             "New chat", "newChatButton", "New chat", "Start a new conversation (Ctrl+N)"

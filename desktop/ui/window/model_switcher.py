@@ -3,12 +3,11 @@ open conversation; pick another (or type provider:name) and the conversation goe
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
 from desktop.core.config.providers import model_problem, picker_providers
+from desktop.ui.tooltips import plain_tooltip
 
 SMALLEST_WIDTH = 40
 
@@ -16,10 +15,6 @@ TIP = (
     "The model that answers the next turn of this conversation (its history goes along). "
     "Pick one, or type provider:name and press Enter; Settings' model is the default."
 )
-
-
-def _tip(text: str) -> str:
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 class ModelSwitcher(QComboBox):
@@ -88,7 +83,8 @@ class ModelSwitcher(QComboBox):
             self.style().unpolish(self)
             self.style().polish(self)
         default = f" (Settings: {self._default})" if self._default else ""
-        self.setToolTip(_tip(problem or f"Model: {self._model or 'not set'}{default}. {TIP}"))
+        tip = problem or f"Model: {self._model or 'not set'}{default}. {TIP}"
+        self.setToolTip(plain_tooltip(tip))
 
     def choose(self, text: str) -> bool:
         """Switch to `text` if it is a usable model string; False (and why, in the tooltip)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.ui.qt_values import show_as_plain_text
+from desktop.ui.tooltips import plain_tooltip as plain_tooltip
 
 MIN_LABEL_PX = 24
 
@@ -17,10 +18,3 @@ def shrinking_label(name: str, parent: QWidget) -> QLabel:
     show_as_plain_text(label)
     label.setMinimumWidth(MIN_LABEL_PX)
     return label
-
-
-def plain_tooltip(text: str) -> str:
-    """Tooltips render anything that looks like HTML; escape it so the text shows as text."""
-    import html  # not before the first paint: it shows no tooltip
-
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"

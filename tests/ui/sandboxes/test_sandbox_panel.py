@@ -66,6 +66,8 @@ def test_the_panel_lists_the_team_sandboxes_without_a_model_request(
 ) -> None:
     app = app_harness.start()
     assert app.sandboxes.panel.isHidden()
+    # Not listed yet: no made-up $0.00/hour for what runs.
+    assert app.sandboxes.cost_label.text().endswith("sandboxes not listed yet")
     _open_panel(qtbot, app, 2)
     panel = app.sandboxes.panel
     assert panel.objectName() == "sandboxPanel" and panel.list.objectName() == "sandboxList"

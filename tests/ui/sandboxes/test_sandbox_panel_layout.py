@@ -57,6 +57,31 @@ def test_opening_the_panel_keeps_the_sidebar_width(
     assert fake_services.openai.requests == []
 
 
+def test_the_header_s_sandbox_line_gives_way_rather_than_the_sidebar(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    """A chat with a sandbox running says so in the header ("1 sandbox running from this chat
+    · $… so far"); that long line is cut (whole in its tooltip) rather than widen the chat's
+    least width, which made the conversation list give way when the dock opened at 1280."""
+    app = app_harness.start()
+    send(qtbot, app, "create a sandbox", approve=True)
+    app.window.resize(1280, 768)
+    qtbot.waitUntil(lambda: app.window.width() == 1280, timeout=WAIT_MS)
+    sidebar = app.window.splitter.widget(0)
+    before = sidebar.width()
+    _open(qtbot, app, 1280)
+    subtitle = app.sandboxes.subtitle
+    assert subtitle is not None
+    qtbot.waitUntil(
+        lambda: subtitle.text().startswith("1 sandbox running from this chat"), timeout=WAIT_MS
+    )
+    assert subtitle.toolTip() == subtitle.text() and "so far" in subtitle.text()
+    panel = app.sandboxes.panel
+    qtbot.waitUntil(lambda: panel.width() > 0 and app.window.splitter.width() < 1280 - 300)
+    assert sidebar.width() == before
+    assert app.window.width() == 1280
+
+
 def test_the_list_reads_without_sideways_scrolling_at_1500(
     qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
 ) -> None:

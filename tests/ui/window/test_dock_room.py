@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.ui.window.dock_room import SidebarSplitter, make_room
+from desktop.ui.window.dock_room import READING_WIDTH_PX, SidebarSplitter, make_room
 from desktop.ui.window.geometry import available_areas
 
 SIDEBAR = 150
@@ -68,6 +68,19 @@ def test_a_dock_takes_what_the_chat_can_spare(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: splitter.widget(1).width() == CHAT_MIN)
     qtbot.waitUntil(lambda: splitter.sizes()[0] == SIDEBAR)
     assert window.width() == 780
+
+
+def test_the_chat_keeps_its_reading_width_when_the_dock_can_do_with_less(qtbot: QtBot) -> None:
+    """A dock asking for more than the window has takes only what leaves the chat its reading
+    width, as long as that is the dock's least or more (the chat's own least is far less)."""
+    width = SIDEBAR + READING_WIDTH_PX + DOCK_MIN + 60
+    window, splitter, dock = _window(qtbot, width)
+    dock.show()
+    make_room(window, dock, 1000)
+    qtbot.waitUntil(lambda: dock.width() > DOCK_MIN)
+    qtbot.waitUntil(lambda: splitter.widget(1).width() == READING_WIDTH_PX)
+    assert splitter.sizes()[0] == SIDEBAR
+    assert window.width() == width
 
 
 def test_a_window_too_narrow_for_the_dock_grows_within_its_screen(qtbot: QtBot) -> None:
