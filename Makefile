@@ -61,8 +61,10 @@ typecheck: $(VENV)/.installed-test
 contract: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
+# One worker per core, at most 4; a test file stays on one worker (the frozen build is made
+# once, by its module's fixture).
 pytest: system-deps $(VENV)/.installed-test
-	bash .ci/pytest-session.sh $(PY) -m pytest
+	bash .ci/pytest-session.sh $(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 test: lint typecheck contract pytest
 
