@@ -90,9 +90,14 @@ def sandbox_table(boxes: Sequence[Sandbox], now: datetime | None = None) -> Tabl
 
 
 def sandbox_fields(box: Sandbox, now: datetime | None = None) -> Table:
-    """One sandbox as a two-column table: each of its fields, and its value."""
+    """One sandbox as a two-column table: each field the answer gave, and its value (a
+    create's answer names its id and template only: no rows of dashes)."""
     values = _sandbox_cells(box, now)
-    rows = tuple(zip(SANDBOX_HEADERS, values, strict=True))
+    rows = tuple(
+        (name, value)
+        for name, value in zip(SANDBOX_HEADERS, values, strict=True)
+        if value not in (NOT_KNOWN, "")
+    )
     if box.made_here:
         rows += (("Created by", "this app"),)
     return Table(("Field", "Value"), rows)

@@ -152,3 +152,15 @@ def test_a_series_is_bounded_and_says_its_latest_values() -> None:
     words = series.summary(now)
     assert words.startswith(f"CPU {samples[-2]['cpuUsedPct']:.1f} % and memory ")
     assert "of 512 MiB used at" in words and f"({len(samples)} samples over " in words
+
+
+def test_one_sandbox_shows_only_the_fields_its_answer_gave() -> None:
+    """A create's answer names the new sandbox's id and template: its card lists those, not a
+    column of dashes for what it did not say."""
+    from desktop.core.sandboxes.records import Sandbox
+    from desktop.core.sandboxes.shown import sandbox_fields
+
+    created = Sandbox.model_validate({"sandboxID": "inew1", "templateID": "base"})
+    table = sandbox_fields(created)
+    assert [name for name, _ in table.rows] == ["ID", "Template", "State"]
+    assert all(value != "—" for _, value in table.rows)
