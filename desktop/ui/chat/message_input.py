@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QMimeData, QSize, Signal
@@ -11,11 +12,16 @@ from PySide6.QtWidgets import QPlainTextEdit, QSizePolicy, QWidget
 
 from desktop.core.agent.prompt import fit_paste
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent
+
 MIN_LINES = 1
 MAX_LINES = 8
 # Qt lays out a line without break opportunities in quadratic time (100,000 characters: half a
 # second per keystroke): while the box holds one this long, lines wrap anywhere instead.
 _LONG_RUN = re.compile(r"\S{1000}")
+PLACEHOLDER = "Ask about your E2B sandboxes…  (Shift+Enter for a new line)"
+SHORT_PLACEHOLDER = "Ask about your E2B sandboxes…"
 
 
 class MessageInput(QPlainTextEdit):
@@ -38,7 +44,7 @@ class MessageInput(QPlainTextEdit):
             "Enter sends the message; Shift+Enter starts a new line; "
             "Up in an empty box edits your last message."
         )
-        self.setPlaceholderText("Ask about your E2B sandboxes…  (Shift+Enter for a new line)")
+        self.setPlaceholderText(PLACEHOLDER)
         self.setTabChangesFocus(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -118,3 +124,16 @@ class MessageInput(QPlainTextEdit):
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_placeholder()
+
+    def _fit_placeholder(self) -> None:
+        """The hint without its Shift+Enter part when the whole would wrap onto a second line
+        the box does not show (a narrow chat beside the sandbox panel)."""
+        room = self.viewport().width() - int(self.document().documentMargin() * 2) - 4
+        whole = self.fontMetrics().horizontalAdvance(PLACEHOLDER) <= room
+        wanted = PLACEHOLDER if whole else SHORT_PLACEHOLDER
+        if self.placeholderText() != wanted:
+            self.setPlaceholderText(wanted)

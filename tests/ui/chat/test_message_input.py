@@ -68,3 +68,20 @@ def test_input_grows_with_lines_up_to_a_limit(qtbot: QtBot) -> None:
     capped = box.height()
     box.setPlainText("\n".join("y" * 60))
     assert box.height() == capped
+
+
+def test_the_hint_drops_its_shift_enter_part_rather_than_wrap(qtbot: QtBot) -> None:
+    """Beside the sandbox panel the box is narrow: the whole hint wrapped onto a second line
+    the one-line box cut in half."""
+    from desktop.ui.chat.message_input import PLACEHOLDER, SHORT_PLACEHOLDER
+
+    box = MessageInput()
+    qtbot.addWidget(box)
+    box.resize(900, box.height())
+    box.show()
+    qtbot.waitUntil(lambda: box.placeholderText() == PLACEHOLDER)
+    box.resize(300, box.height())
+    qtbot.waitUntil(lambda: box.placeholderText() == SHORT_PLACEHOLDER)
+    assert box.fontMetrics().horizontalAdvance(SHORT_PLACEHOLDER) < box.viewport().width()
+    box.resize(900, box.height())
+    qtbot.waitUntil(lambda: box.placeholderText() == PLACEHOLDER)
