@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QUrl
+
     from desktop.core.agent.connect_links import ComposioHosts
 
-UrlOpener = Callable[[QUrl], object]
+UrlOpener: TypeAlias = "Callable[[QUrl], object]"  # QUrl: not a type the first paint needs
 """Opens a URL outside the app; `QDesktopServices.openUrl` in the app, a recorder in tests.
 It answers False when nothing opened it (no browser)."""
 
@@ -30,6 +29,8 @@ class Links:
 
 def is_web_url(url: QUrl | str) -> bool:
     """True only for absolute http(s) URLs with a host: never file:, javascript:, data: ..."""
+    from PySide6.QtCore import QUrl
+
     qurl = QUrl(url) if isinstance(url, str) else url
     return qurl.isValid() and qurl.scheme().lower() in SAFE_SCHEMES and bool(qurl.host())
 
@@ -37,6 +38,9 @@ def is_web_url(url: QUrl | str) -> bool:
 def open_web_url(url: QUrl | str, opener: UrlOpener | None = None) -> bool:
     """Open an http(s) URL in the system browser; anything else is refused. False when it was
     refused or nothing opened it (`QDesktopServices.openUrl` finds no browser)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
     qurl = QUrl(url) if isinstance(url, str) else url
     if not is_web_url(qurl):
         return False

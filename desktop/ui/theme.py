@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.paths import resources_dir
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ def load_style_sheet(directory: Path | None = None) -> str:
 
 
 def app_icon(directory: Path | None = None) -> QIcon:
+    from PySide6.QtGui import QIcon  # after the first paint (`apply_theme`'s `icon`)
+
     return QIcon(str((directory or resources_dir()) / APP_ICON))
 
 

@@ -132,7 +132,8 @@ class MessageInput(QPlainTextEdit):
     def _fit_placeholder(self) -> None:
         """The hint without its Shift+Enter part when the whole would wrap onto a second line
         the box does not show (a narrow chat beside the sandbox panel)."""
-        room = self.viewport().width() - int(self.document().documentMargin() * 2) - 4
+        # contentsRect, not viewport(): that call builds ~70 Python enums before the first paint.
+        room = self.contentsRect().width() - int(self.document().documentMargin() * 2) - 4
         whole = self.fontMetrics().horizontalAdvance(PLACEHOLDER) <= room
         wanted = PLACEHOLDER if whole else SHORT_PLACEHOLDER
         if self.placeholderText() != wanted:
