@@ -13,6 +13,7 @@ from desktop.ui.chat.labels import plain_label
 from desktop.ui.sandbox_views.chart import MetricsChartWidget
 from desktop.ui.sandbox_views.log_lines import LogLinesView
 from desktop.ui.sandbox_views.record_table import RecordTableWidget
+from desktop.ui.tooltips import plain_tooltip
 
 LOG_ROWS = 8  # lines of a log in sight on a card (the rest scroll)
 
@@ -30,7 +31,7 @@ class RichResultWidget(QWidget):
         layout.setSpacing(4)
         for part in self.parts:
             title = plain_label(part.title, "toolRichTitle", self)
-            title.setToolTip(part.title)
+            title.setToolTip(plain_tooltip(part.title))
             # An id without spaces is cut by the card's width rather than widen the card.
             title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             layout.addWidget(title)

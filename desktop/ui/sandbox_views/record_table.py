@@ -6,6 +6,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop.core.sandboxes.shown import Table
+from desktop.ui.tooltips import plain_tooltip
 
 
 class RecordTableWidget(QTreeWidget):
@@ -34,7 +35,7 @@ class RecordTableWidget(QTreeWidget):
             item = QTreeWidgetItem(list(row))
             for column, text in enumerate(row):
                 if len(text) > 24:  # what a narrow column cuts can still be read
-                    item.setToolTip(column, text)
+                    item.setToolTip(column, plain_tooltip(text))  # from outside: no HTML
             items.append(item)
         self.addTopLevelItems(items)
         header = self.header()

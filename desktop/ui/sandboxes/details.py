@@ -22,6 +22,7 @@ from desktop.core.sandboxes.view import SandboxView
 from desktop.ui.sandbox_views.chart import MetricsChartWidget
 from desktop.ui.sandbox_views.log_lines import LogLinesView
 from desktop.ui.sandbox_views.record_table import RecordTableWidget
+from desktop.ui.tooltips import plain_tooltip
 
 if TYPE_CHECKING:
     from desktop.ui.sandboxes.panel import SandboxPanel
@@ -109,7 +110,7 @@ class SandboxDetailsWidget(QFrame):
         self.hint_label.hide()
         self.body.show()
         self.title_label.setText(view.title)
-        self.title_label.setToolTip(view.title)
+        self.title_label.setToolTip(plain_tooltip(view.title))
         series = view.series
         self.chart.setVisible(series is not None and bool(series.points))
         if series is not None:

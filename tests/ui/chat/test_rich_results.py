@@ -133,3 +133,25 @@ def test_a_sandbox_list_with_endless_words_keeps_the_card_narrow(
     cells = [text for row in listed.rows() + one.rows() for text in row]
     assert max(map(len, cells)) <= CELL_CHARS
     assert card.minimumSizeHint().width() < 700  # the chat's width decides, not the id
+
+
+def test_a_table_s_tooltips_show_html_from_a_result_as_text(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    """A cut cell's tooltip holds the cell whole; Qt renders a tooltip that looks like HTML, so a
+    metadata value with a link or markup must arrive escaped."""
+    hostile = "<a href='http://evil.example'>click</a><b>bold</b>" + "v" * 40
+    fake_services.e2b.add_sandbox(sandboxID="ihostile1", metadata={"note": hostile})
+    app = app_harness.start()
+    _script(fake_services, [("E2B_LIST_ALL_SANDBOXES", {})])
+    send(qtbot, app, "list them")
+    (listed,) = _views(_card(app))
+    assert isinstance(listed, RecordTableWidget)
+    tips = [
+        listed.topLevelItem(row).toolTip(column)
+        for row in range(listed.topLevelItemCount())
+        for column in range(listed.columnCount())
+    ]
+    shown = [tip for tip in tips if "evil.example" in tip]
+    assert shown, tips
+    assert all("<a " not in tip and "&lt;a href=" in tip for tip in shown)
