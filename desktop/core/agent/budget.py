@@ -18,6 +18,7 @@ for its own controls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
@@ -44,10 +45,19 @@ def budget_limit(own: OwnBudget, default: Decimal | None) -> Decimal | None:
     return None if own == NO_BUDGET else Decimal(own)
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def parse_amount(text: str) -> Decimal:
     """A budget typed by a person ("2.50", "$2.50", "1,000"): ValueError with the sentence to
     show when it is not an amount over $0 and up to the most allowed."""
-    cleaned = text.strip().removeprefix("$").replace(",", "").strip()
+    cleaned = text.strip().removeprefix("$").strip()
+    if "," in cleaned:
+        if not _THOUSANDS.fullmatch(cleaned):  # "1,50": cents after a comma, not $150
+            raise ValueError(
+                "Write cents after a point, like 1.50; a comma only between thousands."
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:

@@ -54,6 +54,13 @@ def test_a_typed_amount_is_read_exactly(typed: str, amount: Decimal) -> None:
     assert parse_amount(typed) == amount
 
 
+@pytest.mark.parametrize("typed", ["1,50", "12,3456", "1,5,0"])
+def test_a_comma_before_cents_is_refused_rather_than_read_as_thousands(typed: str) -> None:
+    """ "1,50" (a European 1.50) was read as $150: a budget 100 times the one meant."""
+    with pytest.raises(ValueError, match=r"cents after a point, like 1\.50"):
+        parse_amount(typed)
+
+
 @pytest.mark.parametrize("typed", ["", "abc", "0", "-1", "NaN", "Infinity", "1e9", "1.2.3"])
 def test_a_typed_amount_that_is_not_one_is_refused_with_a_sentence(typed: str) -> None:
     with pytest.raises(ValueError, match=r"over \$0 and up to \$1,000,000.00, like 2.50"):
