@@ -125,6 +125,7 @@ def test_the_sandbox_list_without_the_model_never_holds_an_echoed_key(
     shown, error = run(scenario())
     assert leaks({"view": shown, "error": error}) == {}
     assert MARK in shown
+    assert echoing.openai.requests == []  # listed through the router alone
 
 
 def test_the_terminal_and_the_log_never_show_an_echoed_key(
