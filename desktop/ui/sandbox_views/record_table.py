@@ -23,10 +23,12 @@ class RecordTableWidget(QTreeWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.header().setStretchLastSection(True)
         self._visible_rows = visible_rows
+        self._hint: QSize | None = None
         self.table = Table((), ())
 
     def set_table(self, table: Table) -> None:
         self.table = table
+        self._hint = None
         self.clear()
         self.setColumnCount(len(table.headers))
         self.setHeaderLabels(list(table.headers))
@@ -56,11 +58,16 @@ class RecordTableWidget(QTreeWidget):
         return shown
 
     def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        row = self.sizeHintForRow(0) if self.topLevelItemCount() else 20
-        rows = max(1, min(self._visible_rows, self.topLevelItemCount()))
-        height = self.header().sizeHint().height() + rows * max(row, 18) + 2 * self.frameWidth() + 4
-        return QSize(hint.width(), height)
+        # Worked out once per table: a chat column of many cards asks at every layout pass,
+        # and each ask measured a row and the header again (UI stalls in a long chat).
+        if self._hint is None:
+            hint = super().sizeHint()
+            row = self.sizeHintForRow(0) if self.topLevelItemCount() else 20
+            rows = max(1, min(self._visible_rows, self.topLevelItemCount()))
+            header = self.header().sizeHint().height()
+            frame = 2 * self.frameWidth() + 4
+            self._hint = QSize(hint.width(), header + rows * max(row, 18) + frame)
+        return QSize(self._hint)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(120, self.sizeHint().height())

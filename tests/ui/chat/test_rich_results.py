@@ -155,3 +155,17 @@ def test_a_table_s_tooltips_show_html_from_a_result_as_text(
     shown = [tip for tip in tips if "evil.example" in tip]
     assert shown, tips
     assert all("<a " not in tip and "&lt;a href=" in tip for tip in shown)
+
+
+def test_a_table_s_size_is_worked_out_once_per_table(qtbot: QtBot) -> None:
+    """A long chat's column asks every card's table for its size at each layout pass: the
+    answer is kept until the table changes (it measured a row and the header each time)."""
+    from desktop.core.sandboxes.shown import Table
+
+    table = RecordTableWidget("toolResultTable", visible_rows=6)
+    qtbot.addWidget(table)
+    table.set_table(Table(("ID", "State"), (("i1", "running"),)))
+    one_row = table.sizeHint()
+    assert table.sizeHint() == one_row
+    table.set_table(Table(("ID", "State"), tuple((f"i{n}", "running") for n in range(5))))
+    assert table.sizeHint().height() > one_row.height()  # five rows: taller, asked again
