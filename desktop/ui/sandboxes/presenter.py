@@ -21,8 +21,8 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QMainWindow, QMenu, QToolButton
 
+from desktop.core.agent import events
 from desktop.core.agent.connect_links import ComposioHosts
-from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, TurnFinished
 from desktop.core.money import money_text
 from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice, remembered_choice
@@ -79,7 +79,7 @@ class SandboxPresenter(QObject):
         self._sized = False
         self._problem = ""  # the last action's failure, as a sentence, until the next action
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._calls: dict[str, ToolCallStarted] = {}
+        self._calls: dict[str, events.ToolCallStarted] = {}
         self.panel = panel = SandboxPanel(window)
         panel.hide()
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
@@ -210,16 +210,16 @@ class SandboxPresenter(QObject):
 
     def observe(self, event: object) -> None:
         """A turn's event (the controller's `turn_event`)."""
-        if isinstance(event, ToolCallStarted):
+        if isinstance(event, events.ToolCallStarted):
             self._calls[event.call_id] = event
-        elif isinstance(event, ToolCallFinished):
+        elif isinstance(event, events.ToolCallFinished):
             started = self._calls.pop(event.call_id, None)
             if started is None or event.outcome != "success":
                 return
             if self.service.note_tool_call(started.tool_name, started.arguments):
                 self.arm()
-        elif isinstance(event, TurnFinished):
-            self.count_model_cost()
+        elif isinstance(event, events.TurnFinished | events.TurnFailed | events.TurnCancelled):
+            self.count_model_cost()  # a stopped or failed turn's requests cost too
 
     def count_model_cost(self) -> None:
         if self._model_today is None:

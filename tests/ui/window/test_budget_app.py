@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 from pytestqt.qtbot import QtBot
 
+from desktop.core.money import money_text
 from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
 from desktop.ui.chat.message_widget import AssistantMessageWidget, ErrorWidget
@@ -123,3 +124,27 @@ def test_the_menu_sets_and_removes_the_chats_budget(
     qtbot.waitUntil(lambda: _stored_budget(app_paths) == "off", timeout=WAIT_MS)
     send(qtbot, app, "hello again")
     assert len(fake_services.openai.requests) == 2
+
+
+def test_a_turn_stopped_by_the_budget_counts_in_today_s_cost(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    """The budget stops a turn after its first, paid request: that request's cost is in the
+    status bar's costLabel ("Today: $… model"), as a finished turn's is."""
+    app = app_harness.start()
+    _ready(qtbot, app)
+    send(qtbot, app, "hello")
+    label = app.sandboxes.cost_label
+    qtbot.waitUntil(lambda: (app.sandboxes.model_cost or 0) > 0, timeout=WAIT_MS)
+    after_hello = app.sandboxes.model_cost
+    assert after_hello is not None
+    conversation_id = app.controller.conversation_id
+    store = app.conversation_store
+    assert conversation_id is not None and store is not None
+    wait_for(qtbot, store.set_budget(conversation_id, after_hello + Decimal("0.00001")))
+
+    send(qtbot, app, "create a sandbox", approve=True)  # one request, the call, then stopped
+    assert len(fake_services.openai.requests) == 2
+    assert [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
+    qtbot.waitUntil(lambda: (app.sandboxes.model_cost or 0) > after_hello, timeout=WAIT_MS)
+    assert label.text().startswith(f"Today: {money_text(app.sandboxes.model_cost)} model")
