@@ -63,7 +63,7 @@ class DesktopApp:
         from desktop.core.agent.worker import AgentLoop
         from desktop.core.config.configuration import Configuration
         from desktop.core.router.types import Timeouts
-        from desktop.gc_policy import pause_collection_while_importing
+        from desktop.gc_policy import favour_the_window_thread, pause_collection_while_importing
         from desktop.ui import pyside_imports
         from desktop.ui.chat.controller import ChatController
         from desktop.ui.settings.settings_flow import SettingsFlow
@@ -72,8 +72,10 @@ class DesktopApp:
 
         # Usually done by app.py already; idempotent. The agent's libraries import later.
         pyside_imports.install()
-        # The window's choice: the agent's libraries import with the collector paused.
+        # The window's choices: the agent's libraries import with the collector paused, and its
+        # thread gets the GIL back soon when the agent's has it.
         pause_collection_while_importing()
+        favour_the_window_thread()
         self.database_file = database_file or paths.database_file
         self.reopen_last = reopen_last
         environ = dict(os.environ if environ is None else environ)

@@ -128,6 +128,11 @@ class MainWindow(QMainWindow):
     def complete(self) -> None:
         """What the first paint goes without (see `staged`); files dropped on the chat are
         attached too."""
+        # How a turn's events are shown, imported now rather than at a turn's first event:
+        # once the agent's libraries are in (fastmcp brings beartype's import hook, which
+        # empties the path importer cache), that first import cost 30 ms mid-turn.
+        from desktop.ui.window import turn_events  # noqa: F401
+
         self.composer.complete(drops_also_on=self.chat_view)
         self.status_bar.complete()
         self.connection_status = self.status_bar.connection
