@@ -31,6 +31,8 @@ def as_window_shows(event: TurnEvent, connection: BackendConnection) -> TurnEven
                 connection.record_failure(
                     UserFacingError(event.kind, event.message, event.fix, service=event.service)
                 )
+            elif event.usage.requests:  # stopped later (a budget, a tool): the model answered
+                connection.record_reply()
             return window_failure(event)
         case (
             TextDelta()

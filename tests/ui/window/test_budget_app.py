@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 from pytestqt.qtbot import QtBot
 
+from desktop.core.errors import Service
 from desktop.core.money import money_text
 from desktop.desktop_app import DesktopApp
 from desktop.paths import AppPaths
@@ -148,3 +149,19 @@ def test_a_turn_stopped_by_the_budget_counts_in_today_s_cost(
     assert [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
     qtbot.waitUntil(lambda: (app.sandboxes.model_cost or 0) > after_hello, timeout=WAIT_MS)
     assert label.text().startswith(f"Today: {money_text(app.sandboxes.model_cost)} model")
+
+
+def test_a_first_turn_stopped_by_the_budget_still_shows_the_model_answered(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices, app_paths: AppPaths
+) -> None:
+    """The setting's budget stops the very first turn after its first request: the status bar
+    says the model server is ready (it said "not checked")."""
+    app_paths.settings_file.write_text('{"conversation_budget": "0.0001"}', encoding="utf-8")
+    app = app_harness.start()
+    _ready(qtbot, app)
+    model = app.window.connection_status.services[Service.MODEL]
+    assert model.text == "Model server: not checked"
+    send(qtbot, app, "create a sandbox", approve=True)
+    assert len(fake_services.openai.requests) == 1
+    assert [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
+    assert model.text == "Model server: ready"
