@@ -16,8 +16,6 @@ from typing import Protocol
 
 from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import (
-    ToolCallFinished,
-    ToolCallStarted,
     TurnCancelled,
     TurnEvent,
     TurnFailed,
@@ -90,7 +88,6 @@ class SandboxCommands:
         self.hosts = hosts
         self.settings_file = settings_file
         self.turns: list[Usage] = []  # this conversation's turns, as they finished
-        self._calls: dict[str, ToolCallStarted] = {}
         self._changed = False  # an agent call that may change sandboxes ran since the list
         # The conversation's budget in force (`cli_budget` sets it); the setting's until then.
         self.budget_limit: Callable[[], Decimal | None] = lambda: settings.conversation_budget
@@ -98,13 +95,8 @@ class SandboxCommands:
     # -- what the chat tells it ----------------------------------------------------------------
     def observe(self, event: TurnEvent) -> None:
         """A turn's event: its usage, and whether a call that changes sandboxes ran."""
-        if isinstance(event, ToolCallStarted):
-            self._calls[event.call_id] = event
-        elif isinstance(event, ToolCallFinished):
-            started = self._calls.pop(event.call_id, None)
-            if started is not None and event.outcome == "success":
-                self._changed |= self.service.note_tool_call(started.tool_name, started.arguments)
-        elif isinstance(event, TurnFinished) or (
+        self._changed |= self.service.observe(event)
+        if isinstance(event, TurnFinished) or (
             isinstance(event, TurnCancelled | TurnFailed) and event.usage.requests
         ):  # a turn stopped or failed after asking the model cost all the same
             self.turns.append(event.usage)

@@ -9,8 +9,8 @@ the MCP connection), else on the caller's own. How a face uses it:
 - `view()` at any moment: the rows (cost so far, $/hour, seconds left), the totals per
   conversation, the last failure as a sentence (`error.kind` NOT_CONNECTED: offer Connect);
 - `schedule`: tell it `show()` / `hide()`, arm a timer with `schedule.delay()` and call
-  `refresh()` when it fires; pass every finished agent tool call to `note_tool_call` (True:
-  refresh now);
+  `refresh()` when it fires; pass every turn event to `observe` (True: an agent call that
+  may have changed sandboxes finished: refresh now);
 - `pause`, `resume`, `extend`, `kill`, `pause_all`, `kill_all`: the user's own actions (the
   face's confirmation is their consent: no approval card), each followed by a refresh; a
   failure raises `SandboxError` (one sentence), the list stays as it was;
@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
+from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, TurnEvent
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL
 from desktop.core.sandboxes.calls import (
@@ -88,6 +89,7 @@ class SandboxService:
         self._error: SandboxError | None = None
         self._refreshing: asyncio.Future[SandboxView] | None = None
         self.list_calls = 0  # listings asked of E2B (pages), for the benchmark and tests
+        self._started: dict[str, ToolCallStarted] = {}  # agent calls running, by call id
 
     # -- what the faces read ------------------------------------------------------------------
     def view(self, now: float | None = None) -> SandboxView:
@@ -111,6 +113,17 @@ class SandboxService:
     def conversation_cost(self, conversation_id: str) -> Decimal:
         """What the conversation's sandboxes have cost so far (any thread may ask)."""
         return self._meter.conversation_cost(conversation_id, self._clock(), self.rates)
+
+    def observe(self, event: TurnEvent) -> bool:
+        """A turn's event, as both faces pass them on; True when an agent call that may have
+        changed sandboxes has just succeeded (refresh now). Its arguments come from its start."""
+        if isinstance(event, ToolCallStarted):
+            self._started[event.call_id] = event
+        elif isinstance(event, ToolCallFinished):
+            started = self._started.pop(event.call_id, None)
+            if started is not None and event.outcome == "success":
+                return self.note_tool_call(started.tool_name, started.arguments)
+        return False
 
     def note_tool_call(self, tool_name: str, arguments: Mapping[str, object]) -> bool:
         """An agent tool call finished; True when it may have changed sandboxes and the face

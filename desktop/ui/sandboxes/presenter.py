@@ -79,7 +79,6 @@ class SandboxPresenter(QObject):
         self._sized = False
         self._problem = ""  # the last action's failure, as a sentence, until the next action
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._calls: dict[str, events.ToolCallStarted] = {}
         self.panel = panel = SandboxPanel(window)
         panel.hide()
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
@@ -208,16 +207,10 @@ class SandboxPresenter(QObject):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def observe(self, event: object) -> None:
+    def observe(self, event: events.TurnEvent) -> None:
         """A turn's event (the controller's `turn_event`)."""
-        if isinstance(event, events.ToolCallStarted):
-            self._calls[event.call_id] = event
-        elif isinstance(event, events.ToolCallFinished):
-            started = self._calls.pop(event.call_id, None)
-            if started is None or event.outcome != "success":
-                return
-            if self.service.note_tool_call(started.tool_name, started.arguments):
-                self.arm()
+        if self.service.observe(event):
+            self.arm()
         elif isinstance(event, events.TurnFinished | events.TurnFailed | events.TurnCancelled):
             self.count_model_cost()  # a stopped or failed turn's requests cost too
 

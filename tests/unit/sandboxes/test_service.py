@@ -138,3 +138,25 @@ def test_a_failure_of_the_app_itself_is_a_sentence_and_backs_off() -> None:
     assert view.error is not None and view.error.kind is ErrorKind.UNEXPECTED
     assert "RuntimeError: no backend yet" in view.error.message
     assert service.schedule.interval() == 60.0
+
+
+def test_a_turn_s_events_say_when_a_call_that_changes_sandboxes_succeeded() -> None:
+    """Both faces pass every turn event on; the service pairs a call's end with its start."""
+    from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
+
+    clock = Clock()
+    service = _service(clock, Router(clock))
+    create = ("E2B_CREATE_SANDBOX", {"templateID": "base"})
+    listing = ("E2B_LIST_ALL_SANDBOXES", {})
+
+    def started(call_id: str, slug_args: tuple[str, dict[str, object]]) -> ToolCallStarted:
+        slug, args = slug_args
+        return ToolCallStarted(call_id, slug, args, (ToolAction(slug, args),))
+
+    assert not service.observe(started("c1", create))  # not yet: it runs
+    assert service.observe(ToolCallFinished("c1", "E2B_CREATE_SANDBOX", "success", "{}"))
+    assert not service.observe(started("c2", create))
+    assert not service.observe(ToolCallFinished("c2", "E2B_CREATE_SANDBOX", "error", "no"))
+    assert not service.observe(started("c3", listing))
+    assert not service.observe(ToolCallFinished("c3", "E2B_LIST_ALL_SANDBOXES", "success", "{}"))
+    assert not service.observe(ToolCallFinished("c4", "E2B_CREATE_SANDBOX", "success", "{}"))
