@@ -206,23 +206,6 @@ def model_problem(model: str) -> str | None:
     return None
 
 
-def service_name(spec: ProviderSpec, base_url: str | None) -> str:
-    """How sentences name the provider at `base_url`: "Anthropic" at its own address (or
-    None), "Ollama (10.0.0.5:11434)" elsewhere, "The model server (host)" for OpenAI's API
-    at another server's address (which is not OpenAI)."""
-    from desktop.core.errors import host_of
-
-    if base_url is None or spec.default_base_url is None:
-        return spec.service if base_url is None else f"The model server ({host_of(base_url, '')})"
-    default_host = host_of(spec.default_base_url, spec.service)
-    host = host_of(base_url, default_host)
-    if host == default_host:
-        return spec.service
-    if spec.family == "openai":
-        return f"The model server ({host})"
-    return f"{spec.service} ({host})"
-
-
 def picker_providers() -> tuple[ProviderSpec, ...]:
     """The providers the Settings dialog offers, in order."""
     return tuple(spec for spec in PROVIDERS if spec.in_picker)
