@@ -49,6 +49,7 @@ from desktop.core.errors import (
     Fix,
     UserFacingError,
 )
+from desktop.core.inert import inert
 from desktop.core.router.types import Timeouts
 from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
@@ -58,6 +59,7 @@ from desktop.terminal import Terminal
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
 MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
+USAGE_EXIT = 2  # as argparse's: the command line or its environment asks for what cannot be
 KEYRING_UNREADABLE_EXIT = 75  # sysexits' EX_TEMPFAIL: a temporary failure, try again later
 
 
@@ -279,7 +281,11 @@ def run_cli(
     color = out.isatty() and "NO_COLOR" not in env and env.get("TERM") != "dumb"
     term = Terminal(out, err, color=color)
     dotenv = read_dotenv((cwd or Path.cwd()) / ".env")
-    chosen = chosen_model(settings.model, model, env, dotenv)
+    try:
+        chosen = chosen_model(settings.model, model, env, dotenv)
+    except ValueError as exc:  # as argparse refuses a bad --model
+        term.error(inert(str(exc)))
+        return USAGE_EXIT
     settings = settings.model_copy(update={"model": chosen.model})
 
     def credentials_for(model: str) -> Credentials:

@@ -37,14 +37,18 @@ def chosen_model(
     dotenv: Mapping[str, str],
 ) -> ChosenModel:
     """`--model` wins over `E2B_AGENT_MODEL` (environment, then `.env`), which wins over the
-    settings file's model; the callers checked `flag` already."""
+    settings file's model; the callers checked `flag` already. ValueError with the sentence to
+    print when `E2B_AGENT_MODEL` names a model this version cannot use: the run does not fall
+    back to another (perhaps paid) provider without a word."""
     if flag:
         return ChosenModel(flag.strip(), "--model")
     found = model_from_environment(environ, dotenv)
-    if found is not None and not model_problem(found[0]):
-        where = MODEL_ENV if found[1] == "environment" else f"{MODEL_ENV} in .env"
-        return ChosenModel(found[0].strip(), where)
-    return ChosenModel(settings_model, "the settings file")
+    if found is None:
+        return ChosenModel(settings_model, "the settings file")
+    where = MODEL_ENV if found[1] == "environment" else f"{MODEL_ENV} in .env"
+    if problem := model_problem(found[0]):
+        raise ValueError(f"{where}: {problem}")
+    return ChosenModel(found[0].strip(), where)
 
 
 def keys_wanted(model: str) -> tuple[SecretName, ...]:

@@ -134,3 +134,15 @@ def test_the_flag_is_checked_before_anything_starts(tmp_path: Path) -> None:
     window = start("--model", CLAUDE)
     assert window.returncode == 2
     assert "--model is for the terminal (--cli)" in window.stderr
+
+
+def test_an_unusable_model_in_the_environment_is_refused_not_replaced(
+    fake_services: FakeServices, anthropic_fake: AnthropicFake, tmp_path: Path
+) -> None:
+    """A mistyped E2B_AGENT_MODEL (an unknown provider) ended in the settings' model, another
+    perhaps paid provider, without a word; it is refused as a bad --model is."""
+    env = _env(fake_services, anthropic_fake, E2B_AGENT_MODEL="antropic:claude-sonnet-4-5")
+    code, out, err = _cli(env, "hello\nexit\n", tmp_path)
+    assert code == 2
+    assert "E2B_AGENT_MODEL:" in err and "antropic" in err
+    assert fake_services.openai.requests == [] and anthropic_fake.requests == []
