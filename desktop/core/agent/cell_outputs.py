@@ -78,10 +78,16 @@ class ImageOutput:
 
     format: ImageFormat
     data_base64: str
-    width: int
-    height: int
-    byte_size: int
+    # Bounded here too: a record read back (an imported export) could claim any size, and a
+    # width of 0 reached a layout that divides by it.
+    width: Annotated[int, Field(ge=1, le=MAX_IMAGE_PIXELS)]
+    height: Annotated[int, Field(ge=1, le=MAX_IMAGE_PIXELS)]
+    byte_size: Annotated[int, Field(ge=0, le=MAX_IMAGE_BYTES)]
     kind: Literal["image"] = "image"
+
+    def __post_init__(self) -> None:
+        if self.width * self.height > MAX_IMAGE_PIXELS:
+            raise ValueError(f"an image of {self.width}x{self.height} is over the pixels shown")
 
     def data(self) -> bytes:
         return base64.b64decode(self.data_base64)

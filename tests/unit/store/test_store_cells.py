@@ -24,7 +24,7 @@ from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, TRUNCATION_MARK
 from desktop.core.store.codec import cards_from_json, cards_to_json
 from desktop.core.store.export import render_markdown_export
 from desktop.core.store.export_cells import images_folder, write_markdown_export
-from desktop.core.store.records import ToolCardRecord
+from desktop.core.store.records import StoreError, ToolCardRecord
 from desktop.core.store.sqlite import ConversationStore
 from tests.unit.agent.test_code_runs import b64, png
 from tests.unit.store.test_store_messages import MODEL, FakeClock, answered, dump
@@ -150,3 +150,14 @@ def test_the_markdown_text_alone_names_images_in_words(store: ConversationStore)
     cid = _conversation(store, _cell())
     text = store.export_markdown(cid)
     assert "[image: 8x5 PNG]" in text and "cell-1-1" not in text
+
+
+@pytest.mark.parametrize(("width", "height"), [(0, 5), (-3, 5), (8, 0), (30_000, 30_000)])
+def test_an_image_record_claiming_an_impossible_size_is_refused(width: int, height: int) -> None:
+    """A record read back (an imported export) with a width of 0 reached a layout that divides
+    by it (the process crashed); it is refused as the stored cards are invalid."""
+    raw = json.loads(cards_to_json([_cell()]))
+    image = next(o for o in raw[0]["code_run"]["outputs"] if o["kind"] == "image")
+    image["width"], image["height"] = width, height
+    with pytest.raises(StoreError):
+        cards_from_json(json.dumps(raw))
