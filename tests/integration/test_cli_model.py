@@ -142,7 +142,7 @@ def test_an_unusable_model_in_the_environment_is_refused_not_replaced(
     """A mistyped E2B_AGENT_MODEL (an unknown provider) ended in the settings' model, another
     perhaps paid provider, without a word; it is refused as a bad --model is."""
     env = _env(fake_services, anthropic_fake, E2B_AGENT_MODEL="antropic:claude-sonnet-4-5")
-    code, out, err = _cli(env, "hello\nexit\n", tmp_path)
+    code, _out, err = _cli(env, "hello\nexit\n", tmp_path)
     assert code == 2
     assert "E2B_AGENT_MODEL:" in err and "antropic" in err
     assert fake_services.openai.requests == [] and anthropic_fake.requests == []

@@ -104,10 +104,15 @@ class Sandbox(_E2BRecord):
         return max(0.0, (self.end_at - now).total_seconds())
 
 
+LAST_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
 class MetricSample(_E2BRecord):
     """One of E2B's 5-second samples of a sandbox (`SandboxMetric`); sizes in bytes."""
 
-    timestamp_unix: int = Field(alias="timestampUnix")
+    # Bounded: a time past year 9999 (or before 1970) made the chart and its words raise, so
+    # such a sample is unreadable (odd figures are clamped where they are drawn: `shown`).
+    timestamp_unix: int = Field(alias="timestampUnix", ge=0, le=LAST_TIMESTAMP)
     cpu_count: int = Field(default=0, alias="cpuCount")
     cpu_used_pct: float = Field(default=0.0, alias="cpuUsedPct")
     mem_used: int = Field(default=0, alias="memUsed")

@@ -164,3 +164,16 @@ def test_one_sandbox_shows_only_the_fields_its_answer_gave() -> None:
     table = sandbox_fields(created)
     assert [name for name, _ in table.rows] == ["ID", "Template", "State"]
     assert all(value != "—" for _, value in table.rows)
+
+
+def test_a_metric_sample_from_outside_time_is_unreadable() -> None:
+    """A timestamp past year 9999 made the card's chart raise half-way through its finish."""
+    from desktop.core.sandboxes.records import MetricSample, read_each
+
+    good = {"timestampUnix": 1_800_000_000, "cpuUsedPct": 12.5, "memUsed": 1, "memTotal": 2}
+    bad = [
+        {**good, "timestampUnix": 10**17},
+        {**good, "timestampUnix": -1},
+    ]
+    read, unreadable = read_each(MetricSample, [good, *bad])
+    assert len(read) == 1 and unreadable == len(bad)
