@@ -92,8 +92,11 @@ class BudgetDialog(QDialog):
         layout.addWidget(buttons)
 
     def chosen_amount(self) -> Decimal:
-        """The amount typed, in whole cents as shown (a float never reaches the store)."""
-        return Decimal(self.amount.cleanText().replace(",", "")).quantize(Decimal("0.01"))
+        """The amount typed, in whole cents as shown (a float never reaches the store). Read
+        from the box's value, not its text: in a locale that writes "12,50" the text read
+        without its comma was 1250."""
+        self.amount.interpretText()
+        return Decimal(f"{self.amount.value():.2f}")
 
     def _choose(self, own: OwnBudget) -> None:
         self._on_chosen(own)

@@ -8,10 +8,12 @@ from __future__ import annotations
 import sqlite3
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMenu, QPushButton
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import QApplication, QMenu, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.core.agent.budget import BudgetStatus
 from desktop.core.errors import Service
 from desktop.core.money import money_text
 from desktop.desktop_app import DesktopApp
@@ -165,3 +167,22 @@ def test_a_first_turn_stopped_by_the_budget_still_shows_the_model_answered(
     assert len(fake_services.openai.requests) == 1
     assert [e for e in app.window.chat_view.entries() if isinstance(e, ErrorWidget)]
     assert model.text == "Model server: ready"
+
+
+@pytest.mark.parametrize("language", [QLocale.Language.German, QLocale.Language.English])
+def test_the_dialog_reads_its_amount_in_any_locale(
+    qtbot: QtBot, language: QLocale.Language
+) -> None:
+    """In a locale that writes cents after a comma ("12,50"), the amount was read as 1250."""
+    before = QLocale()
+    QLocale.setDefault(QLocale(language))
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        dialog = BudgetDialog(host, BudgetStatus(limit=None), Decimal("12.50"), lambda _own: None)
+        qtbot.addWidget(dialog)
+        assert dialog.chosen_amount() == Decimal("12.50")
+        dialog.amount.setValue(1234.5)
+        assert dialog.chosen_amount() == Decimal("1234.50")
+    finally:
+        QLocale.setDefault(before)
