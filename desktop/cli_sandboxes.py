@@ -140,7 +140,8 @@ class SandboxCommands:
         if error.kind is ErrorKind.NOT_CONNECTED:
             try:
                 offers = await self.service.connect_links(self.hosts)
-            except SandboxError:
+            except SandboxError as failure:  # no link to offer: say why
+                self.term.error(failure.message)
                 return
             for offer in offers:
                 self.term.line(f"  To connect E2B, open this link in your browser ({offer.host}):")

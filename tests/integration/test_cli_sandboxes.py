@@ -178,6 +178,20 @@ def test_e2b_not_connected_is_said_with_its_connect_link(
     assert services.openai.requests == []
 
 
+def test_a_failed_connect_link_request_is_a_sentence_and_the_terminal_goes_on(
+    fake_services_factory: FakeServicesFactory, tmp_path: Path
+) -> None:
+    """E2B not connected, and the router's answer to the Connect Link request is an error: the
+    terminal ended with a traceback (the error was not one of the sandbox service's)."""
+    services = fake_services_factory(e2b_connected=False)
+    services.composio.behaviour.tool_errors["COMPOSIO_MANAGE_CONNECTIONS"] = "boom"
+    result = _cli(services, "/sandboxes\n/sandboxes\nexit\n", tmp_path)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr
+    assert "boom" in result.stderr  # why no link is offered
+    assert services.openai.requests == []
+
+
 def test_the_budget_stops_the_agent_before_it_asks_the_model_again(
     fake_services: FakeServices, tmp_path: Path
 ) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from desktop.core.errors import ErrorKind, UserFacingError, quoted
 from desktop.core.router.connection import ToolAnsweredError
-from desktop.core.router.types import MULTI_EXECUTE_TOOL
+from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL, MULTI_EXECUTE_TOOL
 from desktop.core.sandboxes.records import LifecycleEvent, LogLine, MetricSample, Sandbox, read_each
 
 DIRECT_CALL_SECONDS = 30.0
@@ -238,6 +238,18 @@ class SandboxCalls:
 
     async def kill(self, sandbox_id: str) -> None:
         await self._one(KILL, {"sandbox_id": sandbox_id}, sandbox_id)
+
+    async def manage_connections(self) -> Any:
+        """The router's answer about E2B's connection (its Connect Link), failures as
+        `SandboxError`s like every other call here."""
+        try:
+            return await self._caller.call_tool(
+                MANAGE_CONNECTIONS_TOOL, {"toolkits": ["e2b"]}, self._seconds
+            )
+        except ToolAnsweredError as exc:
+            raise _failure(MANAGE_CONNECTIONS_TOOL, None, str(exc)) from exc
+        except UserFacingError as exc:
+            raise SandboxError(exc.kind, exc.message, exc.fix) from exc
 
     async def details(self, sandbox_id: str, *, metrics: bool = True) -> Details:
         """Its metrics (unless `metrics` is False), last log lines and lifecycle events, in one

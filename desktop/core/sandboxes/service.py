@@ -256,11 +256,12 @@ class SandboxService:
         """E2B's Connect Link for the user to open, asked of the router without the model."""
 
         async def ask(calls: SandboxCalls) -> Any:
-            return await self._tools().call_tool(
-                MANAGE_CONNECTIONS_TOOL, {"toolkits": ["e2b"]}, self._seconds
-            )
+            return await calls.manage_connections()
 
-        answer = await self._io(ask)
+        try:
+            answer = await self._io(ask)
+        except Exception as exc:  # one sentence for the face, as every call here
+            raise _sandbox_error(exc) from exc
         return hosts.offers(hosts.links_in(MANAGE_CONNECTIONS_TOOL, answer))
 
 
