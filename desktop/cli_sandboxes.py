@@ -28,6 +28,7 @@ from desktop.core.money import PRICE_UNKNOWN, hourly_text, money_text
 from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice, LeaveQuestion, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
+from desktop.core.sandboxes.shown import cut
 from desktop.core.sandboxes.view import SandboxRow, SandboxView
 from desktop.core.sandboxes.words import (
     chat_text,
@@ -48,6 +49,7 @@ USAGE = {
 }
 MAX_EXTEND_MINUTES = 24 * 60  # E2B's longest run (Pro); Hobby stops at 60
 MIN_PREFIX = 4
+ID_CHARS = 40  # an id shown in the table and the answers (E2B's are 20 characters)
 QUIT_ANSWERS = {"": LeaveChoice.KEEP, "k": LeaveChoice.KEEP, "keep": LeaveChoice.KEEP}
 QUIT_ANSWERS |= {"p": LeaveChoice.PAUSE, "pause": LeaveChoice.PAUSE, "kill": LeaveChoice.KILL}
 HEADER = ("ID", "TEMPLATE", "STATE", "STARTED", "LEFT", "vCPU", "RAM", "COST", "CHAT", "METADATA")
@@ -167,18 +169,19 @@ class SandboxCommands:
 
     def _cells(self, row: SandboxRow, now: datetime) -> tuple[str, ...]:
         box = row.sandbox
-        metadata = metadata_text(box)
+        # What E2B sent is cut to a column's width here (and made inert): one sandbox with a
+        # 200,000-character id widened every line of the table to it.
         return (
-            box.sandbox_id,
-            box.label[:24],
-            box.state,
+            cut(box.sandbox_id, ID_CHARS),
+            cut(box.label, 24),
+            cut(box.state, 10),
             started_text(box.started_at, now),
             time_left_text(row.seconds_left),
             str(box.cpu_count),
             f"{box.memory_mb} MiB",
             money_text(row.cost),
-            chat_text(box, self._conversation_id(), {}),
-            metadata[:40] + ("…" if len(metadata) > 40 else ""),
+            cut(chat_text(box, self._conversation_id(), {}), 30),
+            cut(metadata_text(box), 40),
         )
 
     async def _find(self, given: str) -> SandboxRow | None:
@@ -199,22 +202,24 @@ class SandboxCommands:
     async def _act(self, name: str, given: str) -> None:
         row = await self._find(given)
         sandbox_id = row.sandbox_id if row else given
+        shown = cut(sandbox_id, ID_CHARS)
         if name == "/pause":
             await self.service.pause(sandbox_id)
-            self.term.line(f"Paused {sandbox_id}: memory and files kept, nothing billed.")
+            self.term.line(f"Paused {shown}: memory and files kept, nothing billed.")
         elif name == "/resume":
             view = await self.service.resume(sandbox_id)
             resumed = view.row(sandbox_id)
             left = time_left_text(resumed.seconds_left if resumed else None)
-            self.term.line(f"Resumed {sandbox_id}: it runs for {left} unless extended.")
+            self.term.line(f"Resumed {shown}: it runs for {left} unless extended.")
         else:
-            what = f"{sandbox_id} ({row.sandbox.label}, {row.sandbox.state})" if row else sandbox_id
+            box = row.sandbox if row else None
+            what = f"{shown} ({cut(box.label, 60)}, {cut(box.state, 10)})" if box else shown
             self.term.write(f"Kill sandbox {what}? Its files and memory are lost for good. [y/N]: ")
             if (await self.reader.readline()).strip().lower() not in ("y", "yes"):
                 self.term.line("Not killed.")
                 return
             await self.service.kill(sandbox_id)
-            self.term.line(f"Killed {sandbox_id}.")
+            self.term.line(f"Killed {shown}.")
 
     async def _extend(self, given: str, minutes_text: str) -> None:
         try:
@@ -226,10 +231,11 @@ class SandboxCommands:
             return
         row = await self._find(given)
         sandbox_id = row.sandbox_id if row else given
+        shown = cut(sandbox_id, ID_CHARS)
         view = await self.service.extend(sandbox_id, minutes * 60)
         extended = view.row(sandbox_id)
         left = time_left_text(extended.seconds_left if extended else None)
-        self.term.line(f"Extended {sandbox_id} by {minutes} min: it now ends in {left}.")
+        self.term.line(f"Extended {shown} by {minutes} min: it now ends in {left}.")
 
     async def _cost(self) -> None:
         turns = self.turns

@@ -69,6 +69,21 @@ def test_sandboxes_prints_a_table_without_asking_the_model(
     assert fake_services.openai.requests == []
 
 
+def test_a_sandbox_s_huge_hostile_fields_stay_cut_and_inert_in_the_table(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """One sandbox with a 200,000-character id padded every line of `/sandboxes` to it (10 MB
+    printed); its fields are cut to their column and their escapes written out."""
+    hostile = "\x1b]52;c;aGk=\x07\u202e" + "x" * 200_000
+    fake_services.e2b.add_sandbox(sandboxID="i" + hostile, alias=hostile, metadata={"k": hostile})
+    result = _cli(fake_services, "/sandboxes\nexit\n", tmp_path)
+    assert result.returncode == 0
+    assert len(result.stdout) < 5_000
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) < 400
+    assert fake_services.openai.requests == []
+
+
 def test_pause_extend_and_kill_by_a_prefix_and_kill_asks_first(
     fake_services: FakeServices, tmp_path: Path
 ) -> None:
