@@ -25,8 +25,9 @@ from desktop.core.agent import events
 from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.money import money_text
 from desktop.core.sandboxes.calls import SandboxError
-from desktop.core.sandboxes.leaving import LeaveChoice, remembered_choice
+from desktop.core.sandboxes.leaving import LeaveChoice, LeaveOutcome, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
+from desktop.core.sandboxes.shown import cell
 from desktop.core.sandboxes.view import SandboxView
 from desktop.core.sandboxes.words import count_text, running_cost_text, running_from_chat
 from desktop.ui.confirm import Choice, ask_to_confirm
@@ -268,9 +269,13 @@ class SandboxPresenter(QObject):
         async def act() -> None:
             self._say("")
             try:
-                await work()
+                done = await work()
             except SandboxError as exc:
                 self._say(exc.message)
+            else:  # "Pause all" / "Kill all": some may have failed while the others went
+                match done:
+                    case (_, LeaveOutcome(failed=failed) as outcome) if failed:
+                        self._say(outcome.text)
             self.render()
             self.arm()
 
@@ -281,7 +286,9 @@ class SandboxPresenter(QObject):
         names = []
         for sandbox_id in ids:
             row = view.row(sandbox_id)
-            names.append(f"{sandbox_id} ({row.sandbox.label})" if row else sandbox_id)
+            # From E2B: cut and inert as in the list (a direction mark would reorder the question).
+            shown = cell(sandbox_id)
+            names.append(f"{shown} ({cell(row.sandbox.label)})" if row else shown)
         return ", ".join(names)
 
     def _say(self, problem: str) -> None:

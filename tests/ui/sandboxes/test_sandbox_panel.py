@@ -154,6 +154,40 @@ def test_pause_and_kill_all_ask_once_for_several(
     qtbot.waitUntil(lambda: fake_services.e2b.sandboxes() == [], timeout=WAIT_MS)
 
 
+def test_kill_all_says_which_failed_and_the_others_go(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    """One of the selected is gone already (killed elsewhere): Kill all said nothing of it."""
+    app = app_harness.start()
+    _open_panel(qtbot, app, 2)
+    _select(app, SEED_RUNNING_ID, SEED_PAUSED_ID)
+    fake_services.e2b.execute("E2B_DELETE_SANDBOXES", {"sandbox_id": SEED_PAUSED_ID})
+    _click(qtbot, app.sandboxes.panel, "killSandboxButton")
+    _click(qtbot, _dialog(qtbot, app, "killSandboxConfirm"), "confirmKillButton")
+    qtbot.waitUntil(lambda: fake_services.e2b.sandboxes() == [], timeout=WAIT_MS)
+    error = app.sandboxes.panel.error_label
+    qtbot.waitUntil(lambda: not error.isHidden(), timeout=WAIT_MS)
+    assert error.text().startswith("Killed 1 sandbox.")
+    assert SEED_PAUSED_ID in error.text() and "no longer exists" in error.text()
+
+
+def test_a_hostile_name_is_cut_and_inert_in_the_kill_question(
+    qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
+) -> None:
+    """The question asking for consent names the sandbox as E2B sent it: a direction mark in
+    its template reordered the question, a megabyte of it filled the box."""
+    hostile = "\u202ekill-me" + "x" * 1_000_000
+    made = fake_services.e2b.add_sandbox(sandboxID="ihostile1", alias=hostile)
+    app = app_harness.start()
+    _open_panel(qtbot, app, 3)
+    _select(app, str(made["sandboxID"]))
+    _click(qtbot, app.sandboxes.panel, "killSandboxButton")
+    box = _dialog(qtbot, app, "killSandboxConfirm")
+    assert "\u202e" not in box.text() and len(box.text()) < 1_000
+    _click(qtbot, box, "cancelSandboxButton")
+    assert _box(fake_services, "ihostile1") is not None
+
+
 def test_countdown_text() -> None:
     assert countdown_text(34 * 60 + 59.7) == "34:59"
     assert countdown_text(3723) == "1:02:03"
