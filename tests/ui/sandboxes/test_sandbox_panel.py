@@ -175,17 +175,17 @@ def test_a_hostile_name_is_cut_and_inert_in_the_kill_question(
     qtbot: QtBot, app_harness: AppHarness, fake_services: FakeServices
 ) -> None:
     """The question asking for consent names the sandbox as E2B sent it: a direction mark in
-    its template reordered the question, a megabyte of it filled the box."""
-    hostile = "\u202ekill-me" + "x" * 1_000_000
-    made = fake_services.e2b.add_sandbox(sandboxID="ihostile1", alias=hostile)
+    its id reordered the question, a megabyte of it filled the box."""
+    hostile = "i\u202ekill-me" + "x" * 1_000_000
+    fake_services.e2b.add_sandbox(sandboxID=hostile)
     app = app_harness.start()
     _open_panel(qtbot, app, 3)
-    _select(app, str(made["sandboxID"]))
+    _select(app, hostile)
     _click(qtbot, app.sandboxes.panel, "killSandboxButton")
     box = _dialog(qtbot, app, "killSandboxConfirm")
     assert "\u202e" not in box.text() and len(box.text()) < 1_000
     _click(qtbot, box, "cancelSandboxButton")
-    assert _box(fake_services, "ihostile1") is not None
+    assert _box(fake_services, hostile) is not None
 
 
 def test_countdown_text() -> None:
