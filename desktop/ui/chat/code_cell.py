@@ -105,6 +105,10 @@ class CodeCellWidget(ToolCardWidget):
             self.run = finished.code_run
             self._show_run(finished.code_run, finished.outcome == "success")
 
+    def _show_rich(self) -> None:
+        """Nothing: a cell shows its run itself, and keeps its details toggle hidden (the card's
+        rich view would show it again, as "Show result")."""
+
     def _show_run(self, run: CodeRun, succeeded: bool) -> None:
         if run.stdout:
             self._text(run.stdout, "Output", "stdout")

@@ -25,6 +25,7 @@ from desktop.ui.chat.file_chips import OutputFileChip
 from desktop.ui.chat.file_saves import FileSave
 from desktop.ui.chat.folded_text import PREVIEW_LINES, FoldedText, displayed
 from desktop.ui.chat.result_images import MAX_SHOWN_WIDTH, ImageDialog, ImageSaver
+from desktop.ui.tooltips import plain_tooltip
 from tests.ui.chat.cell_helpers import cell_events, chart, chart_png, summary_file
 from tests.ui.chat.test_chat_view import timed_view
 from tests.unit.agent.test_code_runs import b64
@@ -88,6 +89,7 @@ def test_stdout_and_stderr_show_apart_with_how_it_ended(
     )
     cell = _cell(view, failed)
     assert cell.title_label.text() == "Shell"
+    assert cell.toggle_button.isHidden()  # finished, it still shows it all: nothing to unfold
     out, err = cell.texts
     assert (out.heading.text(), err.heading.text()) == ("Output", "Errors (stderr)")
     assert (out.view.objectName(), err.view.objectName()) == ("cellStdout", "cellStderr")
@@ -269,7 +271,9 @@ def test_an_output_file_chip_asks_where_and_hands_over_the_save(
     cell = _cell(view)
     (chip,) = cell.chips
     assert isinstance(chip, OutputFileChip) and chip.objectName() == "outputFileChip"
-    assert chip.name_label.text() == "summary.csv" and chip.toolTip() == "/mnt/files/summary.csv"
+    assert chip.name_label.text() == "summary.csv" and chip.toolTip() == plain_tooltip(
+        "/mnt/files/summary.csv"
+    )
     requests: list[FileSave] = []
     view.cells.file_save_requested.connect(requests.append)
     qtbot.mouseClick(chip.save_button, Qt.MouseButton.LeftButton)
