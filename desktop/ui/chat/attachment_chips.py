@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLayout, QLayoutItem, QToolBu
 from desktop.core.inert import inert
 from desktop.core.router.mount_names import size_text
 from desktop.ui.chat.labels import plain_label
+from desktop.ui.tooltips import plain_tooltip
 
 if TYPE_CHECKING:
     from desktop.core.agent.attachments import Attachment
@@ -94,7 +95,7 @@ class AttachmentChip(QFrame):
         super().__init__(parent)
         self.setObjectName("attachmentChip")
         self.name = name
-        self.setToolTip(f"{name} ({size})")
+        self.setToolTip(plain_tooltip(f"{name} ({size})"))
         self.setAccessibleName(f"Attached file {name}, {size}")
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 3, 4 if on_remove else 8, 3)
@@ -153,7 +154,9 @@ def sent_chip(attachment: Attachment) -> AttachmentChip:
     and its type in the tooltip."""
     chip = AttachmentChip(inert(attachment.name), size_text(attachment.size))
     chip.setToolTip(
-        f"{inert(attachment.name)} ({size_text(attachment.size)}, {inert(attachment.mimetype)})"
-        f"\nIn the workbench at {inert(attachment.sandbox_path)}"
+        plain_tooltip(
+            f"{inert(attachment.name)} ({size_text(attachment.size)}, "
+            f"{inert(attachment.mimetype)})\nIn the workbench at {inert(attachment.sandbox_path)}"
+        )
     )
     return chip

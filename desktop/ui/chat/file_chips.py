@@ -26,6 +26,7 @@ from desktop.core.router.mount_names import safe_file_name, size_text
 from desktop.ui.chat.file_saves import FileSave
 from desktop.ui.chat.labels import keeps_focus, plain_label
 from desktop.ui.file_dialogs import ask_save_path, default_directory
+from desktop.ui.tooltips import plain_tooltip
 
 
 class OutputFileChip(QFrame):
@@ -40,7 +41,7 @@ class OutputFileChip(QFrame):
         self.request: FileSave | None = None
         self.dialog: QFileDialog | None = None
         name = inert(file.name)
-        self.setToolTip(inert(file.sandbox_path))
+        self.setToolTip(plain_tooltip(inert(file.sandbox_path)))  # the run named it
         self.setAccessibleName(f"File {name}, {size_text(file.size)}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ from desktop.ui.chat.markdown_cuts import block_parser
 from desktop.ui.chat.message_fold import FULL_VIEW_HEIGHT, fold_preview, make_show_all_button
 from desktop.ui.chat.text_view import TextView
 from desktop.ui.links import UrlOpener
+from desktop.ui.tooltips import plain_tooltip
 
 if TYPE_CHECKING:
     from desktop.core.agent.attachments import Attachment
@@ -226,9 +226,7 @@ class AssistantMessageWidget(QWidget):
     def show_answered_by(self, answered_by: str) -> None:
         """Which model wrote this and what it cost, on hover ("" for turns stored before)."""
         self._answered_by = answered_by
-        # As rich text, escaped: a model's name is shown as it is, never as markup.
-        tip = f"<p style='white-space:pre'>{html.escape(answered_by)}</p>" if answered_by else ""
-        self.setToolTip(tip)
+        self.setToolTip(plain_tooltip(answered_by))  # a model's name as text, never markup
         self.view.setToolTip(self.toolTip())
 
     def plain_text(self) -> str:

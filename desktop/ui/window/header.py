@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH
 from desktop.ui.qt_values import show_as_plain_text
+from desktop.ui.tooltips import plain_tooltip
 from desktop.ui.waiting_words import WAITING_TEXT
 
 APP_NAME = "E2B Agent"
@@ -110,7 +111,7 @@ class ChatHeader(QFrame):
         self.title_label.setText(
             metrics.elidedText(shown, QtCore.Qt.TextElideMode.ElideRight, COLUMN_MAX_WIDTH // 2)
         )
-        self.title_label.setToolTip(shown if title else "")
+        self.title_label.setToolTip(plain_tooltip(shown) if title else "")
 
 
 class WindowMenu(QMenu):
