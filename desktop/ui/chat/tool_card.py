@@ -32,6 +32,7 @@ from desktop.core.conversations.transcript import (
     result_preview,
     shown_outcome,
 )
+from desktop.core.inert import inert
 from desktop.core.sandboxes.results import rich_parts
 from desktop.ui.chat.connect_links import ConnectLinksWidget
 from desktop.ui.chat.labels import keeps_focus, plain_label
@@ -108,7 +109,7 @@ class ToolCardWidget(QFrame):
         self.status_icon.setFixedSize(16, 16)
         self.status_icon.hide()
         self.title_label = plain_label(action_title(started), "toolTitle", self)
-        self.arguments_label = plain_label(compact_arguments(started), "toolArguments", self)
+        self.arguments_label = plain_label(inert(compact_arguments(started)), "toolArguments", self)
         self.arguments_label.setMinimumWidth(20)
         self.elapsed_label = plain_label(format_elapsed(0), "toolElapsed", self)
         self.outcome_label = plain_label("Running", "toolOutcome", self)
@@ -214,7 +215,7 @@ class ToolCardWidget(QFrame):
         seconds = ended - self._started_at if elapsed is None else elapsed
         self._seconds = seconds if seconds > 0 else None
         self.elapsed_label.setText(format_elapsed(seconds, precise=True))
-        self.errors_label.setText("\n".join(finished.errors))
+        self.errors_label.setText(inert("\n".join(finished.errors)))
         self.errors_label.setVisible(bool(finished.errors))
         self.errors_label.setAccessibleName("Failed actions: " + "; ".join(finished.errors))
         self.elapsed_label.setVisible(elapsed is None or elapsed > 0)
@@ -310,7 +311,8 @@ class ToolCardWidget(QFrame):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(plain_label("Arguments", "toolSectionLabel", details))
-        arguments = plain_label(full_arguments(self.started)[:4000], "toolArgumentsFull", details)
+        shown = inert(full_arguments(self.started)[:4000])
+        arguments = plain_label(shown, "toolArgumentsFull", details)
         arguments.setFont(_monospace())
         arguments.setWordWrap(True)
         arguments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -340,13 +342,15 @@ class ToolCardWidget(QFrame):
             return
         text = self.finished.result_text or "(no result)"
         preview, truncated = result_preview(text)
-        self._result_view.set_text(preview)
+        # From the tool: controls and direction marks written out, as everywhere text from
+        # outside is shown (a right-to-left override reordered a result; ESC sequences hid).
+        self._result_view.set_text(inert(preview))
         self._show_all.setText(f"Show all ({len(text):,} characters)")
         self._show_all.setVisible(truncated)
 
     def _on_show_all_clicked(self) -> None:
         if self._result_view is not None and self.finished is not None:
-            self._result_view.set_text(self.finished.result_text)
+            self._result_view.set_text(inert(self.finished.result_text))
             self._result_view.setMaximumHeight(520)
         if self._show_all is not None:
             self._show_all.hide()

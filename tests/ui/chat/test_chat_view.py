@@ -185,6 +185,42 @@ def test_tool_output_html_is_shown_as_text(qtbot: QtBot, styled_app: object) -> 
     assert isinstance(full, QLabel) and "<script>alert(1)</script>" in full.text()
 
 
+def test_tool_output_controls_and_direction_marks_are_written_out(
+    qtbot: QtBot, styled_app: object
+) -> None:
+    """A right-to-left override in a tool's result reordered what the card showed, and an
+    escape sequence went in as it was: both are written out, in the result (preview and Show
+    all), the errors line and the arguments."""
+    view = make_view(qtbot)
+    hostile = "\u202etxt.exe \x1b]52;c;aGk=\x07 \x1b[2J"
+    card = view.add_tool_call(
+        ToolCallStarted(
+            "call-1", ROUTER, {"note": hostile}, (ToolAction("E2B_GET_SANDBOX", {"id": hostile}),)
+        )
+    )
+    view.finish_tool_call(
+        ToolCallFinished(
+            "call-1",
+            ROUTER,
+            "success",
+            hostile + "x" * 10_000,
+            errors=(f"E2B_GET_SANDBOX: {hostile}",),
+        )
+    )
+    card.set_expanded(True)
+    shown = [card.result_text_shown, card.arguments_label.text(), card.errors_label.text()]
+    full = card.findChild(QLabel, "toolArgumentsFull")
+    assert isinstance(full, QLabel)
+    shown.append(full.text())
+    show_all = card.findChild(QPushButton, "showAllButton")
+    assert show_all is not None and not show_all.isHidden()
+    qtbot.mouseClick(show_all, Qt.MouseButton.LeftButton)
+    shown.append(card.result_text_shown)
+    for text in shown:
+        assert "\u202e" not in text and "\x1b" not in text, text[:80]
+    assert "\\u202etxt.exe" in card.result_text_shown
+
+
 def test_errors_appear_under_the_partial_reply(qtbot: QtBot, styled_app: object) -> None:
     view = make_view(qtbot)
     view.add_user_message("start a sandbox")
