@@ -368,7 +368,10 @@ def run_cli(
                     runner.run(repl.files.run(prompt))
                     continue
                 if commands.is_command(prompt):
-                    runner.run(commands.run(prompt))
+                    try:
+                        runner.run(commands.run(prompt))
+                    except KeyboardInterrupt:  # a slow E2B: the session goes on (and asks at exit)
+                        term.dim("[stopped]")
                     continue
                 if budgets.handles(prompt):
                     budgets.run(prompt)
