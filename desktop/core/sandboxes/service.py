@@ -31,7 +31,14 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
-from desktop.core.agent.events import ToolCallFinished, ToolCallStarted, TurnEvent
+from desktop.core.agent.events import (
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnCancelled,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+)
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL
 from desktop.core.sandboxes.calls import (
@@ -121,8 +128,12 @@ class SandboxService:
             self._started[event.call_id] = event
         elif isinstance(event, ToolCallFinished):
             started = self._started.pop(event.call_id, None)
-            if started is not None and event.outcome == "success":
+            # A failed or cut-off call may have done part of its work (a router call with
+            # several actions): only one that never ran changes nothing.
+            if started is not None and event.outcome != "denied":
                 return self.note_tool_call(started.tool_name, started.arguments)
+        elif isinstance(event, TurnFinished | TurnFailed | TurnCancelled):
+            self._started.clear()  # calls the turn never finished
         return False
 
     def note_tool_call(self, tool_name: str, arguments: Mapping[str, object]) -> bool:

@@ -141,7 +141,8 @@ def test_a_failure_of_the_app_itself_is_a_sentence_and_backs_off() -> None:
 
 
 def test_a_turn_s_events_say_when_a_call_that_changes_sandboxes_succeeded() -> None:
-    """Both faces pass every turn event on; the service pairs a call's end with its start."""
+    """Both faces pass every turn event on; the service pairs a call's end with its start: any
+    end but a denial may have changed sandboxes."""
     from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStarted
 
     clock = Clock()
@@ -156,7 +157,9 @@ def test_a_turn_s_events_say_when_a_call_that_changes_sandboxes_succeeded() -> N
     assert not service.observe(started("c1", create))  # not yet: it runs
     assert service.observe(ToolCallFinished("c1", "E2B_CREATE_SANDBOX", "success", "{}"))
     assert not service.observe(started("c2", create))
-    assert not service.observe(ToolCallFinished("c2", "E2B_CREATE_SANDBOX", "error", "no"))
+    assert not service.observe(ToolCallFinished("c2", "E2B_CREATE_SANDBOX", "denied", "no"))
+    assert not service.observe(started("c5", create))  # failed part-way: may have made one
+    assert service.observe(ToolCallFinished("c5", "E2B_CREATE_SANDBOX", "failed", "timeout"))
     assert not service.observe(started("c3", listing))
     assert not service.observe(ToolCallFinished("c3", "E2B_LIST_ALL_SANDBOXES", "success", "{}"))
     assert not service.observe(ToolCallFinished("c4", "E2B_CREATE_SANDBOX", "success", "{}"))
