@@ -10,6 +10,7 @@ the failure is logged. Names pass the redactor as every other text from outside 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -41,19 +42,25 @@ class OutputFiles:
         self._mount = mount
         self._redactor = redactor or Redactor()
         self._found: dict[str, tuple[tuple[OutputFile, ...], int]] = {}
+        # One run at a time between its two listings: the model may call two at once, and each
+        # would otherwise be credited with the other's files (the session has one kernel).
+        self._one_run = asyncio.Lock()
 
     async def around(self, call_id: str | None, call: Callable[[], Awaitable[_T]]) -> _T:
         """Run `call` (the code run) between two listings of the mount; what it left is kept
         for `call_id`. A call that raises (the tool's error: the code may have run) is listed
-        after as well; one cancelled is not."""
-        before = await self._listing() if call_id else None
-        try:
-            result = await call()
-        except Exception:
+        after as well; one cancelled is not. Runs of the session go one at a time."""
+        if call_id is None:
+            return await call()
+        async with self._one_run:
+            before = await self._listing()
+            try:
+                result = await call()
+            except Exception:
+                await self._after(call_id, before)
+                raise
             await self._after(call_id, before)
-            raise
-        await self._after(call_id, before)
-        return result
+            return result
 
     def take(self, call_id: str) -> tuple[tuple[OutputFile, ...], int]:
         """The files the call left (at most MAX_OUTPUT_FILES) and how many more it left;
