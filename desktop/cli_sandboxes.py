@@ -24,7 +24,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.config.settings import Settings, keep_quit_choice
 from desktop.core.errors import ErrorKind
-from desktop.core.money import PRICE_UNKNOWN, hourly_text, money_text
+from desktop.core.money import hourly_text, money_text, spent_text
 from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice, LeaveQuestion, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
@@ -241,13 +241,11 @@ class SandboxCommands:
         turns = self.turns
         known = [u.cost for u in turns if u.cost is not None]
         total = sum(known, Decimal(0)) if known else None
-        unpriced = len(turns) - len(known)
+        unpriced = sum(1 for u in turns if u.cost is None and u.input_tokens + u.output_tokens)
         tokens = sum(u.input_tokens + u.output_tokens for u in turns)
         turns_text = count_text(len(turns), "turn")
         said = f"Model ({self.settings.model}): {turns_text}, {tokens:,} tokens, "
-        said += money_text(total) + (
-            f" ({unpriced} turns: {PRICE_UNKNOWN})" if known and unpriced else ""
-        )
+        said += spent_text(total, unpriced)
         self.term.line(said + ".")
         if turns:
             last = ", ".join(money_text(u.cost) for u in turns[-10:])

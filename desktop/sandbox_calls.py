@@ -28,11 +28,12 @@ def sandbox_tools(backend: ChatBackend | None) -> ToolCaller:
     return inner
 
 
-async def model_cost_today(store: AsyncConversationStore | None) -> Decimal | None:
-    """What the model cost today, from the stored turns (None: no price known)."""
+async def model_cost_today(store: AsyncConversationStore | None) -> tuple[Decimal | None, int]:
+    """What the model cost today, from the stored turns where a price was known (None: none
+    was), and how many turns had no price."""
     if store is None:
-        return None
+        return None, 0
     spending = await store.spending_between(*day_bounds(datetime.now(UTC)))
     if spending.usage.cost is None and not spending.unpriced_turns:
-        return Decimal(0)  # no turn today: nothing spent (a turn without a price: unknown)
-    return spending.usage.cost
+        return Decimal(0), 0  # no turn today: nothing spent
+    return spending.usage.cost, spending.unpriced_turns

@@ -25,3 +25,12 @@ def money_text(amount: Decimal | None) -> str:
 def hourly_text(per_hour: Decimal) -> str:
     """`$0.11/hour`."""
     return f"{money_text(per_hour)}/hour"
+
+
+def spent_text(priced: Decimal | None, unpriced_turns: int) -> str:
+    """What turns cost: `$0.0031`, `$0.0031 + 2 turns at a price unknown`, or "price unknown"
+    when none had a price (a priced sum is never shown as the whole when some were not)."""
+    if unpriced_turns == 0 or priced is None:
+        return money_text(priced)
+    noun = "turn" if unpriced_turns == 1 else "turns"
+    return f"{money_text(priced)} + {unpriced_turns} {noun} at a {PRICE_UNKNOWN}"

@@ -26,3 +26,13 @@ def test_amounts_read_with_the_precision_they_need(amount: Decimal | None, text:
 
 def test_an_hourly_rate() -> None:
     assert hourly_text(Decimal("0.1089")) == "$0.11/hour"
+
+
+def test_a_priced_sum_is_never_shown_as_the_whole_when_some_turns_had_no_price() -> None:
+    from desktop.core.money import spent_text
+
+    assert spent_text(Decimal("0.0031"), 0) == "$0.0031"
+    assert spent_text(Decimal("0.0031"), 1) == "$0.0031 + 1 turn at a price unknown"
+    assert spent_text(Decimal("0.0031"), 2) == "$0.0031 + 2 turns at a price unknown"
+    assert spent_text(None, 3) == "price unknown"
+    assert spent_text(Decimal(0), 0) == "$0.00"

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QMainWindow, QMenu, QT
 
 from desktop.core.agent import events
 from desktop.core.agent.connect_links import ComposioHosts
-from desktop.core.money import money_text
+from desktop.core.money import money_text, spent_text
 from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice, LeaveOutcome, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
@@ -44,7 +44,7 @@ PANEL_WIDTH = 720  # what the dock asks for; a narrower window gives what it can
 COST_MIN_WIDTH = 1
 COST_ROOM = 900  # the window's width from which the status bar shows costLabel
 _VISIBLE_KEY = "sandboxes/panel_visible"
-ModelToday = Callable[[], Awaitable[Decimal | None]]
+ModelToday = Callable[[], Awaitable[tuple[Decimal | None, int]]]  # priced sum, unpriced turns
 MakeRoom = Callable[[int], None]  # the window gives the panel that many pixels, or what it can
 
 
@@ -76,7 +76,9 @@ class SandboxPresenter(QObject):
         self._state_file = state_file
         self.links = links or Links()  # the window's: its opener (a recorder in tests)
         self._make_room = make_room
-        self.model_cost: Decimal | None = None
+        self.model_cost: Decimal | None = None  # today's, where a price was known
+        self.model_unpriced = 0  # today's turns at a price nobody knew
+        self._model_read = False
         self._sized = False
         self._problem = ""  # the last action's failure, as a sentence, until the next action
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -162,8 +164,7 @@ class SandboxPresenter(QObject):
         if watched is self.window and event.type() == QEvent.Type.WindowStateChange:
             self._follow_screen()
         elif watched is self.window and event.type() == QEvent.Type.Resize:
-            # On a small screen the status bar has no room to spare: the label steps aside
-            # rather than make the window wider than the screen (the panel still says it).
+            # A small screen's status bar has no room: the label steps aside (the panel says it).
             self.cost_label.setVisible(self.window.width() >= COST_ROOM)
         return False
 
@@ -222,7 +223,8 @@ class SandboxPresenter(QObject):
 
         async def read() -> None:
             try:
-                self.model_cost = await today()
+                self.model_cost, self.model_unpriced = await today()
+                self._model_read = True
             except Exception:  # the label keeps its last figure; why goes to the log
                 log.warning("today's model cost could not be read", exc_info=True)
             self.render_cost(self.service.view())
@@ -241,7 +243,8 @@ class SandboxPresenter(QObject):
         self.render_header(view)
 
     def render_cost(self, view: SandboxView) -> None:
-        model = money_text(self.model_cost) if self._model_today is not None else "—"
+        read = self._model_today is not None and self._model_read
+        model = spent_text(self.model_cost, self.model_unpriced) if read else "—"
         self.cost_label.setText(f"Today: {model} model · {running_cost_text(view)}")
         self.cost_label.setToolTip(
             f"{count_text(len(view.running))} running; the model's cost comes from its usage."
