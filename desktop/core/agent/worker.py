@@ -11,9 +11,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import itertools
 import logging
+import sys
 import threading
-from collections.abc import Callable, Coroutine
+import time
+import types
+import weakref
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,11 @@ class AgentLoop:
     def __init__(self, name: str = "agent-loop") -> None:
         self._loop = asyncio.new_event_loop()
         self._started = threading.Event()
+        # Every async generator first iterated on this loop, in that order (see
+        # `_close_leftover_generators`).
+        self._generators: weakref.WeakKeyDictionary[types.AsyncGeneratorType[Any, Any], int] = (
+            weakref.WeakKeyDictionary()
+        )
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self._started.wait()
@@ -36,14 +46,59 @@ class AgentLoop:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
+        self._loop.call_soon(self._track_generators)
         self._loop.call_soon(self._started.set)
         try:
             self._loop.run_forever()
         finally:
             with contextlib.suppress(Exception):
                 self._abort_leftover_transports()
+                self._loop.run_until_complete(self._close_leftover_generators())
                 self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
+
+    def _track_generators(self) -> None:
+        """Note each async generator as it starts, on top of the hook the running loop set."""
+        hooks = sys.get_asyncgen_hooks()
+        first_iteration = hooks.firstiter
+        order = itertools.count()
+        generators = self._generators
+
+        def note(agen: AsyncGenerator[Any, Any]) -> None:
+            if isinstance(agen, types.AsyncGeneratorType):
+                generators[agen] = next(order)
+            if first_iteration is not None:
+                first_iteration(agen)
+
+        sys.set_asyncgen_hooks(firstiter=note, finalizer=hooks.finalizer)
+
+    async def _close_leftover_generators(self) -> None:
+        """Close the streams a cut-off library left suspended, one at a time, oldest first.
+
+        A model's reply is async generators nested in each other (the stitched events iterate a
+        segment's body inside the segment's `async with`). When a cancelled run leaves them
+        open, asyncio's own `shutdown_asyncgens` closes them all at once: the outer one's close
+        awaits the inner one's while the inner one is being closed too, and both fail ("aclose():
+        asynchronous generator is already running", "generator didn't stop after athrow()").
+        An outer generator started before the ones it opened, so closing in starting order lets
+        each owner close what it holds, and the ones after it are already closed.
+        """
+        leftover = [
+            (number, agen)
+            for agen, number in list(self._generators.items())
+            if agen.ag_frame is not None and not agen.ag_running
+        ]
+        leftover.sort(key=lambda item: item[0])
+        if leftover:
+            log.info("closing %d stream(s) left open at shutdown", len(leftover))
+        deadline = time.monotonic() + STOP_SECONDS
+        for _, agen in leftover:
+            if agen.ag_frame is None or agen.ag_running:
+                continue  # closed by its owner just now
+            try:
+                await asyncio.wait_for(agen.aclose(), max(deadline - time.monotonic(), 0.01))
+            except Exception as exc:  # a library's stream that will not end
+                log.warning("could not close %s left open at shutdown: %r", agen.__qualname__, exc)
 
     def _abort_leftover_transports(self) -> None:
         """Connections a client left open when its task was cut off at shutdown are closed
