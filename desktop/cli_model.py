@@ -14,7 +14,7 @@ from desktop.core.config.credentials import (
     model_key_spec,
 )
 from desktop.core.config.providers import PROVIDERS, model_problem, provider_of
-from desktop.core.config.secrets import MODEL_ENV, SecretName, model_from_environment
+from desktop.core.config.secrets import SecretName, model_from_environment, model_variable
 from desktop.core.errors import Fix
 from desktop.terminal import Terminal
 
@@ -45,7 +45,7 @@ def chosen_model(
     found = model_from_environment(environ, dotenv)
     if found is None:
         return ChosenModel(settings_model, "the settings file")
-    where = MODEL_ENV if found[1] == "environment" else f"{MODEL_ENV} in .env"
+    where = model_variable(found[1])
     if problem := model_problem(found[0]):
         raise ValueError(f"{where}: {problem}")
     return ChosenModel(found[0].strip(), where)

@@ -229,6 +229,8 @@ class DesktopApp:
             self.controller.reconfigure(self._backend_maker())
         else:
             self.controller.connect_backend()  # shows "not configured" with the reason
+        if (refused := self.configuration.refused_model_override()) is not None:
+            self._warn("E2B_AGENT_MODEL is not used", refused)  # the terminal refuses to start
         if not self.configuration.complete:  # keys to enter, or the keyring's Retry
             self.open_settings(first_run=True)
         # Wired and started: a prompt sent meanwhile is sent now (or refused, with the reason).

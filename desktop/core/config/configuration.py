@@ -20,11 +20,13 @@ from desktop.core.config.credentials import (
 )
 from desktop.core.config.secrets import (
     ENV_VARS,
+    MODEL_ENV,
     SecretName,
     SecretStore,
     SecretStoreError,
     SecretStoreUnreadableError,
     model_from_environment,
+    model_variable,
     overrides_from_environment,
     read_dotenv,
 )
@@ -35,6 +37,7 @@ from desktop.core.config.settings import (
     model_problem,
     save_settings,
 )
+from desktop.core.inert import inert
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,30 @@ class Configuration:
             log.warning("E2B_AGENT_MODEL ignored: %s", problem)
             return None
         return found
+
+    def refused_model_override(self) -> str | None:
+        """When `E2B_AGENT_MODEL` names a model this version cannot use, the sentence that
+        says so and which model is used instead (the window shows it; the terminal refuses
+        to start instead); None when it is unset or usable."""
+        found = model_from_environment(self.environ, self.dotenv())
+        if found is None or (problem := model_problem(found[0])) is None:
+            return None
+        return inert(
+            f"{model_variable(found[1])} names a model this version cannot use. {problem} "
+            f"The model chosen in Settings ({self.settings.model}) is used instead: correct "
+            f"{MODEL_ENV} or unset it, then restart the app."
+        )
+
+    def model_override_note(self) -> str | None:
+        """What Settings says under its model field when `E2B_AGENT_MODEL` is set."""
+        if (refused := self.refused_model_override()) is not None:
+            return refused
+        if (found := self.model_override()) is None:
+            return None
+        return inert(
+            f"{model_variable(found[1])} sets the model in use ({found[0].strip()}); the one "
+            "here is kept for when it is unset."
+        )
 
     @property
     def in_use(self) -> Settings:

@@ -188,6 +188,11 @@ def model_from_environment(
     return None
 
 
+def model_variable(source: str) -> str:
+    """Where `model_from_environment` found the model, as a person reads it."""
+    return MODEL_ENV if source == "environment" else f"{MODEL_ENV} in .env"
+
+
 def overrides_from_environment(
     environ: Mapping[str, str], dotenv: Mapping[str, str]
 ) -> dict[str, tuple[str, str]]:

@@ -28,7 +28,8 @@ class AgentSection(QWidget):
     `provider_changed(spec)` that another provider was picked (the keys section shows its key).
 
     `base_url_variables`: the families whose base URL a variable sets ({family: variable}): its
-    field then says so in place of a value; `model_override`: what `E2B_AGENT_MODEL` sets."""
+    field then says so in place of a value; `model_note`: what Settings says of `E2B_AGENT_MODEL`
+    (the core's sentence), if it is set."""
 
     edited = Signal(object)  # the QWidget edited
     provider_changed = Signal(object)  # ProviderSpec
@@ -39,7 +40,7 @@ class AgentSection(QWidget):
         parent: QWidget | None = None,
         *,
         base_url_variables: Mapping[str, str] | None = None,
-        model_override: tuple[str, str] | None = None,
+        model_note: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("agentSection")
@@ -69,16 +70,8 @@ class AgentSection(QWidget):
         self.base_url_field = QLineEdit()
         self.base_url_field.setObjectName("baseUrlField")
         self.base_url_field.setAccessibleName("Base URL")
-        self.override_label = wrapped_label("", "modelOverrideLabel")
-        self.override_label.setVisible(model_override is not None)
-        if model_override is not None:
-            variable = "E2B_AGENT_MODEL" + (
-                "" if model_override[1] == "environment" else " in .env"
-            )
-            self.override_label.setText(
-                f"{variable} sets the model in use ({model_override[0]}); the one here is "
-                "kept for when it is unset."
-            )
+        self.override_label = wrapped_label(model_note or "", "modelOverrideLabel")
+        self.override_label.setVisible(model_note is not None)
         self.toolkits_field = QLineEdit(", ".join(settings.toolkits))
         self.toolkits_field.setObjectName("toolkitsField")
         self.toolkits_field.setAccessibleName("Toolkits")

@@ -53,7 +53,7 @@ class SettingsDialog(QDialog):
         unreadable: KeyringUnreadable | None = None,
         tester: ConnectionTester | None = None,
         base_url_variables: Mapping[str, str] | None = None,
-        model_override: tuple[str, str] | None = None,
+        model_note: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -77,7 +77,7 @@ class SettingsDialog(QDialog):
             unreadable=unreadable,
         )
         self.agent = AgentSection(
-            settings, base_url_variables=base_url_variables, model_override=model_override
+            settings, base_url_variables=base_url_variables, model_note=model_note
         )
         self.keys.show_model_key(self.agent.provider_key())
         self.agent.provider_changed.connect(self._on_agent_provider_changed)

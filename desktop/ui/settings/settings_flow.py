@@ -63,7 +63,7 @@ class SettingsFlow(QObject):
             unreadable=stored.unreadable,
             tester=ConnectionTester(self._probe, self._parent),
             base_url_variables=base_urls_in_environment(self._configuration.environ),
-            model_override=self._configuration.model_override(),
+            model_note=self._configuration.model_override_note(),
             parent=self._parent,
         )
         dialog.settings_saved.connect(self._on_dialog_settings_saved)

@@ -4,6 +4,7 @@ its base URL where it has one, and the model field and the picker kept in step."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import qasync
 from PySide6.QtCore import Qt
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.service_check import ConnectionReport, ServiceCheck
+from desktop.core.config.configuration import Configuration
 from desktop.core.config.secrets import SecretName
 from desktop.core.config.settings import Settings
 from desktop.ui.settings.connection_tester import ConnectionTester
@@ -130,13 +132,15 @@ def test_typing_another_providers_model_moves_the_picker(qtbot: QtBot, styled_ap
 
 
 def test_a_base_url_from_the_environment_is_named_not_typed_over(
-    qtbot: QtBot, styled_app: object
+    qtbot: QtBot, styled_app: object, tmp_path: Path
 ) -> None:
+    environ = {"E2B_AGENT_MODEL": "anthropic:claude-haiku-4-5"}
+    configuration = Configuration(tmp_path / "settings.json", environ, tmp_path)
     dialog = make_dialog(
         qtbot,
         Settings(user_id="alice", model="ollama:qwen2.5"),
         base_url_variables={"ollama": "OLLAMA_BASE_URL"},
-        model_override=("anthropic:claude-haiku-4-5", "environment"),
+        model_note=configuration.model_override_note(),
     )
     base_url = dialog.agent.base_url_field
     assert base_url.isReadOnly() and base_url.placeholderText() == "from OLLAMA_BASE_URL"

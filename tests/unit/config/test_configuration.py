@@ -101,3 +101,32 @@ def test_save_keeps_the_rules_made_meanwhile_less_those_revoked(tmp_path: Path) 
     ]
     assert data["user_id"] == "bob"
     assert configuration.settings.always_allowed == {"E2B_DELETE_WEBHOOK", "E2B_PAUSE_SANDBOX"}
+
+
+def test_a_usable_model_variable_is_noted_and_used(tmp_path: Path) -> None:
+    environ = {"E2B_AGENT_MODEL": " anthropic:claude-haiku-4-5 "}
+    configuration = Configuration(tmp_path / "settings.json", environ, tmp_path)
+    assert configuration.in_use.model == "anthropic:claude-haiku-4-5"
+    assert configuration.refused_model_override() is None
+    assert configuration.model_override_note() == (
+        "E2B_AGENT_MODEL sets the model in use (anthropic:claude-haiku-4-5); the one here is "
+        "kept for when it is unset."
+    )
+
+
+def test_a_model_variable_the_app_cannot_use_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("E2B_AGENT_MODEL=mistral:large\n")
+    configuration = Configuration(tmp_path / "settings.json", {}, tmp_path)
+    assert configuration.in_use.model == Settings().model  # not the unusable one
+    refused = configuration.refused_model_override()
+    assert refused is not None
+    assert refused.startswith("E2B_AGENT_MODEL in .env names a model this version cannot use.")
+    assert "The model provider 'mistral' is not supported" in refused
+    assert f"({Settings().model}) is used instead" in refused
+    assert configuration.model_override_note() == refused
+
+
+def test_no_model_variable_no_note(tmp_path: Path) -> None:
+    configuration = Configuration(tmp_path / "settings.json", {}, tmp_path)
+    assert configuration.refused_model_override() is None
+    assert configuration.model_override_note() is None
