@@ -163,6 +163,7 @@ def test_pausing_a_paused_sandbox_or_one_gone_is_said_in_a_sentence(
     )
     assert paused.kind is ErrorKind.BAD_INPUT and "resume it first" in paused.message
     assert _state(fake_services, SEED_PAUSED_ID) is not None
+    assert fake_services.openai.requests == []
 
 
 def test_e2b_not_connected_is_said_and_its_connect_link_offered(
@@ -199,6 +200,7 @@ def test_a_call_that_never_answers_ends_with_a_sentence_saying_it_may_have_run(
         f"E2B did not answer within 1 s: sandbox {SEED_RUNNING_ID} may have been paused. "
         "Refresh the list to check."
     )
+    assert fake_services.openai.requests == []
 
 
 def test_a_failed_refresh_keeps_the_list_says_why_and_backs_off(
@@ -216,6 +218,7 @@ def test_a_failed_refresh_keeps_the_list_says_why_and_backs_off(
     assert second.error is not None and "Internal error" in second.error.message
     assert [r.sandbox_id for r in second.rows] == [r.sandbox_id for r in first.rows]
     assert schedule.error == second.error.message and schedule.interval() == 60.0
+    assert fake_services.openai.requests == []
 
 
 def test_the_calls_run_on_the_agent_loop_on_the_open_conversations_connection(
