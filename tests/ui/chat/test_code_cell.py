@@ -21,9 +21,10 @@ from desktop.ui.chat.approval_card import ApprovalCardWidget
 from desktop.ui.chat.chat_view import ChatView
 from desktop.ui.chat.code_cell import CodeCellWidget
 from desktop.ui.chat.code_view import CodeView
+from desktop.ui.chat.display_blocks import PIECE_CHARS
 from desktop.ui.chat.file_chips import OutputFileChip
 from desktop.ui.chat.file_saves import FileSave
-from desktop.ui.chat.folded_text import PREVIEW_LINES, FoldedText, displayed
+from desktop.ui.chat.folded_text import PREVIEW_LINES, FoldedText
 from desktop.ui.chat.result_images import MAX_SHOWN_WIDTH, ImageDialog, ImageSaver
 from desktop.ui.tooltips import plain_tooltip
 from tests.ui.chat.cell_helpers import cell_events, chart, chart_png, summary_file
@@ -135,15 +136,25 @@ def test_long_output_is_folded_and_shown_all_a_slice_at_a_time(
     assert out.filling  # the rest comes a slice per turn of the loop, not all at once
     assert len(out.shown_text) < len(stdout) // 10
     qtbot.waitUntil(lambda: not out.filling, timeout=20_000)
-    assert out.shown_text == displayed(stdout.removesuffix("\n"))
+    assert out.shown_text == stdout.removesuffix("\n")
     assert out.show_all_button.isHidden()
 
 
-def test_a_megabyte_on_one_line_is_broken_for_display_only() -> None:
+def test_a_megabyte_on_one_line_is_broken_for_display_only(
+    qtbot: QtBot, styled_app: QApplication
+) -> None:
     line = "y" * 1_000_000
-    shown = displayed(line)
-    assert shown.replace("\n", "") == line and max(map(len, shown.split("\n"))) == 1_000
-    assert displayed("a\u202eb\x1b[2J") == "a\\u202eb\\u001b[2J"  # inert
+    folded = FoldedText(line, "Output", "stdout")
+    qtbot.addWidget(folded)
+    assert folded.folded and max(map(len, folded.shown_text.split("\n"))) <= PIECE_CHARS
+    folded.show_all()
+    qtbot.waitUntil(lambda: not folded.filling, timeout=20_000)
+    shown = folded.shown_text
+    assert shown.replace("\n", "") == line and max(map(len, shown.split("\n"))) == PIECE_CHARS
+    assert folded.view.text() == line  # a selection copies it without the pieces' breaks
+    hostile = FoldedText("a\u202eb\x1b[2J", "Output", "stdout")
+    qtbot.addWidget(hostile)
+    assert hostile.shown_text == "a\\u202eb\\u001b[2J"  # inert
 
 
 def test_copy_code_and_output(qtbot: QtBot, styled_app: QApplication) -> None:
