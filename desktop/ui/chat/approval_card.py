@@ -347,6 +347,8 @@ class ApprovalCardWidget(QFrame):
         self.reason_edit.hide()
         self._buttons.setEnabled(False)
         self._buttons.hide()
+        for code in self._code_views:  # its cell above shows the same code, run or not
+            code.hide()
         self.heading.setText("The agent asked before it acted")
         self.setAccessibleName(f"{self.heading.text()}: {text}")
         self.status_label.setText(text)

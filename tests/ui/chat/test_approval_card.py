@@ -342,3 +342,17 @@ def test_a_call_the_app_could_not_read_is_allowed_once_only(make_card: MakeCard)
     assert "once only" in card.approve_always_button.toolTip()
     card.approve_always_button.click()  # disabled: a click (say, by a script) does nothing
     assert card.decisions is None
+
+
+def test_once_decided_the_code_is_left_to_its_cell_and_the_rest_stays(
+    qtbot: QtBot, make_card: MakeCard
+) -> None:
+    for button in ("approve_button", "deny_button"):
+        card = make_card(pending("w1", "COMPOSIO_REMOTE_WORKBENCH", {"code_to_execute": "1 + 1"}))
+        [view] = card.findChildren(QPlainTextEdit, "approvalCode")
+        assert view.isVisibleTo(card)
+        decide(qtbot, card, getattr(card, button))
+        assert not view.isVisibleTo(card)  # the cell above shows it, highlighted the same way
+        assert labels(card, "approvalActionTitle") == ["Run Python code"]
+        [effect] = card.findChildren(QLabel, "approvalEffect")
+        assert effect.isVisibleTo(card)
