@@ -273,12 +273,11 @@ class SandboxCommands:
         remembered = remembered_choice(self.settings.sandboxes_at_quit)
         if remembered is LeaveChoice.KEEP:
             return
-        view = await self.service.refresh()
-        if view.error is not None:
-            self.term.error(f"Could not check for sandboxes left running: {view.error.message}")
-            return
-        question = self.service.leave_question()
+        question = await self.service.before_leaving()
+        error = self.service.view().error
         if question is None:
+            if error is not None:
+                self.term.error(f"Could not check for sandboxes left running: {error.message}")
             return
         if remembered is not None:
             self.term.dim(f"{question.text} Your setting says: {remembered.value} them.")

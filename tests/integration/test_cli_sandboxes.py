@@ -218,3 +218,40 @@ def test_the_budget_stops_the_agent_before_it_asks_the_model_again(
         "of its $0.0001 budget, so the agent stopped before asking the model again: type "
         "/budget AMOUNT to raise it (/budget shows it, /budget off removes it), or type exit"
     ) in result.stderr
+
+
+class _FailsFromExit(io.StringIO):
+    """The person's lines; E2B starts failing as "exit" is read (the list read at the end)."""
+
+    def __init__(self, text: str, services: FakeServices) -> None:
+        super().__init__(text)
+        self.services = services
+
+    def readline(self, size: int | None = -1) -> str:
+        line = super().readline(-1 if size is None else size)
+        if line.strip() == "exit":
+            self.services.composio.behaviour.tool_errors["*"] = "Internal error"
+        return line
+
+
+def test_exit_asks_from_the_last_list_when_e2b_fails_then(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_cli(
+        Settings(),
+        MemorySecretStore(),
+        environ=fake_services.env(),
+        cwd=tmp_path,
+        stdin=_FailsFromExit("create a sandbox\ny\nexit\n\n", fake_services),
+        stdout=out,
+        stderr=err,
+    )
+    assert code == 0, err.getvalue()
+    stdout = out.getvalue()
+    assert "1 sandbox this app created is still running ($0.11/hour while it runs)." in stdout
+    assert "This is from the last list read: " in stdout and "Internal error" in stdout
+    assert "[K]eep running / [p]ause all / kill all" in stdout
+    assert "Left 1 sandbox running." in stdout
+    (made,) = _made(fake_services)
+    assert made["state"] == "running"  # kept, as answered

@@ -284,3 +284,28 @@ def test_an_agent_call_that_creates_a_sandbox_shows_under_its_conversation_and_a
     assert _state(fake_services, box_id)["state"] == "paused"
     assert outcome.text == "Paused 1 sandbox."
     assert cost > 0
+
+
+def test_leaving_asks_from_the_last_list_when_e2b_is_slow_or_failing_and_says_so(
+    fake_services_factory: FakeServicesFactory,
+) -> None:
+    made_here = {"sandboxID": "imadehere00000000001", "metadata": {CONVERSATION_KEY: "conv-1"}}
+    services = fake_services_factory(seed=[made_here, {"sandboxID": SEED_RUNNING_ID}])
+
+    async def body(service: SandboxService) -> list[Any]:
+        fresh = await service.before_leaving()
+        services.composio.behaviour.tool_delay = 3.0
+        slow = await service.before_leaving(seconds=0.2)
+        services.composio.behaviour.tool_delay = 0.0
+        services.composio.behaviour.tool_errors["*"] = "Internal error"
+        failing = await service.before_leaving()
+        return [fresh, slow, failing]
+
+    fresh, slow, failing = _with_service(services, body)
+    asked = "1 sandbox this app created is still running ($0.11/hour while it runs)."
+    assert fresh is not None and fresh.text == asked and not fresh.stale
+    assert slow is not None and [b.sandbox_id for b in slow.sandboxes] == ["imadehere00000000001"]
+    assert slow.text == f"{asked} This is from the last list read: E2B did not answer within 0.2 s."
+    assert failing is not None and failing.text.startswith(f"{asked} This is from the last list")
+    assert "Internal error" in failing.stale
+    assert services.openai.requests == []

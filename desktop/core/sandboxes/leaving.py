@@ -41,6 +41,7 @@ class LeaveQuestion:
 
     sandboxes: tuple[Sandbox, ...]
     per_hour: Decimal
+    stale: str = ""  # why the list it comes from could not be read again, if it could not
 
     @property
     def count(self) -> int:
@@ -49,10 +50,13 @@ class LeaveQuestion:
     @property
     def text(self) -> str:
         verb = "is" if self.count == 1 else "are"
-        return (
+        asked = (
             f"{count_text(self.count)} this app created {verb} still running "
             f"({hourly_text(self.per_hour)} while {'it runs' if self.count == 1 else 'they run'})."
         )
+        if self.stale:
+            return f"{asked} This is from the last list read: {self.stale}."
+        return asked
 
 
 def leave_question(view: SandboxView) -> LeaveQuestion | None:

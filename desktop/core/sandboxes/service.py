@@ -27,6 +27,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
@@ -59,6 +60,7 @@ _T = TypeVar("_T")
 log = logging.getLogger(__name__)
 
 RESUME_SECONDS = 300  # a resumed sandbox runs this long unless extended (E2B's default)
+QUIT_READ_SECONDS = 5.0  # leaving waits this long for a fresh list at most
 
 
 class Runner(Protocol):
@@ -144,6 +146,19 @@ class SandboxService:
     def leave_question(self) -> LeaveQuestion | None:
         """What quitting asks, from the last listing (refresh first for a fresh answer)."""
         return leave_question(self.view())
+
+    async def before_leaving(self, seconds: float = QUIT_READ_SECONDS) -> LeaveQuestion | None:
+        """What leaving asks, both faces alike: from a fresh list when E2B answers within
+        `seconds`, else (slow, or failing: the view says why) from the last one read, so a
+        sandbox known to run is never left without a word. None: none of the app's runs."""
+        try:
+            view = await asyncio.wait_for(self.refresh(), seconds)
+            stale = view.error.message.removesuffix(".") if view.error is not None else ""
+        except TimeoutError:
+            log.info("leaving: E2B did not answer within %.0f s; the last list decides", seconds)
+            stale = f"E2B did not answer within {seconds:g} s"
+        question = self.leave_question()
+        return replace(question, stale=stale) if question is not None and stale else question
 
     # -- calls ---------------------------------------------------------------------------------
     async def _io(self, work: Callable[[SandboxCalls], Coroutine[Any, Any, _T]]) -> _T:

@@ -4,7 +4,6 @@ all or Kill all, naming how many and their $/hour; the answer can be made the ru
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -12,8 +11,6 @@ from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from desktop.core.sandboxes.leaving import CHOICE_LABELS, LeaveChoice, LeaveQuestion
 from desktop.core.sandboxes.service import SandboxService
-
-QUIT_READ_SECONDS = 5.0  # quitting waits this long for a fresh list at most
 
 _NAMES = {
     LeaveChoice.KEEP: "keepSandboxesButton",
@@ -73,9 +70,7 @@ async def settle_before_quit(
 ) -> None:
     """Read the list again (a few seconds at most); if the app's sandboxes still run, do the
     `remembered` answer or ask, keep the answer when asked to, and carry it out."""
-    with contextlib.suppress(TimeoutError):  # E2B slow to answer: the last list read decides
-        await asyncio.wait_for(service.refresh(), QUIT_READ_SECONDS)
-    question = service.leave_question()
+    question = await service.before_leaving()
     if question is None:
         return
     if remembered is None:

@@ -15,10 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
 from desktop.core.config.settings import load_settings
+from desktop.core.sandboxes.service import QUIT_READ_SECONDS
 from desktop.core.sandboxes.words import NOT_MADE_HERE, countdown_text, running_from_chat
 from desktop.desktop_app import DesktopApp
 from desktop.ui.sandboxes.columns import CHAT_COLUMN, COLUMNS, LEFT_COLUMN
-from desktop.ui.sandboxes.quit_question import QUIT_READ_SECONDS
 from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.pytest_plugin import FakeServicesFactory
@@ -400,6 +400,7 @@ def test_quitting_while_e2b_is_slow_asks_from_the_last_list(
     app.window.quit_action.trigger()
     box = _dialog(qtbot, app, "sandboxQuitQuestion")
     assert box.text().startswith("1 sandbox this app created is still running")
+    assert box.text().endswith("This is from the last list read: E2B did not answer within 5 s.")
     tagged_services.composio.behaviour.tool_delay = 0
     _click(qtbot, box, "keepSandboxesButton")
     qtbot.waitUntil(app._quit.is_set, timeout=WAIT_MS)
