@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
+from desktop.cli_table import fit_table
 from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import (
     TurnCancelled,
@@ -53,10 +54,15 @@ ID_CHARS = 40  # an id shown in the table and the answers (E2B's are 20 characte
 QUIT_ANSWERS = {"": LeaveChoice.KEEP, "k": LeaveChoice.KEEP, "keep": LeaveChoice.KEEP}
 QUIT_ANSWERS |= {"p": LeaveChoice.PAUSE, "pause": LeaveChoice.PAUSE, "kill": LeaveChoice.KILL}
 HEADER = ("ID", "TEMPLATE", "STATE", "STARTED", "LEFT", "vCPU", "RAM", "COST", "CHAT", "METADATA")
+# Left out in this order when the terminal is too narrow (METADATA is cut first, while it can be).
+LEAVE_OUT_FIRST = (5, 3, 9, 6, 8)  # vCPU, STARTED, METADATA, RAM, CHAT
 
 
 class Lines(Protocol):
     """The terminal (`desktop.terminal.Terminal`)."""
+
+    @property
+    def width(self) -> int | None: ...
 
     def write(self, text: str) -> None: ...
 
@@ -161,11 +167,14 @@ class SandboxCommands:
             self.term.line("No running or paused sandboxes.")
             return
         table = [HEADER, *(self._cells(row, view.at) for row in view.rows)]
-        widths = [max(len(cells[i]) for cells in table) for i in range(len(HEADER) - 1)]
-        for cells in table:
-            padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
-            self.term.line("  ".join([*padded, cells[-1]]).rstrip())
+        fitted = fit_table(
+            table, self.term.width, leave_out_first=LEAVE_OUT_FIRST, cuttable=len(HEADER) - 1
+        )
+        for line in fitted.lines:
+            self.term.line(line)
         self.term.dim(list_summary(view))
+        if fitted.left_out:
+            self.term.dim(f"(Too narrow to show {', '.join(fitted.left_out)}.)")
 
     def _cells(self, row: SandboxRow, now: datetime) -> tuple[str, ...]:
         box = row.sandbox

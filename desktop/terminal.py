@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TextIO
 
 from desktop.core.inert import inert
@@ -14,6 +15,17 @@ class Terminal:
         self.out = out
         self.err = err
         self.color = color
+
+    @property
+    def width(self) -> int | None:
+        """The terminal's columns now (it may have been resized); None when the output is not
+        a terminal (a pipe, a file: lines are not cut to any width)."""
+        try:
+            if not self.out.isatty():
+                return None
+            return os.get_terminal_size(self.out.fileno()).columns or None
+        except (OSError, ValueError):  # no file number (a StringIO), or closed
+            return None
 
     def _style(self, code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color else text
