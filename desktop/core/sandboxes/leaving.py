@@ -86,7 +86,21 @@ class LeaveOutcome:
         if self.choice is LeaveChoice.KEEP:
             return f"Left {count_text(len(self.done))} running."
         verb = "Paused" if self.choice is LeaveChoice.PAUSE else "Killed"
-        said = f"{verb} {count_text(len(self.done))}."
-        for error in self.failed:
-            said += f" {error.message}"
-        return said
+        return done_text(verb, self.done, self.failed)
+
+
+@dataclass(frozen=True)
+class ResumeOutcome:
+    """What resuming several did: the sandboxes resumed, and those that failed, why."""
+
+    done: tuple[str, ...] = ()
+    failed: tuple[SandboxError, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return done_text("Resumed", self.done, self.failed)
+
+
+def done_text(verb: str, done: tuple[str, ...], failed: tuple[SandboxError, ...]) -> str:
+    """ "Paused 2 sandboxes." and each failure's own sentence after it."""
+    return " ".join([f"{verb} {count_text(len(done))}.", *(error.message for error in failed)])

@@ -50,7 +50,13 @@ from desktop.core.sandboxes.calls import (
     SandboxError,
     ToolCaller,
 )
-from desktop.core.sandboxes.leaving import LeaveChoice, LeaveOutcome, LeaveQuestion, leave_question
+from desktop.core.sandboxes.leaving import (
+    LeaveChoice,
+    LeaveOutcome,
+    LeaveQuestion,
+    ResumeOutcome,
+    leave_question,
+)
 from desktop.core.sandboxes.meter import RunningTime, SandboxRates
 from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.refresh import RefreshSchedule
@@ -238,25 +244,44 @@ class SandboxService:
     async def kill_all(self, sandbox_ids: Sequence[str]) -> tuple[SandboxView, LeaveOutcome]:
         return await self._each(LeaveChoice.KILL, sandbox_ids)
 
+    async def resume_all(
+        self, sandbox_ids: Sequence[str], seconds: int = RESUME_SECONDS
+    ) -> tuple[SandboxView, ResumeOutcome]:
+        """Resume each of them (one after another: a failure stops none of the rest)."""
+        done, failed = await self._one_by_one(
+            sandbox_ids,
+            lambda sandbox_id: lambda calls: calls.resume(sandbox_id, seconds),
+            self._meter.resumed,
+        )
+        return await self.refresh(), ResumeOutcome(done, failed)
+
     async def _each(
         self, choice: LeaveChoice, sandbox_ids: Sequence[str]
     ) -> tuple[SandboxView, LeaveOutcome]:
         """Pause or kill each of them (one after another: a failure stops none of the rest)."""
+        mark = self._meter.paused if choice is LeaveChoice.PAUSE else self._meter.killed
+        done, failed = await self._one_by_one(
+            sandbox_ids, lambda sandbox_id: _one_action(choice, sandbox_id), mark
+        )
+        return await self.refresh(), LeaveOutcome(choice, done, failed)
+
+    async def _one_by_one(
+        self,
+        sandbox_ids: Sequence[str],
+        work_of: Callable[[str], Callable[[SandboxCalls], Coroutine[Any, Any, None]]],
+        mark: Callable[[str, float], None],
+    ) -> tuple[tuple[str, ...], tuple[SandboxError, ...]]:
         done: list[str] = []
         failed: list[SandboxError] = []
         for sandbox_id in dict.fromkeys(sandbox_ids):
             try:
-                await self._io(_one_action(choice, sandbox_id))
+                await self._io(work_of(sandbox_id))
             except SandboxError as exc:
                 failed.append(exc)
                 continue
-            if choice is LeaveChoice.PAUSE:
-                self._meter.paused(sandbox_id, self._clock())
-            else:
-                self._meter.killed(sandbox_id, self._clock())
+            mark(sandbox_id, self._clock())
             done.append(sandbox_id)
-        view = await self.refresh()
-        return view, LeaveOutcome(choice, tuple(done), tuple(failed))
+        return tuple(done), tuple(failed)
 
     async def leave(self, choice: LeaveChoice, question: LeaveQuestion) -> LeaveOutcome:
         """Carry out the answer to the quit question."""

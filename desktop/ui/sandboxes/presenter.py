@@ -25,7 +25,7 @@ from desktop.core.agent import events
 from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.money import money_text, spent_text
 from desktop.core.sandboxes.calls import SandboxError
-from desktop.core.sandboxes.leaving import LeaveChoice, LeaveOutcome, remembered_choice
+from desktop.core.sandboxes.leaving import LeaveOutcome, ResumeOutcome, remembered_choice
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.shown import cell
 from desktop.core.sandboxes.view import SandboxView
@@ -277,7 +277,7 @@ class SandboxPresenter(QObject):
                 self._say(exc.message)
             else:  # "Pause all" / "Kill all": some may have failed while the others went
                 match done:
-                    case (_, LeaveOutcome(failed=failed) as outcome) if failed:
+                    case (_, LeaveOutcome() | ResumeOutcome() as outcome) if outcome.failed:
                         self._say(outcome.text)
             self.render()
             self.arm()
@@ -311,11 +311,10 @@ class SandboxPresenter(QObject):
             )
 
     def resume(self, ids: list[str]) -> None:
-        async def each() -> None:
-            for sandbox_id in ids:
-                await self.service.resume(sandbox_id)
-
-        self._act(each)
+        if len(ids) == 1:
+            self._act(lambda: self.service.resume(ids[0]))
+        elif ids:
+            self._act(lambda: self.service.resume_all(ids))
 
     def extend(self, sandbox_id: str, seconds: int) -> None:
         self._act(lambda: self.service.extend(sandbox_id, seconds))
@@ -373,9 +372,6 @@ class SandboxPresenter(QObject):
         """Ask about the app's sandboxes still running (or do the remembered answer), then
         `then()`; with none running, `then()` at once after a refresh."""
         remembered = remembered_choice(self._quit_setting())  # type: ignore[arg-type]
-        if remembered is LeaveChoice.KEEP:
-            then()
-            return
 
         async def check() -> None:
             try:

@@ -70,6 +70,8 @@ async def settle_before_quit(
 ) -> None:
     """Read the list again (a few seconds at most); if the app's sandboxes still run, do the
     `remembered` answer or ask, keep the answer when asked to, and carry it out."""
+    if remembered is LeaveChoice.KEEP:
+        return  # the rule is to leave them running: no list to read
     question = await service.before_leaving()
     if question is None:
         return
