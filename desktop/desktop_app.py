@@ -148,7 +148,9 @@ class DesktopApp:
             state_file=self.window_state_file,
             links=self.window.chat_view.links,
             make_room=lambda width: make_room(self.window, presenter.panel, width),
+            subtitle=self.window.header.subtitle,
         )
+        self.window.header.add_panel_toggle(presenter.toggle_button, presenter.toggle_action)
         self.controller.turn_event.connect(presenter.observe)
         for shown in (self.controller.conversation_cleared, self.controller.history_loaded):
             shown.connect(presenter.render)  # the header counts the chat on screen

@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QMainWindow, QMenu, QToolButton
+from PySide6.QtWidgets import QLabel, QMainWindow, QToolButton
 
 from desktop.core.agent import events
 from desktop.core.agent.connect_links import ComposioHosts
@@ -62,6 +62,7 @@ class SandboxPresenter(QObject):
         titles: Callable[[], Mapping[str, str]] | None = None,
         state_file: Path | None = None,
         links: Links | None = None,
+        subtitle: QLabel | None = None,
         make_room: MakeRoom,
     ) -> None:
         super().__init__(window)
@@ -104,8 +105,7 @@ class SandboxPresenter(QObject):
         window.statusBar().addPermanentWidget(self.cost_label)
         if window.isVisible():  # else its first Resize decides
             self.cost_label.setVisible(window.width() >= COST_ROOM)
-        self._place_toggle()
-        self.subtitle = window.findChild(QLabel, "chatSubtitle")
+        self.subtitle = subtitle  # the chat header's second line, or None (no header)
         self._subtitle_text = self.subtitle.text() if self.subtitle is not None else ""
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -123,20 +123,6 @@ class SandboxPresenter(QObject):
         window.installEventFilter(self)
         self.details = DetailsFollower(service, panel, self._run)
         self.render()
-
-    def _place_toggle(self) -> None:
-        """The button beside the header's New chat (the status bar has no room on a small
-        screen), the action in the ⋯ menu."""
-        header = self.window.findChild(QFrame, "chatHeader")
-        layout = header.layout() if header is not None else None
-        if isinstance(layout, QBoxLayout):
-            layout.insertWidget(max(0, layout.count() - 3), self.toggle_button)
-        else:
-            self.window.statusBar().addPermanentWidget(self.toggle_button)
-        menu = self.window.findChild(QMenu, "mainMenu")
-        if menu is not None:
-            menu.addSeparator()
-            menu.addAction(self.toggle_action)
 
     # -- on screen or not --------------------------------------------------------------------
     def restore(self) -> None:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QLabel,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -123,10 +122,8 @@ class BudgetPresenter(QObject):
         self.action.setObjectName("budgetAction")
         self.action.setToolTip("The most this chat may spend, model and sandboxes together")
         self.action.triggered.connect(lambda: self.open_dialog(raising=False))
-        menu = window.findChild(QMenu, "mainMenu")
-        if menu is not None:
-            menu.insertAction(window.settings_action, self.action)
-            menu.insertSeparator(window.settings_action)
+        window.header.menu.insertAction(window.settings_action, self.action)
+        window.header.menu.insertSeparator(window.settings_action)
         controller.turn_event.connect(self._on_controller_turn_event)
         controller.history_loaded.connect(self._on_controller_history_loaded)
 

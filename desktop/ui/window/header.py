@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QToolButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from desktop.ui.chat.chat_view import COLUMN_MAX_WIDTH
@@ -58,7 +59,7 @@ class ChatHeader(QFrame):
         title.setObjectName("chatTitle")
         show_as_plain_text(title)
         title.setMinimumWidth(80)
-        subtitle = QLabel("Your E2B sandboxes, by conversation")
+        subtitle = self.subtitle = QLabel("Your E2B sandboxes, by conversation")
         subtitle.setObjectName("chatSubtitle")
         # A long line (the sandboxes running from this chat and their cost) is cut rather than
         # widen the chat's least width: the sidebar would give way to it when a dock opens.
@@ -78,7 +79,7 @@ class ChatHeader(QFrame):
         self.menu_button.setAccessibleName("More")
         self.menu_button.setToolTip("More")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = WindowMenu(self.menu_button)
+        menu = self.menu = WindowMenu(self.menu_button)
         menu.setObjectName("mainMenu")
         for group in (
             (actions.new_chat_action, actions.find_action),
@@ -102,6 +103,15 @@ class ChatHeader(QFrame):
         layout.addWidget(self.new_chat_button)
         layout.addWidget(self.settings_button)
         layout.addWidget(self.menu_button)
+
+    def add_panel_toggle(self, button: QWidget, action: QAction) -> None:
+        """A panel's button beside New chat (the status bar has no room on a small screen),
+        its action at the end of the ⋯ menu."""
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(layout.indexOf(self.new_chat_button), button)
+        self.menu.addSeparator()
+        self.menu.addAction(action)
 
     def set_title(self, title: str | None) -> None:
         """The open conversation's title (elided; whole in the tooltip), or the app's name."""
