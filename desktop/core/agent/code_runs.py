@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from annotated_types import Ge
 from pydantic import TypeAdapter
@@ -41,9 +41,6 @@ from desktop.core.agent.lone_surrogates import clean_text
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, truncate_result
 from desktop.core.errors import quoted
 from desktop.core.router.types import BASH_TOOL, WORKBENCH_TOOL
-
-if TYPE_CHECKING:
-    from desktop.core.router.files_mount import MountItem
 
 WHERE_CODE_RUNS = "Composio workbench for this chat"
 """Where both tools run code, as a code cell says it (never the user's E2B sandbox)."""
@@ -82,28 +79,14 @@ class CellError:
 
 @dataclass(frozen=True, kw_only=True)
 class OutputFile:
-    """A file a run left in the session's files mount: new, or changed by it."""
+    """A file a run left in the session's files mount (new, or changed by it), as it is shown
+    (`shown_files.shown_file`): its path may not be the real one."""
 
     name: str
     mount_relative_path: str
     sandbox_path: str  # where code in the workbench finds it: /mnt/files/<path>
     size: Annotated[int, Ge(0)]
     last_modified: str = ""
-
-
-def output_file_of(item: MountItem) -> OutputFile:
-    """The mount's listing of a file as a run's output (its texts cleaned and bounded)."""
-
-    def plain(text: str) -> str:
-        return clean_text(text)[:1000]
-
-    return OutputFile(
-        name=plain(item.name),
-        mount_relative_path=plain(item.mount_relative_path),
-        sandbox_path=plain(item.sandbox_path),
-        size=item.size,
-        last_modified=plain(item.last_modified)[:100],
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
