@@ -10,8 +10,8 @@ The result is Composio's envelope `{"data", "error", "successful"}`. The workben
 `stderrLines` (lines before any cut) and, for a long output, `stdout_file_path` /
 `stderr_file_path`. A command's exit status is read from `exit_code` when an answer has one,
 else from the tool's error text ("... exit code 3"). Anything missing is empty, anything
-unexpected kept as text; every text is bounded as tool results are (`truncate_result`), with
-terminal escapes removed.
+unexpected kept as text; every text is kept as a result's text is (`cell_outputs.bounded_text`:
+terminal escapes removed, bounded as tool results are).
 
 The files a run left in the session's files mount (`OutputFile`, listed before and after it
 without the model: `agent.output_files`) travel with it, so that its cell offers them.
@@ -35,6 +35,7 @@ from desktop.core.agent.cell_outputs import (
     JsonOutput,
     MarkupOutput,
     TextOutput,
+    bounded_text,
     outputs_of,
 )
 from desktop.core.agent.lone_surrogates import clean_text
@@ -63,8 +64,6 @@ _TOOLS: dict[str, tuple[Language, str]] = {
     WORKBENCH_TOOL: ("python", "code_to_execute"),
     BASH_TOOL: ("bash", "command"),
 }
-# CSI (colours, cursor moves) and OSC (titles, links) sequences of a terminal.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _EXIT = re.compile(r"\bexit (?:code|status)\D{0,3}(-?\d{1,4})\b", re.IGNORECASE)
 
 
@@ -154,7 +153,7 @@ def _text(value: object) -> str:
         value = "".join(str(piece) for piece in value)
     if not isinstance(value, str):
         return "" if value is None else result_text(value)
-    return truncate_result(_ESCAPES.sub("", clean_text(value)))
+    return bounded_text(value)
 
 
 def _count(value: object) -> int | None:
