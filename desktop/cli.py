@@ -337,7 +337,7 @@ def run_cli(
         cwd=cwd,
         budgets=budgets,
     )
-    mount_files = FileCommands(session, term, cwd or Path.cwd(), repl.report)  # /files, /save
+    mount_files = FileCommands(session.shown_files, term, cwd or Path.cwd(), repl.report)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     term.dim(f"Model: {chosen.model} ({COMMAND} shows or switches it).")
     models = ModelCommand(session, term, chosen, credentials_for=credentials_for, error=repl.error)

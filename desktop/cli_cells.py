@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from desktop.cli_words import command_word
 from desktop.core.agent.cell_outputs import (
     ImageOutput,
     JsonOutput,
@@ -84,7 +85,7 @@ class CellPrinter:
         for file in run.output_files:
             self.term.line(
                 f"{INDENT}file: {file.name} ({size_text(file.size)}), "
-                f"/save {file.mount_relative_path} to keep a copy"
+                f"/save {command_word(file.mount_relative_path)} to keep a copy"
             )
         if run.more_output_files:
             self.term.line(f"{INDENT}…and {run.more_output_files} more files (/files lists them)")

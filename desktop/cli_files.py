@@ -1,10 +1,11 @@
 """The terminal's file commands, on the session's files mount (no model, no tokens):
 
 - `/files` lists the files in the Composio workbench for this chat (`/mnt/files`): those
-  attached and those code runs left;
-- `/save NAME [DEST]` downloads one (NAME as `/files` shows it, or just its file name) to DEST:
-  a file, or into a folder; without DEST, into the current folder under its own (plain) name.
-  An existing file is not overwritten.
+  attached and those code runs left, each as the window shows it (`shown_files`: without
+  keys, cut, and inert);
+- `/save NAME [DEST]` downloads one (NAME as `/files` or its cell shows it, or just its file
+  name: `ShownFiles.find`) to DEST: a file, or into a folder; without DEST, into the current
+  folder under its own (plain, shown) name. An existing file is not overwritten.
 """
 
 from __future__ import annotations
@@ -15,26 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from desktop.cli_words import command_word
 from desktop.core.errors import UserFacingError
 from desktop.core.router.mount_names import save_target, size_text
+from desktop.core.router.transfer_errors import FileTransferError
 
 if TYPE_CHECKING:
-    from desktop.core.router.files_mount import MountItem
-    from desktop.core.router.presigned import Progress
+    from desktop.core.agent.shown_files import ShownFile, ShownFiles
 
 FILES = "/files"
 SAVE = "/save"
 SAVE_USAGE = "Usage: /save NAME [DEST] (NAME as /files lists it)."
-
-
-class FilesSession(Protocol):
-    """What the commands need of the chat session (`ChatSession`)."""
-
-    async def list_files(self) -> tuple[MountItem, ...]: ...
-
-    async def download_file(
-        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
-    ) -> int: ...
 
 
 class Lines(Protocol):
@@ -48,12 +40,12 @@ class FileCommands:
 
     def __init__(
         self,
-        session: FilesSession,
+        files: ShownFiles,
         term: Lines,
         cwd: Path,
         report: Callable[[str | UserFacingError], None],
     ) -> None:
-        self.session = session
+        self.files = files
         self.term = term
         self.cwd = cwd
         self._report = report
@@ -84,40 +76,38 @@ class FileCommands:
         self._report(problem)
 
     async def _list(self) -> None:
-        items = await self.session.list_files()
+        files = await self.files.listed()
         self.term.dim("Files in the Composio workbench for this chat (/mnt/files):")
-        if not items:
+        if not files:
             self.term.line("  (none yet)")
-        for item in items:
-            when = f", {item.last_modified}" if item.last_modified else ""
-            self.term.line(f"  {item.mount_relative_path} ({size_text(item.size)}{when})")
+        for file in (f.shown for f in files):
+            when = f", {file.last_modified}" if file.last_modified else ""
+            name = command_word(file.mount_relative_path)
+            self.term.line(f"  {name} ({size_text(file.size)}{when})")
 
     async def _save(self, name: str, destination: str | None) -> None:
-        items = await self.session.list_files()
-        exact = [i for i in items if i.mount_relative_path == name]
-        found = exact or [i for i in items if i.name == name]
-        if not found:
-            self._fail(f"No file {name!r} in the workbench: /files lists what there is.")
+        try:
+            found = await self.files.find(name, by_name=True)
+        except FileTransferError as exc:
+            if exc.problem != "not_found":
+                raise
+            self._fail(f"{exc.message} {FILES} lists what there is.")
             return
-        if len(found) > 1:
-            paths = ", ".join(i.mount_relative_path for i in found)
-            self._fail(f"Several files are called {name!r} ({paths}): name one by its path.")
-            return
-        (item,) = found
-        target, taken = await asyncio.to_thread(_target, item, destination, self.cwd)
+        target, taken = await asyncio.to_thread(_target, found, destination, self.cwd)
         if taken:
             self._fail(f"{target} exists already: name another DEST (it is not overwritten).")
             return
-        self.term.dim(f"Saving {item.mount_relative_path} ({size_text(item.size)})…")
-        size = await self.session.download_file(item.mount_relative_path, target)
-        self.term.line(f"Saved {item.name} ({size_text(size)}) to {target}.")
+        shown = found.shown
+        self.term.dim(f"Saving {shown.mount_relative_path} ({size_text(shown.size)})…")
+        size = await self.files.download(found, target)
+        self.term.line(f"Saved {shown.name} ({size_text(size)}) to {target}.")
 
 
-def _target(item: MountItem, destination: str | None, cwd: Path) -> tuple[Path, bool]:
-    """Where `/save` writes (`mount_names.save_target`, relative to `cwd`) and whether a file
-    is there already. Touches the disk: run it in a thread."""
+def _target(file: ShownFile, destination: str | None, cwd: Path) -> tuple[Path, bool]:
+    """Where `/save` writes (`mount_names.save_target`, relative to `cwd`; the name as shown,
+    never a key) and whether a file is there already. Touches the disk: run it in a thread."""
     chosen = Path(destination).expanduser() if destination else None
     if chosen is not None and not chosen.is_absolute():
         chosen = cwd / chosen
-    target = save_target(item.mount_relative_path, chosen, cwd)
+    target = save_target(file.shown.name, chosen, cwd)
     return target, target.exists()

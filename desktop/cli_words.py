@@ -1,7 +1,10 @@
 """How the terminal words the core's errors: the remedy in what a terminal offers (environment
-variables, `.env`, the keyring's command, the settings file, starting again)."""
+variables, `.env`, the keyring's command, the settings file, starting again); and a name in a
+command line it offers."""
 
 from __future__ import annotations
+
+import shlex
 
 from desktop.core.config.secrets import KEYRING_SERVICE
 from desktop.core.errors import (
@@ -12,6 +15,7 @@ from desktop.core.errors import (
     join_labels,
     neutral_text,
 )
+from desktop.core.inert import inert
 
 PLAIN_HTTP_FLAG = "--allow-plain-http-model"
 
@@ -60,3 +64,15 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
                 f"{fix.problem}: type /budget AMOUNT to raise it (/budget shows it, /budget off "
                 "removes it), or type exit and start again for a new conversation."
             )
+
+
+def command_word(text: str) -> str:
+    """`text` as one word of a command line the terminal offers (`/save NAME`): written as the
+    terminal shows it (`inert`), quoted only when the command's reading (`shlex`) would
+    otherwise change it (a space, a quote, a backslash)."""
+    shown = inert(text)
+    try:
+        plain = shlex.split(shown) == [shown]
+    except ValueError:  # an unclosed quote
+        plain = False
+    return shown if plain else shlex.quote(shown)

@@ -9,6 +9,10 @@ escape sequence then reads as plain text. Newlines and tabs stay.
 
 Zero-width joiners (U+200C, U+200D) stay: scripts and emoji need them, and they neither act
 nor reorder.
+
+What a program wrote (a run's stdout and stderr, a result's text) loses its escape sequences
+first, whole (`without_escapes`): a coloured line or a cleared screen would otherwise read as
+`\u001b[31m` noise. Code cells keep their texts that way, on both faces.
 """
 
 from __future__ import annotations
@@ -24,6 +28,16 @@ _UNSEEN = re.compile(
     "\ufeff"  # zero-width no-break space (BOM)
     "]"
 )
+
+# CSI (colours, cursor moves, a cleared screen), OSC (titles, links, the clipboard: ended by
+# BEL or ST) and the other two-character escapes of a terminal.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def without_escapes(text: str) -> str:
+    """`text` without its terminal escape sequences (CSI, OSC, two-character), each taken out
+    whole; any other control stays, for `inert` to write out."""
+    return _ESCAPES.sub("", text) if "\x1b" in text else text
 
 
 def inert(text: str) -> str:

@@ -92,7 +92,10 @@ def test_files_lists_the_mount_and_save_downloads(
     assert (tmp_path / "copies" / "summary.csv").read_bytes() == b"month,revenue\nJan,100\n"
     assert (tmp_path / "taken.csv").read_text() == "mine"  # never overwritten
     assert "taken.csv exists already: name another DEST" in result.stderr
-    assert "No file 'nothing.csv' in the workbench: /files lists what there is." in result.stderr
+    assert (
+        "'nothing.csv' is not in the workbench's files: it may have been renamed or deleted. "
+        "/files lists what there is."
+    ) in result.stderr
     assert "Usage: /save NAME [DEST]" in result.stderr
     # The commands never reached the model: it saw the one turn's two requests.
     assert len(fake_services.openai.requests) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core.inert import inert
+from desktop.core.inert import inert, without_escapes
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,19 @@ def test_newlines_tabs_and_text_stay() -> None:
     # The zero-width joiner is kept: emoji and several scripts need it.
     text = "Sandbox sb-1:\n\tläuft 🧑\u200d💻 مرحبا"
     assert inert(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("\x1b[2Jcleared", "cleared"),
+        ("\x1b[1;31mred\x1b[0m", "red"),
+        ("\x1b]52;c;ZXZpbA==\x07copied", "copied"),  # the clipboard write, payload and all
+        ("\x1b]0;pwned\x1b\\titled", "titled"),  # a title ended by ST
+        ("\x1bMup", "up"),  # a two-character escape
+        ("\x1b]0;never ended", "0;never ended"),  # no end: its start goes, the rest is text
+        ("\x9b31m\r\u202e", "\x9b31m\r\u202e"),  # other controls: left for `inert`
+    ],
+)
+def test_what_a_program_wrote_loses_its_escape_sequences_whole(text: str, left: str) -> None:
+    assert without_escapes(text) == left

@@ -1,5 +1,6 @@
 """The rich outputs of a code cell (the `results` of a workbench run, Jupyter display data):
-images, text, JSON and markup, each checked and bounded before anything shows it.
+images, text, JSON and markup, each checked and bounded before anything shows it; a text loses
+its terminal escapes as a run's stdout does (`bounded_text`, the one rule for both).
 
 One result item may hold one output in several forms (`{"text": "<Figure ...>", "png": ...}`,
 `{"text": ..., "html": ...}`), as Jupyter's display data does; a cell shows the richest form it
@@ -26,6 +27,7 @@ from pydantic import Field
 
 from desktop.core.agent.lone_surrogates import clean_text
 from desktop.core.agent.tool_calls import result_text, truncate_result
+from desktop.core.inert import without_escapes
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_IMAGE_PIXELS = 20_000_000
@@ -121,8 +123,11 @@ CellOutput = Annotated[AnyOutput, Field(discriminator="kind")]
 """One output, as the store and the export validate it (told apart by `kind`)."""
 
 
-def _bounded(text: str) -> str:
-    return truncate_result(clean_text(text))
+def bounded_text(text: str) -> str:
+    """A text a run wrote (a stream, a result's text or source), as cells keep it on both
+    faces: lone surrogates replaced, terminal escapes taken out (`inert.without_escapes`),
+    bounded as tool results are."""
+    return truncate_result(without_escapes(clean_text(text)))
 
 
 def _image_size(fmt: ImageFormat, data: bytes) -> tuple[int, int] | None:
@@ -223,13 +228,13 @@ def checked_image_data(image: ImageOutput) -> bytes | UnreadableOutput:
 
 
 def _as_text(value: object) -> str:
-    return _bounded(value) if isinstance(value, str) else result_text(value)
+    return bounded_text(value) if isinstance(value, str) else result_text(value)
 
 
 def outputs_of_item(item: object) -> list[AnyOutput]:
     """What one result item shows: its richest safe form, and every key nobody knows."""
     if isinstance(item, str):
-        return [TextOutput(text=_bounded(item))]
+        return [TextOutput(text=bounded_text(item))]
     if not isinstance(item, Mapping):
         return [JsonOutput(text=result_text(item), source="result")]
     shown: list[AnyOutput] = []
@@ -240,11 +245,11 @@ def outputs_of_item(item: object) -> list[AnyOutput]:
     if image_key is not None:
         shown.append(read_image(image_key, item[image_key]))
     elif text_key is not None:
-        shown.append(TextOutput(text=_bounded(item[text_key]), source=text_key))
+        shown.append(TextOutput(text=bounded_text(item[text_key]), source=text_key))
     elif data_key is not None:
         shown.append(JsonOutput(text=_as_text(item[data_key]), source=data_key))
     elif markup_key is not None:
-        shown.append(MarkupOutput(text=_bounded(item[markup_key]), language=markup_key))
+        shown.append(MarkupOutput(text=bounded_text(item[markup_key]), language=markup_key))
     elif item.get("pdf") is not None:
         shown.append(UnreadableOutput(reason="A PDF output is not shown here.", source="pdf"))
     for key, value in item.items():

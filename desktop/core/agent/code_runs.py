@@ -10,8 +10,8 @@ The result is Composio's envelope `{"data", "error", "successful"}`. The workben
 `stderrLines` (lines before any cut) and, for a long output, `stdout_file_path` /
 `stderr_file_path`. A command's exit status is read from `exit_code` when an answer has one,
 else from the tool's error text ("... exit code 3"). Anything missing is empty, anything
-unexpected kept as text; every text is bounded as tool results are (`truncate_result`), with
-terminal escapes removed.
+unexpected kept as text; every text is kept as a result's text is (`cell_outputs.bounded_text`:
+terminal escapes removed, bounded as tool results are).
 
 The files a run left in the session's files mount (`OutputFile`, listed before and after it
 without the model: `agent.output_files`) travel with it, so that its cell offers them.
@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from annotated_types import Ge
 from pydantic import TypeAdapter
@@ -35,15 +35,13 @@ from desktop.core.agent.cell_outputs import (
     JsonOutput,
     MarkupOutput,
     TextOutput,
+    bounded_text,
     outputs_of,
 )
 from desktop.core.agent.lone_surrogates import clean_text
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, truncate_result
 from desktop.core.errors import quoted
 from desktop.core.router.types import BASH_TOOL, WORKBENCH_TOOL
-
-if TYPE_CHECKING:
-    from desktop.core.router.files_mount import MountItem
 
 WHERE_CODE_RUNS = "Composio workbench for this chat"
 """Where both tools run code, as a code cell says it (never the user's E2B sandbox)."""
@@ -66,8 +64,6 @@ _TOOLS: dict[str, tuple[Language, str]] = {
     WORKBENCH_TOOL: ("python", "code_to_execute"),
     BASH_TOOL: ("bash", "command"),
 }
-# CSI (colours, cursor moves) and OSC (titles, links) sequences of a terminal.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _EXIT = re.compile(r"\bexit (?:code|status)\D{0,3}(-?\d{1,4})\b", re.IGNORECASE)
 
 
@@ -82,28 +78,14 @@ class CellError:
 
 @dataclass(frozen=True, kw_only=True)
 class OutputFile:
-    """A file a run left in the session's files mount: new, or changed by it."""
+    """A file a run left in the session's files mount (new, or changed by it), as it is shown
+    (`shown_files.shown_file`): its path may not be the real one."""
 
     name: str
     mount_relative_path: str
     sandbox_path: str  # where code in the workbench finds it: /mnt/files/<path>
     size: Annotated[int, Ge(0)]
     last_modified: str = ""
-
-
-def output_file_of(item: MountItem) -> OutputFile:
-    """The mount's listing of a file as a run's output (its texts cleaned and bounded)."""
-
-    def plain(text: str) -> str:
-        return clean_text(text)[:1000]
-
-    return OutputFile(
-        name=plain(item.name),
-        mount_relative_path=plain(item.mount_relative_path),
-        sandbox_path=plain(item.sandbox_path),
-        size=item.size,
-        last_modified=plain(item.last_modified)[:100],
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,7 +153,7 @@ def _text(value: object) -> str:
         value = "".join(str(piece) for piece in value)
     if not isinstance(value, str):
         return "" if value is None else result_text(value)
-    return truncate_result(_ESCAPES.sub("", clean_text(value)))
+    return bounded_text(value)
 
 
 def _count(value: object) -> int | None:

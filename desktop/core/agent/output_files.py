@@ -5,7 +5,8 @@ consent: a call waiting for a person lists nothing), the mount is listed before 
 (`FilesMount.list`: the app's own REST calls, no tokens), and what is new or changed
 (`files_mount.files_left`) is kept for the call's cell, by call id, until its end is read
 (`take`). A listing that fails costs the cell its files, never the call: the run goes on and
-the failure is logged. Names pass the redactor as every other text from outside does.
+the failure is logged. Each file is kept as it is shown (`shown_files.shown_file`: cleaned,
+cut, without keys); a download finds the real file again (`shown_files.find_shown`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from desktop.core.agent.code_runs import OutputFile, output_file_of
+from desktop.core.agent.shown_files import MountSource, shown_file
 from desktop.core.errors import quoted
 from desktop.core.redaction import Redactor
 from desktop.core.router.files_mount import files_left
 
 if TYPE_CHECKING:
-    from desktop.core.router.files_mount import FilesMount, MountItem
+    from desktop.core.agent.code_runs import OutputFile
+    from desktop.core.router.files_mount import MountItem
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,6 @@ _T = TypeVar("_T")
 MAX_OUTPUT_FILES = 50
 """Files kept per run, by name; a run that leaves more says how many more (`/files` and the
 mount list them all)."""
-
-MountSource = Callable[[], Awaitable["FilesMount"]]
-"""The session's mount, made (or resumed) when first asked for (`ChatSession.files_mount`)."""
 
 
 class OutputFiles:
@@ -82,16 +81,6 @@ class OutputFiles:
         if after is None:
             return
         left = sorted(files_left(before, after), key=lambda item: item.mount_relative_path)
-        files = tuple(self._redacted(output_file_of(item)) for item in left[:MAX_OUTPUT_FILES])
+        files = tuple(shown_file(item, self._redactor) for item in left[:MAX_OUTPUT_FILES])
         if files:
             self._found[call_id] = (files, max(0, len(left) - MAX_OUTPUT_FILES))
-
-    def _redacted(self, file: OutputFile) -> OutputFile:
-        text = self._redactor.text
-        return OutputFile(
-            name=text(file.name),
-            mount_relative_path=text(file.mount_relative_path),
-            sandbox_path=text(file.sandbox_path),
-            size=file.size,
-            last_modified=file.last_modified,
-        )

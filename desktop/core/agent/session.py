@@ -15,6 +15,7 @@ from desktop.core.agent.build import Endpoints, build_agent
 from desktop.core.agent.lone_surrogates import clean_messages
 from desktop.core.agent.model_choice import ModelChoice, last_answer
 from desktop.core.agent.output_files import OutputFiles
+from desktop.core.agent.shown_files import ShownFiles
 from desktop.core.agent.turn_stream import TurnStream
 from desktop.core.config.credentials import (
     FOR_ROUTER,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from pydantic_ai import Agent
     from pydantic_ai.messages import ModelMessage
 
-    from desktop.core.router.files_mount import MountItem
     from desktop.core.router.presigned import Progress
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ class ChatSession:
         self._mount: FilesMount | None = None
         # What each code run left in the files mount, listed around it (`files_watch`).
         self.output_files = OutputFiles(self.files_mount, self.redactor)
+        # The mount as both faces show it (`/files`, `/save`, a cell's Save as…).
+        self.shown_files = ShownFiles(self.files_mount, self.redactor)
 
     @property
     def history(self) -> tuple[ModelMessage, ...]:
@@ -190,17 +192,12 @@ class ChatSession:
             await self._connection.aclose()
         self._connection, self._router, self._resume_id, self._agent = None, None, None, None
 
-    async def list_files(self) -> tuple[MountItem, ...]:
-        """The files in this conversation's files mount (what code runs can read and left)."""
-        return await (await self.files_mount()).list()
-
     async def download_file(
-        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+        self, shown_path: str, destination: Path, progress: Progress | None = None
     ) -> int:
-        """Save a file of the mount to exactly `destination`, atomically (`FilesMount.download`);
-        its size."""
-        mount = await self.files_mount()
-        return await mount.download(mount_relative_path, destination, progress=progress)
+        """Save the file of the mount a cell shows at `shown_path` (found again in the mount:
+        `ShownFiles.save`) to exactly `destination`, atomically; its size."""
+        return await self.shown_files.save(shown_path, destination, progress)
 
     async def check(self) -> ConnectionInfo:
         """Make sure the Tool Router session exists and its MCP endpoint accepts the key, and

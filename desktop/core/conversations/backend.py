@@ -66,11 +66,12 @@ class ChatBackend(Protocol):
     def new_conversation(self) -> None: ...
 
     async def download_file(
-        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+        self, shown_path: str, destination: Path, progress: Progress | None = None
     ) -> int:
-        """Save a file of the conversation's files mount (a code run's output) to exactly
+        """Save a file of the conversation's files mount (a code run's output, named as its
+        cell shows it: found again in the mount, `shown_files.find_shown`) to exactly
         `destination`, atomically; its size. `FileTransferError` and the session's errors say
-        why not."""
+        why not (no file, or several, shown at that path)."""
         ...
 
     def use_model(self, model: str) -> None:

@@ -239,11 +239,11 @@ class PersistentChat:
         return info
 
     async def download_file(
-        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+        self, shown_path: str, destination: Path, progress: Progress | None = None
     ) -> int:
         """From the files mount of the conversation's own Tool Router session."""
         await self._sync()
-        return await self.session.download_file(mount_relative_path, destination, progress)
+        return await self.session.download_file(shown_path, destination, progress)
 
     async def _sync(self) -> None:
         try:

@@ -224,7 +224,7 @@ class ThreadedBackend:
         self._agent_loop.call_soon(self._inner.new_conversation)
 
     async def download_file(
-        self, mount_relative_path: str, destination: Path, progress: Progress | None = None
+        self, shown_path: str, destination: Path, progress: Progress | None = None
     ) -> int:
         """On the agent's loop; its progress reported on the face's (cancel: cancel the task)."""
 
@@ -233,7 +233,7 @@ class ThreadedBackend:
             self._bridge.post(progress, done, total)
 
         download = self._inner.download_file(
-            mount_relative_path, destination, report if progress is not None else None
+            shown_path, destination, report if progress is not None else None
         )
         return await self._agent_loop.run(download)
 

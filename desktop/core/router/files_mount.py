@@ -298,11 +298,13 @@ class FilesMount:
         *,
         progress: Progress | None = None,
         max_bytes: int = MAX_MOUNT_FILE_BYTES,
+        shown_name: str | None = None,
     ) -> int:
         """Save the mount's file to exactly `destination` (choose it with
         `mount_names.save_target`), atomically; returns its size. Nothing is written when it
-        fails, is cancelled or is over `max_bytes`."""
-        transfer = Transfer("download", PurePosixPath(mount_relative_path).name)
+        fails, is cancelled or is over `max_bytes`. Its sentences name it `shown_name` (as a
+        face shows it: `shown_files`), else by its own name."""
+        transfer = Transfer("download", shown_name or PurePosixPath(mount_relative_path).name)
         body = {"mount_relative_path": mount_relative_path}
         answer, target = await self._presigned(_DownloadUrl, transfer, body)
         seconds = self._timeouts.file_transfer

@@ -82,6 +82,14 @@ def too_big(transfer: Transfer, size: int | None) -> FileTransferError:
     )
 
 
+def not_in_mount(transfer: Transfer) -> FileTransferError:
+    """The one sentence for a file the mount does not have (any more)."""
+    return FileTransferError(
+        "not_found",
+        f"{transfer.label} is not in the workbench's files: it may have been renamed or deleted.",
+    )
+
+
 async def head_of_body(response: httpx.Response, limit: int = 4096) -> str:
     """The start of an error answer's body (S3 says "Request has expired" there)."""
     kept = b""
@@ -107,9 +115,7 @@ async def status_failure(response: httpx.Response, transfer: Transfer) -> FileTr
             "expired", f"The {noun} link for {transfer.label} had expired: try again."
         )
     if status == 404:
-        return FileTransferError(
-            "not_found", f"{transfer.label} is no longer in the workbench's files."
-        )
+        return not_in_mount(transfer)
     if status >= 500:
         return FileTransferError(
             "server_error",

@@ -2,7 +2,8 @@
 
 A chip asks where (a save dialog) and makes a `FileSave`; the chat view passes it on
 (`CellRequests.file_save_requested`) to the `FileSaver`, which downloads it through the
-backend on the agent's loop (`ChatBackend.download_file`: a presigned URL checked as the SDK
+backend on the agent's loop (`ChatBackend.download_file`: the file as its cell shows it, found
+again in the mount by the core, `shown_files.find_shown`; a presigned URL checked as the SDK
 checks it, at most 100 MB, written atomically to exactly the chosen path) and reports progress
 and the outcome, in a sentence, on the request. Cancel stops the download; nothing is written.
 """
