@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
 from desktop.core.config.settings import E2B_RAM_PRICE, E2B_VCPU_PRICE
 from desktop.core.sandboxes.meter import SandboxRates
@@ -27,6 +29,7 @@ RATES = SandboxRates(E2B_VCPU_PRICE, E2B_RAM_PRICE)
 T0 = 1_800_000_000.0
 DAY = 86_400.0
 BOX = "iboxofconversation01"
+NEW = "inewsincetherestart0"
 CHAT = "conv-1"
 
 
@@ -35,26 +38,43 @@ def _seconds(seconds: float) -> Decimal:
     return RATES.cost(2, 512, seconds)
 
 
-def _fakes(factory: FakeServicesFactory, clock: FakeClock) -> FakeServices:
-    # Created by a chat 100 s ago, with an hour to live.
-    seed = [{"sandboxID": BOX, "age": 100, "ttl": 3600, "metadata": {CONVERSATION_KEY: CHAT}}]
-    return factory(seed=seed, e2b_clock=clock)
+class World:
+    """The fakes, the database and the one clock both live by (moved by hand)."""
+
+    def __init__(self, factory: FakeServicesFactory, database: Path) -> None:
+        self.clock = FakeClock(T0)
+        # Created by a chat 100 s ago, with an hour to live.
+        seed = [{"sandboxID": BOX, "age": 100, "ttl": 3600, "metadata": {CONVERSATION_KEY: CHAT}}]
+        self.services = factory(seed=seed, e2b_clock=self.clock)
+        self.database = database
+
+    @asynccontextmanager
+    async def app_run(self) -> AsyncIterator[SandboxService]:
+        """One run of the app: the database opened, the meter resumed from it, then closed."""
+        store = await AsyncConversationStore.open(self.database)
+        session = session_for(self.services)
+        try:
+            service = SandboxService(lambda: session, RATES, clock=self.clock)
+            await service.keep_in(store)
+            yield service
+        finally:
+            await session.aclose()
+            await store.aclose()
+
+    async def seen_then_paused(self, service: SandboxService) -> None:
+        """Seen running since its start, then paused through the service 150 s after it."""
+        await service.refresh()
+        self.clock.advance(50)
+        await service.pause(BOX)
+
+    def e2b(self, slug: str, **arguments: Any) -> None:
+        """A change made elsewhere (E2B's dashboard, another program)."""
+        assert self.services.e2b.execute(slug, {"sandbox_id": BOX, **arguments}).successful
 
 
-@asynccontextmanager
-async def _app_run(
-    services: FakeServices, database: Path, clock: FakeClock
-) -> AsyncIterator[SandboxService]:
-    """One run of the app: the database opened, the meter resumed from it, then closed."""
-    store = await AsyncConversationStore.open(database)
-    session = session_for(services)
-    try:
-        service = SandboxService(lambda: session, RATES, clock=clock)
-        await service.keep_in(store)
-        yield service
-    finally:
-        await session.aclose()
-        await store.aclose()
+@pytest.fixture
+def world(fake_services_factory: FakeServicesFactory, tmp_path: Path) -> World:
+    return World(fake_services_factory, tmp_path / "c.sqlite3")
 
 
 def _state(services: FakeServices, sandbox_id: str) -> Any:
@@ -70,25 +90,19 @@ def _cost(service: SandboxService, sandbox_id: str = BOX) -> Decimal:
 
 
 def test_a_pause_seen_before_a_restart_is_not_charged_when_resumed_after_it(
-    fake_services_factory: FakeServicesFactory, tmp_path: Path
+    world: World,
 ) -> None:
-    clock = FakeClock(T0)
-    services = _fakes(fake_services_factory, clock)
-    database = tmp_path / "c.sqlite3"
-
     async def scenario() -> tuple[Decimal, Decimal, Decimal]:
-        async with _app_run(services, database, clock) as service:
-            await service.refresh()  # seen running since its start, 100 s ago
-            clock.advance(50)
-            await service.pause(BOX)  # 150 s of running
-        clock.advance(3 * DAY)  # the app closed, the sandbox paused
-        async with _app_run(services, database, clock) as service:
+        async with world.app_run() as service:
+            await world.seen_then_paused(service)
+        world.clock.advance(3 * DAY)  # the app closed, the sandbox paused
+        async with world.app_run() as service:
             await service.refresh()
-            assert _state(services, BOX) == "paused"
+            assert _state(world.services, BOX) == "paused"
             after_restart = _cost(service)
             await service.resume(BOX)
-            clock.advance(60)
-            assert _state(services, BOX) == "running"
+            world.clock.advance(60)
+            assert _state(world.services, BOX) == "running"
             return after_restart, _cost(service), service.conversation_cost(CHAT)
 
     after_restart, resumed, conversation = run(scenario())
@@ -97,28 +111,23 @@ def test_a_pause_seen_before_a_restart_is_not_charged_when_resumed_after_it(
 
 
 def test_a_sandbox_resumed_just_before_a_restart_is_counted_from_its_resume(
-    fake_services_factory: FakeServicesFactory, tmp_path: Path
+    world: World,
 ) -> None:
     """The figure the header, costLabel and the budget read: not the days it was paused."""
-    clock = FakeClock(T0)
-    services = _fakes(fake_services_factory, clock)
-    database = tmp_path / "c.sqlite3"
 
     async def scenario() -> tuple[Decimal, Decimal, Decimal]:
-        async with _app_run(services, database, clock) as service:
-            await service.refresh()
-            clock.advance(50)
-            await service.pause(BOX)  # 150 s of running
-            clock.advance(3 * DAY)
+        async with world.app_run() as service:
+            await world.seen_then_paused(service)
+            world.clock.advance(3 * DAY)
             await service.resume(BOX)
-            clock.advance(10)
-        clock.advance(20)  # the restart
-        services.e2b.add_sandbox(sandboxID="inewsincetherestart0", age=300)
-        async with _app_run(services, database, clock) as service:
+            world.clock.advance(10)
+        world.clock.advance(20)  # the restart
+        world.services.e2b.add_sandbox(sandboxID=NEW, age=300)
+        async with world.app_run() as service:
             view = await service.refresh()
-            assert _state(services, BOX) == "running"
+            assert _state(world.services, BOX) == "running"
             conversation = view.for_conversation(CHAT).cost
-            return _cost(service), conversation, _cost(service, "inewsincetherestart0")
+            return _cost(service), conversation, _cost(service, NEW)
 
     box, conversation, new = run(scenario())
     assert box == conversation == _seconds(180)  # 150 s, then 30 s since resumed
@@ -126,20 +135,16 @@ def test_a_sandbox_resumed_just_before_a_restart_is_counted_from_its_resume(
 
 
 def test_a_killed_sandboxs_cost_still_counts_for_its_conversation_after_a_restart(
-    fake_services_factory: FakeServicesFactory, tmp_path: Path
+    world: World,
 ) -> None:
-    clock = FakeClock(T0)
-    services = _fakes(fake_services_factory, clock)
-    database = tmp_path / "c.sqlite3"
-
     async def scenario() -> Decimal:
-        async with _app_run(services, database, clock) as service:
+        async with world.app_run() as service:
             await service.refresh()
-            clock.advance(40)
+            world.clock.advance(40)
             await service.kill(BOX)  # 140 s of running
-        assert _state(services, BOX) is None
-        clock.advance(DAY)
-        async with _app_run(services, database, clock) as service:
+        assert _state(world.services, BOX) is None
+        world.clock.advance(DAY)
+        async with world.app_run() as service:
             await service.refresh()
             return service.conversation_cost(CHAT)  # what its budget counts
 
@@ -147,46 +152,36 @@ def test_a_killed_sandboxs_cost_still_counts_for_its_conversation_after_a_restar
 
 
 def test_a_resume_made_while_the_app_was_closed_counts_from_the_listing_that_shows_it(
-    fake_services_factory: FakeServicesFactory, tmp_path: Path
+    world: World,
 ) -> None:
     """As any change made elsewhere: E2B does not say when it was resumed."""
-    clock = FakeClock(T0)
-    services = _fakes(fake_services_factory, clock)
-    database = tmp_path / "c.sqlite3"
 
     async def scenario() -> Decimal:
-        async with _app_run(services, database, clock) as service:
+        async with world.app_run() as service:
+            await world.seen_then_paused(service)
+        world.clock.advance(DAY)
+        world.e2b("E2B_CONNECT_SANDBOX", timeout=3600)
+        world.clock.advance(1800)  # running, unseen, for half an hour
+        async with world.app_run() as service:
             await service.refresh()
-            clock.advance(50)
-            await service.pause(BOX)  # 150 s
-        clock.advance(DAY)
-        resumed = services.e2b.execute("E2B_CONNECT_SANDBOX", {"sandbox_id": BOX, "timeout": 3600})
-        assert resumed.successful
-        clock.advance(1800)  # running, unseen, for half an hour
-        async with _app_run(services, database, clock) as service:
-            await service.refresh()
-            clock.advance(30)
+            world.clock.advance(30)
             return _cost(service)
 
     assert run(scenario()) == _seconds(180)  # 150 s, then 30 s since the app saw it running
 
 
 def test_a_sandbox_seen_running_that_paused_while_the_app_was_closed_stops_at_its_pause(
-    fake_services_factory: FakeServicesFactory, tmp_path: Path
+    world: World,
 ) -> None:
     """E2B lists when a paused sandbox stopped (`endAt`): the meter stops there."""
-    clock = FakeClock(T0)
-    services = _fakes(fake_services_factory, clock)
-    database = tmp_path / "c.sqlite3"
 
     async def scenario() -> Decimal:
-        async with _app_run(services, database, clock) as service:
+        async with world.app_run() as service:
             await service.refresh()  # running for 100 s
-        clock.advance(200)
-        paused = services.e2b.execute("E2B_PAUSE_SANDBOX", {"sandbox_id": BOX})
-        assert paused.successful
-        clock.advance(DAY)
-        async with _app_run(services, database, clock) as service:
+        world.clock.advance(200)
+        world.e2b("E2B_PAUSE_SANDBOX")
+        world.clock.advance(DAY)
+        async with world.app_run() as service:
             await service.refresh()
             return _cost(service)
 
