@@ -262,6 +262,7 @@ class DesktopApp:
             )
         store = opened.store
         self.conversation_store = store
+        await self.sandboxes.service.keep_in(store)  # before the panel's first listing
         self.controller.set_repository(store)
         self.conversations.set_repository(store)
         self.sidebar.start()

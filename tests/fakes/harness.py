@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Self
 
 from tests.fakes.composio_backend import TEST_COMPOSIO_KEY, ComposioFake
@@ -36,7 +37,8 @@ class FakeServices(Lifecycle):
     """Both fakes on loopback. Use as a context manager or call `start()` / `stop()`.
 
     `e2b_connected=False` starts with E2B not connected (Connect Link flow);
-    `seed` is passed to `E2BEmulator` (True = one running + one paused sandbox, False = none).
+    `seed` is passed to `E2BEmulator` (True = one running + one paused sandbox, False = none),
+    and `e2b_clock`, the time its sandboxes live by (a test's own clock: no waiting).
     """
 
     def __init__(
@@ -49,8 +51,9 @@ class FakeServices(Lifecycle):
         openai_api_key: str = TEST_OPENAI_KEY,
         composio_api_key: str = TEST_COMPOSIO_KEY,
         user_id: str = TEST_USER_ID,
+        e2b_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.e2b = E2BEmulator(connected=e2b_connected, seed=seed)
+        self.e2b = E2BEmulator(connected=e2b_connected, seed=seed, clock=e2b_clock)
         self.openai = OpenAIFake(port=openai_port)
         self.composio = ComposioFake(emulator=self.e2b, port=composio_port)
         self.openai_api_key = openai_api_key

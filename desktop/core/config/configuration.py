@@ -21,6 +21,7 @@ from desktop.core.config.credentials import (
 from desktop.core.config.secrets import (
     ENV_VARS,
     MODEL_ENV,
+    DotenvFile,
     SecretName,
     SecretStore,
     SecretStoreError,
@@ -28,7 +29,6 @@ from desktop.core.config.secrets import (
     model_from_environment,
     model_variable,
     overrides_from_environment,
-    read_dotenv,
 )
 from desktop.core.config.settings import (
     Settings,
@@ -75,6 +75,7 @@ class Configuration:
         self.settings_file = settings_file
         self.environ = dict(environ)
         self.cwd = cwd
+        self.dotenv_file = DotenvFile(cwd / ".env")  # asked at every settings access
         self.settings: Settings = load_settings(settings_file)
         self.credentials: Credentials | None = None
         self.store: SecretStore | None = secret_store
@@ -154,7 +155,8 @@ class Configuration:
         return self.complete or keyring_problem(self.credentials, needed) is not None
 
     def dotenv(self) -> dict[str, str]:
-        return read_dotenv(self.cwd / ".env")
+        """The `.env` file's values, as it is now (read again only once it changed)."""
+        return self.dotenv_file.values()
 
     def overrides(self) -> dict[str, tuple[str, str]]:
         """Keys and user id set in the environment or `.env`: {name: (value, source)}."""

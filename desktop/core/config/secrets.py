@@ -177,6 +177,33 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(path).items() if v}
 
 
+class DotenvFile:
+    """A `.env` file read once per change: `values()` reads it again only when it appears,
+    goes, or is replaced or written to (its inode, size or modification time differ), so that
+    asking on every settings access costs one `stat`, not a parse. A write within the file
+    system's timestamp tick that keeps the size is seen with the next change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.reads = 0  # times the file was parsed, for the tests
+        self._stamp: tuple[int, int, int, int] | None = None
+        self._values: dict[str, str] | None = None
+
+    def values(self) -> dict[str, str]:
+        try:
+            info = self.path.stat()
+        except OSError:
+            stamp = None
+        else:
+            stamp = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        if self._values is None or stamp != self._stamp:
+            # The stamp from before the read: a change made while reading is read next time.
+            self._stamp = stamp
+            self._values = read_dotenv(self.path) if stamp is not None else {}
+            self.reads += stamp is not None
+        return dict(self._values)
+
+
 def model_from_environment(
     environ: Mapping[str, str], dotenv: Mapping[str, str]
 ) -> tuple[str, str] | None:

@@ -14,8 +14,13 @@ it started, not when it was paused or resumed. So
   program, the TTL running out) at the refresh that sees it, so each such change may be off by
   up to one refresh interval (30 s while the panel is visible); a sandbox gone from the list
   stops at its end time when that came first;
-- what was counted lasts while the app runs: after a restart, a killed sandbox's cost is gone
-  and a running one is counted from its `startedAt` again.
+- what was counted lasts across restarts where the face keeps it (the window, in its database:
+  `meter_keeping`): each sandbox resumes as last seen. One seen paused is not charged for the
+  time the app was closed, unless it is listed running again, then from that listing on (a
+  resume made while the app was closed is one made elsewhere); one seen running is counted as
+  running all that time, up to its pause (E2B lists when a paused sandbox stopped) or its end
+  time if it is gone; a killed one's cost still counts for its conversation. The terminal keeps
+  nothing: after its restart a running sandbox is counted from its `startedAt` again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Annotated
+
+from annotated_types import Ge, Le
+from pydantic import AllowInfNan
 
 from desktop.core.config.settings import Settings
 from desktop.core.sandboxes.records import Sandbox
@@ -31,6 +40,12 @@ from desktop.core.sandboxes.records import Sandbox
 MIB_PER_GIB = Decimal(1024)
 SECONDS_PER_HOUR = Decimal(3600)
 _MILLI = Decimal("0.001")
+
+# What a kept clock may hold (`meter_keeping` reads them back): moments (epoch seconds) and
+# lengths of time that are finite, not negative and not absurd (before year 2286, under 31
+# years: a figure out of these bounds would break the arithmetic of its cost), sizes not negative.
+Moment = Annotated[float, Ge(0), Le(1e10), AllowInfNan(False)]
+Seconds = Annotated[float, Ge(0), Le(1e9), AllowInfNan(False)]
 
 
 @dataclass(frozen=True)
@@ -63,13 +78,19 @@ class RunClock:
     time since `running_since` (epoch seconds) while it runs."""
 
     sandbox_id: str
-    cpu_count: int
-    memory_mb: int
+    cpu_count: Annotated[int, Ge(0)]
+    memory_mb: Annotated[int, Ge(0)]
     conversation_id: str | None
-    banked: float = 0.0
-    running_since: float | None = None
-    end_at: float | None = None  # when its TTL runs out, as last listed
+    banked: Seconds = 0.0
+    running_since: Moment | None = None
+    end_at: Moment | None = None  # when its TTL runs out, as last listed
     gone: bool = False  # killed, or no longer listed
+
+    @property
+    def worth_keeping(self) -> bool:
+        """Whether it matters after a restart: a gone sandbox's time counts only for the
+        conversation that created it."""
+        return not self.gone or self.conversation_id is not None
 
     def seconds(self, now: float) -> float:
         since = self.running_since
@@ -86,7 +107,8 @@ class RunClock:
 
 
 class RunningTime:
-    """The observed running time of every sandbox seen since the app started.
+    """The observed running time of every sandbox seen since the app started (and, restored,
+    of those seen before).
 
     Written by one thread (the face's, through `SandboxService`), read from any: each change
     replaces the whole mapping, so a reader (the budget check on the agent's thread) always
@@ -99,6 +121,15 @@ class RunningTime:
     @property
     def clocks(self) -> Mapping[str, RunClock]:
         return self._clocks
+
+    def restore(self, clocks: Iterable[RunClock]) -> None:
+        """Clocks kept from an earlier run of the app: each resumes as it was, and the next
+        listing carries it on (see the module). A sandbox this run has seen already keeps
+        what this run saw."""
+        merged = dict(self._clocks)
+        for clock in clocks:
+            merged.setdefault(clock.sandbox_id, clock)
+        self._clocks = MappingProxyType(merged)
 
     def observe(self, sandboxes: Iterable[Sandbox], now: float) -> None:
         """A listing read at `now`: every sandbox the team has, running or paused."""

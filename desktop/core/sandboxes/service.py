@@ -18,7 +18,10 @@ the MCP connection), else on the caller's own. How a face uses it:
   sandbox's metrics are not asked for); `sandbox(id)`: one as last listed;
 - `leave_question()` / `leave(choice)`: what quitting asks, and what each answer does;
 - `conversation_cost(id)`: what a conversation's sandboxes have cost (its budget counts it);
-  safe to call from any thread.
+  safe to call from any thread;
+- `keep_in(records)`: once the face's database is open (the window's), before the first
+  refresh: the running time resumes from what an earlier run saw, and what is seen from then
+  on is kept there (`meter_keeping`).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from desktop.core.sandboxes.leaving import (
     leave_question,
 )
 from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.meter_keeping import KeptClocks, MeterKeeper
 from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.refresh import RefreshSchedule
 from desktop.core.sandboxes.view import SandboxView, build_view
@@ -99,6 +103,7 @@ class SandboxService:
         self._seconds = seconds
         self.schedule = RefreshSchedule(clock)
         self._meter = RunningTime()
+        self._keeper: MeterKeeper | None = None  # where the meter's records are kept, if anywhere
         self._listing: Listing | None = None
         self._read_at: float | None = None
         self._error: SandboxError | None = None
@@ -128,6 +133,19 @@ class SandboxService:
     def conversation_cost(self, conversation_id: str) -> Decimal:
         """What the conversation's sandboxes have cost so far (any thread may ask)."""
         return self._meter.conversation_cost(conversation_id, self._clock(), self.rates)
+
+    async def keep_in(self, records: KeptClocks) -> None:
+        """Resume the running time from what `records` kept of an earlier run, and keep there
+        what is seen from now on; records that cannot be read are logged and nothing is kept
+        (writing over them would lose them)."""
+        keeper = MeterKeeper(records)
+        try:
+            self._meter.restore(await keeper.load())
+        except Exception:
+            log.warning("the sandbox meter's records could not be read", exc_info=True)
+            return
+        self._keeper = keeper
+        await keeper.keep(self._meter.clocks)
 
     def observe(self, event: TurnEvent) -> bool:
         """A turn's event, as both faces pass them on; True when an agent call that may have
@@ -204,6 +222,8 @@ class SandboxService:
         view = self.view()
         if not future.done():
             future.set_result(view)
+        if self._keeper is not None:  # what this refresh and the actions before it changed
+            await self._keeper.keep(self._meter.clocks)
         return view
 
     async def pause(self, sandbox_id: str) -> SandboxView:

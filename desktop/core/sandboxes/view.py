@@ -33,7 +33,7 @@ class ConversationSandboxes:
     conversation_id: str
     running: int = 0
     paused: int = 0
-    cost: Decimal = Decimal(0)  # so far, those killed since the app started included
+    cost: Decimal = Decimal(0)  # so far, those killed included (as long as the meter kept them)
     per_hour: Decimal = Decimal(0)
 
 

@@ -22,7 +22,7 @@ import asyncio
 import dataclasses
 import functools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -115,6 +115,10 @@ class ConversationRepository(Protocol):
         self, conversation_id: str, sandbox_cost: Decimal | None = None
     ) -> str: ...
     async def import_json(self, text: str | bytes) -> str: ...
+    async def sandbox_clocks(self) -> list[str]: ...
+    async def keep_sandbox_clocks(
+        self, kept: Mapping[str, str], dropped: Collection[str] = ()
+    ) -> None: ...
     async def aclose(self) -> None: ...
 
 
@@ -305,6 +309,17 @@ class AsyncConversationStore:
     async def import_json(self, text: str | bytes) -> str:
         await import_off_loop(MESSAGE_TYPES)
         return await self._call(functools.partial(self._store.import_json, text))
+
+    async def sandbox_clocks(self) -> list[str]:
+        """What the sandbox meter kept of each sandbox (`sandboxes.meter_keeping`)."""
+        return await self._call(self._store.sandbox_clocks)
+
+    async def keep_sandbox_clocks(
+        self, kept: Mapping[str, str], dropped: Collection[str] = ()
+    ) -> None:
+        await self._call(
+            functools.partial(self._store.keep_sandbox_clocks, dict(kept), tuple(dropped))
+        )
 
     async def aclose(self) -> None:
         """Close the database on its thread, then let the worker thread end. Idempotent."""

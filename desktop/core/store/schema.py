@@ -126,8 +126,20 @@ _V5: Migration = ("ALTER TABLE turns ADD COLUMN model TEXT",)
 # (none), or NULL: it follows the `conversation_budget` setting, as every conversation stored
 # before did.
 _V6: Migration = ("ALTER TABLE conversations ADD COLUMN budget TEXT",)
+# What the sandbox meter has seen of each sandbox (`desktop.core.sandboxes.meter.RunClock`, as
+# the meter's own JSON), so that its running time resumes after a restart; and the index that a
+# day's cost (`spending.BETWEEN_SQL`) reads the turns completed that day through.
+_V7: Migration = (
+    """
+    CREATE TABLE sandbox_clocks (
+        sandbox_id TEXT PRIMARY KEY,
+        clock_json TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX turns_by_completed ON turns (completed_at)",
+)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 """Append only: step N (1-based) takes a database from user_version N-1 to N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,12 +30,15 @@ def day_bounds(moment: datetime) -> tuple[float, float]:
     return start.timestamp(), (start + timedelta(days=1)).timestamp()
 
 
+# Read through the index `turns_by_completed` (schema v7): no scan of every turn ever stored.
+BETWEEN_SQL = (
+    "SELECT input_tokens, output_tokens, requests, tool_calls, cost FROM turns"
+    " WHERE completed_at >= ? AND completed_at < ?"
+)
+
+
 def spending_between(conn: sqlite3.Connection, start: float, end: float) -> Spending:
-    rows = conn.execute(
-        "SELECT input_tokens, output_tokens, requests, tool_calls, cost FROM turns"
-        " WHERE completed_at >= ? AND completed_at < ?",
-        (start, end),
-    ).fetchall()
+    rows = conn.execute(BETWEEN_SQL, (start, end)).fetchall()
     total = Usage()
     unpriced = 0
     for row in rows:

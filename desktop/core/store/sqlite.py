@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from desktop.core.agent.events import Usage
 from desktop.core.errors import Fix
@@ -47,14 +42,13 @@ from desktop.core.store.rows import (
     conversation_from_row,
     conversation_key,
     delete_turns,
-    describe_error,
     insert_imported,
     search_hits,
     stored_turns,
     turn_from_row,
 )
-from desktop.core.store.schema import connect, migrate
 from desktop.core.store.spending import Spending, add_to_conversation, spending_between
+from desktop.core.store.transactions import StoreConnection
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -66,40 +60,10 @@ if TYPE_CHECKING:
     from desktop.core.store.export import StoredTurn
 
 
-class ConversationStore:
+class ConversationStore(StoreConnection):
     """Conversations and their turns in one SQLite file (WAL, foreign keys, FTS5 search); every
     public method is one transaction, on the thread that made the store (`check_same_thread`:
     `AsyncConversationStore` does this for you)."""
-
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._last_time = 0.0
-        self._conn: sqlite3.Connection | None = None
-        self._thread = threading.get_ident()
-        conn = connect(path)
-        try:
-            migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
-        self._conn = conn
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._conn is None:
-            return
-        conn, self._conn = self._conn, None
-        try:
-            conn.execute("PRAGMA optimize")
-        except sqlite3.Error:
-            pass  # only a query-planner hint; closing matters more
-        finally:
-            conn.close()
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -352,43 +316,26 @@ class ConversationStore:
         with self._read() as conn:
             return stored_turns(conn, conversation_id)
 
-    # -- internals ---------------------------------------------------------------------------
+    # -- what the sandbox meter has seen (its own JSON: desktop.core.sandboxes.meter) ---------
 
-    def _now(self) -> float:
-        # Strictly increasing within this store, so "newest first" never ties or runs backwards.
-        self._last_time = max(self._clock(), self._last_time + 1e-6)
-        return self._last_time
+    def sandbox_clocks(self) -> list[str]:
+        """The meter's record of each sandbox, as it wrote it (a damaged one included: the
+        meter decides what it is worth)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT CAST(clock_json AS TEXT) FROM sandbox_clocks ORDER BY sandbox_id"
+            ).fetchall()
+        return [row[0] for row in rows if row[0] is not None]
 
-    def _connection(self) -> sqlite3.Connection:
-        if threading.get_ident() != self._thread:
-            # sqlite3 would refuse too, but as a database error that reads like corruption.
-            raise StoreError("The conversation store was used from another thread.")
-        if self._conn is None:
-            raise StoreError("The conversation store is closed.")
-        return self._conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        # IMMEDIATE takes the write lock up front: no deadlock upgrading a read lock later.
-        with self._transaction("BEGIN IMMEDIATE") as conn:
-            yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        # A read transaction: multi-statement reads see one snapshot even with another writer.
-        with self._transaction("BEGIN") as conn:
-            yield conn
-
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        try:
-            conn.execute(begin)
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(describe_error(exc)) from exc
-            raise
+    def keep_sandbox_clocks(self, kept: Mapping[str, str], dropped: Collection[str] = ()) -> None:
+        """Keep the records of `kept` (sandbox id: record, replacing what was there) and forget
+        those of `dropped`, in one transaction."""
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO sandbox_clocks (sandbox_id, clock_json) VALUES (?, ?)"
+                " ON CONFLICT (sandbox_id) DO UPDATE SET clock_json = excluded.clock_json",
+                list(kept.items()),
+            )
+            conn.executemany(
+                "DELETE FROM sandbox_clocks WHERE sandbox_id = ?", [(i,) for i in dropped]
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 from desktop.core.config.configuration import Configuration, SaveFailed
@@ -130,3 +131,67 @@ def test_no_model_variable_no_note(tmp_path: Path) -> None:
     configuration = Configuration(tmp_path / "settings.json", {}, tmp_path)
     assert configuration.refused_model_override() is None
     assert configuration.model_override_note() is None
+
+
+def _write(path: Path, text: str, *, mtime_ns: int | None = None) -> None:
+    path.write_text(text)
+    if mtime_ns is not None:  # a time of its own: not within the last write's timestamp tick
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_changed_env_file_is_seen_at_the_next_settings_access(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    configuration = _configuration(tmp_path, secret_store=MemorySecretStore())
+    assert configuration.in_use.model == "openai:gpt-5"  # the saved one: no .env yet
+
+    _write(dotenv, "E2B_AGENT_MODEL=anthropic:claude-sonnet-4-5\n")
+    assert configuration.in_use.model == "anthropic:claude-sonnet-4-5"
+    assert configuration.model_override() == ("anthropic:claude-sonnet-4-5", ".env")
+
+    # Rewritten in place, the same size: seen by its modification time.
+    _write(dotenv, "E2B_AGENT_MODEL=anthropic:claude-sonnet-4-6\n", mtime_ns=1_700_000_000 * 10**9)
+    assert configuration.in_use.model == "anthropic:claude-sonnet-4-6"
+
+    # Replaced (as editors save), with a key and the user id: read where they are read today.
+    replacement = tmp_path / ".env.new"
+    _write(replacement, "OPENAI_API_KEY=sk-from-dotenv\nUSER_ID=dot@example.com\n")
+    replacement.replace(dotenv)
+    assert configuration.in_use.model == "openai:gpt-5"
+    assert configuration.overrides() == {
+        "openai_api_key": ("sk-from-dotenv", ".env"),
+        "user_id": ("dot@example.com", ".env"),
+    }
+    credentials = asyncio.run(configuration.reload_credentials())
+    assert credentials.openai_api_key == "sk-from-dotenv"
+
+    dotenv.unlink()
+    assert configuration.overrides() == {}
+    assert asyncio.run(configuration.reload_credentials()).openai_api_key is None
+
+
+def test_the_environment_still_wins_over_the_env_file(tmp_path: Path) -> None:
+    _write(tmp_path / ".env", "E2B_AGENT_MODEL=anthropic:claude-sonnet-4-5\nOPENAI_API_KEY=sk-d\n")
+    environ = {"E2B_AGENT_MODEL": "openai:gpt-4.1", "OPENAI_API_KEY": "sk-env"}
+    configuration = Configuration(
+        tmp_path / "settings.json", environ, tmp_path, secret_store=MemorySecretStore()
+    )
+    for _ in range(2):  # read, then from what was read
+        assert configuration.in_use.model == "openai:gpt-4.1"
+        assert configuration.overrides()["openai_api_key"] == ("sk-env", "environment")
+
+
+def test_repeated_settings_access_does_not_read_an_unchanged_env_file(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    _write(dotenv, "E2B_AGENT_MODEL=anthropic:claude-sonnet-4-5\nUSER_ID=dot@example.com\n")
+    configuration = _configuration(tmp_path, secret_store=MemorySecretStore())
+    asyncio.run(configuration.reload_credentials())
+    for _ in range(50):  # what a window asks of it while it runs
+        assert configuration.in_use.model == "anthropic:claude-sonnet-4-5"
+        assert not configuration.complete and not configuration.connectable
+        configuration.overrides()
+    assert configuration.dotenv_file.reads == 1
+
+    _write(dotenv, "E2B_AGENT_MODEL=openai:gpt-4.1\n")
+    for _ in range(10):
+        assert configuration.in_use.model == "openai:gpt-4.1"
+    assert configuration.dotenv_file.reads == 2

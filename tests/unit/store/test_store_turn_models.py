@@ -105,6 +105,8 @@ def test_a_database_of_before_gets_the_column(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:  # as version 4 left it: no model column yet
         conn.execute("ALTER TABLE turns DROP COLUMN model")
         conn.execute("ALTER TABLE conversations DROP COLUMN budget")  # nor version 6's
+        conn.execute("DROP TABLE sandbox_clocks")  # nor version 7's
+        conn.execute("DROP INDEX turns_by_completed")
         conn.execute("PRAGMA user_version = 4")
     with ConversationStore(db) as store:
         (turn,) = store.turns(cid)
