@@ -85,6 +85,7 @@ class Configuration:
         from_env = (self.environ.get(var, "").strip() for var in ENV_VARS.values())
         self._known_secrets(*(value for value in from_env if value))
         self._rule_lock = threading.Lock()
+        self._refusal_logged: str | None = None
 
     def keep_rule(self, slug: str) -> None:
         """A person chose "always allow `slug`": save it as a rule (called on the agent's
@@ -100,7 +101,9 @@ class Configuration:
         None when it is unset or names a model this version cannot use (logged)."""
         found = model_from_environment(self.environ, self.dotenv())
         if found is not None and (problem := model_problem(found[0])):
-            log.warning("E2B_AGENT_MODEL ignored: %s", problem)
+            if self._refusal_logged != found[0]:  # once per value, not per settings access
+                self._refusal_logged = found[0]
+                log.warning("E2B_AGENT_MODEL ignored: %s", problem)
             return None
         return found
 

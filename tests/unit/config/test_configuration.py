@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from pathlib import Path
+
+import pytest
 
 from desktop.core.config.configuration import Configuration, SaveFailed
 from desktop.core.config.secrets import (
@@ -15,7 +18,7 @@ from desktop.core.config.secrets import (
     SecretName,
     SecretStoreError,
 )
-from desktop.core.config.settings import Settings
+from desktop.core.config.settings import Settings, model_problem
 from tests.fakes.keyring_backend import InMemoryKeyring
 
 KEYS = {SecretName.OPENAI_API_KEY: "sk-test-save", SecretName.COMPOSIO_API_KEY: "ak-test-save"}
@@ -195,3 +198,15 @@ def test_repeated_settings_access_does_not_read_an_unchanged_env_file(tmp_path: 
     for _ in range(10):
         assert configuration.in_use.model == "openai:gpt-4.1"
     assert configuration.dotenv_file.reads == 2
+
+
+def test_an_unusable_model_variable_is_logged_once_not_at_every_access(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    configuration = Configuration(tmp_path / "settings.json", {"E2B_AGENT_MODEL": "x"}, tmp_path)
+    with caplog.at_level(logging.WARNING):
+        for _ in range(5):
+            assert configuration.in_use.model == Settings().model
+    assert [r.getMessage() for r in caplog.records].count(
+        "E2B_AGENT_MODEL ignored: " + (model_problem("x") or "")
+    ) == 1
