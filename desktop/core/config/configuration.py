@@ -115,7 +115,8 @@ class Configuration:
         if found is None or (problem := model_problem(found[0])) is None:
             return None
         return inert(
-            f"{model_variable(found[1])} names a model this version cannot use. {problem} "
+            f"{model_variable(found[1])} ({found[0].strip()[:100]}) names a model this version "
+            f"cannot use. {problem} "
             f"The model chosen in Settings ({self.settings.model}) is used instead: correct "
             f"{MODEL_ENV} or unset it, then restart the app."
         )

@@ -20,7 +20,9 @@ def test_a_model_variable_the_app_cannot_use_is_named_and_the_settings_model_ans
     box = app.window.findChild(QMessageBox, "warningBox")
     assert box is not None and box.windowTitle() == "E2B_AGENT_MODEL is not used"
     text = box.text()
-    assert "E2B_AGENT_MODEL names a model this version cannot use." in text
+    assert (
+        "E2B_AGENT_MODEL (claude-sonnet-4-5\\u202e) names a model this version cannot use." in text
+    )
     assert "The model chosen in Settings (openai:gpt-5) is used instead" in text
     assert "\u202e" not in text  # shown inert
     box.accept()

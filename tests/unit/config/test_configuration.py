@@ -124,7 +124,9 @@ def test_a_model_variable_the_app_cannot_use_is_refused_in_words(tmp_path: Path)
     assert configuration.in_use.model == Settings().model  # not the unusable one
     refused = configuration.refused_model_override()
     assert refused is not None
-    assert refused.startswith("E2B_AGENT_MODEL in .env names a model this version cannot use.")
+    assert refused.startswith(
+        "E2B_AGENT_MODEL in .env (mistral:large) names a model this version cannot use."
+    )
     assert "The model provider 'mistral' is not supported" in refused
     assert f"({Settings().model}) is used instead" in refused
     assert configuration.model_override_note() == refused
