@@ -18,9 +18,10 @@ from desktop.cli_consent import ConsentQuestions
 from desktop.cli_files import FileCommands
 from desktop.cli_model import COMMAND, ModelCommand, chosen_model, keys_wanted
 from desktop.cli_sandboxes import SandboxCommands
+from desktop.cli_tool_lines import compact, link_line
 from desktop.cli_words import terminal_text
 from desktop.core.agent.build import Endpoints
-from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
+from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -43,7 +44,7 @@ from desktop.core.config.credentials import (
 from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
-from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
+from desktop.core.conversations.transcript import shown_outcome
 from desktop.core.errors import (
     ErrorKind,
     Fix,
@@ -57,28 +58,9 @@ from desktop.line_reader import LineReader
 from desktop.terminal import Terminal
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
-MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
 USAGE_EXIT = 2  # as argparse's: the command line or its environment asks for what cannot be
 KEYRING_UNREADABLE_EXIT = 75  # sysexits' EX_TEMPFAIL: a temporary failure, try again later
-
-
-def _compact(arguments: Mapping[str, object]) -> str:
-    import json
-
-    text = json.dumps(dict(arguments), ensure_ascii=False, separators=(", ", ": "), default=str)
-    return text if len(text) <= MAX_ARGS_SHOWN else text[: MAX_ARGS_SHOWN - 1] + "…"
-
-
-def _link_line(offer: LinkOffer) -> str:
-    """What a Connect Link asks of the person: the terminal opens no browser, they do."""
-    toolkit = toolkit_display_name(offer.toolkit)
-    if offer.foreign:
-        return (
-            f"  Warning: this link to connect {toolkit} goes to {offer.host}, which is not one "
-            "of Composio's sites. Open it only if you expected that host:"
-        )
-    return f"  To connect {toolkit}, open this link in your browser (it goes to {offer.host}):"
 
 
 class ChatRepl:
@@ -142,7 +124,7 @@ class ChatRepl:
                 if event.code_run is not None:
                     self.cells.started(event, event.code_run)
                 for action in event.actions if event.code_run is None else ():
-                    self.term.dim(f"  -> {action.slug} {_compact(action.arguments)}")
+                    self.term.dim(f"  -> {action.slug} {compact(action.arguments)}")
             case ToolCallFinished() if event.code_run is not None:
                 self.cells.finished(event, event.code_run)
             case ToolCallFinished():
@@ -153,7 +135,7 @@ class ChatRepl:
                 said = "action needed" if needed else event.outcome
                 self.term.dim(f"  <- {said}" + (f": {lines[0][:160]}" if failed else ""))
                 for offer in offers:
-                    self.term.line(_link_line(offer))
+                    self.term.line(link_line(offer))
                     self.term.line(f"  {offer.url}")
             case TurnFinished():
                 self._end_line()
