@@ -44,7 +44,9 @@ from desktop.core.config.credentials import (
 from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
+from desktop.core.conversations.budgets import ConversationBudgets
 from desktop.core.conversations.transcript import shown_outcome
+from desktop.core.conversations.turn_ledger import TurnLedger
 from desktop.core.errors import (
     ErrorKind,
     Fix,
@@ -195,7 +197,7 @@ class ChatRepl:
         if self._missing_key:  # the turn would fail the same way: point at the error once given
             self.term.dim(NOT_SENT)
             return
-        budget = self.budgets.budget() if self.budgets is not None else None
+        budget = await self.budgets.budget() if self.budgets is not None else None
         turn = self.session.run_turn(prompt, self.files.take(), budget=budget)
         loop = asyncio.get_running_loop()
         handler_installed = False
@@ -293,22 +295,25 @@ def run_cli(
     )
     reader = LineReader(stdin)
     hosts = session.endpoints.composio_hosts
+    conversation = lambda: session.conversation_id  # noqa: E731 - the chat session's own
+    service = SandboxService(lambda: session, SandboxRates.of(settings))
+    ledger = TurnLedger()  # its turns, in memory as the conversation is
+    # The window's rules: its own budget, else the setting's; its turns and its sandboxes.
+    spending = ConversationBudgets(
+        ledger, lambda: settings.conversation_budget, service.conversation_cost
+    )
     commands = SandboxCommands(
-        SandboxService(lambda: session, SandboxRates.of(settings)),
+        service,
         term,
         reader,
         settings=settings,
-        conversation_id=lambda: session.conversation_id,
+        conversation_id=conversation,
         hosts=hosts,
+        ledger=ledger,
+        budgets=spending,
         settings_file=settings_file,
     )
-    budgets = BudgetCommand(
-        term,
-        default=settings.conversation_budget,
-        turns=lambda: commands.turns,
-        sandbox_cost=commands.sandbox_cost,
-    )
-    commands.budget_limit = lambda: budgets.status().limit
+    budgets = BudgetCommand(term, spending, conversation)
     repl = ChatRepl(
         session,
         term,
@@ -356,7 +361,7 @@ def run_cli(
                         term.dim("[stopped]")
                     continue
                 if budgets.handles(prompt):
-                    budgets.run(prompt)
+                    runner.run(budgets.run(prompt))
                     continue
                 if mount_files.handles(prompt):
                     try:
