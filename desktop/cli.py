@@ -311,6 +311,7 @@ def run_cli(
         hosts=hosts,
         ledger=ledger,
         budgets=spending,
+        model=lambda: session.model_name,
         settings_file=settings_file,
     )
     budgets = BudgetCommand(term, spending, conversation)
@@ -327,7 +328,14 @@ def run_cli(
     mount_files = FileCommands(session, term, cwd or Path.cwd(), repl.report)  # /files, /save
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     term.dim(f"Model: {chosen.model} ({COMMAND} shows or switches it).")
-    models = ModelCommand(session, term, chosen, credentials_for=credentials_for, error=repl.error)
+    models = ModelCommand(
+        session,
+        term,
+        chosen,
+        credentials_for=credentials_for,
+        error=repl.error,
+        last_reply=lambda: ledger.last_reply(session.conversation_id),
+    )
     term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:
         try:

@@ -18,7 +18,7 @@ from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import TurnEvent
 from desktop.core.config.settings import Settings, keep_quit_choice
 from desktop.core.conversations.budgets import ConversationBudgets
-from desktop.core.conversations.turn_ledger import TurnLedger
+from desktop.core.conversations.turn_ledger import LedgerTurn, TurnLedger
 from desktop.core.errors import ErrorKind
 from desktop.core.money import hourly_text, money_text, spent_text
 from desktop.core.sandboxes.calls import SandboxError
@@ -66,7 +66,7 @@ class Lines(Protocol):
 class SandboxCommands:
     """The commands and the quit question of one terminal session (its conversation is
     `conversation_id()`: the chat session's own, in memory; its turns are kept in `ledger`,
-    its budget is `budgets`')."""
+    its budget is `budgets`' and `model()` is the model the next turn goes to)."""
 
     def __init__(
         self,
@@ -79,6 +79,7 @@ class SandboxCommands:
         hosts: ComposioHosts,
         ledger: TurnLedger,
         budgets: ConversationBudgets,
+        model: Callable[[], str],
         settings_file: Path | None = None,
     ) -> None:
         self.service = service
@@ -90,6 +91,7 @@ class SandboxCommands:
         self.settings_file = settings_file
         self.ledger = ledger
         self.budgets = budgets
+        self._model = model
         self._changed = False  # an agent call that may change sandboxes ran since the list
 
     # -- what the chat tells it ----------------------------------------------------------------
@@ -234,7 +236,7 @@ class SandboxCommands:
         spent = self.ledger.spending(conversation_id)
         tokens = spent.usage.input_tokens + spent.usage.output_tokens
         priced = spent.usage.cost if turns else Decimal(0)  # no turn yet: nothing spent
-        said = f"Model ({self.settings.model}): {count_text(len(turns), 'turn')}, {tokens:,} "
+        said = f"Model ({self._models(turns)}): {count_text(len(turns), 'turn')}, {tokens:,} "
         said += f"tokens, {spent_text(priced, spent.unpriced_turns)}"
         self.term.line(said + ".")
         if turns:
@@ -255,6 +257,13 @@ class SandboxCommands:
         status = await self.budgets.status(conversation_id)  # what `/budget` says, and checks
         if status.limit is not None:
             self.term.dim(f"  budget: {money_text(status.spent)} of {money_text(status.limit)}")
+
+    def _models(self, turns: tuple[LedgerTurn, ...]) -> str:
+        """The model in use now (the person's choice: `/model`, `--model`...), and those its
+        earlier turns went to, as the app names them."""
+        now = self._model()
+        earlier = list(dict.fromkeys(t.model for t in turns if t.model and t.model != now))
+        return f"{now}; earlier turns: {', '.join(earlier)}" if earlier else now
 
     # -- leaving -------------------------------------------------------------------------------
     async def at_exit(self) -> None:

@@ -43,6 +43,11 @@ class TurnLedger:
     def spending(self, conversation_id: str) -> Spending:
         return spending_of(turn.usage for turn in self.turns(conversation_id))
 
+    def last_reply(self, conversation_id: str) -> str | None:
+        """Which model wrote the conversation's last reply (None before any)."""
+        answered = (t.model for t in reversed(self.turns(conversation_id)) if t.usage.requests)
+        return next((model for model in answered if model), None)
+
     async def budget_record(self, conversation_id: str) -> BudgetRecord:
         return BudgetRecord(self._own.get(conversation_id), self.spending(conversation_id))
 
