@@ -18,9 +18,10 @@ from desktop.cli_consent import ConsentQuestions
 from desktop.cli_files import FileCommands
 from desktop.cli_model import COMMAND, ModelCommand, chosen_model, keys_wanted
 from desktop.cli_sandboxes import SandboxCommands
+from desktop.cli_tool_lines import compact, link_line
 from desktop.cli_words import terminal_text
 from desktop.core.agent.build import Endpoints
-from desktop.core.agent.connect_links import ComposioHosts, LinkOffer
+from desktop.core.agent.connect_links import ComposioHosts
 from desktop.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -43,7 +44,9 @@ from desktop.core.config.credentials import (
 from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
-from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
+from desktop.core.conversations.budgets import ConversationBudgets
+from desktop.core.conversations.transcript import shown_outcome
+from desktop.core.conversations.turn_ledger import TurnLedger
 from desktop.core.errors import (
     ErrorKind,
     Fix,
@@ -57,28 +60,9 @@ from desktop.line_reader import LineReader
 from desktop.terminal import Terminal
 
 EXIT_WORDS = frozenset({"exit", "quit", "bye"})
-MAX_ARGS_SHOWN = 160
 NOT_SENT = "Not sent: set what the error above names, then start again."
 USAGE_EXIT = 2  # as argparse's: the command line or its environment asks for what cannot be
 KEYRING_UNREADABLE_EXIT = 75  # sysexits' EX_TEMPFAIL: a temporary failure, try again later
-
-
-def _compact(arguments: Mapping[str, object]) -> str:
-    import json
-
-    text = json.dumps(dict(arguments), ensure_ascii=False, separators=(", ", ": "), default=str)
-    return text if len(text) <= MAX_ARGS_SHOWN else text[: MAX_ARGS_SHOWN - 1] + "…"
-
-
-def _link_line(offer: LinkOffer) -> str:
-    """What a Connect Link asks of the person: the terminal opens no browser, they do."""
-    toolkit = toolkit_display_name(offer.toolkit)
-    if offer.foreign:
-        return (
-            f"  Warning: this link to connect {toolkit} goes to {offer.host}, which is not one "
-            "of Composio's sites. Open it only if you expected that host:"
-        )
-    return f"  To connect {toolkit}, open this link in your browser (it goes to {offer.host}):"
 
 
 class ChatRepl:
@@ -142,7 +126,7 @@ class ChatRepl:
                 if event.code_run is not None:
                     self.cells.started(event, event.code_run)
                 for action in event.actions if event.code_run is None else ():
-                    self.term.dim(f"  -> {action.slug} {_compact(action.arguments)}")
+                    self.term.dim(f"  -> {action.slug} {compact(action.arguments)}")
             case ToolCallFinished() if event.code_run is not None:
                 self.cells.finished(event, event.code_run)
             case ToolCallFinished():
@@ -153,7 +137,7 @@ class ChatRepl:
                 said = "action needed" if needed else event.outcome
                 self.term.dim(f"  <- {said}" + (f": {lines[0][:160]}" if failed else ""))
                 for offer in offers:
-                    self.term.line(_link_line(offer))
+                    self.term.line(link_line(offer))
                     self.term.line(f"  {offer.url}")
             case TurnFinished():
                 self._end_line()
@@ -213,7 +197,7 @@ class ChatRepl:
         if self._missing_key:  # the turn would fail the same way: point at the error once given
             self.term.dim(NOT_SENT)
             return
-        budget = self.budgets.budget() if self.budgets is not None else None
+        budget = await self.budgets.budget() if self.budgets is not None else None
         turn = self.session.run_turn(prompt, self.files.take(), budget=budget)
         loop = asyncio.get_running_loop()
         handler_installed = False
@@ -311,22 +295,26 @@ def run_cli(
     )
     reader = LineReader(stdin)
     hosts = session.endpoints.composio_hosts
+    conversation = lambda: session.conversation_id  # noqa: E731 - the chat session's own
+    service = SandboxService(lambda: session, SandboxRates.of(settings))
+    ledger = TurnLedger()  # its turns, in memory as the conversation is
+    # The window's rules: its own budget, else the setting's; its turns and its sandboxes.
+    spending = ConversationBudgets(
+        ledger, lambda: settings.conversation_budget, service.conversation_cost
+    )
     commands = SandboxCommands(
-        SandboxService(lambda: session, SandboxRates.of(settings)),
+        service,
         term,
         reader,
         settings=settings,
-        conversation_id=lambda: session.conversation_id,
+        conversation_id=conversation,
         hosts=hosts,
+        ledger=ledger,
+        budgets=spending,
+        model=lambda: session.model_name,
         settings_file=settings_file,
     )
-    budgets = BudgetCommand(
-        term,
-        default=settings.conversation_budget,
-        turns=lambda: commands.turns,
-        sandbox_cost=commands.sandbox_cost,
-    )
-    commands.budget_limit = lambda: budgets.status().limit
+    budgets = BudgetCommand(term, spending, conversation)
     repl = ChatRepl(
         session,
         term,
@@ -340,7 +328,14 @@ def run_cli(
     mount_files = FileCommands(session.shown_files, term, cwd or Path.cwd(), repl.report)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
     term.dim(f"Model: {chosen.model} ({COMMAND} shows or switches it).")
-    models = ModelCommand(session, term, chosen, credentials_for=credentials_for, error=repl.error)
+    models = ModelCommand(
+        session,
+        term,
+        chosen,
+        credentials_for=credentials_for,
+        error=repl.error,
+        last_reply=lambda: ledger.last_reply(session.conversation_id),
+    )
     term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:
         try:
@@ -374,7 +369,7 @@ def run_cli(
                         term.dim("[stopped]")
                     continue
                 if budgets.handles(prompt):
-                    budgets.run(prompt)
+                    runner.run(budgets.run(prompt))
                     continue
                 if mount_files.handles(prompt):
                     try:

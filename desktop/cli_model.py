@@ -65,7 +65,8 @@ def provider_list() -> str:
 class ModelCommand:
     """`/model`: says the model in use (and who answered last); `/model PROVIDER:NAME`
     switches to it from the next turn, the conversation going on. `credentials_for(model)`
-    reads the keys a model needs (the keyring is asked only for the provider's own)."""
+    reads the keys a model needs (the keyring is asked only for the provider's own);
+    `last_reply()` is the model string (the app's, as chosen) that wrote the last reply."""
 
     def __init__(
         self,
@@ -75,12 +76,14 @@ class ModelCommand:
         *,
         credentials_for: Callable[[str], Credentials],
         error: Callable[[str, Fix | None], None],
+        last_reply: Callable[[], str | None],
     ) -> None:
         self._session = session
         self._term = term
         self._source = chosen.source
         self._credentials_for = credentials_for
         self._error = error
+        self._last_reply = last_reply
 
     @staticmethod
     def handles(line: str) -> bool:
@@ -116,7 +119,7 @@ class ModelCommand:
 
     def _show(self) -> None:
         self._term.line(f"Model: {self._session.model_name} (from {self._source})")
-        last = self._session.last_answer
+        last = self._last_reply()
         if last:
             self._term.dim(f"The last reply came from {last}.")
         self._term.dim(f"Switch with {COMMAND} PROVIDER:NAME, {EXAMPLES}.")

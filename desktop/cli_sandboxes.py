@@ -16,14 +16,10 @@ from typing import Protocol
 
 from desktop.cli_table import fit_table
 from desktop.core.agent.connect_links import ComposioHosts
-from desktop.core.agent.events import (
-    TurnCancelled,
-    TurnEvent,
-    TurnFailed,
-    TurnFinished,
-    Usage,
-)
+from desktop.core.agent.events import TurnEvent
 from desktop.core.config.settings import Settings, keep_quit_choice
+from desktop.core.conversations.budgets import ConversationBudgets
+from desktop.core.conversations.turn_ledger import LedgerTurn, TurnLedger
 from desktop.core.errors import ErrorKind
 from desktop.core.money import hourly_text, money_text, spent_text
 from desktop.core.sandboxes.calls import SandboxError
@@ -75,7 +71,8 @@ class Lines(Protocol):
 
 class SandboxCommands:
     """The commands and the quit question of one terminal session (its conversation is
-    `conversation_id()`: the chat session's own, in memory)."""
+    `conversation_id()`: the chat session's own, in memory; its turns are kept in `ledger`,
+    its budget is `budgets`' and `model()` is the model the next turn goes to)."""
 
     def __init__(
         self,
@@ -86,6 +83,9 @@ class SandboxCommands:
         settings: Settings,
         conversation_id: Callable[[], str],
         hosts: ComposioHosts,
+        ledger: TurnLedger,
+        budgets: ConversationBudgets,
+        model: Callable[[], str],
         settings_file: Path | None = None,
     ) -> None:
         self.service = service
@@ -95,29 +95,22 @@ class SandboxCommands:
         self._conversation_id = conversation_id
         self.hosts = hosts
         self.settings_file = settings_file
-        self.turns: list[Usage] = []  # this conversation's turns, as they finished
+        self.ledger = ledger
+        self.budgets = budgets
+        self._model = model
         self._changed = False  # an agent call that may change sandboxes ran since the list
-        # The conversation's budget in force (`cli_budget` sets it); the setting's until then.
-        self.budget_limit: Callable[[], Decimal | None] = lambda: settings.conversation_budget
 
     # -- what the chat tells it ----------------------------------------------------------------
     def observe(self, event: TurnEvent) -> None:
         """A turn's event: its usage, and whether a call that changes sandboxes ran."""
         self._changed |= self.service.observe(event)
-        if isinstance(event, TurnFinished) or (
-            isinstance(event, TurnCancelled | TurnFailed) and event.usage.requests
-        ):  # a turn stopped or failed after asking the model cost all the same
-            self.turns.append(event.usage)
+        self.ledger.observe(self._conversation_id(), event)
 
     async def after_turn(self) -> None:
         """A turn changed sandboxes: read the list (no tokens) so their cost is counted."""
         if self._changed:
             self._changed = False
             await self.service.refresh()
-
-    def sandbox_cost(self) -> Decimal:
-        """What this conversation's sandboxes have cost so far (its budget counts it)."""
-        return self.service.conversation_cost(self._conversation_id())
 
     # -- commands ------------------------------------------------------------------------------
     @staticmethod
@@ -247,33 +240,39 @@ class SandboxCommands:
         self.term.line(f"Extended {shown} by {minutes} min: it now ends in {left}.")
 
     async def _cost(self) -> None:
-        turns = self.turns
-        known = [u.cost for u in turns if u.cost is not None]
-        total = sum(known, Decimal(0)) if known else None
-        unpriced = sum(1 for u in turns if u.cost is None and u.input_tokens + u.output_tokens)
-        tokens = sum(u.input_tokens + u.output_tokens for u in turns)
-        turns_text = count_text(len(turns), "turn")
-        said = f"Model ({self.settings.model}): {turns_text}, {tokens:,} tokens, "
-        said += spent_text(total, unpriced)
+        conversation_id = self._conversation_id()
+        turns = self.ledger.turns(conversation_id)
+        spent = self.ledger.spending(conversation_id)
+        tokens = spent.usage.input_tokens + spent.usage.output_tokens
+        priced = spent.usage.cost if turns else Decimal(0)  # no turn yet: nothing spent
+        said = f"Model ({self._models(turns)}): {count_text(len(turns), 'turn')}, {tokens:,} "
+        said += f"tokens, {spent_text(priced, spent.unpriced_turns)}"
         self.term.line(said + ".")
         if turns:
-            last = ", ".join(money_text(u.cost) for u in turns[-10:])
+            last = ", ".join(money_text(turn.usage.cost) for turn in turns[-10:])
             self.term.dim(f"  per turn{' (the last 10)' if len(turns) > 10 else ''}: {last}")
         view = self.service.view()
         try:
             view = await self._listed()
         except SandboxError as exc:
             self.term.error(f"{exc.message} (the sandbox figures are from before)")
-        mine = view.for_conversation(self._conversation_id())
+        mine = view.for_conversation(conversation_id)
         self.term.line(
             f"Sandboxes of this conversation: {mine.running} running, {mine.paused} paused, "
             f"{money_text(mine.cost)} so far."
         )
         running = count_text(len(view.running))
         self.term.line(f"Running now: {running} at {hourly_text(view.per_hour)}.")
-        if self.budget_limit() is not None:
-            spent = (total or Decimal(0)) + mine.cost
-            self.term.dim(f"  budget: {money_text(spent)} of {money_text(self.budget_limit())}")
+        status = await self.budgets.status(conversation_id)  # what `/budget` says, and checks
+        if status.limit is not None:
+            self.term.dim(f"  budget: {money_text(status.spent)} of {money_text(status.limit)}")
+
+    def _models(self, turns: tuple[LedgerTurn, ...]) -> str:
+        """The model in use now (the person's choice: `/model`, `--model`...), and those its
+        earlier turns went to, as the app names them."""
+        now = self._model()
+        earlier = list(dict.fromkeys(t.model for t in turns if t.model and t.model != now))
+        return f"{now}; earlier turns: {', '.join(earlier)}" if earlier else now
 
     # -- leaving -------------------------------------------------------------------------------
     async def at_exit(self) -> None:

@@ -167,8 +167,10 @@ class DesktopApp:
         store = self.conversation_store
         if store is None:
             return None
-        default = lambda: self.settings.conversation_budget  # noqa: E731 - read when asked
-        return ConversationBudgets(store, default, self.sandboxes.service.conversation_cost)
+        # Read when asked (also by each turn, on the agent's thread): the saved settings, no
+        # file read (`settings` reads `.env` for the model).
+        default = lambda: self.configuration.settings.conversation_budget  # noqa: E731
+        return ConversationBudgets.stored(store, default, self.sandboxes.service.conversation_cost)
 
     def _sandbox_cost_known(self, conversation_id: str) -> Decimal | None:
         """What the chat's sandboxes have cost so far; None before the app listed any."""
@@ -302,7 +304,7 @@ class DesktopApp:
             http=self.http,
             keep_rule=self.configuration.keep_rule,
             redactor=self.redactor,
-            sandbox_cost=self.sandboxes.service.conversation_cost,  # its budget counts them
+            budgets=self._conversation_budgets(),  # the dialog's: each turn checks the same
         )
 
     # -- settings ----------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from desktop.core.agent.session import ChatSession
 from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
+from desktop.core.conversations.budgets import ConversationBudgets, SandboxCost
 from desktop.core.conversations.persistent import ChangeListener, PersistentChat
-from desktop.core.conversations.session_protocols import SandboxCost
 from desktop.core.store.facade import AsyncConversationStore
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import FAST_TIMEOUTS, Answer, collect, session_for
@@ -54,8 +54,7 @@ def chat_for(
         model=MODEL,
         conversation_id=conversation_id,
         on_change=on_change,
-        budget=budget,
-        sandbox_cost=sandbox_cost,
+        budgets=ConversationBudgets.stored(store, lambda: budget, sandbox_cost),
     )
 
 

@@ -13,11 +13,14 @@ from desktop.core.config.secrets import MemorySecretStore, SecretName
 from desktop.core.config.settings import Settings
 from tests.fakes.anthropic_server import TEST_ANTHROPIC_KEY, AnthropicFake
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
+from tests.fakes.gemini_server import TEST_GOOGLE_KEY, GeminiFake
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_server import OpenAIFake
 
 REPO = Path(__file__).resolve().parents[2]
 CLAUDE = "anthropic:claude-sonnet-4-5"
+GEMINI = "google:gemini-2.5-flash"
+CHAT = "openai-chat:gpt-4.1"  # Pydantic AI names its provider "openai"
 
 
 def _cli(
@@ -146,3 +149,36 @@ def test_an_unusable_model_in_the_environment_is_refused_not_replaced(
     assert code == 2
     assert "E2B_AGENT_MODEL:" in err and "antropic" in err
     assert fake_services.openai.requests == [] and anthropic_fake.requests == []
+
+
+def _google_env(services: FakeServices, gemini: GeminiFake) -> dict[str, str]:
+    return {
+        **services.env(),
+        "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
+        "GOOGLE_API_KEY": TEST_GOOGLE_KEY,
+    }
+
+
+def test_cost_names_the_model_switched_to_and_the_one_before(
+    fake_services: FakeServices, gemini_fake: GeminiFake, tmp_path: Path
+) -> None:
+    """`/cost` named the model the run started with after `/model` had switched it."""
+    stdin = f"hello\n/model {GEMINI}\nhello again\n/cost\nexit\n"
+    code, out, err = _cli(_google_env(fake_services, gemini_fake), stdin, tmp_path)
+    assert code == 0, err
+    assert len(fake_services.openai.requests) == 1 and len(gemini_fake.requests) == 1
+    assert f"Model ({GEMINI}; earlier turns: openai:gpt-5): 2 turns, " in out
+
+
+def test_the_last_reply_is_named_by_the_model_string_chosen(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """`/model` said the last reply came from "openai:gpt-4.1", Pydantic AI's name for the
+    provider, not the "openai-chat:" the person typed (the same for LM Studio's and any other
+    OpenAI-compatible server's)."""
+    stdin = f"/model {CHAT}\nhello\n/model\n/cost\nexit\n"
+    code, out, err = _cli(fake_services.env(), stdin, tmp_path)
+    assert code == 0, err
+    assert [request.api for request in fake_services.openai.requests] == ["chat"]
+    assert f"The last reply came from {CHAT}." in out
+    assert f"Model ({CHAT}): 1 turn, " in out

@@ -31,7 +31,7 @@ def test_its_own_budget_stops_the_agent_and_raising_it_lets_the_next_prompt_run(
         store = await open_store(db)
         # The setting allows plenty; the conversation's own budget is what counts.
         chat = chat_for(fake_services, store, budget=Decimal(100))
-        budgets = ConversationBudgets(store, lambda: Decimal(100))
+        budgets = ConversationBudgets.stored(store, lambda: Decimal(100))
         asked: list[int] = []
         turns = []
         try:

@@ -13,7 +13,6 @@ from desktop.core.config.providers import BY_PREFIX, provider_of
 
 if TYPE_CHECKING:
     import httpx2
-    from pydantic_ai.messages import ModelMessage
     from pydantic_ai.models import Model
 
     from desktop.core.config.settings import Settings
@@ -79,18 +78,6 @@ class ModelChoice:
         clients = [*self._retired, *([self._http] if self._http else [])]
         self._model, self._http, self._retired = None, None, []
         await _close_all(clients)
-
-
-def last_answer(history: Sequence[ModelMessage]) -> str | None:
-    """Which model wrote the last reply in `history` ("anthropic:claude-sonnet-4-5", as the
-    provider named it), or None before any."""
-    from pydantic_ai.messages import ModelResponse
-
-    for message in reversed(history):
-        if isinstance(message, ModelResponse) and message.model_name:
-            provider = message.provider_name
-            return f"{provider}:{message.model_name}" if provider else message.model_name
-    return None
 
 
 async def _close_all(clients: Sequence[httpx2.AsyncClient]) -> None:

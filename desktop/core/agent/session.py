@@ -13,7 +13,7 @@ from desktop.core.agent.attachments import Attachment, AttachProgress, attach_fi
 from desktop.core.agent.budget import TurnBudget
 from desktop.core.agent.build import Endpoints, build_agent
 from desktop.core.agent.lone_surrogates import clean_messages
-from desktop.core.agent.model_choice import ModelChoice, last_answer
+from desktop.core.agent.model_choice import ModelChoice
 from desktop.core.agent.output_files import OutputFiles
 from desktop.core.agent.shown_files import ShownFiles
 from desktop.core.agent.turn_stream import TurnStream
@@ -127,12 +127,6 @@ class ChatSession:
         """Keys read again (the terminal reads a provider's key when it switches to it)."""
         self.redactor.add(*credentials.secret_values())
         self._credentials = credentials
-
-    @property
-    def last_answer(self) -> str | None:
-        """Which model wrote the last reply in the history ("anthropic:claude-sonnet-4-5", as
-        the provider named it), or None before any."""
-        return last_answer(self._history)
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -18,7 +18,6 @@ from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.backend import ChatBackend
 from desktop.core.conversations.persistent import PersistentChat
-from desktop.core.conversations.session_protocols import SandboxCost
 from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
 from desktop.core.redaction import Redactor
 from desktop.core.router.types import Timeouts
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     import httpx
     from pydantic_ai.messages import ModelMessage
 
+    from desktop.core.conversations.budgets import ConversationBudgets
     from desktop.core.store.facade import ConversationRepository
 
 
@@ -47,10 +47,10 @@ class BackendMaker:
         http: httpx.AsyncClient | None = None,
         keep_rule: Callable[[str], None] | None = None,
         redactor: Redactor | None = None,
-        sandbox_cost: SandboxCost | None = None,
+        budgets: ConversationBudgets | None = None,
     ) -> None:
         self._agent_loop = agent_loop
-        self._sandbox_cost = sandbox_cost  # what a conversation's sandboxes cost (its budget)
+        self._budgets = budgets  # the stored conversations' budgets (the window's)
         self._settings = settings
         self._credentials = credentials
         self._endpoints = endpoints
@@ -78,8 +78,7 @@ class BackendMaker:
             self._repository,
             self.session,
             model=self._settings.model,
-            budget=self._settings.conversation_budget,
-            sandbox_cost=self._sandbox_cost,
+            budgets=self._budgets,
         )
 
     def _on_rule(self, slug: str) -> None:

@@ -20,7 +20,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
@@ -32,11 +31,7 @@ from desktop.core.agent.events import (
     Usage,
 )
 from desktop.core.conversations.recorder import TurnRecorder
-from desktop.core.conversations.session_protocols import (
-    AgentSession,
-    SandboxCost,
-    SessionFactory,
-)
+from desktop.core.conversations.session_protocols import AgentSession, SessionFactory
 from desktop.core.errors import ErrorKind, Fix, UserFacingError
 from desktop.core.store.records import (
     FinalStatus,
@@ -51,6 +46,7 @@ if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
     from desktop.core.agent.attachments import Attachment, AttachProgress
+    from desktop.core.conversations.budgets import ConversationBudgets
     from desktop.core.conversations.persistent_turn import PersistentTurn
     from desktop.core.router.presigned import Progress
     from desktop.core.router.types import ConnectionInfo
@@ -88,14 +84,10 @@ class PersistentChat:
         model: str,
         conversation_id: str | None = None,
         on_change: ChangeListener | None = None,
-        budget: Decimal | None = None,
-        sandbox_cost: SandboxCost | None = None,
+        budgets: ConversationBudgets | None = None,
     ) -> None:
         self._repository = repository
-        # The budget of a conversation that has none of its own (None: no budget; see
-        # `budget.budget_limit`), and what its sandboxes cost.
-        self.budget = budget
-        self.sandbox_cost = sandbox_cost
+        self.budgets = budgets  # what each turn may spend (None: no budget)
         self._factory = session_factory
         self._model = model  # the model the next turns go to (`use_model`)
         self._switched = False

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from desktop.core.agent.budget import TurnBudget, budget_limit, no_sandbox_cost
 from desktop.core.agent.events import (
     TERMINAL_EVENTS,
     ToolCallFinished,
@@ -64,21 +62,6 @@ class PersistentTurn:
         if self._inner is not None:
             self._inner.decide(decisions)
 
-    async def _budget(self, conversation_id: str) -> TurnBudget | None:
-        """The conversation's budget for this turn (its own, else the setting's): what it spent
-        before, as stored."""
-        chat = self._chat
-        conversation = await chat.repository.get_conversation(conversation_id)
-        limit = budget_limit(conversation.budget, chat.budget)
-        if limit is None:
-            return None
-        sandbox_cost = chat.sandbox_cost
-        return TurnBudget(
-            limit,
-            conversation.usage.cost or Decimal(0),
-            (lambda: sandbox_cost(conversation_id)) if sandbox_cost else no_sandbox_cost,
-        )
-
     async def _events(self) -> AsyncIterator[TurnEvent]:
         chat = self._chat
         problem = validate_prompt(self._prompt)
@@ -92,8 +75,8 @@ class PersistentTurn:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return
         self.conversation_id, self.turn_id = conversation_id, turn_id
-        try:
-            budget = await self._budget(conversation_id)
+        try:  # its own, else the setting's; what it spent before, as stored
+            budget = await chat.budgets.turn_budget(conversation_id) if chat.budgets else None
         except StoreError as exc:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return

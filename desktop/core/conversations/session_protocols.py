@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -77,11 +76,8 @@ class AgentSession(Protocol):
     async def aclose(self) -> None: ...
 
 
-SandboxCost = Callable[[str], Decimal]
-"""`(conversation_id) -> dollars`: what the conversation's sandboxes have cost so far."""
-
 SessionFactory = Callable[[str | None, Sequence["ModelMessage"]], AgentSession]
 """`(router_session_id, history) -> session`: a session resuming that Tool Router session."""
 
 
-__all__ = ["AgentSession", "SandboxCost", "SessionFactory", "SessionTurn"]
+__all__ = ["AgentSession", "SessionFactory", "SessionTurn"]

@@ -5,6 +5,7 @@ completed that day (a deleted turn no longer counts there)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -23,6 +24,19 @@ class Spending:
     unpriced_turns: int = 0
 
 
+def spending_of(turns: Iterable[Usage]) -> Spending:
+    """What `turns` spent, each counted once; the one rule of a turn at an unknown price (it
+    used tokens and nobody knew their price) in Python, as `rows.CONVERSATION_COLUMNS` is in
+    SQL."""
+    total = Usage()
+    count = unpriced = 0
+    for usage in turns:
+        total += usage
+        count += 1
+        unpriced += usage.cost is None and usage.input_tokens + usage.output_tokens > 0
+    return Spending(total, count, unpriced)
+
+
 def day_bounds(moment: datetime) -> tuple[float, float]:
     """The local calendar day of `moment` (aware), as epoch seconds [start, end)."""
     local = moment.astimezone()
@@ -39,13 +53,7 @@ BETWEEN_SQL = (
 
 def spending_between(conn: sqlite3.Connection, start: float, end: float) -> Spending:
     rows = conn.execute(BETWEEN_SQL, (start, end)).fetchall()
-    total = Usage()
-    unpriced = 0
-    for row in rows:
-        usage = usage_from_columns(*row)
-        total += usage
-        unpriced += usage.cost is None and usage.input_tokens + usage.output_tokens > 0
-    return Spending(total, len(rows), unpriced)
+    return spending_of(usage_from_columns(*row) for row in rows)
 
 
 def add_to_conversation(conn: sqlite3.Connection, pk: int, usage: Usage, now: float) -> None:
