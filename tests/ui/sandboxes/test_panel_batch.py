@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from tests.fakes.harness import FakeServices
 from tests.fakes.pytest_plugin import FakeServicesFactory
 from tests.ui.app_support import WAIT_MS, AppHarness
-from tests.ui.sandboxes.test_panel_refresh import _open_panel
+from tests.ui.sandboxes.test_sandbox_panel import _open_panel
 
 GONE, KEPT = "iagone00000000000001", "ibpaused000000000002"
 

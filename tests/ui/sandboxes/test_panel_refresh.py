@@ -13,13 +13,7 @@ from desktop.ui.sandboxes.texts import CELL_CHARS
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.ui.app_support import WAIT_MS, AppHarness
-
-
-def _open_panel(qtbot: QtBot, app: DesktopApp, rows: int) -> None:
-    app.sandboxes.toggle_action.trigger()
-    panel = app.sandboxes.panel
-    qtbot.waitUntil(lambda: panel.list.topLevelItemCount() == rows, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not app.sandboxes.service.schedule.running, timeout=WAIT_MS)
+from tests.ui.sandboxes.test_sandbox_panel import _open_panel
 
 
 def _refresh(qtbot: QtBot, app: DesktopApp, fake_services: FakeServices) -> None:
