@@ -40,6 +40,7 @@ from desktop.core.config.credentials import (
     keyring_problem,
     resolve_credentials,
 )
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
@@ -51,7 +52,6 @@ from desktop.core.errors import (
 )
 from desktop.core.inert import inert
 from desktop.core.router.types import Timeouts
-from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
 from desktop.line_reader import LineReader
 from desktop.terminal import Terminal

@@ -39,6 +39,7 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL
 from desktop.core.sandboxes.calls import (
@@ -50,7 +51,7 @@ from desktop.core.sandboxes.calls import (
     ToolCaller,
 )
 from desktop.core.sandboxes.leaving import LeaveChoice, LeaveOutcome, LeaveQuestion, leave_question
-from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.meter import RunningTime
 from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.refresh import RefreshSchedule
 from desktop.core.sandboxes.view import SandboxView, build_view
