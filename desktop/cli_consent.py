@@ -10,10 +10,10 @@ from typing import Protocol
 
 from desktop.core.consent.approvals import Decision, PendingCall, Scope, granted_scope
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
+from desktop.core.consent.words import ONCE_ONLY, shown_value
 from desktop.core.inert import inert
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.line_reader import LineReader
-from desktop.ui.action_words import ONCE_ONLY, shown_value
 
 
 class Lines(Protocol):

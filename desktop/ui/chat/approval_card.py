@@ -39,9 +39,7 @@ from desktop.core.consent.approvals import (
     scopes_for,
 )
 from desktop.core.consent.policy import Action, Kind
-from desktop.core.inert import inert
-from desktop.core.router.types import MULTI_EXECUTE_TOOL
-from desktop.ui.action_words import (
+from desktop.core.consent.words import (
     ONCE_ONLY,
     STOPPED_TEXT,
     argument_lines,
@@ -50,6 +48,8 @@ from desktop.ui.action_words import (
     language_of,
     title_of,
 )
+from desktop.core.inert import inert
+from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.ui.chat.approval_dialogs import confirm_always
 from desktop.ui.chat.code_view import CodeView
 from desktop.ui.chat.labels import plain_label

@@ -21,7 +21,7 @@ from desktop.core.consent.approvals import (
     outcome_of,
 )
 from desktop.core.consent.policy import actions_of, must_ask
-from desktop.ui.action_words import STOPPED_TEXT
+from desktop.core.consent.words import STOPPED_TEXT
 from desktop.ui.chat.approval_card import ApprovalCardWidget
 from desktop.ui.chat.chat_view import ChatView
 

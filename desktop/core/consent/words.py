@@ -1,10 +1,10 @@
-"""What an action the agent waits to run is, in words: its name, what it does and costs, its
-arguments as a person reads them, and what was decided. Qt-free text for the approval card.
+"""What an action the agent waits to run is, in words: its name, what it does to which sandbox
+and what that costs, its arguments as a person reads them, and what was decided. Plain text both
+faces show: the window's approval card and the terminal's consent question.
 
-All of it is shown as plain text. Values come from the model: each is capped (`SHOWN_CHARS`)
-and its control and bidirectional characters are written out (`\\u001b`, `\\u202e`, by
-`desktop.core.inert`), so that an argument can neither stall the window nor disguise itself as
-something else.
+Values come from the model: each is capped (`SHOWN_CHARS`) and its control and bidirectional
+characters are written out (`\\u001b`, `\\u202e`, by `desktop.core.inert`), so that an argument
+can neither stall a face nor disguise itself as something else.
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from desktop.core.agent.code_runs import WHERE_CODE_RUNS
 from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
 from desktop.core.inert import inert
-from desktop.core.router.types import BASH_TOOL, MULTI_EXECUTE_TOOL, WORKBENCH_TOOL
+from desktop.core.router.types import (
+    BASH_TOOL,
+    MULTI_EXECUTE_TOOL,
+    WHERE_CODE_RUNS,
+    WORKBENCH_TOOL,
+)
 
 SHOWN_CHARS = 2_000  # of one argument's value
 CODE_SHOWN_CHARS = 20_000  # of the code or command a person is asked to run
