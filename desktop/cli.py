@@ -43,7 +43,7 @@ from desktop.core.config.credentials import (
 from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
-from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
+from desktop.core.consent.approvals import ConsentState, Decision
 from desktop.core.conversations.transcript import shown_outcome, toolkit_display_name
 from desktop.core.errors import (
     ErrorKind,
@@ -178,9 +178,10 @@ class ChatRepl:
             case _:
                 assert_never(event)
 
-    async def _answers(self, calls: tuple[PendingCall, ...]) -> tuple[Decision, ...]:
+    async def _answers(self, request: ApprovalRequested) -> tuple[Decision, ...]:
         self._end_line()
-        self._asking = asyncio.ensure_future(self.questions.ask(calls))
+        calls = request.calls
+        self._asking = asyncio.ensure_future(self.questions.ask(calls, request.rates))
         try:
             return await self._asking
         except asyncio.CancelledError:
@@ -228,7 +229,7 @@ class ChatRepl:
             async for event in turn:
                 self._render(event)
                 if isinstance(event, ApprovalRequested):
-                    turn.decide(await self._answers(event.calls))
+                    turn.decide(await self._answers(event))
         finally:
             if handler_installed:
                 loop.remove_signal_handler(signal.SIGINT)
