@@ -224,21 +224,6 @@ def test_a_pause_question_names_the_sandbox_and_what_pausing_keeps(
     assert box["state"] == "running"  # no answer is a no
 
 
-def _run_with(settings: Settings, services: FakeServices, stdin: str, cwd: Path) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    code = run_cli(
-        settings,
-        MemorySecretStore(),
-        environ=services.env(),
-        cwd=cwd,
-        stdin=io.StringIO(stdin),
-        stdout=out,
-        stderr=err,
-    )
-    assert code == 0, err.getvalue()
-    return out.getvalue()
-
-
 def test_a_new_sandbox_is_priced_at_the_settings_rates_as_the_meter_prices_it(
     fake_services: FakeServices, tmp_path: Path
 ) -> None:
@@ -249,7 +234,9 @@ def test_a_new_sandbox_is_priced_at_the_settings_rates_as_the_meter_prices_it(
         Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
     )
     before = _alive(fake_services)
-    stdout = _run_with(settings, fake_services, "start one\ny\nexit\n", tmp_path)
+    result = _run_cli(fake_services.env(), "start one\ny\nexit\n", tmp_path, settings=settings)
+    assert result.returncode == 0, result.stderr
+    stdout = result.stdout
     [created] = [b for b in fake_services.e2b.sandboxes() if b["sandboxID"] not in before]
     meter = SandboxRates.of(settings).per_hour(created["cpuCount"], created["memoryMB"])
     assert hourly_text(meter) == "$0.76/hour"  # 2 vCPU x 0.0001 + 0.5 GiB x 0.00002, an hour
