@@ -41,9 +41,10 @@ from desktop.core.config.credentials import (
     keyring_problem,
     resolve_credentials,
 )
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
-from desktop.core.consent.approvals import ConsentState, Decision, PendingCall
+from desktop.core.consent.approvals import ConsentState, Decision
 from desktop.core.conversations.budgets import ConversationBudgets
 from desktop.core.conversations.transcript import shown_outcome
 from desktop.core.conversations.turn_ledger import TurnLedger
@@ -54,7 +55,6 @@ from desktop.core.errors import (
 )
 from desktop.core.inert import inert
 from desktop.core.router.types import Timeouts
-from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
 from desktop.line_reader import LineReader
 from desktop.terminal import Terminal
@@ -162,9 +162,10 @@ class ChatRepl:
             case _:
                 assert_never(event)
 
-    async def _answers(self, calls: tuple[PendingCall, ...]) -> tuple[Decision, ...]:
+    async def _answers(self, request: ApprovalRequested) -> tuple[Decision, ...]:
         self._end_line()
-        self._asking = asyncio.ensure_future(self.questions.ask(calls))
+        calls = request.calls
+        self._asking = asyncio.ensure_future(self.questions.ask(calls, request.rates))
         try:
             return await self._asking
         except asyncio.CancelledError:
@@ -212,7 +213,7 @@ class ChatRepl:
             async for event in turn:
                 self._render(event)
                 if isinstance(event, ApprovalRequested):
-                    turn.decide(await self._answers(event.calls))
+                    turn.decide(await self._answers(event))
         finally:
             if handler_installed:
                 loop.remove_signal_handler(signal.SIGINT)

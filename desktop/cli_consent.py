@@ -1,19 +1,23 @@
 """The terminal's consent questions: one per action that needs a person, answered on stdin.
 
-`Allow SLUG {args}? [y]es once / [c]onversation / [a]lways / [N]o:` with the code printed in
-full above it; how long an answer allows is the core's (`consent.approvals.granted_scope`).
+Each question says first what the window's approval card says, in the core's words
+(`consent.words`): the action's name and slug, what it does to which sandbox and what it costs
+at the settings' rates, its arguments as a person reads them (each value cut and inert), the
+code printed in full. Then `Allow SLUG? [y]es once / [c]onversation / [a]lways / [N]o:`; how
+long an answer allows is the core's (`consent.approvals.granted_scope`).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.consent.approvals import Decision, PendingCall, Scope, granted_scope
-from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
+from desktop.core.consent.policy import Action, Kind
+from desktop.core.consent.words import ONCE_ONLY, argument_lines, effect_of, title_of
 from desktop.core.inert import inert
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.line_reader import LineReader
-from desktop.ui.action_words import ONCE_ONLY, shown_value
 
 
 class Lines(Protocol):
@@ -26,31 +30,6 @@ class Lines(Protocol):
     def dim(self, text: str) -> None: ...
 
 
-def _question_arguments(action: Action) -> str:
-    """Every argument of the action asked about (but its code, printed above), each value cut
-    on its own: a long first value cannot push the sandbox id out of the question."""
-    import json
-
-    code_key = CODE_ARGUMENT.get(action.slug)
-    parts = [
-        f"{json.dumps(inert(str(key))[:80])}: {_question_value(value)}"
-        for key, value in action.arguments.items()
-        if key != code_key
-    ]
-    return " {" + ", ".join(parts) + "}" if parts else ""
-
-
-def _question_value(value: object) -> str:
-    import json
-
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)[:QUESTION_VALUE_CHARS]
-    return shown_value(text, QUESTION_VALUE_CHARS)
-
-
-QUESTION_VALUE_CHARS = 200
 ANSWERS = {"y": Scope.ONCE, "yes": Scope.ONCE, "c": Scope.CONVERSATION, "a": Scope.ALWAYS}
 ALWAYS_WORD = "always"
 DESTRUCTIVE_ONCE = "a destructive action is asked every time: allowed once"
@@ -63,28 +42,35 @@ class ConsentQuestions:
         self.term = term
         self.reader = reader
 
-    async def ask(self, calls: tuple[PendingCall, ...]) -> tuple[Decision, ...]:
-        """One question per action that needs a person; anything but a yes is a no."""
+    async def ask(
+        self, calls: tuple[PendingCall, ...], rates: SandboxRates
+    ) -> tuple[Decision, ...]:
+        """One question per action that needs a person, its cost at `rates` (the settings');
+        anything but a yes is a no."""
         decisions = []
         for call in calls:
             allowed: dict[int, Scope] = {}
             for index, (action, asked) in enumerate(zip(call.actions, call.asked, strict=True)):
                 if asked:
-                    scope = await self._ask_one(action)
+                    scope = await self._ask_one(action, rates)
                     if scope is not None:
                         allowed[index] = scope
             decisions.append(Decision(call.call_id, allowed))
         return tuple(decisions)
 
-    async def _ask_one(self, action: Action) -> Scope | None:
-        code = action.code
-        if code is not None:
-            self.term.dim(f"  {action.slug} would run:")
-            self.term.line(inert(code))  # in full; control and direction marks written out
-        self.term.write(
-            f"Allow {inert(action.slug)}{_question_arguments(action)}? "
-            "[y]es once / [c]onversation / [a]lways / [N]o: "
-        )
+    def _describe(self, action: Action, rates: SandboxRates) -> None:
+        """The approval card's words: name and slug, what it does and costs, each argument."""
+        self.term.line(f"  {title_of(action)} ({inert(action.slug)})")
+        self.term.line(f"  {effect_of(action, rates)}")
+        for name, value in argument_lines(action):
+            self.term.dim(f"    {name}: {value}")
+        if action.code is not None:
+            self.term.line(inert(action.code))  # in full; control and direction marks written out
+
+    async def _ask_one(self, action: Action, rates: SandboxRates) -> Scope | None:
+        self._describe(action, rates)
+        slug = inert(action.slug)
+        self.term.write(f"Allow {slug}? [y]es once / [c]onversation / [a]lways / [N]o: ")
         scope = ANSWERS.get((await self.reader.readline()).strip().lower())
         if scope is not None and granted_scope(action, scope) is not scope:
             unread = action.slug == MULTI_EXECUTE_TOOL
@@ -92,7 +78,7 @@ class ConsentQuestions:
             return Scope.ONCE
         if scope is Scope.ALWAYS and action.kind is Kind.DESTRUCTIVE:
             self.term.write(
-                f"Always allow {action.slug} without asking, from now on? "
+                f"Always allow {slug} without asking, from now on? "
                 f'Type "{ALWAYS_WORD}" to confirm: '
             )
             if (await self.reader.readline()).strip().lower() != ALWAYS_WORD:

@@ -124,7 +124,7 @@ class DesktopApp:
     def _sandbox_panel(self) -> SandboxPresenter:
         """The one sandbox service of the window, over the open chat's Tool Router
         connection, on the agent's loop; the panel renders it and asks."""
-        from desktop.core.sandboxes.meter import SandboxRates
+        from desktop.core.config.sandbox_rates import SandboxRates
         from desktop.core.sandboxes.service import SandboxService
         from desktop.sandbox_calls import model_cost_today, sandbox_tools
         from desktop.ui.sandboxes.presenter import SandboxPresenter
@@ -312,7 +312,7 @@ class DesktopApp:
         self.settings_flow.open(first_run)
 
     def _on_settings_flow_saved(self) -> None:
-        from desktop.core.sandboxes.meter import SandboxRates
+        from desktop.core.config.sandbox_rates import SandboxRates
 
         self.window.set_model_name(self.settings.model)
         self.sandboxes.service.rates = SandboxRates.of(self.settings)

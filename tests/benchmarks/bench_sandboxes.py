@@ -42,9 +42,9 @@ from desktop.core.agent.build import Endpoints
 from desktop.core.agent.session import ChatSession
 from desktop.core.agent.worker import AgentLoop
 from desktop.core.config.credentials import Credentials
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.settings import Settings
 from desktop.core.sandboxes.calls import METRICS
-from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.view import SandboxView
 

@@ -48,11 +48,18 @@ class _TerminalOut(io.StringIO):
         return True
 
 
-def _run_cli(env: dict[str, str], stdin: str, cwd: Path, *, terminal: bool = False) -> CliRun:
+def _run_cli(
+    env: dict[str, str],
+    stdin: str,
+    cwd: Path,
+    *,
+    terminal: bool = False,
+    settings: Settings | None = None,
+) -> CliRun:
     out = _TerminalOut() if terminal else io.StringIO()
     err = io.StringIO()
     code = run_cli(
-        Settings(),
+        settings or Settings(),
         MemorySecretStore(),
         environ=env,
         cwd=cwd,

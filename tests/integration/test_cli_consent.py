@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import signal
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from desktop.cli import run_cli
+from desktop.cli_consent import ConsentQuestions
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.secrets import MemorySecretStore
-from desktop.core.config.settings import load_settings
+from desktop.core.config.settings import Settings, load_settings
+from desktop.core.consent.approvals import PendingCall
+from desktop.core.consent.policy import actions_of
+from desktop.core.consent.words import SHOWN_CHARS
+from desktop.core.money import hourly_text
+from desktop.core.router.types import MULTI_EXECUTE_TOOL
+from desktop.line_reader import LineReader
+from desktop.terminal import Terminal
 from tests.fakes.e2b_state import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
@@ -49,7 +60,8 @@ def test_each_kill_is_asked_and_only_a_yes_runs_it(
     result = _run_cli(fake_services.env(), f"list my sandboxes\n{answers}exit\n", tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(QUESTION) == 2
-    assert f'Allow E2B_DELETE_SANDBOXES {{"sandbox_id": "{SEED_RUNNING_ID}"}}' in result.stdout
+    assert f"Kills sandbox {SEED_RUNNING_ID} for good" in result.stdout  # named, in words
+    assert "Allow E2B_DELETE_SANDBOXES" + QUESTION in result.stdout
     assert "E2B_LIST_ALL_SANDBOXES" + QUESTION not in result.stdout  # a read is not asked
     assert _alive(fake_services) == alive
 
@@ -159,26 +171,129 @@ def test_delete_all_my_sandboxes_asks_about_each_kill_of_one_router_call(
     assert len(_alive(fake_services)) == 1
 
 
-def test_the_question_shows_every_argument_and_nothing_a_terminal_would_obey(
-    fake_services: FakeServices, tmp_path: Path
-) -> None:
-    """Padding cannot push the sandbox out of the question; escapes and direction marks in the
-    model's arguments are written out, not obeyed."""
-    hostile = {
-        "note": "x" * 5_000 + "\x1b]52;c;ZXZpbA==\x07",
-        "sandbox_id": SEED_RUNNING_ID + "\u202e",
-    }
-    fake_services.openai.script.push(
+def _lines_before_question(stdout: str) -> list[str]:
+    """The lines the terminal printed for one question: from the action's name to the question."""
+    lines = stdout.splitlines()
+    [end] = [n for n, line in enumerate(lines) if QUESTION in line]
+    start = max(n for n in range(end) if lines[n].startswith("  -> "))  # the call's own line
+    return lines[start + 1 : end + 1]
+
+
+def _one_action(services: FakeServices, slug: str, arguments: dict[str, object]) -> None:
+    services.openai.script.push(
         Reply.tool_call(
             "COMPOSIO_MULTI_EXECUTE_TOOL",
-            {"tools": [{"tool_slug": "E2B_DELETE_SANDBOXES", "arguments": hostile}]},
+            {"tools": [{"tool_slug": slug, "arguments": arguments}]},
         ),
         Reply.text("Done."),
     )
+
+
+def test_a_kill_question_names_the_sandbox_in_words_and_no_keeps_it(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """What the window's card says, the terminal says before its question: the action's name,
+    what it does to which sandbox, its arguments as the card shows them."""
+    _one_action(fake_services, "E2B_DELETE_SANDBOXES", {"sandbox_id": SEED_RUNNING_ID})
+    result = _run_cli(fake_services.env(), f"kill sandbox {SEED_RUNNING_ID}\nN\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    *said, question = _lines_before_question(result.stdout)
+    assert said == [
+        "  Kill sandbox (E2B_DELETE_SANDBOXES)",
+        f"  Kills sandbox {SEED_RUNNING_ID} for good: its files and memory are lost",
+        f"    sandbox: {SEED_RUNNING_ID}",
+    ]
+    assert question.startswith("Allow E2B_DELETE_SANDBOXES" + QUESTION)
+    assert SEED_RUNNING_ID in _alive(fake_services)  # "N": still there
+    assert agent_tool_calls(fake_services) == []  # the kill never reached Composio
+
+
+def test_a_pause_question_names_the_sandbox_and_what_pausing_keeps(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    _one_action(fake_services, "E2B_PAUSE_SANDBOX", {"sandbox_id": SEED_RUNNING_ID})
+    result = _run_cli(fake_services.env(), "pause it\n\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = _lines_before_question(result.stdout)
+    assert shown[:2] == [
+        "  Pause a sandbox (E2B_PAUSE_SANDBOX)",
+        f"  Pauses sandbox {SEED_RUNNING_ID}, keeping its files and memory for up to 30 days; "
+        "paused, it costs nothing",
+    ]
+    [box] = [b for b in fake_services.e2b.sandboxes() if b["sandboxID"] == SEED_RUNNING_ID]
+    assert box["state"] == "running"  # no answer is a no
+
+
+def test_a_new_sandbox_is_priced_at_the_settings_rates_as_the_meter_prices_it(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """A person who set their own prices sees them in the question: the figure the cost meter
+    gives the sandbox once it runs, not E2B's published one."""
+    settings = Settings(sandbox_vcpu_price=Decimal("0.0001"), sandbox_ram_price=Decimal("0.00002"))
+    fake_services.openai.script.push(
+        Reply.tool_call("COMPOSIO_MULTI_EXECUTE_TOOL", CREATE), Reply.text("Created.")
+    )
+    before = _alive(fake_services)
+    result = _run_cli(fake_services.env(), "start one\ny\nexit\n", tmp_path, settings=settings)
+    assert result.returncode == 0, result.stderr
+    stdout = result.stdout
+    [created] = [b for b in fake_services.e2b.sandboxes() if b["sandboxID"] not in before]
+    meter = SandboxRates.of(settings).per_hour(created["cpuCount"], created["memoryMB"])
+    assert hourly_text(meter) == "$0.76/hour"  # 2 vCPU x 0.0001 + 0.5 GiB x 0.00002, an hour
+    shown = _lines_before_question(stdout)
+    assert shown[1] == "  Starts a sandbox from template base: about $0.76/hour while it runs"
+    assert "$0.11" not in stdout  # E2B's published price is not the user's
+
+
+def _shown_hostile_kill(shown: list[str]) -> None:
+    """The lines of a question about a kill with hostile arguments: each written out and cut."""
+    assert shown[1] == (
+        f"  Kills sandbox {SEED_RUNNING_ID}\\u202e\\u001b[2J for good: its files and memory "
+        "are lost"
+    )
+    assert f"    sandbox: {SEED_RUNNING_ID}\\u202e\\u001b[2J" in shown
+    [note] = [line for line in shown if line.startswith("    note: ")]
+    assert len(note) == len("    note: ") + SHOWN_CHARS and note.endswith("…")
+    [key] = [line for line in shown if line.startswith("    \\u2067k")]
+    assert key.endswith(": \\u001b[31mred") and len(key) < 200  # the name cut too
+    assert len("\n".join(shown)) < 3 * SHOWN_CHARS  # asked about in a few short lines
+
+
+def _hostile(padding: int) -> dict[str, object]:
+    return {
+        "note": "x" * padding + "\x1b]52;c;ZXZpbA==\x07",
+        "sandbox_id": SEED_RUNNING_ID + "\u202e\x1b[2J",
+        "\u2067" + "k" * padding: "\x1b[31mred",
+    }
+
+
+def test_hostile_arguments_stay_inert_and_cut_in_the_question(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """Escapes, direction marks and padding in the model's arguments are written out and cut
+    as the card cuts them; the sandbox is still named, and still there after a no."""
+    _one_action(fake_services, "E2B_DELETE_SANDBOXES", _hostile(20_000))
     result = _run_cli(fake_services.env(), "list my sandboxes\nn\nexit\n", tmp_path)
     assert result.returncode == 0, result.stderr
-    [question] = [line for line in result.stdout.splitlines() if QUESTION in line]
-    assert f'"sandbox_id": "{SEED_RUNNING_ID}\\u202e"' in question  # shown, mark written out
-    assert len(question) < 1_000  # the padding is cut, on its own
-    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    _shown_hostile_kill(_lines_before_question(result.stdout))
+    for mark in ("\x1b", "\u202e", "\u2067", "\x07"):
+        assert mark not in result.stdout
     assert SEED_RUNNING_ID in _alive(fake_services)
+    assert agent_tool_calls(fake_services) == []
+
+
+def test_a_megabyte_argument_is_asked_about_in_a_few_lines() -> None:
+    """The terminal's own writer and reader, without the model (the fake streams a tool call's
+    arguments 12 characters at a time: a megabyte would take minutes)."""
+    arguments = {"tools": [{"tool_slug": "E2B_DELETE_SANDBOXES", "arguments": _hostile(1 << 20)}]}
+    actions = actions_of(MULTI_EXECUTE_TOOL, arguments)
+    call = PendingCall("c1", MULTI_EXECUTE_TOOL, arguments, actions, (True,))
+    out = io.StringIO()
+    questions = ConsentQuestions(
+        Terminal(out, io.StringIO(), color=False), LineReader(io.StringIO("n\n"))
+    )
+    [decision] = asyncio.run(questions.ask((call,), SandboxRates.of(Settings())))
+    assert decision.allowed == {}  # "n"
+    shown = ["  -> the call", *out.getvalue().splitlines()]
+    _shown_hostile_kill(_lines_before_question("\n".join(shown)))
+    assert len(out.getvalue()) < 3 * SHOWN_CHARS

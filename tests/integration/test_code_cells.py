@@ -10,13 +10,14 @@ import shutil
 import pytest
 
 from desktop.core.agent.cell_outputs import ImageOutput
-from desktop.core.agent.code_runs import WHERE_CODE_RUNS, WHERE_CODE_RUNS_INSTRUCTION
+from desktop.core.agent.code_runs import WHERE_CODE_RUNS_INSTRUCTION
 from desktop.core.agent.events import (
     ToolCallFinished,
     ToolCallStarted,
     TurnEvent,
     TurnFinished,
 )
+from desktop.core.router.types import WHERE_CODE_RUNS
 from tests.fakes.harness import FakeServices
 from tests.fakes.openai_conversation import parse_conversation
 from tests.fakes.openai_script import Reply

@@ -23,10 +23,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop.cli import run_cli
 from desktop.core.agent.events import ToolCallFinished, TurnEvent
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
 from desktop.core.redaction import MARK, Redactor
-from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
 from desktop.log_setup import configure_logging
 from desktop.paths import AppPaths

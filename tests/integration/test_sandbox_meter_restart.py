@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.settings import E2B_RAM_PRICE, E2B_VCPU_PRICE
-from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.store.facade import AsyncConversationStore
 from tests.fakes.harness import FakeServices

@@ -17,11 +17,11 @@ import pytest
 from desktop.core.agent.events import ToolCallStarted
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
 from desktop.core.agent.worker import AgentLoop
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.settings import E2B_RAM_PRICE, E2B_VCPU_PRICE
 from desktop.core.errors import ErrorKind
 from desktop.core.sandboxes.calls import SandboxError
 from desktop.core.sandboxes.leaving import LeaveChoice
-from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
 from desktop.core.sandboxes.view import SandboxRow, SandboxView
 from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Annotated
 from annotated_types import Ge
 from pydantic import TypeAdapter
 
-from desktop.core.agent.code_runs import WHERE_CODE_RUNS
 from desktop.core.errors import quoted
 from desktop.core.router.mount_names import size_text, unique_file_names
 from desktop.core.router.transfer_errors import (
@@ -30,6 +29,7 @@ from desktop.core.router.transfer_errors import (
     Transfer,
     too_big,
 )
+from desktop.core.router.types import WHERE_CODE_RUNS
 
 if TYPE_CHECKING:
     from desktop.core.router.files_mount import FilesMount, UploadedFile

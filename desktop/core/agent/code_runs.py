@@ -41,10 +41,7 @@ from desktop.core.agent.cell_outputs import (
 from desktop.core.agent.lone_surrogates import clean_text
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, truncate_result
 from desktop.core.errors import quoted
-from desktop.core.router.types import BASH_TOOL, WORKBENCH_TOOL
-
-WHERE_CODE_RUNS = "Composio workbench for this chat"
-"""Where both tools run code, as a code cell says it (never the user's E2B sandbox)."""
+from desktop.core.router.types import BASH_TOOL, WHERE_CODE_RUNS, WORKBENCH_TOOL
 
 WHERE_CODE_RUNS_INSTRUCTION = (
     f"Code you run with {WORKBENCH_TOOL} (Python) or {BASH_TOOL} (shell) runs in the "

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from annotated_types import Ge
 
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.consent.approvals import Outcome, PendingCall
 from desktop.core.errors import ErrorKind, Fix, Service, UserFacingError
 
@@ -95,9 +96,12 @@ def interrupted_call(started: ToolCallStarted) -> ToolCallFinished:
 @dataclass(frozen=True)
 class ApprovalRequested:
     """The turn waits: these calls run only once a person has decided (`decide` on the turn).
-    Nothing runs meanwhile and nothing decides by itself; Stop ends the turn, denying them."""
+    Nothing runs meanwhile and nothing decides by itself; Stop ends the turn, denying them.
+    `rates` are the settings' sandbox prices, the cost meter's: what a question says an action
+    costs (`consent.words.effect_of`)."""
 
     calls: tuple[PendingCall, ...]
+    rates: SandboxRates
     event_kind: Literal["approval_requested"] = field(
         default="approval_requested", init=False, repr=False
     )

@@ -30,6 +30,8 @@ from desktop.core.agent.prompt import validate_prompt
 from desktop.core.agent.run_usage import usage_of, usage_so_far
 from desktop.core.agent.turn_calls import TurnCalls
 from desktop.core.agent.turn_progress import messages_so_far
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import (
     ConsentState,
     Decision,
@@ -79,6 +81,9 @@ class TurnSession(Protocol):
 
     @property
     def consent(self) -> ConsentState: ...
+
+    @property
+    def settings(self) -> Settings: ...  # its sandbox prices name what an action costs
 
     output_files: OutputFiles  # what each code run left in the files mount
 
@@ -200,7 +205,7 @@ class TurnStream:
             for part in requests.approvals
         )
         waiting = self._decisions = asyncio.get_running_loop().create_future()
-        self._emit(ApprovalRequested(calls))
+        self._emit(ApprovalRequested(calls, SandboxRates.of(self._session.settings)))
         try:
             decisions = await waiting
         finally:

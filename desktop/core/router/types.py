@@ -14,6 +14,10 @@ WORKBENCH_TOOL = "COMPOSIO_REMOTE_WORKBENCH"
 BASH_TOOL = "COMPOSIO_REMOTE_BASH_TOOL"
 MANAGE_CONNECTIONS_TOOL = "COMPOSIO_MANAGE_CONNECTIONS"
 
+WHERE_CODE_RUNS = "Composio workbench for this chat"
+"""Where both code tools run code, as a code cell and a consent question say it (never the
+user's E2B sandbox)."""
+
 
 @dataclass(frozen=True)
 class Timeouts:

@@ -1,8 +1,8 @@
-"""What sandboxes cost: E2B's per-second rates, and the running time the app has seen.
+"""What sandboxes cost: the running time the app has seen, priced at the settings' rates.
 
 E2B bills each second a sandbox runs for the vCPUs and RAM it was given, not what it uses;
 paused and killed sandboxes cost nothing (`shared/reference/e2b-tools.md`). The rates are the
-user's settings (`sandbox_vcpu_price`, `sandbox_ram_price`; E2B's published ones by default).
+user's settings (`config.sandbox_rates.SandboxRates`; E2B's published ones by default).
 
 Running time is what the app observes, an approximation: E2B lists a sandbox's state and when
 it started, not when it was paused or resumed. So
@@ -34,42 +34,14 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from pydantic import AllowInfNan
 
-from desktop.core.config.settings import Settings
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.sandboxes.records import Sandbox
-
-MIB_PER_GIB = Decimal(1024)
-SECONDS_PER_HOUR = Decimal(3600)
-_MILLI = Decimal("0.001")
 
 # What a kept clock may hold (`meter_keeping` reads them back): moments (epoch seconds) and
 # lengths of time that are finite, not negative and not absurd (before year 2286, under 31
 # years: a figure out of these bounds would break the arithmetic of its cost), sizes not negative.
 Moment = Annotated[float, Ge(0), Le(1e10), AllowInfNan(False)]
 Seconds = Annotated[float, Ge(0), Le(1e9), AllowInfNan(False)]
-
-
-@dataclass(frozen=True)
-class SandboxRates:
-    """E2B's prices per running second, in US dollars."""
-
-    vcpu: Decimal  # per vCPU
-    ram_gib: Decimal  # per GiB of RAM
-
-    @classmethod
-    def of(cls, settings: Settings) -> SandboxRates:
-        """The rates the user's settings hold (E2B's published ones by default)."""
-        return cls(settings.sandbox_vcpu_price, settings.sandbox_ram_price)
-
-    def per_second(self, cpu_count: int, memory_mb: int) -> Decimal:
-        return self.vcpu * cpu_count + self.ram_gib * Decimal(memory_mb) / MIB_PER_GIB
-
-    def per_hour(self, cpu_count: int, memory_mb: int) -> Decimal:
-        return self.per_second(cpu_count, memory_mb) * SECONDS_PER_HOUR
-
-    def cost(self, cpu_count: int, memory_mb: int, seconds: float) -> Decimal:
-        """What `seconds` of running cost."""
-        exact = Decimal(max(seconds, 0.0)).quantize(_MILLI)
-        return self.per_second(cpu_count, memory_mb) * exact
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from desktop.core.agent.events import (
     TurnFailed,
     TurnFinished,
 )
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.errors import ErrorKind, UserFacingError, unexpected
 from desktop.core.router.types import MANAGE_CONNECTIONS_TOOL
 from desktop.core.sandboxes.calls import (
@@ -60,7 +61,7 @@ from desktop.core.sandboxes.leaving import (
     ResumeOutcome,
     leave_question,
 )
-from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.meter import RunningTime
 from desktop.core.sandboxes.meter_keeping import KeptClocks, MeterKeeper
 from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.refresh import RefreshSchedule

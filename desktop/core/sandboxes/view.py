@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.sandboxes.calls import SandboxError
-from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.meter import RunningTime
 from desktop.core.sandboxes.records import Sandbox
 
 

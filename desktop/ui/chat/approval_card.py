@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.consent.approvals import (
     Decision,
     Outcome,
@@ -39,9 +40,7 @@ from desktop.core.consent.approvals import (
     scopes_for,
 )
 from desktop.core.consent.policy import Action, Kind
-from desktop.core.inert import inert
-from desktop.core.router.types import MULTI_EXECUTE_TOOL
-from desktop.ui.action_words import (
+from desktop.core.consent.words import (
     ONCE_ONLY,
     STOPPED_TEXT,
     argument_lines,
@@ -50,6 +49,8 @@ from desktop.ui.action_words import (
     language_of,
     title_of,
 )
+from desktop.core.inert import inert
+from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.ui.chat.approval_dialogs import confirm_always
 from desktop.ui.chat.code_view import CodeView
 from desktop.ui.chat.labels import plain_label
@@ -76,10 +77,17 @@ class ApprovalCardWidget(QFrame):
 
     decided = Signal(object)  # tuple[Decision, ...], once
 
-    def __init__(self, calls: tuple[PendingCall, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        calls: tuple[PendingCall, ...],
+        parent: QWidget | None = None,
+        *,
+        rates: SandboxRates,  # the settings' sandbox prices: what an effect says it costs
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("approvalCard")
         self.calls = calls
+        self.rates = rates
         self.decisions: tuple[Decision, ...] | None = None
         self.stopped = False
         self.destructive = any(call.destructive for call in calls)
@@ -196,7 +204,7 @@ class ApprovalCardWidget(QFrame):
         state.hide()
         top.addWidget(state)
         layout.addLayout(top)
-        effect = plain_label(breakable(effect_of(action)), "approvalEffect", row)
+        effect = plain_label(breakable(effect_of(action, self.rates)), "approvalEffect", row)
         effect.setWordWrap(True)
         layout.addWidget(effect)
         lines = argument_lines(action)

@@ -223,7 +223,7 @@ class ChatView(QScrollArea):
                 self._cards[o.call_id].decided(o.note)
             return
         self._end_stretch()
-        card = ApprovalCardWidget(event.calls, self._column)
+        card = ApprovalCardWidget(event.calls, self._column, rates=event.rates)
         card.decided.connect(self.decision_made)
         self._approvals.append(card)
         tool_cards = [self._cards[c.call_id] for c in event.calls if c.call_id in self._cards]

@@ -15,7 +15,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from desktop.ui.action_words import shown_code
+from desktop.core.consent.words import shown_code
 from desktop.ui.chat.highlighter import CodeHighlighter
 
 CODE_LINES_SHOWN = 14  # the box's height, in lines; longer code scrolls inside it

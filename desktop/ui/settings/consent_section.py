@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.config.settings import ApprovalRule, Settings
-from desktop.ui.action_words import title_of_slug
+from desktop.core.consent.words import title_of_slug
 from desktop.ui.settings.settings_fields import field_description, wrapped_label
 
 NO_RULES = "No rules: the app asks before every change."

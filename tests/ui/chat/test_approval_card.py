@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QMessageBox, QPlainText
 from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.events import ApprovalRequested, ApprovalResolved, ToolCallStarted
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import (
     Decision,
     Grants,
@@ -21,9 +23,11 @@ from desktop.core.consent.approvals import (
     outcome_of,
 )
 from desktop.core.consent.policy import actions_of, must_ask
-from desktop.ui.action_words import STOPPED_TEXT
+from desktop.core.consent.words import STOPPED_TEXT
 from desktop.ui.chat.approval_card import ApprovalCardWidget
 from desktop.ui.chat.chat_view import ChatView
+
+RATES = SandboxRates.of(Settings())  # E2B's published prices, the settings' default
 
 MULTI = "COMPOSIO_MULTI_EXECUTE_TOOL"
 MakeCard = Callable[..., ApprovalCardWidget]
@@ -55,7 +59,7 @@ LIST_AND_TWO_KILLS = pending(
 @pytest.fixture
 def make_card(qtbot: QtBot) -> Iterator[MakeCard]:
     def make(*calls: PendingCall) -> ApprovalCardWidget:
-        card = ApprovalCardWidget(calls)
+        card = ApprovalCardWidget(calls, rates=RATES)
         qtbot.addWidget(card)
         card.resize(760, card.sizeHint().height())
         card.show()
@@ -87,9 +91,7 @@ def test_one_change_reads_in_words_with_its_cost(make_card: MakeCard) -> None:
     assert labels(card, "approvalActionTitle") == ["Start a sandbox"]
     assert labels(card, "approvalSlug") == ["E2B_CREATE_SANDBOX"]
     [effect] = labels(card, "approvalEffect")
-    assert effect.startswith(
-        "Starts a sandbox from template base: about $0.11 an hour while it runs"
-    )
+    assert effect.startswith("Starts a sandbox from template base: about $0.11/hour while it runs")
     [arguments] = labels(card, "approvalArguments")
     assert "template: base" in arguments
     assert "timeout: 5 minutes (300 s)" in arguments
@@ -304,7 +306,7 @@ def test_stop_while_waiting_says_nothing_ran(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     view.show()
     view.add_tool_call(ToolCallStarted("c0", "E2B_LIST_ALL_SANDBOXES", {}, ()))
-    view.show_approval(ApprovalRequested((LIST_AND_TWO_KILLS,)))
+    view.show_approval(ApprovalRequested((LIST_AND_TWO_KILLS,), RATES))
     [card] = view.findChildren(ApprovalCardWidget)
     with qtbot.assertNotEmitted(view.decision_made):
         view.end_turn()
@@ -320,7 +322,7 @@ def test_the_card_follows_the_tool_card_of_its_call(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     first = view.add_tool_call(ToolCallStarted("c1", "E2B_CREATE_SANDBOX", {}, ()))
     view.add_tool_call(ToolCallStarted("c2", "E2B_LIST_ALL_SANDBOXES", {}, ()))
-    view.show_approval(ApprovalRequested((CREATE,)))
+    view.show_approval(ApprovalRequested((CREATE,), RATES))
     [card] = view.findChildren(ApprovalCardWidget)
     column = first.parentWidget().layout()
     assert column.indexOf(card) == column.indexOf(first) + 1

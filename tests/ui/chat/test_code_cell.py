@@ -15,6 +15,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.cell_outputs import MarkupOutput, TextOutput, read_image
 from desktop.core.agent.code_runs import CellError, CodeRun
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.config.settings import Settings
 from desktop.core.conversations.transcript import ToolCallItem
 from desktop.ui.chat import image_work
 from desktop.ui.chat.approval_card import ApprovalCardWidget
@@ -30,6 +32,8 @@ from desktop.ui.tooltips import plain_tooltip
 from tests.ui.chat.cell_helpers import cell_events, chart, chart_png, summary_file
 from tests.ui.chat.test_chat_view import timed_view
 from tests.unit.agent.test_code_runs import b64
+
+RATES = SandboxRates.of(Settings())  # E2B's published prices, the settings' default
 
 CODE = "import pandas as pd\nprint(pd.read_csv('/mnt/files/sales.csv').describe())"
 RUN = CodeRun(
@@ -338,7 +342,9 @@ def test_the_consent_card_shows_the_same_highlighted_code(
     cell = view.add_tool_call(started)
     assert isinstance(cell, CodeCellWidget)
     part = ToolCallPart(started.tool_name, dict(started.arguments), tool_call_id=started.call_id)
-    card = ApprovalCardWidget((pending_call(part, ConsentState().grants, frozenset()),), view)
+    card = ApprovalCardWidget(
+        (pending_call(part, ConsentState().grants, frozenset()),), view, rates=RATES
+    )
     (code,) = card.findChildren(CodeView, "approvalCode")
     assert code.toPlainText() == cell.code_view.toPlainText() == CODE
     assert code.language == cell.code_view.language == "python"

@@ -10,11 +10,15 @@ from desktop.core.agent.events import (
     TurnCancelled,
     TurnFailed,
 )
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import Decision, Outcome, PendingCall, Scope
 from desktop.core.consent.policy import actions_of
 from desktop.core.errors import ErrorKind
 from desktop.ui.chat.controller import ChatController
 from tests.ui.fakes import FakeBackend, wait_for_event
+
+RATES = SandboxRates.of(Settings())  # E2B's published prices, the settings' default
 
 ARGUMENTS = {"templateID": "base"}
 CREATE = PendingCall(
@@ -29,7 +33,7 @@ def ask(qtbot: QtBot, controller: ChatController, fake_backend: FakeBackend) -> 
     controller.send("start a sandbox")
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
     assert not controller.waiting_for_decision
-    fake_backend.stream.push(ApprovalRequested((CREATE,)))
+    fake_backend.stream.push(ApprovalRequested((CREATE,), RATES))
     qtbot.waitUntil(lambda: controller.waiting_for_decision)
     return changes
 
@@ -45,7 +49,7 @@ def test_waiting_from_the_request_until_the_decision_and_again_for_the_next(
     assert not controller.waiting_for_decision and changes == [True, False]
     stream = fake_backend.stream
     stream.push(ApprovalResolved((Outcome("c1", (0,), (), note="Approved by you"),)))
-    stream.push(ApprovalRequested((CREATE,)))  # the agent asks again within the same turn
+    stream.push(ApprovalRequested((CREATE,), RATES))  # the agent asks again within the same turn
     qtbot.waitUntil(lambda: controller.waiting_for_decision)
     stream.finish("Done.")
     qtbot.waitUntil(lambda: not controller.busy)

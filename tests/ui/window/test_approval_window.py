@@ -12,6 +12,8 @@ from desktop.core.agent.events import (
     ToolAction,
     ToolCallStarted,
 )
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import Decision, Outcome, PendingCall, Scope
 from desktop.core.consent.policy import actions_of
 from desktop.core.conversations.transcript import ToolCallItem, UserItem
@@ -21,6 +23,8 @@ from desktop.ui.chat.tool_card import ToolCardWidget
 from desktop.ui.window.main_window import MainWindow
 from tests.ui.fakes import FakeBackend
 from tests.ui.window.test_main_window import send
+
+RATES = SandboxRates.of(Settings())  # E2B's published prices, the settings' default
 
 ARGUMENTS = {"templateID": "base", "timeout": 600}
 CREATE = PendingCall(
@@ -45,7 +49,7 @@ def test_approve_in_the_window_answers_the_turn(
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
     stream = fake_backend.stream
     stream.push(ToolCallStarted("c1", "E2B_CREATE_SANDBOX", ARGUMENTS, ()))
-    stream.push(ApprovalRequested((CREATE,)))
+    stream.push(ApprovalRequested((CREATE,), RATES))
     qtbot.waitUntil(lambda: card_of(window) is not None)
     card = card_of(window)
     assert card is not None
@@ -85,7 +89,7 @@ def test_stop_while_the_card_waits(
     send(qtbot, window, "start a sandbox")
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
     fake_backend.stream.push(ToolCallStarted("c1", "E2B_CREATE_SANDBOX", ARGUMENTS, ()))
-    fake_backend.stream.push(ApprovalRequested((CREATE,)))
+    fake_backend.stream.push(ApprovalRequested((CREATE,), RATES))
     qtbot.waitUntil(lambda: card_of(window) is not None)
     qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.busy)

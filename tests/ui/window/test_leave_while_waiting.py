@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QListView, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.agent.events import ApprovalRequested, ApprovalResolved, TextDelta
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import Outcome, PendingCall
 from desktop.core.consent.policy import actions_of
 from desktop.core.store.sqlite import ConversationStore
@@ -23,6 +25,8 @@ from tests.ui.app_support import WAIT_MS, AppHarness, seed, shown_prompts, sideb
 from tests.ui.fakes import FakeBackend
 from tests.ui.window.test_approval_window import card_of
 from tests.ui.window.test_main_window import activate, send
+
+RATES = SandboxRates.of(Settings())  # E2B's published prices, the settings' default
 
 ARGUMENTS = {"templateID": "base", "timeout": 600}
 CREATE = PendingCall(
@@ -51,7 +55,7 @@ def answer(qtbot: QtBot, window: MainWindow, button: str) -> None:
 def wait_for_card(qtbot: QtBot, window: MainWindow, fake_backend: FakeBackend) -> None:
     send(qtbot, window, "start a sandbox")
     qtbot.waitUntil(lambda: bool(fake_backend.streams))
-    fake_backend.stream.push(TextDelta("Starting one."), ApprovalRequested((CREATE,)))
+    fake_backend.stream.push(TextDelta("Starting one."), ApprovalRequested((CREATE,), RATES))
     qtbot.waitUntil(lambda: card_of(window) is not None)
 
 
@@ -72,7 +76,7 @@ def test_the_title_says_a_decision_waits_until_it_is_made_or_stopped(
     assert window.windowTitle() == "Renamed — E2B Agent"
     stream = fake_backend.stream
     stream.push(ApprovalResolved((Outcome("c1", (0,), (), note="Approved by you"),)))
-    stream.push(ApprovalRequested((CREATE,)))
+    stream.push(ApprovalRequested((CREATE,), RATES))
     qtbot.waitUntil(lambda: window.windowTitle().startswith(WAITING_MARK))
     qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     assert window.windowTitle() == "Renamed — E2B Agent"

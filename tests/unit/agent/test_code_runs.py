@@ -24,7 +24,6 @@ from desktop.core.agent.cell_outputs import (
     read_image,
 )
 from desktop.core.agent.code_runs import (
-    WHERE_CODE_RUNS,
     CellError,
     CodeRun,
     bounded_run,
@@ -34,6 +33,7 @@ from desktop.core.agent.code_runs import (
     running_cell,
 )
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, TRUNCATION_MARK
+from desktop.core.router.types import WHERE_CODE_RUNS
 
 WORKBENCH = "COMPOSIO_REMOTE_WORKBENCH"
 BASH = "COMPOSIO_REMOTE_BASH_TOOL"

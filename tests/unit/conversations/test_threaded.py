@@ -20,6 +20,8 @@ from desktop.core.agent.events import (
     Usage,
 )
 from desktop.core.agent.worker import AgentLoop
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import Decision, Scope
 from desktop.core.conversations import threaded
 from desktop.core.conversations.threaded import (
@@ -30,6 +32,8 @@ from desktop.core.conversations.threaded import (
     on_agent_loop,
 )
 from desktop.core.errors import ErrorKind, UserFacingError
+
+RATES = SandboxRates.of(Settings())  # E2B's published prices, the settings' default
 
 T = TypeVar("T")
 
@@ -78,7 +82,7 @@ class ThreadRecordingStream:
                 await asyncio.sleep(3600)  # only an outside cancel ends this
             if self.prompt == "ask":
                 self.decided = asyncio.get_running_loop().create_future()
-                yield ApprovalRequested(())
+                yield ApprovalRequested((), RATES)
                 decisions = await self.decided
                 yield TurnFinished(f"{len(decisions)} decided", Usage())
                 return
@@ -388,6 +392,6 @@ def test_a_decision_reaches_the_waiting_stream_on_the_agent_thread() -> None:
         return events
 
     events = run_on_face_loop(scenario)
-    assert events == [ApprovalRequested(()), TurnFinished("2 decided", Usage())]
+    assert events == [ApprovalRequested((), RATES), TurnFinished("2 decided", Usage())]
     [(_, thread)] = [entry for entry in inner.threads if entry[0] == "decide"]
     assert thread is not threading.main_thread()

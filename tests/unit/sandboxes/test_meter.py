@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.settings import E2B_RAM_PRICE, E2B_VCPU_PRICE
-from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.meter import RunningTime
 from tests.unit.sandboxes.boxes import T0, box
 
 RATES = SandboxRates(vcpu=Decimal("0.000014"), ram_gib=Decimal("0.0000045"))

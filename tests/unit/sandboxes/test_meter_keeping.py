@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.core.sandboxes.meter import RunClock, RunningTime, SandboxRates
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.sandboxes.meter import RunClock, RunningTime
 from desktop.core.sandboxes.meter_keeping import (
     MeterKeeper,
     clock_from_json,

@@ -9,9 +9,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.errors import ErrorKind
 from desktop.core.sandboxes.leaving import LeaveChoice
-from desktop.core.sandboxes.meter import SandboxRates
 from desktop.core.sandboxes.service import SandboxService
 from tests.unit.sandboxes.boxes import T0, iso
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.sandboxes.leaving import (
     LeaveChoice,
     LeaveOutcome,
     leave_question,
     remembered_choice,
 )
-from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.sandboxes.meter import RunningTime
 from desktop.core.sandboxes.records import Sandbox
 from desktop.core.sandboxes.view import build_view
 from tests.unit.sandboxes.boxes import T0, box

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from desktop.core.sandboxes.meter import RunningTime, SandboxRates
+from desktop.core.config.sandbox_rates import SandboxRates
+from desktop.core.sandboxes.meter import RunningTime
 from desktop.core.sandboxes.view import build_view
 from desktop.core.sandboxes.words import (
     ANOTHER_CHAT,

@@ -1,10 +1,11 @@
-"""What an action the agent waits to run is, in words: its name, what it does and costs, its
-arguments as a person reads them, and what was decided. Qt-free text for the approval card.
+"""What an action the agent waits to run is, in words: its name, what it does to which sandbox
+and what that costs, its arguments as a person reads them, and what was decided. Plain text both
+faces show: the window's approval card and the terminal's consent question.
 
-All of it is shown as plain text. Values come from the model: each is capped (`SHOWN_CHARS`)
-and its control and bidirectional characters are written out (`\\u001b`, `\\u202e`, by
-`desktop.core.inert`), so that an argument can neither stall the window nor disguise itself as
-something else.
+Values come from the model: each is capped (`SHOWN_CHARS`) and its control and bidirectional
+characters are written out (`\\u001b`, `\\u202e`, by `desktop.core.inert`), so that an argument
+can neither stall a face nor disguise itself as something else. A price is the settings' rates
+(`SandboxRates`, the cost meter's), never a copy of E2B's.
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from desktop.core.agent.code_runs import WHERE_CODE_RUNS
+from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
 from desktop.core.inert import inert
-from desktop.core.router.types import BASH_TOOL, MULTI_EXECUTE_TOOL, WORKBENCH_TOOL
+from desktop.core.money import hourly_text
+from desktop.core.router.types import (
+    BASH_TOOL,
+    MULTI_EXECUTE_TOOL,
+    WHERE_CODE_RUNS,
+    WORKBENCH_TOOL,
+)
 
 SHOWN_CHARS = 2_000  # of one argument's value
 CODE_SHOWN_CHARS = 20_000  # of the code or command a person is asked to run
 ELLIPSIS = "…"
 
-# E2B's published rates (2026), per running second, for what is allocated: the default sandbox
-# (2 vCPU, 512 MiB) is about $0.109 an hour; paused and killed sandboxes cost nothing.
-VCPU_PER_SECOND = 0.000014
-GIB_PER_SECOND = 0.0000045
-DEFAULT_VCPUS, DEFAULT_GIB = 2, 0.5
-HOURLY = (DEFAULT_VCPUS * VCPU_PER_SECOND + DEFAULT_GIB * GIB_PER_SECOND) * 3600
+# What a sandbox is given when nothing else is said: E2B's base template, 2 vCPU and 512 MiB.
+DEFAULT_CPUS, DEFAULT_MEMORY_MB = 2, 512
 
 SANDBOX_KEYS = ("sandbox_id", "sandboxID", "sandboxId", "id")
 SANDBOX_LIST_KEYS = ("sandbox_ids", "sandboxIds")
@@ -112,94 +115,103 @@ def _for_how_long(arguments: Mapping[str, object], default: str) -> str:
     return minutes(arguments.get("timeout")) or default
 
 
-def _create(a: Mapping[str, object]) -> str:
+def running_cost(rates: SandboxRates) -> str:
+    """What a sandbox costs while it runs, priced as the cost meter prices it: "about
+    $0.11/hour while it runs" for the default size at the settings' rates."""
+    return f"about {hourly_text(rates.per_hour(DEFAULT_CPUS, DEFAULT_MEMORY_MB))} while it runs"
+
+
+def _create(a: Mapping[str, object], rates: SandboxRates) -> str:
     stops = minutes(a.get("timeout"))
     until = f"; it stops after {stops} unless extended" if stops else ""
-    return f"Starts a sandbox from {_template(a)}: about ${HOURLY:.2f} an hour while it runs{until}"
+    return f"Starts a sandbox from {_template(a)}: {running_cost(rates)}{until}"
 
 
 @dataclass(frozen=True)
 class Words:
-    """How one slug reads: its name, and what it does and costs given its arguments."""
+    """How one slug reads: its name, and what it does and costs given its arguments and the
+    settings' rates."""
 
     title: str
-    effect: Callable[[Mapping[str, object]], str]
+    effect: Callable[[Mapping[str, object], SandboxRates], str]
 
 
 WORDS: Mapping[str, Words] = {
     "E2B_CREATE_SANDBOX": Words("Start a sandbox", _create),
     "E2B_CONNECT_SANDBOX": Words(
         "Connect to a sandbox",
-        lambda a: (
+        lambda a, rates: (
             f"Resumes {_sandboxes(a)} if it is paused and keeps it running for "
-            f"{_for_how_long(a, '5 minutes')}: about ${HOURLY:.2f} an hour while it runs"
+            f"{_for_how_long(a, '5 minutes')}: {running_cost(rates)}"
         ),
     ),
     "E2B_SET_SANDBOX_TIMEOUT": Words(
         "Set a sandbox's timeout",
-        lambda a: (
+        lambda a, _: (
             f"Stops {_sandboxes(a)} {_for_how_long(a, 'a set time')} from now, "
             "in place of its previous timeout"
         ),
     ),
     "E2B_REFRESH_SANDBOX": Words(
         "Extend a sandbox",
-        lambda a: (
+        lambda a, _: (
             f"Keeps {_sandboxes(a)} running longer "
             f"({_for_how_long(a, 'its default time')}): it costs while it runs"
         ),
     ),
     "E2B_PAUSE_SANDBOX": Words(
         "Pause a sandbox",
-        lambda a: (
+        lambda a, _: (
             f"Pauses {_sandboxes(a)}, keeping its files and memory for up to 30 days; "
             "paused, it costs nothing"
         ),
     ),
     "E2B_DELETE_SANDBOXES": Words(
         "Kill sandbox",
-        lambda a: f"Kills {_sandboxes(a)} for good: its files and memory are lost",
+        lambda a, _: f"Kills {_sandboxes(a)} for good: its files and memory are lost",
     ),
     "E2B_CREATE_TEMPLATE": Words(
-        "Create a template", lambda a: "Defines a new sandbox template in your E2B team"
+        "Create a template", lambda a, _: "Defines a new sandbox template in your E2B team"
     ),
     "E2B_UPDATE_TEMPLATE": Words(
         "Change a template",
-        lambda a: f"Changes {_template(a)} (for example whether it is public)",
+        lambda a, _: f"Changes {_template(a)} (for example whether it is public)",
     ),
     "E2B_START_TEMPLATE_BUILD": Words(
-        "Build a template", lambda a: f"Starts building {_template(a)} in E2B's cloud"
+        "Build a template", lambda a, _: f"Starts building {_template(a)} in E2B's cloud"
     ),
     "E2B_CREATE_WEBHOOK": Words(
         "Add a webhook",
-        lambda a: (
+        lambda a, _: (
             "Sends your sandboxes' lifecycle events to "
             + (shown_value(a["url"], 200) if a.get("url") else "an address")
         ),
     ),
     "E2B_UPDATE_WEBHOOK_CONFIGURATION": Words(
         "Change a webhook",
-        lambda a: f"Changes {_webhook(a)}: its address, events or whether it is on",
+        lambda a, _: f"Changes {_webhook(a)}: its address, events or whether it is on",
     ),
     "E2B_DELETE_WEBHOOK": Words(
         "Delete a webhook",
-        lambda a: f"Deletes {_webhook(a)} for good: its events are no longer sent",
+        lambda a, _: f"Deletes {_webhook(a)} for good: its events are no longer sent",
     ),
     # Where the code cell says it ran: never one of the user's E2B sandboxes.
     WORKBENCH_TOOL: Words(
         "Run Python code",
-        lambda a: (
+        lambda a, _: (
             f"Runs this Python code in the {WHERE_CODE_RUNS} (not in your E2B sandboxes), "
             "with your connected tools at hand"
         ),
     ),
     BASH_TOOL: Words(
         "Run a shell command",
-        lambda a: f"Runs this shell command in the {WHERE_CODE_RUNS} (not in your E2B sandboxes)",
+        lambda a, _: (
+            f"Runs this shell command in the {WHERE_CODE_RUNS} (not in your E2B sandboxes)"
+        ),
     ),
     "COMPOSIO_MANAGE_CONNECTIONS": Words(
         "Reconnect your toolkits",
-        lambda a: "Starts connecting your toolkits anew: you may have to sign in again",
+        lambda a, _: "Starts connecting your toolkits anew: you may have to sign in again",
     ),
 }
 
@@ -221,11 +233,11 @@ def title_of_slug(slug: str) -> str:
     return inert(capped(name.replace("_", " ").strip().capitalize() or "An action", 80))
 
 
-def effect_of(action: Action) -> str:
-    """One line of what the action does and costs."""
+def effect_of(action: Action, rates: SandboxRates) -> str:
+    """One line of what the action does, to which sandbox, and what it costs at `rates`."""
     words = WORDS.get(action.slug)
     if words is not None:
-        return words.effect(action.arguments)
+        return words.effect(action.arguments, rates)
     if action.slug == MULTI_EXECUTE_TOOL:
         return "Its list of actions could not be read: if you allow it, all of it runs"
     match action.kind:
