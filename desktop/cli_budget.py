@@ -10,21 +10,13 @@ Its own budget lasts as long as the terminal does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from desktop.core.agent.budget import NO_BUDGET, BudgetStatus, OwnBudget, TurnBudget, parse_amount
 from desktop.core.conversations.budgets import ConversationBudgets
+from desktop.terminal import Terminal
 
 COMMAND = "/budget"
 USAGE = f"Type {COMMAND} to see it, {COMMAND} AMOUNT (dollars, like 2.50) or {COMMAND} off."
-
-
-class Lines(Protocol):
-    def line(self, text: str = "") -> None: ...
-
-    def dim(self, text: str) -> None: ...
-
-    def error(self, text: str) -> None: ...
 
 
 class BudgetCommand:
@@ -32,7 +24,7 @@ class BudgetCommand:
 
     def __init__(
         self,
-        term: Lines,
+        term: Terminal,
         budgets: ConversationBudgets,
         conversation_id: Callable[[], str],
     ) -> None:

@@ -21,7 +21,6 @@ it goes through `Terminal`, which writes every text from outside inert.
 from __future__ import annotations
 
 import time
-from typing import Protocol
 
 from desktop.cli_words import command_word
 from desktop.core.agent.cell_outputs import (
@@ -35,24 +34,15 @@ from desktop.core.agent.code_runs import CodeRun
 from desktop.core.agent.events import ToolCallFinished, ToolCallStarted
 from desktop.core.conversations.transcript import format_elapsed
 from desktop.core.router.mount_names import size_text
+from desktop.terminal import Terminal
 
 INDENT = "     "
-
-
-class CellLines(Protocol):
-    """Where cells are printed (the terminal's `Terminal`)."""
-
-    def line(self, text: str = "") -> None: ...
-
-    def dim(self, text: str) -> None: ...
-
-    def marked(self, text: str) -> None: ...
 
 
 class CellPrinter:
     """Prints each code call's start and end; remembers when each started."""
 
-    def __init__(self, term: CellLines) -> None:
+    def __init__(self, term: Terminal) -> None:
         self.term = term
         self._began: dict[str, float] = {}
 

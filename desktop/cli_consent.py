@@ -9,8 +9,6 @@ long an answer allows is the core's (`consent.approvals.granted_scope`).
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.consent.approvals import Decision, PendingCall, Scope, granted_scope
 from desktop.core.consent.policy import Action, Kind
@@ -18,17 +16,7 @@ from desktop.core.consent.words import ONCE_ONLY, argument_lines, effect_of, tit
 from desktop.core.inert import inert
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.line_reader import LineReader
-
-
-class Lines(Protocol):
-    """Where the questions are written (the terminal's `Terminal`)."""
-
-    def write(self, text: str) -> None: ...
-
-    def line(self, text: str = "") -> None: ...
-
-    def dim(self, text: str) -> None: ...
-
+from desktop.terminal import Terminal
 
 ANSWERS = {"y": Scope.ONCE, "yes": Scope.ONCE, "c": Scope.CONVERSATION, "a": Scope.ALWAYS}
 ALWAYS_WORD = "always"
@@ -38,7 +26,7 @@ DESTRUCTIVE_ONCE = "a destructive action is asked every time: allowed once"
 class ConsentQuestions:
     """Asks about each action a waiting call needs a person for; anything but a yes is a no."""
 
-    def __init__(self, term: Lines, reader: LineReader) -> None:
+    def __init__(self, term: Terminal, reader: LineReader) -> None:
         self.term = term
         self.reader = reader
 

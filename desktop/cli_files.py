@@ -14,12 +14,13 @@ import asyncio
 import shlex
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from desktop.cli_words import command_word
 from desktop.core.errors import UserFacingError
 from desktop.core.router.mount_names import save_target, size_text
 from desktop.core.router.transfer_errors import FileTransferError
+from desktop.terminal import Terminal
 
 if TYPE_CHECKING:
     from desktop.core.agent.shown_files import ShownFile, ShownFiles
@@ -29,19 +30,13 @@ SAVE = "/save"
 SAVE_USAGE = "Usage: /save NAME [DEST] (NAME as /files lists it)."
 
 
-class Lines(Protocol):
-    def line(self, text: str = "") -> None: ...
-
-    def dim(self, text: str) -> None: ...
-
-
 class FileCommands:
     """Runs `/files` and `/save`; `report` words a failure (the terminal's error line)."""
 
     def __init__(
         self,
         files: ShownFiles,
-        term: Lines,
+        term: Terminal,
         cwd: Path,
         report: Callable[[str | UserFacingError], None],
     ) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
 
 from desktop.cli_table import fit_table
 from desktop.core.agent.connect_links import ComposioHosts
@@ -36,6 +35,7 @@ from desktop.core.sandboxes.words import (
     time_left_text,
 )
 from desktop.line_reader import LineReader
+from desktop.terminal import Terminal
 
 COMMANDS = ("/sandboxes", "/pause", "/resume", "/kill", "/extend", "/cost")
 USAGE = {
@@ -54,21 +54,6 @@ HEADER = ("ID", "TEMPLATE", "STATE", "STARTED", "LEFT", "vCPU", "RAM", "COST", "
 LEAVE_OUT_FIRST = (5, 3, 9, 6, 8)  # vCPU, STARTED, METADATA, RAM, CHAT
 
 
-class Lines(Protocol):
-    """The terminal (`desktop.terminal.Terminal`)."""
-
-    @property
-    def width(self) -> int | None: ...
-
-    def write(self, text: str) -> None: ...
-
-    def line(self, text: str = "") -> None: ...
-
-    def dim(self, text: str) -> None: ...
-
-    def error(self, text: str) -> None: ...
-
-
 class SandboxCommands:
     """The commands and the quit question of one terminal session (its conversation is
     `conversation_id()`: the chat session's own, in memory; its turns are kept in `ledger`,
@@ -77,7 +62,7 @@ class SandboxCommands:
     def __init__(
         self,
         service: SandboxService,
-        term: Lines,
+        term: Terminal,
         reader: LineReader,
         *,
         settings: Settings,
