@@ -45,6 +45,7 @@ from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.secrets import SecretStore, read_dotenv
 from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision
+from desktop.core.consent.words import title_of_slug
 from desktop.core.conversations.budgets import ConversationBudgets
 from desktop.core.conversations.transcript import shown_outcome
 from desktop.core.conversations.turn_ledger import TurnLedger
@@ -126,7 +127,8 @@ class ChatRepl:
                 if event.code_run is not None:
                     self.cells.started(event, event.code_run)
                 for action in event.actions if event.code_run is None else ():
-                    self.term.dim(f"  -> {action.slug} {compact(action.arguments)}")
+                    named = f"{title_of_slug(action.slug)} ({action.slug})"  # the card's title
+                    self.term.dim(f"  -> {named} {compact(action.arguments)}")
             case ToolCallFinished() if event.code_run is not None:
                 self.cells.finished(event, event.code_run)
             case ToolCallFinished():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.consent.approvals import Decision, PendingCall, Scope, granted_scope
 from desktop.core.consent.policy import Action, Kind
-from desktop.core.consent.words import ONCE_ONLY, argument_lines, effect_of, title_of
+from desktop.core.consent.words import ONCE_ONLY, argument_lines, effect_of
 from desktop.core.inert import inert
 from desktop.core.router.types import MULTI_EXECUTE_TOOL
 from desktop.line_reader import LineReader
@@ -47,8 +47,8 @@ class ConsentQuestions:
         return tuple(decisions)
 
     def _describe(self, action: Action, rates: SandboxRates) -> None:
-        """The approval card's words: name and slug, what it does and costs, each argument."""
-        self.term.line(f"  {title_of(action)} ({inert(action.slug)})")
+        """The approval card's words under the call's line (which named it as the card's title
+        does): what it does and costs, each argument."""
         self.term.line(f"  {effect_of(action, rates)}")
         for name, value in argument_lines(action):
             self.term.dim(f"    {name}: {value}")

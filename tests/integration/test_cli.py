@@ -153,7 +153,7 @@ def test_lists_sandboxes_remembers_and_exits(fake_services: FakeServices, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "Ready:" in out
     assert "You: " in out and "Agent: " in out
-    assert "-> E2B_LIST_ALL_SANDBOXES {}" in out
+    assert "-> List all sandboxes (E2B_LIST_ALL_SANDBOXES) {}" in out
     assert "<- success" in out
     assert SEED_RUNNING_ID in out
     # The second answer quotes the first prompt: history reached the model.

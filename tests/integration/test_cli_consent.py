@@ -172,11 +172,12 @@ def test_delete_all_my_sandboxes_asks_about_each_kill_of_one_router_call(
 
 
 def _lines_before_question(stdout: str) -> list[str]:
-    """The lines the terminal printed for one question: from the action's name to the question."""
+    """The lines the terminal printed for one question: from the call's own line, which names
+    the action as the card's title does, to the question."""
     lines = stdout.splitlines()
     [end] = [n for n, line in enumerate(lines) if QUESTION in line]
-    start = max(n for n in range(end) if lines[n].startswith("  -> "))  # the call's own line
-    return lines[start + 1 : end + 1]
+    start = max(n for n in range(end) if lines[n].startswith("  -> "))
+    return lines[start : end + 1]
 
 
 def _one_action(services: FakeServices, slug: str, arguments: dict[str, object]) -> None:
@@ -199,7 +200,7 @@ def test_a_kill_question_names_the_sandbox_in_words_and_no_keeps_it(
     assert result.returncode == 0, result.stderr
     *said, question = _lines_before_question(result.stdout)
     assert said == [
-        "  Kill sandbox (E2B_DELETE_SANDBOXES)",
+        f'  -> Kill sandbox (E2B_DELETE_SANDBOXES) {{"sandbox_id": "{SEED_RUNNING_ID}"}}',
         f"  Kills sandbox {SEED_RUNNING_ID} for good: its files and memory are lost",
         f"    sandbox: {SEED_RUNNING_ID}",
     ]
@@ -215,8 +216,8 @@ def test_a_pause_question_names_the_sandbox_and_what_pausing_keeps(
     result = _run_cli(fake_services.env(), "pause it\n\nexit\n", tmp_path)
     assert result.returncode == 0, result.stderr
     shown = _lines_before_question(result.stdout)
-    assert shown[:2] == [
-        "  Pause a sandbox (E2B_PAUSE_SANDBOX)",
+    assert shown[0].startswith("  -> Pause a sandbox (E2B_PAUSE_SANDBOX) {")
+    assert shown[1:2] == [
         f"  Pauses sandbox {SEED_RUNNING_ID}, keeping its files and memory for up to 30 days; "
         "paused, it costs nothing",
     ]

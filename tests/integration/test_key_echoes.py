@@ -147,7 +147,7 @@ def test_the_terminal_and_the_log_never_show_an_echoed_key(
     logging.shutdown()
     texts = {"stdout": out.getvalue(), "stderr": err.getvalue(), "log": log_file.read_text()}
     assert leaks(texts | model_requests(echoing)) == {}
-    assert "-> E2B_LIST_ALL_SANDBOXES" in out.getvalue()
+    assert "-> List all sandboxes (E2B_LIST_ALL_SANDBOXES)" in out.getvalue()
     assert MARK in out.getvalue()  # the echoed error is quoted, redacted
 
 

@@ -179,7 +179,9 @@ def test_cli_connects_and_exits(bundle: Bundle, app_env: dict[str, str], tmp_pat
 def test_cli_agent_calls_a_tool(bundle: Bundle, app_env: dict[str, str], tmp_path: Path) -> None:
     result = _run(bundle, "--cli", env=app_env, cwd=tmp_path, stdin="list my sandboxes\nexit\n")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "-> E2B_LIST_ALL_SANDBOXES" in result.stdout, result.stdout + result.stderr
+    assert "-> List all sandboxes (E2B_LIST_ALL_SANDBOXES)" in result.stdout, (
+        result.stdout + result.stderr
+    )
     assert "<- success" in result.stdout
     assert result.stdout.rstrip().endswith("Goodbye!")
     assert result.stderr == ""
@@ -223,7 +225,7 @@ def test_cli_each_provider_calls_a_tool_and_remembers(
     result = _run(bundle, "--cli", "--model", first, env=env, cwd=tmp_path, stdin=stdin)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "-> E2B_LIST_ALL_SANDBOXES" in result.stdout, output
+    assert "-> List all sandboxes (E2B_LIST_ALL_SANDBOXES)" in result.stdout, output
     assert 'You previously asked: "list my sandboxes"' in result.stdout, output
     assert result.stderr == ""
     servers = {
@@ -289,7 +291,9 @@ def test_cli_reads_its_key_from_the_secret_service(
     }
     result = _run(bundle, "--cli", env=env, cwd=tmp_path, stdin="list my sandboxes\nexit\n")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "-> E2B_LIST_ALL_SANDBOXES" in result.stdout, result.stdout + result.stderr
+    assert "-> List all sandboxes (E2B_LIST_ALL_SANDBOXES)" in result.stdout, (
+        result.stdout + result.stderr
+    )
 
 
 def test_bundle_size_and_contents(bundle: Bundle, record_property: pytest.RecordProperty) -> None:
