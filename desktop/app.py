@@ -27,10 +27,9 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--allow-plain-http-model",
         action="store_true",
-        help="with --cli, for this run: let the OpenAI key and the conversation travel "
-        "unencrypted to a plain http:// model server on another machine (OPENAI_BASE_URL, "
-        "OLLAMA_BASE_URL...); "
-        "the window has this in Settings",
+        help="with --cli, for this run: let the key and the conversation of the run's model's "
+        "provider (only) travel unencrypted to its plain http:// server on another machine "
+        "(OLLAMA_BASE_URL, OPENAI_BASE_URL...); the window has this in Settings, per provider",
     )
     parser.add_argument(
         "--model",
@@ -51,8 +50,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         from desktop.ui.messages import PLAIN_HTTP_CHECK
 
         parser.error(
-            f'--allow-plain-http-model is for the terminal (--cli); in the window, tick "'
-            f'{PLAIN_HTTP_CHECK}" in Settings'
+            f"--allow-plain-http-model is for the terminal (--cli); in the window, pick the "
+            f'provider in Settings and tick "{PLAIN_HTTP_CHECK}"'
         )
     return args
 
@@ -88,15 +87,13 @@ def main(argv: list[str] | None = None) -> int:
 
         # The terminal's choice too: its user waits for the same imports at "Connecting…".
         pause_collection_while_importing()
-        settings = load_settings(paths.settings_file)
-        if args.allow_plain_http_model:
-            settings = settings.model_copy(update={"allow_plain_http_model_endpoint": True})
         return run_cli(
-            settings,
+            load_settings(paths.settings_file),
             open_secret_store(),
             known_secrets=redactor.add,
             settings_file=paths.settings_file,
             model=args.model,
+            plain_http_model=args.allow_plain_http_model,
         )
     # The window opens the log file once it has painted; what is logged before waits for it.
     hold_early_records(level)

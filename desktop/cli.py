@@ -258,9 +258,11 @@ def run_cli(
     known_secrets: Callable[..., object] | None = None,
     settings_file: Path | None = None,
     model: str | None = None,
+    plain_http_model: bool = False,
 ) -> int:
     """The terminal face. `settings_file`: where an "always allow" a person chooses is kept
-    (without one it lasts until the terminal closes); `model`: `--model`'s, for this run."""
+    (without one it lasts until the terminal closes); `model`: `--model`'s, for this run;
+    `plain_http_model`: `--allow-plain-http-model`, for this run and its model's provider."""
     env = dict(os.environ if environ is None else environ)
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -274,6 +276,8 @@ def run_cli(
         term.error(inert(str(exc)))
         return USAGE_EXIT
     settings = settings.model_copy(update={"model": chosen.model})
+    if plain_http_model:  # the provider the run starts on, not one /model switches to
+        settings = settings.with_plain_http_for_model()
 
     def credentials_for(model: str) -> Credentials:
         # Only the keys this model needs: a locked keyring is not asked for others.

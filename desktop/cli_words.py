@@ -54,10 +54,12 @@ def terminal_text(message: str, fix: Fix | None, *, keyring: bool) -> str:
             text = neutral_text(fix).removesuffix(".")
             return f"{text} (start the app again), or set {env_vars} in the environment or .env."
         case Remedy.ALLOW_PLAIN_HTTP:
+            provider = f'"{fix.provider}"' if fix.provider else "its provider"
             return (
                 f"{fix.problem}: use an https:// address, or, for a server of your own on a "
-                f"network you trust, start with {PLAIN_HTTP_FLAG} (or set "
-                f'"{PLAIN_HTTP_SETTING}": true in the settings file).'
+                f"network you trust, start with {PLAIN_HTTP_FLAG} (it allows only the provider "
+                f'of the model the run starts on) or add {provider} to "{PLAIN_HTTP_SETTING}" '
+                "in the settings file."
             )
         case Remedy.RAISE_BUDGET:
             return (

@@ -63,8 +63,9 @@ UNEXPECTED_MESSAGE = _UNEXPECTED.format(" in the app")
 REPLY_ENDED_MESSAGE = "The reply ended unexpectedly; try again."
 
 
-# The setting that lets the model's key travel in plain http to another machine (a LAN server).
-PLAIN_HTTP_SETTING = "allow_plain_http_model_endpoint"
+# The setting that lets a model provider's key travel in plain http to another machine (a LAN
+# server): the providers it names, each by family.
+PLAIN_HTTP_SETTING = "plain_http_model_providers"
 
 
 class Remedy(StrEnum):
@@ -78,6 +79,7 @@ class Remedy(StrEnum):
     UNLOCK_KEYRING = "unlock_keyring"  # the keyring holding `Fix.items` is locked: unlock, retry
     START_KEYRING = "start_keyring"  # the keyring did not answer: make it run and unlock, retry
     # the model server is plain http on another machine: https, or the user's explicit consent
+    # for its provider, `Fix.provider`
     ALLOW_PLAIN_HTTP = "allow_plain_http"
     RAISE_BUDGET = "raise_budget"  # the conversation reached its budget: raise it, or start anew
 
@@ -103,6 +105,9 @@ class Fix:
     remedy: Remedy
     problem: str  # "No OpenAI API key is set": a clause, no full stop
     items: tuple[CredentialSpec, ...] = ()
+    # The model provider family it concerns ("ollama"): whose plain-http opt-in is missing
+    # (None: not known, as in a failure stored before it was said).
+    provider: str | None = None
 
 
 def join_labels(items: Iterable[str], conjunction: str = "and") -> str:
@@ -134,9 +139,10 @@ def neutral_text(fix: Fix) -> str:
         case Remedy.START_KEYRING:
             remedy = f"check that it is running and unlocked ({KEYRING_EXAMPLES}...), then retry"
         case Remedy.ALLOW_PLAIN_HTTP:
+            provider = f'"{fix.provider}"' if fix.provider else "its provider"
             remedy = (
                 f"use an https:// address, or, for a server of your own on a network you trust, "
-                f"set {PLAIN_HTTP_SETTING} in the settings"
+                f"add {provider} to {PLAIN_HTTP_SETTING} in the settings"
             )
         case Remedy.RAISE_BUDGET:
             remedy = "raise its budget or start a new one"

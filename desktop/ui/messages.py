@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from desktop.core.agent.events import TurnFailed
+from desktop.core.config.providers import family_label
 from desktop.core.conversations.backend import ConnectionStatus
 from desktop.core.errors import KEYRING_EXAMPLES, Fix, Remedy, UserFacingError, join_labels
 
-PLAIN_HTTP_CHECK = "Allow a plain-http model server on another machine"
+PLAIN_HTTP_CHECK = "Allow a plain-http server on another machine for this provider"
 CONFIGURE_FIRST = (
     "Open Settings (Ctrl+,), pick the model provider and enter its key and Composio's first."
 )
@@ -52,9 +53,14 @@ def window_text(message: str, fix: Fix | None) -> str:
                 f"{RETRY_IN_SETTINGS}."
             )
         case Remedy.ALLOW_PLAIN_HTTP:
+            picked = (
+                f"pick {family_label(fix.provider)} in Settings (Ctrl+,)"
+                if fix.provider
+                else "pick its provider in Settings (Ctrl+,)"
+            )
             return (
                 f"{fix.problem}: use an https:// address, or, for a server of your own on a "
-                f"network you trust, tick \u201c{PLAIN_HTTP_CHECK}\u201d in Settings (Ctrl+,)."
+                f"network you trust, {picked} and tick \u201c{PLAIN_HTTP_CHECK}\u201d."
             )
         case Remedy.RAISE_BUDGET:
             return (

@@ -36,10 +36,17 @@ def provider_session(
     base_urls: Mapping[str, str] | None = None,
     credentials: Credentials | None = None,
     timeouts: Timeouts = FAST_TIMEOUTS,
+    plain_http: tuple[str, ...] = (),
 ) -> ChatSession:
     """A session on `model`; `from_environment` are the providers' base URLs as their variables
-    set them (by family), `base_urls` as Settings saved them."""
-    settings = Settings(user_id=services.user_id, model=model, base_urls=dict(base_urls or {}))
+    set them (by family), `base_urls` as Settings saved them; `plain_http`: the families the
+    user let be plain http on another machine."""
+    settings = Settings(
+        user_id=services.user_id,
+        model=model,
+        base_urls=dict(base_urls or {}),
+        plain_http_model_providers=plain_http,
+    )
     endpoints = Endpoints(
         services.openai_base_url, services.composio_base_url, dict(from_environment or {})
     )

@@ -99,12 +99,24 @@ class SecureStore(MemorySecretStore):
             "OPENAI_API_KEY and COMPOSIO_API_KEY in the environment or .env.",
         ),
         (
+            Fix(
+                Remedy.ALLOW_PLAIN_HTTP,
+                "OLLAMA_BASE_URL is plain http:// to another machine",
+                provider="ollama",
+            ),
+            True,
+            "OLLAMA_BASE_URL is plain http:// to another machine: use an https:// address, or, "
+            "for a server of your own on a network you trust, start with "
+            "--allow-plain-http-model (it allows only the provider of the model the run starts "
+            'on) or add "ollama" to "plain_http_model_providers" in the settings file.',
+        ),
+        (  # a failure stored before the fix named its provider
             Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
             True,
             "OPENAI_BASE_URL is plain http:// to another machine: use an https:// address, or, "
             "for a server of your own on a network you trust, start with "
-            '--allow-plain-http-model (or set "allow_plain_http_model_endpoint": true in the '
-            "settings file).",
+            "--allow-plain-http-model (it allows only the provider of the model the run starts "
+            'on) or add its provider to "plain_http_model_providers" in the settings file.',
         ),
     ],
 )

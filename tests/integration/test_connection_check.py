@@ -21,13 +21,16 @@ def check(
     composio_key: str | None = None,
     model: str = "openai:gpt-5",
     openai_base_url: str | None = None,
+    plain_http: tuple[str, ...] = (),
 ) -> ConnectionReport:
     keys = {
         SecretName.OPENAI_API_KEY: openai_key or services.openai_api_key,
         SecretName.COMPOSIO_API_KEY: composio_key or services.composio_api_key,
     }
     endpoints = Endpoints(openai_base_url or services.openai_base_url, services.composio_base_url)
-    settings = Settings(user_id=services.user_id, model=model)
+    settings = Settings(
+        user_id=services.user_id, model=model, plain_http_model_providers=plain_http
+    )
     return run(check_services(settings, keys, endpoints, FAST_TIMEOUTS))
 
 
@@ -98,13 +101,18 @@ def test_an_unreachable_or_silent_model_server_is_reported_in_time(
     assert f"did not answer within {FAST_TIMEOUTS.model_list:g} s" in silent.checks[0].detail
 
 
+@pytest.mark.parametrize("plain_http", [(), ("ollama", "lmstudio", "openai-compatible")])
 def test_the_key_never_goes_over_plain_http_to_another_machine(
-    fake_services: FakeServices,
+    fake_services: FakeServices, plain_http: tuple[str, ...]
 ) -> None:
-    report = check(fake_services, openai_base_url="http://192.0.2.10:11434/v1")
+    """Not without consent, and not on the consent given for other providers."""
+    report = check(
+        fake_services, openai_base_url="http://192.0.2.10:11434/v1", plain_http=plain_http
+    )
     assert report.checks[0].sentence == (
         "Model server (192.0.2.10:11434): the key was not sent: OPENAI_BASE_URL is plain "
-        "http:// to another machine, and keys travel only over https:// (or to this machine)."
+        "http:// to another machine, which needs your consent for OpenAI (the plain-http "
+        "switch in Settings)."
     )
 
 

@@ -27,6 +27,7 @@ from desktop.core.errors import ErrorKind, Remedy
 from desktop.ui.messages import PLAIN_HTTP_CHECK, window_text
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import collect, run, session_for
+from tests.integration.provider_helpers import every_key, provider_session
 from tests.integration.test_cli import _env
 from tests.unit.router.loopback import LoopbackServer, Reply, Seen
 
@@ -34,6 +35,8 @@ T = TypeVar("T")
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 REMOTE_MCP = "http://10.255.255.1/mcp"
 REMOTE_MODEL = "http://10.0.0.5/v1"
+REMOTE_ANTHROPIC = "http://10.0.0.7"
+CLAUDE = "anthropic:claude-sonnet-4-5"
 
 
 async def _refuse(seen: Seen) -> Reply:
@@ -137,9 +140,9 @@ def test_a_plain_http_model_server_elsewhere_is_refused_without_the_users_consen
         "OPENAI_BASE_URL is plain http:// to another machine (10.0.0.5): the OpenAI key and the "
         "conversation would travel unencrypted, so nothing was sent: use an https:// address"
     )
-    assert "allow_plain_http_model_endpoint" in failed.message
+    assert 'add "openai" to plain_http_model_providers in the settings' in failed.message
     shown = window_text(failed.message, failed.fix)
-    assert f"tick \u201c{PLAIN_HTTP_CHECK}\u201d in Settings" in shown
+    assert f"pick OpenAI in Settings (Ctrl+,) and tick \u201c{PLAIN_HTTP_CHECK}\u201d" in shown
     assert proxied == []
     assert fake_services.openai.requests == []
 
@@ -149,7 +152,7 @@ def test_with_the_users_consent_a_plain_http_model_server_elsewhere_is_used(
 ) -> None:
     """Accepted: the model's request leaves for 10.0.0.5, here by the environment's proxy (an
     address on another machine follows the proxy settings), which records it and fails."""
-    consent = Settings(user_id="u", allow_plain_http_model_endpoint=True)
+    consent = Settings(user_id="u", plain_http_model_providers=("openai",))
     events, proxied = _through_proxy(
         proxy_environment, _turn(fake_services, consent, openai_base_url=REMOTE_MODEL)
     )
@@ -162,18 +165,77 @@ def test_with_the_users_consent_a_plain_http_model_server_elsewhere_is_used(
     assert _mcp_requests(fake_services)
 
 
-def _terminal(services: FakeServices, settings: Settings) -> str:
+def _provider_turn(
+    services: FakeServices, model: str, plain_http: tuple[str, ...]
+) -> Callable[[], Awaitable[list[TurnEvent]]]:
+    """A turn on `model`, Anthropic's and Ollama's servers on other machines in plain http."""
+
+    async def scenario() -> list[TurnEvent]:
+        session = provider_session(
+            services,
+            model,
+            from_environment={"anthropic": REMOTE_ANTHROPIC, "ollama": REMOTE_MODEL},
+            plain_http=plain_http,
+        )
+        try:
+            return await collect(session, "List my sandboxes")
+        finally:
+            await session.aclose()
+
+    return scenario
+
+
+def test_the_consent_given_for_ollama_never_carries_the_anthropic_key_in_clear(
+    fake_services: FakeServices, proxy_environment: pytest.MonkeyPatch
+) -> None:
+    """Consent for a LAN Ollama: Anthropic's base URL in plain http on another machine is
+    refused before anything leaves (an attempt would reach the recording proxy), the sentence
+    naming Anthropic and how to allow it; Ollama's request leaves."""
+    events, proxied = _through_proxy(
+        proxy_environment, _provider_turn(fake_services, CLAUDE, ("ollama",))
+    )
+    failed = events[-1]
+    assert isinstance(failed, TurnFailed)
+    assert failed.kind is ErrorKind.BAD_INPUT
+    assert failed.fix is not None and failed.fix.remedy is Remedy.ALLOW_PLAIN_HTTP
+    assert failed.fix.provider == "anthropic"
+    assert failed.message.startswith(
+        "ANTHROPIC_BASE_URL is plain http:// to another machine (10.0.0.7): the Anthropic key "
+        "and the conversation would travel unencrypted, so nothing was sent"
+    )
+    shown = window_text(failed.message, failed.fix)
+    assert f"pick Anthropic in Settings (Ctrl+,) and tick \u201c{PLAIN_HTTP_CHECK}\u201d" in shown
+    assert every_key(fake_services).anthropic_api_key not in failed.message
+    assert proxied == []
+
+    events, proxied = _through_proxy(
+        proxy_environment, _provider_turn(fake_services, "ollama:llama3.1", ("ollama",))
+    )
+    assert isinstance(events[-1], TurnFailed)  # the "proxy" answered 502
+    assert events[-1].kind is not ErrorKind.BAD_INPUT
+    assert [(s.method, s.target) for s in proxied] == [("POST", f"{REMOTE_MODEL}/chat/completions")]
+
+
+def _terminal(
+    services: FakeServices,
+    settings: Settings,
+    *,
+    lines: str = "exit\n",
+    plain_http_model: bool = False,
+    **environ: str,
+) -> str:
     """The terminal mode on `settings` against the fakes, with OPENAI_BASE_URL on another
     machine; what it printed."""
     out, err = io.StringIO(), io.StringIO()
-    env = {**services.env(), "OPENAI_BASE_URL": REMOTE_MODEL}
+    env = {**services.env(), "OPENAI_BASE_URL": REMOTE_MODEL, **environ}
     code = run_cli(
         settings,
         MemorySecretStore(),
         environ=env,
-        stdin=io.StringIO("exit\n"),
+        stdin=io.StringIO(lines),
         stdout=out,
         stderr=err,
+        plain_http_model=plain_http_model,
     )
     assert code == 0
     return out.getvalue() + err.getvalue()
@@ -185,11 +247,36 @@ def test_the_terminal_says_how_to_consent_and_the_settings_file_consents(
     refused = _terminal(fake_services, Settings(user_id="u"))
     assert "OPENAI_BASE_URL is plain http:// to another machine (10.0.0.5)" in refused
     assert "start with --allow-plain-http-model" in refused
-    assert '"allow_plain_http_model_endpoint": true in the settings file' in refused
+    assert 'add "openai" to "plain_http_model_providers" in the settings file' in refused
     assert "Ready:" not in refused
 
-    allowed = _terminal(fake_services, Settings(user_id="u", allow_plain_http_model_endpoint=True))
+    allowed = _terminal(
+        fake_services, Settings(user_id="u", plain_http_model_providers=("openai",))
+    )
     assert "Ready:" in allowed and "OPENAI_BASE_URL" not in allowed
+    # Another provider's consent is not OpenAI's.
+    others = _terminal(fake_services, Settings(user_id="u", plain_http_model_providers=("ollama",)))
+    assert "OPENAI_BASE_URL is plain http:// to another machine" in others
+    assert "Ready:" not in others
+
+
+def test_the_terminals_flag_consents_for_the_runs_provider_only(
+    fake_services: FakeServices,
+) -> None:
+    """Started on OpenAI with the flag: OpenAI's plain-http server is used, and Anthropic's,
+    switched to, is still refused (nothing was built for it, so nothing left)."""
+    printed = _terminal(
+        fake_services,
+        Settings(user_id="u"),
+        lines=f"/model {CLAUDE}\nList my sandboxes\nexit\n",
+        plain_http_model=True,
+        ANTHROPIC_BASE_URL=REMOTE_ANTHROPIC,
+        ANTHROPIC_API_KEY=every_key(fake_services).anthropic_api_key or "",
+    )
+    assert "Ready:" in printed
+    assert f"Model: {CLAUDE} (Anthropic)" in printed
+    assert "ANTHROPIC_BASE_URL is plain http:// to another machine (10.0.0.7)" in printed
+    assert 'add "anthropic" to "plain_http_model_providers" in the settings file' in printed
 
 
 def test_the_terminals_flag_consents_for_the_run(
@@ -216,4 +303,4 @@ def test_the_flag_is_for_the_terminal_only(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exited:
         _parse_args(["--allow-plain-http-model"])
     assert exited.value.code == 2
-    assert f'tick "{PLAIN_HTTP_CHECK}" in Settings' in capsys.readouterr().err
+    assert f'pick the provider in Settings and tick "{PLAIN_HTTP_CHECK}"' in capsys.readouterr().err

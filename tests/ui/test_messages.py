@@ -65,10 +65,22 @@ from desktop.ui.messages import (
             "(GNOME Keyring, KWallet…), then press Retry in Settings (Ctrl+,).",
         ),
         (
+            Fix(
+                Remedy.ALLOW_PLAIN_HTTP,
+                "OLLAMA_BASE_URL is plain http:// to another machine",
+                provider="ollama",
+            ),
+            "OLLAMA_BASE_URL is plain http:// to another machine: use an https:// address, or, "
+            "for a server of your own on a network you trust, pick Ollama (local) in Settings "
+            "(Ctrl+,) and tick \u201cAllow a plain-http server on another machine for this "
+            "provider\u201d.",
+        ),
+        (  # a failure stored before the fix named its provider
             Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
             "OPENAI_BASE_URL is plain http:// to another machine: use an https:// address, or, "
-            "for a server of your own on a network you trust, tick \u201cAllow a plain-http "
-            "model server on another machine\u201d in Settings (Ctrl+,).",
+            "for a server of your own on a network you trust, pick its provider in Settings "
+            "(Ctrl+,) and tick \u201cAllow a plain-http server on another machine for this "
+            "provider\u201d.",
         ),
     ],
     ids=lambda value: value.remedy.value if isinstance(value, Fix) else "",

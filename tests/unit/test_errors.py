@@ -24,7 +24,7 @@ FIXES = [
     Fix(Remedy.CHECK_CREDENTIAL, "Composio rejected the API key", (COMPOSIO_API_KEY,)),
     Fix(Remedy.CHOOSE_MODEL, "The chosen model does not exist"),
     Fix(Remedy.NEW_CONVERSATION, "This conversation is too long for the model"),
-    Fix(Remedy.ALLOW_PLAIN_HTTP, "OPENAI_BASE_URL is plain http:// to another machine"),
+    Fix(Remedy.ALLOW_PLAIN_HTTP, "OLLAMA_BASE_URL is plain http:// elsewhere", provider="ollama"),
     Fix(Remedy.UNLOCK_KEYRING, "The keyring is locked"),  # its items: what it holds
     Fix(Remedy.START_KEYRING, "The keyring could not be read (InitError)"),
     Fix(Remedy.RAISE_BUDGET, "This conversation has spent $0.50 of its $0.50 budget"),
@@ -76,6 +76,13 @@ def test_names_are_joined_as_a_sentence_lists_them() -> None:
     all_three = Fix(Remedy.CONFIGURE, "Not set up yet", (OPENAI_API_KEY, COMPOSIO_API_KEY, USER_ID))
     assert neutral_text(all_three) == (
         "Not set up yet: provide the OpenAI API key, Composio API key and Composio user id first."
+    )
+
+
+def test_the_plain_http_remedy_names_the_provider_to_opt_in_for() -> None:
+    fix = Fix(Remedy.ALLOW_PLAIN_HTTP, "ANTHROPIC_BASE_URL is plain http://", provider="anthropic")
+    assert neutral_text(fix).endswith(
+        'add "anthropic" to plain_http_model_providers in the settings.'
     )
 
 

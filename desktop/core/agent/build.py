@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -99,18 +99,19 @@ def model_endpoint(
 
 def model_endpoint_refusal(
     url: str,
+    spec: ProviderSpec,
     *,
-    plain_http_allowed: bool,
+    plain_http_providers: Collection[str],
     named_by: str = "OPENAI_BASE_URL",
-    carries: str = "the OpenAI key and the conversation",
 ) -> UserFacingError | None:
-    """Why the model's requests may not go to `url` (named by `named_by`), or None when they
-    may. Plain http to another machine (a LAN Ollama) needs the user's consent,
-    `plain_http_allowed`; `carries` says what would travel."""
+    """Why `spec`'s requests may not go to `url` (named by `named_by`), or None when they may:
+    the one rule of the model's address. Plain http to another machine (a LAN Ollama) needs
+    the user's consent for that provider, its family among `plain_http_providers`: consent
+    given for one provider never carries another's key in clear."""
     refusal = endpoint_problem(named_by, url)
     if refusal is not None:
         return refusal
-    problem = key_route_problem(url, plain_http_allowed=plain_http_allowed)
+    problem = key_route_problem(url, plain_http_allowed=spec.family in plain_http_providers)
     if problem is None:
         return None
     if key_may_travel_to(url, plain_http_allowed=True):  # only the user's consent is missing
@@ -118,7 +119,9 @@ def model_endpoint_refusal(
             ErrorKind.BAD_INPUT,
             Fix(
                 Remedy.ALLOW_PLAIN_HTTP,
-                f"{named_by} is {problem}: {carries} would travel unencrypted, so nothing was sent",
+                f"{named_by} is {problem}: {what_travels(spec)} would travel unencrypted, so "
+                "nothing was sent",
+                provider=spec.family,
             ),
         )
     return UserFacingError(
@@ -141,15 +144,15 @@ def build_model(
     endpoints: Endpoints,
     timeouts: Timeouts,
     *,
-    plain_http_allowed: bool = False,
+    plain_http_providers: Collection[str] = (),
     base_urls: Mapping[str, str] | None = None,
     http_client: httpx2.AsyncClient | None = None,
 ) -> Model:
     """The model object, built once the key is known (never from the process environment).
-    `plain_http_allowed`: the user's consent to a plain-http model server on another machine;
-    `base_urls`: the servers saved in Settings, by provider family; `http_client`: the SDK's
-    client (`router.transport.new_model_http_client`), which the caller closes (without one,
-    a new one, closed with the SDK's client)."""
+    `plain_http_providers`: the provider families the user let be plain http on another
+    machine (`model_endpoint_refusal`); `base_urls`: the servers saved in Settings, by provider
+    family; `http_client`: the SDK's client (`router.transport.new_model_http_client`), which
+    the caller closes (without one, a new one, closed with the SDK's client)."""
     # Here, not at the top: Endpoints is needed before the first paint, the SDKs are not.
     from desktop.core.agent.model_clients import new_model
 
@@ -165,9 +168,9 @@ def build_model(
         )
     refusal = model_endpoint_refusal(
         endpoint.url,
-        plain_http_allowed=plain_http_allowed,
+        spec,
+        plain_http_providers=plain_http_providers,
         named_by=endpoint.named_by,
-        carries=what_travels(spec),
     )
     if refusal is not None:
         raise refusal
@@ -222,7 +225,7 @@ async def open_model(
             api_key,
             endpoints,
             timeouts,
-            plain_http_allowed=settings.allow_plain_http_model_endpoint,
+            plain_http_providers=settings.plain_http_model_providers,
             base_urls=settings.base_urls,
             http_client=http,
         )

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
+from desktop.core.agent.build import model_endpoint_refusal
 from desktop.core.agent.model_errors import model_remote
 from desktop.core.agent.service_check import ServiceCheck
-from desktop.core.config.providers import BY_PREFIX, ProviderSpec, Wire
-from desktop.core.errors import ErrorKind, endpoint_problem, host_of, quoted
+from desktop.core.config.providers import BY_PREFIX, ProviderSpec, Wire, family_label
+from desktop.core.errors import ErrorKind, host_of, quoted
 from desktop.core.router.http import request_failure
-from desktop.core.router.transport import key_may_travel_to
 
 if TYPE_CHECKING:
     import httpx
@@ -33,13 +33,14 @@ ANTHROPIC_VERSION = "2023-06-01"  # the Messages API version the anthropic SDK s
 @dataclass(frozen=True)
 class ModelTarget:
     """What the check asks about: `model` of `provider` (the halves of "openai:gpt-5"), with
-    `api_key` ("" for a server that takes none), at `base_url`, which `named_by` set."""
+    `api_key` ("" for a server that takes none), at `base_url`, which `named_by` set;
+    `plain_http_providers`: the families the user let be plain http on another machine."""
 
     provider: str
     model: str
     api_key: str
     base_url: str
-    plain_http_allowed: bool = False  # the user's opt-in for a plain-http server elsewhere
+    plain_http_providers: tuple[str, ...] = ()
     named_by: str = "OPENAI_BASE_URL"
 
     @property
@@ -151,20 +152,17 @@ async def _get(
     spec = target.spec
     service = service_for(spec, target.base_url)
     base = target.base_url.rstrip("/")
-    refusal = endpoint_problem(target.named_by, base)
-    if refusal is not None:
+    refusal = model_endpoint_refusal(
+        base, spec, plain_http_providers=target.plain_http_providers, named_by=target.named_by
+    )
+    if refusal is not None and refusal.fix is None:  # not a usable address
         return ServiceCheck.failed(service, refusal.message)
-    if not key_may_travel_to(base, plain_http_allowed=target.plain_http_allowed):
-        if target.api_key:
-            return ServiceCheck.failed(
-                service,
-                f"the key was not sent: {target.named_by} is plain http:// to another machine, "
-                "and keys travel only over https:// (or to this machine)",
-            )
+    if refusal is not None:  # plain http elsewhere, without the consent for this provider
+        sent = "the key was not sent" if target.api_key else "nothing was sent"
         return ServiceCheck.failed(
             service,
-            f"nothing was sent: {target.named_by} is plain http:// to another machine, which "
-            "needs your consent (the plain-http switch in Settings)",
+            f"{sent}: {target.named_by} is plain http:// to another machine, which needs your "
+            f"consent for {family_label(spec.family)} (the plain-http switch in Settings)",
         )
     try:
         async with asyncio.timeout(seconds + 1):  # the request's own bound is per read

@@ -60,7 +60,7 @@ async def _model(
         model,
         key,
         endpoint.url,
-        plain_http_allowed=settings.allow_plain_http_model_endpoint,
+        plain_http_providers=settings.plain_http_model_providers,
         named_by=endpoint.named_by,
     )
     return await MODEL_PROVIDERS[spec.wire](target, http, timeouts.model_list)

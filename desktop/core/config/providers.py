@@ -169,6 +169,8 @@ PROVIDERS: tuple[ProviderSpec, ...] = (
 """Every provider, in the picker's order."""
 
 BY_PREFIX = {spec.prefix: spec for spec in PROVIDERS}
+FAMILIES = tuple(dict.fromkeys(spec.family for spec in PROVIDERS))
+"""Every provider family (what shares a key and a base URL), in the picker's order."""
 SUPPORTED_PREFIXES = tuple(spec.prefix for spec in PROVIDERS)
 MODEL_SHAPE_PROBLEM = "The model must look like openai:gpt-5 (provider:name)."
 
@@ -209,6 +211,11 @@ def model_problem(model: str) -> str | None:
 def picker_providers() -> tuple[ProviderSpec, ...]:
     """The providers the Settings dialog offers, in order."""
     return tuple(spec for spec in PROVIDERS if spec.in_picker)
+
+
+def family_label(family: str) -> str:
+    """How the provider picker names `family` ("Ollama (local)"; the family itself if unknown)."""
+    return next((spec.label for spec in picker_providers() if spec.family == family), family)
 
 
 def base_urls_in_environment(environ: Mapping[str, str]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +13,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from desktop.core.config.providers import FAMILIES, SUPPORTED_PREFIXES, provider_of
 from desktop.core.config.providers import MODEL_SHAPE_PROBLEM as MODEL_SHAPE_PROBLEM
-from desktop.core.config.providers import SUPPORTED_PREFIXES
 from desktop.core.config.providers import model_problem as model_problem
 from desktop.core.files import write_text_atomically
 
@@ -46,20 +47,23 @@ class ApprovalRule(BaseModel):
 
 # Fields a damaged value of which is replaced rather than losing the file; the replacement can
 # only make the app ask more, never less (no rules; a damaged switch asks before reads too, and
-# keeps the model's key off plain http).
+# keeps every provider's key off plain http).
 DROPPABLE_FIELDS = frozenset(
     {
         "model",
         "base_urls",
         "approval_rules",
         "ask_before_reads",
-        "allow_plain_http_model_endpoint",
+        "plain_http_model_providers",
         "sandbox_vcpu_price",
         "sandbox_ram_price",
         "sandboxes_at_quit",
     }
 )
-CAUTIOUS_FALLBACK = {"ask_before_reads": True, "allow_plain_http_model_endpoint": False}
+CAUTIOUS_FALLBACK = {"ask_before_reads": True, "plain_http_model_providers": ()}
+# Before the opt-in was per provider: one switch for every provider, read once at load as the
+# opt-in of the saved model's provider only (`_migrated`), never written again.
+ONE_SWITCH_FOR_EVERY_PROVIDER = "allow_plain_http_model_endpoint"
 
 # E2B's published prices (2026) per running second, for what is allocated, not what is used.
 E2B_VCPU_PRICE = Decimal("0.000014")
@@ -111,13 +115,13 @@ class Settings(BaseModel):
     ask_before_reads: bool = Field(
         default=False, description="Ask before every action, reads (listings, logs) too."
     )
-    allow_plain_http_model_endpoint: bool = Field(
-        default=False,
-        strict=True,  # a JSON true, nothing that merely reads as one ("yes", 1)
+    plain_http_model_providers: tuple[str, ...] = Field(
+        default=(),
         description=(
-            "Send the model's key and the conversation in plain http:// (unencrypted) to a model "
-            "server on another machine, such as Ollama on your own network. Anyone on the "
-            "network between can read them."
+            "The model providers (ollama, lmstudio, openai-compatible, openai...) whose server "
+            "may be plain http:// (unencrypted) on another machine, such as Ollama on your own "
+            "network: their key and the conversation then travel in clear, and anyone on the "
+            "network between can read them. Every other provider keeps to https://."
         ),
     )
 
@@ -164,6 +168,15 @@ class Settings(BaseModel):
         rule = ApprovalRule(slug=slug, made_at=now or datetime.now(UTC))
         return self.model_copy(update={"approval_rules": (*self.approval_rules, rule)})
 
+    def with_plain_http_for_model(self) -> Settings:
+        """These settings letting their model's provider be plain http on another machine too
+        (the terminal's `--allow-plain-http-model`: that provider only, for one run)."""
+        spec = provider_of(self.model)
+        if spec is None or spec.family in self.plain_http_model_providers:
+            return self
+        granted = (*self.plain_http_model_providers, spec.family)
+        return self.model_copy(update={"plain_http_model_providers": granted})
+
     def without_rule(self, slug: str) -> Settings:
         kept = tuple(rule for rule in self.approval_rules if rule.slug != slug)
         return self.model_copy(update={"approval_rules": kept})
@@ -179,13 +192,15 @@ class Settings(BaseModel):
     @field_validator("base_urls")
     @classmethod
     def _clean_base_urls(cls, value: dict[str, str]) -> dict[str, str]:
-        from desktop.core.config.providers import PROVIDERS
-
-        families = {spec.family for spec in PROVIDERS}
         cleaned = {k.strip(): v.strip() for k, v in value.items() if v.strip()}
-        unknown = sorted(set(cleaned) - families)
-        if unknown:
-            raise ValueError(f"no provider is called {', '.join(unknown)}")
+        _only_known_families(cleaned)
+        return cleaned
+
+    @field_validator("plain_http_model_providers")
+    @classmethod
+    def _known_families(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(family.strip().lower() for family in value))
+        _only_known_families(cleaned)
         return cleaned
 
     def base_url(self, family: str) -> str | None:
@@ -204,6 +219,12 @@ class Settings(BaseModel):
     @classmethod
     def _strip_user_id(cls, value: str) -> str:
         return value.strip()
+
+
+def _only_known_families(families: Iterable[str]) -> None:
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown:
+        raise ValueError(f"no provider is called {', '.join(unknown)}")
 
 
 def load_settings(path: Path) -> Settings:
@@ -226,6 +247,7 @@ def load_settings(path: Path) -> Settings:
         data = json.loads(raw)
         if isinstance(data, dict):
             data.pop("schema_version", None)
+            data = _migrated(data, path)
         try:
             return Settings.model_validate(data)
         except ValidationError as exc:
@@ -246,6 +268,35 @@ def load_settings(path: Path) -> Settings:
     except (json.JSONDecodeError, ValidationError, RecursionError) as exc:
         # RecursionError: JSON nested deeper than the parser goes.
         return _set_aside(path, exc)
+
+
+def _migrated(data: dict[str, object], path: Path) -> dict[str, object]:
+    """`data` with the one plain-http switch of older versions read as the opt-in of the saved
+    model's provider alone: a key never goes in clear to a provider nobody opted in for. Not a
+    JSON true, or no usable model saved: no opt-in at all (said in the log)."""
+    if ONE_SWITCH_FOR_EVERY_PROVIDER not in data:
+        return data
+    data = dict(data)
+    switch = data.pop(ONE_SWITCH_FOR_EVERY_PROVIDER)
+    if switch is False:
+        return data
+    model = data.get("model")
+    spec = provider_of(model) if isinstance(model, str) and not model_problem(model) else None
+    if switch is not True or spec is None:
+        log.warning(
+            "settings file %s: %s %s not kept (%s): allow plain http again in Settings for the "
+            "provider that needs it",
+            path,
+            ONE_SWITCH_FOR_EVERY_PROVIDER,
+            str(switch)[:80],
+            "no usable model is saved" if switch is True else "not a JSON true or false",
+        )
+        return data
+    granted = data.get("plain_http_model_providers", [])
+    if isinstance(granted, list):  # anything else is damaged: validation drops it
+        data["plain_http_model_providers"] = [*granted, spec.family]
+    log.info("settings file %s: plain http allowed for %s only", path, spec.family)
+    return data
 
 
 def _set_aside(path: Path, exc: Exception) -> Settings:

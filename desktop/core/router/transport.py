@@ -5,7 +5,8 @@
   `user:pass@`, so `http://evil.example:80@127.0.0.1/` is loopback and `http://127.0.0.1@evil.
   example/` or `http://127.0.0.1.evil.example/` are not. An address a parser could read two
   ways (spaces, control characters) is refused. Plain http to another machine needs the user's
-  explicit consent, given only for the model server (a LAN Ollama), never for Composio.
+  explicit consent, given per model provider (a LAN Ollama; `agent.build.model_endpoint_refusal`
+  asks whether it was given for the provider at hand), never for Composio.
 - A request to this machine never goes through a proxy, whatever `HTTP_PROXY`, `HTTPS_PROXY`,
   `ALL_PROXY` or `NO_PROXY` say: a proxy elsewhere would carry a loopback key across the network.
   Every client the app makes gets its routes here: the agent's MCP client and the OpenAI client
@@ -74,7 +75,8 @@ def where(url: str) -> str:
 def key_route_problem(url: str, *, plain_http_allowed: bool = False) -> str | None:
     """Why a request carrying a key may not go to `url`, as a noun phrase ("plain http:// to
     another machine (10.0.0.5)"), or None when it may. `plain_http_allowed`: the user agreed
-    that this endpoint may be plain http on another machine (the model server only)."""
+    that this endpoint may be plain http on another machine (a model server, for its own
+    provider only: `agent.build.model_endpoint_refusal`)."""
     parts = _parts(url)
     if parts is None:
         return "an address the app cannot read one way only (no host, a space or a control code)"

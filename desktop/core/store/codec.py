@@ -118,7 +118,9 @@ def cards_from_json(text: str | bytes) -> tuple[ToolCardRecord, ...]:
 
 
 def fix_to_json(fix: Fix | None) -> str | None:
-    return None if fix is None else fix_adapter().dump_json(fix).decode()
+    # `provider` (added later) only when set: a fix without one is stored as before, and an
+    # older version reads it.
+    return None if fix is None else fix_adapter().dump_json(fix, exclude_none=True).decode()
 
 
 def fix_from_json(text: str | bytes | None) -> Fix | None:

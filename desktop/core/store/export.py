@@ -82,6 +82,9 @@ class TurnV1(_Model):
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, object]:
         data = _without_unset(handler(self), _ADDED_FIELDS)
+        fix = data.get("fix")
+        if isinstance(fix, dict):
+            _without_unset(fix, _ADDED_FIX_FIELDS)
         cards = data.get("tool_cards")
         for card in cards if isinstance(cards, list) else ():
             if isinstance(card, dict):
@@ -90,6 +93,7 @@ class TurnV1(_Model):
 
 
 _ADDED_FIELDS = ("fix", "attachments", "model")
+_ADDED_FIX_FIELDS = ("provider",)
 _ADDED_CONVERSATION_FIELDS = ("budget", "sandbox_cost")
 
 

@@ -1,5 +1,5 @@
 """The Settings dialog's Agent: the provider picker, the model (with that provider's models), its
-base URL where it has one, the plain-http consent beside it, the toolkits and the instructions."""
+base URL where it has one, its plain-http consent beside it, the toolkits and the instructions."""
 
 from __future__ import annotations
 
@@ -138,6 +138,8 @@ class AgentSection(QWidget):
         self.provider_changed.emit(spec)
 
     def _show_base_url(self, spec: ProviderSpec) -> None:
+        """`spec`'s base URL and, beside it, whether it may be plain http on another machine."""
+        self.endpoint.show_family(spec.family)
         variable = self._variables.get(spec.family)
         shown = spec.base_url_in_settings or variable is not None
         self.form.setRowVisible(self.base_url_field, shown)
@@ -224,7 +226,7 @@ class AgentSection(QWidget):
             "toolkits": self.toolkits(),
             "instructions": self.instructions_field.toPlainText().strip()
             or self._settings.instructions,
-            "allow_plain_http_model_endpoint": self.endpoint.allowed(),
+            "plain_http_model_providers": self.endpoint.families(),
         }
 
     def field_problems(self) -> list[tuple[QWidget, str]]:

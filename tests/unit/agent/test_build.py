@@ -83,4 +83,30 @@ def test_a_plain_http_model_server_elsewhere_needs_the_users_consent(url: str) -
     assert caught.value.fix is not None and caught.value.fix.remedy is Remedy.ALLOW_PLAIN_HTTP
     assert "would travel unencrypted" in caught.value.message
     assert "x@" not in caught.value.message  # the userinfo is never quoted
-    build_model("openai:gpt-5", "sk-test", endpoints, Timeouts(), plain_http_allowed=True)
+    assert caught.value.fix.provider == "openai"
+    build_model("openai:gpt-5", "sk-test", endpoints, Timeouts(), plain_http_providers=("openai",))
+
+
+def test_the_consent_given_for_ollama_never_sends_anothers_key_in_clear() -> None:
+    """One provider's consent (a LAN Ollama) is not another's: Anthropic's base URL in plain
+    http elsewhere is still refused, naming Anthropic, while Ollama's is built."""
+    endpoints = Endpoints(
+        model_base_urls={"anthropic": "http://10.0.0.7", "ollama": "http://10.0.0.5:11434/v1"}
+    )
+    consent = ("ollama",)
+    with pytest.raises(UserFacingError) as refused:
+        build_model(
+            "anthropic:claude-sonnet-4-5",
+            "sk-ant-test",
+            endpoints,
+            Timeouts(),
+            plain_http_providers=consent,
+        )
+    assert refused.value.fix is not None and refused.value.fix.remedy is Remedy.ALLOW_PLAIN_HTTP
+    assert refused.value.fix.provider == "anthropic"
+    assert refused.value.message.startswith(
+        "ANTHROPIC_BASE_URL is plain http:// to another machine (10.0.0.7): the Anthropic key "
+        "and the conversation would travel unencrypted, so nothing was sent"
+    )
+    assert 'add "anthropic" to plain_http_model_providers' in refused.value.message
+    build_model("ollama:llama3.1", "", endpoints, Timeouts(), plain_http_providers=consent)

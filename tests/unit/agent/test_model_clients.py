@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from desktop.core.agent.build import Endpoints, build_model
-from desktop.core.config.providers import PROVIDERS
+from desktop.core.config.providers import FAMILIES, PROVIDERS
 from desktop.core.errors import Remedy, UserFacingError
 from desktop.core.router.transport import new_model_http_client
 from desktop.core.router.types import Timeouts
@@ -88,8 +88,12 @@ def test_every_base_url_is_held_to_the_key_rule(prefix: str, family: str, variab
         build_model(f"{prefix}:m", "k", endpoints, Timeouts())
     assert refused.value.fix is not None and refused.value.fix.remedy is Remedy.ALLOW_PLAIN_HTTP
     assert refused.value.message.startswith(f"{variable} is plain http:// to another machine")
-    # With the user's consent it is built (nothing connects until a turn is sent).
-    build_model(f"{prefix}:m", "k", endpoints, Timeouts(), plain_http_allowed=True)
+    # Every other provider's consent does not open it; its own does (nothing connects until a
+    # turn is sent).
+    others = [other for other in FAMILIES if other != family]
+    with pytest.raises(UserFacingError):
+        build_model(f"{prefix}:m", "k", endpoints, Timeouts(), plain_http_providers=others)
+    build_model(f"{prefix}:m", "k", endpoints, Timeouts(), plain_http_providers=(family,))
 
 
 def test_a_server_without_a_default_address_needs_one() -> None:

@@ -221,21 +221,3 @@ def test_a_directory_in_the_files_place_is_kept_and_defaults_used(
         assert load_settings(path) == Settings()
     assert (path / "inside").is_dir()
     assert "is a directory" in caplog.text
-
-
-@pytest.mark.parametrize("value", ["yes", 1, "true", None])
-def test_the_plain_http_consent_is_a_json_true_and_nothing_that_reads_as_one(
-    tmp_path: Path, value: object
-) -> None:
-    assert Settings().allow_plain_http_model_endpoint is False
-    path = tmp_path / "settings.json"
-    path.write_text(
-        json.dumps({"user_id": "keep-me", "allow_plain_http_model_endpoint": value}),
-        encoding="utf-8",
-    )
-    loaded = load_settings(path)
-    # Falling back keeps the key off plain http, and keeps the rest of the file.
-    assert loaded.allow_plain_http_model_endpoint is False
-    assert loaded.user_id == "keep-me" and path.exists()
-    path.write_text(json.dumps({"allow_plain_http_model_endpoint": True}), encoding="utf-8")
-    assert load_settings(path).allow_plain_http_model_endpoint is True

@@ -75,3 +75,18 @@ def test_a_turn_without_a_fix_exports_as_before(tmp_path: Path) -> None:
         [turn] = json.loads(store.export_json(conversation_id))["turns"]
     # No "fix" key: an older app, which refuses keys it does not know, still imports it.
     assert "fix" not in turn and turn["error"] == "It broke."
+
+
+def test_a_plain_http_refusal_keeps_its_provider_stored_and_exported(tmp_path: Path) -> None:
+    """The provider it names is what each face's remedy says to allow, after a restart too."""
+    fix = Fix(Remedy.ALLOW_PLAIN_HTTP, "OLLAMA_BASE_URL is plain http://", provider="ollama")
+    with ConversationStore(tmp_path / "c.sqlite3") as store:
+        conversation_id = store.create_conversation("ollama:llama3.1")
+        turn_id = store.begin_turn(conversation_id, "go")
+        store.complete_turn(turn_id, None, "", status="failed", error="Refused.", fix=fix)
+        [stored] = store.turns(conversation_id)
+        exported = store.export_json(conversation_id)
+        [turn] = json.loads(exported)["turns"]
+        [imported] = store.turns(store.import_json(exported))
+    assert stored.fix == imported.fix == fix
+    assert turn["fix"]["provider"] == "ollama"

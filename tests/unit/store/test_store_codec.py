@@ -17,7 +17,14 @@ from desktop.core.agent.events import ToolAction, ToolCallFinished, ToolCallStar
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text, truncate_result
 from desktop.core.conversations.recorder import TurnRecorder
 from desktop.core.conversations.transcript import ToolCallItem
-from desktop.core.store.codec import cards_to_json, usage_columns, usage_from_columns
+from desktop.core.errors import Fix, Remedy
+from desktop.core.store.codec import (
+    cards_to_json,
+    fix_from_json,
+    fix_to_json,
+    usage_columns,
+    usage_from_columns,
+)
 from desktop.core.store.records import MAX_IMPORT_BYTES, StoreError
 from desktop.core.store.sqlite import ConversationStore
 from tests.unit.store.test_store_messages import MODEL, FakeClock, answered, card, dump
@@ -143,3 +150,14 @@ def test_opening_the_store_does_not_load_the_export_models() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert run.stdout.split() == ["False", "True"]
+
+
+def test_a_stored_fix_keeps_its_provider_and_one_stored_before_reads_without() -> None:
+    fix = Fix(Remedy.ALLOW_PLAIN_HTTP, "OLLAMA_BASE_URL is plain http://", provider="ollama")
+    assert fix_from_json(fix_to_json(fix)) == fix
+    before = '{"remedy": "allow_plain_http", "problem": "OPENAI_BASE_URL is plain http://"}'
+    read = fix_from_json(before)
+    assert read is not None and read.provider is None
+    # Without a provider it is stored as before (an older version refuses a key it does not
+    # know).
+    assert json.loads(fix_to_json(read) or "") == json.loads(before) | {"items": []}
