@@ -47,8 +47,8 @@ from desktop.core.config.settings import Settings, keep_rule
 from desktop.core.consent.approvals import ConsentState, Decision
 from desktop.core.consent.words import title_of_slug
 from desktop.core.conversations.budgets import ConversationBudgets
+from desktop.core.conversations.memory_chat import MemoryChat, MemoryConversation
 from desktop.core.conversations.transcript import shown_outcome
-from desktop.core.conversations.turn_ledger import TurnLedger
 from desktop.core.errors import (
     ErrorKind,
     Fix,
@@ -71,7 +71,7 @@ class ChatRepl:
 
     def __init__(
         self,
-        session: ChatSession,
+        chat: MemoryChat,
         term: Terminal,
         *,
         keyring: bool = False,
@@ -79,13 +79,11 @@ class ChatRepl:
         hosts: ComposioHosts | None = None,
         commands: SandboxCommands | None = None,
         cwd: Path | None = None,
-        budgets: BudgetCommand | None = None,
     ) -> None:
-        self.session = session
+        self.chat = chat  # the session, each turn checked against the conversation's budget
         self.commands = commands  # the sandbox commands, told of every event
-        self.budgets = budgets  # /budget: each turn's budget
         self.term = term
-        self.files = AttachCommand(session, term, self.error, cwd or Path.cwd())  # /attach
+        self.files = AttachCommand(chat, term, self.error, cwd or Path.cwd())  # /attach
         self.hosts = hosts or ComposioHosts()  # whose Connect Links are Composio's own
         self.reader = reader or LineReader(sys.stdin)
         self.questions = ConsentQuestions(term, self.reader)
@@ -188,7 +186,7 @@ class ChatRepl:
     async def connect(self) -> None:
         self.term.dim("Connecting to Composio's Tool Router…")
         try:
-            info = await self.session.connect()
+            info = await self.chat.connect()
         except UserFacingError as exc:
             self.error(exc.message, exc.fix)
             self._missing_key = exc.kind is ErrorKind.MISSING_KEY
@@ -200,8 +198,7 @@ class ChatRepl:
         if self._missing_key:  # the turn would fail the same way: point at the error once given
             self.term.dim(NOT_SENT)
             return
-        budget = await self.budgets.budget() if self.budgets is not None else None
-        turn = self.session.run_turn(prompt, self.files.take(), budget=budget)
+        turn = self.chat.run_turn(prompt, self.files.take())
         loop = asyncio.get_running_loop()
         handler_installed = False
         try:
@@ -302,9 +299,10 @@ def run_cli(
     )
     reader = LineReader(stdin)
     hosts = session.endpoints.composio_hosts
-    conversation = lambda: session.conversation_id  # noqa: E731 - the chat session's own
+    memory = MemoryConversation()  # its id, its turns and own budget, in memory
+    conversation = lambda: memory.conversation_id  # noqa: E731
     service = SandboxService(lambda: session, SandboxRates.of(settings))
-    ledger = TurnLedger()  # its turns, in memory as the conversation is
+    ledger = memory.ledger
     # The window's rules: its own budget, else the setting's; its turns and its sandboxes.
     spending = ConversationBudgets(
         ledger, lambda: settings.conversation_budget, service.conversation_cost
@@ -323,14 +321,13 @@ def run_cli(
     )
     budgets = BudgetCommand(term, spending, conversation)
     repl = ChatRepl(
-        session,
+        MemoryChat(session, memory, spending),
         term,
         keyring=store.is_secure,
         reader=reader,
         hosts=hosts,
         commands=commands,
         cwd=cwd,
-        budgets=budgets,
     )
     mount_files = FileCommands(session.shown_files, term, cwd or Path.cwd(), repl.report)
     term.line("E2B Agent (terminal). Type 'exit' to leave; Ctrl-C stops a reply.")
@@ -341,7 +338,7 @@ def run_cli(
         chosen,
         credentials_for=credentials_for,
         error=repl.error,
-        last_reply=lambda: ledger.last_reply(session.conversation_id),
+        last_reply=lambda: ledger.last_reply(memory.conversation_id),
     )
     term.dim("Attach files with /attach PATH [PATH...] before your message.")
     with asyncio.Runner() as runner:

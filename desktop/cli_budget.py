@@ -1,5 +1,5 @@
 """The terminal's `/budget`: shows (`/budget`), sets (`/budget 2.50`) or removes (`/budget off`)
-the budget of the terminal's conversation, and gives each turn its budget to check.
+the budget of the terminal's conversation, which each of its turns checks (`MemoryChat`).
 
 Every rule is the core's `ConversationBudgets` (the window's too): the conversation's own
 budget, else the `conversation_budget` setting's; what counts is what its turns spent (kept in
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop.core.agent.budget import NO_BUDGET, BudgetStatus, OwnBudget, TurnBudget, parse_amount
+from desktop.core.agent.budget import NO_BUDGET, BudgetStatus, OwnBudget, parse_amount
 from desktop.core.conversations.budgets import ConversationBudgets
 from desktop.terminal import Terminal
 
@@ -39,10 +39,6 @@ class BudgetCommand:
 
     async def status(self) -> BudgetStatus:
         return await self.budgets.status(self._conversation_id())
-
-    async def budget(self) -> TurnBudget | None:
-        """The conversation's budget for its next turn (None: it has none)."""
-        return await self.budgets.turn_budget(self._conversation_id())
 
     async def run(self, line: str) -> None:
         args = line.split()[1:]

@@ -56,8 +56,8 @@ LEAVE_OUT_FIRST = (5, 3, 9, 6, 8)  # vCPU, STARTED, METADATA, RAM, CHAT
 
 class SandboxCommands:
     """The commands and the quit question of one terminal session (its conversation is
-    `conversation_id()`: the chat session's own, in memory; its turns are kept in `ledger`,
-    its budget is `budgets`' and `model()` is the model the next turn goes to)."""
+    `conversation_id()`: the one kept in memory, `MemoryConversation`; its turns are kept in
+    `ledger`, its budget is `budgets`' and `model()` is the model the next turn goes to)."""
 
     def __init__(
         self,
@@ -87,9 +87,9 @@ class SandboxCommands:
 
     # -- what the chat tells it ----------------------------------------------------------------
     def observe(self, event: TurnEvent) -> None:
-        """A turn's event: its usage, and whether a call that changes sandboxes ran."""
+        """A turn's event: whether a call that changes sandboxes ran (its usage goes to
+        `ledger` with the turn: `memory_chat.MemoryTurn`)."""
         self._changed |= self.service.observe(event)
-        self.ledger.observe(self._conversation_id(), event)
 
     async def after_turn(self) -> None:
         """A turn changed sandboxes: read the list (no tokens) so their cost is counted."""

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from desktop.core.config.credentials import Credentials
     from desktop.core.config.secrets import SecretName, SecretStore
     from desktop.core.config.settings import Settings
-    from desktop.core.conversations.backend import ChatBackend
     from desktop.core.conversations.budgets import ConversationBudgets
     from desktop.core.conversations.factory import BackendMaker
+    from desktop.core.conversations.memory_chat import MemoryConversation
     from desktop.core.redaction import Redactor
     from desktop.core.router.types import Timeouts
     from desktop.core.store.facade import AsyncConversationStore
@@ -101,6 +101,7 @@ class DesktopApp:
             self.window, self.sidebar, self.conversations, self.controller, self.leave_guard
         )
         self.conversation_store: AsyncConversationStore | None = None
+        self.memory: MemoryConversation | None = None  # the chat, when nothing can be stored
         self.window.set_model_name(self.settings.model)
         self.settings_flow = SettingsFlow(self.configuration, self._probe, self.window)
         self.settings_flow.saved.connect(self._on_settings_flow_saved)
@@ -118,7 +119,9 @@ class DesktopApp:
         self.sandboxes = self._sandbox_panel()
         from desktop.ui.window.budget_dialog import BudgetPresenter
 
-        self.budgets = BudgetPresenter(self.window, self.controller, self._conversation_budgets)
+        self.budgets = BudgetPresenter(
+            self.window, self.controller, self._conversation_budgets, self._budget_chat
+        )
         self.conversations.sandbox_cost = self._sandbox_cost_known  # written into the exports
 
     def _sandbox_panel(self) -> SandboxPresenter:
@@ -160,17 +163,24 @@ class DesktopApp:
         return presenter
 
     def _conversation_budgets(self) -> ConversationBudgets | None:
-        """The budgets of the stored chats: the setting is the default of every chat that has
-        none of its own; their sandboxes count as the panel's meter has seen them run."""
+        """The budgets of the stored chats, or of the one kept in memory without a store: the
+        setting is the default of every chat that has none of its own; their sandboxes count
+        as the panel's meter has seen them run."""
         from desktop.core.conversations.budgets import ConversationBudgets
 
-        store = self.conversation_store
-        if store is None:
-            return None
+        store, memory = self.conversation_store, self.memory
         # Read when asked (also by each turn, on the agent's thread): the saved settings, no
         # file read (`settings` reads `.env` for the model).
         default = lambda: self.configuration.settings.conversation_budget  # noqa: E731
-        return ConversationBudgets.stored(store, default, self.sandboxes.service.conversation_cost)
+        cost = self.sandboxes.service.conversation_cost
+        if store is not None:
+            return ConversationBudgets.stored(store, default, cost)
+        return ConversationBudgets(memory.ledger, default, cost) if memory is not None else None
+
+    def _budget_chat(self) -> str | None:
+        """The chat the budget dialog is of: the stored one on screen, else the one in memory."""
+        memory = self.memory
+        return self.controller.conversation_id if memory is None else memory.conversation_id
 
     def _sandbox_cost_known(self, conversation_id: str) -> Decimal | None:
         """What the chat's sandboxes have cost so far; None before the app listed any."""
@@ -245,10 +255,12 @@ class DesktopApp:
 
     async def _open_conversations(self) -> None:
         # After the first paint: sqlite and the store's modules are not needed to paint.
+        from desktop.core.conversations.memory_chat import MemoryConversation
         from desktop.core.store.opening import StoreUnavailable, open_conversation_store
 
         opened = await open_conversation_store(self.database_file, self.redactor)
         if isinstance(opened, StoreUnavailable):
+            self.memory = MemoryConversation()  # this session's chat, its turns and budget
             self._warn(
                 "Conversations are not being saved",
                 f"The conversation database ({opened.path}) could not be opened: "
@@ -287,7 +299,7 @@ class DesktopApp:
             if shown is not None:  # on screen before a prompt sent next can start its turn
                 await shown
 
-    def _backend_maker(self, previous: ChatBackend | None = None) -> BackendMaker:
+    def _backend_maker(self) -> BackendMaker:
         """The backend factory for the current settings and keys (see `core.conversations`)."""
         # After the first paint: the chat session's modules are not needed to paint.
         from desktop.core.conversations.factory import BackendMaker
@@ -300,7 +312,7 @@ class DesktopApp:
             self.endpoints,
             self.timeouts,
             self.conversation_store,
-            previous=previous,
+            memory=self.memory,  # without a store: the chat goes on in memory
             http=self.http,
             keep_rule=self.configuration.keep_rule,
             redactor=self.redactor,
@@ -317,10 +329,8 @@ class DesktopApp:
         self.window.set_model_name(self.settings.model)
         self.sandboxes.service.rates = SandboxRates.of(self.settings)
         # New settings or keys continue the conversation on screen rather than forgetting it.
-        previous = self.controller.backend
-        self.controller.reconfigure(
-            self._backend_maker(previous) if self.configuration.connectable else None
-        )
+        connectable = self.configuration.connectable
+        self.controller.reconfigure(self._backend_maker() if connectable else None)
 
     async def _probe(self, settings: Settings, keys: Mapping[SecretName, str]) -> ConnectionReport:
         from desktop.core.agent.probe import check_services

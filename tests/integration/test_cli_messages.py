@@ -11,10 +11,10 @@ import pytest
 
 from desktop.cli import NOT_SENT, ChatRepl, Terminal, run_cli, terminal_text
 from desktop.core.agent.events import ConnectLink, TextDelta, ToolCallFinished, TurnFailed
-from desktop.core.agent.session import ChatSession
 from desktop.core.config.credentials import COMPOSIO_API_KEY, OPENAI_API_KEY, USER_ID
 from desktop.core.config.secrets import MemorySecretStore
 from desktop.core.config.settings import Settings
+from desktop.core.conversations.memory_chat import MemoryChat
 from desktop.core.errors import ErrorKind, Fix, Remedy
 from tests.fakes.harness import FakeServices
 
@@ -183,7 +183,7 @@ def test_a_missing_key_is_said_once_and_prompts_are_not_sent(
 def test_control_characters_from_outside_never_reach_the_terminal(color: bool) -> None:
     out, err = io.StringIO(), io.StringIO()
     term = Terminal(out, err, color=color)
-    repl = ChatRepl(cast(ChatSession, None), term)
+    repl = ChatRepl(cast(MemoryChat, None), term)
     repl._render(TextDelta("copied\x1b]52;c;eA==\x07 text\ttab\r\n"))
     repl._render(
         ToolCallFinished(

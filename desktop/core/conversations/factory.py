@@ -1,8 +1,9 @@
 """Which chat backend the current settings and keys make, on the agent's loop.
 
 With a conversation store every turn is stored (`PersistentChat`); without one (the database
-could not be opened) a plain `ChatSession` chats in memory, and new settings or keys carry its
-history over rather than forgetting the conversation on screen.
+could not be opened) the window's conversation is kept in memory (`MemoryChat` over the
+`MemoryConversation` the window keeps): each turn checks its budget as a stored one does, and
+new settings or keys continue it, history and spending alike, rather than forgetting it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from desktop.core.config.credentials import Credentials
 from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.conversations.backend import ChatBackend
+from desktop.core.conversations.memory_chat import MemoryChat, MemoryConversation
 from desktop.core.conversations.persistent import PersistentChat
-from desktop.core.conversations.threaded import ThreadedBackend, on_agent_loop
+from desktop.core.conversations.threaded import on_agent_loop
 from desktop.core.redaction import Redactor
 from desktop.core.router.types import Timeouts
 
@@ -43,35 +45,36 @@ class BackendMaker:
         timeouts: Timeouts,
         repository: ConversationRepository | None,
         *,
-        previous: ChatBackend | None = None,
+        memory: MemoryConversation | None = None,
         http: httpx.AsyncClient | None = None,
         keep_rule: Callable[[str], None] | None = None,
         redactor: Redactor | None = None,
         budgets: ConversationBudgets | None = None,
     ) -> None:
         self._agent_loop = agent_loop
-        self._budgets = budgets  # the stored conversations' budgets (the window's)
+        self._budgets = budgets  # the window's (the store's, or its in-memory chat's)
         self._settings = settings
         self._credentials = credentials
         self._endpoints = endpoints
         self._timeouts = timeouts
         self._repository = repository
+        # Without a store, the conversation the window keeps in memory (this backend goes on
+        # with it); None: a new one.
+        self._memory = memory
         self._http = http  # the app's one client for its own requests (on the agent's loop)
         self._keep_rule = keep_rule  # saves an "always allow" a person chose
         self._rules = set(settings.always_allowed)  # and every session made later knows it
         self._redactor = redactor  # the app's one, which knows every key it has read
-        # An in-memory chat's history carries over to the backend these settings make.
-        self._carried: tuple[ModelMessage, ...] = ()
-        if isinstance(previous, ThreadedBackend) and isinstance(previous.inner, ChatSession):
-            self._carried = previous.inner.history
 
     def __call__(self) -> ChatBackend:
         return on_agent_loop(self._agent_loop, self._make())
 
     def _make(self) -> ChatBackend:
         if self._repository is None:
-            history, self._carried = self._carried, ()
-            return self.session(None, history)
+            if self._memory is None:
+                self._memory = MemoryConversation()
+            memory = self._memory
+            return MemoryChat(self.session(None, memory.history), memory, self._budgets)
         # The controller opens the conversation on screen on it (its history comes from the
         # store, its Tool Router session is resumed).
         return PersistentChat(

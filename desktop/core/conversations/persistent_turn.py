@@ -18,6 +18,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.agent.prompt import validate_prompt
 from desktop.core.conversations.recorder import TurnRecorder
+from desktop.core.conversations.session_protocols import OuterTurn
 from desktop.core.errors import REPLY_ENDED_MESSAGE, ErrorKind
 from desktop.core.store.records import StoreError
 
@@ -25,12 +26,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from desktop.core.agent.attachments import Attachment
-    from desktop.core.consent.approvals import Decision
     from desktop.core.conversations.persistent import PersistentChat
-    from desktop.core.conversations.session_protocols import SessionTurn
 
 
-class PersistentTurn:
+class PersistentTurn(OuterTurn):
     """One turn, stored: the prompt before the agent runs, its messages, text and cards each time
     a tool call finishes (before that event is passed on), the reply before the last event.
 
@@ -42,25 +41,12 @@ class PersistentTurn:
     def __init__(
         self, chat: PersistentChat, prompt: str, attachments: Sequence[Attachment] = ()
     ) -> None:
+        super().__init__()
         self._chat = chat
         self._prompt = prompt
         self._attachments = tuple(attachments)  # uploaded already; stored with the prompt
-        self._inner: SessionTurn | None = None
-        self._cancel_requested = False
         self.conversation_id: str | None = None
         self.turn_id: int | None = None
-
-    def __aiter__(self) -> AsyncIterator[TurnEvent]:
-        return self._events()
-
-    def cancel(self) -> None:
-        self._cancel_requested = True
-        if self._inner is not None:
-            self._inner.cancel()
-
-    def decide(self, decisions: tuple[Decision, ...]) -> None:
-        if self._inner is not None:
-            self._inner.decide(decisions)
 
     async def _events(self) -> AsyncIterator[TurnEvent]:
         chat = self._chat
@@ -80,11 +66,11 @@ class PersistentTurn:
         except StoreError as exc:
             yield TurnFailed(ErrorKind.UNEXPECTED, str(exc))
             return
-        inner = self._inner = chat.session.run_turn(
-            self._prompt, self._attachments, conversation_id=conversation_id, budget=budget
+        inner = self._begin(
+            chat.session.run_turn(
+                self._prompt, self._attachments, conversation_id=conversation_id, budget=budget
+            )
         )
-        if self._cancel_requested:
-            inner.cancel()
         recorder = TurnRecorder()
         stored = False
         try:

@@ -1,5 +1,6 @@
-"""What the persistent chat needs of the agent's session and of one of its turns: the
-`ChatSession` and `TurnStream` of `desktop.core.agent`, or a stand-in in tests."""
+"""What the conversation backends (`PersistentChat`, `MemoryChat`) need of the agent's session
+and of one of its turns: the `ChatSession` and `TurnStream` of `desktop.core.agent`, or a
+stand-in in tests; and the turn both wrap around the session's (`OuterTurn`)."""
 
 from __future__ import annotations
 
@@ -80,4 +81,36 @@ SessionFactory = Callable[[str | None, Sequence["ModelMessage"]], AgentSession]
 """`(router_session_id, history) -> session`: a session resuming that Tool Router session."""
 
 
-__all__ = ["AgentSession", "SessionFactory", "SessionTurn"]
+class OuterTurn:
+    """A backend's turn around the session's (`SessionTurn`), which `_events` starts with
+    `_begin` and passes on: `cancel` and `decide` reach it, and a cancel asked before it began
+    stops it at once."""
+
+    def __init__(self) -> None:
+        self._inner: SessionTurn | None = None
+        self._cancel_requested = False
+
+    def __aiter__(self) -> AsyncIterator[TurnEvent]:
+        return self._events()
+
+    def cancel(self) -> None:
+        self._cancel_requested = True
+        if self._inner is not None:
+            self._inner.cancel()
+
+    def decide(self, decisions: tuple[Decision, ...]) -> None:
+        if self._inner is not None:
+            self._inner.decide(decisions)
+
+    def _begin(self, inner: SessionTurn) -> SessionTurn:
+        """The session's turn, begun: a cancel asked meanwhile reaches it."""
+        self._inner = inner
+        if self._cancel_requested:
+            inner.cancel()
+        return inner
+
+    def _events(self) -> AsyncIterator[TurnEvent]:
+        raise NotImplementedError
+
+
+__all__ = ["AgentSession", "OuterTurn", "SessionFactory", "SessionTurn"]

@@ -1,6 +1,6 @@
 """The chat backend across threads: the agent runs on its own loop, the face awaits on its own.
 
-`on_agent_loop(loop, backend)` wraps a backend (`PersistentChat` or `ChatSession`) built for the
+`on_agent_loop(loop, backend)` wraps a backend (`PersistentChat` or `MemoryChat`) built for the
 `AgentLoop`. Every call the face makes is carried out on the agent's thread, in the order made;
 what comes back (turn events, stored-turn notifications) crosses one ordered bridge to the
 face's loop, in batches, so a fast stream wakes the UI thread a few times per frame rather than

@@ -1,9 +1,11 @@
-"""The turns of a conversation that lives in memory (the terminal's), as they ended: what each
-spent and which of the app's models it went to; its own budget too. A `BudgetLedger` for
-`ConversationBudgets`, as the store is for the window's conversations."""
+"""The turns of a conversation that lives in memory (the terminal's, the window's without a
+store: `memory_chat`), as they ended: what each spent and which of the app's models it went to;
+its own budget too. A `BudgetLedger` for `ConversationBudgets`, as the store is for the
+window's stored conversations."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from desktop.core.agent.budget import OwnBudget
@@ -27,6 +29,8 @@ class TurnLedger:
     def __init__(self) -> None:
         self._turns: dict[str, list[LedgerTurn]] = {}
         self._own: dict[str, OwnBudget] = {}
+        # The window's turns are told on the agent's thread, its budget dialog reads on its own.
+        self._lock = threading.Lock()
 
     def observe(self, conversation_id: str, event: TurnEvent) -> None:
         """A turn's event: its end is kept when the turn finished, or stopped or failed after
@@ -35,10 +39,12 @@ class TurnLedger:
             isinstance(event, TurnCancelled | TurnFailed) and event.usage.requests
         ):
             turn = LedgerTurn(event.usage, event.model)
-            self._turns.setdefault(conversation_id, []).append(turn)
+            with self._lock:
+                self._turns.setdefault(conversation_id, []).append(turn)
 
     def turns(self, conversation_id: str) -> tuple[LedgerTurn, ...]:
-        return tuple(self._turns.get(conversation_id, ()))
+        with self._lock:
+            return tuple(self._turns.get(conversation_id, ()))
 
     def spending(self, conversation_id: str) -> Spending:
         return spending_of(turn.usage for turn in self.turns(conversation_id))
@@ -49,7 +55,10 @@ class TurnLedger:
         return next((model for model in answered if model), None)
 
     async def budget_record(self, conversation_id: str) -> BudgetRecord:
-        return BudgetRecord(self._own.get(conversation_id), self.spending(conversation_id))
+        with self._lock:
+            own = self._own.get(conversation_id)
+        return BudgetRecord(own, self.spending(conversation_id))
 
     async def set_budget(self, conversation_id: str, own: OwnBudget) -> None:
-        self._own[conversation_id] = own
+        with self._lock:
+            self._own[conversation_id] = own

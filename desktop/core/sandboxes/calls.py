@@ -63,7 +63,7 @@ def _not_found(text: str, sandbox_id: str) -> bool:
 
 class ToolCaller(Protocol):
     """Where the calls go: the Tool Router connection of a chat session
-    (`ChatSession.call_tool`, `PersistentChat.call_tool`)."""
+    (`ChatSession.call_tool`, as `PersistentChat` and `MemoryChat` pass it on)."""
 
     async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> Any: ...
 

@@ -104,18 +104,22 @@ class BudgetDialog(QDialog):
 
 class BudgetPresenter(QObject):
     """Offers the budget of the chat on screen in the ⋯ menu and on each budget-reached
-    message; `budgets()` is the core's over the open store (None: no store, nothing kept)."""
+    message; `budgets()` is the core's over the open store, or over the chat kept in memory
+    without one (None: not known yet); `conversation_id()` names the chat (by default the
+    stored one on screen: None for a new chat not stored yet)."""
 
     def __init__(
         self,
         window: MainWindow,
         controller: ChatController,
         budgets: Callable[[], ConversationBudgets | None],
+        conversation_id: Callable[[], str | None] | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
         self.controller = controller
         self._budgets = budgets
+        self._conversation_id = conversation_id or (lambda: controller.conversation_id)
         self._tasks: set[asyncio.Task[Any]] = set()
         self.dialog: BudgetDialog | None = None
         self.action = QAction(BUDGET_MENU_TEXT, window)
@@ -154,7 +158,7 @@ class BudgetPresenter(QObject):
     # -- the dialog ------------------------------------------------------------------------
     def open_dialog(self, *, raising: bool) -> None:
         """Read the chat's budget, then ask (pre-filled higher when `raising`)."""
-        conversation_id = self.controller.conversation_id
+        conversation_id = self._conversation_id()
         budgets = self._budgets()
         if conversation_id is None or budgets is None:
             self.window.show_message(NOT_STORED)

@@ -1,4 +1,4 @@
-"""Which backend the settings make: stored turns with a store, an in-memory chat without one."""
+"""Which backend the settings make: stored turns with a store, a chat kept in memory without one."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from desktop.core.config.settings import Settings
 from desktop.core.consent.approvals import ConsentState
 from desktop.core.consent.policy import actions_of, must_ask
 from desktop.core.conversations.factory import BackendMaker
+from desktop.core.conversations.memory_chat import MemoryChat, MemoryConversation
 from desktop.core.conversations.persistent import PersistentChat
 from desktop.core.conversations.threaded import ThreadedBackend, ThreadedConversation
 from desktop.core.router.types import Timeouts
@@ -41,24 +42,27 @@ def maker(agent_loop: AgentLoop, **kwargs: Any) -> BackendMaker:
     )
 
 
-def test_without_a_store_new_settings_carry_the_in_memory_history_over() -> None:
+def test_without_a_store_new_settings_continue_the_conversation_kept_in_memory() -> None:
+    """The window keeps its chat in a `MemoryConversation` when nothing can be stored: each
+    backend new settings make continues it (its history, its id, its ledger)."""
+    memory = MemoryConversation()
+    memory.history = HISTORY
+
     async def main() -> tuple[object, object]:
         agent_loop = AgentLoop()
         try:
-            previous = ThreadedBackend(
-                agent_loop, ChatSession(Settings(), CREDENTIALS, history=HISTORY)
-            )
-            made = maker(agent_loop, repository=None, previous=previous)()
+            made = maker(agent_loop, repository=None, memory=memory)()
             fresh = maker(agent_loop, repository=None)()
             return made, fresh
         finally:
             await agent_loop.aclose()
 
     made, fresh = asyncio.run(main())
-    assert isinstance(made, ThreadedBackend) and isinstance(made.inner, ChatSession)
-    assert made.inner.history == HISTORY
-    assert isinstance(fresh, ThreadedBackend) and isinstance(fresh.inner, ChatSession)
-    assert fresh.inner.history == ()
+    assert isinstance(made, ThreadedBackend) and isinstance(made.inner, MemoryChat)
+    assert made.inner.conversation is memory
+    assert isinstance(made.inner.session, ChatSession) and made.inner.session.history == HISTORY
+    assert isinstance(fresh, ThreadedBackend) and isinstance(fresh.inner, MemoryChat)
+    assert fresh.inner.conversation is not memory and fresh.inner.session.history == ()
 
 
 def test_with_a_store_every_turn_is_stored() -> None:
