@@ -58,6 +58,9 @@ class ComposioBehaviour:
     """Seconds every MCP tool call waits before answering."""
     hanging_tools: set[str] = field(default_factory=set)
     """Tool names (meta tools, or E2B slugs inside MULTI_EXECUTE) that never answer; `*` = all."""
+    late_answers: dict[str, float] = field(default_factory=dict)
+    """Tool name (or `*`) -> seconds its answer, worked out when the call came, waits before
+    it is sent (an answer in flight while other calls change what it tells)."""
     raw_results: dict[str, str] = field(default_factory=dict)
     """Tool name (or `*`) -> raw text returned instead of JSON (e.g. `HTML_PAYLOAD`)."""
     tool_errors: dict[str, str] = field(default_factory=dict)
@@ -327,6 +330,8 @@ class ComposioFake(ServedFake):
         if (key := behaviour.matching(behaviour.raw_results, [name, *inner])) is not None:
             return self._text(behaviour.raw_results[key])
         payload, is_error = await self.meta.call(session, name, arguments)
+        if (key := behaviour.matching(behaviour.late_answers, [name, *inner])) is not None:
+            await self.gate.wait(behaviour.late_answers[key])
         return self._text(json.dumps(payload), is_error)
 
     # ------------------------------------------------------------------ HTTP

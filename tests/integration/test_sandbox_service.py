@@ -309,3 +309,27 @@ def test_leaving_asks_from_the_last_list_when_e2b_is_slow_or_failing_and_says_so
     assert failing is not None and failing.text.startswith(f"{asked} This is from the last list")
     assert "Internal error" in failing.stale
     assert services.openai.requests == []
+
+
+def test_a_listing_asked_before_a_pause_does_not_undo_it(fake_services: FakeServices) -> None:
+    """A refresh already in flight when the person pauses carries the list as it was: the
+    pause's own refresh waits for a fresh one instead of joining it."""
+
+    async def body(service: SandboxService) -> tuple[SandboxView, SandboxView]:
+        await service.refresh()
+        fake_services.composio.behaviour.late_answers["E2B_LIST_ALL_SANDBOXES"] = 0.5
+        asked = len(fake_services.composio.tool_calls)
+        in_flight = asyncio.ensure_future(service.refresh())
+        # The fake records the call on its own thread (no event to wait on): its answer is
+        # worked out once the call is recorded.
+        while len(fake_services.composio.tool_calls) == asked:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        after_pause = await service.pause(SEED_RUNNING_ID)
+        await in_flight
+        return after_pause, service.view()
+
+    after_pause, later = _with_service(fake_services, body)
+    assert _state(fake_services, SEED_RUNNING_ID)["state"] == "paused"
+    for view in (after_pause, later):
+        assert _row(view, SEED_RUNNING_ID).sandbox.paused
+        assert SEED_RUNNING_ID not in [row.sandbox.sandbox_id for row in view.running]

@@ -109,6 +109,9 @@ class SandboxService:
         self._read_at: float | None = None
         self._error: SandboxError | None = None
         self._refreshing: asyncio.Future[SandboxView] | None = None
+        # Counts the app's own changes (pause, resume, kill, extend): a listing asked for before
+        # the last of them may predate it, and is not let undo it.
+        self._changes = 0
         self.list_calls = 0  # listings asked of E2B (pages), for the benchmark and tests
         self._started: dict[str, ToolCallStarted] = {}  # agent calls running, by call id
 
@@ -202,6 +205,7 @@ class SandboxService:
         future: asyncio.Future[SandboxView] = asyncio.get_running_loop().create_future()
         self._refreshing = future
         self.schedule.started()
+        changes = self._changes
         try:
             listing = await self._io(lambda calls: calls.list_all())
         except Exception as exc:  # a sentence for the panel; a bug's traceback goes to the log
@@ -215,8 +219,9 @@ class SandboxService:
         else:
             now = self._clock()
             self.list_calls += listing.pages
-            self._meter.observe(listing.sandboxes, now)
-            self._listing, self._read_at, self._error = listing, now, None
+            if changes == self._changes:  # else asked before a change: the next one is fresh
+                self._meter.observe(listing.sandboxes, now)
+                self._listing, self._read_at, self._error = listing, now, None
             self.schedule.succeeded()
         finally:
             self._refreshing = None
@@ -227,17 +232,25 @@ class SandboxService:
             await self._keeper.keep(self._meter.clocks)
         return view
 
+    async def _refresh_after_change(self) -> SandboxView:
+        """A listing asked for after the change the app just made: one in flight was asked
+        before it (it may show the sandbox as it was), so it is waited out, not joined."""
+        self._changes += 1
+        while (running := self._refreshing) is not None:
+            await asyncio.wait([running])
+        return await self.refresh()
+
     async def pause(self, sandbox_id: str) -> SandboxView:
         """Pause it (memory and files kept, nothing billed), then refresh."""
         await self._io(lambda calls: calls.pause(sandbox_id))
         self._meter.paused(sandbox_id, self._clock())
-        return await self.refresh()
+        return await self._refresh_after_change()
 
     async def resume(self, sandbox_id: str, seconds: int = RESUME_SECONDS) -> SandboxView:
         """Resume a paused sandbox for `seconds` from now, then refresh."""
         await self._io(lambda calls: calls.resume(sandbox_id, seconds))
         self._meter.resumed(sandbox_id, self._clock())
-        return await self.refresh()
+        return await self._refresh_after_change()
 
     async def extend(self, sandbox_id: str, seconds: int) -> SandboxView:
         """Push its TTL `seconds` further than it was (E2B sets it anew from now)."""
@@ -251,13 +264,13 @@ class SandboxService:
         left = row.seconds_left if row is not None and row.seconds_left is not None else 0.0
         timeout = int(left + seconds)
         await self._io(lambda calls: calls.set_timeout(sandbox_id, timeout))
-        return await self.refresh()
+        return await self._refresh_after_change()
 
     async def kill(self, sandbox_id: str) -> SandboxView:
         """Kill it for good (its files and memory are lost), then refresh."""
         await self._io(lambda calls: calls.kill(sandbox_id))
         self._meter.killed(sandbox_id, self._clock())
-        return await self.refresh()
+        return await self._refresh_after_change()
 
     async def pause_all(self, sandbox_ids: Sequence[str]) -> tuple[SandboxView, LeaveOutcome]:
         return await self._each(LeaveChoice.PAUSE, sandbox_ids)
@@ -274,7 +287,7 @@ class SandboxService:
             lambda sandbox_id: lambda calls: calls.resume(sandbox_id, seconds),
             self._meter.resumed,
         )
-        return await self.refresh(), ResumeOutcome(done, failed)
+        return await self._refresh_after_change(), ResumeOutcome(done, failed)
 
     async def _each(
         self, choice: LeaveChoice, sandbox_ids: Sequence[str]
@@ -284,7 +297,7 @@ class SandboxService:
         done, failed = await self._one_by_one(
             sandbox_ids, lambda sandbox_id: _one_action(choice, sandbox_id), mark
         )
-        return await self.refresh(), LeaveOutcome(choice, done, failed)
+        return await self._refresh_after_change(), LeaveOutcome(choice, done, failed)
 
     async def _one_by_one(
         self,
@@ -301,6 +314,7 @@ class SandboxService:
                 failed.append(exc)
                 continue
             mark(sandbox_id, self._clock())
+            self._changes += 1  # a listing in flight now is not let undo it
             done.append(sandbox_id)
         return tuple(done), tuple(failed)
 
