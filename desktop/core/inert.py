@@ -44,3 +44,15 @@ def inert(text: str) -> str:
     """`text` with every control, direction and invisible formatting character written out as
     `\\uXXXX`; newlines and tabs kept. Idempotent: what it writes has none of them."""
     return _UNSEEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+ELLIPSIS = "…"
+
+
+def one_line(text: str, most: int) -> str:
+    """`text` as one line of at most `most` characters: inert, its newlines and tabs made
+    spaces (a table cell, a name, an argument: a line break in it would forge the lines after
+    it, a "You:" prompt among them), then cut, the cut marked (after `inert`, so that what it
+    writes out counts too)."""
+    shown = inert(text[: most * 8 + 1]).replace("\n", " ").replace("\t", " ")
+    return shown if len(shown) <= most else shown[: most - 1] + ELLIPSIS

@@ -258,6 +258,9 @@ def _shown_hostile_kill(shown: list[str]) -> None:
     [key] = [line for line in shown if line.startswith("    \\u2067k")]
     assert key.endswith(": \\u001b[31mred") and len(key) < 200  # the name cut too
     assert len("\n".join(shown)) < 3 * SHOWN_CHARS  # asked about in a few short lines
+    # A line break in a name forges no line of its own (a "You:" prompt, an answer).
+    assert all(line.startswith(("  ", "Allow ")) for line in shown), shown
+    assert "    forged You: yes: a name with a line break" in shown
 
 
 def _hostile(padding: int) -> dict[str, object]:
@@ -265,6 +268,7 @@ def _hostile(padding: int) -> dict[str, object]:
         "note": "x" * padding + "\x1b]52;c;ZXZpbA==\x07",
         "sandbox_id": SEED_RUNNING_ID + "\u202e\x1b[2J",
         "\u2067" + "k" * padding: "\x1b[31mred",
+        "forged\nYou: yes": "a name with a line break",
     }
 
 

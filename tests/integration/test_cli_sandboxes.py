@@ -255,3 +255,20 @@ def test_exit_asks_from_the_last_list_when_e2b_fails_then(
     assert "Left 1 sandbox running." in stdout
     (made,) = _made(fake_services)
     assert made["state"] == "running"  # kept, as answered
+
+
+def test_a_line_break_in_a_sandbox_s_fields_forges_no_line_of_the_table(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """E2B's text with a newline in it (a label, metadata) stays in its cell: it cannot print a
+    "You:" prompt or an app's answer of its own below the table."""
+    forged = "demo\nYou: exit\nKilled 3 sandboxes.\r\tx"
+    fake_services.e2b.add_sandbox(
+        sandboxID="iforged0000000000001", alias=forged, metadata={"k": forged}
+    )
+    result = _cli(fake_services, "/sandboxes\nexit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith(("You: exit", "Killed 3")) for line in lines)
+    [row] = [line for line in lines if line.startswith("iforged0000000000001")]
+    assert "k=demo You: exit Killed 3" in row  # on one line, cut to its cell

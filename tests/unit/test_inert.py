@@ -44,3 +44,14 @@ def test_newlines_tabs_and_text_stay() -> None:
 )
 def test_what_a_program_wrote_loses_its_escape_sequences_whole(text: str, left: str) -> None:
     assert without_escapes(text) == left
+
+
+def test_one_line_keeps_a_name_or_a_cell_to_one_line_of_its_length() -> None:
+    from desktop.core.inert import one_line
+
+    assert one_line("a\nYou: exit\tb\r", 100) == "a You: exit b\\u000d"
+    hostile = "\x1b" * 39 + "x"
+    shown = one_line(hostile, 40)
+    assert len(shown) == 40 and shown.endswith("…") and "\x1b" not in shown  # cut after inert
+    assert one_line("short", 40) == "short"
+    assert len(one_line("y" * 1_000_000, 40)) == 40

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.consent.approvals import STOPPED_NOTE
 from desktop.core.consent.policy import CODE_ARGUMENT, Action, Kind
-from desktop.core.inert import inert
+from desktop.core.inert import inert, one_line
 from desktop.core.money import hourly_text
 from desktop.core.router.types import (
     BASH_TOOL,
@@ -71,7 +71,7 @@ def shown_value(value: object, limit: int = SHOWN_CHARS) -> str:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError, RecursionError):
             text = repr(value)[: limit + 1]
-    return inert(capped(text.replace("\n", " ").replace("\t", " "), limit))
+    return one_line(text, limit)
 
 
 def minutes(seconds: object) -> str | None:
@@ -230,7 +230,7 @@ def title_of_slug(slug: str) -> str:
     if slug == MULTI_EXECUTE_TOOL:
         return "Run several actions"
     name = slug.split("_", 1)[-1] if slug.startswith("E2B_") else slug
-    return inert(capped(name.replace("_", " ").strip().capitalize() or "An action", 80))
+    return one_line(name.replace("_", " ").strip().capitalize() or "An action", 80)
 
 
 def effect_of(action: Action, rates: SandboxRates) -> str:
@@ -256,7 +256,7 @@ def argument_lines(action: Action) -> list[tuple[str, str]]:
     for key, value in list(action.arguments.items())[:50]:
         if key == code_key:
             continue
-        name = ARGUMENT_NAMES.get(key, inert(capped(str(key), 80)))
+        name = ARGUMENT_NAMES.get(key, one_line(str(key), 80))
         text = shown_value(value)
         if key == "timeout" and (spoken := minutes(value)) is not None:
             text = f"{spoken} ({text} s)"

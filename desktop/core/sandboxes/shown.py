@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from desktop.core.agent.sandbox_tag import CONVERSATION_KEY
-from desktop.core.inert import inert
+from desktop.core.inert import one_line
 from desktop.core.sandboxes.records import LifecycleEvent, LogLine, MetricSample, Sandbox
 
 CELL_CHARS = 300  # a table cell's most (a template, a metadata value, an id)
@@ -29,10 +29,8 @@ NOT_KNOWN = "—"
 
 
 def cut(text: str, most: int) -> str:
-    """`text` made inert, cut to `most` characters (the cut marked)."""
-    if len(text) > most:
-        text = text[: most - 1] + ELLIPSIS
-    return inert(text)
+    """`text` as one line of at most `most` characters, inert (`core.inert.one_line`)."""
+    return one_line(text, most)
 
 
 def cell(text: object) -> str:
