@@ -4,8 +4,8 @@ The first use of `PySide6.QtCore.Qt` (an import of it is a use) builds its ~100 
 `Qt.Key` alone with ~450 members: 12 ms of a start that paints in about 0.15 s. The widgets the
 first paint shows set their few `Qt` values here instead, by Qt property name, which Qt converts
 from the enum's number itself; everything after the paint uses `Qt` as usual. Each number is
-checked against the real enum by tests/ui/test_qt_values.py, and tests/ui/window/test_shell.py
-checks that painting the first window leaves `Qt` unbuilt.
+checked against the real enum by tests/ui/test_qt_values.py, and tests/integration/
+test_first_paint_imports.py checks that painting the first window leaves `Qt` unbuilt.
 """
 
 from __future__ import annotations

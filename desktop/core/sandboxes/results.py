@@ -163,8 +163,14 @@ def rich_parts(
 ) -> tuple[RichPart, ...]:
     """What the card of a finished call shows before its raw result: one part per E2B answer
     it can read (none: the card shows the raw result only)."""
-    if not result_text or not (tool_name.startswith("E2B_") or tool_name == MULTI_EXECUTE_TOOL):
-        return ()
+    if not result_text or not (
+        tool_name.startswith("E2B_")
+        or (
+            tool_name == MULTI_EXECUTE_TOOL
+            and any(action.slug.startswith("E2B_") for action in actions)
+        )
+    ):
+        return ()  # no E2B answer in it: its text is not parsed (on the UI thread) for nothing
     moment = now or datetime.now(UTC)
     parts: list[RichPart] = []
     for slug, arguments, data in _answers(tool_name, _loaded(result_text), actions):

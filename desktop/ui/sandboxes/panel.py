@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import ErrorKind
 from desktop.core.money import money_text
+from desktop.core.sandboxes.shown import cell
 from desktop.core.sandboxes.view import SandboxView
 from desktop.core.sandboxes.words import (
     chat_text,
@@ -44,7 +45,7 @@ from desktop.ui.sandboxes.columns import (
     ColumnFit,
 )
 from desktop.ui.sandboxes.details import SandboxDetailsWidget
-from desktop.ui.sandboxes.texts import cell_text, metadata_tip, short_metadata
+from desktop.ui.sandboxes.texts import metadata_tip, short_metadata
 from desktop.ui.tooltips import plain_tooltip
 
 TICKING = (LEFT_COLUMN, COST_COLUMN)  # set each second by `tick`
@@ -198,7 +199,7 @@ class SandboxPanel(QDockWidget):
                 chat,
                 short_metadata(box),
             )
-            for column, text in enumerate(map(cell_text, texts)):
+            for column, text in enumerate(map(cell, texts)):
                 if item.text(column) != text:
                     item.setText(column, text)
                     reshaped |= column not in TICKING  # those two are cut if need be
@@ -207,10 +208,10 @@ class SandboxPanel(QDockWidget):
             # What a cut cell hides, whole, in its tooltip.
             item.setToolTip(
                 ID_COLUMN,
-                plain_tooltip(f"{cell_text(box.sandbox_id)}: right-click or Ctrl+C to copy it"),
+                plain_tooltip(f"{cell(box.sandbox_id)}: right-click or Ctrl+C to copy it"),
             )
-            item.setToolTip(TEMPLATE_COLUMN, plain_tooltip(cell_text(box.label)))
-            opens = f"{cell_text(chat)}: click to open it" if box.conversation_id else chat
+            item.setToolTip(TEMPLATE_COLUMN, plain_tooltip(cell(box.label)))
+            opens = f"{cell(chat)}: click to open it" if box.conversation_id else chat
             item.setToolTip(CHAT_COLUMN, plain_tooltip(opens))
             item.setToolTip(METADATA_COLUMN, plain_tooltip(metadata_tip(box)))
             if box.conversation_id is None:

@@ -5,17 +5,10 @@ metadata in short with the whole of it in the tooltip. The wording itself is bot
 from __future__ import annotations
 
 from desktop.core.sandboxes.records import Sandbox
-from desktop.core.sandboxes.shown import CELL_CHARS as CELL_CHARS
 from desktop.core.sandboxes.shown import cell
 from desktop.core.sandboxes.words import metadata_items
 
 TIP_ITEMS = 20  # a metadata tooltip's most lines
-
-
-def cell_text(text: str) -> str:
-    """A list cell's text (metadata and templates come from outside, any size): cut to
-    `CELL_CHARS`, controls and direction marks written out (the details' and cards' rule)."""
-    return cell(text)
 
 
 def short_metadata(box: Sandbox) -> str:
@@ -25,13 +18,13 @@ def short_metadata(box: Sandbox) -> str:
         return ""
     key, value = items[0]
     more = f" +{len(items) - 1}" if len(items) > 1 else ""
-    return f"{cell_text(f'{key}={value}')}{more}"
+    return f"{cell(f'{key}={value}')}{more}"
 
 
 def metadata_tip(box: Sandbox) -> str:
     """The metadata cell's tooltip: each pair on its line."""
     items = metadata_items(box)
-    lines = [cell_text(f"{key} = {value}") for key, value in items[:TIP_ITEMS]]
+    lines = [cell(f"{key} = {value}") for key, value in items[:TIP_ITEMS]]
     if len(items) > TIP_ITEMS:
         lines.append(f"… and {len(items) - TIP_ITEMS} more")
     return "\n".join(lines)

@@ -131,8 +131,9 @@ class MainWindow(QMainWindow):
         # How a turn's events are shown, imported now rather than at a turn's first event:
         # once the agent's libraries are in (fastmcp brings beartype's import hook, which
         # empties the path importer cache), that first import cost 30 ms mid-turn.
-        from desktop.ui.window import turn_events  # noqa: F401
+        from desktop.ui.window import turn_events
 
+        self._show_turn_event = turn_events.show_turn_event
         self.composer.complete(drops_also_on=self.chat_view)
         self.status_bar.complete()
         self.connection_status = self.status_bar.connection
@@ -326,9 +327,7 @@ class MainWindow(QMainWindow):
 
     def show_turn_event(self, event: events.TurnEvent) -> None:
         """One event of the running turn, as the controller passes it on."""
-        from desktop.ui.window.turn_events import show_turn_event
-
-        if show_turn_event(self.chat_view, event, text_shown=self._turn_has_text):
+        if self._show_turn_event(self.chat_view, event, text_shown=self._turn_has_text):
             self._turn_has_text = True
 
     def clear_conversation(self) -> None:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QStatusBar, QWidget
 
-from desktop.ui.window.status_labels import plain_tooltip, shrinking_label
+from desktop.ui.tooltips import plain_tooltip
+from desktop.ui.window.status_labels import shrinking_label
 
 if TYPE_CHECKING:
     from desktop.ui.window.model_switcher import ModelSwitcher

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.ui.qt_values import show_as_plain_text
-from desktop.ui.tooltips import plain_tooltip as plain_tooltip
 
 MIN_LABEL_PX = 24
 

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from desktop.core.conversations.backend import ConnectionState, ConnectionStatus, ServiceStatus
 from desktop.core.errors import Service
-from desktop.ui.window.status_labels import plain_tooltip, shrinking_label
+from desktop.ui.tooltips import plain_tooltip
+from desktop.ui.window.status_labels import shrinking_label
 
 REASON_WIDTH_PX = 460
 

@@ -16,7 +16,7 @@ from desktop.core.agent.events import (
 )
 from desktop.core.conversations.history import STOPPED_NOTICE
 
-if TYPE_CHECKING:  # imported by the window at a turn's first event, never before the paint
+if TYPE_CHECKING:  # imported by the window's complete(), after the paint
     from desktop.core.agent import events
     from desktop.ui.chat.chat_view import ChatView
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
+from desktop.core.sandboxes.shown import CELL_CHARS
 from desktop.desktop_app import DesktopApp
 from desktop.ui.sandboxes.columns import COLUMNS
-from desktop.ui.sandboxes.texts import CELL_CHARS
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.ui.app_support import WAIT_MS, AppHarness

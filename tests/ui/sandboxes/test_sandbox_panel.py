@@ -407,10 +407,10 @@ def test_quitting_while_e2b_is_slow_asks_from_the_last_list(
 
 
 def test_a_list_cell_from_outside_is_cut_and_inert() -> None:
-    from desktop.ui.sandboxes.texts import CELL_CHARS, cell_text
+    from desktop.core.sandboxes.shown import CELL_CHARS, cell
 
     hostile = "owner=\x1b]52;c;ZXZpbA==\x07\x1b[2J\u202eevil " + "x" * 1_000_000
-    shown = cell_text(hostile)
+    shown = cell(hostile)
     assert len(shown) <= CELL_CHARS + 40  # written-out escapes add a few characters
     assert "\x1b" not in shown and "\u202e" not in shown and "\x07" not in shown
     assert shown.startswith("owner=")

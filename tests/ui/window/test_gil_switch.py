@@ -5,6 +5,7 @@ interval a paint of a long chat waited 50-70 ms for the agent's thread."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,6 +13,15 @@ from desktop.gc_policy import UI_SWITCH_INTERVAL_S
 from tests.ui.app_support import AppHarness
 
 
+@pytest.fixture
+def kept_switch_interval() -> Iterator[None]:
+    """The rest of this worker's tests run with the interval they had."""
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
+
+
+@pytest.mark.usefixtures("kept_switch_interval")
 def test_the_window_asks_for_a_short_switch_interval(app_harness: AppHarness) -> None:
     sys.setswitchinterval(0.005)  # Python's default, as a new process has it
     app_harness.start()
