@@ -40,6 +40,15 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+# The moments a sandbox's times may be (the meter's kept clocks hold the same bounds): Go's
+# zero time ("0001-01-01T00:00:00Z") as a start charged a conversation for 2,000 years.
+FIRST_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
+LAST_MOMENT = datetime.fromtimestamp(1e10, tz=UTC)  # year 2286
+MOST_CPUS = 4096
+MOST_MB = 1 << 30  # a petabyte
+MOST_BYTES = 1 << 53  # what a float still counts exactly
+
+
 class Sandbox(_E2BRecord):
     """One running or paused sandbox of the user's E2B team (E2B's `ListedSandbox`)."""
 
@@ -49,15 +58,20 @@ class Sandbox(_E2BRecord):
     state: str = RUNNING  # "running" or "paused"; another state E2B adds is kept as it is
     started_at: datetime | None = Field(default=None, alias="startedAt")
     end_at: datetime | None = Field(default=None, alias="endAt")  # when its TTL runs out
-    cpu_count: int = Field(default=0, alias="cpuCount", ge=0)
-    memory_mb: int = Field(default=0, alias="memoryMB", ge=0)
-    disk_size_mb: int | None = Field(default=None, alias="diskSizeMB")
+    cpu_count: int = Field(default=0, alias="cpuCount", ge=0, le=MOST_CPUS)
+    memory_mb: int = Field(default=0, alias="memoryMB", ge=0, le=MOST_MB)
+    disk_size_mb: int | None = Field(default=None, alias="diskSizeMB", ge=0, le=MOST_MB)
     metadata: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("started_at", "end_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _aware(value)
+        """Aware, and unknown (None: counted from when it is first seen) when it is out of
+        any sandbox's life (a zero time, a year past 2286)."""
+        if value is None:
+            return None
+        moment = _aware(value)
+        return moment if FIRST_MOMENT <= moment <= LAST_MOMENT else None
 
     @field_validator("state", mode="before")
     @classmethod
@@ -113,12 +127,14 @@ class MetricSample(_E2BRecord):
     # Bounded: a time past year 9999 (or before 1970) made the chart and its words raise, so
     # such a sample is unreadable (odd figures are clamped where they are drawn: `shown`).
     timestamp_unix: int = Field(alias="timestampUnix", ge=0, le=LAST_TIMESTAMP)
-    cpu_count: int = Field(default=0, alias="cpuCount")
+    # Sizes bounded above too: 10**400 bytes made the chart's arithmetic overflow (a negative
+    # or NaN figure is clamped where it is drawn).
+    cpu_count: int = Field(default=0, alias="cpuCount", le=MOST_CPUS)
     cpu_used_pct: float = Field(default=0.0, alias="cpuUsedPct")
-    mem_used: int = Field(default=0, alias="memUsed")
-    mem_total: int = Field(default=0, alias="memTotal")
-    disk_used: int = Field(default=0, alias="diskUsed")
-    disk_total: int = Field(default=0, alias="diskTotal")
+    mem_used: int = Field(default=0, alias="memUsed", le=MOST_BYTES)
+    mem_total: int = Field(default=0, alias="memTotal", le=MOST_BYTES)
+    disk_used: int = Field(default=0, alias="diskUsed", le=MOST_BYTES)
+    disk_total: int = Field(default=0, alias="diskTotal", le=MOST_BYTES)
 
     @property
     def at(self) -> datetime:

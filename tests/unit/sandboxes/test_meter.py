@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+from pydantic import ValidationError
+
 from desktop.core.config.sandbox_rates import SandboxRates
 from desktop.core.config.settings import E2B_RAM_PRICE, E2B_VCPU_PRICE
 from desktop.core.sandboxes.meter import RunningTime
+from desktop.core.sandboxes.records import MetricSample, Sandbox
 from tests.unit.sandboxes.boxes import T0, box
 
 RATES = SandboxRates(vcpu=Decimal("0.000014"), ram_gib=Decimal("0.0000045"))
@@ -78,3 +82,23 @@ def test_bigger_sandboxes_cost_more_and_conversations_add_up_their_own() -> None
     assert cost == RATES.cost(4, 2048, 120) + RATES.cost(2, 512, 60)
     assert RATES.per_second(4, 2048) == Decimal("0.000065")
     assert meter.conversation_cost("c3", T0 + 120, RATES) == 0
+
+
+def test_a_start_out_of_any_sandbox_s_life_counts_from_when_it_is_first_seen() -> None:
+    """Go's zero time as `startedAt` charged a conversation about $1.9 million."""
+    listed = box().model_dump(by_alias=True, mode="json")
+    for odd in ("0001-01-01T00:00:00Z", "2999-01-01T00:00:00Z"):
+        odd_box = Sandbox.model_validate({**listed, "startedAt": odd, "endAt": odd})
+        assert odd_box.started_at is None and odd_box.end_at is None
+        meter = RunningTime()
+        meter.observe([odd_box], T0)
+        assert meter.cost("isbx1", T0 + 60, RATES) == RATES.cost(2, 512, 60)
+
+
+def test_sizes_no_sandbox_has_are_refused_not_computed_with() -> None:
+    listed = box().model_dump(by_alias=True, mode="json")
+    for field, value in (("memoryMB", 10**40), ("cpuCount", 10**9), ("memoryMB", -1)):
+        with pytest.raises(ValidationError):
+            Sandbox.model_validate({**listed, field: value})
+    with pytest.raises(ValidationError):
+        MetricSample.model_validate({"timestampUnix": 1, "memUsed": 10**400})
