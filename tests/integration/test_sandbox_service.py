@@ -333,3 +333,30 @@ def test_a_listing_asked_before_a_pause_does_not_undo_it(fake_services: FakeServ
     for view in (after_pause, later):
         assert _row(view, SEED_RUNNING_ID).sandbox.paused
         assert SEED_RUNNING_ID not in [row.sandbox.sandbox_id for row in view.running]
+
+
+def test_leaving_pauses_without_reading_the_list_again_and_a_joined_refresh_never_raises(
+    fake_services_factory: FakeServicesFactory,
+) -> None:
+    made_here = {"sandboxID": "imadehere00000000001", "metadata": {CONVERSATION_KEY: "conv-1"}}
+    services = fake_services_factory(seed=[made_here])
+
+    async def body(service: SandboxService) -> tuple[int, Any]:
+        question = await service.before_leaving()
+        assert question is not None
+        listings = _inner_slugs(services).count("E2B_LIST_ALL_SANDBOXES")
+        outcome = await service.leave(LeaveChoice.PAUSE, question)
+        assert _inner_slugs(services).count("E2B_LIST_ALL_SANDBOXES") == listings
+        # A refresh that joins one its own caller gives up on still gets a view.
+        services.composio.behaviour.late_answers["E2B_LIST_ALL_SANDBOXES"] = 1.0
+        first = asyncio.ensure_future(service.refresh())
+        await asyncio.sleep(0.05)
+        joined = asyncio.ensure_future(service.refresh())
+        await asyncio.sleep(0.05)
+        first.cancel()
+        view = await joined
+        return len(outcome.done), view
+
+    done, view = _with_service(services, body)
+    assert done == 1 and _state(services, "imadehere00000000001")["state"] == "paused"
+    assert isinstance(view, SandboxView)

@@ -200,8 +200,13 @@ class SandboxService:
     async def refresh(self) -> SandboxView:
         """Read the list again (one listing, page after page); a refresh asked for while one
         runs waits for that one. Never raises for E2B's failures: the view carries them."""
-        if self._refreshing is not None:
-            return await asyncio.shield(self._refreshing)
+        if (running := self._refreshing) is not None:
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if running.cancelled() and not _cancelling():
+                    return self.view()  # the one joined was stopped (its caller gave up)
+                raise
         future: asyncio.Future[SandboxView] = asyncio.get_running_loop().create_future()
         self._refreshing = future
         self.schedule.started()
@@ -323,8 +328,14 @@ class SandboxService:
         ids = [box.sandbox_id for box in question.sandboxes]
         if choice is LeaveChoice.KEEP:
             return LeaveOutcome(choice, tuple(ids))
-        _, outcome = await self._each(choice, ids)
-        return outcome
+        # The app is going: no list read again (nobody would see it), what the meter saw kept.
+        mark = self._meter.paused if choice is LeaveChoice.PAUSE else self._meter.killed
+        done, failed = await self._one_by_one(
+            ids, lambda sandbox_id: _one_action(choice, sandbox_id), mark
+        )
+        if self._keeper is not None:
+            await self._keeper.keep(self._meter.clocks)
+        return LeaveOutcome(choice, done, failed)
 
     async def details(self, sandbox_id: str) -> Details:
         """Its metrics, last log lines and lifecycle events, in one router call; each part
@@ -349,6 +360,12 @@ class SandboxService:
         except Exception as exc:  # one sentence for the face, as every call here
             raise _sandbox_error(exc) from exc
         return hosts.offers(hosts.links_in(MANAGE_CONNECTIONS_TOOL, answer))
+
+
+def _cancelling() -> bool:
+    """Whether the running task itself is being cancelled."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _one_action(
