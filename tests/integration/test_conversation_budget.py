@@ -9,9 +9,16 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop.core.agent.budget import NO_BUDGET, OwnBudget
-from desktop.core.agent.events import TurnEvent, TurnFailed, TurnFinished
+from desktop.core.agent.events import (
+    ApprovalRequested,
+    TurnCancelled,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+)
 from desktop.core.conversations.budgets import ConversationBudgets
 from desktop.core.errors import ErrorKind
+from tests.fakes.e2b_emulator import SEED_PAUSED_ID, SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.integration.chat_helpers import approve_all, run
 from tests.integration.conversation_helpers import chat_for, collect_turn, open_store
@@ -111,5 +118,41 @@ def test_a_turn_the_budget_stopped_part_way_keeps_what_its_request_cost(
     assert (status, requests) == ("failed", 1)
     assert cost is not None and Decimal(cost) == end.usage.cost > 0
     with sqlite3.connect(db) as conn:  # and the conversation's total, which budgets count
+        (total,) = conn.execute("SELECT cost FROM conversations").fetchone()
+    assert Decimal(total) == end.usage.cost
+
+
+def test_a_turn_stopped_while_it_waits_keeps_what_its_request_cost(
+    fake_services: FakeServices, tmp_path: Path
+) -> None:
+    """Stop, after the model was asked once (it waits for a person's yes): the request was paid
+    for, so the stopped turn counts it, in the store and in the conversation's total."""
+    db = tmp_path / "c.sqlite3"
+
+    async def scenario() -> list[TurnEvent]:
+        store = await open_store(db)
+        chat = chat_for(fake_services, store)
+        events: list[TurnEvent] = []
+        try:
+            turn = chat.run_turn("create a sandbox")
+            async for event in turn:
+                events.append(event)
+                if isinstance(event, ApprovalRequested):
+                    turn.cancel()  # Stop, instead of an answer
+            return events
+        finally:
+            await chat.aclose()
+            await store.aclose()
+
+    events = run(scenario())
+    end = events[-1]
+    assert isinstance(end, TurnCancelled)
+    assert end.usage.requests == 1 and end.usage.cost is not None and end.usage.cost > 0
+    assert len(fake_services.openai.requests) == 1
+    seeds = {SEED_RUNNING_ID, SEED_PAUSED_ID}
+    assert not [b for b in fake_services.e2b.sandboxes() if b["sandboxID"] not in seeds]
+    ((status, requests, cost),) = _rows(db)
+    assert (status, requests) == ("cancelled", 1) and Decimal(cost) == end.usage.cost
+    with sqlite3.connect(db) as conn:
         (total,) = conn.execute("SELECT cost FROM conversations").fetchone()
     assert Decimal(total) == end.usage.cost

@@ -319,11 +319,12 @@ class TurnStream:
             self._emit(TurnFailed(ErrorKind.UNEXPECTED, unexpected(exc).message))
             raise
         finally:
-            self._handle = None
             if not self._ended:
                 # Cut off before its end was reported (e.g. Stop while a failure was being
-                # cleaned up): the stream still ends, and nothing is added to the history.
+                # cleaned up): the stream still ends, and nothing is added to the history;
+                # what its requests cost is read from the run while it is still known.
                 self._emit(TurnCancelled(self.text))
+            self._handle = None
 
     def _keep_actions_taken(self, before: list[ModelMessage]) -> bytes:
         """After a failure, keep the turn in history if tools ran: the agent must not forget
