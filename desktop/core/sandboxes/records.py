@@ -168,17 +168,22 @@ class LifecycleEvent(_E2BRecord):
 
 
 def read_each(model: type[_Record], items: Iterable[Any]) -> tuple[tuple[_Record, ...], int]:
-    """The entries that read as `model`, and how many did not (logged, never shown raw)."""
+    """The entries that read as `model`, and how many did not (logged once, with the first
+    one's errors: an answer of 60,000 odd entries is not 60,000 log lines; never shown raw)."""
     read: list[_Record] = []
     unreadable = 0
+    first: ValidationError | None = None
     for item in items:
         try:
             read.append(model.model_validate(item))
         except ValidationError as exc:
             unreadable += 1
-            log.warning(
-                "an E2B %s could not be read: %s",
-                model.__name__,
-                exc.errors(include_input=False, include_url=False)[:2],
-            )
+            first = first or exc
+    if first is not None:
+        log.warning(
+            "%d E2B %s entries could not be read; the first: %s",
+            unreadable,
+            model.__name__,
+            first.errors(include_input=False, include_url=False)[:2],
+        )
     return tuple(read), unreadable

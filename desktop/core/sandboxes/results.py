@@ -30,6 +30,7 @@ from desktop.core.sandboxes.records import (
     read_each,
 )
 from desktop.core.sandboxes.shown import (
+    MAX_ROWS,
     MetricsSeries,
     Table,
     cell,
@@ -39,6 +40,9 @@ from desktop.core.sandboxes.shown import (
     sandbox_table,
 )
 
+# Of a series, a log or events, the last this many entries are read (what is shown is fewer:
+# `MAX_POINTS`, `MAX_LINES`, `MAX_ROWS` of them once in order).
+READ_AT_MOST = 2_000
 GET = "E2B_GET_SANDBOX"
 CREATE = "E2B_CREATE_SANDBOX"
 ONE_SANDBOX = frozenset({GET, CREATE, RESUME})
@@ -126,11 +130,16 @@ def _of(arguments: Mapping[str, object]) -> str:
 
 def _part(slug: str, arguments: Mapping[str, object], data: Any, now: datetime) -> RichPart | None:
     if slug == LIST:
-        boxes, unreadable = read_each(Sandbox, listed_items(data, "sandboxes", "data", "items"))
+        # Read no more than the table shows: each entry read is a validation on the UI
+        # thread, and a result can hold 60,000.
+        items = listed_items(data, "sandboxes", "data", "items")
+        boxes, unreadable = read_each(Sandbox, items[:MAX_ROWS])
         count = len(boxes)
         title = f"{count} sandbox" if count == 1 else f"{count} sandboxes"
         if unreadable:
             title += f" ({unreadable} more could not be read)"
+        if len(items) > MAX_ROWS:
+            title += f", {len(items) - MAX_ROWS:,} more not read"
         return TablePart("sandboxes", title, sandbox_table(boxes, now))
     if slug in ONE_SANDBOX:
         found, _ = read_each(Sandbox, [data])
@@ -140,17 +149,23 @@ def _part(slug: str, arguments: Mapping[str, object], data: Any, now: datetime) 
         title = f"Sandbox {cell(box.sandbox_id)} ({cell(box.label)})"
         return TablePart("sandbox", title, sandbox_fields(box, now))
     if slug == METRICS:
-        samples, _ = read_each(MetricSample, listed_items(data, "metrics", "data", "items"))
+        samples, _ = read_each(
+            MetricSample, listed_items(data, "metrics", "data", "items")[-READ_AT_MOST:]
+        )
         return ChartPart(f"CPU and memory{_of(arguments)}", MetricsSeries.of(samples))
     if slug == LOGS:
-        lines, _ = read_each(LogLine, listed_items(data, "logs", "logEntries", "data"))
+        lines, _ = read_each(
+            LogLine, listed_items(data, "logs", "logEntries", "data")[-READ_AT_MOST:]
+        )
         shown = log_lines(lines, now)
         if not shown:
             return LinesPart(f"No log lines{_of(arguments)}", shown)
         lead = "The last log line" if len(shown) == 1 else f"The last {len(shown)} log lines"
         return LinesPart(f"{lead}{_of(arguments)}", shown)
     if slug == EVENTS:
-        events, _ = read_each(LifecycleEvent, listed_items(data, "events", "data", "items"))
+        events, _ = read_each(
+            LifecycleEvent, listed_items(data, "events", "data", "items")[-READ_AT_MOST:]
+        )
         return TablePart("events", f"Lifecycle{_of(arguments)}", event_table(events, now))
     return None
 

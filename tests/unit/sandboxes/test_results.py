@@ -5,8 +5,11 @@ E2B tools and inside COMPOSIO_MULTI_EXECUTE_TOOL), pretty-printed as the agent's
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from desktop.core.agent.events import ToolAction
 from desktop.core.agent.tool_calls import RESULT_TEXT_LIMIT, result_text
@@ -177,3 +180,20 @@ def test_a_metric_sample_from_outside_time_is_unreadable() -> None:
     ]
     read, unreadable = read_each(MetricSample, [good, *bad])
     assert len(read) == 1 and unreadable == len(bad)
+
+
+def test_a_list_of_sixty_thousand_odd_entries_is_read_no_further_than_its_table(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each entry read is a validation on the UI thread: a 200,000-character result of `{}`
+    entries took 0.7 s and logged 60,000 lines."""
+    from desktop.core.sandboxes.shown import MAX_ROWS
+
+    result = json.dumps({"sandboxes": [{}] * 60_000})
+    action = ToolAction("E2B_LIST_ALL_SANDBOXES", {})
+    with caplog.at_level(logging.WARNING):
+        (part,) = rich_parts("E2B_LIST_ALL_SANDBOXES", (action,), result)
+    assert part.title == (
+        f"0 sandboxes ({MAX_ROWS} more could not be read), {60_000 - MAX_ROWS:,} more not read"
+    )
+    assert len(caplog.records) == 1  # one line for all of them
