@@ -157,8 +157,8 @@ class DesktopApp:
         self.controller.turn_event.connect(presenter.observe)
         for shown in (self.controller.conversation_cleared, self.controller.history_loaded):
             shown.connect(presenter.render)  # the header counts the chat on screen
-        for titled in (conversations.dataChanged, conversations.rowsInserted):
-            titled.connect(presenter.render)  # the Chat column names them (the sidebar's rows)
+        conversations.dataChanged.connect(presenter.on_titles_changed)  # the Chat column's names
+        conversations.rowsInserted.connect(presenter.render)
         presenter.panel.conversation_requested.connect(self.leave_guard.open_conversation)
         return presenter
 

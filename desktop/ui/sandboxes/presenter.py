@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -218,6 +218,13 @@ class SandboxPresenter(QObject):
         self._run(read())
 
     # -- painting ------------------------------------------------------------------------------
+    def on_titles_changed(self, _first: object, _last: object, roles: Sequence[int] = ()) -> None:
+        """The sidebar's rows changed: the Chat column follows their titles, not the sidebar's
+        clock ("5 min ago", every minute) nor its other roles."""
+        display = Qt.ItemDataRole.DisplayRole
+        if not roles or any(role in (display, display.value) for role in roles):
+            self.render()
+
     def render(self, *_shown: object) -> None:
         view = self.service.view()
         if self.panel.isVisible():

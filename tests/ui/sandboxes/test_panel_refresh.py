@@ -4,12 +4,14 @@ hostile value from E2B shows cut and inert in the panel's own cell."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.sandboxes.shown import CELL_CHARS
 from desktop.desktop_app import DesktopApp
 from desktop.ui.sandboxes.columns import COLUMNS
+from desktop.ui.sidebar.conversation_model import ID_ROLE, TIME_ROLE
 from tests.fakes.e2b_emulator import SEED_RUNNING_ID
 from tests.fakes.harness import FakeServices
 from tests.ui.app_support import WAIT_MS, AppHarness
@@ -71,3 +73,18 @@ def test_a_hostile_value_from_e2b_is_cut_and_inert_in_the_panel(
     assert len(shown) <= CELL_CHARS + 40  # written-out escapes add a few characters
     for control in ("\x1b", "\x07", "\u202e"):
         assert control not in shown and control not in item.toolTip(COLUMNS.index("Metadata"))
+
+
+def test_the_sidebar_s_clock_does_not_redraw_the_panel_but_a_new_title_does(
+    qtbot: QtBot, app_harness: AppHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_harness.start()
+    _open_panel(qtbot, app, 2)
+    drawn: list[object] = []
+    monkeypatch.setattr(app.sandboxes, "render", lambda *_: drawn.append(1))
+    model = app.sidebar.model
+    row = model.index(0, 0)
+    model.dataChanged.emit(row, row, [TIME_ROLE, ID_ROLE])  # "5 min ago", every minute
+    assert drawn == []
+    model.dataChanged.emit(row, row)  # a row changed as a whole (its title)
+    assert drawn == [1]
