@@ -212,7 +212,9 @@ def parse_export(text: str | bytes) -> ImportedConversation:
             model=meta.model,
             created_at=meta.created_at.timestamp(),
             usage=meta.usage,
-            budget=meta.budget,
+            # An amount travels; "off" does not: a file from elsewhere never lifts the limit
+            # the person's setting puts on every chat (it follows the setting instead).
+            budget=None if meta.budget == NO_BUDGET else meta.budget,
         ),
         turns=tuple(_imported_turn(n, t) for n, t in enumerate(export.turns, start=1)),
     )

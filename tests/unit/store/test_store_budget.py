@@ -120,6 +120,16 @@ def test_the_budget_travels_with_an_export(store: ConversationStore) -> None:
     assert store.get_conversation(again).budget == Decimal("0.0030")
 
 
+def test_an_imported_budget_of_off_follows_the_setting_instead(store: ConversationStore) -> None:
+    """A file from elsewhere never lifts the limit the person's setting puts on every chat."""
+    cid = _costly(store)
+    store.set_budget(cid, "off")
+    exported = store.export_json(cid)
+    assert json.loads(exported)["conversation"]["budget"] == "off"
+    again = store.import_json(exported)
+    assert store.get_conversation(again).budget is None
+
+
 def test_an_export_of_before_imports_with_no_budget_of_its_own(store: ConversationStore) -> None:
     text = (FIXTURES / "v5.export.json").read_text("utf-8")
     assert '"budget"' not in text and '"sandbox_cost"' not in text
