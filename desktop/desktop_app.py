@@ -276,10 +276,10 @@ class DesktopApp:
             )
         store = opened.store
         self.conversation_store = store
-        await self.sandboxes.service.keep_in(store)  # before the panel's first listing
         self.controller.set_repository(store)
         self.conversations.set_repository(store)
-        self.sidebar.start()
+        self.sidebar.start()  # the sidebar's first page does not wait for the meter's records
+        await self.sandboxes.service.keep_in(store)  # before the panel's first listing
         if self.reopen_last:
             await self._reopen_most_recent(store)
 
