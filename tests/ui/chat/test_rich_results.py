@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.sandboxes.shown import CELL_CHARS
@@ -157,15 +158,24 @@ def test_a_table_s_tooltips_show_html_from_a_result_as_text(
     assert all("<a " not in tip and "&lt;a href=" in tip for tip in shown)
 
 
-def test_a_table_s_size_is_worked_out_once_per_table(qtbot: QtBot) -> None:
+def test_a_table_s_size_is_worked_out_once_per_table(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A long chat's column asks every card's table for its size at each layout pass: the
     answer is kept until the table changes (it measured a row and the header each time)."""
     from desktop.core.sandboxes.shown import Table
 
     table = RecordTableWidget("toolResultTable", visible_rows=6)
     qtbot.addWidget(table)
+    measured: list[int] = []
+    measure_row = table.sizeHintForRow
+    monkeypatch.setattr(
+        table, "sizeHintForRow", lambda row: measured.append(row) or measure_row(row)
+    )
     table.set_table(Table(("ID", "State"), (("i1", "running"),)))
     one_row = table.sizeHint()
-    assert table.sizeHint() == one_row
+    assert table.sizeHint() == one_row and table.sizeHint() == one_row
+    assert measured == [0]  # a row measured once for three asks
     table.set_table(Table(("ID", "State"), tuple((f"i{n}", "running") for n in range(5))))
     assert table.sizeHint().height() > one_row.height()  # five rows: taller, asked again
+    assert measured == [0, 0]

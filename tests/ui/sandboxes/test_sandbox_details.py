@@ -88,6 +88,7 @@ def test_one_metrics_call_per_selected_sandbox_per_refresh(
     assert _metrics_calls(fake_services, SEED_RUNNING_ID) == 1
     # The same selection painted again (a tick, the panel shown) asks nothing more.
     app.sandboxes.render()
+    qtbot.wait(100)  # a read it started would have reached the emulator by now
     assert _metrics_calls(fake_services, SEED_RUNNING_ID) == 1
     for refresh in range(2, 4):
         calls = app.sandboxes.service.list_calls
