@@ -333,6 +333,8 @@ def test_a_listing_asked_before_a_pause_does_not_undo_it(fake_services: FakeServ
     for view in (after_pause, later):
         assert _row(view, SEED_RUNNING_ID).sandbox.paused
         assert SEED_RUNNING_ID not in [row.sandbox.sandbox_id for row in view.running]
+    # Its meter stopped at the pause: time gone by since adds nothing.
+    assert _row(later, SEED_RUNNING_ID).cost == _row(after_pause, SEED_RUNNING_ID).cost
 
 
 def test_leaving_pauses_without_reading_the_list_again_and_a_joined_refresh_never_raises(
