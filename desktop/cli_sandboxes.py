@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from desktop.cli_table import fit_table
@@ -229,9 +228,8 @@ class SandboxCommands:
         turns = self.ledger.turns(conversation_id)
         spent = self.ledger.spending(conversation_id)
         tokens = spent.usage.input_tokens + spent.usage.output_tokens
-        priced = spent.usage.cost if turns else Decimal(0)  # no turn yet: nothing spent
         said = f"Model ({self._models(turns)}): {count_text(len(turns), 'turn')}, {tokens:,} "
-        said += f"tokens, {spent_text(priced, spent.unpriced_turns)}"
+        said += f"tokens, {spent_text(spent.priced_cost, spent.unpriced_turns)}"
         self.term.line(said + ".")
         if turns:
             last = ", ".join(money_text(turn.usage.cost) for turn in turns[-10:])

@@ -34,6 +34,4 @@ async def model_cost_today(store: AsyncConversationStore | None) -> tuple[Decima
     if store is None:
         return None, 0
     spending = await store.spending_between(*day_bounds(datetime.now(UTC)))
-    if spending.usage.cost is None and not spending.unpriced_turns:
-        return Decimal(0), 0  # no turn today: nothing spent
-    return spending.usage.cost, spending.unpriced_turns
+    return spending.priced_cost, spending.unpriced_turns

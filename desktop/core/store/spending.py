@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from desktop.core.agent.events import Usage
 from desktop.core.store.codec import usage_columns, usage_from_columns
@@ -22,6 +23,15 @@ class Spending:
     usage: Usage = field(default_factory=Usage)
     turns: int = 0
     unpriced_turns: int = 0
+
+    @property
+    def priced_cost(self) -> Decimal | None:
+        """What the priced turns cost, as both faces say it: $0 when none was priced and none
+        used tokens at an unknown price (nothing known to be spent), None when only such
+        turns were (the price is unknown)."""
+        if self.usage.cost is None and not self.unpriced_turns:
+            return Decimal(0)
+        return self.usage.cost
 
 
 def spending_of(turns: Iterable[Usage]) -> Spending:

@@ -170,3 +170,15 @@ def test_the_cost_lines_stay_inert(store: ConversationStore) -> None:
     kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or ()}
     assert not kinds & {"html_inline", "html_block", "image", "link_open"}
     assert "\x1b" not in markdown and "\\u001b" in markdown
+
+
+def test_turns_at_no_price_that_used_no_tokens_cost_nothing_known_on_both_faces() -> None:
+    """No priced turn and none at an unknown price: $0.00, as the window's costLabel and the
+    terminal's /cost both say; only tokens at an unknown price make the price unknown."""
+    from desktop.core.agent.events import Usage
+    from desktop.core.store.spending import spending_of
+
+    assert spending_of([]).priced_cost == Decimal(0)
+    assert spending_of([Usage(0, 0, 1, 0, None)]).priced_cost == Decimal(0)
+    assert spending_of([Usage(10, 5, 1, 0, None)]).priced_cost is None
+    assert spending_of([Usage(10, 5, 1, 0, Decimal("0.002"))]).priced_cost == Decimal("0.002")
